@@ -1,0 +1,690 @@
+//! Validation of a plan: every error at once, each with the span of the value at fault.
+//!
+//! Ranges are checked by sort-and-sweep (O(n log n)), never pairwise, so a plan with
+//! a hundred thousand blocks is checked as fast as it is parsed.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use crate::net::{Interval, Sweep, has_host_bits};
+use crate::plan::{Block, Plan, Span};
+
+/// Everything that can be wrong with a plan or with a file the build reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// plan.toml is not valid TOML.
+    Syntax { span: Span, message: String },
+    /// A key plan.toml does not know (a typo must not be silently ignored).
+    UnknownKey {
+        span: Span,
+        key: String,
+        table: String,
+        expected: String,
+    },
+    /// A required key is missing.
+    MissingKey {
+        span: Span,
+        key: &'static str,
+        table: String,
+    },
+    /// A value of the wrong TOML type.
+    WrongType {
+        span: Span,
+        key: String,
+        expected: &'static str,
+        found: &'static str,
+    },
+    /// A string that does not parse as what it must be.
+    BadValue {
+        span: Span,
+        what: &'static str,
+        value: String,
+        reason: String,
+    },
+    /// A range whose start is after its stop.
+    StartAfterStop { span: Span, value: String },
+    /// A range from an IPv4 to an IPv6 address, or a block of the other family
+    /// than the network.
+    MixedFamily {
+        span: Span,
+        value: String,
+        network: String,
+    },
+    /// A CIDR written with host bits set.
+    HostBits {
+        span: Span,
+        value: String,
+        network: String,
+    },
+    /// A block, reserved range or pin not inside `network.cidr`.
+    OutsideNetwork {
+        span: Span,
+        what: String,
+        value: String,
+        network: String,
+    },
+    /// Two ranges share addresses.
+    Overlap {
+        span: Span,
+        other_span: Span,
+        owner: String,
+        range: String,
+        other: String,
+        at: String,
+    },
+    /// A pin that no pool of its own cluster holds.
+    PinOutsidePool {
+        span: Span,
+        pin: String,
+        cluster: String,
+        addr: IpAddr,
+        /// Who holds the address instead, if anyone.
+        holder: Option<String>,
+    },
+    /// Two pins on one address.
+    DuplicatePin {
+        span: Span,
+        other_span: Span,
+        addr: IpAddr,
+        pin: String,
+        other: String,
+    },
+    /// A name that is not a DNS-1123 label.
+    BadName {
+        span: Span,
+        what: &'static str,
+        name: String,
+        reason: &'static str,
+    },
+    /// A cluster without any pool.
+    NoPools { span: Span, cluster: String },
+    /// A pool without any block.
+    NoBlocks {
+        span: Span,
+        pool: String,
+        cluster: String,
+    },
+    /// Two services write the same cluster-settings key.
+    DuplicateSetting {
+        span: Span,
+        other_span: Span,
+        setting: String,
+    },
+    /// A problem in a file of the repository other than plan.toml.
+    File {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+/// Where an error points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Location<'a> {
+    /// A span of plan.toml, and optionally a second span it relates to.
+    Plan {
+        span: Span,
+        related: Option<(Span, &'static str)>,
+    },
+    /// A 1-based position in another file.
+    File {
+        path: &'a std::path::Path,
+        line: usize,
+        column: usize,
+    },
+}
+
+impl Error {
+    /// Where the error points.
+    pub fn location(&self) -> Location<'_> {
+        use Error::*;
+        let plan = |span: Span| Location::Plan {
+            span,
+            related: None,
+        };
+        match self {
+            Syntax { span, .. }
+            | UnknownKey { span, .. }
+            | MissingKey { span, .. }
+            | WrongType { span, .. }
+            | BadValue { span, .. }
+            | StartAfterStop { span, .. }
+            | MixedFamily { span, .. }
+            | HostBits { span, .. }
+            | OutsideNetwork { span, .. }
+            | PinOutsidePool { span, .. }
+            | BadName { span, .. }
+            | NoPools { span, .. }
+            | NoBlocks { span, .. } => plan(*span),
+            Overlap {
+                span, other_span, ..
+            } => Location::Plan {
+                span: *span,
+                related: Some((*other_span, "overlapped range")),
+            },
+            DuplicatePin {
+                span, other_span, ..
+            } => Location::Plan {
+                span: *span,
+                related: Some((*other_span, "first pinned here")),
+            },
+            DuplicateSetting {
+                span, other_span, ..
+            } => Location::Plan {
+                span: *span,
+                related: Some((*other_span, "first used here")),
+            },
+            File {
+                path, line, column, ..
+            } => Location::File {
+                path,
+                line: *line,
+                column: *column,
+            },
+        }
+    }
+
+    /// A short label for the caret under the offending value.
+    pub fn label(&self) -> &'static str {
+        use Error::*;
+        match self {
+            Syntax { .. } => "invalid TOML",
+            UnknownKey { .. } => "unknown key",
+            MissingKey { .. } => "in this table",
+            WrongType { .. } => "wrong type",
+            BadValue { .. } => "cannot parse",
+            StartAfterStop { .. } => "start is after stop",
+            MixedFamily { .. } => "wrong address family",
+            HostBits { .. } => "host bits set",
+            OutsideNetwork { .. } => "outside the network",
+            Overlap { .. } => "overlap",
+            PinOutsidePool { .. } => "not in this cluster's pools",
+            DuplicatePin { .. } => "pinned twice",
+            BadName { .. } => "invalid name",
+            NoPools { .. } => "cluster without pools",
+            NoBlocks { .. } => "pool without blocks",
+            DuplicateSetting { .. } => "setting written twice",
+            File { .. } => "here",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    /// The message without its location; see [`crate::diag`] for the full report.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Error::*;
+        match self {
+            Syntax { message, .. } => write!(f, "invalid TOML: {}", message.trim_end()),
+            UnknownKey {
+                key,
+                table,
+                expected,
+                ..
+            } => write!(
+                f,
+                "unknown key `{key}` in {table} (expected one of: {expected})"
+            ),
+            MissingKey { key, table, .. } => write!(f, "missing key `{key}` in {table}"),
+            WrongType {
+                key,
+                expected,
+                found,
+                ..
+            } => write!(f, "`{key}` must be {expected}, found {found}"),
+            BadValue {
+                what,
+                value,
+                reason,
+                ..
+            } => write!(f, "invalid {what} `{value}`: {reason}"),
+            StartAfterStop { value, .. } => {
+                write!(f, "range `{value}` starts after it stops")
+            }
+            MixedFamily { value, network, .. } => write!(
+                f,
+                "`{value}` mixes IPv4 and IPv6 (network is {network})"
+            ),
+            HostBits { value, network, .. } => write!(
+                f,
+                "CIDR `{value}` has host bits set; did you mean `{network}`?"
+            ),
+            OutsideNetwork {
+                what,
+                value,
+                network,
+                ..
+            } => write!(f, "{what} `{value}` is outside network {network}"),
+            Overlap {
+                owner,
+                range,
+                other,
+                at,
+                ..
+            } => write!(f, "{owner} {range} overlaps {other} at {at}"),
+            PinOutsidePool {
+                pin,
+                cluster,
+                addr,
+                holder,
+                ..
+            } => {
+                write!(
+                    f,
+                    "pin {pin} ({cluster}) {addr} is not in any pool of cluster {cluster}"
+                )?;
+                match holder {
+                    Some(h) => write!(f, "; it belongs to {h}"),
+                    None => Ok(()),
+                }
+            }
+            DuplicatePin {
+                addr, pin, other, ..
+            } => write!(f, "pin {pin} {addr} is also pinned by {other}"),
+            BadName {
+                what, name, reason, ..
+            } => write!(
+                f,
+                "{what} name `{}` is not a DNS-1123 label: {reason}",
+                name.escape_debug()
+            ),
+            NoPools { cluster, .. } => write!(f, "cluster {cluster} has no pool"),
+            NoBlocks { pool, cluster, .. } => {
+                write!(f, "pool {pool} ({cluster}) has no block")
+            }
+            DuplicateSetting { setting, .. } => write!(
+                f,
+                "cluster-settings key `{setting}` is written by two services"
+            ),
+            File { message, .. } => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Checks what the values of a parsed plan mean together. Returns every problem.
+pub fn check(plan: &Plan) -> Vec<Error> {
+    let mut errors = Vec::new();
+    check_names(plan, &mut errors);
+    let ranges = check_ranges(plan, &mut errors);
+    check_pins(plan, &ranges, &mut errors);
+    check_services(plan, &mut errors);
+    errors
+}
+
+/// Why a name is not a DNS-1123 label (`[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most
+/// 63 characters), or `None` if it is one.
+pub fn dns1123_label_error(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("it is empty")
+    } else if name.len() > 63 {
+        Some("it is longer than 63 characters")
+    } else if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        Some("only lowercase letters a-z, digits and '-' are allowed")
+    } else if name.starts_with('-') || name.ends_with('-') {
+        Some("it must start and end with a letter or digit")
+    } else {
+        None
+    }
+}
+
+fn check_names(plan: &Plan, errors: &mut Vec<Error>) {
+    let mut name = |what: &'static str, at: &crate::plan::At<crate::plan::Str>| {
+        if let Some(reason) = dns1123_label_error(&at.item) {
+            errors.push(Error::BadName {
+                span: at.span,
+                what,
+                name: at.item.to_string(),
+                reason,
+            });
+        }
+    };
+    for r in plan.reserved.iter() {
+        name("reserved range", &r.name);
+    }
+    for c in plan.clusters.iter() {
+        name("cluster", &c.name);
+        for p in c.pools.iter() {
+            name("pool", &p.name);
+        }
+        for p in c.pins.iter() {
+            name("pin", &p.service);
+        }
+    }
+    for s in plan.services.iter() {
+        name("service", &s.name);
+    }
+    for c in plan.clusters.iter() {
+        if c.pools.is_empty() {
+            errors.push(Error::NoPools {
+                span: c.name.span,
+                cluster: c.name.item.to_string(),
+            });
+        }
+        for p in c.pools.iter().filter(|p| p.blocks.is_empty()) {
+            errors.push(Error::NoBlocks {
+                span: p.name.span,
+                pool: p.name.item.to_string(),
+                cluster: c.name.item.to_string(),
+            });
+        }
+    }
+}
+
+/// Who holds a range, as an index into the plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Holder {
+    Reserved(usize),
+    Pool { cluster: usize, pool: usize },
+}
+
+impl Holder {
+    fn name(self, plan: &Plan) -> String {
+        match self {
+            Holder::Reserved(i) => format!("reserved range {}", plan.reserved[i].name.item),
+            Holder::Pool { cluster, pool } => {
+                let c = &plan.clusters[cluster];
+                format!("{} ({})", c.pools[pool].name.item, c.name.item)
+            }
+        }
+    }
+}
+
+/// A well-formed range, ready for the sweep.
+#[derive(Clone, Copy, Debug)]
+struct Range {
+    iv: Interval,
+    holder: Holder,
+    span: Span,
+}
+
+/// Checks each block and reserved range alone, then all of them against each other.
+/// Returns the well-formed ones sorted by address, for the pin checks.
+fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> Vec<Range> {
+    let network = plan.network.item;
+    let net_iv = Interval::of_net(network);
+    let net_str = network.trunc().to_string();
+    if has_host_bits(network) {
+        errors.push(Error::HostBits {
+            span: plan.network.span,
+            value: network.to_string(),
+            network: net_str.clone(),
+        });
+    }
+
+    let reserved = plan
+        .reserved
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (Holder::Reserved(i), &r.range));
+    let blocks = plan.clusters.iter().enumerate().flat_map(|(ci, c)| {
+        c.pools.iter().enumerate().flat_map(move |(pi, p)| {
+            p.blocks.iter().map(move |b| {
+                (
+                    Holder::Pool {
+                        cluster: ci,
+                        pool: pi,
+                    },
+                    b,
+                )
+            })
+        })
+    });
+
+    let mut ranges = Vec::new();
+    for (holder, block) in reserved.chain(blocks) {
+        let value = block.item.to_string();
+        let span = block.span;
+        let Some(iv) = block.item.interval() else {
+            errors.push(match block.item {
+                Block::Range { start, stop } if start.is_ipv4() != stop.is_ipv4() => {
+                    Error::MixedFamily {
+                        span,
+                        value,
+                        network: net_str.clone(),
+                    }
+                }
+                _ => Error::StartAfterStop { span, value },
+            });
+            continue;
+        };
+        if let Block::Cidr(net) = block.item
+            && has_host_bits(net)
+        {
+            errors.push(Error::HostBits {
+                span,
+                value,
+                network: net.trunc().to_string(),
+            });
+            continue;
+        }
+        if iv.v6 != net_iv.v6 {
+            errors.push(Error::MixedFamily {
+                span,
+                value,
+                network: net_str.clone(),
+            });
+            continue;
+        }
+        if !net_iv.contains(&iv) {
+            let what = match holder {
+                Holder::Reserved(_) => holder.name(plan),
+                Holder::Pool { .. } => format!("block of {}", holder.name(plan)),
+            };
+            errors.push(Error::OutsideNetwork {
+                span,
+                what,
+                value,
+                network: net_str.clone(),
+            });
+        }
+        ranges.push(Range { iv, holder, span });
+    }
+
+    // Stable sort: among equal ranges the first written is the one overlapped.
+    ranges.sort_by(|a, b| a.iv.cmp(&b.iv));
+    let mut sweep = Sweep::new();
+    for (i, r) in ranges.iter().enumerate() {
+        if let Some((j, at)) = sweep.step(i, r.iv) {
+            let other = &ranges[j];
+            errors.push(Error::Overlap {
+                span: r.span,
+                other_span: other.span,
+                owner: r.holder.name(plan),
+                range: r.iv.to_string(),
+                other: other.holder.name(plan),
+                at: at.to_string(),
+            });
+        }
+    }
+    ranges
+}
+
+fn check_pins(plan: &Plan, ranges: &[Range], errors: &mut Vec<Error>) {
+    let net_iv = Interval::of_net(plan.network.item);
+    let net_str = plan.network.item.trunc().to_string();
+    let mut all = Vec::new();
+    for (ci, c) in plan.clusters.iter().enumerate() {
+        for pin in c.pins.iter() {
+            let addr = pin.addr.item;
+            let iv = Interval::of_addr(addr);
+            all.push((iv, pin, c));
+            if !net_iv.contains(&iv) {
+                errors.push(if iv.v6 == net_iv.v6 {
+                    Error::OutsideNetwork {
+                        span: pin.addr.span,
+                        what: format!("pin {} ({})", pin.service.item, c.name.item),
+                        value: addr.to_string(),
+                        network: net_str.clone(),
+                    }
+                } else {
+                    Error::MixedFamily {
+                        span: pin.addr.span,
+                        value: addr.to_string(),
+                        network: net_str.clone(),
+                    }
+                });
+                continue;
+            }
+            // Ranges are sorted and (once the overlap errors are fixed) disjoint, so
+            // only the last range starting at or before the pin can hold it.
+            let after = ranges.partition_point(|r| r.iv.v6 < iv.v6 || (r.iv.v6 == iv.v6 && r.iv.start <= iv.start));
+            let holder = after
+                .checked_sub(1)
+                .map(|i| ranges[i])
+                .filter(|r| r.iv.contains(&iv))
+                .map(|r| r.holder);
+            let own = matches!(holder, Some(Holder::Pool { cluster, .. }) if cluster == ci);
+            if !own {
+                errors.push(Error::PinOutsidePool {
+                    span: pin.addr.span,
+                    pin: pin.service.item.to_string(),
+                    cluster: c.name.item.to_string(),
+                    addr,
+                    holder: holder.map(|h| h.name(plan)),
+                });
+            }
+        }
+    }
+    all.sort_by_key(|(iv, pin, _)| (*iv, pin.addr.span));
+    for pair in all.windows(2) {
+        let [(a_iv, a, ac), (b_iv, b, bc)] = pair else {
+            continue;
+        };
+        if a_iv == b_iv {
+            errors.push(Error::DuplicatePin {
+                span: b.addr.span,
+                other_span: a.addr.span,
+                addr: b.addr.item,
+                pin: format!("{} ({})", b.service.item, bc.name.item),
+                other: format!("{} ({})", a.service.item, ac.name.item),
+            });
+        }
+    }
+}
+
+/// A ConfigMap key: `[-._a-zA-Z0-9]+`, at most 253 characters.
+pub fn configmap_key_error(key: &str) -> Option<&'static str> {
+    if key.is_empty() {
+        Some("it is empty")
+    } else if key.len() > 253 {
+        Some("it is longer than 253 characters")
+    } else if !key
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        Some("only letters, digits, '-', '_' and '.' are allowed")
+    } else if key == "." || key == ".." {
+        Some("`.` and `..` are not allowed")
+    } else {
+        None
+    }
+}
+
+/// A Kubernetes duration as Flux's CRDs accept it: `^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`.
+pub fn duration_error(s: &str) -> Option<&'static str> {
+    let mut rest = s.as_bytes();
+    if rest.is_empty() {
+        return Some("it is empty");
+    }
+    while !rest.is_empty() {
+        let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 {
+            return Some("expected a number like 10m, 5m or 1h30m");
+        }
+        rest = &rest[digits..];
+        if let Some(frac) = rest.strip_prefix(b".") {
+            let n = frac.iter().take_while(|b| b.is_ascii_digit()).count();
+            if n == 0 {
+                return Some("expected digits after the decimal point");
+            }
+            rest = &frac[n..];
+        }
+        let unit = [&b"ms"[..], b"s", b"m", b"h"]
+            .into_iter()
+            .find(|u| rest.starts_with(u));
+        match unit {
+            Some(u) => rest = &rest[u.len()..],
+            None => return Some("expected a unit: ms, s, m or h"),
+        }
+    }
+    None
+}
+
+fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
+    let mut settings: Vec<&crate::plan::At<crate::plan::Str>> = Vec::new();
+    for s in plan.services.iter() {
+        if let Some(setting) = &s.setting {
+            if let Some(reason) = configmap_key_error(&setting.item) {
+                errors.push(Error::BadValue {
+                    span: setting.span,
+                    what: "cluster-settings key",
+                    value: setting.item.to_string(),
+                    reason: reason.to_owned(),
+                });
+            }
+            let reserved_key = ["CILIUM_LB_POOL_START", "CILIUM_LB_POOL_END", "CILIUM_LB_POOL_BLOCKS"]
+                .contains(&&*setting.item);
+            if reserved_key {
+                errors.push(Error::BadValue {
+                    span: setting.span,
+                    what: "cluster-settings key",
+                    value: setting.item.to_string(),
+                    reason: "this key is written from the cluster's pools".to_owned(),
+                });
+            }
+            match settings.iter().find(|o| o.item == setting.item) {
+                Some(first) => errors.push(Error::DuplicateSetting {
+                    span: setting.span,
+                    other_span: first.span,
+                    setting: setting.item.to_string(),
+                }),
+                None => settings.push(setting),
+            }
+        }
+        if let Some(path) = &s.helm_service
+            && path.item.split('.').any(str::is_empty)
+        {
+            errors.push(Error::BadValue {
+                span: path.span,
+                what: "Helm values path",
+                value: path.item.to_string(),
+                reason: "expected dot-separated keys like clustermesh.apiserver.service".to_owned(),
+            });
+        }
+    }
+    let annotation = &plan.cilium.ip_annotation;
+    if annotation.item.is_empty() || annotation.item.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        errors.push(Error::BadValue {
+            span: annotation.span,
+            what: "annotation key",
+            value: annotation.item.to_string(),
+            reason: "expected an annotation key like lbipam.cilium.io/ips".to_owned(),
+        });
+    }
+    for d in [&plan.flux.interval, &plan.flux.timeout] {
+        if let Some(reason) = duration_error(&d.item) {
+            errors.push(Error::BadValue {
+                span: d.span,
+                what: "duration",
+                value: d.item.to_string(),
+                reason: reason.to_owned(),
+            });
+        }
+    }
+    for d in plan.flux.depends_on.iter() {
+        if let Some(reason) = dns1123_label_error(&d.item) {
+            errors.push(Error::BadName {
+                span: d.span,
+                what: "Flux Kustomization",
+                name: d.item.to_string(),
+                reason,
+            });
+        }
+    }
+}

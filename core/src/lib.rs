@@ -1,0 +1,20 @@
+//! The validation core of lbipam-plan, shared by its `build.rs` and its library.
+//!
+//! `plan.toml` → [`plan::parse`] → [`check::check`] → [`render`] / [`edit`] →
+//! [`write`]. [`generate::build`] runs the whole chain; [`proof`] re-checks the
+//! generated constants at compile time.
+
+pub mod check;
+pub mod diag;
+pub mod generate;
+pub mod layout;
+pub mod net;
+pub mod plan;
+pub mod proof;
+pub mod render;
+pub mod write;
+
+/// Re-exported for the generated `plan.rs`, which names `ipnet` types.
+pub use ipnet;
+
+pub use generate::build;

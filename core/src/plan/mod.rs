@@ -1,0 +1,211 @@
+//! The plan: the network, reserved ranges, clusters, pools and pins of plan.toml.
+//!
+//! The model is built from `Cow`s and plain `Copy` data so that the same types hold
+//! a plan parsed at run time and the `PLAN` constant that `build.rs` generates;
+//! one set of checks serves both.
+
+mod parse;
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+pub use crate::net::Block;
+pub use parse::parse;
+
+/// A string that is borrowed in the generated constant and owned when parsed.
+pub type Str = Cow<'static, str>;
+/// A list that is borrowed in the generated constant and owned when parsed.
+pub type List<T> = Cow<'static, [T]>;
+
+/// Byte offsets of a value in plan.toml (`start..end`); `0..0` when unknown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// The span as a `Range<usize>` for slicing and diagnostics.
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A value together with where plan.toml spells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct At<T> {
+    /// The value.
+    pub item: T,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// The whole plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// The shared L2 LoadBalancer subnet (`[network] cidr`).
+    pub network: At<IpNet>,
+    /// Ranges no pool may take (`[reserved]`), in file order.
+    pub reserved: List<Reserved>,
+    /// Every cluster, in file order.
+    pub clusters: List<Cluster>,
+    /// How pins reach Cilium (`[cilium]`).
+    pub cilium: Cilium,
+    /// What a pin of a given name drives (`[services.NAME]`), in file order.
+    pub services: List<Service>,
+    /// The Flux `cilium-ipam` Kustomization settings (`[flux]`).
+    pub flux: Flux,
+}
+
+/// A reserved range (`[reserved] NAME = { range, note }`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reserved {
+    /// The key, a DNS-1123 label.
+    pub name: At<Str>,
+    /// The addresses it holds.
+    pub range: At<Block>,
+    /// Free text for the docs.
+    pub note: Option<Str>,
+}
+
+/// A cluster (`[clusters.NAME]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cluster {
+    /// The key, a DNS-1123 label; it names directories and Kubernetes objects.
+    pub name: At<Str>,
+    /// Its `CiliumLoadBalancerIPPool`s, in file order.
+    pub pools: List<Pool>,
+    /// Fixed LoadBalancer IPs of well-known services, in file order.
+    pub pins: List<Pin>,
+}
+
+/// A `CiliumLoadBalancerIPPool` (`[clusters.C.pools.NAME]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pool {
+    /// The key and the pool's `metadata.name`, a DNS-1123 label.
+    pub name: At<Str>,
+    /// `spec.blocks`, in file order; the span of the `blocks` key covers them all.
+    pub blocks: List<At<Block>>,
+    /// Free text for the docs.
+    pub note: Option<Str>,
+}
+
+/// A pinned LoadBalancer IP (`[clusters.C.pins] SERVICE = "ip"`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pin {
+    /// The service it pins; may name a `[services.*]` entry.
+    pub service: At<Str>,
+    /// The address.
+    pub addr: At<IpAddr>,
+}
+
+/// `[cilium]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cilium {
+    /// The Service annotation that requests an LB-IPAM address.
+    pub ip_annotation: At<Str>,
+}
+
+/// The annotation written when `[cilium] ip-annotation` is not set: the seed
+/// repository's `io.cilium/lb-ipam-ips`, which Cilium accepts as an alias of
+/// `lbipam.cilium.io/ips`.
+pub const DEFAULT_IP_ANNOTATION: &str = "io.cilium/lb-ipam-ips";
+
+/// `[services.NAME]`: what a pin of that name drives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Service {
+    /// The pin name it matches.
+    pub name: At<Str>,
+    /// The `cluster-settings` key that carries the pinned address.
+    pub setting: Option<At<Str>>,
+    /// The Helm values path of the Service it pins, e.g. `clustermesh.apiserver.service`.
+    pub helm_service: Option<At<Str>>,
+}
+
+/// `[flux]`: fields of every cluster's `cilium-ipam` Kustomization.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flux {
+    /// `spec.interval`.
+    pub interval: At<Str>,
+    /// `spec.timeout`.
+    pub timeout: At<Str>,
+    /// `spec.dependsOn[].name`.
+    pub depends_on: List<At<Str>>,
+}
+
+impl Plan {
+    /// The cluster of that name.
+    pub fn cluster(&self, name: &str) -> Option<&Cluster> {
+        self.clusters.iter().find(|c| c.name.item == name)
+    }
+
+    /// The `[services.*]` entry a pin of this name drives.
+    pub fn service(&self, pin: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name.item == pin)
+    }
+
+    /// Who holds an address in the plan: a pool (and its cluster) or a reserved
+    /// range. Used to explain a stray address.
+    pub fn owner_of(&self, addr: IpAddr) -> Option<Owner<'_>> {
+        let reserved = self.reserved.iter().find(|r| {
+            r.range
+                .item
+                .interval()
+                .is_some_and(|iv| iv.contains_addr(addr))
+        });
+        if let Some(r) = reserved {
+            return Some(Owner::Reserved(&r.name.item));
+        }
+        self.clusters.iter().find_map(|c| {
+            c.pools
+                .iter()
+                .find(|p| {
+                    p.blocks
+                        .iter()
+                        .any(|b| b.item.interval().is_some_and(|iv| iv.contains_addr(addr)))
+                })
+                .map(|p| Owner::Pool {
+                    pool: &p.name.item,
+                    cluster: &c.name.item,
+                })
+        })
+    }
+}
+
+impl Cluster {
+    /// Whether the address is inside one of this cluster's pools.
+    pub fn holds(&self, addr: IpAddr) -> bool {
+        self.pools.iter().any(|p| {
+            p.blocks
+                .iter()
+                .any(|b| b.item.interval().is_some_and(|iv| iv.contains_addr(addr)))
+        })
+    }
+}
+
+/// Who an address or range belongs to, as messages name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner<'a> {
+    /// A reserved range.
+    Reserved(&'a str),
+    /// A pool of a cluster.
+    Pool {
+        /// The pool's name.
+        pool: &'a str,
+        /// Its cluster's name.
+        cluster: &'a str,
+    },
+}
+
+impl std::fmt::Display for Owner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Owner::Reserved(name) => write!(f, "reserved range {name}"),
+            Owner::Pool { pool, cluster } => write!(f, "{pool} ({cluster})"),
+        }
+    }
+}

@@ -1,0 +1,428 @@
+//! plan.toml → [`Plan`], keeping the span of every value.
+//!
+//! The file is read as a generic spanned TOML tree and walked by hand rather than
+//! through `serde(deny_unknown_fields)`, which stops at the first problem: a user
+//! fixing a plan wants every unknown key, wrong type and unparsable address at once.
+//! Only the shape and the spelling of values are judged here; what the values mean
+//! together (overlaps, containment, names) is [`crate::check`]'s job.
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::{
+    At, Block, Cilium, Cluster, DEFAULT_IP_ANNOTATION, Flux, Pin, Plan, Pool, Reserved, Service,
+    Span, Str,
+};
+use crate::check::Error;
+
+/// Parses plan.toml. Returns every syntax and shape error found, or the plan.
+pub fn parse(text: &str) -> Result<Plan, Vec<Error>> {
+    let (root, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        // A broken file parses into a partial tree; judging its shape would only
+        // add noise to the real problem.
+        return Err(syntax
+            .iter()
+            .map(|e| Error::Syntax {
+                span: e.span().map(span).unwrap_or_default(),
+                message: e.message().to_owned(),
+            })
+            .collect());
+    }
+    let mut w = Walker { errors: Vec::new() };
+    let plan = w.plan(root.get_ref(), span(root.span()));
+    match plan {
+        Some(plan) if w.errors.is_empty() => Ok(plan),
+        _ => Err(w.errors),
+    }
+}
+
+type Entry<'a, 'i> = (&'a Spanned<Cow<'i, str>>, &'a Spanned<DeValue<'i>>);
+
+fn span(r: std::ops::Range<usize>) -> Span {
+    // plan.toml is bounded well below 4 GiB by anything that can edit it; saturate
+    // rather than wrap if someone tries.
+    let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Span {
+        start: clamp(r.start),
+        end: clamp(r.end),
+    }
+}
+
+fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a datetime",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+struct Walker {
+    errors: Vec<Error>,
+}
+
+impl Walker {
+    /// Picks the known keys out of a table, in the order of `known`; reports the
+    /// others as unknown.
+    fn fields<'a, 'i, const N: usize>(
+        &mut self,
+        table: &'a DeTable<'i>,
+        path: &str,
+        known: [&'static str; N],
+    ) -> [Option<Entry<'a, 'i>>; N] {
+        let mut out = [None; N];
+        for (k, v) in table.iter() {
+            let name: &str = k.get_ref();
+            match known.iter().position(|known| *known == name) {
+                Some(i) => out[i] = Some((k, v)),
+                None => self.errors.push(Error::UnknownKey {
+                    span: span(k.span()),
+                    key: k.get_ref().to_string(),
+                    table: path.to_owned(),
+                    expected: known.join(", "),
+                }),
+            }
+        }
+        out
+    }
+
+    fn required<'a, 'i>(
+        &mut self,
+        entry: Option<Entry<'a, 'i>>,
+        key: &'static str,
+        table: &str,
+        table_span: Span,
+    ) -> Option<Entry<'a, 'i>> {
+        if entry.is_none() {
+            self.errors.push(Error::MissingKey {
+                span: table_span,
+                key,
+                table: table.to_owned(),
+            });
+        }
+        entry
+    }
+
+    fn table<'a, 'i>(&mut self, entry: Entry<'a, 'i>, path: &str) -> Option<&'a DeTable<'i>> {
+        match entry.1.get_ref() {
+            DeValue::Table(t) => Some(t),
+            other => {
+                self.wrong_type(entry.1, path, "a table", other);
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, entry: Entry<'_, '_>, path: &str) -> Option<At<Str>> {
+        match entry.1.get_ref() {
+            DeValue::String(s) => Some(At {
+                item: Cow::Owned(s.to_string()),
+                span: span(entry.1.span()),
+            }),
+            other => {
+                self.wrong_type(entry.1, path, "a string", other);
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, entry: Entry<'_, '_>, path: &str) -> Option<Vec<At<Str>>> {
+        let DeValue::Array(items) = entry.1.get_ref() else {
+            self.wrong_type(entry.1, path, "an array of strings", entry.1.get_ref());
+            return None;
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(s) => out.push(At {
+                    item: Cow::Owned(s.to_string()),
+                    span: span(item.span()),
+                }),
+                other => self.wrong_type(item, path, "a string", other),
+            }
+        }
+        Some(out)
+    }
+
+    fn wrong_type(
+        &mut self,
+        at: &Spanned<DeValue<'_>>,
+        path: &str,
+        expected: &'static str,
+        found: &DeValue<'_>,
+    ) {
+        self.errors.push(Error::WrongType {
+            span: span(at.span()),
+            key: path.to_owned(),
+            expected,
+            found: type_name(found),
+        });
+    }
+
+    /// Parses a string value with `f`, reporting the value and reason on failure.
+    fn value<T>(
+        &mut self,
+        s: At<Str>,
+        what: &'static str,
+        f: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<At<T>> {
+        match f(&s.item) {
+            Ok(item) => Some(At { item, span: s.span }),
+            Err(reason) => {
+                self.errors.push(Error::BadValue {
+                    span: s.span,
+                    what,
+                    value: s.item.into_owned(),
+                    reason,
+                });
+                None
+            }
+        }
+    }
+
+    fn plan(&mut self, root: &DeTable<'_>, root_span: Span) -> Option<Plan> {
+        let [network, reserved, clusters, cilium, services, flux] = self.fields(
+            root,
+            "the top level",
+            ["network", "reserved", "clusters", "cilium", "services", "flux"],
+        );
+        let network = self
+            .required(network, "network", "the top level", root_span)
+            .and_then(|e| self.network(e));
+        let reserved = reserved.map_or(Some(Vec::new()), |e| self.reserved(e));
+        let clusters = self
+            .required(clusters, "clusters", "the top level", root_span)
+            .and_then(|e| self.clusters(e));
+        let cilium = self.cilium(cilium);
+        let services = services.map_or(Some(Vec::new()), |e| self.services(e));
+        let flux = self.flux(flux);
+        Some(Plan {
+            network: network?,
+            reserved: Cow::Owned(reserved?),
+            clusters: Cow::Owned(clusters?),
+            cilium: cilium?,
+            services: Cow::Owned(services?),
+            flux: flux?,
+        })
+    }
+
+    fn network(&mut self, entry: Entry<'_, '_>) -> Option<At<IpNet>> {
+        let table = self.table(entry, "network")?;
+        let [cidr] = self.fields(table, "[network]", ["cidr"]);
+        let cidr = self.required(cidr, "cidr", "[network]", span(entry.1.span()))?;
+        let cidr = self.string(cidr, "network.cidr")?;
+        self.value(cidr, "network CIDR", parse_net)
+    }
+
+    fn reserved(&mut self, entry: Entry<'_, '_>) -> Option<Vec<Reserved>> {
+        let table = self.table(entry, "reserved")?;
+        let mut out = Vec::with_capacity(table.len());
+        for (name, value) in table.iter() {
+            let path = format!("reserved.{}", name.get_ref());
+            let Some(fields) = self.table((name, value), &path) else {
+                continue;
+            };
+            let [range, note] = self.fields(fields, &format!("[{path}]"), ["range", "note"]);
+            let range = self
+                .required(range, "range", &format!("[{path}]"), span(value.span()))
+                .and_then(|e| self.string(e, &format!("{path}.range")))
+                .and_then(|s| self.value(s, "reserved range", parse_block));
+            let note = note.and_then(|e| self.string(e, &format!("{path}.note")));
+            if let Some(range) = range {
+                out.push(Reserved {
+                    name: key(name),
+                    range,
+                    note: note.map(|n| n.item),
+                });
+            }
+        }
+        Some(out)
+    }
+
+    fn clusters(&mut self, entry: Entry<'_, '_>) -> Option<Vec<Cluster>> {
+        let table = self.table(entry, "clusters")?;
+        let mut out = Vec::with_capacity(table.len());
+        for (name, value) in table.iter() {
+            let path = format!("clusters.{}", name.get_ref());
+            let Some(fields) = self.table((name, value), &path) else {
+                continue;
+            };
+            let [pools, pins] = self.fields(fields, &format!("[{path}]"), ["pools", "pins"]);
+            let pools = pools.map_or(Vec::new(), |e| self.pools(e, &path));
+            let pins = pins.map_or(Vec::new(), |e| self.pins(e, &path));
+            out.push(Cluster {
+                name: key(name),
+                pools: Cow::Owned(pools),
+                pins: Cow::Owned(pins),
+            });
+        }
+        Some(out)
+    }
+
+    fn pools(&mut self, entry: Entry<'_, '_>, cluster: &str) -> Vec<Pool> {
+        let path = format!("{cluster}.pools");
+        let Some(table) = self.table(entry, &path) else {
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(table.len());
+        for (name, value) in table.iter() {
+            let path = format!("{path}.{}", name.get_ref());
+            let Some(fields) = self.table((name, value), &path) else {
+                continue;
+            };
+            let [blocks, note] = self.fields(fields, &format!("[{path}]"), ["blocks", "note"]);
+            let blocks = self
+                .required(blocks, "blocks", &format!("[{path}]"), span(value.span()))
+                .and_then(|e| self.strings(e, &format!("{path}.blocks")))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|s| self.value(s, "block", parse_block))
+                .collect::<Vec<_>>();
+            let note = note.and_then(|e| self.string(e, &format!("{path}.note")));
+            out.push(Pool {
+                name: key(name),
+                blocks: Cow::Owned(blocks),
+                note: note.map(|n| n.item),
+            });
+        }
+        out
+    }
+
+    fn pins(&mut self, entry: Entry<'_, '_>, cluster: &str) -> Vec<Pin> {
+        let path = format!("{cluster}.pins");
+        let Some(table) = self.table(entry, &path) else {
+            return Vec::new();
+        };
+        table
+            .iter()
+            .filter_map(|(name, value)| {
+                let s = self.string((name, value), &format!("{path}.{}", name.get_ref()))?;
+                let addr = self.value(s, "pinned address", parse_addr)?;
+                Some(Pin {
+                    service: key(name),
+                    addr,
+                })
+            })
+            .collect()
+    }
+
+    fn cilium(&mut self, entry: Option<Entry<'_, '_>>) -> Option<Cilium> {
+        let default = Cilium {
+            ip_annotation: At {
+                item: Cow::Borrowed(DEFAULT_IP_ANNOTATION),
+                span: Span::default(),
+            },
+        };
+        let Some(entry) = entry else {
+            return Some(default);
+        };
+        let table = self.table(entry, "cilium")?;
+        let [annotation] = self.fields(table, "[cilium]", ["ip-annotation"]);
+        match annotation {
+            None => Some(default),
+            Some(e) => Some(Cilium {
+                ip_annotation: self.string(e, "cilium.ip-annotation")?,
+            }),
+        }
+    }
+
+    fn services(&mut self, entry: Entry<'_, '_>) -> Option<Vec<Service>> {
+        let table = self.table(entry, "services")?;
+        let mut out = Vec::with_capacity(table.len());
+        for (name, value) in table.iter() {
+            let path = format!("services.{}", name.get_ref());
+            let Some(fields) = self.table((name, value), &path) else {
+                continue;
+            };
+            let [setting, helm] =
+                self.fields(fields, &format!("[{path}]"), ["setting", "helm-service"]);
+            out.push(Service {
+                name: key(name),
+                setting: setting.and_then(|e| self.string(e, &format!("{path}.setting"))),
+                helm_service: helm.and_then(|e| self.string(e, &format!("{path}.helm-service"))),
+            });
+        }
+        Some(out)
+    }
+
+    fn flux(&mut self, entry: Option<Entry<'_, '_>>) -> Option<Flux> {
+        let mut flux = Flux::default();
+        let Some(entry) = entry else {
+            return Some(flux);
+        };
+        let table = self.table(entry, "flux")?;
+        let [interval, timeout, depends_on] =
+            self.fields(table, "[flux]", ["interval", "timeout", "depends-on"]);
+        if let Some(e) = interval {
+            flux.interval = self.string(e, "flux.interval")?;
+        }
+        if let Some(e) = timeout {
+            flux.timeout = self.string(e, "flux.timeout")?;
+        }
+        if let Some(e) = depends_on {
+            flux.depends_on = Cow::Owned(self.strings(e, "flux.depends-on")?);
+        }
+        Some(flux)
+    }
+}
+
+impl Default for Flux {
+    /// The seed repository's `cilium-ipam` Kustomization.
+    fn default() -> Flux {
+        let at = |s: &'static str| At {
+            item: Cow::Borrowed(s),
+            span: Span::default(),
+        };
+        Flux {
+            interval: at("10m"),
+            timeout: at("5m"),
+            depends_on: Cow::Owned(vec![at("cilium-core")]),
+        }
+    }
+}
+
+fn key(k: &Spanned<Cow<'_, str>>) -> At<Str> {
+    At {
+        item: Cow::Owned(k.get_ref().to_string()),
+        span: span(k.span()),
+    }
+}
+
+/// An IPv4 or IPv6 address.
+pub(crate) fn parse_addr(s: &str) -> Result<IpAddr, String> {
+    s.trim()
+        .parse::<IpAddr>()
+        .map_err(|_| "not an IPv4 or IPv6 address".to_owned())
+}
+
+fn parse_net(s: &str) -> Result<IpNet, String> {
+    s.trim()
+        .parse::<IpNet>()
+        .map_err(|_| "not a CIDR like 10.25.11.0/24".to_owned())
+}
+
+/// `"A-B"`, `"A"` or `"A/len"`. Order and family of a range are judged by the
+/// checker, so that hand-built plans get the same verdict.
+fn parse_block(s: &str) -> Result<Block, String> {
+    if s.contains('/') {
+        return parse_net(s).map(Block::Cidr);
+    }
+    match s.split_once('-') {
+        Some((a, b)) => {
+            let start = parse_addr(a).map_err(|_| format!("range start `{}` {}", a.trim(), "is not an IP address"))?;
+            let stop = parse_addr(b).map_err(|_| format!("range stop `{}` {}", b.trim(), "is not an IP address"))?;
+            Ok(Block::Range { start, stop })
+        }
+        None => parse_addr(s)
+            .map(Block::single)
+            .map_err(|_| "not an address, a range A-B or a CIDR".to_owned()),
+    }
+}

@@ -1,0 +1,421 @@
+//! The compile-time proof: the same range rules as [`crate::check`], written as
+//! `const fn`s so the generated `plan.rs` can evaluate them in a `const _: ()` item.
+//!
+//! `check` explains every problem with spans for people; this module only has to
+//! refuse, with the first problem, anything `check` would refuse about addresses
+//! and names — so the crate cannot compile with an overlapping or out-of-subnet
+//! plan even if the generated constants are edited by hand. Both share the address
+//! primitives of [`crate::net`]; property tests hold their verdicts equal.
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use crate::net::{Block, Interval, Sweep, bits, has_host_bits, net_addr, net_prefix_len};
+use crate::plan::{Plan, Pool};
+
+/// Fails compilation unless the plan constant is valid.
+///
+/// ```ignore
+/// lbipam_core::assert_plan!(PLAN);
+/// ```
+#[macro_export]
+macro_rules! assert_plan {
+    ($plan:expr) => {
+        const _: () = $crate::proof::assert_valid::<{ $crate::proof::range_count(&$plan) }>(&$plan);
+    };
+}
+
+/// How many ranges (reserved ranges and pool blocks) the plan holds: the size
+/// of the scratch space the proof sorts.
+pub const fn range_count(plan: &Plan) -> usize {
+    let mut n = slice(&plan.reserved).len();
+    let clusters = slice(&plan.clusters);
+    let mut c = 0;
+    while c < clusters.len() {
+        let pools = slice(&clusters[c].pools);
+        let mut p = 0;
+        while p < pools.len() {
+            n += slice(&pools[p].blocks).len();
+            p += 1;
+        }
+        c += 1;
+    }
+    n
+}
+
+/// Panics (a compile error in a `const` item) with the first problem found.
+/// `N` must be [`range_count`] of the plan.
+pub const fn assert_valid<const N: usize>(plan: &Plan) {
+    let mut scratch = [Item::EMPTY; N];
+    if let Err(msg) = validate(plan, &mut scratch) {
+        panic!("{}", msg.as_str());
+    }
+}
+
+/// Who holds a range, by index; `cluster == usize::MAX` for a reserved range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Item {
+    iv: Interval,
+    cluster: usize,
+    index: usize,
+}
+
+impl Item {
+    /// Filler for the scratch array.
+    pub const EMPTY: Item = Item {
+        iv: Interval {
+            v6: false,
+            start: 0,
+            stop: 0,
+        },
+        cluster: 0,
+        index: 0,
+    };
+    const RESERVED: usize = usize::MAX;
+}
+
+/// Runs the proof with caller-provided scratch space of [`range_count`] items;
+/// usable at run time as well, which is how tests compare it with `check`.
+pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
+    if scratch.len() != range_count(plan) {
+        return Err(Msg::new().push("range count does not match the plan; regenerate plan.rs"));
+    }
+    let net = plan.network.item;
+    if has_host_bits(net) {
+        return Err(Msg::new().push("network CIDR has host bits set"));
+    }
+    let net_iv = Interval::of_net(net);
+    let mut n = 0;
+
+    let reserved = slice(&plan.reserved);
+    let mut r = 0;
+    while r < reserved.len() {
+        if let Err(m) = name_ok("reserved range", str_of(&reserved[r].name.item)) {
+            return Err(m);
+        }
+        match range_ok(&reserved[r].range.item, net_iv) {
+            Ok(iv) => scratch[n] = Item { iv, cluster: Item::RESERVED, index: r },
+            Err(m) => return Err(m.push(" (reserved range ").push(str_of(&reserved[r].name.item)).push(")")),
+        }
+        n += 1;
+        r += 1;
+    }
+
+    let clusters = slice(&plan.clusters);
+    let mut c = 0;
+    while c < clusters.len() {
+        let cluster = &clusters[c];
+        if let Err(m) = name_ok("cluster", str_of(&cluster.name.item)) {
+            return Err(m);
+        }
+        let pools = slice(&cluster.pools);
+        if pools.is_empty() {
+            return Err(Msg::new().push("cluster ").push(str_of(&cluster.name.item)).push(" has no pool"));
+        }
+        let mut p = 0;
+        while p < pools.len() {
+            if let Err(m) = name_ok("pool", str_of(&pools[p].name.item)) {
+                return Err(m);
+            }
+            let blocks = slice(&pools[p].blocks);
+            if blocks.is_empty() {
+                return Err(owner(Msg::new().push("empty pool "), plan, c, p));
+            }
+            let mut b = 0;
+            while b < blocks.len() {
+                match range_ok(&blocks[b].item, net_iv) {
+                    Ok(iv) => scratch[n] = Item { iv, cluster: c, index: p },
+                    Err(m) => return Err(owner(m.push(" in pool "), plan, c, p)),
+                }
+                n += 1;
+                b += 1;
+            }
+            p += 1;
+        }
+        c += 1;
+    }
+
+    sort(scratch);
+    let mut sweep = Sweep::new();
+    let mut i = 0;
+    while i < scratch.len() {
+        if let Some((j, at)) = sweep.step(i, scratch[i].iv) {
+            let m = describe(Msg::new(), plan, scratch[i]).push(" ");
+            let m = describe(interval(m, scratch[i].iv).push(" overlaps "), plan, scratch[j]);
+            return Err(interval(m.push(" at "), at));
+        }
+        i += 1;
+    }
+    pins_ok(plan, scratch)
+}
+
+const fn pins_ok(plan: &Plan, sorted: &[Item]) -> Result<(), Msg> {
+    let clusters = slice(&plan.clusters);
+    let mut c = 0;
+    while c < clusters.len() {
+        let pins = slice(&clusters[c].pins);
+        let mut p = 0;
+        while p < pins.len() {
+            let name = str_of(&pins[p].service.item);
+            if let Err(m) = name_ok("pin", name) {
+                return Err(m);
+            }
+            let addr = pins[p].addr.item;
+            let at = Interval::of_addr(addr);
+            // The last range starting at or before the pin is the only candidate.
+            let mut lo = 0;
+            let mut hi = sorted.len();
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if sorted[mid].iv.precedes(&at) || sorted[mid].iv.start == at.start && sorted[mid].iv.v6 == at.v6 {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            let own = lo > 0 && sorted[lo - 1].cluster == c && sorted[lo - 1].iv.contains(&at);
+            if !own {
+                let m = Msg::new().push("pin ").push(name).push(" ").addr(addr);
+                return Err(m.push(" is not in any pool of cluster ").push(str_of(&clusters[c].name.item)));
+            }
+            if let Some(other) = pinned_before(plan, c, p, addr) {
+                let m = Msg::new().push("pin ").push(name).push(" ").addr(addr);
+                return Err(m.push(" is also pinned by ").push(other));
+            }
+            p += 1;
+        }
+        c += 1;
+    }
+    Ok(())
+}
+
+/// Another pin on the same address written earlier. Pins are few (one per
+/// well-known service), so a quadratic scan keeps the const code simple.
+const fn pinned_before(plan: &Plan, cluster: usize, pin: usize, addr: IpAddr) -> Option<&str> {
+    let clusters = slice(&plan.clusters);
+    let key = bits(addr);
+    let mut c = 0;
+    while c <= cluster {
+        let pins = slice(&clusters[c].pins);
+        let end = if c == cluster { pin } else { pins.len() };
+        let mut p = 0;
+        while p < end {
+            let other = bits(pins[p].addr.item);
+            if other.0 == key.0 && other.1 == key.1 {
+                return Some(str_of(&pins[p].service.item));
+            }
+            p += 1;
+        }
+        c += 1;
+    }
+    None
+}
+
+const fn range_ok(block: &Block, net: Interval) -> Result<Interval, Msg> {
+    let iv = match block.interval() {
+        Some(iv) => iv,
+        None => return Err(Msg::new().push("range starts after it stops or mixes IPv4 and IPv6")),
+    };
+    if let Block::Cidr(n) = *block
+        && has_host_bits(n)
+    {
+        return Err(Msg::new().push("CIDR ").addr(net_addr(n)).push("/").num(net_prefix_len(n) as u128).push(" has host bits set"));
+    }
+    if !net.contains(&iv) {
+        return Err(interval(Msg::new().push("range "), iv).push(" is outside the network"));
+    }
+    Ok(iv)
+}
+
+const fn name_ok(what: &str, name: &str) -> Result<(), Msg> {
+    let b = name.as_bytes();
+    let mut ok = !b.is_empty() && b.len() <= 63 && b[0] != b'-' && b[b.len() - 1] != b'-';
+    let mut i = 0;
+    while ok && i < b.len() {
+        ok = b[i].is_ascii_lowercase() || b[i].is_ascii_digit() || b[i] == b'-';
+        i += 1;
+    }
+    if ok {
+        Ok(())
+    } else {
+        Err(Msg::new().push(what).push(" name is not a DNS-1123 label: ").push(name))
+    }
+}
+
+const fn owner(m: Msg, plan: &Plan, cluster: usize, pool: usize) -> Msg {
+    let c = &slice(&plan.clusters)[cluster];
+    let p: &Pool = &slice(&c.pools)[pool];
+    m.push(str_of(&p.name.item)).push(" (").push(str_of(&c.name.item)).push(")")
+}
+
+const fn describe(m: Msg, plan: &Plan, item: Item) -> Msg {
+    if item.cluster == Item::RESERVED {
+        m.push("reserved range ").push(str_of(&slice(&plan.reserved)[item.index].name.item))
+    } else {
+        owner(m, plan, item.cluster, item.index)
+    }
+}
+
+const fn interval(m: Msg, iv: Interval) -> Msg {
+    let m = m.addr(iv.first());
+    if iv.start == iv.stop { m } else { m.push("-").addr(iv.last()) }
+}
+
+/// Heapsort by [`Interval::precedes`]: `sort_unstable` is not `const`.
+const fn sort(items: &mut [Item]) {
+    let n = items.len();
+    let mut start = n / 2;
+    while start > 0 {
+        start -= 1;
+        sift_down(items, start, n);
+    }
+    let mut end = n;
+    while end > 1 {
+        end -= 1;
+        items.swap(0, end);
+        sift_down(items, 0, end);
+    }
+}
+
+const fn sift_down(items: &mut [Item], mut root: usize, end: usize) {
+    loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end && items[child].iv.precedes(&items[child + 1].iv) {
+            child += 1;
+        }
+        if items[root].iv.precedes(&items[child].iv) {
+            items.swap(root, child);
+            root = child;
+        } else {
+            return;
+        }
+    }
+}
+
+/// The slice behind a `Cow`, in a `const fn`.
+pub const fn slice<'a, T: Clone>(c: &'a Cow<'static, [T]>) -> &'a [T] {
+    match c {
+        Cow::Borrowed(s) => s,
+        Cow::Owned(v) => v.as_slice(),
+    }
+}
+
+/// The `str` behind a `Cow`, in a `const fn`.
+pub const fn str_of<'a>(c: &'a Cow<'static, str>) -> &'a str {
+    match c {
+        Cow::Borrowed(s) => s,
+        Cow::Owned(s) => s.as_str(),
+    }
+}
+
+/// A panic message built without allocation, since `format!` is not `const`.
+#[derive(Clone, Copy, Debug)]
+pub struct Msg {
+    buf: [u8; 240],
+    len: usize,
+}
+
+impl Msg {
+    const fn new() -> Msg {
+        Msg {
+            buf: [0; 240],
+            len: 0,
+        }
+    }
+
+    /// Appends a string; one that does not fit whole is left out (the message
+    /// is long enough for any plan with DNS-1123 names).
+    const fn push(mut self, s: &str) -> Msg {
+        let b = s.as_bytes();
+        if self.len + b.len() > self.buf.len() {
+            return self;
+        }
+        let mut i = 0;
+        while i < b.len() {
+            self.buf[self.len] = b[i];
+            self.len += 1;
+            i += 1;
+        }
+        self
+    }
+
+    const fn num(self, mut n: u128) -> Msg {
+        let mut digits = [0u8; 40];
+        let mut i = digits.len();
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        let (_, tail) = digits.split_at(i);
+        match std::str::from_utf8(tail) {
+            Ok(s) => self.push(s),
+            Err(_) => self,
+        }
+    }
+
+    const fn hex(self, n: u16) -> Msg {
+        let mut digits = [0u8; 4];
+        let mut i = 4;
+        let mut v = n;
+        loop {
+            i -= 1;
+            let d = (v % 16) as u8;
+            digits[i] = if d < 10 { b'0' + d } else { b'a' + d - 10 };
+            v /= 16;
+            if v == 0 {
+                break;
+            }
+        }
+        let (_, tail) = digits.split_at(i);
+        match std::str::from_utf8(tail) {
+            Ok(s) => self.push(s),
+            Err(_) => self,
+        }
+    }
+
+    /// Appends an address; IPv6 without `::` compression, which `const` code can
+    /// spell without a formatter.
+    const fn addr(self, a: IpAddr) -> Msg {
+        match a {
+            IpAddr::V4(v4) => {
+                let o = v4.octets();
+                self.num(o[0] as u128).push(".").num(o[1] as u128).push(".").num(o[2] as u128).push(".").num(o[3] as u128)
+            }
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                let mut m = self;
+                let mut i = 0;
+                while i < 8 {
+                    if i > 0 {
+                        m = m.push(":");
+                    }
+                    m = m.hex(s[i]);
+                    i += 1;
+                }
+                m
+            }
+        }
+    }
+
+    /// The message text.
+    pub const fn as_str(&self) -> &str {
+        let (used, _) = self.buf.split_at(self.len);
+        match std::str::from_utf8(used) {
+            Ok(s) => s,
+            Err(_) => "invalid plan",
+        }
+    }
+}
+
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

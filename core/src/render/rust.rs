@@ -1,0 +1,149 @@
+//! `plan.rs`: the plan as Rust constants, `include!`d by the `lbipam-plan` crate.
+
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::{GENERATED, HOW_TO_CHANGE};
+use crate::net::Block;
+use crate::plan::{At, Cluster, Plan, Pool, Reserved, Service, Span, Str};
+
+/// The whole plan as a `PLAN` constant with typed addresses, followed by a
+/// `const` assertion that re-checks it at compile time, so the crate cannot be
+/// built from an invalid plan even if this file is edited by hand.
+pub fn rust_constants(plan: &Plan) -> String {
+    let plan_tokens = plan_tokens(plan);
+    let file = quote! {
+        /// The plan of `plan.toml`, checked when `cargo build` generated this file.
+        pub const PLAN: ::lbipam_core::plan::Plan = #plan_tokens;
+
+        // The plan is proved valid again while this crate compiles.
+        ::lbipam_core::assert_plan!(PLAN);
+    };
+    let pretty = match syn::parse2::<syn::File>(file.clone()) {
+        Ok(parsed) => prettyplease::unparse(&parsed),
+        // Unreachable for tokens built above; the unformatted tokens still compile.
+        Err(_) => file.to_string(),
+    };
+    format!("// {GENERATED}\n// {HOW_TO_CHANGE}\n\n{pretty}")
+}
+
+fn plan_tokens(plan: &Plan) -> TokenStream {
+    let network = at(&plan.network, |n| net(*n));
+    let reserved = list(plan.reserved.iter().map(reserved));
+    let clusters = list(plan.clusters.iter().map(cluster));
+    let annotation = at(&plan.cilium.ip_annotation, string);
+    let services = list(plan.services.iter().map(service));
+    let interval = at(&plan.flux.interval, string);
+    let timeout = at(&plan.flux.timeout, string);
+    let depends_on = list(plan.flux.depends_on.iter().map(|d| at(d, string)));
+    quote! {
+        ::lbipam_core::plan::Plan {
+            network: #network,
+            reserved: #reserved,
+            clusters: #clusters,
+            cilium: ::lbipam_core::plan::Cilium { ip_annotation: #annotation },
+            services: #services,
+            flux: ::lbipam_core::plan::Flux {
+                interval: #interval,
+                timeout: #timeout,
+                depends_on: #depends_on,
+            },
+        }
+    }
+}
+
+fn reserved(r: &Reserved) -> TokenStream {
+    let name = at(&r.name, string);
+    let range = at(&r.range, block);
+    let note = option(r.note.as_ref().map(string));
+    quote! { ::lbipam_core::plan::Reserved { name: #name, range: #range, note: #note } }
+}
+
+fn cluster(c: &Cluster) -> TokenStream {
+    let name = at(&c.name, string);
+    let pools = list(c.pools.iter().map(pool));
+    let pins = list(c.pins.iter().map(|p| {
+        let service = at(&p.service, string);
+        let addr = at(&p.addr, |a| ip(*a));
+        quote! { ::lbipam_core::plan::Pin { service: #service, addr: #addr } }
+    }));
+    quote! { ::lbipam_core::plan::Cluster { name: #name, pools: #pools, pins: #pins } }
+}
+
+fn pool(p: &Pool) -> TokenStream {
+    let name = at(&p.name, string);
+    let blocks = list(p.blocks.iter().map(|b| at(b, block)));
+    let note = option(p.note.as_ref().map(string));
+    quote! { ::lbipam_core::plan::Pool { name: #name, blocks: #blocks, note: #note } }
+}
+
+fn service(s: &Service) -> TokenStream {
+    let name = at(&s.name, string);
+    let setting = option(s.setting.as_ref().map(|v| at(v, string)));
+    let helm = option(s.helm_service.as_ref().map(|v| at(v, string)));
+    quote! {
+        ::lbipam_core::plan::Service { name: #name, setting: #setting, helm_service: #helm }
+    }
+}
+
+fn block(b: &Block) -> TokenStream {
+    match *b {
+        Block::Range { start, stop } => {
+            let (start, stop) = (ip(start), ip(stop));
+            quote! { ::lbipam_core::net::Block::Range { start: #start, stop: #stop } }
+        }
+        Block::Cidr(n) => {
+            let n = net(n);
+            quote! { ::lbipam_core::net::Block::Cidr(#n) }
+        }
+    }
+}
+
+fn ip(a: IpAddr) -> TokenStream {
+    match a {
+        IpAddr::V4(a) => {
+            let [b0, b1, b2, b3] = a.octets();
+            quote! { ::std::net::IpAddr::V4(::std::net::Ipv4Addr::new(#b0, #b1, #b2, #b3)) }
+        }
+        IpAddr::V6(a) => {
+            let bits = Literal::u128_suffixed(a.to_bits());
+            quote! { ::std::net::IpAddr::V6(::std::net::Ipv6Addr::from_bits(#bits)) }
+        }
+    }
+}
+
+fn net(n: IpNet) -> TokenStream {
+    let len = n.prefix_len();
+    let addr = ip(n.addr());
+    quote! { ::lbipam_core::ipnet::IpNet::new_assert(#addr, #len) }
+}
+
+fn string(s: &Str) -> TokenStream {
+    let s: &str = s;
+    quote! { ::std::borrow::Cow::Borrowed(#s) }
+}
+
+fn span(s: Span) -> TokenStream {
+    let (start, end) = (s.start, s.end);
+    quote! { ::lbipam_core::plan::Span { start: #start, end: #end } }
+}
+
+fn at<T>(v: &At<T>, item: impl FnOnce(&T) -> TokenStream) -> TokenStream {
+    let item = item(&v.item);
+    let span = span(v.span);
+    quote! { ::lbipam_core::plan::At { item: #item, span: #span } }
+}
+
+fn list(items: impl Iterator<Item = TokenStream>) -> TokenStream {
+    quote! { ::std::borrow::Cow::Borrowed(&[#(#items),*]) }
+}
+
+fn option(v: Option<TokenStream>) -> TokenStream {
+    match v {
+        Some(v) => quote! { ::core::option::Option::Some(#v) },
+        None => quote! { ::core::option::Option::None },
+    }
+}
