@@ -5,7 +5,12 @@ use std::path::PathBuf;
 fn main() {
     // Inputs only: plan.toml, and the hand-written files the build edits or audits.
     // Generated files are not listed, so an in-sync tree leaves the crate Fresh.
-    for input in ["plan.toml", "kubernetes", "bootstrap", "docs/architecture.md"] {
+    for input in [
+        "plan.toml",
+        "kubernetes",
+        "bootstrap",
+        "docs/architecture.md",
+    ] {
         println!("cargo::rerun-if-changed={input}");
     }
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());

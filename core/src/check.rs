@@ -242,10 +242,9 @@ impl fmt::Display for Error {
             StartAfterStop { value, .. } => {
                 write!(f, "range `{value}` starts after it stops")
             }
-            MixedFamily { value, network, .. } => write!(
-                f,
-                "`{value}` mixes IPv4 and IPv6 (network is {network})"
-            ),
+            MixedFamily { value, network, .. } => {
+                write!(f, "`{value}` mixes IPv4 and IPv6 (network is {network})")
+            }
             HostBits { value, network, .. } => write!(
                 f,
                 "CIDR `{value}` has host bits set; did you mean `{network}`?"
@@ -308,8 +307,8 @@ impl std::error::Error for Error {}
 pub fn check(plan: &Plan) -> Vec<Error> {
     let mut errors = Vec::new();
     check_names(plan, &mut errors);
-    let ranges = check_ranges(plan, &mut errors);
-    check_pins(plan, &ranges, &mut errors);
+    let (ranges, intact) = check_ranges(plan, &mut errors);
+    check_pins(plan, &ranges, &intact, &mut errors);
     check_services(plan, &mut errors);
     errors
 }
@@ -404,8 +403,16 @@ struct Range {
 }
 
 /// Checks each block and reserved range alone, then all of them against each other.
-/// Returns the well-formed ones sorted by address, for the pin checks.
-fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> Vec<Range> {
+/// Returns the well-formed ones sorted by address, for the pin checks, and per
+/// cluster whether all its pools are well-formed: a cluster with a broken or empty
+/// pool cannot say which addresses it holds, and judging its pins would only
+/// repeat the problem already reported.
+fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>) {
+    let mut intact: Vec<bool> = plan
+        .clusters
+        .iter()
+        .map(|c| c.pools.iter().all(|p| !p.blocks.is_empty()))
+        .collect();
     let network = plan.network.item;
     let net_iv = Interval::of_net(network);
     let net_str = network.trunc().to_string();
@@ -440,6 +447,11 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> Vec<Range> {
     for (holder, block) in reserved.chain(blocks) {
         let value = block.item.to_string();
         let span = block.span;
+        let well_formed = block.item.interval().is_some()
+            && !matches!(block.item, Block::Cidr(net) if has_host_bits(net));
+        if let (false, Holder::Pool { cluster, .. }) = (well_formed, holder) {
+            intact[cluster] = false;
+        }
         let Some(iv) = block.item.interval() else {
             errors.push(match block.item {
                 Block::Range { start, stop } if start.is_ipv4() != stop.is_ipv4() => {
@@ -487,7 +499,7 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> Vec<Range> {
     }
 
     // Stable sort: among equal ranges the first written is the one overlapped.
-    ranges.sort_by(|a, b| a.iv.cmp(&b.iv));
+    ranges.sort_by_key(|r| r.iv);
     let mut sweep = Sweep::new();
     for (i, r) in ranges.iter().enumerate() {
         if let Some((j, at)) = sweep.step(i, r.iv) {
@@ -502,10 +514,10 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> Vec<Range> {
             });
         }
     }
-    ranges
+    (ranges, intact)
 }
 
-fn check_pins(plan: &Plan, ranges: &[Range], errors: &mut Vec<Error>) {
+fn check_pins(plan: &Plan, ranges: &[Range], intact: &[bool], errors: &mut Vec<Error>) {
     let net_iv = Interval::of_net(plan.network.item);
     let net_str = plan.network.item.trunc().to_string();
     let mut all = Vec::new();
@@ -533,14 +545,14 @@ fn check_pins(plan: &Plan, ranges: &[Range], errors: &mut Vec<Error>) {
             }
             // Ranges are sorted and (once the overlap errors are fixed) disjoint, so
             // only the last range starting at or before the pin can hold it.
-            let after = ranges.partition_point(|r| r.iv.v6 < iv.v6 || (r.iv.v6 == iv.v6 && r.iv.start <= iv.start));
+            let after = ranges.partition_point(|r| (r.iv.v6, r.iv.start) <= (iv.v6, iv.start));
             let holder = after
                 .checked_sub(1)
                 .map(|i| ranges[i])
                 .filter(|r| r.iv.contains(&iv))
                 .map(|r| r.holder);
             let own = matches!(holder, Some(Holder::Pool { cluster, .. }) if cluster == ci);
-            if !own {
+            if !own && (holder.is_some() || intact[ci]) {
                 errors.push(Error::PinOutsidePool {
                     span: pin.addr.span,
                     pin: pin.service.item.to_string(),
@@ -628,8 +640,12 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
                     reason: reason.to_owned(),
                 });
             }
-            let reserved_key = ["CILIUM_LB_POOL_START", "CILIUM_LB_POOL_END", "CILIUM_LB_POOL_BLOCKS"]
-                .contains(&&*setting.item);
+            let reserved_key = [
+                "CILIUM_LB_POOL_START",
+                "CILIUM_LB_POOL_END",
+                "CILIUM_LB_POOL_BLOCKS",
+            ]
+            .contains(&&*setting.item);
             if reserved_key {
                 errors.push(Error::BadValue {
                     span: setting.span,
@@ -659,7 +675,12 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
         }
     }
     let annotation = &plan.cilium.ip_annotation;
-    if annotation.item.is_empty() || annotation.item.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if annotation.item.is_empty()
+        || annotation
+            .item
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+    {
         errors.push(Error::BadValue {
             span: annotation.span,
             what: "annotation key",

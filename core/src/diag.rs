@@ -53,7 +53,11 @@ pub struct Report {
 
 impl Report {
     /// A report on plan.toml alone.
-    pub fn new(plan_path: impl Into<PathBuf>, plan_text: impl Into<String>, errors: Vec<Error>) -> Report {
+    pub fn new(
+        plan_path: impl Into<PathBuf>,
+        plan_text: impl Into<String>,
+        errors: Vec<Error>,
+    ) -> Report {
         Report {
             plan_path: plan_path.into(),
             plan_text: plan_text.into(),
@@ -94,10 +98,16 @@ impl Report {
                 Location::Plan { span, related } => {
                     let mut snippet = Snippet::source(&self.plan_text)
                         .path(self.plan_path.to_str().unwrap_or("plan.toml"))
-                        .annotation(AnnotationKind::Primary.span(clamp(&self.plan_text, span.range())).label(e.label()));
+                        .annotation(
+                            AnnotationKind::Primary
+                                .span(clamp(&self.plan_text, span.range()))
+                                .label(e.label()),
+                        );
                     if let Some((other, label)) = related {
                         snippet = snippet.annotation(
-                            AnnotationKind::Context.span(clamp(&self.plan_text, other.range())).label(label),
+                            AnnotationKind::Context
+                                .span(clamp(&self.plan_text, other.range()))
+                                .label(label),
                         );
                     }
                     renderer.render(&[title.element(snippet)])
@@ -105,7 +115,10 @@ impl Report {
                 Location::File { path, line, column } => match self.files.get(path) {
                     Some(text) => {
                         let at = offset_of(text, line, column);
-                        let end = text[at..].find(['\n', '\r']).map_or(text.len(), |n| at + n).max(at);
+                        let end = text[at..]
+                            .find(['\n', '\r'])
+                            .map_or(text.len(), |n| at + n)
+                            .max(at);
                         let snippet = Snippet::source(text.as_str())
                             .path(path.to_str().unwrap_or("?"))
                             .annotation(AnnotationKind::Primary.span(at..end).label(e.label()));

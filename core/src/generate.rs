@@ -8,22 +8,31 @@ use std::path::{Path, PathBuf};
 use crate::check::{Error, check};
 use crate::diag::Report;
 use crate::layout;
-use crate::plan::{Plan, parse};
+use crate::plan::{Plan, parse_lenient};
 use crate::render;
 use crate::write::{self, Change};
 
 /// Parses and checks plan.toml's text: the plan, or every error in it.
 pub fn compile(text: &str) -> Result<Plan, Vec<Error>> {
-    let plan = parse(text)?;
-    let errors = check(&plan);
-    if errors.is_empty() { Ok(plan) } else { Err(errors) }
+    let (plan, mut errors) = parse_lenient(text);
+    if let Some(plan) = &plan {
+        errors.extend(check(plan));
+    }
+    match plan {
+        Some(plan) if errors.is_empty() => Ok(plan),
+        _ => Err(errors),
+    }
 }
 
 /// Reads and compiles `root/plan.toml`.
 pub fn load(root: &Path) -> Result<Plan, Report> {
     let path = root.join(layout::PLAN_FILE);
     let bytes = fs::read(&path).map_err(|e| {
-        file_report(String::new(), layout::PLAN_FILE, format!("cannot read plan.toml: {e}"))
+        file_report(
+            String::new(),
+            layout::PLAN_FILE,
+            format!("cannot read plan.toml: {e}"),
+        )
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
@@ -128,7 +137,11 @@ pub fn build(root: &Path, out_dir: &Path) -> Result<Summary, Report> {
         r
     })?;
     let io = |path: &Path, e: std::io::Error| {
-        file_report(String::new(), &path.display().to_string(), format!("cannot write {}: {e}", path.display()))
+        file_report(
+            String::new(),
+            &path.display().to_string(),
+            format!("cannot write {}: {e}", path.display()),
+        )
     };
     write::apply(root, &changes).map_err(|e| io(root, e))?;
     let rust = render::rust_constants(&plan);

@@ -7,6 +7,10 @@
 //! plan even if the generated constants are edited by hand. Both share the address
 //! primitives of [`crate::net`]; property tests hold their verdicts equal.
 
+// `const fn`s cannot box, so the message travels by value in `Result::Err`;
+// and they cannot `Deref` a `Cow`, hence the `&Cow` parameters of `slice`/`str_of`.
+#![allow(clippy::result_large_err, clippy::ptr_arg)]
+
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -94,8 +98,19 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
             return Err(m);
         }
         match range_ok(&reserved[r].range.item, net_iv) {
-            Ok(iv) => scratch[n] = Item { iv, cluster: Item::RESERVED, index: r },
-            Err(m) => return Err(m.push(" (reserved range ").push(str_of(&reserved[r].name.item)).push(")")),
+            Ok(iv) => {
+                scratch[n] = Item {
+                    iv,
+                    cluster: Item::RESERVED,
+                    index: r,
+                }
+            }
+            Err(m) => {
+                return Err(m
+                    .push(" (reserved range ")
+                    .push(str_of(&reserved[r].name.item))
+                    .push(")"));
+            }
         }
         n += 1;
         r += 1;
@@ -110,7 +125,10 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
         }
         let pools = slice(&cluster.pools);
         if pools.is_empty() {
-            return Err(Msg::new().push("cluster ").push(str_of(&cluster.name.item)).push(" has no pool"));
+            return Err(Msg::new()
+                .push("cluster ")
+                .push(str_of(&cluster.name.item))
+                .push(" has no pool"));
         }
         let mut p = 0;
         while p < pools.len() {
@@ -124,7 +142,13 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
             let mut b = 0;
             while b < blocks.len() {
                 match range_ok(&blocks[b].item, net_iv) {
-                    Ok(iv) => scratch[n] = Item { iv, cluster: c, index: p },
+                    Ok(iv) => {
+                        scratch[n] = Item {
+                            iv,
+                            cluster: c,
+                            index: p,
+                        }
+                    }
                     Err(m) => return Err(owner(m.push(" in pool "), plan, c, p)),
                 }
                 n += 1;
@@ -141,7 +165,11 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
     while i < scratch.len() {
         if let Some((j, at)) = sweep.step(i, scratch[i].iv) {
             let m = describe(Msg::new(), plan, scratch[i]).push(" ");
-            let m = describe(interval(m, scratch[i].iv).push(" overlaps "), plan, scratch[j]);
+            let m = describe(
+                interval(m, scratch[i].iv).push(" overlaps "),
+                plan,
+                scratch[j],
+            );
             return Err(interval(m.push(" at "), at));
         }
         i += 1;
@@ -167,7 +195,9 @@ const fn pins_ok(plan: &Plan, sorted: &[Item]) -> Result<(), Msg> {
             let mut hi = sorted.len();
             while lo < hi {
                 let mid = lo + (hi - lo) / 2;
-                if sorted[mid].iv.precedes(&at) || sorted[mid].iv.start == at.start && sorted[mid].iv.v6 == at.v6 {
+                if sorted[mid].iv.precedes(&at)
+                    || sorted[mid].iv.start == at.start && sorted[mid].iv.v6 == at.v6
+                {
                     lo = mid + 1;
                 } else {
                     hi = mid;
@@ -176,7 +206,9 @@ const fn pins_ok(plan: &Plan, sorted: &[Item]) -> Result<(), Msg> {
             let own = lo > 0 && sorted[lo - 1].cluster == c && sorted[lo - 1].iv.contains(&at);
             if !own {
                 let m = Msg::new().push("pin ").push(name).push(" ").addr(addr);
-                return Err(m.push(" is not in any pool of cluster ").push(str_of(&clusters[c].name.item)));
+                return Err(m
+                    .push(" is not in any pool of cluster ")
+                    .push(str_of(&clusters[c].name.item)));
             }
             if let Some(other) = pinned_before(plan, c, p, addr) {
                 let m = Msg::new().push("pin ").push(name).push(" ").addr(addr);
@@ -219,7 +251,12 @@ const fn range_ok(block: &Block, net: Interval) -> Result<Interval, Msg> {
     if let Block::Cidr(n) = *block
         && has_host_bits(n)
     {
-        return Err(Msg::new().push("CIDR ").addr(net_addr(n)).push("/").num(net_prefix_len(n) as u128).push(" has host bits set"));
+        return Err(Msg::new()
+            .push("CIDR ")
+            .addr(net_addr(n))
+            .push("/")
+            .num(net_prefix_len(n) as u128)
+            .push(" has host bits set"));
     }
     if !net.contains(&iv) {
         return Err(interval(Msg::new().push("range "), iv).push(" is outside the network"));
@@ -238,19 +275,26 @@ const fn name_ok(what: &str, name: &str) -> Result<(), Msg> {
     if ok {
         Ok(())
     } else {
-        Err(Msg::new().push(what).push(" name is not a DNS-1123 label: ").push(name))
+        Err(Msg::new()
+            .push(what)
+            .push(" name is not a DNS-1123 label: ")
+            .push(name))
     }
 }
 
 const fn owner(m: Msg, plan: &Plan, cluster: usize, pool: usize) -> Msg {
     let c = &slice(&plan.clusters)[cluster];
     let p: &Pool = &slice(&c.pools)[pool];
-    m.push(str_of(&p.name.item)).push(" (").push(str_of(&c.name.item)).push(")")
+    m.push(str_of(&p.name.item))
+        .push(" (")
+        .push(str_of(&c.name.item))
+        .push(")")
 }
 
 const fn describe(m: Msg, plan: &Plan, item: Item) -> Msg {
     if item.cluster == Item::RESERVED {
-        m.push("reserved range ").push(str_of(&slice(&plan.reserved)[item.index].name.item))
+        m.push("reserved range ")
+            .push(str_of(&slice(&plan.reserved)[item.index].name.item))
     } else {
         owner(m, plan, item.cluster, item.index)
     }
@@ -258,7 +302,11 @@ const fn describe(m: Msg, plan: &Plan, item: Item) -> Msg {
 
 const fn interval(m: Msg, iv: Interval) -> Msg {
     let m = m.addr(iv.first());
-    if iv.start == iv.stop { m } else { m.push("-").addr(iv.last()) }
+    if iv.start == iv.stop {
+        m
+    } else {
+        m.push("-").addr(iv.last())
+    }
 }
 
 /// Heapsort by [`Interval::precedes`]: `sort_unstable` is not `const`.
@@ -386,7 +434,13 @@ impl Msg {
         match a {
             IpAddr::V4(v4) => {
                 let o = v4.octets();
-                self.num(o[0] as u128).push(".").num(o[1] as u128).push(".").num(o[2] as u128).push(".").num(o[3] as u128)
+                self.num(o[0] as u128)
+                    .push(".")
+                    .num(o[1] as u128)
+                    .push(".")
+                    .num(o[2] as u128)
+                    .push(".")
+                    .num(o[3] as u128)
             }
             IpAddr::V6(v6) => {
                 let s = v6.segments();

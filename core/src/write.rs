@@ -62,7 +62,11 @@ pub fn changes(
     for path in remove {
         out.push(Change::Remove { path: path.clone() });
     }
-    if refused.is_empty() { Ok(out) } else { Err(refused) }
+    if refused.is_empty() {
+        Ok(out)
+    } else {
+        Err(refused)
+    }
 }
 
 /// The text of a file we may replace: `None` if absent.

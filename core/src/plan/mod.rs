@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 pub use crate::net::Block;
-pub use parse::parse;
+pub use parse::{parse, parse_lenient};
 
 /// A string that is borrowed in the generated constant and owned when parsed.
 pub type Str = Cow<'static, str>;

@@ -21,24 +21,36 @@ use crate::check::Error;
 
 /// Parses plan.toml. Returns every syntax and shape error found, or the plan.
 pub fn parse(text: &str) -> Result<Plan, Vec<Error>> {
+    match parse_lenient(text) {
+        (Some(plan), errors) if errors.is_empty() => Ok(plan),
+        (_, errors) => Err(errors),
+    }
+}
+
+/// Parses plan.toml, also returning the plan when the only problems are unknown
+/// keys: nothing was lost then, so the checker can still report what the values
+/// mean together, and the user sees every error in one build.
+pub fn parse_lenient(text: &str) -> (Option<Plan>, Vec<Error>) {
     let (root, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
         // A broken file parses into a partial tree; judging its shape would only
         // add noise to the real problem.
-        return Err(syntax
+        let errors = syntax
             .iter()
             .map(|e| Error::Syntax {
                 span: e.span().map(span).unwrap_or_default(),
                 message: e.message().to_owned(),
             })
-            .collect());
+            .collect();
+        return (None, errors);
     }
     let mut w = Walker { errors: Vec::new() };
     let plan = w.plan(root.get_ref(), span(root.span()));
-    match plan {
-        Some(plan) if w.errors.is_empty() => Ok(plan),
-        _ => Err(w.errors),
-    }
+    let complete = w
+        .errors
+        .iter()
+        .all(|e| matches!(e, Error::UnknownKey { .. }));
+    (plan.filter(|_| complete), w.errors)
 }
 
 type Entry<'a, 'i> = (&'a Spanned<Cow<'i, str>>, &'a Spanned<DeValue<'i>>);
@@ -192,7 +204,9 @@ impl Walker {
         let [network, reserved, clusters, cilium, services, flux] = self.fields(
             root,
             "the top level",
-            ["network", "reserved", "clusters", "cilium", "services", "flux"],
+            [
+                "network", "reserved", "clusters", "cilium", "services", "flux",
+            ],
         );
         let network = self
             .required(network, "network", "the top level", root_span)
@@ -417,8 +431,10 @@ fn parse_block(s: &str) -> Result<Block, String> {
     }
     match s.split_once('-') {
         Some((a, b)) => {
-            let start = parse_addr(a).map_err(|_| format!("range start `{}` {}", a.trim(), "is not an IP address"))?;
-            let stop = parse_addr(b).map_err(|_| format!("range stop `{}` {}", b.trim(), "is not an IP address"))?;
+            let start = parse_addr(a)
+                .map_err(|_| format!("range start `{}` {}", a.trim(), "is not an IP address"))?;
+            let stop = parse_addr(b)
+                .map_err(|_| format!("range stop `{}` {}", b.trim(), "is not an IP address"))?;
             Ok(Block::Range { start, stop })
         }
         None => parse_addr(s)

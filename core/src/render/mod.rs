@@ -29,7 +29,9 @@ pub fn yaml_header() -> String {
 /// Whether a file's text starts with our header, i.e. we may rewrite or delete it.
 pub fn is_generated(text: &str) -> bool {
     let first = text.lines().next().unwrap_or("");
-    first.trim_start_matches(['#', '/', '<', '!', '-', ' ']).starts_with(GENERATED)
+    first
+        .trim_start_matches(['#', '/', '<', '!', '-', ' '])
+        .starts_with(GENERATED)
 }
 
 #[derive(Serialize)]

@@ -1,0 +1,67 @@
+//! Helpers shared by the integration tests: scratch copies of the repository.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The repository root (this crate).
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A scratch copy of the repository's GitOps content (plan.toml, kubernetes/,
+/// bootstrap/, docs/) in a fresh temporary directory.
+pub fn scratch_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in ["plan.toml", "kubernetes", "bootstrap", "docs"] {
+        let from = repo().join(entry);
+        if from.exists() {
+            copy(&from, &dir.path().join(entry));
+        }
+    }
+    dir
+}
+
+fn copy(from: &Path, to: &Path) {
+    if from.is_dir() {
+        fs::create_dir_all(to).expect("mkdir");
+        for e in fs::read_dir(from).expect("read_dir") {
+            let e = e.expect("entry");
+            copy(&e.path(), &to.join(e.file_name()));
+        }
+    } else {
+        fs::copy(from, to).expect("copy");
+    }
+}
+
+/// Every file under `root` with its bytes: compare two to prove nothing changed.
+pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+    for e in fs::read_dir(dir).expect("read_dir") {
+        let path = e.expect("entry").path();
+        if path.is_dir() {
+            walk(root, &path, out);
+        } else {
+            let rel = path.strip_prefix(root).expect("under root").to_path_buf();
+            out.insert(rel, fs::read(&path).expect("read"));
+        }
+    }
+}
+
+/// Replaces the first occurrence of `from` in a file, which must contain it.
+pub fn edit(path: &Path, from: &str, to: &str) {
+    let text = fs::read_to_string(path).expect("read");
+    assert!(
+        text.contains(from),
+        "{} must contain {from:?}",
+        path.display()
+    );
+    fs::write(path, text.replacen(from, to, 1)).expect("write");
+}
