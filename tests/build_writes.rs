@@ -85,6 +85,18 @@ fn a_cluster_removed_from_the_plan_loses_its_generated_files_but_not_hand_writte
         format!("{original}\n[clusters.edge.pools.edge-pool]\nblocks = [\"10.25.11.140/30\"]\n"),
     )
     .expect("write");
+    // Its Flux wiring needs the cilium-core Kustomization `cilium-ipam` depends on.
+    let flux = repo
+        .path()
+        .join("kubernetes/clusters/edge/infrastructure.yaml");
+    fs::create_dir_all(flux.parent().expect("dir")).expect("mkdir");
+    let infra = fs::read_to_string(
+        repo.path()
+            .join("kubernetes/clusters/infra/infrastructure.yaml"),
+    )
+    .expect("infra");
+    let core_doc = infra.split("---\n").nth(1).expect("cilium-core document");
+    fs::write(&flux, format!("---\n{core_doc}")).expect("write");
     build(repo.path(), out.path()).unwrap_or_else(|r| panic!("{r}"));
     let edge = repo
         .path()

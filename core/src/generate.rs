@@ -11,6 +11,7 @@ use crate::layout;
 use crate::plan::{Plan, parse_lenient};
 use crate::render;
 use crate::write::{self, Change};
+use crate::{audit, edit};
 
 /// Parses and checks plan.toml's text: the plan, or every error in it.
 pub fn compile(text: &str) -> Result<Plan, Vec<Error>> {
@@ -73,11 +74,192 @@ pub struct Outputs {
     pub remove: Vec<PathBuf>,
 }
 
-/// Computes the outputs of a checked plan.
+/// Computes the outputs of a checked plan: the generated files, and the
+/// hand-written files with only the parts we own edited. Reads the repository,
+/// writes nothing. Also audits the resulting tree (stray LoadBalancer IPs,
+/// dangling `dependsOn`), so a build fails before any write if it is not whole.
 pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
-    let files = render::component_files(plan);
+    let mut files = render::component_files(plan);
+    let mut errors = Vec::new();
+    let mut sources = BTreeMap::new();
+    // Reads a hand-written file (or starts from `default`), applies our edit, and
+    // records the result or the error; the original text is kept for diagnostics.
+    let mut edited =
+        |path: PathBuf, default: &str, edit: &dyn Fn(&str) -> Result<String, edit::EditError>| {
+            let text = match read_text(root, &path) {
+                Ok(Some(text)) => text,
+                Ok(None) => default.to_owned(),
+                Err(e) => return errors.push(e),
+            };
+            match edit(&text) {
+                Ok(new) => files.push((path.clone(), new)),
+                Err(e) => errors.push(Error::File {
+                    path: path.clone(),
+                    line: e.line,
+                    column: e.column,
+                    message: format!("cannot update {}: {}", path.display(), e.message),
+                }),
+            }
+            sources.insert(path, text);
+        };
+
+    for c in plan.clusters.iter() {
+        let name = &c.name.item;
+        let doc = render::flux_kustomization(plan, c);
+        let after = plan.flux.depends_on.first().map(|d| d.item.to_string());
+        edited(layout::flux_file(name), "", &|text| {
+            edit::upsert_document(
+                text,
+                "Kustomization",
+                layout::FLUX_NAME,
+                &doc,
+                after.as_deref(),
+            )
+        });
+        let settings = render::cluster_settings(plan, c);
+        edited(layout::cluster_settings(name), SETTINGS_SKELETON, &|text| {
+            let entries: Vec<(&str, &str)> = settings
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            edit::set_configmap_data(text, &entries)
+        });
+        let values = render::cilium_values(plan, c);
+        edited(layout::cilium_values(name), "", &|text| {
+            let paths: Vec<Vec<&str>> = values
+                .iter()
+                .map(|(p, _)| p.iter().map(String::as_str).collect())
+                .collect();
+            let entries: Vec<(&[&str], edit::Scalar)> = paths
+                .iter()
+                .zip(&values)
+                .map(|(p, (_, v))| (p.as_slice(), v.clone()))
+                .collect();
+            edit::set_values(text, &entries)
+        });
+    }
+    let section = render::architecture_section(plan);
+    edited(
+        layout::ARCHITECTURE.into(),
+        ARCHITECTURE_SKELETON,
+        &|text| {
+            Ok(
+                match edit::replace_marked_section(
+                    text,
+                    render::ARCH_BEGIN,
+                    render::ARCH_END,
+                    &section,
+                )? {
+                    Some(new) => new,
+                    None => format!(
+                        "{}{}\n{}\n{}\n{section}{}\n",
+                        text,
+                        if text.is_empty() || text.ends_with("\n\n") {
+                            ""
+                        } else if text.ends_with('\n') {
+                            "\n"
+                        } else {
+                            "\n\n"
+                        },
+                        render::ARCH_HEADING,
+                        render::ARCH_BEGIN,
+                        render::ARCH_END
+                    ),
+                },
+            )
+        },
+    );
+
+    files.push((layout::IP_SUMMARY.into(), render::ip_summary(plan)));
+
+    // Audit the tree as it will be after the build: disk, overlaid with our outputs.
+    match yaml_tree(root) {
+        Ok(mut tree) => {
+            for (path, text) in &files {
+                if is_yaml(path) {
+                    tree.insert(path.clone(), text.clone());
+                }
+            }
+            for c in plan.clusters.iter() {
+                let dir = layout::cluster_dir(&c.name.item);
+                let mine: BTreeMap<PathBuf, String> = tree
+                    .iter()
+                    .filter(|(p, _)| p.starts_with(&dir))
+                    .map(|(p, t)| (p.clone(), t.clone()))
+                    .collect();
+                match audit::flux_kustomizations(&mine) {
+                    Ok(ks) => errors.extend(audit::dangling_depends_on(&c.name.item, &ks)),
+                    Err(e) => errors.extend(e),
+                }
+            }
+            errors.extend(audit::stray_ips(plan, &tree));
+            for (path, text) in tree {
+                sources.entry(path).or_insert(text);
+            }
+        }
+        Err(e) => errors.push(e),
+    }
+
+    if !errors.is_empty() {
+        let mut report = Report::new(layout::PLAN_FILE, String::new(), errors);
+        report.files = sources;
+        return Err(report);
+    }
     let remove = stale_generated(root, &files);
     Ok(Outputs { files, remove })
+}
+
+/// A `cluster-settings` ConfigMap for a cluster that has none yet.
+const SETTINGS_SKELETON: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  namespace: flux-system\n";
+
+/// `docs/architecture.md` for a repository that has none yet.
+const ARCHITECTURE_SKELETON: &str = "# Architecture\n";
+
+/// A file's text, `None` if it does not exist.
+fn read_text(root: &Path, path: &Path) -> Result<Option<String>, Error> {
+    let err = |message: String| Error::File {
+        path: path.to_owned(),
+        line: 1,
+        column: 1,
+        message,
+    };
+    match fs::read(root.join(path)) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| err(format!("{} is not valid UTF-8", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(err(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+fn is_yaml(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+}
+
+/// Every YAML file under `kubernetes/` and `bootstrap/`, by path relative to root.
+fn yaml_tree(root: &Path) -> Result<BTreeMap<PathBuf, String>, Error> {
+    let mut out = BTreeMap::new();
+    let mut dirs: Vec<PathBuf> = vec!["kubernetes".into(), "bootstrap".into()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = fs::read_dir(root.join(&dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let rel = dir.join(entry.file_name());
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                dirs.push(rel);
+            } else if kind.is_file()
+                && is_yaml(&rel)
+                && let Some(text) = read_text(root, &rel)?
+            {
+                out.insert(rel, text);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Generated files (carrying our header) under the IPAM root that no output

@@ -4,8 +4,10 @@
 //! [`write`]. [`generate::build`] runs the whole chain; [`proof`] re-checks the
 //! generated constants at compile time.
 
+pub mod audit;
 pub mod check;
 pub mod diag;
+pub mod edit;
 pub mod generate;
 pub mod layout;
 pub mod net;

@@ -4,6 +4,7 @@
 //! templates, so a hostile name or note is quoted by the serializer and cannot add
 //! a key or a document.
 
+mod docs;
 mod rust;
 
 use serde::Serialize;
@@ -12,6 +13,7 @@ use crate::layout;
 use crate::net::Block;
 use crate::plan::{Cluster, Plan};
 
+pub use docs::{ARCH_BEGIN, ARCH_END, ARCH_HEADING, architecture_section, ip_summary, md_escape};
 pub use rust::rust_constants;
 
 /// The line every generated file starts with, in the convention tools recognize
@@ -146,4 +148,115 @@ pub fn component_files(plan: &Plan) -> Vec<(std::path::PathBuf, String)> {
             ]
         })
         .collect()
+}
+
+/// The cluster's Flux `cilium-ipam` Kustomization: the one document of
+/// `kubernetes/clusters/<cluster>/infrastructure.yaml` the build owns. Its path
+/// names only this cluster's IPAM component — that is the isolation.
+pub fn flux_kustomization(plan: &Plan, cluster: &Cluster) -> String {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Spec<'a> {
+        interval: &'a str,
+        prune: bool,
+        wait: bool,
+        timeout: &'a str,
+        source_ref: SourceRef,
+        path: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        depends_on: Vec<Dependency<'a>>,
+    }
+    #[derive(Serialize)]
+    struct SourceRef {
+        kind: &'static str,
+        name: &'static str,
+        namespace: &'static str,
+    }
+    #[derive(Serialize)]
+    struct Dependency<'a> {
+        name: &'a str,
+    }
+    yaml(&Object {
+        api_version: "kustomize.toolkit.fluxcd.io/v1",
+        kind: "Kustomization",
+        metadata: Metadata {
+            name: layout::FLUX_NAME,
+            namespace: Some("flux-system"),
+        },
+        spec: Spec {
+            interval: &plan.flux.interval.item,
+            prune: true,
+            wait: true,
+            timeout: &plan.flux.timeout.item,
+            source_ref: SourceRef {
+                kind: "GitRepository",
+                name: "flux-system",
+                namespace: "flux-system",
+            },
+            path: layout::flux_path(&cluster.name.item),
+            depends_on: plan
+                .flux
+                .depends_on
+                .iter()
+                .map(|d| Dependency { name: &d.item })
+                .collect(),
+        },
+    })
+}
+
+/// The `cluster-settings` keys the build owns, with their values: each pinned
+/// service's `setting`, and the pool range (`CILIUM_LB_POOL_START`/`_END`, the
+/// lowest and highest pool address; `CILIUM_LB_POOL_BLOCKS`, every block).
+pub fn cluster_settings(plan: &Plan, cluster: &Cluster) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = cluster
+        .pins
+        .iter()
+        .filter_map(|pin| {
+            let setting = plan.service(&pin.service.item)?.setting.as_ref()?;
+            Some((setting.item.to_string(), pin.addr.item.to_string()))
+        })
+        .collect();
+    let blocks: Vec<_> = cluster.pools.iter().flat_map(|p| p.blocks.iter()).collect();
+    let ivs: Vec<_> = blocks.iter().filter_map(|b| b.item.interval()).collect();
+    if let (Some(lo), Some(hi)) = (
+        ivs.iter().min_by_key(|iv| iv.start),
+        ivs.iter().max_by_key(|iv| iv.stop),
+    ) {
+        out.push(("CILIUM_LB_POOL_START".to_owned(), lo.first().to_string()));
+        out.push(("CILIUM_LB_POOL_END".to_owned(), hi.last().to_string()));
+    }
+    let list: Vec<String> = blocks.iter().map(|b| b.item.to_string()).collect();
+    out.push(("CILIUM_LB_POOL_BLOCKS".to_owned(), list.join(",")));
+    out
+}
+
+/// A value the build sets in a Helm values file.
+pub type HelmValue = (Vec<String>, crate::edit::Scalar);
+
+/// The bootstrap Helm values the build owns: for each pinned service with a
+/// `helm-service` path, its IP annotation and `type: LoadBalancer` (Cilium's
+/// chart defaults the ClusterMesh API server Service to NodePort, where a pin
+/// would do nothing).
+pub fn cilium_values(plan: &Plan, cluster: &Cluster) -> Vec<HelmValue> {
+    let mut out = Vec::new();
+    for pin in cluster.pins.iter() {
+        let Some(path) = plan
+            .service(&pin.service.item)
+            .and_then(|s| s.helm_service.as_ref())
+        else {
+            continue;
+        };
+        let base: Vec<String> = path.item.split('.').map(str::to_owned).collect();
+        let mut annotation = base.clone();
+        annotation.push("annotations".to_owned());
+        annotation.push(plan.cilium.ip_annotation.item.to_string());
+        out.push((
+            annotation,
+            crate::edit::Scalar::Quoted(pin.addr.item.to_string()),
+        ));
+        let mut ty = base;
+        ty.push("type".to_owned());
+        out.push((ty, crate::edit::Scalar::Plain("LoadBalancer".to_owned())));
+    }
+    out
 }

@@ -1,0 +1,245 @@
+//! Repository-wide audits of hand-written YAML: every LoadBalancer IP a manifest
+//! asks for is one the plan gives to that cluster, and every Flux `dependsOn`
+//! names a Kustomization the cluster defines.
+//!
+//! The seed repository's two real bugs were hand-written IPs — an apps ClusterMesh
+//! annotation on `10.25.12.100`, an infra Gateway on the apps pool's first address —
+//! which no per-file check could see.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::{Component, Path, PathBuf};
+
+use yaml_serde::Value;
+
+use crate::check::Error;
+use crate::edit::find_ip_requests;
+use crate::plan::{Owner, Plan};
+
+/// The cluster a file belongs to: `kubernetes/clusters/<c>/…` and
+/// `bootstrap/clusters/<c>/…` are cluster `<c>`'s; anything else is shared.
+pub fn cluster_of(path: &Path) -> Option<String> {
+    let parts: Vec<&str> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => s.to_str(),
+            _ => None,
+        })
+        .collect();
+    match parts.as_slice() {
+        ["kubernetes" | "bootstrap", "clusters", c, _, ..] => Some((*c).to_owned()),
+        _ => None,
+    }
+}
+
+/// Checks every LoadBalancer IP request in the given YAML files (path relative to
+/// the repo root → text). A request in a cluster's file must be a pin of that
+/// cluster or lie in one of its pools; one in a shared file must be given to some
+/// cluster. `${VAR}` substitutions are resolved by Flux later and skipped here.
+pub fn stray_ips(plan: &Plan, files: &BTreeMap<PathBuf, String>) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for (path, text) in files {
+        let requests = match find_ip_requests(text) {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(Error::File {
+                    path: path.clone(),
+                    line: e.line,
+                    column: e.column,
+                    message: format!("{}: {}", path.display(), e.message),
+                });
+                continue;
+            }
+        };
+        let cluster = cluster_of(path);
+        for req in requests {
+            let value = req.value.trim();
+            if value.is_empty() || value.contains("${") {
+                continue;
+            }
+            let at = |message: String| Error::File {
+                path: path.clone(),
+                line: req.line,
+                column: req.column,
+                message,
+            };
+            let Ok(addr) = value.parse::<IpAddr>() else {
+                errors.push(at(format!("{} `{value}` is not an IP address", req.source)));
+                continue;
+            };
+            let given = |c: &crate::plan::Cluster| {
+                c.holds(addr) || c.pins.iter().any(|p| p.addr.item == addr)
+            };
+            let ok = match &cluster {
+                Some(name) => plan.cluster(name).is_some_and(given),
+                None => plan.clusters.iter().any(given),
+            };
+            if ok {
+                continue;
+            }
+            let whose = match &cluster {
+                Some(name) => format!("cluster {name}"),
+                None => "any cluster".to_owned(),
+            };
+            let why = match plan.owner_of(addr) {
+                _ if !crate::net::Interval::of_net(plan.network.item).contains_addr(addr) => {
+                    format!("it is outside network {}", plan.network.item)
+                }
+                Some(owner @ Owner::Pool { .. }) => format!("it belongs to {owner}"),
+                Some(owner @ Owner::Reserved(_)) => format!("it is in {owner}"),
+                None => "no pool holds it".to_owned(),
+            };
+            errors.push(at(format!(
+                "LoadBalancer IP {addr} ({}) is not given to {whose} by plan.toml: {why}",
+                req.source
+            )));
+        }
+    }
+    errors
+}
+
+/// A Flux Kustomization found in a cluster's files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FluxKustomization {
+    /// `metadata.name`.
+    pub name: String,
+    /// `spec.dependsOn[].name`, each with the line it is written on.
+    pub depends_on: Vec<(String, usize)>,
+    /// The file defining it, relative to the repo root.
+    pub path: PathBuf,
+    /// The line its document starts on.
+    pub line: usize,
+}
+
+/// The documents of a multi-document YAML text, each with its first line.
+pub fn documents(text: &str) -> Vec<(usize, String)> {
+    let mut docs = Vec::new();
+    let mut current = String::new();
+    let mut start = 1;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let bare = line.trim_end();
+        if bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t") {
+            docs.push((start, std::mem::take(&mut current)));
+            start = i + 2;
+        } else {
+            current.push_str(line);
+        }
+    }
+    docs.push((start, current));
+    docs
+}
+
+/// Every Flux `Kustomization` (kustomize.toolkit.fluxcd.io) in the given files.
+pub fn flux_kustomizations(
+    files: &BTreeMap<PathBuf, String>,
+) -> Result<Vec<FluxKustomization>, Vec<Error>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (path, text) in files {
+        for (line, doc) in documents(text) {
+            let value: Value = match yaml_serde::from_str(&doc) {
+                Ok(v) => v,
+                Err(e) => {
+                    let (l, c) = e.location().map_or((0, 1), |l| (l.line(), l.column()));
+                    errors.push(Error::File {
+                        path: path.clone(),
+                        line: line + l.saturating_sub(1),
+                        column: c,
+                        message: format!("{} is not valid YAML: {e}", path.display()),
+                    });
+                    continue;
+                }
+            };
+            let is_flux = value["kind"].as_str() == Some("Kustomization")
+                && value["apiVersion"]
+                    .as_str()
+                    .is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io/"));
+            if !is_flux {
+                continue;
+            }
+            let name = value["metadata"]["name"].as_str().unwrap_or("").to_owned();
+            let depends_on = value["spec"]["dependsOn"]
+                .as_sequence()
+                .map(|deps| {
+                    deps.iter()
+                        .filter_map(|d| d["name"].as_str())
+                        .map(|d| (d.to_owned(), line + line_in(&doc, d)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push(FluxKustomization {
+                name,
+                depends_on,
+                path: path.clone(),
+                line,
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Lines after the document's first at which `name` is written as a dependency.
+fn line_in(doc: &str, name: &str) -> usize {
+    doc.lines()
+        .position(|l| {
+            let l = l.trim().trim_start_matches('-').trim();
+            l.strip_prefix("name:")
+                .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == name)
+        })
+        .unwrap_or(0)
+}
+
+/// Every `dependsOn` of a cluster's Flux Kustomizations must name one the same
+/// cluster defines, or Flux waits for it forever.
+pub fn dangling_depends_on(cluster: &str, ks: &[FluxKustomization]) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for k in ks {
+        for (dep, line) in &k.depends_on {
+            if !ks.iter().any(|other| other.name == *dep) {
+                errors.push(Error::File {
+                    path: k.path.clone(),
+                    line: *line,
+                    column: 1,
+                    message: format!(
+                        "Flux Kustomization {} of cluster {cluster} depends on `{dep}`, which no file in kubernetes/clusters/{cluster}/ defines",
+                        k.name
+                    ),
+                });
+            }
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_belong_to_the_cluster_in_their_path() {
+        assert_eq!(
+            cluster_of(Path::new("kubernetes/clusters/apps/x.yaml")).as_deref(),
+            Some("apps")
+        );
+        assert_eq!(
+            cluster_of(Path::new("bootstrap/clusters/infra/cilium-values.yaml")).as_deref(),
+            Some("infra")
+        );
+        assert_eq!(
+            cluster_of(Path::new("kubernetes/infrastructure/a.yaml")),
+            None
+        );
+    }
+
+    #[test]
+    fn documents_are_split_with_their_first_line() {
+        let docs = documents("a: 1\n---\nb: 2\nc: 3\n--- # x\nd: 4\n");
+        let starts: Vec<usize> = docs.iter().map(|(l, _)| *l).collect();
+        assert_eq!(starts, [1, 3, 6]);
+        assert_eq!(docs[1].1, "b: 2\nc: 3\n");
+    }
+}

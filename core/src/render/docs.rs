@@ -1,0 +1,264 @@
+//! The Markdown the build owns: the whole allocation summary, and one marked
+//! section of the hand-written architecture document.
+
+use std::fmt::Write;
+
+use crate::net::{Interval, Size};
+use crate::plan::{Cluster, Plan};
+
+use super::{GENERATED, HOW_TO_CHANGE};
+
+/// Escapes free text (notes) for a Markdown table cell: it cannot end the cell,
+/// start a new line, or open HTML.
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\r' | '\n' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One row of the address map: who holds a range of the network.
+struct Row {
+    iv: Interval,
+    owner: String,
+    note: String,
+}
+
+fn address_map(plan: &Plan) -> Vec<Row> {
+    let mut held: Vec<Row> = Vec::new();
+    for r in plan.reserved.iter() {
+        if let Some(iv) = r.range.item.interval() {
+            held.push(Row {
+                iv,
+                owner: format!("reserved: {}", r.name.item),
+                note: r.note.as_deref().map(md_escape).unwrap_or_default(),
+            });
+        }
+    }
+    for c in plan.clusters.iter() {
+        for p in c.pools.iter() {
+            for b in p.blocks.iter() {
+                if let Some(iv) = b.item.interval() {
+                    held.push(Row {
+                        iv,
+                        owner: format!("pool {} (cluster {})", p.name.item, c.name.item),
+                        note: p.note.as_deref().map(md_escape).unwrap_or_default(),
+                    });
+                }
+            }
+        }
+    }
+    held.sort_by_key(|r| r.iv);
+    // Fill the gaps with free ranges so the table covers the whole network.
+    let net = Interval::of_net(plan.network.item);
+    let mut rows = Vec::with_capacity(held.len() * 2 + 1);
+    let mut next = Some(net.start);
+    for row in held {
+        if let Some(n) = next
+            && n < row.iv.start
+        {
+            rows.push(free(net.v6, n, row.iv.start - 1));
+        }
+        next = row.iv.stop.checked_add(1).filter(|&n| n <= net.stop);
+        rows.push(row);
+    }
+    if let Some(n) = next {
+        rows.push(free(net.v6, n, net.stop));
+    }
+    rows
+}
+
+fn free(v6: bool, start: u128, stop: u128) -> Row {
+    Row {
+        iv: Interval { v6, start, stop },
+        owner: "free".to_owned(),
+        note: String::new(),
+    }
+}
+
+fn size(iv: &Interval) -> String {
+    iv.size().to_string()
+}
+
+/// Addresses of a cluster's pools, and how many of them no pin takes.
+fn cluster_counts(c: &Cluster) -> (Size, Size) {
+    let total = c
+        .pools
+        .iter()
+        .flat_map(|p| p.blocks.iter())
+        .filter_map(|b| b.item.interval())
+        .fold(Size::Count(0), |acc, iv| add(acc, iv.size()));
+    let free = match total {
+        Size::Count(n) => Size::Count(n.saturating_sub(c.pins.len() as u128)),
+        Size::All128 => Size::All128,
+    };
+    (total, free)
+}
+
+fn add(a: Size, b: Size) -> Size {
+    match (a, b) {
+        (Size::Count(a), Size::Count(b)) => a.checked_add(b).map_or(Size::All128, Size::Count),
+        _ => Size::All128,
+    }
+}
+
+/// How a pin reaches the cluster, for the docs.
+fn delivery(plan: &Plan, pin: &str) -> String {
+    match plan.service(pin) {
+        None => "reserved in the pool only".to_owned(),
+        Some(s) => {
+            let mut ways = Vec::new();
+            if let Some(setting) = &s.setting {
+                ways.push(format!("cluster-settings `{}`", setting.item));
+            }
+            if let Some(helm) = &s.helm_service {
+                ways.push(format!("Cilium Helm value `{}`", helm.item));
+            }
+            if ways.is_empty() {
+                "reserved in the pool only".to_owned()
+            } else {
+                ways.join(", ")
+            }
+        }
+    }
+}
+
+/// `docs/IP-ALLOCATION-SUMMARY.md`, fully generated.
+pub fn ip_summary(plan: &Plan) -> String {
+    let net = Interval::of_net(plan.network.item);
+    let mut md = String::new();
+    let _ = writeln!(md, "<!-- {GENERATED} -->\n<!-- {HOW_TO_CHANGE} -->\n");
+    let _ = writeln!(md, "# IP allocation summary\n");
+    let _ = writeln!(
+        md,
+        "Network `{}` ({} addresses), shared by every cluster. This file is generated from \
+         `plan.toml`, the single source of truth: to change an allocation, edit `plan.toml` \
+         and run `cargo build`, which refuses overlapping or out-of-network ranges.\n",
+        plan.network.item,
+        size(&net)
+    );
+    let _ = writeln!(md, "## Address map\n");
+    let _ = writeln!(
+        md,
+        "| range | size | owner | note |\n| --- | ---: | --- | --- |"
+    );
+    for row in address_map(plan) {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} |",
+            row.iv,
+            size(&row.iv),
+            row.owner,
+            row.note
+        );
+    }
+    let _ = writeln!(md, "\n## Clusters");
+    for c in plan.clusters.iter() {
+        let (total, free) = cluster_counts(c);
+        let _ = writeln!(
+            md,
+            "\n### {}\n\n{} addresses in {} pool{}, {} pinned, {} free for other LoadBalancer Services.\n",
+            c.name.item,
+            total,
+            c.pools.len(),
+            if c.pools.len() == 1 { "" } else { "s" },
+            c.pins.len(),
+            free
+        );
+        let _ = writeln!(md, "| pool | blocks | size |\n| --- | --- | ---: |");
+        for p in c.pools.iter() {
+            let blocks: Vec<String> = p.blocks.iter().map(|b| format!("`{}`", b.item)).collect();
+            let n = p
+                .blocks
+                .iter()
+                .filter_map(|b| b.item.interval())
+                .fold(Size::Count(0), |acc, iv| add(acc, iv.size()));
+            let _ = writeln!(md, "| {} | {} | {} |", p.name.item, blocks.join(", "), n);
+        }
+        if !c.pins.is_empty() {
+            let _ = writeln!(
+                md,
+                "\n| pinned service | address | reaches the cluster through |\n| --- | --- | --- |"
+            );
+            for pin in c.pins.iter() {
+                let _ = writeln!(
+                    md,
+                    "| {} | `{}` | {} |",
+                    pin.service.item,
+                    pin.addr.item,
+                    delivery(plan, &pin.service.item)
+                );
+            }
+        }
+    }
+    md
+}
+
+/// The marker lines around the section of `docs/architecture.md` we own.
+pub const ARCH_BEGIN: &str = "<!-- BEGIN lbipam: generated from plan.toml by `cargo build`; edits inside are overwritten -->";
+/// See [`ARCH_BEGIN`].
+pub const ARCH_END: &str = "<!-- END lbipam -->";
+/// The heading placed before the markers when the build has to add them.
+pub const ARCH_HEADING: &str = "## Networking (Cilium) — LoadBalancer IPAM";
+
+/// The body between the markers of `docs/architecture.md`.
+pub fn architecture_section(plan: &Plan) -> String {
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "\nAll clusters share the L2 subnet `{}`; each gets its own `CiliumLoadBalancerIPPool`, \
+         included only by that cluster's Flux `cilium-ipam` Kustomization, so pools cannot \
+         collide at run time. Full address map: [IP-ALLOCATION-SUMMARY.md](IP-ALLOCATION-SUMMARY.md).\n",
+        plan.network.item
+    );
+    let _ = writeln!(
+        md,
+        "| cluster | pool | blocks | pinned |\n| --- | --- | --- | --- |"
+    );
+    for c in plan.clusters.iter() {
+        let pins: Vec<String> = c
+            .pins
+            .iter()
+            .map(|p| format!("{} `{}`", p.service.item, p.addr.item))
+            .collect();
+        for (i, p) in c.pools.iter().enumerate() {
+            let blocks: Vec<String> = p.blocks.iter().map(|b| format!("`{}`", b.item)).collect();
+            let pinned = if i == 0 {
+                pins.join(", ")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} |",
+                c.name.item,
+                p.name.item,
+                blocks.join(", "),
+                pinned
+            );
+        }
+    }
+    let reserved: Vec<String> = plan
+        .reserved
+        .iter()
+        .map(|r| format!("{} `{}`", r.name.item, r.range.item))
+        .collect();
+    if !reserved.is_empty() {
+        let _ = writeln!(md, "\nReserved, never in a pool: {}.", reserved.join(", "));
+    }
+    md.push('\n');
+    md
+}
