@@ -22,10 +22,19 @@ use crate::plan::{Plan, Pool};
 /// ```ignore
 /// lbipam_core::assert_plan!(PLAN);
 /// ```
+///
+/// The plan is copied into a `static` first: borrowing a `const` would create a
+/// temporary that must be dropped at compile time, which `const` evaluation
+/// refuses for types with heap-owning variants such as `Cow`.
 #[macro_export]
 macro_rules! assert_plan {
     ($plan:expr) => {
-        const _: () = $crate::proof::assert_valid::<{ $crate::proof::range_count(&$plan) }>(&$plan);
+        const _: () = {
+            static PLAN_UNDER_PROOF: $crate::plan::Plan = $plan;
+            $crate::proof::assert_valid::<{ $crate::proof::range_count(&PLAN_UNDER_PROOF) }>(
+                &PLAN_UNDER_PROOF,
+            );
+        };
     };
 }
 
