@@ -54,7 +54,11 @@ fn malformed_yaml_in_each_managed_hand_written_file_is_named_and_nothing_is_writ
         move_infra_pin(repo.path());
         fs::write(repo.path().join(file), broken).expect("write");
         let report = fails_writing_nothing(repo.path());
-        assert!(report.contains(file), "{file}: {report}");
+        assert_eq!(
+            report.matches(&format!("--> {file}:")).count(),
+            1,
+            "reported once: {report}"
+        );
     }
 }
 

@@ -180,6 +180,12 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
                     tree.insert(path.clone(), text.clone());
                 }
             }
+            // A file we already failed to edit is reported once, not again by the audits.
+            for e in &errors {
+                if let Error::File { path, .. } = e {
+                    tree.remove(path);
+                }
+            }
             for c in plan.clusters.iter() {
                 let dir = layout::cluster_dir(&c.name.item);
                 let mine: BTreeMap<PathBuf, String> = tree
