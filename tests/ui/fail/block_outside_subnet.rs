@@ -1,36 +1,16 @@
 //! A block that runs past the /24 into 10.25.12.x.
 
-use std::borrow::Cow::Borrowed as B;
-use std::net::{IpAddr, Ipv4Addr};
+#[path = "../support.rs"]
+#[macro_use]
+mod support;
 
-use lbipam_plan::ipnet::IpNet;
-use lbipam_plan::net::Block;
-use lbipam_plan::plan::{At, Cilium, Cluster, Flux, Plan, Pool};
+use lbipam_plan::plan::Plan;
+use support::{ip, range};
 
-const fn ip(c: u8, d: u8) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(10, 25, c, d))
-}
-
-const fn range(a: IpAddr, b: IpAddr) -> At<Block> {
-    At::new(Block::Range { start: a, stop: b })
-}
-
-const PLAN: Plan = Plan {
-    network: At::new(IpNet::new_assert(ip(11, 0), 24)),
-    reserved: B(&[]),
-    clusters: B(&[Cluster {
-        name: At::new(B("apps")),
-        pools: B(&[Pool {
-            name: At::new(B("apps-pool")),
-            blocks: B(&[range(ip(11, 120), ip(12, 5))]),
-            note: None,
-        }]),
-        pins: B(&[]),
-    }]),
-    cilium: Cilium::DEFAULT,
-    services: B(&[]),
-    flux: Flux::DEFAULT,
-};
+const PLAN: Plan = plan!(
+    reserved: [],
+    clusters: [cluster!("apps", "apps-pool", [range(ip(11, 120), ip(12, 5))], [])],
+);
 
 lbipam_plan::assert_plan!(PLAN);
 

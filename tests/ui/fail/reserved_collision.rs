@@ -1,40 +1,16 @@
 //! A pool that reaches down into the static-infrastructure range.
 
-use std::borrow::Cow::Borrowed as B;
-use std::net::{IpAddr, Ipv4Addr};
+#[path = "../support.rs"]
+#[macro_use]
+mod support;
 
-use lbipam_plan::ipnet::IpNet;
-use lbipam_plan::net::Block;
-use lbipam_plan::plan::{At, Cilium, Cluster, Flux, Plan, Pool, Reserved};
+use lbipam_plan::plan::Plan;
+use support::{ip, range};
 
-const fn ip(c: u8, d: u8) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(10, 25, c, d))
-}
-
-const fn range(a: IpAddr, b: IpAddr) -> At<Block> {
-    At::new(Block::Range { start: a, stop: b })
-}
-
-const PLAN: Plan = Plan {
-    network: At::new(IpNet::new_assert(ip(11, 0), 24)),
-    reserved: B(&[Reserved {
-        name: At::new(B("static-infra")),
-        range: range(ip(11, 2), ip(11, 99)),
-        note: None,
-    }]),
-    clusters: B(&[Cluster {
-        name: At::new(B("infra")),
-        pools: B(&[Pool {
-            name: At::new(B("infra-pool")),
-            blocks: B(&[range(ip(11, 90), ip(11, 119))]),
-            note: None,
-        }]),
-        pins: B(&[]),
-    }]),
-    cilium: Cilium::DEFAULT,
-    services: B(&[]),
-    flux: Flux::DEFAULT,
-};
+const PLAN: Plan = plan!(
+    reserved: [reserved!("static-infra", range(ip(11, 2), ip(11, 99)))],
+    clusters: [cluster!("infra", "infra-pool", [range(ip(11, 90), ip(11, 119))], [])],
+);
 
 lbipam_plan::assert_plan!(PLAN);
 

@@ -1,76 +1,32 @@
 //! The seed plan, written by hand as constants: it compiles.
 
-use std::borrow::Cow::Borrowed as B;
-use std::net::{IpAddr, Ipv4Addr};
+#[path = "../support.rs"]
+#[macro_use]
+mod support;
 
-use lbipam_plan::ipnet::IpNet;
-use lbipam_plan::net::Block;
-use lbipam_plan::plan::{At, Cilium, Cluster, Flux, Pin, Plan, Pool, Reserved};
+use lbipam_plan::plan::Plan;
+use support::{ip, range};
 
-const fn ip(c: u8, d: u8) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(10, 25, c, d))
-}
-
-const fn range(a: IpAddr, b: IpAddr) -> At<Block> {
-    At::new(Block::Range { start: a, stop: b })
-}
-
-const PLAN: Plan = Plan {
-    network: At::new(IpNet::new_assert(ip(11, 0), 24)),
-    reserved: B(&[
-        Reserved {
-            name: At::new(B("bgp-router")),
-            range: range(ip(11, 1), ip(11, 1)),
-            note: None,
-        },
-        Reserved {
-            name: At::new(B("static-infra")),
-            range: range(ip(11, 2), ip(11, 99)),
-            note: None,
-        },
-    ]),
-    clusters: B(&[
-        Cluster {
-            name: At::new(B("infra")),
-            pools: B(&[Pool {
-                name: At::new(B("infra-pool")),
-                blocks: B(&[range(ip(11, 100), ip(11, 119))]),
-                note: None,
-            }]),
-            pins: B(&[
-                Pin {
-                    service: At::new(B("clustermesh-apiserver")),
-                    addr: At::new(ip(11, 100)),
-                },
-                Pin {
-                    service: At::new(B("gateway")),
-                    addr: At::new(ip(11, 110)),
-                },
-            ]),
-        },
-        Cluster {
-            name: At::new(B("apps")),
-            pools: B(&[Pool {
-                name: At::new(B("apps-pool")),
-                blocks: B(&[range(ip(11, 120), ip(11, 139))]),
-                note: None,
-            }]),
-            pins: B(&[
-                Pin {
-                    service: At::new(B("clustermesh-apiserver")),
-                    addr: At::new(ip(11, 120)),
-                },
-                Pin {
-                    service: At::new(B("gateway")),
-                    addr: At::new(ip(11, 121)),
-                },
-            ]),
-        },
-    ]),
-    cilium: Cilium::DEFAULT,
-    services: B(&[]),
-    flux: Flux::DEFAULT,
-};
+const PLAN: Plan = plan!(
+    reserved: [
+        reserved!("bgp-router", range(ip(11, 1), ip(11, 1))),
+        reserved!("static-infra", range(ip(11, 2), ip(11, 99))),
+    ],
+    clusters: [
+        cluster!(
+            "infra",
+            "infra-pool",
+            [range(ip(11, 100), ip(11, 119))],
+            [("clustermesh-apiserver", ip(11, 100)), ("gateway", ip(11, 110))]
+        ),
+        cluster!(
+            "apps",
+            "apps-pool",
+            [range(ip(11, 120), ip(11, 139))],
+            [("clustermesh-apiserver", ip(11, 120)), ("gateway", ip(11, 121))]
+        ),
+    ],
+);
 
 lbipam_plan::assert_plan!(PLAN);
 
