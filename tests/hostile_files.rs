@@ -298,3 +298,17 @@ fn a_write_failing_at_any_step_leaves_each_file_whole_and_a_rerun_converges() {
         step += 1;
     }
 }
+
+#[test]
+fn a_read_only_file_that_is_already_right_does_not_fail_the_build() {
+    let repo = scratch_repo();
+    let out = tempfile::tempdir().expect("out");
+    let pool = repo
+        .path()
+        .join("kubernetes/infrastructure/networking/cilium/ipam/infra/lb-ippool-infra.yaml");
+    let mut perms = fs::metadata(&pool).expect("meta").permissions();
+    perms.set_readonly(true);
+    fs::set_permissions(&pool, perms).expect("chmod");
+    let summary = build(repo.path(), out.path()).unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(summary.changes, []);
+}

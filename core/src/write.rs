@@ -36,9 +36,10 @@ pub struct Refusal {
 }
 
 /// Turns wanted files into the changes needed, reading what is on disk.
-/// A file whose content is already right yields no change. A path that is a
-/// symlink or a directory, or a file that cannot be read, is refused: the build
-/// must not write through a link or guess.
+/// A file whose content is already right yields no change. A file that must
+/// change but cannot be written safely — a symlink, a symlinked directory on the
+/// way, a directory, a read-only file — is refused: the build must not write
+/// through a link or guess.
 pub fn changes(
     root: &Path,
     wanted: &[(PathBuf, String)],
@@ -47,9 +48,11 @@ pub fn changes(
     let mut out = Vec::new();
     let mut refused = Vec::new();
     for (path, contents) in wanted {
-        match current(root, path) {
-            Ok(Some(old)) if old == *contents => {}
-            Ok(_) => out.push(Change::Write {
+        if fs::read(root.join(path)).is_ok_and(|old| old == contents.as_bytes()) {
+            continue;
+        }
+        match writable(root, path) {
+            Ok(()) => out.push(Change::Write {
                 path: path.clone(),
                 contents: contents.clone(),
             }),
@@ -69,48 +72,36 @@ pub fn changes(
     }
 }
 
-/// The text of a file we may replace: `None` if absent.
-fn current(root: &Path, rel: &Path) -> Result<Option<String>, String> {
+/// Whether `root/rel` may be created or replaced.
+fn writable(root: &Path, rel: &Path) -> Result<(), String> {
     // A symlinked directory on the way would let a write land outside the repo.
     let mut dir = root.to_path_buf();
     if let Some(parent) = rel.parent() {
         for part in parent.components() {
             dir.push(part);
+            let shown = || dir.strip_prefix(root).unwrap_or(&dir).display().to_string();
             match fs::symlink_metadata(&dir) {
                 Ok(m) if m.file_type().is_symlink() => {
                     return Err(format!(
                         "its directory {} is a symbolic link; refusing to write through it",
-                        dir.strip_prefix(root).unwrap_or(&dir).display()
+                        shown()
                     ));
                 }
-                Ok(m) if !m.is_dir() => {
-                    return Err(format!(
-                        "{} is not a directory",
-                        dir.strip_prefix(root).unwrap_or(&dir).display()
-                    ));
-                }
+                Ok(m) if !m.is_dir() => return Err(format!("{} is not a directory", shown())),
                 _ => {}
             }
         }
     }
-    let path = &root.join(rel);
-    let meta = match fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e.to_string()),
-    };
-    if meta.file_type().is_symlink() {
-        return Err("is a symbolic link; refusing to write through it".to_owned());
+    match fs::symlink_metadata(root.join(rel)) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.to_string()),
+        Ok(m) if m.file_type().is_symlink() => {
+            Err("is a symbolic link; refusing to write through it".to_owned())
+        }
+        Ok(m) if m.is_dir() => Err("is a directory, expected a file".to_owned()),
+        Ok(m) if m.permissions().readonly() => Err("is read-only".to_owned()),
+        Ok(_) => Ok(()),
     }
-    if meta.is_dir() {
-        return Err("is a directory, expected a file".to_owned());
-    }
-    if meta.permissions().readonly() {
-        return Err("is read-only".to_owned());
-    }
-    let bytes = fs::read(path).map_err(|e| e.to_string())?;
-    // A non-UTF-8 file can never equal our output: it is simply replaced.
-    Ok(String::from_utf8(bytes).ok())
 }
 
 /// The file-system operations a build performs. The seam exists so tests can
