@@ -87,6 +87,41 @@ pub fn set_configmap_data(text: &str, entries: &[(&str, &str)]) -> Result<String
     finish(text, out)
 }
 
+/// Deletes `data.<key>` from the single ConfigMap document for each key present —
+/// the entry's whole line, trailing comment included; absent keys are ignored.
+/// For keys the build owns but no longer writes, e.g. the setting of a pin that
+/// was removed from the plan, which would otherwise linger with a stale address.
+pub fn remove_configmap_data(text: &str, keys: &[&str]) -> Result<String, EditError> {
+    let mut out = text.to_string();
+    for key in keys {
+        let file = parse(&out)?;
+        let docs = documents(&out, &file);
+        let configmaps = docs
+            .iter()
+            .filter(|d| d.kind.as_deref() == Some("ConfigMap"));
+        let data = only(&out, configmaps, "ConfigMap")?
+            .and_then(DocInfo::root)
+            .and_then(|root| find_entry(&root, "data")?.value_node())
+            .and_then(|node| as_mapping(&node));
+        let Some(data) = data else { continue };
+        let Some(entry) = find_entry(&data, key) else {
+            continue;
+        };
+        if is_flow(&out, &data) {
+            let msg = format!("cannot remove `data.{key}` from a flow mapping");
+            return Err(error_at(&out, start(&entry), msg));
+        }
+        let from = line_start(&out, start(&entry));
+        // The entry's own range runs on over comments below it; its value's does not.
+        let end = entry
+            .value_node()
+            .map_or(entry.byte_range().end as usize, |v| node_range(&v).end);
+        let to = out[end..].find('\n').map_or(out.len(), |i| end + i + 1);
+        out = splice(&out, from..to, "");
+    }
+    finish(text, out)
+}
+
 /// Sets nested keys of a Helm values file (one document, possibly empty) for each
 /// (path, value). Each path segment is one whole key (`io.cilium/lb-ipam-ips`), quoted
 /// only if YAML needs it. Missing keys become block mappings indented like the file
@@ -995,6 +1030,19 @@ metadata:
         assert_eq!(error_position(find_ip_requests("a:\n\tb: 1\n")), (2, 1));
         let doc = "kind: X\nmetadata: {name: y}\n";
         assert!(upsert_document("a: [1\n", "X", "y", doc, None).is_err());
+    }
+
+    #[test]
+    fn removing_configmap_keys_drops_their_lines_and_keeps_the_rest() {
+        let text = "kind: ConfigMap\r\ndata:\r\n  KEEP: \"1\" # mine\r\n  GONE: \"10.0.0.1\" # managed\r\n  # trailing note\r\n  LAST: x\r\n";
+        let out = remove_configmap_data(text, &["GONE", "ABSENT"]).expect("edit");
+        assert_eq!(
+            out,
+            "kind: ConfigMap\r\ndata:\r\n  KEEP: \"1\" # mine\r\n  # trailing note\r\n  LAST: x\r\n"
+        );
+        assert_eq!(remove_configmap_data(&out, &["GONE"]).expect("no-op"), out);
+        let flow = "kind: ConfigMap\ndata: {GONE: \"1\", KEEP: \"2\"}\n";
+        assert!(remove_configmap_data(flow, &["GONE"]).is_err());
     }
 
     const CILIUM: &str = r#"# Cilium Helm values for the home cluster.
