@@ -5,6 +5,8 @@
 //!
 //! Two cases are generated here rather than committed: `invalid-utf8` and
 //! `ten-megabytes`; their `.stderr` files are committed like the others.
+//! `tests/bad_plans/README.md` describes the catalogue and holds the table of
+//! what the checks catch, each row naming the case that shows it.
 //!
 //! The `.stderr` files are written by hand, from what the message should say.
 //! After a deliberate change of a message, `BLESS=1 cargo test --test bad_plans`
@@ -256,13 +258,15 @@ fn is_example(message: &str, example: &str) -> bool {
     }
 }
 
-#[test]
-fn readme_check_table_examples_are_messages_of_catalogue_cases() {
-    let readme = fs::read_to_string(repo().join("README.md")).expect("README.md");
-    let section = readme
+/// Checks the "What the checks catch" table of a Markdown file: each row's
+/// example message is produced by a catalogue case — by the case its
+/// `catalogue case` column names, if the table has one.
+fn check_table(path: &Path) {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let section = text
         .split("### What the checks catch")
         .nth(1)
-        .expect("README has a `What the checks catch` section");
+        .unwrap_or_else(|| panic!("{} has no `What the checks catch` section", path.display()));
     let rows: Vec<Vec<&str>> = section
         .lines()
         .skip_while(|l| !l.starts_with('|'))
@@ -281,7 +285,7 @@ fn readme_check_table_examples_are_messages_of_catalogue_cases() {
     let case = column("case");
     let catalogue = catalogue_messages();
     let body = &body[1..]; // the | --- | row
-    assert!(body.len() >= 10, "{body:?}");
+    assert!(body.len() >= 10, "{}: {body:?}", path.display());
     for row in body {
         let example = code_span(row[message]).unwrap_or_else(|| panic!("no example in {row:?}"));
         let named = case.map(|c| code_span(row[c]).unwrap_or(row[c]));
@@ -290,8 +294,19 @@ fn readme_check_table_examples_are_messages_of_catalogue_cases() {
             .any(|(name, m)| named.is_none_or(|n| n == name.as_str()) && is_example(m, example));
         assert!(
             found,
-            "README row {row:?}: no catalogue case {}says `{example}`",
+            "{} row {row:?}: no catalogue case {}says `{example}`",
+            path.display(),
             named.map_or(String::new(), |n| format!("`{n}` "))
         );
     }
+}
+
+#[test]
+fn the_catalogues_check_table_names_cases_that_say_its_examples() {
+    check_table(&dir("bad_plans").join("README.md"));
+}
+
+#[test]
+fn readmes_check_table_examples_are_said_by_catalogue_cases() {
+    check_table(&repo().join("README.md"));
 }

@@ -479,3 +479,44 @@ fn names_yaml_would_read_as_booleans_numbers_or_null_are_quoted_strings() {
         );
     }
 }
+
+#[test]
+fn setting_keys_yaml_would_read_as_booleans_numbers_or_null_stay_string_keys() {
+    // cluster-settings keys may be any of `[-._a-zA-Z0-9]+`; these read as
+    // something other than a string in YAML 1.1 or 1.2 when written plain.
+    let pairs = [
+        ("true", "Yes"),
+        ("null", "1e3"),
+        ("0x1F", ".inf"),
+        ("-", "1_000"),
+        ("0b101", "NO"),
+    ];
+    for (mesh, gateway) in pairs {
+        let plan = plan_with(&[
+            (
+                "setting = \"CLUSTERMESH_IP\"",
+                format!("setting = \"{mesh}\""),
+            ),
+            (
+                "setting = \"CILIUM_GATEWAY_LB_IP\"",
+                format!("setting = \"{gateway}\""),
+            ),
+        ]);
+        let files = built(&plan);
+        for (cluster, mesh_ip, gateway_ip) in [
+            ("infra", "10.25.11.100", "10.25.11.110"),
+            ("apps", "10.25.11.120", "10.25.11.121"),
+        ] {
+            let path = format!("kubernetes/clusters/{cluster}/cluster-settings.yaml");
+            let text = text(&files, &path);
+            let data = &yaml_docs(&text)[0]["data"];
+            let keys = data.as_mapping().expect("data is a mapping");
+            assert!(
+                keys.keys().all(|k| k.as_str().is_some()),
+                "{path}: every key is a string:\n{text}"
+            );
+            assert_eq!(data[mesh].as_str(), Some(mesh_ip), "{path}:\n{text}");
+            assert_eq!(data[gateway].as_str(), Some(gateway_ip), "{path}:\n{text}");
+        }
+    }
+}
