@@ -3,7 +3,7 @@
 //! Ranges are checked by sort-and-sweep (O(n log n)), never pairwise, so a plan with
 //! a hundred thousand blocks is checked as fast as it is parsed.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -211,10 +211,33 @@ impl Error {
     }
 }
 
+/// A string from plan.toml as messages show it: one line, ASCII. A newline
+/// cannot forge another `file:line:col:` line, and a look-alike (Cyrillic `а`
+/// in a name) shows as `\u{430}` instead of passing for `a`.
+struct Shown<'a>(&'a str);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            match c {
+                '\\' => f.write_str("\\\\")?,
+                ' '..='~' => f.write_char(c)?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                c => write!(f, "{}", c.escape_unicode())?,
+            }
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Error {
     /// The message without its location; see [`crate::diag`] for the full report.
+    /// Every string that comes from plan.toml is shown through [`Shown`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use Error::*;
+        let s = Shown;
         match self {
             Syntax { message, .. } => write!(f, "invalid TOML: {}", message.trim_end()),
             UnknownKey {
@@ -224,44 +247,53 @@ impl fmt::Display for Error {
                 ..
             } => write!(
                 f,
-                "unknown key `{key}` in {table} (expected one of: {expected})"
+                "unknown key `{}` in {} (expected one of: {expected})",
+                s(key),
+                s(table)
             ),
-            MissingKey { key, table, .. } => write!(f, "missing key `{key}` in {table}"),
+            MissingKey { key, table, .. } => {
+                write!(f, "missing key `{key}` in {}", s(table))
+            }
             WrongType {
                 key,
                 expected,
                 found,
                 ..
-            } => write!(f, "`{key}` must be {expected}, found {found}"),
+            } => write!(f, "`{}` must be {expected}, found {found}", s(key)),
             BadValue {
                 what,
                 value,
                 reason,
                 ..
-            } => write!(f, "invalid {what} `{value}`: {reason}"),
+            } => write!(f, "invalid {what} `{}`: {reason}", s(value)),
             StartAfterStop { value, .. } => {
-                write!(f, "range `{value}` starts after it stops")
+                write!(f, "range `{}` starts after it stops", s(value))
             }
             MixedFamily { value, network, .. } => {
-                write!(f, "`{value}` mixes IPv4 and IPv6 (network is {network})")
+                write!(
+                    f,
+                    "`{}` mixes IPv4 and IPv6 (network is {network})",
+                    s(value)
+                )
             }
             HostBits { value, network, .. } => write!(
                 f,
-                "CIDR `{value}` has host bits set; did you mean `{network}`?"
+                "CIDR `{}` has host bits set; did you mean `{network}`?",
+                s(value)
             ),
             OutsideNetwork {
                 what,
                 value,
                 network,
                 ..
-            } => write!(f, "{what} `{value}` is outside network {network}"),
+            } => write!(f, "{} `{}` is outside network {network}", s(what), s(value)),
             Overlap {
                 owner,
                 range,
                 other,
                 at,
                 ..
-            } => write!(f, "{owner} {range} overlaps {other} at {at}"),
+            } => write!(f, "{} {range} overlaps {} at {at}", s(owner), s(other)),
             PinOutsidePool {
                 pin,
                 cluster,
@@ -269,32 +301,34 @@ impl fmt::Display for Error {
                 holder,
                 ..
             } => {
+                let (pin, cluster) = (s(pin), s(cluster));
                 write!(
                     f,
                     "pin {pin} ({cluster}) {addr} is not in any pool of cluster {cluster}"
                 )?;
                 match holder {
-                    Some(h) => write!(f, "; it belongs to {h}"),
+                    Some(h) => write!(f, "; it belongs to {}", s(h)),
                     None => Ok(()),
                 }
             }
             DuplicatePin {
                 addr, pin, other, ..
-            } => write!(f, "pin {pin} {addr} is also pinned by {other}"),
+            } => write!(f, "pin {} {addr} is also pinned by {}", s(pin), s(other)),
             BadName {
                 what, name, reason, ..
             } => write!(
                 f,
                 "{what} name `{}` is not a DNS-1123 label: {reason}",
-                name.escape_debug()
+                s(name)
             ),
-            NoPools { cluster, .. } => write!(f, "cluster {cluster} has no pool"),
+            NoPools { cluster, .. } => write!(f, "cluster {} has no pool", s(cluster)),
             NoBlocks { pool, cluster, .. } => {
-                write!(f, "pool {pool} ({cluster}) has no block")
+                write!(f, "pool {} ({}) has no block", s(pool), s(cluster))
             }
             DuplicateSetting { setting, .. } => write!(
                 f,
-                "cluster-settings key `{setting}` is written by two services"
+                "cluster-settings key `{}` is written by two services",
+                s(setting)
             ),
             File { message, .. } => f.write_str(message),
         }
@@ -404,14 +438,14 @@ struct Range {
 
 /// Checks each block and reserved range alone, then all of them against each other.
 /// Returns the well-formed ones sorted by address, for the pin checks, and per
-/// cluster whether all its pools are well-formed: a cluster with a broken or empty
-/// pool cannot say which addresses it holds, and judging its pins would only
-/// repeat the problem already reported.
+/// cluster whether it has pools and all are well-formed: a cluster without pools,
+/// or with a broken or empty one, cannot say which addresses it holds, and judging
+/// its pins would only repeat the problem already reported.
 fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>) {
     let mut intact: Vec<bool> = plan
         .clusters
         .iter()
-        .map(|c| c.pools.iter().all(|p| !p.blocks.is_empty()))
+        .map(|c| !c.pools.is_empty() && c.pools.iter().all(|p| !p.blocks.is_empty()))
         .collect();
     let network = plan.network.item;
     let net_iv = Interval::of_net(network);
@@ -517,9 +551,50 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>)
     (ranges, intact)
 }
 
+/// Intervals sorted by start that may overlap, asked "which one holds this
+/// address?" in O(log n): only the interval reaching furthest among those that
+/// start at or before the address can hold it if any does.
+struct Cover<T> {
+    items: Vec<(Interval, T)>,
+    /// `reach[i]`: the index of the interval reaching furthest among `items[..=i]`.
+    reach: Vec<usize>,
+}
+
+impl<T: Copy> Cover<T> {
+    /// `items` must be sorted by interval.
+    fn new(items: Vec<(Interval, T)>) -> Cover<T> {
+        let mut reach: Vec<usize> = Vec::with_capacity(items.len());
+        for (i, (iv, _)) in items.iter().enumerate() {
+            let best = match reach.last() {
+                Some(&b) if (items[b].0.v6, items[b].0.stop) >= (iv.v6, iv.stop) => b,
+                _ => i,
+            };
+            reach.push(best);
+        }
+        Cover { items, reach }
+    }
+
+    /// An interval that holds all of `iv`, if any.
+    fn holder(&self, iv: &Interval) -> Option<T> {
+        let after = self
+            .items
+            .partition_point(|(r, _)| (r.v6, r.start) <= (iv.v6, iv.start));
+        let (r, t) = self.items[self.reach[after.checked_sub(1)?]];
+        r.contains(iv).then_some(t)
+    }
+}
+
 fn check_pins(plan: &Plan, ranges: &[Range], intact: &[bool], errors: &mut Vec<Error>) {
     let net_iv = Interval::of_net(plan.network.item);
     let net_str = plan.network.item.trunc().to_string();
+    let any_range = Cover::new(ranges.iter().map(|r| (r.iv, r.holder)).collect());
+    let mut own_ranges = vec![Vec::new(); plan.clusters.len()];
+    for r in ranges {
+        if let Holder::Pool { cluster, .. } = r.holder {
+            own_ranges[cluster].push((r.iv, ()));
+        }
+    }
+    let own_ranges: Vec<Cover<()>> = own_ranges.into_iter().map(Cover::new).collect();
     let mut all = Vec::new();
     for (ci, c) in plan.clusters.iter().enumerate() {
         for pin in c.pins.iter() {
@@ -543,15 +618,10 @@ fn check_pins(plan: &Plan, ranges: &[Range], intact: &[bool], errors: &mut Vec<E
                 });
                 continue;
             }
-            // Ranges are sorted and (once the overlap errors are fixed) disjoint, so
-            // only the last range starting at or before the pin can hold it.
-            let after = ranges.partition_point(|r| (r.iv.v6, r.iv.start) <= (iv.v6, iv.start));
-            let holder = after
-                .checked_sub(1)
-                .map(|i| ranges[i])
-                .filter(|r| r.iv.contains(&iv))
-                .map(|r| r.holder);
-            let own = matches!(holder, Some(Holder::Pool { cluster, .. }) if cluster == ci);
+            // Ranges may still overlap here (that is reported above), so the pin
+            // is judged against every range that holds it, not just the nearest.
+            let own = own_ranges[ci].holder(&iv).is_some();
+            let holder = if own { None } else { any_range.holder(&iv) };
             if !own && (holder.is_some() || intact[ci]) {
                 errors.push(Error::PinOutsidePool {
                     span: pin.addr.span,

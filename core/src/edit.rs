@@ -532,7 +532,8 @@ fn is_safe_plain(v: &str) -> bool {
         && !v.contains(|c: char| c.is_control() || ",[]{}".contains(c))
 }
 
-/// A YAML double-quoted string: escapes `"`, `\` and every non-printable character.
+/// A YAML double-quoted string: escapes `"`, `\` and every character YAML does not
+/// allow printed (controls, U+FFFE, U+FFFF) or that readers take for a line break.
 fn double_quote(v: &str) -> String {
     let mut out = String::from('"');
     for c in v.chars() {
@@ -542,7 +543,12 @@ fn double_quote(v: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+            c if c.is_control()
+                || matches!(
+                    c,
+                    '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                ) =>
+            {
                 out.push_str(&format!("\\u{:04X}", u32::from(c)))
             }
             c => out.push(c),

@@ -30,6 +30,20 @@ pub fn md_escape(s: &str) -> String {
     out
 }
 
+/// Free text as a Markdown code span when it can be one (`clustermesh.apiserver.service`),
+/// else escaped text: a backtick would end the span early, a `|` would end the
+/// table cell even inside it, and `<`, `&` or a line break are never shown raw.
+fn md_code(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.trim() == s
+        && !s.contains(|c: char| "`|<>&\\".contains(c) || c.is_control());
+    if plain {
+        format!("`{s}`")
+    } else {
+        md_escape(s)
+    }
+}
+
 /// One row of the address map: who holds a range of the network.
 struct Row {
     iv: Interval,
@@ -122,10 +136,10 @@ fn delivery(plan: &Plan, pin: &str) -> String {
         Some(s) => {
             let mut ways = Vec::new();
             if let Some(setting) = &s.setting {
-                ways.push(format!("cluster-settings `{}`", setting.item));
+                ways.push(format!("cluster-settings {}", md_code(&setting.item)));
             }
             if let Some(helm) = &s.helm_service {
-                ways.push(format!("Cilium Helm value `{}`", helm.item));
+                ways.push(format!("Cilium Helm value {}", md_code(&helm.item)));
             }
             if ways.is_empty() {
                 "reserved in the pool only".to_owned()

@@ -73,7 +73,74 @@ enum PoolBlock {
 fn yaml<T: Serialize>(value: &T) -> String {
     // Serializing plain structs of strings, bools and lists cannot fail; if the
     // serializer ever did, an empty document makes the gate test name the file.
-    yaml_serde::to_string(value).unwrap_or_default()
+    let text = yaml_serde::to_string(value).unwrap_or_default();
+    quote_yaml11_scalars(&text)
+}
+
+/// Quotes the plain scalars yaml_serde leaves bare because YAML 1.2 reads them as
+/// strings, but that YAML 1.1 readers (kubectl's parser, PyYAML) take for a
+/// boolean or a number: a pool named `yes`, `on` or `n`, `0b1`, an IPv6
+/// address `1:2:3:4:5:6:7:8` (base 60). yaml_serde writes real booleans and
+/// numbers in forms not matched here (`true`, `42`), never wraps lines, and
+/// writes multi-line strings as block scalars, whose lines are left alone.
+fn quote_yaml11_scalars(text: &str) -> String {
+    let mut block: Option<usize> = None;
+    text.split_inclusive('\n')
+        .map(|line| {
+            let body = line.trim_end_matches('\n');
+            let indent = body.len() - body.trim_start().len();
+            match block {
+                Some(b) if indent > b || body.trim().is_empty() => return line.to_owned(),
+                _ => block = None,
+            }
+            let start = match body.rfind(": ") {
+                Some(i) => i + 2,
+                None => match body.trim_start().strip_prefix("- ") {
+                    Some(_) => indent + 2,
+                    None => return line.to_owned(),
+                },
+            };
+            let value = &body[start..];
+            if value.starts_with(['|', '>']) {
+                block = Some(indent);
+            }
+            if yaml11_reads_as_non_string(value) {
+                format!("{}'{value}'{}", &body[..start], &line[body.len()..])
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect()
+}
+
+/// Whether a plain scalar that YAML 1.2 reads as a string is a boolean or a
+/// number in YAML 1.1.
+fn yaml11_reads_as_non_string(v: &str) -> bool {
+    const BOOLS: [&str; 16] = [
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+        "OFF",
+    ];
+    let unsigned = v.strip_prefix(['-', '+']).unwrap_or(v);
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'_');
+    let binary = unsigned
+        .strip_prefix("0b")
+        .is_some_and(|b| !b.is_empty() && b.bytes().all(|b| matches!(b, b'0' | b'1' | b'_')));
+    // `[0-9][0-9_]*` with an underscore, or with `:[0-5]?[0-9]` groups (base 60).
+    let mut groups = unsigned.split(':');
+    let head = groups.next().unwrap_or("");
+    let mut sexagesimal = false;
+    let mut rest_ok = true;
+    for g in groups {
+        sexagesimal = true;
+        rest_ok &= (1..=2).contains(&g.len())
+            && g.bytes().all(|b| b.is_ascii_digit())
+            && (g.len() == 1 || g.as_bytes()[0] <= b'5');
+    }
+    let numeral = digits(head) && head.as_bytes()[0].is_ascii_digit();
+    BOOLS.contains(&v)
+        || binary
+        || (numeral && sexagesimal && rest_ok)
+        || (numeral && !sexagesimal && head.contains('_'))
 }
 
 /// `lb-ippool-<cluster>.yaml`: one `CiliumLoadBalancerIPPool` per pool of the
@@ -259,4 +326,20 @@ pub fn cilium_values(plan: &Plan, cluster: &Cluster) -> Vec<HelmValue> {
         out.push((ty, crate::edit::Scalar::Plain("LoadBalancer".to_owned())));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml11_booleans_and_numbers_are_quoted_real_ones_and_strings_are_not() {
+        let text = "a: yes\nb: true\nc:\n- on\n- 42\n- 0b101\nd: 1:2:3:4:5:6:7:8\ne: 1_000\nf: fd00::1\ng: |-\n  x: off\n  - n\nh: N\ni: 10.25.11.1\nj: 'no'\n";
+        let want = "a: 'yes'\nb: true\nc:\n- 'on'\n- 42\n- '0b101'\nd: '1:2:3:4:5:6:7:8'\ne: '1_000'\nf: fd00::1\ng: |-\n  x: off\n  - n\nh: 'N'\ni: 10.25.11.1\nj: 'no'\n";
+        assert_eq!(quote_yaml11_scalars(text), want);
+        let parsed: yaml_serde::Value = yaml_serde::from_str(want).expect("valid YAML");
+        assert_eq!(parsed["a"].as_str(), Some("yes"));
+        assert_eq!(parsed["b"].as_bool(), Some(true));
+        assert_eq!(parsed["g"].as_str(), Some("x: off\n- n"));
+    }
 }
