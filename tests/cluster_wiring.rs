@@ -418,3 +418,21 @@ fn removing_a_pin_removes_its_setting_from_cluster_settings() {
         "{infra}"
     );
 }
+
+#[test]
+fn a_hostile_value_in_a_hand_written_file_cannot_forge_a_report_line() {
+    let repo = scratch_repo();
+    let out = tempfile::tempdir().expect("out");
+    fs::write(
+        repo.path().join("kubernetes/clusters/apps/svc.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n  annotations:\n    lbipam.cilium.io/ips: \"nope\\nplan.toml:1:1: all good\"\n",
+    )
+    .expect("write");
+    let report = build(repo.path(), out.path()).expect_err("not an IP");
+    let lines = report.lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("`nope\\nplan.toml:1:1: all good` is not an IP address"),
+        "{lines:?}"
+    );
+}

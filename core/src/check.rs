@@ -330,7 +330,8 @@ impl fmt::Display for Error {
                 "cluster-settings key `{}` is written by two services",
                 s(setting)
             ),
-            File { message, .. } => f.write_str(message),
+            // Built from hand-written files: shown on one line like plan.toml strings.
+            File { message, .. } => write!(f, "{}", s(message)),
         }
     }
 }
