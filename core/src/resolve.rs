@@ -933,11 +933,14 @@ pub fn check_cluster(root: &Path, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
         let by = format!("Flux Kustomization {} of cluster {c}", a.flux.name);
         for o in a.objects.iter().filter(|o| is_pool(&o.value)) {
             let name = o.name();
-            let here = |message: String| at(&o.source, o.line, message);
+            let text = fs::read_to_string(root.join(&o.source)).unwrap_or_default();
+            let here_at =
+                |key: &str, message: String| at(&o.source, key_line(&text, o.line, key), message);
+            let here = |message: String| here_at("name", message);
             let how = o.via.join(" → ");
             if let Some(ns) = o.namespace() {
-                errors.push(here(format!(
-                    "CiliumLoadBalancerIPPool {name} is applied by {by} with metadata.namespace `{ns}`, but pools are cluster-scoped: remove the namespace (from the file, its kustomization.yaml or spec.targetNamespace); {fix}"
+                errors.push(here_at("namespace", format!(
+                    "CiliumLoadBalancerIPPool {name} is applied by {by} with metadata.namespace `{ns}`, but pools are cluster-scoped: remove it from the pool file (a generated one: run `cargo build`), its kustomization.yaml or spec.targetNamespace"
                 )));
             }
             // The cluster's own pool first: names are only unique per cluster.
@@ -972,12 +975,12 @@ pub fn check_cluster(root: &Path, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
                     let want: Vec<Block> = pool.blocks.iter().map(|b| b.item).collect();
                     match pool_blocks(&o.value) {
                         Ok(have) if have == want => {}
-                        Ok(have) => errors.push(here(format!(
+                        Ok(have) => errors.push(here_at("blocks", format!(
                             "CiliumLoadBalancerIPPool {name} of cluster {c} has spec.blocks {} but plan.toml gives it {}; the file was edited by hand: {fix}",
                             blocks_text(&have),
                             blocks_text(&want)
                         ))),
-                        Err(e) => errors.push(here(format!(
+                        Err(e) => errors.push(here_at("blocks", format!(
                             "CiliumLoadBalancerIPPool {name} of cluster {c}: {e}; {fix}"
                         ))),
                     }
@@ -1247,7 +1250,7 @@ mod tests {
         let p = problems(repo.path(), "two");
         assert_one_contains(
             &p,
-            "kubernetes/ipam/one/pool.yaml:1:1: CiliumLoadBalancerIPPool one-pool belongs to cluster one in plan.toml, but Flux Kustomization cilium-ipam of cluster two applies it (via cilium-ipam → ./kubernetes/ipam/one → pool.yaml)",
+            "kubernetes/ipam/one/pool.yaml:4:1: CiliumLoadBalancerIPPool one-pool belongs to cluster one in plan.toml, but Flux Kustomization cilium-ipam of cluster two applies it (via cilium-ipam → ./kubernetes/ipam/one → pool.yaml)",
         );
         assert_one_contains(
             &p,
@@ -1483,7 +1486,7 @@ mod tests {
         assert_eq!(
             problems(repo.path(), "two"),
             [
-                "kubernetes/ipam/two/pool.yaml:1:1: CiliumLoadBalancerIPPool two-pool of cluster two has spec.blocks 10.0.0.20-10.0.0.30, 10.0.0.32/28 but plan.toml gives it 10.0.0.20-10.0.0.29, 10.0.0.32/28; the file was edited by hand: run `cargo build` to regenerate it from plan.toml"
+                "kubernetes/ipam/two/pool.yaml:6:1: CiliumLoadBalancerIPPool two-pool of cluster two has spec.blocks 10.0.0.20-10.0.0.30, 10.0.0.32/28 but plan.toml gives it 10.0.0.20-10.0.0.29, 10.0.0.32/28; the file was edited by hand: run `cargo build` to regenerate it from plan.toml"
             ]
         );
     }
