@@ -912,7 +912,7 @@ pub fn check_cluster(root: &Path, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
         errors.push(at(
             &layout::cluster_dir(c),
             1,
-            format!("cluster {c} has files in kubernetes/clusters/{c}/ but no [clusters.{c}] in plan.toml"),
+            format!("cluster {c} has files in kubernetes/clusters/{c}/ but no [clusters.{c}] in plan.toml, so nothing checks what it applies: add it to plan.toml and run `cargo build`, or delete the directory"),
         ));
         return errors;
     };
@@ -1063,12 +1063,29 @@ fn flux_in_component(root: &Path, cluster: &str, reached_by: &str, dir: &Path) -
     errors
 }
 
-/// Resolves and checks every cluster of the plan under `root`: the whole
-/// inclusion gate, every problem of every cluster.
+/// Resolves and checks every cluster under `root`: each cluster of the plan, and
+/// each directory of `kubernetes/clusters/` the plan does not name (Flux still
+/// reconciles it, so its pools would go unchecked). The whole inclusion gate,
+/// every problem of every cluster.
 pub fn check_repo(root: &Path, plan: &Plan) -> Vec<Error> {
+    let mut clusters: Vec<String> = plan
+        .clusters
+        .iter()
+        .map(|c| c.name.item.to_string())
+        .collect();
+    let mut unplanned: Vec<String> = fs::read_dir(root.join("kubernetes/clusters"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !clusters.contains(name))
+        .collect();
+    unplanned.sort();
+    clusters.extend(unplanned);
     let mut errors = Vec::new();
-    for c in plan.clusters.iter() {
-        match resolve_cluster(root, &c.name.item) {
+    for c in &clusters {
+        match resolve_cluster(root, c) {
             Ok(build) => errors.extend(check_cluster(root, plan, &build)),
             Err(e) => errors.extend(e.into_iter().map(Error::from)),
         }
@@ -1557,6 +1574,25 @@ mod tests {
         let p = problems(repo.path(), "one");
         assert_one_contains(&p, "cluster one has no Flux Kustomization cilium-ipam");
         assert_one_contains(&p, "only cilium-ipam may apply the cluster's pools");
+    }
+
+    #[test]
+    fn a_cluster_directory_the_plan_does_not_name_fails_the_gate() {
+        let repo = fixture();
+        let plan = plan();
+        assert_eq!(check_repo(repo.path(), &plan), []);
+        write(
+            repo.path(),
+            "kubernetes/clusters/three/cluster-settings.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  namespace: flux-system\n",
+        );
+        let lines = Report::new("plan.toml", PLAN, check_repo(repo.path(), &plan)).lines();
+        assert_eq!(
+            lines,
+            [
+                "kubernetes/clusters/three:1:1: cluster three has files in kubernetes/clusters/three/ but no [clusters.three] in plan.toml, so nothing checks what it applies: add it to plan.toml and run `cargo build`, or delete the directory"
+            ]
+        );
     }
 
     #[test]
