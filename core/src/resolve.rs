@@ -215,7 +215,7 @@ pub fn resolve_cluster(root: &Path, cluster: &str) -> Result<ClusterBuild, Vec<R
     let mut kustomizations = Vec::new();
     for k in ks {
         let text = texts.get(&k.path).map_or("", String::as_str);
-        match build(root, &k, text, &files) {
+        match build_kustomization(root, &k, text, &files) {
             Ok(applied) => kustomizations.push(applied),
             Err(e) => errors.extend(e),
         }
@@ -289,7 +289,7 @@ fn key_line(text: &str, doc_line: usize, key: &str) -> usize {
 }
 
 /// Builds one Flux Kustomization.
-fn build(
+fn build_kustomization(
     root: &Path,
     k: &FluxKustomization,
     text: &str,
@@ -1014,10 +1014,13 @@ pub fn check_cluster(root: &Path, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
         .collect();
     errors.extend(audit::dangling_depends_on(c, &ks));
 
+    // The cluster's own directory (a bootstrap `flux-system` Kustomization applies
+    // it) is where Flux Kustomizations belong, not a component.
+    let own = layout::cluster_dir(c);
     let mut scanned = BTreeSet::new();
     for a in &build.kustomizations {
         for dir in &a.dirs {
-            if scanned.insert(dir.clone()) {
+            if !dir.starts_with(&own) && scanned.insert(dir.clone()) {
                 errors.extend(flux_in_component(root, c, &a.flux.name, dir));
             }
         }
@@ -1560,6 +1563,21 @@ mod tests {
                 "kubernetes/ipam/one/nested.yaml:2:1: Flux Kustomization nested lives in component directory kubernetes/ipam/one (reached by cilium-ipam of cluster one); Flux Kustomizations belong in kubernetes/clusters/one/"
             ]
         );
+    }
+
+    #[test]
+    fn the_clusters_own_directory_is_not_a_component() {
+        // As `flux bootstrap` writes it: a Kustomization applying the cluster's directory.
+        let repo = fixture();
+        write(
+            repo.path(),
+            "kubernetes/clusters/one/sync.yaml",
+            &flux("flux-system", "./kubernetes/clusters/one", ""),
+        );
+        let build = resolved(repo.path(), "one");
+        let sync = build.applied("flux-system").expect("built");
+        assert!(sync.objects.iter().any(|o| o.name() == "cilium-ipam"));
+        assert_eq!(problems(repo.path(), "one"), Vec::<String>::new());
     }
 
     #[test]
