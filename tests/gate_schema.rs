@@ -21,7 +21,7 @@ use common::{edit, repo, scratch_repo};
 use lbipam_plan::PLAN;
 use lbipam_plan::audit::parse_documents;
 use lbipam_plan::resolve::resolve_cluster;
-use schema::{KINDS, Scope, check_object};
+use schema::check_object;
 
 /// What a schema gate saw and found.
 #[derive(Debug, Default)]
@@ -169,20 +169,6 @@ fn everything_flux_applies_to_each_cluster_passes_the_strict_schema_check() {
     }
 }
 
-#[test]
-fn the_scope_column_of_the_schema_table_agrees_with_the_generated_types() {
-    for k in KINDS {
-        match (k.generated)() {
-            None => assert_eq!(k.scope, Scope::BuildFile, "{} {}", k.api_version, k.kind),
-            Some((api_version, kind, scope)) => assert_eq!(
-                (api_version.as_str(), kind.as_str(), scope),
-                (k.api_version, k.kind, k.scope),
-                "table row disagrees with its generated type"
-            ),
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Scratch copies broken the ways issue 5 lists.
 
@@ -322,4 +308,430 @@ fn a_cluster_setting_that_is_not_a_string_fails_the_schema_gate() {
         "{:#?}",
         checked.problems
     );
+}
+
+// ---------------------------------------------------------------------------
+// The checker itself (brought in with tests/common/schema.rs): what it rejects,
+// and what it must not.
+
+mod checker {
+    use super::schema::{KINDS, Scope, check_object, check_yaml, lost_or_changed};
+
+    const POOL: &str = r#"
+apiVersion: cilium.io/v2alpha1
+kind: CiliumLoadBalancerIPPool
+metadata:
+  name: infra-pool
+spec:
+  blocks:
+    - start: "10.25.11.100"
+      stop: "10.25.11.119"
+  serviceSelector: {}
+"#;
+
+    const FLUX_KS: &str = r#"
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: cilium-ipam
+  namespace: flux-system
+spec:
+  interval: 10m
+  prune: true
+  wait: true
+  timeout: 5m
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+    namespace: flux-system
+  path: ./kubernetes/infrastructure/networking/cilium/ipam/infra
+  dependsOn:
+    - name: cilium-core
+"#;
+
+    const KUSTOMIZE: &str = r#"
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - lb-ippool-infra.yaml
+"#;
+
+    const HELM_REPO: &str = r#"
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata:
+  name: cilium
+  namespace: flux-system
+spec:
+  interval: 1h
+  url: https://helm.cilium.io/
+"#;
+
+    const HELM_RELEASE: &str = r#"
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: cilium
+  namespace: kube-system
+spec:
+  interval: 30m
+  chart:
+    spec:
+      chart: cilium
+      version: "1.18.2"
+      sourceRef:
+        kind: HelmRepository
+        name: cilium
+        namespace: flux-system
+  install:
+    crds: CreateReplace
+  upgrade:
+    crds: CreateReplace
+  values:
+    kubeProxyReplacement: true
+    k8sServicePort: 6443
+    ipam:
+      mode: kubernetes
+    l2announcements:
+      enabled: false
+    bgpControlPlane:
+      enabled: true
+    operator:
+      replicas: 2
+    tolerations:
+      - operator: Exists
+    ratio: 0.5
+"#;
+
+    const CONFIG_MAP: &str = r#"
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cluster-settings
+  namespace: flux-system
+data:
+  CLUSTER: infra
+  CLUSTER_ID: "1"
+  LB_POOL_START: "10.25.11.100"
+  LB_POOL_STOP: "10.25.11.119"
+"#;
+
+    const SEEDS: &[&str] = &[
+        POOL,
+        FLUX_KS,
+        KUSTOMIZE,
+        HELM_REPO,
+        HELM_RELEASE,
+        CONFIG_MAP,
+    ];
+
+    fn parse(text: &str) -> yaml_serde::Value {
+        yaml_serde::from_str(text).expect("test YAML parses")
+    }
+
+    /// The error of `check_object`, with a failure if it passed.
+    fn err_of(text: &str) -> String {
+        match check_object(&parse(text)) {
+            Ok(()) => panic!("expected a schema error for:\n{text}"),
+            Err(e) => e,
+        }
+    }
+
+    fn assert_contains(haystack: &str, needle: &str) {
+        assert!(
+            haystack.contains(needle),
+            "expected {needle:?} in the error, got:\n{haystack}"
+        );
+    }
+
+    #[test]
+    fn each_seed_object_passes() {
+        for seed in SEEDS {
+            if let Err(e) = check_object(&parse(seed)) {
+                panic!("seed failed:\n{e}\n---\n{seed}");
+            }
+        }
+    }
+
+    #[test]
+    fn seed_stream_passes_as_multi_document_yaml() {
+        let text = SEEDS
+            .iter()
+            .map(|s| s.trim())
+            .collect::<Vec<_>>()
+            .join("\n---\n");
+        check_yaml(&text).unwrap();
+        // A leading and a trailing `---` (empty documents) are fine too.
+        check_yaml(&format!("---\n{text}\n---\n")).unwrap();
+    }
+
+    #[test]
+    fn misspelled_service_selector_is_reported_with_its_path() {
+        let e = err_of(&POOL.replace("serviceSelector", "serviceSelecter"));
+        assert_eq!(
+            e,
+            "CiliumLoadBalancerIPPool/infra-pool: unknown field spec.serviceSelecter"
+        );
+    }
+
+    #[test]
+    fn misspelled_nested_fields_are_reported_with_their_paths() {
+        let e = err_of(&POOL.replace("stop:", "stopp:").replace(
+            "serviceSelector: {}",
+            "serviceSelector:\n    matchLabel:\n      a: b",
+        ));
+        assert_contains(&e, "unknown field spec.blocks[0].stopp");
+        assert_contains(&e, "unknown field spec.serviceSelector.matchLabel");
+        assert_eq!(e.lines().count(), 2, "{e}");
+        // The right spelling passes.
+        check_object(&parse(&POOL.replace(
+            "serviceSelector: {}",
+            "serviceSelector:\n    matchLabels:\n      a: b",
+        )))
+        .unwrap();
+    }
+
+    #[test]
+    fn misspelled_metadata_field_is_reported() {
+        let text = POOL.replace("name: infra-pool", "name: infra-pool\n  lables:\n    a: b");
+        assert_contains(&err_of(&text), "unknown field metadata.lables");
+    }
+
+    #[test]
+    fn namespaced_pool_is_reported_for_both_versions() {
+        for version in ["v2alpha1", "v2"] {
+            let text = POOL
+                .replace("cilium.io/v2alpha1", &format!("cilium.io/{version}"))
+                .replace(
+                    "name: infra-pool",
+                    "name: infra-pool\n  namespace: kube-system",
+                );
+            let e = err_of(&text);
+            assert_contains(
+                &e,
+                "CiliumLoadBalancerIPPool/infra-pool: metadata.namespace",
+            );
+            assert_contains(&e, "cluster-scoped");
+        }
+    }
+
+    #[test]
+    fn cluster_scoped_namespace_object_is_reported() {
+        let e = err_of("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  namespace: b\n");
+        assert_contains(&e, "Namespace/a: metadata.namespace is set");
+    }
+
+    #[test]
+    fn lowercase_enum_value_is_reported() {
+        let text = POOL.replace(
+            "serviceSelector: {}",
+            "serviceSelector: {}\n  allowFirstLastIPs: \"yes\"",
+        );
+        let e = err_of(&text);
+        assert_contains(
+            &e,
+            "CiliumLoadBalancerIPPool/infra-pool: invalid field spec.allowFirstLastIPs",
+        );
+        assert_contains(&e, "unknown variant `yes`");
+        // Control: the enum's real spelling passes.
+        check_object(&parse(&text.replace("\"yes\"", "\"Yes\""))).unwrap();
+    }
+
+    #[test]
+    fn flux_kustomization_without_source_ref_is_reported() {
+        let text = FLUX_KS.replace(
+        "  sourceRef:\n    kind: GitRepository\n    name: flux-system\n    namespace: flux-system\n",
+        "",
+    );
+        assert_ne!(text, FLUX_KS, "the replacement must remove sourceRef");
+        let e = err_of(&text);
+        assert_eq!(
+            e,
+            "Kustomization.kustomize.toolkit.fluxcd.io/cilium-ipam: missing required field spec.sourceRef"
+        );
+    }
+
+    #[test]
+    fn unknown_kind_is_reported() {
+        let e = err_of(&POOL.replace("CiliumLoadBalancerIPPool", "CiliumLoadBalancerIPPol"));
+        assert_contains(&e, "CiliumLoadBalancerIPPol/infra-pool: unsupported kind");
+    }
+
+    #[test]
+    fn unknown_api_version_of_a_known_kind_is_reported() {
+        let e = err_of(&HELM_RELEASE.replace(
+            "helm.toolkit.fluxcd.io/v2",
+            "helm.toolkit.fluxcd.io/v2beta1",
+        ));
+        assert_contains(
+            &e,
+            "HelmRelease/cilium: unsupported apiVersion \"helm.toolkit.fluxcd.io/v2beta1\"",
+        );
+        assert_contains(&e, "helm.toolkit.fluxcd.io/v2");
+    }
+
+    #[test]
+    fn missing_api_version_or_kind_is_reported() {
+        let e = err_of("kind: ConfigMap\nmetadata:\n  name: x\n");
+        assert_contains(&e, "apiVersion and kind");
+        let e = err_of("- a\n- b\n");
+        assert_contains(&e, "not a Kubernetes object");
+    }
+
+    #[test]
+    fn missing_name_is_reported_for_api_objects_only() {
+        let e = err_of(&CONFIG_MAP.replace("  name: cluster-settings\n", ""));
+        assert_contains(&e, "ConfigMap: metadata.name is missing");
+        // The kustomize build file needs none (the seed has none).
+        check_object(&parse(KUSTOMIZE)).unwrap();
+    }
+
+    #[test]
+    fn chart_version_as_a_yaml_number_is_a_type_error() {
+        // `version: 1.18` is a float in YAML; the CRD wants a string.
+        let e = err_of(&HELM_RELEASE.replace("version: \"1.18.2\"", "version: 1.18"));
+        assert_contains(
+            &e,
+            "HelmRelease/cilium: invalid field spec.chart.spec.version",
+        );
+    }
+
+    #[test]
+    fn flux_enum_and_bool_types_are_enforced() {
+        let e = err_of(&FLUX_KS.replace("kind: GitRepository", "kind: GitRepo"));
+        assert_contains(&e, "invalid field spec.sourceRef.kind");
+        let e = err_of(&FLUX_KS.replace("prune: true", "prune: \"true\""));
+        assert_contains(&e, "invalid field spec.prune");
+    }
+
+    #[test]
+    fn helm_release_values_are_free_form_but_spec_is_not() {
+        // Arbitrary keys under `values` are fine (the CRD preserves unknown fields there) ...
+        check_object(&parse(
+            &HELM_RELEASE.replace("    ratio: 0.5", "    anything:\n      goes: [1, 2.5, x]"),
+        ))
+        .unwrap();
+        // ... but not next to it.
+        let e = err_of(&HELM_RELEASE.replace("  values:", "  valuez:"));
+        assert_contains(&e, "unknown field spec.valuez");
+    }
+
+    #[test]
+    fn config_map_data_must_be_strings() {
+        let e = err_of(&CONFIG_MAP.replace("CLUSTER_ID: \"1\"", "CLUSTER_ID: 1"));
+        assert_contains(
+            &e,
+            "ConfigMap/cluster-settings: invalid field data.CLUSTER_ID",
+        );
+    }
+
+    #[test]
+    fn kustomize_build_file_is_strict() {
+        let e = err_of(&KUSTOMIZE.replace("resources:", "resource:"));
+        assert_contains(
+            &e,
+            "Kustomization.kustomize.config.k8s.io: unknown field resource, expected one of `apiVersion`",
+        );
+        let e = err_of(&format!(
+            "{KUSTOMIZE}patches:\n  - path: p.yaml\n    targt:\n      kind: X\n"
+        ));
+        assert_contains(&e, "unknown field patches[0].targt, expected one of");
+        // The supported subset passes.
+        check_object(&parse(&format!(
+        "{KUSTOMIZE}namespace: flux-system\ncommonLabels:\n  a: b\nconfigMapGenerator:\n  - name: c\n    behavior: merge\n    literals: [\"K=V\"]\ngeneratorOptions:\n  disableNameSuffixHash: true\n"
+    )))
+    .unwrap();
+    }
+
+    #[test]
+    fn nulls_and_defaults_are_not_reported() {
+        // `creationTimestamp: null` and `status: {}` are what `kubectl create
+        // --dry-run -o yaml` prints; an explicit null counts as absent.
+        let text = CONFIG_MAP.replace(
+            "  name: cluster-settings\n",
+            "  name: cluster-settings\n  creationTimestamp: null\n  labels: {}\n",
+        );
+        check_object(&parse(&text)).unwrap();
+        // Empty selector survives the round trip (it is `Some(default)`, serialized as `{}`).
+        check_object(&parse(POOL)).unwrap();
+        // Annotation keys with dots and slashes are map keys, not paths.
+        check_object(&parse(&POOL.replace(
+            "name: infra-pool",
+            "name: infra-pool\n  annotations:\n    lbipam.cilium.io/plan: infra",
+        )))
+        .unwrap();
+    }
+
+    #[test]
+    fn check_yaml_reports_every_bad_document_with_its_number() {
+        let text = format!(
+            "{}\n---\n{}\n---\n{}",
+            POOL.replace("serviceSelector", "serviceSelecter"),
+            CONFIG_MAP,
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n"
+        );
+        let errors = check_yaml(&text).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert_eq!(
+            errors[0],
+            "document 1: CiliumLoadBalancerIPPool/infra-pool: unknown field spec.serviceSelecter"
+        );
+        assert!(
+            errors[1].starts_with("document 3: Widget/w: unsupported kind"),
+            "{errors:#?}"
+        );
+    }
+
+    #[test]
+    fn check_yaml_rejects_empty_text_and_syntax_errors() {
+        assert_eq!(
+            check_yaml("").unwrap_err(),
+            vec!["no Kubernetes object in the text"]
+        );
+        assert_eq!(check_yaml("---\n---\n").unwrap_err().len(), 1);
+        let errors = check_yaml("a: [1,\n").unwrap_err();
+        assert!(
+            errors[0].starts_with("document 1: YAML parse error"),
+            "{errors:#?}"
+        );
+    }
+
+    #[test]
+    fn table_matches_generated_types() {
+        for k in KINDS {
+            match (k.generated)() {
+                None => assert_eq!(k.scope, Scope::BuildFile, "{} {}", k.api_version, k.kind),
+                Some((api_version, kind, scope)) => {
+                    assert_eq!(
+                        (api_version.as_str(), kind.as_str(), scope),
+                        (k.api_version, k.kind, k.scope),
+                        "table row disagrees with its generated type"
+                    );
+                }
+            }
+        }
+        let mut pairs: Vec<_> = KINDS.iter().map(|k| (k.api_version, k.kind)).collect();
+        pairs.sort();
+        pairs.dedup();
+        assert_eq!(pairs.len(), KINDS.len(), "duplicate table rows");
+    }
+
+    #[test]
+    fn comparison_normalizes_only_nulls_defaults_and_number_forms() {
+        let orig = parse("a: 1\nb: x\nc: null\nd: [1, 2]\n");
+        // `1` -> `1.0`, a dropped null and an added default are not problems.
+        let back = parse("a: 1.0\nb: x\nd: [1, 2]\nadded: {}\n");
+        assert_eq!(lost_or_changed(&orig, &back), Vec::<String>::new());
+        // A changed scalar, a string/number swap, a lost key and a shorter list are.
+        let back = parse("a: 2\nb: 1\nd: [1]\n");
+        assert_eq!(
+            lost_or_changed(&parse("a: 1\nb: \"1\"\nd: [1, 2]\ne: 0\n"), &back),
+            vec![
+                "field a changed in the round trip: 1 became 2".to_owned(),
+                "field b changed in the round trip: \"1\" became 1".to_owned(),
+                "list d has 2 items but 1 after the round trip".to_owned(),
+                "unknown field e".to_owned(),
+            ]
+        );
+    }
 }
