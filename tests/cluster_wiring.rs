@@ -388,3 +388,33 @@ fn a_pinned_address_in_a_clusters_own_pool_passes_the_audit() {
     .expect("write");
     build(repo.path(), out.path()).unwrap_or_else(|r| panic!("{r}"));
 }
+
+#[test]
+fn removing_a_pin_removes_its_setting_from_cluster_settings() {
+    let repo = scratch_repo();
+    let out = tempfile::tempdir().expect("out");
+    edit(
+        &repo.path().join("plan.toml"),
+        "gateway               = \"10.25.11.121\"\n",
+        "",
+    );
+    build(repo.path(), out.path()).unwrap_or_else(|r| panic!("{r}"));
+    let apps = read(
+        repo.path(),
+        "kubernetes/clusters/apps/cluster-settings.yaml",
+    );
+    assert!(!apps.contains("CILIUM_GATEWAY_LB_IP:"), "{apps}");
+    assert!(apps.contains("CLUSTERMESH_IP: \"10.25.11.120\""), "{apps}");
+    assert!(
+        apps.contains("BGP_PEER_ASN: \"64501\""),
+        "hand-written keys stay: {apps}"
+    );
+    let infra = read(
+        repo.path(),
+        "kubernetes/clusters/infra/cluster-settings.yaml",
+    );
+    assert!(
+        infra.contains("CILIUM_GATEWAY_LB_IP: \"10.25.11.110\""),
+        "{infra}"
+    );
+}

@@ -77,8 +77,47 @@ pub fn set_configmap_data(text: &str, entries: &[(&str, &str)]) -> Result<String
         let Some(doc) = only(&out, configmaps, "ConfigMap")? else {
             return Err(error_at(&out, 0, "no ConfigMap document"));
         };
-        let root = doc.root.clone();
-        out = set_path(&out, root, &["data", key], &Scalar::Quoted((*value).into()))?;
+        out = set_path(
+            &out,
+            doc.root(),
+            &["data", key],
+            &Scalar::Quoted((*value).into()),
+        )?;
+    }
+    finish(text, out)
+}
+
+/// Deletes `data.<key>` from the single ConfigMap document for each key present —
+/// the entry's whole line, trailing comment included; absent keys are ignored.
+/// For keys the build owns but no longer writes, e.g. the setting of a pin that
+/// was removed from the plan, which would otherwise linger with a stale address.
+pub fn remove_configmap_data(text: &str, keys: &[&str]) -> Result<String, EditError> {
+    let mut out = text.to_string();
+    for key in keys {
+        let file = parse(&out)?;
+        let docs = documents(&out, &file);
+        let configmaps = docs
+            .iter()
+            .filter(|d| d.kind.as_deref() == Some("ConfigMap"));
+        let data = only(&out, configmaps, "ConfigMap")?
+            .and_then(DocInfo::root)
+            .and_then(|root| find_entry(&root, "data")?.value_node())
+            .and_then(|node| as_mapping(&node));
+        let Some(data) = data else { continue };
+        let Some(entry) = find_entry(&data, key) else {
+            continue;
+        };
+        if is_flow(&out, &data) {
+            let msg = format!("cannot remove `data.{key}` from a flow mapping");
+            return Err(error_at(&out, start(&entry), msg));
+        }
+        let from = line_start(&out, start(&entry));
+        // The entry's own range runs on over comments below it; its value's does not.
+        let end = entry
+            .value_node()
+            .map_or(entry.byte_range().end as usize, |v| node_range(&v).end);
+        let to = out[end..].find('\n').map_or(out.len(), |i| end + i + 1);
+        out = splice(&out, from..to, "");
     }
     finish(text, out)
 }
@@ -90,20 +129,19 @@ pub fn set_configmap_data(text: &str, entries: &[(&str, &str)]) -> Result<String
 /// a block mapping. An intermediate scalar or list is an error at that node.
 pub fn set_values(text: &str, entries: &[(&[&str], Scalar)]) -> Result<String, EditError> {
     for (path, value) in entries {
-        if let Scalar::Plain(v) = value
-            && !is_safe_plain(v)
-        {
-            let msg = format!("`{v}` for `{}` is not a safe plain scalar", path.join("."));
-            return Err(error_at("", 0, msg));
+        let unsafe_plain = matches!(value, Scalar::Plain(v) if !is_safe_plain(v));
+        if path.is_empty() || unsafe_plain {
+            let msg = format!("cannot write {value:?} at `{}`", path.join("."));
+            return Err(EditError::new(1, 1, msg));
         }
     }
     let mut out = text.to_string();
     for (path, value) in entries {
         let file = parse(&out)?;
         let docs = documents(&out, &file);
-        let doc = only(&out, docs.iter().filter(|d| d.has_content), "document")?;
+        let doc = only(&out, docs.iter().filter(|d| d.node.is_some()), "document")?;
         if let Some(doc) = doc
-            && doc.root.is_none()
+            && doc.root().is_none()
         {
             return Err(error_at(
                 &out,
@@ -111,8 +149,7 @@ pub fn set_values(text: &str, entries: &[(&[&str], Scalar)]) -> Result<String, E
                 "the top must be a mapping",
             ));
         }
-        let root = doc.and_then(|d| d.root.clone());
-        out = set_path(&out, root, path, value)?;
+        out = set_path(&out, doc.and_then(DocInfo::root), path, value)?;
     }
     finish(text, out)
 }
@@ -152,7 +189,7 @@ pub fn upsert_document(
     }
     let anchor = after
         .and_then(|a| docs.iter().find(|d| d.is(kind, a)))
-        .or_else(|| docs.iter().rev().find(|d| d.has_content));
+        .or_else(|| docs.iter().rev().find(|d| d.node.is_some()));
     let at = anchor.map_or(text.len(), |d| insertion_point(text, d));
     let before = &text[..at];
     let mut insert = break_after(before).to_string();
@@ -223,9 +260,7 @@ pub fn find_ip_requests(text: &str) -> Result<Vec<IpRequest>, EditError> {
     let file = parse(text)?;
     let mut found = Vec::new();
     for doc in documents(text, &file) {
-        let Some(root) = doc.root.map(YamlNode::Mapping) else {
-            continue;
-        };
+        let Some(root) = doc.node else { continue };
         collect_ip_requests(text, &root, &mut found);
         let addresses = child(&root, "spec").and_then(|spec| child(&spec, "addresses"));
         let Some(YamlNode::Sequence(addresses)) =
@@ -339,9 +374,13 @@ fn set_path(
             return Err(error_at(text, start(&entry), "a key without a value"));
         };
         if rest.is_empty() {
-            return replace_scalar(text, &node, value, here);
+            return replace_scalar(text, &entry, &node, value, here);
         }
         if is_empty_value(text, &node) {
+            if is_flow(text, &mapping) {
+                let msg = format!("cannot add `{}` inside a flow mapping", path.join("."));
+                return Err(error_at(text, node_range(&node).start, msg));
+            }
             let block = render_block(rest, value, column(text, start(&entry)) + unit, unit, nl);
             return Ok(open_block(text, node_range(&node), &block));
         }
@@ -368,11 +407,8 @@ fn insert_entry(
         ));
     };
     if is_flow(text, mapping) {
-        return Err(error_at(
-            text,
-            range.start,
-            format!("cannot add `{}` to a flow mapping", rest[0]),
-        ));
+        let msg = format!("cannot add `{}` to a flow mapping", rest.join("."));
+        return Err(error_at(text, range.start, msg));
     }
     let indent = column(text, start(&first));
     // Comment lines indented deeper than the entries belong to the last one.
@@ -412,6 +448,7 @@ fn open_block(text: &str, range: Range<usize>, block: &str) -> String {
 /// Replaces a scalar's text; a value already equal is left as written.
 fn replace_scalar(
     text: &str,
+    entry: &MappingEntry,
     node: &YamlNode,
     value: &Scalar,
     path: &[&str],
@@ -426,12 +463,14 @@ fn replace_scalar(
         _ => return Err(wrong_type(text, node, path, "a scalar")),
     };
     if range.is_empty() {
-        let space = if text[..range.start].ends_with(' ') {
-            ""
-        } else {
-            " "
-        };
-        return Ok(splice(text, range, &format!("{space}{rendered}")));
+        // `key:` and nothing, or a comment: the value goes right after the colon.
+        let key_end = entry
+            .key_node()
+            .map_or(start(entry), |key| node_range(&key).end);
+        let colon = text[key_end..]
+            .find(':')
+            .map_or(range.start, |i| key_end + i + 1);
+        return Ok(splice(text, colon..colon, &format!(" {rendered}")));
     }
     let equal = match value {
         Scalar::Quoted(v) => (scalar.is_quoted() || scalar.is_block()) && scalar.as_string() == *v,
@@ -553,8 +592,8 @@ struct DocInfo {
     /// From the line of its first key to the end of its last entry: what an upsert
     /// replaces. Comments above and below it are not part of it.
     content: Range<usize>,
-    has_content: bool,
-    root: Option<Mapping>,
+    /// The top node, unless the document is empty.
+    node: Option<YamlNode>,
     kind: Option<String>,
     name: Option<String>,
 }
@@ -577,6 +616,11 @@ fn only<'d>(
 }
 
 impl DocInfo {
+    /// The top mapping, if the top node is one.
+    fn root(&self) -> Option<Mapping> {
+        self.node.as_ref()?.as_mapping().cloned()
+    }
+
     fn is(&self, kind: &str, name: &str) -> bool {
         self.kind.as_deref() == Some(kind) && self.name.as_deref() == Some(name)
     }
@@ -615,8 +659,7 @@ fn documents(text: &str, file: &YamlFile) -> Vec<DocInfo> {
         DocInfo {
             range,
             content,
-            has_content: node.is_some(),
-            root,
+            node,
             kind,
             name,
         }
@@ -657,7 +700,7 @@ impl NewDocument {
         let file = parse(doc).map_err(context)?;
         let docs = documents(doc, &file);
         let found =
-            only(doc, docs.iter().filter(|d| d.has_content), "document").map_err(context)?;
+            only(doc, docs.iter().filter(|d| d.node.is_some()), "document").map_err(context)?;
         let Some(found) = found.filter(|d| d.is(kind, name)) else {
             return Err(context(error_at(
                 doc,
@@ -756,8 +799,10 @@ fn line_start(text: &str, offset: usize) -> usize {
     text[..offset].rfind('\n').map_or(0, |i| i + 1)
 }
 
+/// 0-based, in characters; a byte order mark takes no column.
 fn column(text: &str, offset: usize) -> usize {
-    text[line_start(text, offset)..offset].chars().count()
+    let line = &text[line_start(text, offset)..offset];
+    line.chars().filter(|c| *c != '\u{feff}').count()
 }
 
 fn position(text: &str, offset: usize) -> (usize, usize) {
@@ -886,6 +931,13 @@ data:
             set_configmap_data(&crlf(SETTINGS), &POOL).unwrap(),
             crlf(SETTINGS_EDITED)
         );
+        // `key:` with no value yet, maybe a comment.
+        let empty = "kind: ConfigMap\ndata:\n  A:   # todo\n  B:\n";
+        let out = set_configmap_data(empty, &[("A", "1"), ("B", "2")]).unwrap();
+        assert_eq!(
+            out,
+            "kind: ConfigMap\ndata:\n  A: \"1\"   # todo\n  B: \"2\"\n"
+        );
     }
 
     #[test]
@@ -978,6 +1030,19 @@ metadata:
         assert_eq!(error_position(find_ip_requests("a:\n\tb: 1\n")), (2, 1));
         let doc = "kind: X\nmetadata: {name: y}\n";
         assert!(upsert_document("a: [1\n", "X", "y", doc, None).is_err());
+    }
+
+    #[test]
+    fn removing_configmap_keys_drops_their_lines_and_keeps_the_rest() {
+        let text = "kind: ConfigMap\r\ndata:\r\n  KEEP: \"1\" # mine\r\n  GONE: \"10.0.0.1\" # managed\r\n  # trailing note\r\n  LAST: x\r\n";
+        let out = remove_configmap_data(text, &["GONE", "ABSENT"]).expect("edit");
+        assert_eq!(
+            out,
+            "kind: ConfigMap\r\ndata:\r\n  KEEP: \"1\" # mine\r\n  # trailing note\r\n  LAST: x\r\n"
+        );
+        assert_eq!(remove_configmap_data(&out, &["GONE"]).expect("no-op"), out);
+        let flow = "kind: ConfigMap\ndata: {GONE: \"1\", KEEP: \"2\"}\n";
+        assert!(remove_configmap_data(flow, &["GONE"]).is_err());
     }
 
     const CILIUM: &str = r#"# Cilium Helm values for the home cluster.
@@ -1103,6 +1168,9 @@ hubble:
         let webhooks = "    admissionWebhooks:\n        service:\n            type: ClusterIP\n";
         assert_eq!(out, format!("{text}{service}{webhooks}"));
         valid(&out);
+        // A byte order mark takes no column.
+        let bom = set_values("\u{feff}a: 1\n", &[(&["b"], plain("x"))]).unwrap();
+        assert_eq!(bom, "\u{feff}a: 1\nb: x\n");
     }
 
     #[test]

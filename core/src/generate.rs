@@ -117,12 +117,21 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
             )
         });
         let settings = render::cluster_settings(plan, c);
+        // Settings of services this cluster pins no more are ours too: they go.
+        let stale: Vec<&str> = plan
+            .services
+            .iter()
+            .filter_map(|s| s.setting.as_ref())
+            .map(|s| &*s.item)
+            .filter(|key| !settings.iter().any(|(k, _)| k == key))
+            .collect();
         edited(layout::cluster_settings(name), SETTINGS_SKELETON, &|text| {
             let entries: Vec<(&str, &str)> = settings
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
-            edit::set_configmap_data(text, &entries)
+            let text = edit::remove_configmap_data(text, &stale)?;
+            edit::set_configmap_data(&text, &entries)
         });
         let values = render::cilium_values(plan, c);
         edited(layout::cilium_values(name), "", &|text| {
@@ -178,6 +187,12 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
             for (path, text) in &files {
                 if is_yaml(path) {
                     tree.insert(path.clone(), text.clone());
+                }
+            }
+            // A file we already failed to edit is reported once, not again by the audits.
+            for e in &errors {
+                if let Error::File { path, .. } = e {
+                    tree.remove(path);
                 }
             }
             for c in plan.clusters.iter() {

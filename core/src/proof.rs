@@ -22,10 +22,19 @@ use crate::plan::{Plan, Pool};
 /// ```ignore
 /// lbipam_core::assert_plan!(PLAN);
 /// ```
+///
+/// The plan is copied into a `static` first: borrowing a `const` would create a
+/// temporary that must be dropped at compile time, which `const` evaluation
+/// refuses for types with heap-owning variants such as `Cow`.
 #[macro_export]
 macro_rules! assert_plan {
     ($plan:expr) => {
-        const _: () = $crate::proof::assert_valid::<{ $crate::proof::range_count(&$plan) }>(&$plan);
+        const _: () = {
+            static PLAN_UNDER_PROOF: $crate::plan::Plan = $plan;
+            $crate::proof::assert_valid::<{ $crate::proof::range_count(&PLAN_UNDER_PROOF) }>(
+                &PLAN_UNDER_PROOF,
+            );
+        };
     };
 }
 
@@ -390,42 +399,28 @@ impl Msg {
         self
     }
 
-    const fn num(self, mut n: u128) -> Msg {
-        let mut digits = [0u8; 40];
-        let mut i = digits.len();
+    /// Appends `n` in base `radix` (10 or 16), lowercase.
+    const fn digits(self, mut n: u128, radix: u128) -> Msg {
+        let mut buf = [0u8; 40];
+        let mut i = buf.len();
         loop {
             i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
+            let d = (n % radix) as u8;
+            buf[i] = if d < 10 { b'0' + d } else { b'a' + d - 10 };
+            n /= radix;
             if n == 0 {
                 break;
             }
         }
-        let (_, tail) = digits.split_at(i);
+        let (_, tail) = buf.split_at(i);
         match std::str::from_utf8(tail) {
             Ok(s) => self.push(s),
             Err(_) => self,
         }
     }
 
-    const fn hex(self, n: u16) -> Msg {
-        let mut digits = [0u8; 4];
-        let mut i = 4;
-        let mut v = n;
-        loop {
-            i -= 1;
-            let d = (v % 16) as u8;
-            digits[i] = if d < 10 { b'0' + d } else { b'a' + d - 10 };
-            v /= 16;
-            if v == 0 {
-                break;
-            }
-        }
-        let (_, tail) = digits.split_at(i);
-        match std::str::from_utf8(tail) {
-            Ok(s) => self.push(s),
-            Err(_) => self,
-        }
+    const fn num(self, n: u128) -> Msg {
+        self.digits(n, 10)
     }
 
     /// Appends an address; IPv6 without `::` compression, which `const` code can
@@ -450,7 +445,7 @@ impl Msg {
                     if i > 0 {
                         m = m.push(":");
                     }
-                    m = m.hex(s[i]);
+                    m = m.digits(s[i] as u128, 16);
                     i += 1;
                 }
                 m

@@ -36,9 +36,10 @@ pub struct Refusal {
 }
 
 /// Turns wanted files into the changes needed, reading what is on disk.
-/// A file whose content is already right yields no change. A path that is a
-/// symlink or a directory, or a file that cannot be read, is refused: the build
-/// must not write through a link or guess.
+/// A file whose content is already right yields no change. A file that must
+/// change but cannot be written safely — a symlink, a symlinked directory on the
+/// way, a directory, a read-only file — is refused: the build must not write
+/// through a link or guess.
 pub fn changes(
     root: &Path,
     wanted: &[(PathBuf, String)],
@@ -47,9 +48,11 @@ pub fn changes(
     let mut out = Vec::new();
     let mut refused = Vec::new();
     for (path, contents) in wanted {
-        match current(&root.join(path)) {
-            Ok(Some(old)) if old == *contents => {}
-            Ok(_) => out.push(Change::Write {
+        if fs::read(root.join(path)).is_ok_and(|old| old == contents.as_bytes()) {
+            continue;
+        }
+        match writable(root, path) {
+            Ok(()) => out.push(Change::Write {
                 path: path.clone(),
                 contents: contents.clone(),
             }),
@@ -69,41 +72,89 @@ pub fn changes(
     }
 }
 
-/// The text of a file we may replace: `None` if absent.
-fn current(path: &Path) -> Result<Option<String>, String> {
-    let meta = match fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e.to_string()),
-    };
-    if meta.file_type().is_symlink() {
-        return Err("is a symbolic link; refusing to write through it".to_owned());
+/// Whether `root/rel` may be created or replaced.
+fn writable(root: &Path, rel: &Path) -> Result<(), String> {
+    // A symlinked directory on the way would let a write land outside the repo.
+    let mut dir = root.to_path_buf();
+    if let Some(parent) = rel.parent() {
+        for part in parent.components() {
+            dir.push(part);
+            let shown = || dir.strip_prefix(root).unwrap_or(&dir).display().to_string();
+            match fs::symlink_metadata(&dir) {
+                Ok(m) if m.file_type().is_symlink() => {
+                    return Err(format!(
+                        "its directory {} is a symbolic link; refusing to write through it",
+                        shown()
+                    ));
+                }
+                Ok(m) if !m.is_dir() => return Err(format!("{} is not a directory", shown())),
+                _ => {}
+            }
+        }
     }
-    if meta.is_dir() {
-        return Err("is a directory, expected a file".to_owned());
+    match fs::symlink_metadata(root.join(rel)) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e.to_string()),
+        Ok(m) if m.file_type().is_symlink() => {
+            Err("is a symbolic link; refusing to write through it".to_owned())
+        }
+        Ok(m) if m.is_dir() => Err("is a directory, expected a file".to_owned()),
+        Ok(m) if m.permissions().readonly() => Err("is read-only".to_owned()),
+        Ok(_) => Ok(()),
     }
-    if meta.permissions().readonly() {
-        return Err("is read-only".to_owned());
+}
+
+/// The file-system operations a build performs. The seam exists so tests can
+/// make any step fail and prove the tree survives; [`Disk`] is the real one.
+pub trait Fs {
+    /// Creates (or truncates) `path`, writes `bytes` and flushes them to disk.
+    fn write_new(&mut self, path: &Path, bytes: &[u8]) -> io::Result<()>;
+    /// Renames `from` over `to`, atomically on POSIX file systems.
+    fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Deletes a file.
+    fn remove_file(&mut self, path: &Path) -> io::Result<()>;
+}
+
+/// The real file system.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Disk;
+
+impl Fs for Disk {
+    fn write_new(&mut self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let mut file = fs::File::create(path)?;
+        file.write_all(bytes)?;
+        file.sync_all()
     }
-    let bytes = fs::read(path).map_err(|e| e.to_string())?;
-    // A non-UTF-8 file can never equal our output: it is simply replaced.
-    Ok(String::from_utf8(bytes).ok())
+
+    fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()> {
+        fs::rename(from, to)
+    }
+
+    fn remove_file(&mut self, path: &Path) -> io::Result<()> {
+        fs::remove_file(path)
+    }
+}
+
+/// Applies changes under `root` on the real file system; see [`apply_with`].
+pub fn apply(root: &Path, changes: &[Change]) -> io::Result<()> {
+    apply_with(&mut Disk, root, changes)
 }
 
 /// Applies changes under `root`. Stops at the first failure; every file is
-/// replaced atomically, so what was written before stays whole.
-pub fn apply(root: &Path, changes: &[Change]) -> io::Result<()> {
+/// replaced atomically, so each file is either its old or its new self, and a
+/// second run after a failure converges.
+pub fn apply_with(fs: &mut dyn Fs, root: &Path, changes: &[Change]) -> io::Result<()> {
     for change in changes {
         let path = root.join(change.path());
         match change {
-            Change::Write { contents, .. } => write_atomic(&path, contents.as_bytes())?,
+            Change::Write { contents, .. } => write_atomic_with(fs, &path, contents.as_bytes())?,
             Change::Remove { .. } => {
-                fs::remove_file(&path)?;
+                fs.remove_file(&path)?;
                 // Drop the directory too once it holds nothing else.
                 if let Some(dir) = path.parent()
-                    && fs::read_dir(dir)?.next().is_none()
+                    && std::fs::read_dir(dir)?.next().is_none()
                 {
-                    fs::remove_dir(dir)?;
+                    std::fs::remove_dir(dir)?;
                 }
             }
         }
@@ -115,21 +166,31 @@ pub fn apply(root: &Path, changes: &[Change]) -> io::Result<()> {
 /// it over `path`: readers see the old file or the new one, never half of one.
 /// On failure the temporary file is removed and `path` is untouched.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    write_atomic_with(&mut Disk, path, contents)
+}
+
+/// [`write_atomic`] through the given file system.
+pub fn write_atomic_with(fs: &mut dyn Fs, path: &Path, contents: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir)?;
+    let tmp = temp_path(path);
+    let result = fs
+        .write_new(&tmp, contents)
+        .and_then(|()| fs.rename(&tmp, path));
+    if result.is_err() {
+        // Best effort: the error that matters is the one being returned.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// The temporary file beside `path`: hidden, and named so a leftover is
+/// recognizable (`.NAME.lbipam-PID.tmp`).
+pub fn temp_path(path: &Path) -> PathBuf {
+    let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.lbipam-{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    dir.join(format!(".{name}.lbipam-{}.tmp", std::process::id()))
 }

@@ -44,6 +44,16 @@ pub struct At<T> {
     pub span: Span,
 }
 
+impl<T> At<T> {
+    /// A value with no known place in plan.toml, for plans built in code.
+    pub const fn new(item: T) -> At<T> {
+        At {
+            item,
+            span: Span { start: 0, end: 0 },
+        }
+    }
+}
+
 /// The whole plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
@@ -110,6 +120,13 @@ pub struct Cilium {
     pub ip_annotation: At<Str>,
 }
 
+impl Cilium {
+    /// `[cilium]` when the plan leaves it out.
+    pub const DEFAULT: Cilium = Cilium {
+        ip_annotation: At::new(Cow::Borrowed(DEFAULT_IP_ANNOTATION)),
+    };
+}
+
 /// The annotation written when `[cilium] ip-annotation` is not set: the seed
 /// repository's `io.cilium/lb-ipam-ips`, which Cilium accepts as an alias of
 /// `lbipam.cilium.io/ips`.
@@ -135,6 +152,16 @@ pub struct Flux {
     pub timeout: At<Str>,
     /// `spec.dependsOn[].name`.
     pub depends_on: List<At<Str>>,
+}
+
+impl Flux {
+    /// `[flux]` when the plan leaves it out: the seed repository's `cilium-ipam`
+    /// Kustomization.
+    pub const DEFAULT: Flux = Flux {
+        interval: At::new(Cow::Borrowed("10m")),
+        timeout: At::new(Cow::Borrowed("5m")),
+        depends_on: Cow::Borrowed(&[At::new(Cow::Borrowed("cilium-core"))]),
+    };
 }
 
 impl Plan {

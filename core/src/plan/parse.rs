@@ -13,10 +13,7 @@ use ipnet::IpNet;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::{
-    At, Block, Cilium, Cluster, DEFAULT_IP_ANNOTATION, Flux, Pin, Plan, Pool, Reserved, Service,
-    Span, Str,
-};
+use super::{At, Block, Cilium, Cluster, Flux, Pin, Plan, Pool, Reserved, Service, Span, Str};
 use crate::check::Error;
 
 /// Parses plan.toml. Returns every syntax and shape error found, or the plan.
@@ -329,12 +326,7 @@ impl Walker {
     }
 
     fn cilium(&mut self, entry: Option<Entry<'_, '_>>) -> Option<Cilium> {
-        let default = Cilium {
-            ip_annotation: At {
-                item: Cow::Borrowed(DEFAULT_IP_ANNOTATION),
-                span: Span::default(),
-            },
-        };
+        let default = Cilium::DEFAULT;
         let Some(entry) = entry else {
             return Some(default);
         };
@@ -368,7 +360,7 @@ impl Walker {
     }
 
     fn flux(&mut self, entry: Option<Entry<'_, '_>>) -> Option<Flux> {
-        let mut flux = Flux::default();
+        let mut flux = Flux::DEFAULT;
         let Some(entry) = entry else {
             return Some(flux);
         };
@@ -385,21 +377,6 @@ impl Walker {
             flux.depends_on = Cow::Owned(self.strings(e, "flux.depends-on")?);
         }
         Some(flux)
-    }
-}
-
-impl Default for Flux {
-    /// The seed repository's `cilium-ipam` Kustomization.
-    fn default() -> Flux {
-        let at = |s: &'static str| At {
-            item: Cow::Borrowed(s),
-            span: Span::default(),
-        };
-        Flux {
-            interval: at("10m"),
-            timeout: at("5m"),
-            depends_on: Cow::Owned(vec![at("cilium-core")]),
-        }
     }
 }
 

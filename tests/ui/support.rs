@@ -1,0 +1,64 @@
+//! Shared by the trybuild cases: a terse way to write a plan as constants, the
+//! way the generated `plan.rs` does (struct literals, so `const` evaluation can
+//! see that nothing needs dropping).
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use lbipam_plan::net::Block;
+use lbipam_plan::plan::At;
+
+/// `10.25.C.D`.
+pub const fn ip(c: u8, d: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(10, 25, c, d))
+}
+
+/// An inclusive range block.
+pub const fn range(a: IpAddr, b: IpAddr) -> At<Block> {
+    At::new(Block::Range { start: a, stop: b })
+}
+
+/// A plan on 10.25.11.0/24 with default `[cilium]`, `[services]` and `[flux]`.
+#[macro_export]
+macro_rules! plan {
+    (reserved: [$($reserved:expr),* $(,)?], clusters: [$($cluster:expr),* $(,)?] $(,)?) => {
+        ::lbipam_plan::plan::Plan {
+            network: ::lbipam_plan::plan::At::new(::lbipam_plan::ipnet::IpNet::new_assert(support::ip(11, 0), 24)),
+            reserved: ::std::borrow::Cow::Borrowed(&[$($reserved),*]),
+            clusters: ::std::borrow::Cow::Borrowed(&[$($cluster),*]),
+            cilium: ::lbipam_plan::plan::Cilium::DEFAULT,
+            services: ::std::borrow::Cow::Borrowed(&[]),
+            flux: ::lbipam_plan::plan::Flux::DEFAULT,
+        }
+    };
+}
+
+/// A cluster with one pool and some pins: `cluster!("infra", "infra-pool", [blocks], [("svc", ip)])`.
+#[macro_export]
+macro_rules! cluster {
+    ($name:literal, $pool:literal, [$($block:expr),* $(,)?], [$(($svc:literal, $addr:expr)),* $(,)?]) => {
+        ::lbipam_plan::plan::Cluster {
+            name: ::lbipam_plan::plan::At::new(::std::borrow::Cow::Borrowed($name)),
+            pools: ::std::borrow::Cow::Borrowed(&[::lbipam_plan::plan::Pool {
+                name: ::lbipam_plan::plan::At::new(::std::borrow::Cow::Borrowed($pool)),
+                blocks: ::std::borrow::Cow::Borrowed(&[$($block),*]),
+                note: None,
+            }]),
+            pins: ::std::borrow::Cow::Borrowed(&[$(::lbipam_plan::plan::Pin {
+                service: ::lbipam_plan::plan::At::new(::std::borrow::Cow::Borrowed($svc)),
+                addr: ::lbipam_plan::plan::At::new($addr),
+            }),*]),
+        }
+    };
+}
+
+/// A reserved range: `reserved!("static-infra", block)`.
+#[macro_export]
+macro_rules! reserved {
+    ($name:literal, $range:expr) => {
+        ::lbipam_plan::plan::Reserved {
+            name: ::lbipam_plan::plan::At::new(::std::borrow::Cow::Borrowed($name)),
+            range: $range,
+            note: None,
+        }
+    };
+}
