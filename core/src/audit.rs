@@ -109,6 +109,9 @@ pub struct FluxKustomization {
     pub path: PathBuf,
     /// The line its document starts on.
     pub line: usize,
+    /// The whole object, for the fields the audits above do not lift out
+    /// (`spec.path`, `spec.sourceRef`, `spec.postBuild`, ...).
+    pub object: Value,
 }
 
 /// The documents of a multi-document YAML text, each with its first line.
@@ -129,6 +132,39 @@ pub fn documents(text: &str) -> Vec<(usize, String)> {
     docs
 }
 
+/// The objects of a multi-document YAML file, each with the line its document
+/// starts on. Empty documents (comments only, a stray `---`) are skipped; a
+/// document that is not valid YAML is an error at its line.
+pub fn parse_documents(path: &Path, text: &str) -> (Vec<(usize, Value)>, Vec<Error>) {
+    let mut objects = Vec::new();
+    let mut errors = Vec::new();
+    for (line, doc) in documents(text) {
+        match yaml_serde::from_str::<Value>(&doc) {
+            Ok(Value::Null) => {}
+            Ok(value) => objects.push((line, value)),
+            Err(e) => {
+                let (l, c) = e.location().map_or((0, 1), |l| (l.line(), l.column()));
+                errors.push(Error::File {
+                    path: path.to_owned(),
+                    line: line + l.saturating_sub(1),
+                    column: c,
+                    message: format!("{} is not valid YAML: {e}", path.display()),
+                });
+            }
+        }
+    }
+    (objects, errors)
+}
+
+/// Whether an object is a Flux `Kustomization` (kustomize.toolkit.fluxcd.io),
+/// as opposed to a kustomize `kustomization.yaml` build file.
+pub fn is_flux_kustomization(value: &Value) -> bool {
+    value["kind"].as_str() == Some("Kustomization")
+        && value["apiVersion"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io/"))
+}
+
 /// Every Flux `Kustomization` (kustomize.toolkit.fluxcd.io) in the given files.
 pub fn flux_kustomizations(
     files: &BTreeMap<PathBuf, String>,
@@ -136,34 +172,21 @@ pub fn flux_kustomizations(
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (path, text) in files {
-        for (line, doc) in documents(text) {
-            let value: Value = match yaml_serde::from_str(&doc) {
-                Ok(v) => v,
-                Err(e) => {
-                    let (l, c) = e.location().map_or((0, 1), |l| (l.line(), l.column()));
-                    errors.push(Error::File {
-                        path: path.clone(),
-                        line: line + l.saturating_sub(1),
-                        column: c,
-                        message: format!("{} is not valid YAML: {e}", path.display()),
-                    });
-                    continue;
-                }
-            };
-            let is_flux = value["kind"].as_str() == Some("Kustomization")
-                && value["apiVersion"]
-                    .as_str()
-                    .is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io/"));
-            if !is_flux {
+        let (objects, bad) = parse_documents(path, text);
+        errors.extend(bad);
+        let docs: BTreeMap<usize, String> = documents(text).into_iter().collect();
+        for (line, value) in objects {
+            if !is_flux_kustomization(&value) {
                 continue;
             }
+            let doc = docs.get(&line).map_or("", String::as_str);
             let name = value["metadata"]["name"].as_str().unwrap_or("").to_owned();
             let depends_on = value["spec"]["dependsOn"]
                 .as_sequence()
                 .map(|deps| {
                     deps.iter()
                         .filter_map(|d| d["name"].as_str())
-                        .map(|d| (d.to_owned(), line + line_in(&doc, d)))
+                        .map(|d| (d.to_owned(), line + line_in(doc, d)))
                         .collect()
                 })
                 .unwrap_or_default();
@@ -172,6 +195,7 @@ pub fn flux_kustomizations(
                 depends_on,
                 path: path.clone(),
                 line,
+                object: value,
             });
         }
     }

@@ -2,7 +2,8 @@
 //!
 //! `plan.toml` → [`plan::parse`] → [`check::check`] → [`render`] / [`edit`] →
 //! [`write`]. [`generate::build`] runs the whole chain; [`proof`] re-checks the
-//! generated constants at compile time.
+//! generated constants at compile time. [`resolve`] works out what each cluster's
+//! Flux Kustomizations apply, without kustomize, and holds it against the plan.
 
 pub mod audit;
 pub mod check;
@@ -14,6 +15,7 @@ pub mod net;
 pub mod plan;
 pub mod proof;
 pub mod render;
+pub mod resolve;
 pub mod write;
 
 /// Re-exported for the generated `plan.rs`, which names `ipnet` types.

@@ -1,0 +1,1696 @@
+//! What each cluster's Flux Kustomizations apply, worked out from the repository
+//! alone — no kustomize, no flux, no cluster.
+//!
+//! For a cluster `c`, [`resolve_cluster`] does what
+//! `flux build kustomization NAME -f kubernetes/clusters/c/infrastructure.yaml --path .`
+//! does, for every Flux `Kustomization` in `kubernetes/clusters/c/*.yaml`, for the
+//! parts this repository uses:
+//!
+//! - `spec.path` is resolved against the repository root (the `flux-system`
+//!   GitRepository is this repository);
+//! - a `kustomization.yaml` is followed through its `resources:`, recursively, files
+//!   and directories; its `namespace:` is applied to what it collects;
+//! - a `spec.path` directory without `kustomization.yaml` takes every YAML file below
+//!   it, as Flux generates one;
+//! - `spec.targetNamespace` is applied, then `spec.postBuild` substitution of
+//!   `${VAR}`, `${VAR:=default}` and `${VAR:-default}` from `substitute` and from the
+//!   ConfigMaps of the cluster's own files named in `substituteFrom`.
+//!
+//! Anything it cannot model faithfully is an error, never a silent skip: a missing
+//! file, a path leaving the repository (`..` past the root, an absolute path, a
+//! symlink out), a cycle, a remote resource, a kustomize or Flux field that
+//! transforms objects (`patches`, `namePrefix`, `components`, ...), an unset
+//! substitution variable. Each error names the chain that led to it, e.g.
+//! `kubernetes/clusters/apps/infrastructure.yaml: cilium-ipam →
+//! ./kubernetes/infrastructure/networking/cilium/ipam/apps → lb-ippool-apps.yaml:
+//! file not found: ...`.
+//!
+//! [`check_cluster`] then holds the result against the plan: a cluster applies
+//! exactly its own pools, with the plan's blocks, cluster-scoped, and nothing of
+//! another cluster — the isolation the Flux wiring exists for.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::fs;
+use std::net::IpAddr;
+use std::path::{Component, Path, PathBuf};
+
+use ipnet::IpNet;
+use yaml_serde::{Mapping, Value};
+
+use crate::audit::{self, FluxKustomization};
+use crate::check::Error;
+use crate::layout;
+use crate::net::Block;
+use crate::plan::Plan;
+
+/// One object a Flux Kustomization applies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Object {
+    /// The file it is written in, relative to the repo root.
+    pub source: PathBuf,
+    /// The line its document starts on.
+    pub line: usize,
+    /// How it was reached: the Kustomization's name, its `spec.path` and each
+    /// `resources:` entry, as written.
+    pub via: Vec<String>,
+    /// The object, after namespace transforms and substitution.
+    pub value: Value,
+}
+
+impl Object {
+    /// `metadata.name`, or `""`.
+    pub fn name(&self) -> &str {
+        self.value["metadata"]["name"].as_str().unwrap_or("")
+    }
+
+    /// `kind`, or `""`.
+    pub fn kind(&self) -> &str {
+        self.value["kind"].as_str().unwrap_or("")
+    }
+
+    /// `metadata.namespace`, if set.
+    pub fn namespace(&self) -> Option<&str> {
+        self.value["metadata"]["namespace"].as_str()
+    }
+}
+
+/// The build of one Flux Kustomization.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Applied {
+    /// The Flux Kustomization, as found in the cluster's files.
+    pub flux: FluxKustomization,
+    /// Every directory the build reached (its component directories), relative to
+    /// the repo root, in the order first reached.
+    pub dirs: Vec<PathBuf>,
+    /// The objects it applies, in kustomize's order.
+    pub objects: Vec<Object>,
+}
+
+/// Everything Flux applies to one cluster.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterBuild {
+    /// The cluster's name.
+    pub cluster: String,
+    /// The objects of the cluster's own files (`kubernetes/clusters/<c>/*.yaml`):
+    /// its Flux Kustomizations, `cluster-settings`, ...
+    pub files: Vec<Object>,
+    /// The build of each of its Flux Kustomizations, in file order.
+    pub kustomizations: Vec<Applied>,
+}
+
+impl ClusterBuild {
+    /// The build of the Flux Kustomization of that name.
+    pub fn applied(&self, name: &str) -> Option<&Applied> {
+        self.kustomizations.iter().find(|a| a.flux.name == name)
+    }
+
+    /// Every object applied to the cluster: its own files, then each build.
+    pub fn objects(&self) -> impl Iterator<Item = &Object> {
+        self.files
+            .iter()
+            .chain(self.kustomizations.iter().flat_map(|a| &a.objects))
+    }
+}
+
+/// Why a Flux Kustomization cannot be built, with the chain that led there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolveError {
+    /// The cluster file defining the Flux Kustomization (or the file that failed).
+    pub file: PathBuf,
+    /// The line in `file` it points at.
+    pub line: usize,
+    /// The Kustomization's name, its `spec.path` and each `resources:` entry
+    /// followed, as written; empty for a problem of the file itself.
+    pub chain: Vec<String>,
+    /// What is wrong at the end of the chain.
+    pub problem: String,
+}
+
+impl fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.file.display())?;
+        if !self.chain.is_empty() {
+            write!(f, "{}: ", self.chain.join(" → "))?;
+        }
+        f.write_str(&self.problem)
+    }
+}
+
+impl From<ResolveError> for Error {
+    fn from(e: ResolveError) -> Error {
+        let message = if e.chain.is_empty() {
+            e.problem
+        } else {
+            format!("{}: {}", e.chain.join(" → "), e.problem)
+        };
+        Error::File {
+            path: e.file,
+            line: e.line,
+            column: 1,
+            message,
+        }
+    }
+}
+
+/// The GitRepository that is this repository, as `flux bootstrap` names it.
+pub const SELF_SOURCE: &str = "flux-system";
+
+/// The names kustomize looks for in a directory, in its order.
+const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// kustomization.yaml fields the resolver models. Every other field transforms
+/// or generates objects, so the resolver refuses it rather than guess.
+const KUSTOMIZE_FIELDS: [&str; 5] = ["apiVersion", "kind", "metadata", "resources", "namespace"];
+
+/// Flux Kustomization `spec` fields that change what is applied and are not modeled.
+const FLUX_TRANSFORMS: [&str; 8] = [
+    "components",
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "images",
+    "namePrefix",
+    "nameSuffix",
+    "commonMetadata",
+];
+
+/// Kinds kustomize knows to be cluster-scoped, which its namespace transform
+/// leaves alone. Custom resources are not in its schema, so it namespaces them
+/// all — a `CiliumLoadBalancerIPPool` included too.
+const CLUSTER_SCOPED_BUILTINS: [&str; 10] = [
+    "Namespace",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "PersistentVolume",
+    "StorageClass",
+    "PriorityClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "APIService",
+];
+
+/// Builds every Flux Kustomization of `kubernetes/clusters/<cluster>/*.yaml` under
+/// `root`: the objects each applies, or every error met on the way.
+pub fn resolve_cluster(root: &Path, cluster: &str) -> Result<ClusterBuild, Vec<ResolveError>> {
+    let dir = layout::cluster_dir(cluster);
+    let texts = cluster_files(root, &dir)?;
+    let mut errors = Vec::new();
+    let mut files = Vec::new();
+    for (path, text) in &texts {
+        let (objects, bad) = audit::parse_documents(path, text);
+        errors.extend(bad.into_iter().map(|e| plain(path, &e)));
+        files.extend(objects.into_iter().map(|(line, value)| Object {
+            source: path.clone(),
+            line,
+            via: Vec::new(),
+            value,
+        }));
+    }
+    let ks = match audit::flux_kustomizations(&texts) {
+        Ok(ks) => ks,
+        Err(_) => return Err(errors), // the parse errors are in `errors` already
+    };
+    let mut kustomizations = Vec::new();
+    for k in ks {
+        let text = texts.get(&k.path).map_or("", String::as_str);
+        match build_kustomization(root, &k, text, &files) {
+            Ok(applied) => kustomizations.push(applied),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(ClusterBuild {
+            cluster: cluster.to_owned(),
+            files,
+            kustomizations,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// A parse error of a cluster file, as a [`ResolveError`] without a chain.
+fn plain(path: &Path, e: &Error) -> ResolveError {
+    let line = match e.location() {
+        crate::check::Location::File { line, .. } => line,
+        crate::check::Location::Plan { .. } => 1,
+    };
+    ResolveError {
+        file: path.to_owned(),
+        line,
+        chain: Vec::new(),
+        problem: e.to_string(),
+    }
+}
+
+/// The YAML files directly in the cluster's directory, by path relative to root.
+fn cluster_files(root: &Path, dir: &Path) -> Result<BTreeMap<PathBuf, String>, Vec<ResolveError>> {
+    let fail = |problem: String| {
+        vec![ResolveError {
+            file: dir.to_owned(),
+            line: 1,
+            chain: Vec::new(),
+            problem,
+        }]
+    };
+    let entries = fs::read_dir(root.join(dir))
+        .map_err(|e| fail(format!("cannot read the cluster's directory: {e}")))?;
+    let mut out = BTreeMap::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| fail(format!("cannot read the cluster's directory: {e}")))?;
+        let rel = dir.join(entry.file_name());
+        if entry.file_type().is_ok_and(|t| t.is_file()) && is_yaml(&rel) {
+            let text = fs::read_to_string(entry.path())
+                .map_err(|e| fail(format!("cannot read {}: {e}", rel.display())))?;
+            out.insert(rel, text);
+        }
+    }
+    Ok(out)
+}
+
+fn is_yaml(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+}
+
+/// The line of `key:` in the document of `text` starting at `doc_line`, or `doc_line`.
+fn key_line(text: &str, doc_line: usize, key: &str) -> usize {
+    text.lines()
+        .enumerate()
+        .skip(doc_line.saturating_sub(1))
+        .take_while(|(i, l)| *i + 1 == doc_line || l.trim_end() != "---")
+        .find(|(_, l)| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.starts_with(':'))
+        })
+        .map_or(doc_line, |(i, _)| i + 1)
+}
+
+/// Builds one Flux Kustomization.
+fn build_kustomization(
+    root: &Path,
+    k: &FluxKustomization,
+    text: &str,
+    cluster_objects: &[Object],
+) -> Result<Applied, Vec<ResolveError>> {
+    let spec = &k.object["spec"];
+    let fail = |key: &str, chain: Vec<String>, problem: String| ResolveError {
+        file: k.path.clone(),
+        line: key_line(text, k.line, key),
+        chain,
+        problem,
+    };
+    let name = vec![k.name.clone()];
+    let mut errors = Vec::new();
+    for field in FLUX_TRANSFORMS {
+        if spec.get(field).is_some() {
+            errors.push(fail(
+                field,
+                name.clone(),
+                format!("spec.{field} is not modeled by the kustomize-free resolver (core/src/resolve.rs), so what Flux applies cannot be checked"),
+            ));
+        }
+    }
+    let source = &spec["sourceRef"];
+    if source["kind"].as_str() != Some("GitRepository")
+        || source["name"].as_str() != Some(SELF_SOURCE)
+    {
+        errors.push(fail(
+            "sourceRef",
+            name.clone(),
+            format!(
+                "spec.sourceRef must be GitRepository {SELF_SOURCE} (this repository) for its path to be resolved here, found {}",
+                if source.is_null() {
+                    "none".to_owned()
+                } else {
+                    format!(
+                        "{} {}",
+                        source["kind"].as_str().unwrap_or("?"),
+                        source["name"].as_str().unwrap_or("?")
+                    )
+                }
+            ),
+        ));
+    }
+    let Some(path) = spec["path"].as_str() else {
+        errors.push(fail(
+            "spec",
+            name,
+            "spec.path is missing or not a string; write the directory it applies, e.g. ./kubernetes/…".to_owned(),
+        ));
+        return Err(errors);
+    };
+    let mut chain = name;
+    chain.push(path.to_owned());
+    let mut walk = Walk {
+        root,
+        stack: Vec::new(),
+        dirs: Vec::new(),
+        objects: Vec::new(),
+        errors: Vec::new(),
+    };
+    match walk.locate(Path::new(""), path) {
+        Ok(dir) if root.join(&dir).is_dir() => walk.dir(&dir, &chain, true),
+        Ok(dir) if root.join(&dir).exists() => walk.fail(
+            &chain,
+            format!("{} is a file; spec.path must be a directory", dir.display()),
+        ),
+        Ok(dir) => walk.fail(&chain, format!("directory not found: {}", dir.display())),
+        Err(problem) => walk.fail(&chain, problem),
+    }
+    let Walk {
+        dirs,
+        mut objects,
+        errors: walk_errors,
+        ..
+    } = walk;
+    errors.extend(
+        walk_errors
+            .into_iter()
+            .map(|(chain, problem)| fail("path", chain, problem)),
+    );
+
+    let path_chain = || vec![k.name.clone(), path.to_owned()];
+    if let Some(ns) = spec["targetNamespace"].as_str() {
+        for o in &mut objects {
+            set_namespace(&mut o.value, ns);
+        }
+    }
+    match substitutions(k, cluster_objects) {
+        Ok(Some(vars)) => {
+            for o in &mut objects {
+                if let Err(problem) = substitute(&mut o.value, &vars) {
+                    errors.push(fail(
+                        "postBuild",
+                        o.via.clone(),
+                        format!("{}:{}: {problem}", o.source.display(), o.line),
+                    ));
+                }
+            }
+        }
+        Ok(None) => {}
+        Err(problem) => errors.push(fail("postBuild", vec![k.name.clone()], problem)),
+    }
+    let mut seen: BTreeMap<(String, String, String, String), &Object> = BTreeMap::new();
+    for o in &objects {
+        let api = o.value["apiVersion"].as_str().unwrap_or("");
+        let group = api.rsplit_once('/').map_or("", |(g, _)| g);
+        let id = (
+            group.to_owned(),
+            o.kind().to_owned(),
+            o.namespace().unwrap_or("").to_owned(),
+            o.name().to_owned(),
+        );
+        if let Some(first) = seen.get(&id) {
+            errors.push(fail(
+                "path",
+                path_chain(),
+                format!(
+                    "{} {} is applied twice: from {}:{} and {}:{}",
+                    o.kind(),
+                    o.name(),
+                    first.source.display(),
+                    first.line,
+                    o.source.display(),
+                    o.line
+                ),
+            ));
+        } else {
+            seen.insert(id, o);
+        }
+    }
+    if errors.is_empty() {
+        Ok(Applied {
+            flux: k.clone(),
+            dirs,
+            objects,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The walk through `resources:` of one Flux Kustomization.
+struct Walk<'a> {
+    root: &'a Path,
+    /// Directories on the current chain, to find cycles.
+    stack: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+    objects: Vec<Object>,
+    errors: Vec<(Vec<String>, String)>,
+}
+
+impl Walk<'_> {
+    fn fail(&mut self, chain: &[String], problem: String) {
+        self.errors.push((chain.to_vec(), problem));
+    }
+
+    /// `entry` (relative to `base`, both inside the repo) as a path relative to the
+    /// repo root; an error if it is remote, absolute or leaves the repository.
+    fn locate(&self, base: &Path, entry: &str) -> Result<PathBuf, String> {
+        if is_remote(entry) {
+            return Err(format!(
+                "remote resource `{entry}`: only files of this repository can be resolved; vendor it into the repository"
+            ));
+        }
+        let mut out = base.to_path_buf();
+        for c in Path::new(entry).components() {
+            match c {
+                Component::CurDir => {}
+                Component::Normal(part) => out.push(part),
+                Component::ParentDir => {
+                    if !out.pop() {
+                        return Err(format!(
+                            "`{entry}` leaves the repository; paths must stay inside it"
+                        ));
+                    }
+                }
+                Component::RootDir | Component::Prefix(_) => {
+                    return Err(format!(
+                        "`{entry}` is an absolute path; paths must be relative to the repository"
+                    ));
+                }
+            }
+        }
+        // A symlink may still lead out.
+        if let (Ok(real), Ok(top)) = (
+            self.root.join(&out).canonicalize(),
+            self.root.canonicalize(),
+        ) && !real.starts_with(&top)
+        {
+            return Err(format!(
+                "`{entry}` leaves the repository through a symlink (to {})",
+                real.display()
+            ));
+        }
+        Ok(out)
+    }
+
+    /// A directory: its kustomization file, or — for the Flux path itself — every
+    /// YAML file below it.
+    fn dir(&mut self, dir: &Path, chain: &[String], flux_root: bool) {
+        if let Some(at) = self.stack.iter().position(|d| d == dir) {
+            let cycle: Vec<String> = self.stack[at..]
+                .iter()
+                .chain([&dir.to_path_buf()])
+                .map(|d| d.display().to_string())
+                .collect();
+            return self.fail(
+                chain,
+                format!(
+                    "cycle: {} includes itself ({})",
+                    dir.display(),
+                    cycle.join(" → ")
+                ),
+            );
+        }
+        if !self.dirs.iter().any(|d| d == dir) {
+            self.dirs.push(dir.to_path_buf());
+        }
+        self.stack.push(dir.to_path_buf());
+        let kfile = KUSTOMIZATION_FILES
+            .iter()
+            .map(|f| dir.join(f))
+            .find(|f| self.root.join(f).is_file());
+        match kfile {
+            Some(kfile) => self.kustomization(dir, &kfile, chain),
+            None if flux_root => self.generated(dir, chain),
+            None => self.fail(
+                chain,
+                format!(
+                    "directory {} has no kustomization.yaml; kustomize needs one in every directory listed in resources",
+                    dir.display()
+                ),
+            ),
+        }
+        self.stack.pop();
+    }
+
+    /// A directory without kustomization.yaml given as a Flux path: Flux
+    /// generates one listing its YAML files and its subdirectories' builds.
+    fn generated(&mut self, dir: &Path, chain: &[String]) {
+        let entries = match fs::read_dir(self.root.join(dir)) {
+            Ok(e) => e,
+            Err(e) => return self.fail(chain, format!("cannot read {}: {e}", dir.display())),
+        };
+        let mut names: Vec<(String, bool)> = entries
+            .flatten()
+            .map(|e| {
+                let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                (e.file_name().to_string_lossy().into_owned(), is_dir)
+            })
+            .collect();
+        names.sort();
+        for (name, is_dir) in names {
+            let rel = dir.join(&name);
+            let mut next = chain.to_vec();
+            next.push(name);
+            if is_dir {
+                let has_kustomization = KUSTOMIZATION_FILES
+                    .iter()
+                    .any(|f| self.root.join(&rel).join(f).is_file());
+                if has_kustomization {
+                    self.dir(&rel, &next, false);
+                } else {
+                    self.generated(&rel, &next);
+                }
+            } else if is_yaml(&rel) {
+                self.file(&rel, &next);
+            }
+        }
+    }
+
+    /// A kustomization file: its `resources:`, then its `namespace:`.
+    fn kustomization(&mut self, dir: &Path, kfile: &Path, chain: &[String]) {
+        let text = match fs::read_to_string(self.root.join(kfile)) {
+            Ok(t) => t,
+            Err(e) => return self.fail(chain, format!("cannot read {}: {e}", kfile.display())),
+        };
+        let value: Value = match yaml_serde::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                return self.fail(chain, format!("{} is not valid YAML: {e}", kfile.display()));
+            }
+        };
+        let Some(map) = value.as_mapping() else {
+            return self.fail(chain, format!("{} is not a YAML mapping", kfile.display()));
+        };
+        for key in map.keys() {
+            let key = key.as_str().unwrap_or("?");
+            if !KUSTOMIZE_FIELDS.contains(&key) {
+                self.fail(
+                    chain,
+                    format!(
+                        "{}: `{key}` is not modeled by the kustomize-free resolver (core/src/resolve.rs), so what Flux applies cannot be checked",
+                        kfile.display()
+                    ),
+                );
+            }
+        }
+        let start = self.objects.len();
+        let resources = match map.get("resources") {
+            None | Some(Value::Null) => &[][..],
+            Some(Value::Sequence(list)) => list.as_slice(),
+            Some(_) => {
+                return self.fail(
+                    chain,
+                    format!("{}: resources must be a list", kfile.display()),
+                );
+            }
+        };
+        for r in resources {
+            let Some(entry) = r.as_str() else {
+                self.fail(
+                    chain,
+                    format!("{}: every resource must be a string", kfile.display()),
+                );
+                continue;
+            };
+            let mut next = chain.to_vec();
+            next.push(entry.to_owned());
+            match self.locate(dir, entry) {
+                Err(problem) => self.fail(&next, problem),
+                Ok(p) if self.root.join(&p).is_dir() => self.dir(&p, &next, false),
+                Ok(p) if self.root.join(&p).is_file() => self.file(&p, &next),
+                Ok(p) => self.fail(
+                    &next,
+                    format!(
+                        "file not found: {} (listed in {})",
+                        p.display(),
+                        kfile.display()
+                    ),
+                ),
+            }
+        }
+        match map.get("namespace") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(ns)) => {
+                for o in &mut self.objects[start..] {
+                    set_namespace(&mut o.value, ns);
+                }
+            }
+            Some(_) => self.fail(
+                chain,
+                format!("{}: namespace must be a string", kfile.display()),
+            ),
+        }
+    }
+
+    /// A manifest file: its objects.
+    fn file(&mut self, file: &Path, chain: &[String]) {
+        let text = match fs::read_to_string(self.root.join(file)) {
+            Ok(t) => t,
+            Err(e) => return self.fail(chain, format!("cannot read {}: {e}", file.display())),
+        };
+        let (objects, bad) = audit::parse_documents(file, &text);
+        for e in bad {
+            let at = match e.location() {
+                crate::check::Location::File { line, .. } => line,
+                crate::check::Location::Plan { .. } => 1,
+            };
+            self.fail(chain, format!("line {at}: {e}"));
+        }
+        for (line, value) in objects {
+            if !value.is_mapping() || value["kind"].as_str().is_none() {
+                self.fail(
+                    chain,
+                    format!(
+                        "{}:{line}: not a Kubernetes object (no kind)",
+                        file.display()
+                    ),
+                );
+                continue;
+            }
+            self.objects.push(Object {
+                source: file.to_path_buf(),
+                line,
+                via: chain.to_vec(),
+                value,
+            });
+        }
+    }
+}
+
+/// A kustomize remote resource: a URL or a git repository.
+fn is_remote(entry: &str) -> bool {
+    entry.contains("://")
+        || entry.contains("?ref=")
+        || [
+            "git@",
+            "git::",
+            "github.com/",
+            "gitlab.com/",
+            "bitbucket.org/",
+        ]
+        .iter()
+        .any(|p| entry.starts_with(p))
+}
+
+/// Sets `metadata.namespace`, as kustomize's namespace transform does.
+fn set_namespace(value: &mut Value, ns: &str) {
+    let kind = value["kind"].as_str().unwrap_or("");
+    if CLUSTER_SCOPED_BUILTINS.contains(&kind) {
+        return;
+    }
+    let Some(map) = value.as_mapping_mut() else {
+        return;
+    };
+    let metadata = map
+        .entry(Value::from("metadata"))
+        .or_insert_with(|| Value::Mapping(Mapping::new()));
+    if let Some(m) = metadata.as_mapping_mut() {
+        m.insert(Value::from("namespace"), Value::from(ns));
+    }
+}
+
+/// The postBuild variables of a Flux Kustomization, `None` without `postBuild`.
+/// `substituteFrom` ConfigMaps are looked up among the cluster's own files, in the
+/// Kustomization's namespace; `substitute` overrides them, as in Flux.
+fn substitutions(
+    k: &FluxKustomization,
+    cluster_objects: &[Object],
+) -> Result<Option<BTreeMap<String, String>>, String> {
+    let post = &k.object["spec"]["postBuild"];
+    if post.is_null() {
+        return Ok(None);
+    }
+    let ns = k.object["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or("default");
+    let mut vars = BTreeMap::new();
+    for from in post["substituteFrom"].as_sequence().into_iter().flatten() {
+        let kind = from["kind"].as_str().unwrap_or("");
+        let name = from["name"].as_str().unwrap_or("");
+        let optional = from["optional"].as_bool().unwrap_or(false);
+        let found = cluster_objects.iter().find(|o| {
+            o.kind() == kind && o.name() == name && o.namespace().unwrap_or("default") == ns
+        });
+        match (kind, found) {
+            ("ConfigMap", Some(cm)) => {
+                for (key, value) in cm.value["data"].as_mapping().into_iter().flatten() {
+                    if let (Some(key), Some(value)) = (key.as_str(), value.as_str()) {
+                        vars.insert(key.to_owned(), value.to_owned());
+                    }
+                }
+            }
+            _ if optional => {}
+            ("Secret", _) => {
+                return Err(format!(
+                    "spec.postBuild.substituteFrom Secret {name} cannot be resolved from git; mark it optional"
+                ));
+            }
+            _ => {
+                return Err(format!(
+                    "spec.postBuild.substituteFrom {kind} {name} is not defined in namespace {ns} by any file of {}",
+                    k.path
+                        .parent()
+                        .map_or(String::new(), |p| p.display().to_string())
+                ));
+            }
+        }
+    }
+    for (key, value) in post["substitute"].as_mapping().into_iter().flatten() {
+        if let (Some(key), Some(value)) = (key.as_str(), value.as_str()) {
+            vars.insert(key.to_owned(), value.to_owned());
+        }
+    }
+    Ok(Some(vars))
+}
+
+/// Flux's post-build substitution on one object: serialized, substituted and
+/// parsed again, as kustomize-controller does. Objects that opt out with the
+/// `kustomize.toolkit.fluxcd.io/substitute: disabled` annotation or label are left alone.
+fn substitute(value: &mut Value, vars: &BTreeMap<String, String>) -> Result<(), String> {
+    const OPT_OUT: &str = "kustomize.toolkit.fluxcd.io/substitute";
+    let meta = &value["metadata"];
+    if [&meta["annotations"][OPT_OUT], &meta["labels"][OPT_OUT]]
+        .iter()
+        .any(|v| v.as_str() == Some("disabled"))
+    {
+        return Ok(());
+    }
+    let text = yaml_serde::to_string(value).map_err(|e| format!("cannot serialize: {e}"))?;
+    if !text.contains("${") {
+        return Ok(());
+    }
+    let replaced = envsubst(&text, vars)?;
+    *value = yaml_serde::from_str(&replaced)
+        .map_err(|e| format!("not valid YAML after substitution: {e}"))?;
+    Ok(())
+}
+
+/// `${VAR}`, `${VAR:=default}` and `${VAR:-default}` replaced from `vars`;
+/// `$${...}` escapes to a literal `${...}`. An unset variable without a default is
+/// an error (Flux's strict substitution), naming the variable.
+fn envsubst(text: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(escaped) = tail.strip_prefix("$$") {
+            out.push('$');
+            rest = escaped;
+            continue;
+        }
+        let Some(body) = tail.strip_prefix("${") else {
+            out.push('$');
+            rest = &tail[1..];
+            continue;
+        };
+        let Some(end) = body.find('}') else {
+            return Err(format!(
+                "unterminated `{}`",
+                tail.lines().next().unwrap_or(tail)
+            ));
+        };
+        let expr = &body[..end];
+        let (name, default) = match expr.find(':') {
+            Some(i) if expr[i..].starts_with(":=") || expr[i..].starts_with(":-") => {
+                (&expr[..i], Some(&expr[i + 2..]))
+            }
+            _ => (expr, None),
+        };
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+            && name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
+        if !valid {
+            return Err(format!("`${{{expr}}}` is not a valid variable reference"));
+        }
+        match (vars.get(name), default) {
+            (Some(v), _) if !v.is_empty() || default.is_none() => out.push_str(v),
+            (_, Some(d)) => out.push_str(d),
+            (None, None) => {
+                return Err(format!(
+                    "variable ${{{name}}} is not set by spec.postBuild (substitute or substituteFrom)"
+                ));
+            }
+            (Some(v), None) => out.push_str(v),
+        }
+        rest = &body[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// The gate: what a cluster applies, held against the plan.
+
+/// Whether an object is a Cilium LB-IPAM pool.
+pub fn is_pool(value: &Value) -> bool {
+    value["kind"].as_str() == Some("CiliumLoadBalancerIPPool")
+        && value["apiVersion"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("cilium.io/"))
+}
+
+/// A pool object's `spec.blocks` as plan blocks, or why they are not.
+pub fn pool_blocks(value: &Value) -> Result<Vec<Block>, String> {
+    let Some(list) = value["spec"]["blocks"].as_sequence() else {
+        return Err("spec.blocks is missing or not a list".to_owned());
+    };
+    list.iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let ip = |key: &str| {
+                b[key]
+                    .as_str()
+                    .ok_or_else(|| format!("spec.blocks[{i}].{key} is missing"))?
+                    .parse::<IpAddr>()
+                    .map_err(|e| format!("spec.blocks[{i}].{key} `{}`: {e}", show(&b[key])))
+            };
+            if b.get("cidr").is_some() {
+                b["cidr"]
+                    .as_str()
+                    .and_then(|c| c.parse::<IpNet>().ok())
+                    .map(Block::Cidr)
+                    .ok_or_else(|| {
+                        format!("spec.blocks[{i}].cidr `{}` is not a CIDR", show(&b["cidr"]))
+                    })
+            } else {
+                Ok(Block::Range {
+                    start: ip("start")?,
+                    stop: ip("stop")?,
+                })
+            }
+        })
+        .collect()
+}
+
+fn show(v: &Value) -> String {
+    yaml_serde::to_string(v).map_or_else(|_| format!("{v:?}"), |s| s.trim_end().to_owned())
+}
+
+fn blocks_text(blocks: &[Block]) -> String {
+    let list: Vec<String> = blocks.iter().map(Block::to_string).collect();
+    list.join(", ")
+}
+
+/// Holds a cluster's build against the plan; every problem, in the user's terms:
+///
+/// - its `cilium-ipam` applies exactly the cluster's pools of plan.toml, with the
+///   plan's blocks, and no Kustomization of the cluster applies another
+///   cluster's pool or a pool plan.toml does not have;
+/// - pools carry no namespace (they are cluster-scoped);
+/// - every `dependsOn` names a Flux Kustomization of the same cluster;
+/// - no Flux Kustomization lives in a directory a build reaches (a component).
+pub fn check_cluster(root: &Path, plan: &Plan, build: &ClusterBuild) -> Vec<Error> {
+    let c = build.cluster.as_str();
+    let mut errors = Vec::new();
+    let at = |path: &Path, line: usize, message: String| Error::File {
+        path: path.to_owned(),
+        line,
+        column: 1,
+        message,
+    };
+    let fix = "run `cargo build` to regenerate it from plan.toml";
+    let Some(cluster) = plan.cluster(c) else {
+        errors.push(at(
+            &layout::cluster_dir(c),
+            1,
+            format!("cluster {c} has files in kubernetes/clusters/{c}/ but no [clusters.{c}] in plan.toml, so nothing checks what it applies: add it to plan.toml and run `cargo build`, or delete the directory"),
+        ));
+        return errors;
+    };
+    let ipam = build.applied(layout::FLUX_NAME);
+    if ipam.is_none() {
+        errors.push(at(
+            &layout::flux_file(c),
+            1,
+            format!(
+                "cluster {c} has no Flux Kustomization {}, so its pools are never applied; {fix}",
+                layout::FLUX_NAME
+            ),
+        ));
+    }
+
+    let mut applied_pools: BTreeSet<&str> = BTreeSet::new();
+    for a in &build.kustomizations {
+        let by = format!("Flux Kustomization {} of cluster {c}", a.flux.name);
+        for o in a.objects.iter().filter(|o| is_pool(&o.value)) {
+            let name = o.name();
+            let text = fs::read_to_string(root.join(&o.source)).unwrap_or_default();
+            let here_at =
+                |key: &str, message: String| at(&o.source, key_line(&text, o.line, key), message);
+            let here = |message: String| here_at("name", message);
+            let how = o.via.join(" → ");
+            if let Some(ns) = o.namespace() {
+                errors.push(here_at("namespace", format!(
+                    "CiliumLoadBalancerIPPool {name} is applied by {by} with metadata.namespace `{ns}`, but pools are cluster-scoped: remove it from the pool file (a generated one: run `cargo build`), its kustomization.yaml or spec.targetNamespace"
+                )));
+            }
+            // The cluster's own pool first: names are only unique per cluster.
+            let owner = std::iter::once(cluster)
+                .chain(plan.clusters.iter().filter(|pc| pc.name.item != c))
+                .find_map(|pc| {
+                    pc.pools
+                        .iter()
+                        .find(|p| p.name.item == name)
+                        .map(|p| (pc, p))
+                });
+            match owner {
+                None => errors.push(here(format!(
+                    "CiliumLoadBalancerIPPool {name} (applied by {by} via {how}) is not a pool of plan.toml; pools are generated: add it to plan.toml or delete the file, then run `cargo build`"
+                ))),
+                Some((pc, _)) if pc.name.item != c => errors.push(here(format!(
+                    "CiliumLoadBalancerIPPool {name} belongs to cluster {} in plan.toml, but {by} applies it (via {how}): cluster {c} would hand out cluster {}'s addresses; its spec.path must be {}: run `cargo build`",
+                    pc.name.item,
+                    pc.name.item,
+                    layout::flux_path(c)
+                ))),
+                Some(_) if a.flux.name != layout::FLUX_NAME => errors.push(here(format!(
+                    "CiliumLoadBalancerIPPool {name} of cluster {c} is applied by {by} (via {how}); only {} may apply the cluster's pools",
+                    layout::FLUX_NAME
+                ))),
+                Some((_, pool)) => {
+                    if !applied_pools.insert(name) {
+                        errors.push(here(format!(
+                            "CiliumLoadBalancerIPPool {name} is applied twice by {by}"
+                        )));
+                    }
+                    let want: Vec<Block> = pool.blocks.iter().map(|b| b.item).collect();
+                    match pool_blocks(&o.value) {
+                        Ok(have) if have == want => {}
+                        Ok(have) => errors.push(here_at("blocks", format!(
+                            "CiliumLoadBalancerIPPool {name} of cluster {c} has spec.blocks {} but plan.toml gives it {}; the file was edited by hand: {fix}",
+                            blocks_text(&have),
+                            blocks_text(&want)
+                        ))),
+                        Err(e) => errors.push(here_at("blocks", format!(
+                            "CiliumLoadBalancerIPPool {name} of cluster {c}: {e}; {fix}"
+                        ))),
+                    }
+                }
+            }
+        }
+    }
+    if let Some(ipam) = ipam {
+        let text = fs::read_to_string(root.join(&ipam.flux.path)).unwrap_or_default();
+        let line = key_line(&text, ipam.flux.line, "path");
+        let path = ipam.flux.object["spec"]["path"].as_str().unwrap_or("");
+        for pool in cluster.pools.iter() {
+            if !applied_pools.contains(pool.name.item.as_ref()) {
+                errors.push(at(
+                    &ipam.flux.path,
+                    line,
+                    format!(
+                        "pool {} of cluster {c} in plan.toml is not applied: Flux Kustomization {} (spec.path {path}) does not include it; {fix}",
+                        pool.name.item,
+                        layout::FLUX_NAME
+                    ),
+                ));
+            }
+        }
+    }
+
+    let ks: Vec<FluxKustomization> = build
+        .kustomizations
+        .iter()
+        .map(|a| a.flux.clone())
+        .collect();
+    errors.extend(audit::dangling_depends_on(c, &ks));
+
+    // The cluster's own directory (a bootstrap `flux-system` Kustomization applies
+    // it) is where Flux Kustomizations belong, not a component.
+    let own = layout::cluster_dir(c);
+    let mut scanned = BTreeSet::new();
+    for a in &build.kustomizations {
+        for dir in &a.dirs {
+            if !dir.starts_with(&own) && scanned.insert(dir.clone()) {
+                errors.extend(flux_in_component(root, c, &a.flux.name, dir));
+            }
+        }
+    }
+    errors
+}
+
+/// Flux Kustomizations in a component directory: Flux would apply them from
+/// inside another build, out of sight of `kubernetes/clusters/<c>/`.
+fn flux_in_component(root: &Path, cluster: &str, reached_by: &str, dir: &Path) -> Vec<Error> {
+    let mut errors = Vec::new();
+    let Ok(entries) = fs::read_dir(root.join(dir)) else {
+        return errors;
+    };
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| dir.join(e.file_name()))
+        .filter(|p| is_yaml(p))
+        .collect();
+    files.sort();
+    for file in files {
+        let Ok(text) = fs::read_to_string(root.join(&file)) else {
+            continue;
+        };
+        let (objects, _) = audit::parse_documents(&file, &text);
+        for (line, value) in objects {
+            if audit::is_flux_kustomization(&value) {
+                errors.push(Error::File {
+                    path: file.clone(),
+                    line,
+                    column: 1,
+                    message: format!(
+                        "Flux Kustomization {} lives in component directory {} (reached by {reached_by} of cluster {cluster}); Flux Kustomizations belong in {}/",
+                        value["metadata"]["name"].as_str().unwrap_or("?"),
+                        dir.display(),
+                        layout::cluster_dir(cluster).display()
+                    ),
+                });
+            }
+        }
+    }
+    errors
+}
+
+/// Resolves and checks every cluster under `root`: each cluster of the plan, and
+/// each directory of `kubernetes/clusters/` the plan does not name (Flux still
+/// reconciles it, so its pools would go unchecked). The whole inclusion gate,
+/// every problem of every cluster.
+pub fn check_repo(root: &Path, plan: &Plan) -> Vec<Error> {
+    let mut clusters: Vec<String> = plan
+        .clusters
+        .iter()
+        .map(|c| c.name.item.to_string())
+        .collect();
+    let mut unplanned: Vec<String> = fs::read_dir(root.join("kubernetes/clusters"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !clusters.contains(name))
+        .collect();
+    unplanned.sort();
+    clusters.extend(unplanned);
+    let mut errors = Vec::new();
+    for c in &clusters {
+        match resolve_cluster(root, c) {
+            Ok(build) => errors.extend(check_cluster(root, plan, &build)),
+            Err(e) => errors.extend(e.into_iter().map(Error::from)),
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Report;
+    use crate::generate::compile;
+
+    const PLAN: &str = "[network]\ncidr = \"10.0.0.0/24\"\n\n[clusters.one.pools.one-pool]\nblocks = [\"10.0.0.10-10.0.0.19\"]\n\n[clusters.two.pools.two-pool]\nblocks = [\"10.0.0.20-10.0.0.29\", \"10.0.0.32/28\"]\n";
+
+    fn plan() -> Plan {
+        compile(PLAN).unwrap_or_else(|e| panic!("fixture plan: {e:?}"))
+    }
+
+    fn write(root: &Path, path: &str, text: &str) {
+        let full = root.join(path);
+        fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        fs::write(full, text).expect("write");
+    }
+
+    fn edit(root: &Path, path: &str, from: &str, to: &str) {
+        let text = fs::read_to_string(root.join(path)).expect("read");
+        assert!(text.contains(from), "{path} must contain {from:?}");
+        fs::write(root.join(path), text.replacen(from, to, 1)).expect("write");
+    }
+
+    fn flux(name: &str, path: &str, extra: &str) -> String {
+        format!(
+            "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  path: {path}\n{extra}"
+        )
+    }
+
+    /// Two clusters, each with a shared `core` (a ConfigMap filled in by
+    /// post-build substitution) and its own `ipam/<c>` component holding its pool.
+    fn fixture() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        for (c, blocks) in [
+            ("one", "  - start: 10.0.0.10\n    stop: 10.0.0.19\n"),
+            (
+                "two",
+                "  - start: 10.0.0.20\n    stop: 10.0.0.29\n  - cidr: 10.0.0.32/28\n",
+            ),
+        ] {
+            write(
+                root,
+                &format!("kubernetes/clusters/{c}/infrastructure.yaml"),
+                &format!(
+                    "# {c}\n{}{}",
+                    flux(
+                        "core",
+                        "./kubernetes/core",
+                        "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-settings\n"
+                    ),
+                    flux(
+                        "cilium-ipam",
+                        &format!("./kubernetes/ipam/{c}"),
+                        "  dependsOn:\n    - name: core\n"
+                    )
+                ),
+            );
+            write(
+                root,
+                &format!("kubernetes/clusters/{c}/cluster-settings.yaml"),
+                &format!(
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  namespace: flux-system\ndata:\n  CLUSTER_NAME: \"{c}\"\n"
+                ),
+            );
+            write(
+                root,
+                &format!("kubernetes/ipam/{c}/kustomization.yaml"),
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - pool.yaml\n",
+            );
+            write(
+                root,
+                &format!("kubernetes/ipam/{c}/pool.yaml"),
+                &format!(
+                    "apiVersion: cilium.io/v2alpha1\nkind: CiliumLoadBalancerIPPool\nmetadata:\n  name: {c}-pool\nspec:\n  blocks:\n{blocks}  serviceSelector: {{}}\n"
+                ),
+            );
+        }
+        write(
+            root,
+            "kubernetes/core/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - settings.yaml\n",
+        );
+        write(
+            root,
+            "kubernetes/core/settings.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: core\n  namespace: kube-system\ndata:\n  cluster: ${CLUSTER_NAME}\n  zone: ${ZONE:=default-zone}\n  literal: $${NOT_A_VAR}\n",
+        );
+        dir
+    }
+
+    fn resolved(root: &Path, cluster: &str) -> ClusterBuild {
+        resolve_cluster(root, cluster).unwrap_or_else(|e| {
+            panic!(
+                "{cluster} must resolve:\n{}",
+                e.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })
+    }
+
+    /// The resolve errors as `file: chain: problem` lines.
+    fn resolve_errors(root: &Path, cluster: &str) -> Vec<String> {
+        match resolve_cluster(root, cluster) {
+            Ok(_) => panic!("{cluster} must fail to resolve"),
+            Err(e) => e.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    /// The check's problems as `file:line:col: message` lines.
+    fn problems(root: &Path, cluster: &str) -> Vec<String> {
+        let errors = check_cluster(root, &plan(), &resolved(root, cluster));
+        Report::new("plan.toml", PLAN, errors).lines()
+    }
+
+    fn assert_one_contains(lines: &[String], needle: &str) {
+        assert!(
+            lines.iter().any(|l| l.contains(needle)),
+            "expected a line containing {needle:?} in:\n{}",
+            lines.join("\n")
+        );
+    }
+
+    #[test]
+    fn each_cluster_applies_its_own_pool_and_passes_the_check() {
+        let repo = fixture();
+        for c in ["one", "two"] {
+            let build = resolved(repo.path(), c);
+            let ipam = build.applied("cilium-ipam").expect("cilium-ipam built");
+            let pools: Vec<(&str, &Path)> = ipam
+                .objects
+                .iter()
+                .map(|o| (o.name(), o.source.as_path()))
+                .collect();
+            let file = PathBuf::from(format!("kubernetes/ipam/{c}/pool.yaml"));
+            assert_eq!(pools, [(format!("{c}-pool").as_str(), file.as_path())]);
+            assert_eq!(
+                ipam.objects[0].via,
+                [
+                    "cilium-ipam".to_owned(),
+                    format!("./kubernetes/ipam/{c}"),
+                    "pool.yaml".to_owned()
+                ]
+            );
+            assert_eq!(ipam.dirs, [PathBuf::from(format!("kubernetes/ipam/{c}"))]);
+            assert_eq!(problems(repo.path(), c), Vec::<String>::new());
+        }
+    }
+
+    #[test]
+    fn post_build_substitution_fills_in_cluster_settings_and_defaults() {
+        let repo = fixture();
+        let build = resolved(repo.path(), "two");
+        let core = &build.applied("core").expect("core built").objects[0];
+        assert_eq!(core.value["data"]["cluster"].as_str(), Some("two"));
+        assert_eq!(core.value["data"]["zone"].as_str(), Some("default-zone"));
+        assert_eq!(core.value["data"]["literal"].as_str(), Some("${NOT_A_VAR}"));
+    }
+
+    #[test]
+    fn a_cluster_whose_path_points_at_the_other_clusters_dir_fails_isolation() {
+        let repo = fixture();
+        edit(
+            repo.path(),
+            "kubernetes/clusters/two/infrastructure.yaml",
+            "./kubernetes/ipam/two",
+            "./kubernetes/ipam/one",
+        );
+        let p = problems(repo.path(), "two");
+        assert_one_contains(
+            &p,
+            "kubernetes/ipam/one/pool.yaml:4:1: CiliumLoadBalancerIPPool one-pool belongs to cluster one in plan.toml, but Flux Kustomization cilium-ipam of cluster two applies it (via cilium-ipam → ./kubernetes/ipam/one → pool.yaml)",
+        );
+        assert_one_contains(
+            &p,
+            "kubernetes/clusters/two/infrastructure.yaml:29:1: pool two-pool of cluster two in plan.toml is not applied",
+        );
+        assert_eq!(p.len(), 2, "{p:#?}");
+        // The other cluster is unaffected.
+        assert_eq!(problems(repo.path(), "one"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_missing_resource_file_is_an_error_naming_the_chain() {
+        let repo = fixture();
+        fs::remove_file(repo.path().join("kubernetes/ipam/one/pool.yaml")).expect("rm");
+        let e = resolve_cluster(repo.path(), "one").expect_err("must fail");
+        assert_eq!(
+            e.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [
+                "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one → pool.yaml: file not found: kubernetes/ipam/one/pool.yaml (listed in kubernetes/ipam/one/kustomization.yaml)"
+            ]
+        );
+        assert_eq!(e[0].line, 29, "points at spec.path of cilium-ipam");
+    }
+
+    #[test]
+    fn a_missing_flux_path_is_an_error() {
+        let repo = fixture();
+        fs::remove_dir_all(repo.path().join("kubernetes/ipam/one")).expect("rm");
+        assert_eq!(
+            resolve_errors(repo.path(), "one"),
+            [
+                "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one: directory not found: kubernetes/ipam/one"
+            ]
+        );
+    }
+
+    #[test]
+    fn paths_escaping_the_repository_are_errors() {
+        let repo = fixture();
+        let k = "kubernetes/ipam/one/kustomization.yaml";
+        edit(
+            repo.path(),
+            k,
+            "  - pool.yaml\n",
+            "  - pool.yaml\n  - ../../../../outside.yaml\n  - /etc/hosts\n",
+        );
+        assert_eq!(
+            resolve_errors(repo.path(), "one"),
+            [
+                "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one → ../../../../outside.yaml: `../../../../outside.yaml` leaves the repository; paths must stay inside it",
+                "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one → /etc/hosts: `/etc/hosts` is an absolute path; paths must be relative to the repository",
+            ]
+        );
+        let repo = fixture();
+        edit(
+            repo.path(),
+            "kubernetes/clusters/one/infrastructure.yaml",
+            "./kubernetes/ipam/one",
+            "../elsewhere",
+        );
+        assert_one_contains(
+            &resolve_errors(repo.path(), "one"),
+            "cilium-ipam → ../elsewhere: `../elsewhere` leaves the repository",
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_out_of_the_repository_is_an_error() {
+        let repo = fixture();
+        let outside = tempfile::tempdir().expect("temp dir");
+        write(
+            outside.path(),
+            "pool.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+        );
+        std::os::unix::fs::symlink(
+            outside.path().join("pool.yaml"),
+            repo.path().join("kubernetes/ipam/one/linked.yaml"),
+        )
+        .expect("symlink");
+        edit(
+            repo.path(),
+            "kubernetes/ipam/one/kustomization.yaml",
+            "  - pool.yaml\n",
+            "  - pool.yaml\n  - linked.yaml\n",
+        );
+        assert_one_contains(
+            &resolve_errors(repo.path(), "one"),
+            "→ linked.yaml: `linked.yaml` leaves the repository through a symlink",
+        );
+    }
+
+    #[test]
+    fn a_resource_cycle_is_an_error_naming_the_loop() {
+        let repo = fixture();
+        edit(
+            repo.path(),
+            "kubernetes/ipam/one/kustomization.yaml",
+            "  - pool.yaml\n",
+            "  - pool.yaml\n  - ../loop\n",
+        );
+        write(
+            repo.path(),
+            "kubernetes/ipam/loop/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../one\n",
+        );
+        assert_eq!(
+            resolve_errors(repo.path(), "one"),
+            [
+                "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one → ../loop → ../one: cycle: kubernetes/ipam/one includes itself (kubernetes/ipam/one → kubernetes/ipam/loop → kubernetes/ipam/one)"
+            ]
+        );
+    }
+
+    #[test]
+    fn remote_resources_are_errors() {
+        for remote in [
+            "https://example.com/pool.yaml",
+            "github.com/org/repo//deploy?ref=v1",
+            "git@github.com:org/repo.git",
+        ] {
+            let repo = fixture();
+            edit(
+                repo.path(),
+                "kubernetes/ipam/one/kustomization.yaml",
+                "  - pool.yaml\n",
+                &format!("  - pool.yaml\n  - {remote}\n"),
+            );
+            assert_one_contains(
+                &resolve_errors(repo.path(), "one"),
+                &format!(
+                    "→ {remote}: remote resource `{remote}`: only files of this repository can be resolved"
+                ),
+            );
+        }
+    }
+
+    #[test]
+    fn a_listed_directory_needs_its_own_kustomization() {
+        let repo = fixture();
+        write(
+            repo.path(),
+            "kubernetes/ipam/one/extra/more.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+        );
+        edit(
+            repo.path(),
+            "kubernetes/ipam/one/kustomization.yaml",
+            "  - pool.yaml\n",
+            "  - pool.yaml\n  - extra\n",
+        );
+        assert_one_contains(
+            &resolve_errors(repo.path(), "one"),
+            "→ extra: directory kubernetes/ipam/one/extra has no kustomization.yaml",
+        );
+    }
+
+    #[test]
+    fn a_flux_path_without_kustomization_takes_every_yaml_file_below_it() {
+        let repo = fixture();
+        fs::remove_file(repo.path().join("kubernetes/ipam/one/kustomization.yaml")).expect("rm");
+        write(
+            repo.path(),
+            "kubernetes/ipam/one/sub/more.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: more\n",
+        );
+        write(repo.path(), "kubernetes/ipam/one/README.md", "not yaml");
+        let build = resolved(repo.path(), "one");
+        let names: Vec<&str> = build
+            .applied("cilium-ipam")
+            .expect("built")
+            .objects
+            .iter()
+            .map(Object::name)
+            .collect();
+        assert_eq!(names, ["one-pool", "more"]);
+    }
+
+    #[test]
+    fn object_transforms_the_resolver_does_not_model_are_errors() {
+        let repo = fixture();
+        edit(
+            repo.path(),
+            "kubernetes/ipam/one/kustomization.yaml",
+            "resources:",
+            "namePrefix: x-\nresources:",
+        );
+        assert_one_contains(
+            &resolve_errors(repo.path(), "one"),
+            "cilium-ipam → ./kubernetes/ipam/one: kubernetes/ipam/one/kustomization.yaml: `namePrefix` is not modeled by the kustomize-free resolver",
+        );
+        let repo = fixture();
+        edit(
+            repo.path(),
+            "kubernetes/clusters/one/infrastructure.yaml",
+            "  dependsOn:",
+            "  patches: []\n  dependsOn:",
+        );
+        assert_one_contains(
+            &resolve_errors(repo.path(), "one"),
+            "cilium-ipam: spec.patches is not modeled by the kustomize-free resolver",
+        );
+    }
+
+    #[test]
+    fn a_kustomization_namespace_lands_on_the_pool_and_fails_the_check() {
+        let repo = fixture();
+        edit(
+            repo.path(),
+            "kubernetes/ipam/one/kustomization.yaml",
+            "resources:",
+            "namespace: kube-system\nresources:",
+        );
+        let build = resolved(repo.path(), "one");
+        let pool = &build.applied("cilium-ipam").expect("built").objects[0];
+        assert_eq!(pool.namespace(), Some("kube-system"));
+        assert_one_contains(
+            &problems(repo.path(), "one"),
+            "kubernetes/ipam/one/pool.yaml:1:1: CiliumLoadBalancerIPPool one-pool is applied by Flux Kustomization cilium-ipam of cluster one with metadata.namespace `kube-system`, but pools are cluster-scoped",
+        );
+    }
+
+    #[test]
+    fn a_hand_edited_block_fails_the_check_with_both_values() {
+        let repo = fixture();
+        edit(
+            repo.path(),
+            "kubernetes/ipam/two/pool.yaml",
+            "stop: 10.0.0.29",
+            "stop: 10.0.0.30",
+        );
+        assert_eq!(
+            problems(repo.path(), "two"),
+            [
+                "kubernetes/ipam/two/pool.yaml:6:1: CiliumLoadBalancerIPPool two-pool of cluster two has spec.blocks 10.0.0.20-10.0.0.30, 10.0.0.32/28 but plan.toml gives it 10.0.0.20-10.0.0.29, 10.0.0.32/28; the file was edited by hand: run `cargo build` to regenerate it from plan.toml"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pool_the_plan_does_not_have_fails_the_check() {
+        let repo = fixture();
+        edit(
+            repo.path(),
+            "kubernetes/ipam/one/pool.yaml",
+            "name: one-pool",
+            "name: spare-pool",
+        );
+        let p = problems(repo.path(), "one");
+        assert_one_contains(
+            &p,
+            "CiliumLoadBalancerIPPool spare-pool (applied by Flux Kustomization cilium-ipam of cluster one via cilium-ipam → ./kubernetes/ipam/one → pool.yaml) is not a pool of plan.toml",
+        );
+        assert_one_contains(
+            &p,
+            "pool one-pool of cluster one in plan.toml is not applied",
+        );
+    }
+
+    #[test]
+    fn a_dangling_depends_on_fails_the_check() {
+        let repo = fixture();
+        edit(
+            repo.path(),
+            "kubernetes/clusters/one/infrastructure.yaml",
+            "- name: core",
+            "- name: cilium-core",
+        );
+        assert_eq!(
+            problems(repo.path(), "one"),
+            [
+                "kubernetes/clusters/one/infrastructure.yaml:31:1: Flux Kustomization cilium-ipam of cluster one depends on `cilium-core`, which no file in kubernetes/clusters/one/ defines"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_flux_kustomization_inside_a_component_dir_fails_the_check() {
+        let repo = fixture();
+        // Not even listed in resources: living there is enough.
+        write(
+            repo.path(),
+            "kubernetes/ipam/one/nested.yaml",
+            &flux("nested", "./kubernetes/x", ""),
+        );
+        assert_eq!(
+            problems(repo.path(), "one"),
+            [
+                "kubernetes/ipam/one/nested.yaml:2:1: Flux Kustomization nested lives in component directory kubernetes/ipam/one (reached by cilium-ipam of cluster one); Flux Kustomizations belong in kubernetes/clusters/one/"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_clusters_own_directory_is_not_a_component() {
+        // As `flux bootstrap` writes it: a Kustomization applying the cluster's directory.
+        let repo = fixture();
+        write(
+            repo.path(),
+            "kubernetes/clusters/one/sync.yaml",
+            &flux("flux-system", "./kubernetes/clusters/one", ""),
+        );
+        let build = resolved(repo.path(), "one");
+        let sync = build.applied("flux-system").expect("built");
+        assert!(sync.objects.iter().any(|o| o.name() == "cilium-ipam"));
+        assert_eq!(problems(repo.path(), "one"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_missing_cilium_ipam_fails_the_check() {
+        let repo = fixture();
+        edit(
+            repo.path(),
+            "kubernetes/clusters/one/infrastructure.yaml",
+            "name: cilium-ipam",
+            "name: pools",
+        );
+        let p = problems(repo.path(), "one");
+        assert_one_contains(&p, "cluster one has no Flux Kustomization cilium-ipam");
+        assert_one_contains(&p, "only cilium-ipam may apply the cluster's pools");
+    }
+
+    #[test]
+    fn a_cluster_directory_the_plan_does_not_name_fails_the_gate() {
+        let repo = fixture();
+        let plan = plan();
+        assert_eq!(check_repo(repo.path(), &plan), []);
+        write(
+            repo.path(),
+            "kubernetes/clusters/three/cluster-settings.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  namespace: flux-system\n",
+        );
+        let lines = Report::new("plan.toml", PLAN, check_repo(repo.path(), &plan)).lines();
+        assert_eq!(
+            lines,
+            [
+                "kubernetes/clusters/three:1:1: cluster three has files in kubernetes/clusters/three/ but no [clusters.three] in plan.toml, so nothing checks what it applies: add it to plan.toml and run `cargo build`, or delete the directory"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unset_substitution_variable_is_an_error() {
+        let repo = fixture();
+        edit(
+            repo.path(),
+            "kubernetes/core/settings.yaml",
+            "${CLUSTER_NAME}",
+            "${CLUSTER_NAM}",
+        );
+        assert_one_contains(
+            &resolve_errors(repo.path(), "one"),
+            "kubernetes/clusters/one/infrastructure.yaml: core → ./kubernetes/core → settings.yaml: kubernetes/core/settings.yaml:1: variable ${CLUSTER_NAM} is not set by spec.postBuild",
+        );
+    }
+
+    #[test]
+    fn a_missing_substitute_from_config_map_is_an_error() {
+        let repo = fixture();
+        fs::remove_file(
+            repo.path()
+                .join("kubernetes/clusters/one/cluster-settings.yaml"),
+        )
+        .expect("rm");
+        assert_one_contains(
+            &resolve_errors(repo.path(), "one"),
+            "core: spec.postBuild.substituteFrom ConfigMap cluster-settings is not defined in namespace flux-system by any file of kubernetes/clusters/one",
+        );
+    }
+
+    #[test]
+    fn a_foreign_source_ref_is_an_error() {
+        let repo = fixture();
+        edit(
+            repo.path(),
+            "kubernetes/clusters/one/infrastructure.yaml",
+            "name: flux-system\n  path: ./kubernetes/core",
+            "name: other-repo\n  path: ./kubernetes/core",
+        );
+        assert_one_contains(
+            &resolve_errors(repo.path(), "one"),
+            "core: spec.sourceRef must be GitRepository flux-system (this repository) for its path to be resolved here, found GitRepository other-repo",
+        );
+    }
+
+    #[test]
+    fn an_object_applied_twice_is_an_error() {
+        let repo = fixture();
+        edit(
+            repo.path(),
+            "kubernetes/ipam/one/kustomization.yaml",
+            "  - pool.yaml\n",
+            "  - pool.yaml\n  - ./pool.yaml\n",
+        );
+        assert_one_contains(
+            &resolve_errors(repo.path(), "one"),
+            "cilium-ipam → ./kubernetes/ipam/one: CiliumLoadBalancerIPPool one-pool is applied twice",
+        );
+    }
+
+    #[test]
+    fn envsubst_replaces_defaults_and_escapes_like_flux() {
+        let vars: BTreeMap<String, String> = [
+            ("A".to_owned(), "1".to_owned()),
+            ("E".to_owned(), String::new()),
+        ]
+        .into();
+        assert_eq!(
+            envsubst("${A} ${B:=x} ${E:-y} ${E} $${A} $A", &vars).as_deref(),
+            Ok("1 x y  ${A} $A")
+        );
+        assert_eq!(
+            envsubst("${B}", &vars),
+            Err(
+                "variable ${B} is not set by spec.postBuild (substitute or substituteFrom)"
+                    .to_owned()
+            )
+        );
+        assert!(envsubst("${1x}", &vars).is_err());
+        assert!(envsubst("${A", &vars).is_err());
+    }
+}
