@@ -330,8 +330,15 @@ impl fmt::Display for Error {
                 "cluster-settings key `{}` is written by two services",
                 s(setting)
             ),
-            // Built from hand-written files: shown on one line like plan.toml strings.
-            File { message, .. } => write!(f, "{}", s(message)),
+            // Built from hand-written files: kept on one line (control characters
+            // escaped) so a value cannot forge another `file:line:col:` line.
+            File { message, .. } => message.chars().try_for_each(|c| {
+                if c.is_control() {
+                    write!(f, "{}", c.escape_default())
+                } else {
+                    f.write_char(c)
+                }
+            }),
         }
     }
 }

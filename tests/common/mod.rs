@@ -6,9 +6,13 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// The repository root (this crate).
+/// The repository root: the directory holding plan.toml, found from the test's
+/// own package (the root crate, or a workspace member such as `gate/`).
 pub fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .find(|dir| dir.join("plan.toml").is_file())
+        .unwrap_or(here)
 }
 
 /// A scratch copy of the repository's GitOps content (plan.toml, kubernetes/,

@@ -9,8 +9,9 @@
 //! post-build substitution ([`applied_schema_gate`]). Both run on the committed
 //! repository and on scratch copies broken the ways issue 5 lists.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
-#[path = "common/schema.rs"]
+#[path = "../../tests/common/schema.rs"]
 mod schema;
 
 use std::collections::BTreeSet;
