@@ -38,6 +38,24 @@ macro_rules! assert_plan {
     };
 }
 
+/// Whether an error of [`crate::check`] is one the proof must also find: about
+/// addresses and names of ranges, pools and pins. Services, Flux settings and
+/// the annotation key are the checker's alone — they cannot make a pool overlap.
+pub fn covers(e: &crate::check::Error) -> bool {
+    use crate::check::Error;
+    !matches!(
+        e,
+        Error::BadValue {
+            what: "cluster-settings key" | "Helm values path" | "annotation key" | "duration",
+            ..
+        } | Error::DuplicateSetting { .. }
+            | Error::BadName {
+                what: "service" | "Flux Kustomization",
+                ..
+            }
+    )
+}
+
 /// How many ranges (reserved ranges and pool blocks) the plan holds: the size
 /// of the scratch space the proof sorts.
 pub const fn range_count(plan: &Plan) -> usize {
