@@ -340,3 +340,16 @@ fn every_error_is_reported_in_one_run() {
         .replacen("[network]\n", "[network]\ncolour = \"blue\"\n", 1);
     assert_eq!(errors(&plan).len(), 3, "{:?}", errors(&plan));
 }
+
+#[test]
+fn two_services_on_one_helm_values_path_are_rejected() {
+    let plan = format!(
+        "{SEED}\n[services.clustermesh-apiserver]\nhelm-service = \"clustermesh.apiserver.service\"\n\n[services.gateway]\nhelm-service = \"clustermesh.apiserver.service\"\n"
+    );
+    assert_eq!(
+        errors(&plan),
+        [
+            "plan.toml:26:16: Helm values path `clustermesh.apiserver.service` is written by two services"
+        ]
+    );
+}

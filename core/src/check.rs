@@ -105,10 +105,12 @@ pub enum Error {
         pool: String,
         cluster: String,
     },
-    /// Two services write the same cluster-settings key.
+    /// Two services write the same cluster-settings key or Helm values path.
     DuplicateSetting {
         span: Span,
         other_span: Span,
+        /// `cluster-settings key` or `Helm values path`.
+        what: &'static str,
         setting: String,
     },
     /// A problem in a file of the repository other than plan.toml.
@@ -325,11 +327,9 @@ impl fmt::Display for Error {
             NoBlocks { pool, cluster, .. } => {
                 write!(f, "pool {} ({}) has no block", s(pool), s(cluster))
             }
-            DuplicateSetting { setting, .. } => write!(
-                f,
-                "cluster-settings key `{}` is written by two services",
-                s(setting)
-            ),
+            DuplicateSetting { what, setting, .. } => {
+                write!(f, "{what} `{}` is written by two services", s(setting))
+            }
             // Built from hand-written files: kept on one line (control characters
             // escaped) so a value cannot forge another `file:line:col:` line.
             File { message, .. } => message.chars().try_for_each(|c| {
@@ -708,6 +708,7 @@ pub fn duration_error(s: &str) -> Option<&'static str> {
 
 fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
     let mut settings: Vec<&crate::plan::At<crate::plan::Str>> = Vec::new();
+    let mut helm_paths: Vec<&crate::plan::At<crate::plan::Str>> = Vec::new();
     for s in plan.services.iter() {
         if let Some(setting) = &s.setting {
             if let Some(reason) = configmap_key_error(&setting.item) {
@@ -736,9 +737,22 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
                 Some(first) => errors.push(Error::DuplicateSetting {
                     span: setting.span,
                     other_span: first.span,
+                    what: "cluster-settings key",
                     setting: setting.item.to_string(),
                 }),
                 None => settings.push(setting),
+            }
+        }
+        // Two pins annotating one Helm Service: the last would silently win.
+        if let Some(path) = &s.helm_service {
+            match helm_paths.iter().find(|o| o.item == path.item) {
+                Some(first) => errors.push(Error::DuplicateSetting {
+                    span: path.span,
+                    other_span: first.span,
+                    what: "Helm values path",
+                    setting: path.item.to_string(),
+                }),
+                None => helm_paths.push(path),
             }
         }
         if let Some(path) = &s.helm_service

@@ -49,6 +49,9 @@ pub struct Report {
     pub files: BTreeMap<PathBuf, String>,
     /// The errors, in the order found.
     pub errors: Vec<Error>,
+    /// Whether some files were already written when the error struck (a failed
+    /// write, not a failed check); each of them was replaced whole.
+    pub partial: bool,
 }
 
 impl Report {
@@ -63,6 +66,7 @@ impl Report {
             plan_text: plan_text.into(),
             files: BTreeMap::new(),
             errors,
+            partial: false,
         }
     }
 
@@ -132,8 +136,13 @@ impl Report {
         }
         let n = self.errors.len();
         out.push_str(&format!(
-            "error: {n} error{} in the plan or the files it manages; nothing was written\n",
-            if n == 1 { "" } else { "s" }
+            "error: {n} error{} in the plan or the files it manages; {}\n",
+            if n == 1 { "" } else { "s" },
+            if self.partial {
+                "files before the failing one were updated (each whole); run `cargo build` again"
+            } else {
+                "nothing was written"
+            }
         ));
         out
     }

@@ -116,7 +116,12 @@ pub fn remove_configmap_data(text: &str, keys: &[&str]) -> Result<String, EditEr
         let end = entry
             .value_node()
             .map_or(entry.byte_range().end as usize, |v| node_range(&v).end);
-        let to = out[end..].find('\n').map_or(out.len(), |i| end + i + 1);
+        // A block scalar's range already ends after its last line break.
+        let to = if out[..end].ends_with('\n') {
+            end
+        } else {
+            out[end..].find('\n').map_or(out.len(), |i| end + i + 1)
+        };
         out = splice(&out, from..to, "");
     }
     finish(text, out)
@@ -1047,6 +1052,12 @@ metadata:
             "kind: ConfigMap\r\ndata:\r\n  KEEP: \"1\" # mine\r\n  # trailing note\r\n  LAST: x\r\n"
         );
         assert_eq!(remove_configmap_data(&out, &["GONE"]).expect("no-op"), out);
+        let block = "kind: ConfigMap\ndata:\n  GONE: >-\n    10.25.11.100\n  KEEP: \"keep-me\"\n  K2: |\n    x\n\n  NEXT: \"keep\"\n";
+        assert_eq!(
+            remove_configmap_data(block, &["GONE", "K2"]).expect("edit"),
+            // The blank line after `x` is part of the literal block, so it goes too.
+            "kind: ConfigMap\ndata:\n  KEEP: \"keep-me\"\n  NEXT: \"keep\"\n"
+        );
         let flow = "kind: ConfigMap\ndata: {GONE: \"1\", KEEP: \"2\"}\n";
         assert!(remove_configmap_data(flow, &["GONE"]).is_err());
     }

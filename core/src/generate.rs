@@ -287,6 +287,10 @@ fn stale_generated(root: &Path, files: &[(PathBuf, String)]) -> Vec<PathBuf> {
         return stale;
     };
     for dir in dirs.flatten() {
+        // Never follow a symlinked directory: its files are not the repository's.
+        if !dir.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
         let Ok(entries) = fs::read_dir(dir.path()) else {
             continue;
         };
@@ -340,7 +344,12 @@ pub fn build(root: &Path, out_dir: &Path) -> Result<Summary, Report> {
             format!("cannot write {}: {e}", path.display()),
         )
     };
-    write::apply(root, &changes).map_err(|e| io(root, e))?;
+    write::apply(root, &changes).map_err(|(path, e)| {
+        let mut report = io(&path, e);
+        // Files before this one were replaced (each atomically): say so, not "nothing".
+        report.partial = true;
+        report
+    })?;
     let rust = render::rust_constants(&plan);
     let rs = out_dir.join("plan.rs");
     if fs::read_to_string(&rs).ok().as_deref() != Some(rust.as_str()) {

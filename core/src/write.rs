@@ -63,7 +63,13 @@ pub fn changes(
         }
     }
     for path in remove {
-        out.push(Change::Remove { path: path.clone() });
+        match writable(root, path) {
+            Ok(()) => out.push(Change::Remove { path: path.clone() }),
+            Err(reason) => refused.push(Refusal {
+                path: path.clone(),
+                reason,
+            }),
+        }
     }
     if refused.is_empty() {
         Ok(out)
@@ -136,25 +142,33 @@ impl Fs for Disk {
 }
 
 /// Applies changes under `root` on the real file system; see [`apply_with`].
-pub fn apply(root: &Path, changes: &[Change]) -> io::Result<()> {
+pub fn apply(root: &Path, changes: &[Change]) -> Result<(), (PathBuf, io::Error)> {
     apply_with(&mut Disk, root, changes)
 }
 
-/// Applies changes under `root`. Stops at the first failure; every file is
-/// replaced atomically, so each file is either its old or its new self, and a
-/// second run after a failure converges.
-pub fn apply_with(fs: &mut dyn Fs, root: &Path, changes: &[Change]) -> io::Result<()> {
+/// Applies changes under `root`. Stops at the first failure, returning the file
+/// (relative to `root`) it failed on; every file is replaced atomically, so each
+/// file is either its old or its new self, and a second run after a failure
+/// converges.
+pub fn apply_with(
+    fs: &mut dyn Fs,
+    root: &Path,
+    changes: &[Change],
+) -> Result<(), (PathBuf, io::Error)> {
     for change in changes {
         let path = root.join(change.path());
+        let failed = |e: io::Error| (change.path().to_path_buf(), e);
         match change {
-            Change::Write { contents, .. } => write_atomic_with(fs, &path, contents.as_bytes())?,
+            Change::Write { contents, .. } => {
+                write_atomic_with(fs, &path, contents.as_bytes()).map_err(failed)?;
+            }
             Change::Remove { .. } => {
-                fs.remove_file(&path)?;
+                fs.remove_file(&path).map_err(failed)?;
                 // Drop the directory too once it holds nothing else.
                 if let Some(dir) = path.parent()
-                    && std::fs::read_dir(dir)?.next().is_none()
+                    && std::fs::read_dir(dir).map_err(failed)?.next().is_none()
                 {
-                    std::fs::remove_dir(dir)?;
+                    std::fs::remove_dir(dir).map_err(failed)?;
                 }
             }
         }
