@@ -323,6 +323,16 @@ pub struct Summary {
 /// `plan.rs` into `out_dir`.
 pub fn build(root: &Path, out_dir: &Path) -> Result<Summary, Report> {
     let plan = load(root)?;
+    // The proof plan.rs will run at compile time, run now: if it ever disagreed
+    // with the checker, the build must fail before writing, not after.
+    let mut scratch = vec![crate::proof::Item::EMPTY; crate::proof::range_count(&plan)];
+    if let Err(msg) = crate::proof::validate(&plan, &mut scratch) {
+        return Err(file_report(
+            String::new(),
+            layout::PLAN_FILE,
+            format!("the compile-time proof rejects this plan: {msg}"),
+        ));
+    }
     let outs = outputs(root, &plan)?;
     let changes = write::changes(root, &outs.files, &outs.remove).map_err(|refusals| {
         let mut r = Report::new(layout::PLAN_FILE, String::new(), Vec::new());

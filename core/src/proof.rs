@@ -29,6 +29,8 @@ use crate::plan::{Plan, Pool};
 #[macro_export]
 macro_rules! assert_plan {
     ($plan:expr) => {
+        // A plan of many thousand blocks takes a while to prove; that is the point.
+        #[allow(long_running_const_eval)]
         const _: () = {
             static PLAN_UNDER_PROOF: $crate::plan::Plan = $plan;
             $crate::proof::assert_valid::<{ $crate::proof::range_count(&PLAN_UNDER_PROOF) }>(
