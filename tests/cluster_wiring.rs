@@ -436,3 +436,54 @@ fn a_hostile_value_in_a_hand_written_file_cannot_forge_a_report_line() {
         "{lines:?}"
     );
 }
+
+#[test]
+fn switching_the_ip_annotation_leaves_no_stale_alias_behind() {
+    let repo = scratch_repo();
+    let out = tempfile::tempdir().expect("out");
+    let plan = repo.path().join("plan.toml");
+    edit(
+        &plan,
+        "ip-annotation = \"io.cilium/lb-ipam-ips\"",
+        "ip-annotation = \"lbipam.cilium.io/ips\"",
+    );
+    build(repo.path(), out.path()).unwrap_or_else(|r| panic!("{r}"));
+    edit(
+        &plan,
+        "ip-annotation = \"lbipam.cilium.io/ips\"",
+        "ip-annotation = \"io.cilium/lb-ipam-ips\"",
+    );
+    edit(
+        &plan,
+        "clustermesh-apiserver = \"10.25.11.100\"",
+        "clustermesh-apiserver = \"10.25.11.105\"",
+    );
+    build(repo.path(), out.path()).unwrap_or_else(|r| panic!("{r}"));
+    let values = read(repo.path(), "bootstrap/clusters/infra/cilium-values.yaml");
+    let annotations = &docs(&values)[0]["clustermesh"]["apiserver"]["service"]["annotations"];
+    // Cilium reads lbipam.cilium.io/ips first: a leftover .100 there would win.
+    assert_eq!(annotations.get("lbipam.cilium.io/ips"), None, "{values}");
+    assert_eq!(
+        annotations["io.cilium/lb-ipam-ips"].as_str(),
+        Some("10.25.11.105"),
+        "{values}"
+    );
+}
+
+#[test]
+fn removing_a_pin_removes_its_helm_annotation() {
+    let repo = scratch_repo();
+    let out = tempfile::tempdir().expect("out");
+    edit(
+        &repo.path().join("plan.toml"),
+        "clustermesh-apiserver = \"10.25.11.120\"\n",
+        "",
+    );
+    build(repo.path(), out.path()).unwrap_or_else(|r| panic!("{r}"));
+    let values = read(repo.path(), "bootstrap/clusters/apps/cilium-values.yaml");
+    assert!(!values.contains("10.25.11.120"), "{values}");
+    assert!(
+        values.contains("useAPIServer: true"),
+        "hand-written values stay: {values}"
+    );
+}

@@ -107,24 +107,74 @@ pub fn remove_configmap_data(text: &str, keys: &[&str]) -> Result<String, EditEr
         let Some(entry) = find_entry(&data, key) else {
             continue;
         };
-        if is_flow(&out, &data) {
-            let msg = format!("cannot remove `data.{key}` from a flow mapping");
-            return Err(error_at(&out, start(&entry), msg));
-        }
-        let from = line_start(&out, start(&entry));
-        // The entry's own range runs on over comments below it; its value's does not.
-        let end = entry
-            .value_node()
-            .map_or(entry.byte_range().end as usize, |v| node_range(&v).end);
-        // A block scalar's range already ends after its last line break.
-        let to = if out[..end].ends_with('\n') {
-            end
-        } else {
-            out[end..].find('\n').map_or(out.len(), |i| end + i + 1)
-        };
-        out = splice(&out, from..to, "");
+        out = remove_entry(&out, &data, &entry, &format!("data.{key}"))?;
     }
     finish(text, out)
+}
+
+/// Deletes the scalar at each nested key path of a Helm values file, if present —
+/// the entry's whole line, trailing comment included. For values the build owns
+/// but no longer writes: the annotation of a pin removed from the plan, or the
+/// other of Cilium's two LB-IPAM annotation keys after `ip-annotation` changed.
+pub fn remove_values(text: &str, paths: &[&[&str]]) -> Result<String, EditError> {
+    let mut out = text.to_string();
+    'paths: for path in paths {
+        let Some((last, parents)) = path.split_last() else {
+            continue;
+        };
+        let file = parse(&out)?;
+        let docs = documents(&out, &file);
+        let doc = only(&out, docs.iter().filter(|d| d.node.is_some()), "document")?;
+        let Some(mut mapping) = doc.and_then(DocInfo::root) else {
+            continue;
+        };
+        for key in parents {
+            let next = find_entry(&mapping, key)
+                .and_then(|e| e.value_node())
+                .and_then(|n| as_mapping(&n));
+            match next {
+                Some(m) => mapping = m,
+                None => continue 'paths,
+            }
+        }
+        let Some(entry) = find_entry(&mapping, last) else {
+            continue;
+        };
+        if entry
+            .value_node()
+            .is_some_and(|v| as_mapping(&v).is_some() || v.as_sequence().is_some())
+        {
+            let msg = format!("`{}` is not a scalar; not removing it", path.join("."));
+            return Err(error_at(&out, start(&entry), msg));
+        }
+        out = remove_entry(&out, &mapping, &entry, &path.join("."))?;
+    }
+    finish(text, out)
+}
+
+/// `text` without the lines of one block-mapping entry with a scalar value.
+fn remove_entry(
+    text: &str,
+    mapping: &Mapping,
+    entry: &MappingEntry,
+    shown: &str,
+) -> Result<String, EditError> {
+    if is_flow(text, mapping) {
+        let msg = format!("cannot remove `{shown}` from a flow mapping");
+        return Err(error_at(text, start(entry), msg));
+    }
+    let from = line_start(text, start(entry));
+    // The entry's own range runs on over comments below it; its value's does not.
+    let end = entry
+        .value_node()
+        .map_or(entry.byte_range().end as usize, |v| node_range(&v).end);
+    // A block scalar's range already ends after its last line break.
+    let to = if text[..end].ends_with('\n') {
+        end
+    } else {
+        text[end..].find('\n').map_or(text.len(), |i| end + i + 1)
+    };
+    Ok(splice(text, from..to, ""))
 }
 
 /// Sets nested keys of a Helm values file (one document, possibly empty) for each
@@ -1060,6 +1110,28 @@ metadata:
         );
         let flow = "kind: ConfigMap\ndata: {GONE: \"1\", KEEP: \"2\"}\n";
         assert!(remove_configmap_data(flow, &["GONE"]).is_err());
+    }
+
+    #[test]
+    fn removing_a_helm_value_drops_its_line_only() {
+        let text = "# values\nclustermesh:\n  apiserver:\n    service:\n      type: LoadBalancer # keep\n      annotations:\n        lbipam.cilium.io/ips: \"10.25.11.100\" # old key\n        io.cilium/lb-ipam-ips: \"10.25.11.105\"\n";
+        let old: &[&str] = &[
+            "clustermesh",
+            "apiserver",
+            "service",
+            "annotations",
+            "lbipam.cilium.io/ips",
+        ];
+        let absent: &[&str] = &["hubble", "ui", "service", "annotations", "x"];
+        assert_eq!(
+            remove_values(text, &[old, absent]).expect("edit"),
+            "# values\nclustermesh:\n  apiserver:\n    service:\n      type: LoadBalancer # keep\n      annotations:\n        io.cilium/lb-ipam-ips: \"10.25.11.105\"\n"
+        );
+        let mapping: &[&str] = &["clustermesh", "apiserver"];
+        assert!(
+            remove_values(text, &[mapping]).is_err(),
+            "only scalars are removed"
+        );
     }
 
     const CILIUM: &str = r#"# Cilium Helm values for the home cluster.

@@ -134,7 +134,15 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
             edit::set_configmap_data(&text, &entries)
         });
         let values = render::cilium_values(plan, c);
+        let stale = render::stale_cilium_values(plan, c);
         edited(layout::cilium_values(name), "", &|text| {
+            let stale: Vec<Vec<&str>> = stale
+                .iter()
+                .map(|p| p.iter().map(String::as_str).collect())
+                .collect();
+            let stale: Vec<&[&str]> = stale.iter().map(Vec::as_slice).collect();
+            let text = edit::remove_values(text, &stale)?;
+            let text = text.as_str();
             let paths: Vec<Vec<&str>> = values
                 .iter()
                 .map(|(p, _)| p.iter().map(String::as_str).collect())
