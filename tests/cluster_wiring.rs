@@ -487,3 +487,41 @@ fn removing_a_pin_removes_its_helm_annotation() {
         "hand-written values stay: {values}"
     );
 }
+
+#[test]
+fn a_setting_left_behind_by_a_renamed_service_fails_the_build() {
+    let repo = scratch_repo();
+    let out = tempfile::tempdir().expect("out");
+    let plan = repo.path().join("plan.toml");
+    // Swap the pools, then rename the ClusterMesh setting: the old key would keep
+    // asking for infra's old address, which is now the apps cluster's.
+    edit(
+        &plan,
+        "10.25.11.100-10.25.11.119",
+        "10.25.11.200-10.25.11.219",
+    );
+    edit(
+        &plan,
+        "clustermesh-apiserver = \"10.25.11.100\"",
+        "clustermesh-apiserver = \"10.25.11.200\"",
+    );
+    edit(
+        &plan,
+        "gateway               = \"10.25.11.110\"",
+        "gateway               = \"10.25.11.210\"",
+    );
+    edit(
+        &plan,
+        "setting = \"CLUSTERMESH_IP\"",
+        "setting = \"MESH_IP\"",
+    );
+    let before = snapshot(repo.path());
+    let report = build(repo.path(), out.path())
+        .expect_err("stale key")
+        .to_string();
+    assert!(
+        report.contains("cluster-settings `CLUSTERMESH_IP: 10.25.11.100` is not given to cluster infra by plan.toml: no pool holds it"),
+        "{report}"
+    );
+    assert_eq!(snapshot(repo.path()), before);
+}

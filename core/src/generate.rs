@@ -216,6 +216,12 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
                 }
             }
             errors.extend(audit::stray_ips(plan, &tree));
+            for c in plan.clusters.iter() {
+                let path = layout::cluster_settings(&c.name.item);
+                if let Some(text) = tree.get(&path) {
+                    errors.extend(audit::stale_settings(plan, &c.name.item, &path, text));
+                }
+            }
             for (path, text) in tree {
                 sources.entry(path).or_insert(text);
             }
