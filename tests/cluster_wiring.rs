@@ -493,34 +493,37 @@ fn a_setting_left_behind_by_a_renamed_service_fails_the_build() {
     let repo = scratch_repo();
     let out = tempfile::tempdir().expect("out");
     let plan = repo.path().join("plan.toml");
-    // Swap the pools, then rename the ClusterMesh setting: the old key would keep
+    // Swap the pools and rename the ClusterMesh setting: the old key would keep
     // asking for infra's old address, which is now the apps cluster's.
-    edit(
-        &plan,
-        "10.25.11.100-10.25.11.119",
-        "10.25.11.200-10.25.11.219",
-    );
-    edit(
-        &plan,
-        "clustermesh-apiserver = \"10.25.11.100\"",
-        "clustermesh-apiserver = \"10.25.11.200\"",
-    );
-    edit(
-        &plan,
-        "gateway               = \"10.25.11.110\"",
-        "gateway               = \"10.25.11.210\"",
-    );
-    edit(
-        &plan,
-        "setting = \"CLUSTERMESH_IP\"",
-        "setting = \"MESH_IP\"",
-    );
+    let swapped = fs::read_to_string(&plan)
+        .expect("plan")
+        .replace("10.25.11.100-10.25.11.119", "INFRA")
+        .replace("10.25.11.120-10.25.11.139", "10.25.11.100-10.25.11.119")
+        .replace("INFRA", "10.25.11.120-10.25.11.139")
+        .replace(
+            "apiserver = \"10.25.11.100\"",
+            "apiserver = \"10.25.11.130\"",
+        )
+        .replace(
+            "gateway               = \"10.25.11.110\"",
+            "gateway = \"10.25.11.131\"",
+        )
+        .replace(
+            "apiserver = \"10.25.11.120\"",
+            "apiserver = \"10.25.11.101\"",
+        )
+        .replace(
+            "gateway               = \"10.25.11.121\"",
+            "gateway = \"10.25.11.102\"",
+        )
+        .replace("setting = \"CLUSTERMESH_IP\"", "setting = \"MESH_IP\"");
+    fs::write(&plan, swapped).expect("write");
     let before = snapshot(repo.path());
     let report = build(repo.path(), out.path())
         .expect_err("stale key")
         .to_string();
     assert!(
-        report.contains("cluster-settings `CLUSTERMESH_IP: 10.25.11.100` is not given to cluster infra by plan.toml: no pool holds it"),
+        report.contains("cluster-settings `CLUSTERMESH_IP: 10.25.11.100` of cluster infra is another cluster's address: it belongs to apps-pool (apps)"),
         "{report}"
     );
     assert_eq!(snapshot(repo.path()), before);

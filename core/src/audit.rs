@@ -98,10 +98,11 @@ pub fn stray_ips(plan: &Plan, files: &BTreeMap<PathBuf, String>) -> Vec<Error> {
     errors
 }
 
-/// A `cluster-settings` value that is an address of the plan's network, outside
-/// every reserved range, must be one the plan gives to that cluster. Flux
-/// substitutes these into manifests (`${CLUSTERMESH_IP}`), so a key left behind
-/// when a service's `setting` was renamed would still request its old address.
+/// A `cluster-settings` value must not be an address of another cluster's pool.
+/// Flux substitutes these into manifests (`${CLUSTERMESH_IP}`), so a key left
+/// behind when a service's `setting` was renamed would still request its old
+/// address — which, once pools move, is another cluster's. Other addresses
+/// (the BGP peer, static hosts) are the hand-written settings' own business.
 pub fn stale_settings(plan: &Plan, cluster: &str, path: &Path, text: &str) -> Vec<Error> {
     let Ok(value) = yaml_serde::from_str::<Value>(text) else {
         return Vec::new(); // the editor has already reported a broken file
@@ -109,7 +110,6 @@ pub fn stale_settings(plan: &Plan, cluster: &str, path: &Path, text: &str) -> Ve
     let Some(data) = value.get("data").and_then(Value::as_mapping) else {
         return Vec::new();
     };
-    let net = crate::net::Interval::of_net(plan.network.item);
     let mut errors = Vec::new();
     for (key, v) in data {
         let (Some(key), Some(v)) = (key.as_str(), v.as_str()) else {
@@ -118,17 +118,13 @@ pub fn stale_settings(plan: &Plan, cluster: &str, path: &Path, text: &str) -> Ve
         let Ok(addr) = v.trim().parse::<IpAddr>() else {
             continue;
         };
-        let given = plan
-            .cluster(cluster)
-            .is_some_and(|c| c.holds(addr) || c.pins.iter().any(|p| p.addr.item == addr));
-        let reserved = matches!(plan.owner_of(addr), Some(Owner::Reserved(_)));
-        if !net.contains_addr(addr) || reserved || given {
+        let Some(owner @ Owner::Pool { cluster: other, .. }) = plan.owner_of(addr) else {
+            continue;
+        };
+        if other == cluster {
             continue;
         }
-        let why = match plan.owner_of(addr) {
-            Some(owner) => format!("it belongs to {owner}"),
-            None => "no pool holds it".to_owned(),
-        };
+        let why = format!("it belongs to {owner}");
         let line = text
             .lines()
             .position(|l| l.trim_start().starts_with(&format!("{key}:")))
@@ -138,7 +134,7 @@ pub fn stale_settings(plan: &Plan, cluster: &str, path: &Path, text: &str) -> Ve
             line,
             column: 1,
             message: format!(
-                "cluster-settings `{key}: {addr}` is not given to cluster {cluster} by plan.toml: {why}; remove the key or pin the address in plan.toml"
+                "cluster-settings `{key}: {addr}` of cluster {cluster} is another cluster's address: {why}; remove the key or fix plan.toml"
             ),
         });
     }
