@@ -67,9 +67,9 @@ pub fn stray_ips(plan: &Plan, files: &BTreeMap<PathBuf, String>) -> Vec<Error> {
                 errors.push(at(format!("{} `{value}` is not an IP address", req.source)));
                 continue;
             };
-            let given = |c: &crate::plan::Cluster| {
-                c.holds(addr) || c.pins.iter().any(|p| p.addr.item == addr)
-            };
+            // A checked plan's pins lie inside their cluster's pools, so holding
+            // the address is being given it.
+            let given = |c: &crate::plan::Cluster| c.holds(addr);
             let ok = match &cluster {
                 Some(name) => plan.cluster(name).is_some_and(given),
                 None => plan.clusters.iter().any(given),

@@ -300,8 +300,9 @@ pub fn replace_marked_section(
     )))
 }
 
-/// Annotation keys through which a Service asks Cilium LB-IPAM for specific IPs.
-const IP_ANNOTATIONS: [(&str, &str); 2] = [
+/// Annotation keys through which a Service asks Cilium LB-IPAM for specific IPs
+/// (the primary first, then its alias), each with how a request names its source.
+pub const IP_ANNOTATIONS: [(&str, &str); 2] = [
     ("lbipam.cilium.io/ips", "annotation lbipam.cilium.io/ips"),
     ("io.cilium/lb-ipam-ips", "annotation io.cilium/lb-ipam-ips"),
 ];

@@ -329,7 +329,10 @@ pub fn cilium_values(plan: &Plan, cluster: &Cluster) -> Vec<HelmValue> {
 }
 
 /// Cilium's two LB-IPAM request annotations: the primary and its alias.
-pub const IP_ANNOTATIONS: [&str; 2] = ["lbipam.cilium.io/ips", "io.cilium/lb-ipam-ips"];
+pub const IP_ANNOTATIONS: [&str; 2] = [
+    crate::edit::IP_ANNOTATIONS[0].0,
+    crate::edit::IP_ANNOTATIONS[1].0,
+];
 
 /// Bootstrap Helm values the build owns but no longer writes: under every
 /// `helm-service` path, the LB-IPAM annotation keys other than the one it sets —
