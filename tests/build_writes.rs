@@ -82,7 +82,9 @@ fn a_cluster_removed_from_the_plan_loses_its_generated_files_but_not_hand_writte
     let original = fs::read_to_string(&plan).expect("plan");
     fs::write(
         &plan,
-        format!("{original}\n[clusters.edge.pools.edge-pool]\nblocks = [\"10.25.11.140/30\"]\n"),
+        format!(
+            "{original}\n[clusters.edge.pools.edge-pool]\nblocks = [\"10.25.11.140/30\"]\n\n[clusters.edge.pins]\nclustermesh-apiserver = \"10.25.11.140\"\n"
+        ),
     )
     .expect("write");
     // Its Flux wiring needs the cilium-core Kustomization `cilium-ipam` depends on.
@@ -97,6 +99,13 @@ fn a_cluster_removed_from_the_plan_loses_its_generated_files_but_not_hand_writte
     .expect("infra");
     let core_doc = infra.split("---\n").nth(1).expect("cilium-core document");
     fs::write(&flux, format!("---\n{core_doc}")).expect("write");
+    // ...and the hand-written settings cilium-core substitutes into Cilium's values
+    // (CLUSTERMESH_IP, the pin's, the build adds).
+    fs::write(
+        flux.with_file_name("cluster-settings.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  namespace: flux-system\ndata:\n  CLUSTER_NAME: \"edge\"\n  CLUSTER_ID: \"3\"\n",
+    )
+    .expect("write");
     build(repo.path(), out.path()).unwrap_or_else(|r| panic!("{r}"));
     let edge = repo
         .path()
@@ -104,7 +113,11 @@ fn a_cluster_removed_from_the_plan_loses_its_generated_files_but_not_hand_writte
     assert!(edge.join("lb-ippool-edge.yaml").exists());
     fs::write(edge.join("README.md"), "hand-written notes\n").expect("write");
 
+    // Removing the cluster: from the plan, and its Flux wiring (which Flux would
+    // otherwise still reconcile, a build error).
     fs::write(&plan, original).expect("write");
+    fs::remove_dir_all(flux.parent().expect("dir")).expect("rm");
+    fs::remove_dir_all(repo.path().join("bootstrap/clusters/edge")).expect("rm");
     build(repo.path(), out.path()).unwrap_or_else(|r| panic!("{r}"));
     assert!(!edge.join("lb-ippool-edge.yaml").exists());
     assert!(!edge.join("kustomization.yaml").exists());

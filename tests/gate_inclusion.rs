@@ -23,12 +23,17 @@ use lbipam_plan::resolve::{ClusterBuild, check_repo, is_pool, pool_blocks, resol
 /// The inclusion gate on the repository at `root`: every problem of every cluster
 /// of `PLAN`, as `file:line:col: message`.
 fn inclusion_gate(root: &Path) -> Vec<String> {
-    Report::new("plan.toml", "", check_repo(root, &PLAN)).lines()
+    Report::new(
+        "plan.toml",
+        "",
+        check_repo(&lbipam_plan::tree::Tree::disk(root), &PLAN),
+    )
+    .lines()
 }
 
 /// What Flux applies to a cluster of the repository at `root`; a failure names the chain.
 fn build_of(root: &Path, cluster: &str) -> ClusterBuild {
-    resolve_cluster(root, cluster).unwrap_or_else(|errors| {
+    resolve_cluster(&lbipam_plan::tree::Tree::disk(root), cluster).unwrap_or_else(|errors| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         panic!(
             "cluster {cluster}: the Flux Kustomizations in kubernetes/clusters/{cluster}/ cannot be built:\n  {}",

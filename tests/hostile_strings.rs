@@ -437,6 +437,9 @@ fn names_yaml_would_read_as_booleans_numbers_or_null_are_quoted_strings() {
         }
         std::fs::write(&flux, text).expect("write");
     }
+    // The directory those Kustomizations apply, so the build can resolve them.
+    std::fs::create_dir_all(repo.path().join("x")).expect("mkdir");
+    std::fs::write(repo.path().join("x/kustomization.yaml"), "resources: []\n").expect("write");
     build(repo.path(), out.path()).unwrap_or_else(|r| panic!("{r}"));
     let quoted = |text: &str, prefix: &str, name: &str| {
         text.contains(&format!("{prefix}'{name}'\n"))

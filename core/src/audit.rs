@@ -6,15 +6,19 @@
 //! annotation on `10.25.12.100`, an infra Gateway on the apps pool's first address —
 //! which no per-file check could see.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::path::{Component, Path, PathBuf};
 
 use yaml_serde::Value;
 
 use crate::check::Error;
-use crate::edit::find_ip_requests;
+use crate::edit::{IpRequest, find_ip_requests};
+use crate::glob::Globs;
+use crate::layout;
 use crate::plan::{Owner, Plan};
+use crate::resolve::ClusterBuild;
+use crate::tree::Tree;
 
 /// The cluster a file belongs to: `kubernetes/clusters/<c>/…` and
 /// `bootstrap/clusters/<c>/…` are cluster `<c>`'s; anything else is shared.
@@ -32,70 +36,275 @@ pub fn cluster_of(path: &Path) -> Option<String> {
     }
 }
 
-/// Checks every LoadBalancer IP request in the given YAML files (path relative to
-/// the repo root → text). A request in a cluster's file must be a pin of that
-/// cluster or lie in one of its pools; one in a shared file must be given to some
-/// cluster. `${VAR}` substitutions are resolved by Flux later and skipped here.
-pub fn stray_ips(plan: &Plan, files: &BTreeMap<PathBuf, String>) -> Vec<Error> {
-    let mut errors = Vec::new();
-    for (path, text) in files {
-        let requests = match find_ip_requests(text) {
-            Ok(r) => r,
+/// How one cluster applies a file: the Flux Kustomization that includes it, the
+/// chain of paths that led there, and the variables Flux substitutes into it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Applier {
+    /// The cluster.
+    pub cluster: String,
+    /// The Flux Kustomization's name.
+    pub kustomization: String,
+    /// Its `spec.path` and each `resources:` entry followed, joined with ` → `.
+    pub via: String,
+    /// Its `postBuild` variables; `None` without `postBuild`.
+    pub vars: Option<BTreeMap<String, String>>,
+}
+
+/// Every file some cluster applies, with each way it is applied.
+pub fn appliers(builds: &[ClusterBuild]) -> BTreeMap<PathBuf, Vec<Applier>> {
+    let mut out: BTreeMap<PathBuf, Vec<Applier>> = BTreeMap::new();
+    for build in builds {
+        for a in &build.kustomizations {
+            for o in &a.objects {
+                let list = out.entry(o.source.clone()).or_default();
+                let seen = list
+                    .iter()
+                    .any(|x| x.cluster == build.cluster && x.kustomization == a.flux.name);
+                if !seen {
+                    list.push(Applier {
+                        cluster: build.cluster.clone(),
+                        kustomization: a.flux.name.clone(),
+                        via: o.via.join(" → "),
+                        vars: a.vars.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What the audits found: errors, notices, and the texts they read (for the
+/// excerpts of the report).
+#[derive(Debug, Default)]
+pub struct Audit {
+    /// Every problem, in file order.
+    pub errors: Vec<Error>,
+    /// Notices that do not fail the build (files skipped).
+    pub warnings: Vec<String>,
+    /// The texts of the files read.
+    pub texts: BTreeMap<PathBuf, String>,
+}
+
+/// Every audit of the tree the build leaves: the Flux inclusion gate (each
+/// cluster applies exactly its pools), then every LoadBalancer IP requested in
+/// any YAML file, held against the clusters that really apply it, and the
+/// `cluster-settings` of each cluster. Files in `skip` (already reported) are
+/// not read, and while there are any, the resolver does not run.
+pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
+    // A file the build could not edit is broken already: resolving through it
+    // would only report it again, so the resolver waits for the fix.
+    let (builds, mut errors) = if skip.is_empty() {
+        crate::resolve::resolve_repo(tree, plan)
+    } else {
+        Default::default()
+    };
+    let applied = appliers(&builds);
+    let excluded = Globs::new(plan.layout.exclude.iter().map(|g| &*g.item)).ok();
+    let mut out = Audit::default();
+    let mut skipped = Vec::new();
+    for path in yaml_files(tree) {
+        if skip.contains(&path) || excluded.as_ref().is_some_and(|g| g.matches(&path)) {
+            continue;
+        }
+        let how = applied.get(&path).map_or(&[][..], Vec::as_slice);
+        let text = match tree.read(&path) {
+            Ok(text) => text,
+            Err(e) if how.is_empty() => {
+                skipped.push((path, e.to_string()));
+                continue;
+            }
             Err(e) => {
-                errors.push(Error::File {
-                    path: path.clone(),
-                    line: e.line,
-                    column: e.column,
-                    message: format!("{}: {}", path.display(), e.message),
-                });
+                errors.push(unreadable(&path, &e.to_string(), how));
                 continue;
             }
         };
-        let cluster = cluster_of(path);
-        for req in requests {
-            let value = req.value.trim();
-            if value.is_empty() || value.contains("${") {
-                continue;
-            }
-            let at = |message: String| Error::File {
+        match find_ip_requests(&text) {
+            Ok(requests) => errors.extend(stray_ips(plan, &path, &requests, how)),
+            Err(e) if how.is_empty() => skipped.push((path.clone(), e.message)),
+            Err(e) => errors.push(Error::File {
                 path: path.clone(),
-                line: req.line,
-                column: req.column,
-                message,
-            };
-            let Ok(addr) = value.parse::<IpAddr>() else {
-                errors.push(at(format!("{} `{value}` is not an IP address", req.source)));
-                continue;
-            };
-            // A checked plan's pins lie inside their cluster's pools, so holding
-            // the address is being given it.
-            let given = |c: &crate::plan::Cluster| c.holds(addr);
-            let ok = match &cluster {
-                Some(name) => plan.cluster(name).is_some_and(given),
-                None => plan.clusters.iter().any(given),
-            };
-            if ok {
+                line: e.line,
+                column: e.column,
+                message: format!("{}: {}", path.display(), e.message),
+            }),
+        }
+        out.texts.insert(path, text);
+    }
+    for c in plan.clusters.iter() {
+        let path = layout::cluster_settings(&c.name.item);
+        if let Some(text) = out.texts.get(&path) {
+            errors.extend(stale_settings(plan, &c.name.item, &path, text));
+        }
+    }
+    skipped.retain(|(path, _)| !is_chart_template(tree, path));
+    out.warnings.extend(skipped_notice(&skipped));
+    out.errors = errors;
+    out
+}
+
+fn unreadable(path: &Path, why: &str, how: &[Applier]) -> Error {
+    Error::File {
+        path: path.to_owned(),
+        line: 1,
+        column: 1,
+        message: format!(
+            "{} cannot be read ({why}), but cluster {} applies it through Flux Kustomization {}",
+            path.display(),
+            how[0].cluster,
+            how[0].kustomization
+        ),
+    }
+}
+
+/// One notice for every file skipped because it is not YAML, naming a few.
+fn skipped_notice(skipped: &[(PathBuf, String)]) -> Option<String> {
+    let (first, why) = skipped.first()?;
+    let more = match skipped.len() {
+        1 => String::new(),
+        n => format!(" and {} more", n - 1),
+    };
+    Some(format!(
+        "skipped {}{more}: not valid YAML ({}) and applied by no Flux Kustomization; add it to [layout] exclude in plan.toml to say so",
+        first.display(),
+        why.lines().next().unwrap_or("")
+    ))
+}
+
+/// Whether `path` is a Helm chart template: below a `templates/` directory whose
+/// parent holds a `Chart.yaml`. Helm renders these; they are not YAML as written.
+fn is_chart_template(tree: &Tree, path: &Path) -> bool {
+    path.ancestors().skip(1).any(|dir| {
+        dir.file_name().is_some_and(|n| n == "templates")
+            && dir
+                .parent()
+                .is_some_and(|chart| tree.is_file(&chart.join("Chart.yaml")))
+    })
+}
+
+/// Every YAML file below the audited roots, in path order. Symlinked
+/// directories are not followed (their files are not the repository's).
+fn yaml_files(tree: &Tree) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs: Vec<PathBuf> = layout::AUDIT_ROOTS.iter().map(PathBuf::from).collect();
+    while let Some(dir) = dirs.pop() {
+        for entry in tree.read_dir(&dir).into_iter().flatten() {
+            let rel = dir.join(&entry.name);
+            if entry.is_dir {
+                dirs.push(rel);
+            } else if entry.is_file && is_yaml(&rel) {
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn is_yaml(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+}
+
+/// Checks the LoadBalancer IP requests of one file. A file some cluster applies
+/// must ask each such cluster only for that cluster's addresses, after Flux's
+/// substitution; a file no cluster applies is held against the cluster of its
+/// path (`kubernetes/clusters/<c>/`, `bootstrap/clusters/<c>/`), or else must ask
+/// for an address given to some cluster. `${VAR}` in a file nothing substitutes
+/// is left to the tool that reads it.
+pub fn stray_ips(plan: &Plan, path: &Path, requests: &[IpRequest], how: &[Applier]) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for req in requests {
+        let at = |message: String| Error::File {
+            path: path.to_owned(),
+            line: req.line,
+            column: req.column,
+            message,
+        };
+        if how.is_empty() {
+            let cluster = cluster_of(path);
+            if req.value.contains("${") {
                 continue;
             }
-            let whose = match &cluster {
-                Some(name) => format!("cluster {name}"),
-                None => "any cluster".to_owned(),
-            };
-            let why = match plan.owner_of(addr) {
-                _ if !crate::net::Interval::of_net(plan.network.item).contains_addr(addr) => {
-                    format!("it is outside network {}", plan.network.item)
+            if let Some(message) = judge(plan, cluster.as_deref(), &req.value, req.source, "") {
+                errors.push(at(message));
+            }
+            continue;
+        }
+        for a in how {
+            let (value, shown) = match substituted(&req.value, a) {
+                Ok(Some(v)) => (v, format!(", `{}` substituted by Flux", req.value)),
+                Ok(None) => (req.value.clone(), String::new()),
+                Err(message) => {
+                    errors.push(at(message));
+                    continue;
                 }
-                Some(owner @ Owner::Pool { .. }) => format!("it belongs to {owner}"),
-                Some(owner @ Owner::Reserved(_)) => format!("it is in {owner}"),
-                None => "no pool holds it".to_owned(),
             };
-            errors.push(at(format!(
-                "LoadBalancer IP {addr} ({}) is not given to {whose} by plan.toml: {why}",
-                req.source
-            )));
+            if let Some(message) = judge(plan, Some(&a.cluster), &value, req.source, &shown) {
+                errors.push(at(format!(
+                    "{message}; cluster {} applies this file through Flux Kustomization {} ({})",
+                    a.cluster, a.kustomization, a.via
+                )));
+            }
         }
     }
     errors
+}
+
+/// The value after the applier's substitution: `None` when it has no `${`.
+fn substituted(value: &str, a: &Applier) -> Result<Option<String>, String> {
+    if !value.contains("${") {
+        return Ok(None);
+    }
+    match &a.vars {
+        // An unset variable is the resolver's error already; do not report twice.
+        Some(vars) => Ok(crate::resolve::envsubst(value, vars).ok()),
+        None => Err(format!(
+            "`{value}` is applied to cluster {} by Flux Kustomization {}, which has no spec.postBuild, so Cilium receives it unsubstituted",
+            a.cluster, a.kustomization
+        )),
+    }
+}
+
+/// Why a requested address is not the given cluster's (or, with no cluster,
+/// nobody's); `None` when it is fine.
+fn judge(
+    plan: &Plan,
+    cluster: Option<&str>,
+    value: &str,
+    source: &str,
+    shown: &str,
+) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    let Ok(addr) = value.parse::<IpAddr>() else {
+        return Some(format!("{source} `{value}`{shown} is not an IP address"));
+    };
+    // A checked plan's pins lie inside their cluster's pools, so holding the
+    // address is being given it.
+    let given = |c: &crate::plan::Cluster| c.holds(addr);
+    let (ok, whose) = match cluster {
+        Some(name) => (
+            plan.cluster(name).is_some_and(given),
+            format!("cluster {name}"),
+        ),
+        None => (plan.clusters.iter().any(given), "any cluster".to_owned()),
+    };
+    if ok {
+        return None;
+    }
+    let why = match plan.owner_of(addr) {
+        _ if !crate::net::Interval::of_net(plan.network.item).contains_addr(addr) => {
+            format!("it is outside network {}", plan.network.item)
+        }
+        Some(owner @ Owner::Pool { .. }) => format!("it belongs to {owner}"),
+        Some(owner @ Owner::Reserved(_)) => format!("it is in {owner}"),
+        None => "no pool holds it".to_owned(),
+    };
+    Some(format!(
+        "LoadBalancer IP {addr} ({source}{shown}) is not given to {whose} by plan.toml: {why}"
+    ))
 }
 
 /// A `cluster-settings` value must not be an address of another cluster's pool.

@@ -1,7 +1,7 @@
 //! The build: plan.toml in, a repository in sync with it out — or a report and
 //! nothing written.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -11,6 +11,7 @@ use crate::layout;
 use crate::plan::{Plan, parse_lenient};
 use crate::render;
 use crate::sync::{self, Mode};
+use crate::tree::Tree;
 use crate::write::{self, Change};
 use crate::{audit, edit};
 
@@ -73,6 +74,8 @@ pub struct Outputs {
     pub files: Vec<(PathBuf, String)>,
     /// Generated files the plan no longer produces.
     pub remove: Vec<PathBuf>,
+    /// What the build wants the user to know without failing (files it skipped).
+    pub warnings: Vec<String>,
 }
 
 /// Computes the outputs of a checked plan: the generated files, and the
@@ -191,43 +194,20 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     files.push((layout::IP_SUMMARY.into(), render::ip_summary(plan)));
 
     // Audit the tree as it will be after the build: disk, overlaid with our outputs.
-    match yaml_tree(root) {
-        Ok(mut tree) => {
-            for (path, text) in &files {
-                if is_yaml(path) {
-                    tree.insert(path.clone(), text.clone());
-                }
-            }
-            // A file we already failed to edit is reported once, not again by the audits.
-            for e in &errors {
-                if let Error::File { path, .. } = e {
-                    tree.remove(path);
-                }
-            }
-            for c in plan.clusters.iter() {
-                let dir = layout::cluster_dir(&c.name.item);
-                let mine: BTreeMap<PathBuf, String> = tree
-                    .iter()
-                    .filter(|(p, _)| p.starts_with(&dir))
-                    .map(|(p, t)| (p.clone(), t.clone()))
-                    .collect();
-                match audit::flux_kustomizations(&mine) {
-                    Ok(ks) => errors.extend(audit::dangling_depends_on(&c.name.item, &ks)),
-                    Err(e) => errors.extend(e),
-                }
-            }
-            errors.extend(audit::stray_ips(plan, &tree));
-            for c in plan.clusters.iter() {
-                let path = layout::cluster_settings(&c.name.item);
-                if let Some(text) = tree.get(&path) {
-                    errors.extend(audit::stale_settings(plan, &c.name.item, &path, text));
-                }
-            }
-            for (path, text) in tree {
-                sources.entry(path).or_insert(text);
-            }
-        }
-        Err(e) => errors.push(e),
+    let remove = stale_generated(root, &files);
+    let tree = Tree::pending(root, &files, &remove);
+    // A file we already failed to edit is reported once, not again by the audits.
+    let failed: BTreeSet<PathBuf> = errors
+        .iter()
+        .filter_map(|e| match e {
+            Error::File { path, .. } => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    let audited = audit::audit(&tree, plan, &failed);
+    errors.extend(audited.errors);
+    for (path, text) in audited.texts {
+        sources.entry(path).or_insert(text);
     }
 
     if !errors.is_empty() {
@@ -235,8 +215,11 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
         report.files = sources;
         return Err(report);
     }
-    let remove = stale_generated(root, &files);
-    Ok(Outputs { files, remove })
+    Ok(Outputs {
+        files,
+        remove,
+        warnings: audited.warnings,
+    })
 }
 
 /// A `cluster-settings` ConfigMap for a cluster that has none yet.
@@ -260,36 +243,6 @@ fn read_text(root: &Path, path: &Path) -> Result<Option<String>, Error> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(err(format!("cannot read {}: {e}", path.display()))),
     }
-}
-
-fn is_yaml(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "yaml" || e == "yml")
-}
-
-/// Every YAML file under `kubernetes/` and `bootstrap/`, by path relative to root.
-fn yaml_tree(root: &Path) -> Result<BTreeMap<PathBuf, String>, Error> {
-    let mut out = BTreeMap::new();
-    let mut dirs: Vec<PathBuf> = vec!["kubernetes".into(), "bootstrap".into()];
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = fs::read_dir(root.join(&dir)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let rel = dir.join(entry.file_name());
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() {
-                dirs.push(rel);
-            } else if kind.is_file()
-                && is_yaml(&rel)
-                && let Some(text) = read_text(root, &rel)?
-            {
-                out.insert(rel, text);
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// Generated files (carrying our header) under the IPAM root that no output
@@ -331,6 +284,8 @@ fn stale_generated(root: &Path, files: &[(PathBuf, String)]) -> Vec<PathBuf> {
 pub struct Summary {
     /// The changes made, in order (none in check mode).
     pub changes: Vec<Change>,
+    /// Files the audits skipped, and why; see [`Outputs::warnings`].
+    pub warnings: Vec<String>,
 }
 
 impl Summary {
@@ -406,7 +361,10 @@ fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
     if mode == Mode::Check {
         let errors = sync::stale(root, &outs.files, &outs.remove);
         if errors.is_empty() {
-            return Ok(Summary::default());
+            return Ok(Summary {
+                changes: Vec::new(),
+                warnings: outs.warnings,
+            });
         }
         let mut report = Report::new(layout::PLAN_FILE, String::new(), errors);
         report.check_mode = true;
@@ -431,7 +389,10 @@ fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
         report.partial = true;
         report
     })?;
-    Ok(Summary { changes })
+    Ok(Summary {
+        changes,
+        warnings: outs.warnings,
+    })
 }
 
 fn io_report(path: &Path, e: std::io::Error) -> Report {

@@ -9,6 +9,9 @@ pub const PLAN_FILE: &str = "plan.toml";
 /// files it edits or audits. A change to any of them re-runs the build script.
 pub const INPUTS: [&str; 4] = [PLAN_FILE, "kubernetes", "bootstrap", ARCHITECTURE];
 
+/// The directories whose YAML files the audits read.
+pub const AUDIT_ROOTS: [&str; 2] = ["kubernetes", "bootstrap"];
+
 /// The directory holding one Cilium LB-IPAM component per cluster.
 pub const IPAM_ROOT: &str = "kubernetes/infrastructure/networking/cilium/ipam";
 
@@ -46,9 +49,12 @@ pub fn flux_path(cluster: &str) -> String {
     format!("./{IPAM_ROOT}/{cluster}")
 }
 
+/// The directory holding one directory of Flux wiring per cluster.
+pub const CLUSTERS_ROOT: &str = "kubernetes/clusters";
+
 /// `kubernetes/clusters/<cluster>`.
 pub fn cluster_dir(cluster: &str) -> PathBuf {
-    PathBuf::from("kubernetes/clusters").join(cluster)
+    PathBuf::from(CLUSTERS_ROOT).join(cluster)
 }
 
 /// The cluster's Flux Kustomizations, partly hand-written.

@@ -11,6 +11,7 @@ pub mod check;
 pub mod diag;
 pub mod edit;
 pub mod generate;
+pub mod glob;
 pub mod layout;
 pub mod net;
 pub mod plan;
@@ -18,6 +19,7 @@ pub mod proof;
 pub mod render;
 pub mod resolve;
 pub mod sync;
+pub mod tree;
 pub mod write;
 
 /// Re-exported for the generated `plan.rs`, which names `ipnet` types.

@@ -31,7 +31,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::fs;
 use std::net::IpAddr;
 use std::path::{Component, Path, PathBuf};
 
@@ -43,6 +42,7 @@ use crate::check::Error;
 use crate::layout;
 use crate::net::Block;
 use crate::plan::Plan;
+use crate::tree::Tree;
 
 /// One object a Flux Kustomization applies.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,6 +56,9 @@ pub struct Object {
     pub via: Vec<String>,
     /// The object, after namespace transforms and substitution.
     pub value: Value,
+    /// Its YAML document as written, which Flux's substitution works on: quotes
+    /// written around `"${VAR}"` survive kustomize's build, so they count.
+    pub raw: String,
 }
 
 impl Object {
@@ -85,6 +88,9 @@ pub struct Applied {
     pub dirs: Vec<PathBuf>,
     /// The objects it applies, in kustomize's order.
     pub objects: Vec<Object>,
+    /// Its `postBuild` variables (`substitute` over `substituteFrom`), `None`
+    /// without `postBuild`: Flux then leaves `${VAR}` as written.
+    pub vars: Option<BTreeMap<String, String>>,
 }
 
 /// Everything Flux applies to one cluster.
@@ -193,9 +199,9 @@ const CLUSTER_SCOPED_BUILTINS: [&str; 10] = [
 
 /// Builds every Flux Kustomization of `kubernetes/clusters/<cluster>/*.yaml` under
 /// `root`: the objects each applies, or every error met on the way.
-pub fn resolve_cluster(root: &Path, cluster: &str) -> Result<ClusterBuild, Vec<ResolveError>> {
+pub fn resolve_cluster(tree: &Tree, cluster: &str) -> Result<ClusterBuild, Vec<ResolveError>> {
     let dir = layout::cluster_dir(cluster);
-    let texts = cluster_files(root, &dir)?;
+    let texts = cluster_files(tree, &dir)?;
     let mut errors = Vec::new();
     let mut files = Vec::new();
     for (path, text) in &texts {
@@ -206,6 +212,7 @@ pub fn resolve_cluster(root: &Path, cluster: &str) -> Result<ClusterBuild, Vec<R
             line,
             via: Vec::new(),
             value,
+            raw: String::new(),
         }));
     }
     let ks = match audit::flux_kustomizations(&texts) {
@@ -215,7 +222,7 @@ pub fn resolve_cluster(root: &Path, cluster: &str) -> Result<ClusterBuild, Vec<R
     let mut kustomizations = Vec::new();
     for k in ks {
         let text = texts.get(&k.path).map_or("", String::as_str);
-        match build_kustomization(root, &k, text, &files) {
+        match build_kustomization(tree, &k, text, &files) {
             Ok(applied) => kustomizations.push(applied),
             Err(e) => errors.extend(e),
         }
@@ -246,7 +253,7 @@ fn plain(path: &Path, e: &Error) -> ResolveError {
 }
 
 /// The YAML files directly in the cluster's directory, by path relative to root.
-fn cluster_files(root: &Path, dir: &Path) -> Result<BTreeMap<PathBuf, String>, Vec<ResolveError>> {
+fn cluster_files(tree: &Tree, dir: &Path) -> Result<BTreeMap<PathBuf, String>, Vec<ResolveError>> {
     let fail = |problem: String| {
         vec![ResolveError {
             file: dir.to_owned(),
@@ -255,14 +262,15 @@ fn cluster_files(root: &Path, dir: &Path) -> Result<BTreeMap<PathBuf, String>, V
             problem,
         }]
     };
-    let entries = fs::read_dir(root.join(dir))
+    let entries = tree
+        .read_dir(dir)
         .map_err(|e| fail(format!("cannot read the cluster's directory: {e}")))?;
     let mut out = BTreeMap::new();
     for entry in entries {
-        let entry = entry.map_err(|e| fail(format!("cannot read the cluster's directory: {e}")))?;
-        let rel = dir.join(entry.file_name());
-        if entry.file_type().is_ok_and(|t| t.is_file()) && is_yaml(&rel) {
-            let text = fs::read_to_string(entry.path())
+        let rel = dir.join(&entry.name);
+        if entry.is_file && is_yaml(&rel) {
+            let text = tree
+                .read(&rel)
                 .map_err(|e| fail(format!("cannot read {}: {e}", rel.display())))?;
             out.insert(rel, text);
         }
@@ -290,7 +298,7 @@ fn key_line(text: &str, doc_line: usize, key: &str) -> usize {
 
 /// Builds one Flux Kustomization.
 fn build_kustomization(
-    root: &Path,
+    tree: &Tree,
     k: &FluxKustomization,
     text: &str,
     cluster_objects: &[Object],
@@ -345,15 +353,15 @@ fn build_kustomization(
     let mut chain = name;
     chain.push(path.to_owned());
     let mut walk = Walk {
-        root,
+        tree,
         stack: Vec::new(),
         dirs: Vec::new(),
         objects: Vec::new(),
         errors: Vec::new(),
     };
     match walk.locate(Path::new(""), path) {
-        Ok(dir) if root.join(&dir).is_dir() => walk.dir(&dir, &chain, true),
-        Ok(dir) if root.join(&dir).exists() => walk.fail(
+        Ok(dir) if tree.is_dir(&dir) => walk.dir(&dir, &chain, true),
+        Ok(dir) if tree.exists(&dir) => walk.fail(
             &chain,
             format!("{} is a file; spec.path must be a directory", dir.display()),
         ),
@@ -378,10 +386,11 @@ fn build_kustomization(
             set_namespace(&mut o.value, ns);
         }
     }
+    let mut post_build = None;
     match substitutions(k, cluster_objects) {
         Ok(Some(vars)) => {
             for o in &mut objects {
-                if let Err(problem) = substitute(&mut o.value, &vars) {
+                if let Err(problem) = substitute(o, &vars) {
                     errors.push(fail(
                         "postBuild",
                         o.via.clone(),
@@ -389,6 +398,7 @@ fn build_kustomization(
                     ));
                 }
             }
+            post_build = Some(vars);
         }
         Ok(None) => {}
         Err(problem) => errors.push(fail("postBuild", vec![k.name.clone()], problem)),
@@ -426,6 +436,7 @@ fn build_kustomization(
             flux: k.clone(),
             dirs,
             objects,
+            vars: post_build,
         })
     } else {
         Err(errors)
@@ -434,7 +445,7 @@ fn build_kustomization(
 
 /// The walk through `resources:` of one Flux Kustomization.
 struct Walk<'a> {
-    root: &'a Path,
+    tree: &'a Tree,
     /// Directories on the current chain, to find cycles.
     stack: Vec<PathBuf>,
     dirs: Vec<PathBuf>,
@@ -475,11 +486,7 @@ impl Walk<'_> {
             }
         }
         // A symlink may still lead out.
-        if let (Ok(real), Ok(top)) = (
-            self.root.join(&out).canonicalize(),
-            self.root.canonicalize(),
-        ) && !real.starts_with(&top)
-        {
+        if let Some(real) = self.tree.escapes(&out) {
             return Err(format!(
                 "`{entry}` leaves the repository through a symlink (to {})",
                 real.display()
@@ -513,7 +520,7 @@ impl Walk<'_> {
         let kfile = KUSTOMIZATION_FILES
             .iter()
             .map(|f| dir.join(f))
-            .find(|f| self.root.join(f).is_file());
+            .find(|f| self.tree.is_file(f));
         match kfile {
             Some(kfile) => self.kustomization(dir, &kfile, chain),
             None if flux_root => self.generated(dir, chain),
@@ -531,16 +538,13 @@ impl Walk<'_> {
     /// A directory without kustomization.yaml given as a Flux path: Flux
     /// generates one listing its YAML files and its subdirectories' builds.
     fn generated(&mut self, dir: &Path, chain: &[String]) {
-        let entries = match fs::read_dir(self.root.join(dir)) {
+        let entries = match self.tree.read_dir(dir) {
             Ok(e) => e,
             Err(e) => return self.fail(chain, format!("cannot read {}: {e}", dir.display())),
         };
         let mut names: Vec<(String, bool)> = entries
-            .flatten()
-            .map(|e| {
-                let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-                (e.file_name().to_string_lossy().into_owned(), is_dir)
-            })
+            .into_iter()
+            .map(|e| (e.name.to_string_lossy().into_owned(), e.is_dir))
             .collect();
         names.sort();
         for (name, is_dir) in names {
@@ -550,7 +554,7 @@ impl Walk<'_> {
             if is_dir {
                 let has_kustomization = KUSTOMIZATION_FILES
                     .iter()
-                    .any(|f| self.root.join(&rel).join(f).is_file());
+                    .any(|f| self.tree.is_file(&rel.join(f)));
                 if has_kustomization {
                     self.dir(&rel, &next, false);
                 } else {
@@ -564,7 +568,7 @@ impl Walk<'_> {
 
     /// A kustomization file: its `resources:`, then its `namespace:`.
     fn kustomization(&mut self, dir: &Path, kfile: &Path, chain: &[String]) {
-        let text = match fs::read_to_string(self.root.join(kfile)) {
+        let text = match self.tree.read(kfile) {
             Ok(t) => t,
             Err(e) => return self.fail(chain, format!("cannot read {}: {e}", kfile.display())),
         };
@@ -612,8 +616,8 @@ impl Walk<'_> {
             next.push(entry.to_owned());
             match self.locate(dir, entry) {
                 Err(problem) => self.fail(&next, problem),
-                Ok(p) if self.root.join(&p).is_dir() => self.dir(&p, &next, false),
-                Ok(p) if self.root.join(&p).is_file() => self.file(&p, &next),
+                Ok(p) if self.tree.is_dir(&p) => self.dir(&p, &next, false),
+                Ok(p) if self.tree.is_file(&p) => self.file(&p, &next),
                 Ok(p) => self.fail(
                     &next,
                     format!(
@@ -640,11 +644,12 @@ impl Walk<'_> {
 
     /// A manifest file: its objects.
     fn file(&mut self, file: &Path, chain: &[String]) {
-        let text = match fs::read_to_string(self.root.join(file)) {
+        let text = match self.tree.read(file) {
             Ok(t) => t,
             Err(e) => return self.fail(chain, format!("cannot read {}: {e}", file.display())),
         };
         let (objects, bad) = audit::parse_documents(file, &text);
+        let mut raw: BTreeMap<usize, String> = audit::documents(&text).into_iter().collect();
         for e in bad {
             let at = match e.location() {
                 crate::check::Location::File { line, .. } => line,
@@ -668,6 +673,7 @@ impl Walk<'_> {
                 line,
                 via: chain.to_vec(),
                 value,
+                raw: raw.remove(&line).unwrap_or_default(),
             });
         }
     }
@@ -759,32 +765,36 @@ fn substitutions(
     Ok(Some(vars))
 }
 
-/// Flux's post-build substitution on one object: serialized, substituted and
-/// parsed again, as kustomize-controller does. Objects that opt out with the
-/// `kustomize.toolkit.fluxcd.io/substitute: disabled` annotation or label are left alone.
-fn substitute(value: &mut Value, vars: &BTreeMap<String, String>) -> Result<(), String> {
+/// Flux's post-build substitution on one object: its document substituted as
+/// text and parsed again, as kustomize-controller does with the build's output
+/// (which keeps the quoting style of the source). The namespace a kustomization
+/// or `targetNamespace` set is set again. Objects that opt out with the
+/// `kustomize.toolkit.fluxcd.io/substitute: disabled` annotation or label are
+/// left alone.
+fn substitute(o: &mut Object, vars: &BTreeMap<String, String>) -> Result<(), String> {
     const OPT_OUT: &str = "kustomize.toolkit.fluxcd.io/substitute";
-    let meta = &value["metadata"];
+    let meta = &o.value["metadata"];
     if [&meta["annotations"][OPT_OUT], &meta["labels"][OPT_OUT]]
         .iter()
         .any(|v| v.as_str() == Some("disabled"))
+        || !o.raw.contains("${")
     {
         return Ok(());
     }
-    let text = yaml_serde::to_string(value).map_err(|e| format!("cannot serialize: {e}"))?;
-    if !text.contains("${") {
-        return Ok(());
-    }
-    let replaced = envsubst(&text, vars)?;
-    *value = yaml_serde::from_str(&replaced)
+    let replaced = envsubst(&o.raw, vars)?;
+    let mut value: Value = yaml_serde::from_str(&replaced)
         .map_err(|e| format!("not valid YAML after substitution: {e}"))?;
+    if let Some(ns) = o.namespace().filter(|ns| !ns.contains("${")) {
+        set_namespace(&mut value, ns);
+    }
+    o.value = value;
     Ok(())
 }
 
 /// `${VAR}`, `${VAR:=default}` and `${VAR:-default}` replaced from `vars`;
 /// `$${...}` escapes to a literal `${...}`. An unset variable without a default is
 /// an error (Flux's strict substitution), naming the variable.
-fn envsubst(text: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
+pub fn envsubst(text: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('$') {
@@ -898,7 +908,7 @@ fn blocks_text(blocks: &[Block]) -> String {
 /// - pools carry no namespace (they are cluster-scoped);
 /// - every `dependsOn` names a Flux Kustomization of the same cluster;
 /// - no Flux Kustomization lives in a directory a build reaches (a component).
-pub fn check_cluster(root: &Path, plan: &Plan, build: &ClusterBuild) -> Vec<Error> {
+pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Error> {
     let c = build.cluster.as_str();
     let mut errors = Vec::new();
     let at = |path: &Path, line: usize, message: String| Error::File {
@@ -933,7 +943,7 @@ pub fn check_cluster(root: &Path, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
         let by = format!("Flux Kustomization {} of cluster {c}", a.flux.name);
         for o in a.objects.iter().filter(|o| is_pool(&o.value)) {
             let name = o.name();
-            let text = fs::read_to_string(root.join(&o.source)).unwrap_or_default();
+            let text = tree.read(&o.source).unwrap_or_default();
             let here_at =
                 |key: &str, message: String| at(&o.source, key_line(&text, o.line, key), message);
             let here = |message: String| here_at("name", message);
@@ -989,7 +999,7 @@ pub fn check_cluster(root: &Path, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
         }
     }
     if let Some(ipam) = ipam {
-        let text = fs::read_to_string(root.join(&ipam.flux.path)).unwrap_or_default();
+        let text = tree.read(&ipam.flux.path).unwrap_or_default();
         let line = key_line(&text, ipam.flux.line, "path");
         let path = ipam.flux.object["spec"]["path"].as_str().unwrap_or("");
         for pool in cluster.pools.iter() {
@@ -1021,7 +1031,7 @@ pub fn check_cluster(root: &Path, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
     for a in &build.kustomizations {
         for dir in &a.dirs {
             if !dir.starts_with(&own) && scanned.insert(dir.clone()) {
-                errors.extend(flux_in_component(root, c, &a.flux.name, dir));
+                errors.extend(flux_in_component(tree, c, &a.flux.name, dir));
             }
         }
     }
@@ -1030,20 +1040,20 @@ pub fn check_cluster(root: &Path, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
 
 /// Flux Kustomizations in a component directory: Flux would apply them from
 /// inside another build, out of sight of `kubernetes/clusters/<c>/`.
-fn flux_in_component(root: &Path, cluster: &str, reached_by: &str, dir: &Path) -> Vec<Error> {
+fn flux_in_component(tree: &Tree, cluster: &str, reached_by: &str, dir: &Path) -> Vec<Error> {
     let mut errors = Vec::new();
-    let Ok(entries) = fs::read_dir(root.join(dir)) else {
+    let Ok(entries) = tree.read_dir(dir) else {
         return errors;
     };
     let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| dir.join(e.file_name()))
+        .into_iter()
+        .filter(|e| e.is_file)
+        .map(|e| dir.join(&e.name))
         .filter(|p| is_yaml(p))
         .collect();
     files.sort();
     for file in files {
-        let Ok(text) = fs::read_to_string(root.join(&file)) else {
+        let Ok(text) = tree.read(&file) else {
             continue;
         };
         let (objects, _) = audit::parse_documents(&file, &text);
@@ -1066,34 +1076,44 @@ fn flux_in_component(root: &Path, cluster: &str, reached_by: &str, dir: &Path) -
     errors
 }
 
-/// Resolves and checks every cluster under `root`: each cluster of the plan, and
+/// Resolves and checks every cluster of the tree: each cluster of the plan, and
 /// each directory of `kubernetes/clusters/` the plan does not name (Flux still
 /// reconciles it, so its pools would go unchecked). The whole inclusion gate,
 /// every problem of every cluster.
-pub fn check_repo(root: &Path, plan: &Plan) -> Vec<Error> {
+pub fn check_repo(tree: &Tree, plan: &Plan) -> Vec<Error> {
+    resolve_repo(tree, plan).1
+}
+
+/// What every cluster applies (the clusters that could be resolved), and every
+/// problem of the inclusion gate; see [`check_repo`].
+pub fn resolve_repo(tree: &Tree, plan: &Plan) -> (Vec<ClusterBuild>, Vec<Error>) {
     let mut clusters: Vec<String> = plan
         .clusters
         .iter()
         .map(|c| c.name.item.to_string())
         .collect();
-    let mut unplanned: Vec<String> = fs::read_dir(root.join("kubernetes/clusters"))
+    let mut unplanned: Vec<String> = tree
+        .read_dir(Path::new(layout::CLUSTERS_ROOT))
         .into_iter()
         .flatten()
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|e| e.is_dir)
+        .map(|e| e.name.to_string_lossy().into_owned())
         .filter(|name| !clusters.contains(name))
         .collect();
     unplanned.sort();
     clusters.extend(unplanned);
+    let mut builds = Vec::new();
     let mut errors = Vec::new();
     for c in &clusters {
-        match resolve_cluster(root, c) {
-            Ok(build) => errors.extend(check_cluster(root, plan, &build)),
+        match resolve_cluster(tree, c) {
+            Ok(build) => {
+                errors.extend(check_cluster(tree, plan, &build));
+                builds.push(build);
+            }
             Err(e) => errors.extend(e.into_iter().map(Error::from)),
         }
     }
-    errors
+    (builds, errors)
 }
 
 #[cfg(test)]
@@ -1101,6 +1121,7 @@ mod tests {
     use super::*;
     use crate::diag::Report;
     use crate::generate::compile;
+    use std::fs;
 
     const PLAN: &str = "[network]\ncidr = \"10.0.0.0/24\"\n\n[clusters.one.pools.one-pool]\nblocks = [\"10.0.0.10-10.0.0.19\"]\n\n[clusters.two.pools.two-pool]\nblocks = [\"10.0.0.20-10.0.0.29\", \"10.0.0.32/28\"]\n";
 
@@ -1189,7 +1210,7 @@ mod tests {
     }
 
     fn resolved(root: &Path, cluster: &str) -> ClusterBuild {
-        resolve_cluster(root, cluster).unwrap_or_else(|e| {
+        resolve_cluster(&Tree::disk(root), cluster).unwrap_or_else(|e| {
             panic!(
                 "{cluster} must resolve:\n{}",
                 e.iter()
@@ -1202,7 +1223,7 @@ mod tests {
 
     /// The resolve errors as `file: chain: problem` lines.
     fn resolve_errors(root: &Path, cluster: &str) -> Vec<String> {
-        match resolve_cluster(root, cluster) {
+        match resolve_cluster(&Tree::disk(root), cluster) {
             Ok(_) => panic!("{cluster} must fail to resolve"),
             Err(e) => e.iter().map(ToString::to_string).collect(),
         }
@@ -1210,7 +1231,7 @@ mod tests {
 
     /// The check's problems as `file:line:col: message` lines.
     fn problems(root: &Path, cluster: &str) -> Vec<String> {
-        let errors = check_cluster(root, &plan(), &resolved(root, cluster));
+        let errors = check_cluster(&Tree::disk(root), &plan(), &resolved(root, cluster));
         Report::new("plan.toml", PLAN, errors).lines()
     }
 
@@ -1285,7 +1306,7 @@ mod tests {
     fn a_missing_resource_file_is_an_error_naming_the_chain() {
         let repo = fixture();
         fs::remove_file(repo.path().join("kubernetes/ipam/one/pool.yaml")).expect("rm");
-        let e = resolve_cluster(repo.path(), "one").expect_err("must fail");
+        let e = resolve_cluster(&Tree::disk(repo.path()), "one").expect_err("must fail");
         assert_eq!(
             e.iter().map(ToString::to_string).collect::<Vec<_>>(),
             [
@@ -1598,13 +1619,18 @@ mod tests {
     fn a_cluster_directory_the_plan_does_not_name_fails_the_gate() {
         let repo = fixture();
         let plan = plan();
-        assert_eq!(check_repo(repo.path(), &plan), []);
+        assert_eq!(check_repo(&Tree::disk(repo.path()), &plan), []);
         write(
             repo.path(),
             "kubernetes/clusters/three/cluster-settings.yaml",
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  namespace: flux-system\n",
         );
-        let lines = Report::new("plan.toml", PLAN, check_repo(repo.path(), &plan)).lines();
+        let lines = Report::new(
+            "plan.toml",
+            PLAN,
+            check_repo(&Tree::disk(repo.path()), &plan),
+        )
+        .lines();
         assert_eq!(
             lines,
             [

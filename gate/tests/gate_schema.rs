@@ -95,7 +95,7 @@ fn applied_schema_gate(root: &Path) -> Checked {
     let mut checked = Checked::default();
     for cluster in PLAN.clusters.iter() {
         let c = cluster.name.item.as_ref();
-        match resolve_cluster(root, c) {
+        match resolve_cluster(&lbipam_plan::tree::Tree::disk(root), c) {
             Err(errors) => checked.problems.extend(
                 errors
                     .iter()

@@ -28,6 +28,7 @@ macro_rules! plan {
             cilium: ::lbipam_plan::plan::Cilium::DEFAULT,
             services: ::std::borrow::Cow::Borrowed(&[]),
             flux: ::lbipam_plan::plan::Flux::DEFAULT,
+            layout: ::lbipam_plan::plan::Layout::DEFAULT,
         }
     };
 }

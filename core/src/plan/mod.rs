@@ -69,6 +69,23 @@ pub struct Plan {
     pub services: List<Service>,
     /// The Flux `cilium-ipam` Kustomization settings (`[flux]`).
     pub flux: Flux,
+    /// Where things are in the repository (`[layout]`).
+    pub layout: Layout,
+}
+
+/// `[layout]`: where things are in the repository.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// Globs (relative to the repo root) of YAML files the audits skip: content
+    /// that is YAML by name only, such as templates of a tool other than Helm.
+    pub exclude: List<At<Str>>,
+}
+
+impl Layout {
+    /// `[layout]` when the plan leaves it out.
+    pub const DEFAULT: Layout = Layout {
+        exclude: Cow::Borrowed(&[]),
+    };
 }
 
 /// A reserved range (`[reserved] NAME = { range, note }`).

@@ -13,7 +13,9 @@ use ipnet::IpNet;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::{At, Block, Cilium, Cluster, Flux, Pin, Plan, Pool, Reserved, Service, Span, Str};
+use super::{
+    At, Block, Cilium, Cluster, Flux, Layout, Pin, Plan, Pool, Reserved, Service, Span, Str,
+};
 use crate::check::Error;
 
 /// Parses plan.toml. Returns every syntax and shape error found, or the plan.
@@ -198,11 +200,11 @@ impl Walker {
     }
 
     fn plan(&mut self, root: &DeTable<'_>, root_span: Span) -> Option<Plan> {
-        let [network, reserved, clusters, cilium, services, flux] = self.fields(
+        let [network, reserved, clusters, cilium, services, flux, layout] = self.fields(
             root,
             "the top level",
             [
-                "network", "reserved", "clusters", "cilium", "services", "flux",
+                "network", "reserved", "clusters", "cilium", "services", "flux", "layout",
             ],
         );
         let network = self
@@ -215,6 +217,7 @@ impl Walker {
         let cilium = self.cilium(cilium);
         let services = services.map_or(Some(Vec::new()), |e| self.services(e));
         let flux = self.flux(flux);
+        let layout = self.layout(layout);
         Some(Plan {
             network: network?,
             reserved: Cow::Owned(reserved?),
@@ -222,6 +225,7 @@ impl Walker {
             cilium: cilium?,
             services: Cow::Owned(services?),
             flux: flux?,
+            layout: layout?,
         })
     }
 
@@ -377,6 +381,30 @@ impl Walker {
             flux.depends_on = Cow::Owned(self.strings(e, "flux.depends-on")?);
         }
         Some(flux)
+    }
+
+    fn layout(&mut self, entry: Option<Entry<'_, '_>>) -> Option<Layout> {
+        let mut layout = Layout::DEFAULT;
+        let Some(entry) = entry else {
+            return Some(layout);
+        };
+        let table = self.table(entry, "layout")?;
+        let [exclude] = self.fields(table, "[layout]", ["exclude"]);
+        if let Some(e) = exclude {
+            let globs = self.strings(e, "layout.exclude")?;
+            for g in &globs {
+                if let Err(reason) = crate::glob::Globs::new([&*g.item]) {
+                    self.errors.push(Error::BadValue {
+                        span: g.span,
+                        what: "glob",
+                        value: g.item.to_string(),
+                        reason,
+                    });
+                }
+            }
+            layout.exclude = Cow::Owned(globs);
+        }
+        Some(layout)
     }
 }
 

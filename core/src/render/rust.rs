@@ -39,6 +39,7 @@ fn plan_tokens(plan: &Plan) -> TokenStream {
     let interval = at(&plan.flux.interval, string);
     let timeout = at(&plan.flux.timeout, string);
     let depends_on = list(plan.flux.depends_on.iter().map(|d| at(d, string)));
+    let exclude = list(plan.layout.exclude.iter().map(|g| at(g, string)));
     quote! {
         ::lbipam_core::plan::Plan {
             network: #network,
@@ -51,6 +52,7 @@ fn plan_tokens(plan: &Plan) -> TokenStream {
                 timeout: #timeout,
                 depends_on: #depends_on,
             },
+            layout: ::lbipam_core::plan::Layout { exclude: #exclude },
         }
     }
 }

@@ -1,0 +1,166 @@
+//! The repository as the build will leave it: the files on disk, overlaid with
+//! the files the build is about to write and without those it is about to delete.
+//!
+//! The audits and the Flux resolver read through a [`Tree`], so a build checks the
+//! tree it produces — in check mode too, where nothing is written — and never
+//! passes a tree that only its own writes would have broken.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The repository on disk, with pending writes and deletions applied in memory.
+#[derive(Clone, Debug)]
+pub struct Tree {
+    root: PathBuf,
+    overlay: BTreeMap<PathBuf, String>,
+    removed: BTreeSet<PathBuf>,
+}
+
+/// One entry of a directory listing.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    /// The file or directory name.
+    pub name: OsString,
+    /// A directory (never a symlink to one: the walk must not leave the repo).
+    pub is_dir: bool,
+    /// A regular file, or a symlink to one.
+    pub is_file: bool,
+}
+
+impl Tree {
+    /// The repository at `root` as it is on disk.
+    pub fn disk(root: &Path) -> Tree {
+        Tree {
+            root: root.to_path_buf(),
+            overlay: BTreeMap::new(),
+            removed: BTreeSet::new(),
+        }
+    }
+
+    /// The repository at `root` after writing `files` and deleting `remove`
+    /// (paths relative to the root).
+    pub fn pending(root: &Path, files: &[(PathBuf, String)], remove: &[PathBuf]) -> Tree {
+        Tree {
+            root: root.to_path_buf(),
+            overlay: files.iter().cloned().collect(),
+            removed: remove.iter().cloned().collect(),
+        }
+    }
+
+    /// The repository root on disk.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// A file's text.
+    pub fn read(&self, rel: &Path) -> io::Result<String> {
+        if let Some(text) = self.overlay.get(rel) {
+            return Ok(text.clone());
+        }
+        if self.removed.contains(rel) {
+            return Err(io::ErrorKind::NotFound.into());
+        }
+        fs::read_to_string(self.root.join(rel))
+    }
+
+    /// Whether `rel` is a file (or a symlink to one).
+    pub fn is_file(&self, rel: &Path) -> bool {
+        self.overlay.contains_key(rel)
+            || (!self.removed.contains(rel) && self.root.join(rel).is_file())
+    }
+
+    /// Whether `rel` is a directory, on disk or made by a pending write.
+    pub fn is_dir(&self, rel: &Path) -> bool {
+        self.root.join(rel).is_dir() || self.overlay.keys().any(|p| p.starts_with(rel) && p != rel)
+    }
+
+    /// Whether anything is at `rel`.
+    pub fn exists(&self, rel: &Path) -> bool {
+        self.is_file(rel) || self.is_dir(rel) || self.root.join(rel).exists()
+    }
+
+    /// Where `rel` really is on disk when a symlink on its way leads out of the
+    /// repository; `None` when it stays inside (or does not exist yet).
+    pub fn escapes(&self, rel: &Path) -> Option<PathBuf> {
+        let real = self.root.join(rel).canonicalize().ok()?;
+        let top = self.root.canonicalize().ok()?;
+        (!real.starts_with(&top)).then_some(real)
+    }
+
+    /// The entries of a directory, sorted by name, pending writes included.
+    pub fn read_dir(&self, rel: &Path) -> io::Result<Vec<Entry>> {
+        let mut entries: BTreeMap<OsString, Entry> = BTreeMap::new();
+        let on_disk = fs::read_dir(self.root.join(rel));
+        let mut found = on_disk.is_ok();
+        for e in on_disk.into_iter().flatten() {
+            let e = e?;
+            let name = e.file_name();
+            if self.removed.contains(&rel.join(&name)) {
+                continue;
+            }
+            let kind = e.file_type()?;
+            let is_file = kind.is_file() || (kind.is_symlink() && e.path().is_file());
+            entries.insert(
+                name.clone(),
+                Entry {
+                    name,
+                    is_dir: kind.is_dir(),
+                    is_file,
+                },
+            );
+        }
+        for path in self.overlay.keys() {
+            let Ok(below) = path.strip_prefix(rel) else {
+                continue;
+            };
+            let mut parts = below.components();
+            let Some(first) = parts.next() else { continue };
+            found = true;
+            let name = first.as_os_str().to_owned();
+            let is_dir = parts.next().is_some();
+            entries.entry(name.clone()).or_insert(Entry {
+                name,
+                is_dir,
+                is_file: !is_dir,
+            });
+        }
+        if !found {
+            return Err(io::ErrorKind::NotFound.into());
+        }
+        Ok(entries.into_values().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_writes_are_seen_before_the_disk_and_make_their_directories() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        fs::write(dir.path().join("a.yaml"), "old").expect("write");
+        fs::write(dir.path().join("gone.yaml"), "x").expect("write");
+        let tree = Tree::pending(
+            dir.path(),
+            &[
+                ("a.yaml".into(), "new".into()),
+                ("new/dir/b.yaml".into(), "b".into()),
+            ],
+            &["gone.yaml".into()],
+        );
+        assert_eq!(tree.read(Path::new("a.yaml")).expect("a"), "new");
+        assert!(tree.is_dir(Path::new("new/dir")));
+        assert!(!tree.is_file(Path::new("gone.yaml")));
+        let names: Vec<OsString> = tree
+            .read_dir(Path::new(""))
+            .expect("root")
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(names, [OsString::from("a.yaml"), OsString::from("new")]);
+        assert!(tree.read_dir(Path::new("missing")).is_err());
+    }
+}
