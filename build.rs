@@ -15,8 +15,14 @@ fn main() {
     }
     let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
-    if let Err(report) = lbipam_core::build(&root, &out_dir) {
-        eprintln!("{report}");
-        std::process::exit(1);
+    match lbipam_core::build(&root, &out_dir) {
+        Ok(summary) => summary
+            .warnings
+            .iter()
+            .for_each(|w| println!("cargo::warning={w}")),
+        Err(report) => {
+            eprintln!("{report}");
+            std::process::exit(1);
+        }
     }
 }

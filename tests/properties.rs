@@ -681,7 +681,7 @@ fn valid_plans_pass_and_their_pool_yaml_parses_back_into_their_pools() {
             let plan = compile(&text).map_err(|e| TestCaseError::fail(format!("{e:?}\n{text}")))?;
             prop_assert_eq!(plan.clusters.len(), m.clusters.len());
             for (cluster, want) in plan.clusters.iter().zip(&m.clusters) {
-                let yaml = pool_manifest(cluster);
+                let yaml = pool_manifest(&plan, cluster);
                 let docs: Vec<Value> = yaml_serde::Deserializer::from_str(&yaml)
                     .map(serde::Deserialize::deserialize)
                     .collect::<Result<_, _>>()

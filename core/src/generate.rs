@@ -330,6 +330,9 @@ fn stale_generated(root: &Path, files: &[(PathBuf, String)]) -> Vec<PathBuf> {
 pub struct Summary {
     /// The changes made, in order.
     pub changes: Vec<Change>,
+    /// Things the user should know about what was written (`build.rs` prints
+    /// each as a `cargo::warning`).
+    pub warnings: Vec<String>,
 }
 
 /// The whole build, as `build.rs` runs it: load and check plan.toml, compute
@@ -374,10 +377,23 @@ pub fn build(root: &Path, out_dir: &Path) -> Result<Summary, Report> {
         report.partial = true;
         report
     })?;
+    let pools: Vec<PathBuf> = plan
+        .clusters
+        .iter()
+        .map(|c| layout::pool_file(&c.name.item))
+        .collect();
+    // Once, when pools are written: a build that changes nothing says nothing.
+    let warnings = changes
+        .iter()
+        .any(|c| pools.iter().any(|p| p == c.path()))
+        .then(|| render::api_version_warning(&plan))
+        .flatten()
+        .into_iter()
+        .collect();
     let rust = render::rust_constants(&plan);
     let rs = out_dir.join("plan.rs");
     if fs::read_to_string(&rs).ok().as_deref() != Some(rust.as_str()) {
         write::write_atomic(&rs, rust.as_bytes()).map_err(|e| io(&rs, e))?;
     }
-    Ok(Summary { changes })
+    Ok(Summary { changes, warnings })
 }

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod cilium;
 pub mod diag;
 pub mod edit;
 pub mod generate;
