@@ -438,8 +438,12 @@ fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
     let network = plan.network.item;
     let edges = crate::net::network_and_broadcast(network.trunc());
     let net_str = network.trunc().to_string();
+    let net_iv = Interval::of_net(network);
+    // Outside the network is reported already; the edges matter inside it.
     let mut edge = |span: Span, what: String, value: String, iv: Interval| {
-        let Some((first, last)) = edges else { return };
+        let Some((first, last)) = edges.filter(|_| net_iv.contains(&iv)) else {
+            return;
+        };
         for (addr, which) in [(first, "network"), (last, "broadcast")] {
             if iv.contains_addr(addr) {
                 errors.push(Error::NetworkOrBroadcast {
