@@ -95,7 +95,25 @@ pub fn stray_ips(plan: &Plan, files: &BTreeMap<PathBuf, String>) -> Vec<Error> {
             )));
         }
     }
+    errors.extend(shared_ips(plan, files));
     errors
+}
+
+/// The shared-IP and held-back-pin rules of [`crate::sharing`] over the same
+/// files: a file under `clusters/<c>/` is applied to `<c>`, a shared file to the
+/// cluster whose pool holds the address.
+fn shared_ips(plan: &Plan, files: &BTreeMap<PathBuf, String>) -> Vec<Error> {
+    let mut requests = Vec::new();
+    for (path, text) in files {
+        let own = cluster_of(path);
+        requests.extend(crate::sharing::requests_in(plan, path, text, |addr| {
+            own.clone().or_else(|| {
+                let c = plan.clusters.iter().find(|c| c.holds(addr))?;
+                Some(c.name.item.to_string())
+            })
+        }));
+    }
+    crate::sharing::check(&requests, &crate::sharing::pinned(plan))
 }
 
 /// A `cluster-settings` value must not be an address of another cluster's pool.

@@ -17,6 +17,7 @@ pub mod plan;
 pub mod proof;
 pub mod render;
 pub mod resolve;
+pub mod sharing;
 pub mod write;
 
 /// Re-exported for the generated `plan.rs`, which names `ipnet` types.
