@@ -237,6 +237,27 @@ fn oracle(m: &Model) -> Vec<String> {
         }
     }
 
+    // Cilium would hand out the network and broadcast address of an IPv4
+    // network of four addresses or more: no pool block or pin may hold them.
+    let edges: Vec<Addr> = if net.v6 || prefix > 30 {
+        Vec::new()
+    } else {
+        let (first, last) = (network.first(), network.last());
+        first.into_iter().chain(last).copied().collect()
+    };
+    for (owner, set) in &ranges {
+        if owner.is_some() && edges.iter().any(|e| set.contains(e)) {
+            broken.push("a pool holds the network or broadcast address".to_owned());
+        }
+    }
+    for c in &m.clusters {
+        for (pin, addr) in &c.pins {
+            if edges.contains(addr) {
+                broken.push(format!("pin {pin} on the network or broadcast address"));
+            }
+        }
+    }
+
     let mut pinned = BTreeSet::new();
     for (ci, c) in m.clusters.iter().enumerate() {
         for (pin, addr) in &c.pins {
@@ -585,13 +606,22 @@ fn valid_model() -> impl Strategy<Value = Model> {
                 bits: base.bits + u128::from(off),
             };
             let mut bounds: Vec<u32> = cuts.into_iter().filter(|c| *c < size).collect();
+            // IPv4: the network and broadcast addresses are segments of their
+            // own, never a pool's.
+            if !v6 {
+                bounds.extend([1, size - 1]);
+            }
             bounds.insert(0, 0);
             bounds.push(size);
+            bounds.sort_unstable();
+            bounds.dedup();
             let mut reserved = Vec::new();
             let mut pools: BTreeMap<(usize, usize), Vec<Spec>> = BTreeMap::new();
             for (k, w) in bounds.windows(2).enumerate() {
                 let (start, stop) = (w[0], w[1] - 1);
                 let (owner, cidr) = owners[k % owners.len()];
+                let edge = !v6 && (start == 0 || stop == size - 1);
+                let owner = if edge { owner.min(1) } else { owner };
                 let len = stop - start + 1;
                 let spec = if cidr && len.is_power_of_two() && start % len == 0 {
                     Spec::Cidr(at(start), base.width() - len.trailing_zeros())
@@ -681,7 +711,7 @@ fn valid_plans_pass_and_their_pool_yaml_parses_back_into_their_pools() {
             let plan = compile(&text).map_err(|e| TestCaseError::fail(format!("{e:?}\n{text}")))?;
             prop_assert_eq!(plan.clusters.len(), m.clusters.len());
             for (cluster, want) in plan.clusters.iter().zip(&m.clusters) {
-                let yaml = pool_manifest(cluster);
+                let yaml = pool_manifest(&plan, cluster);
                 let docs: Vec<Value> = yaml_serde::Deserializer::from_str(&yaml)
                     .map(serde::Deserialize::deserialize)
                     .collect::<Result<_, _>>()
@@ -846,4 +876,118 @@ fn mutated_plans_never_panic_and_the_proof_agrees_with_check_when_they_parse() {
         "only {} mutants parsed",
         parsed.get()
     );
+}
+
+// ---------------------------------------------------------------------------
+// What Cilium will do with reserve-pins.
+
+/// Every address Cilium can allocate from a pool document: all addresses of
+/// its blocks, less the first and last of a `cidr:` block of more than two
+/// when the pool says `allowFirstLastIPs: "No"`.
+fn allocatable(blocks: &[Spec], allow_first_last: bool) -> BTreeSet<Addr> {
+    let mut out = BTreeSet::new();
+    for b in blocks {
+        let mut set = expand(b).expect("well-formed");
+        if let (Spec::Cidr(..), false, true) = (b, allow_first_last, set.len() > 2) {
+            set.pop_first();
+            set.pop_last();
+        }
+        out.extend(set);
+    }
+    out
+}
+
+#[test]
+fn with_reserve_pins_each_clusters_pools_are_disjoint_cover_its_blocks_and_hold_each_pin_for_its_service()
+ {
+    runner(256)
+        .run(&(valid_model(), any::<u64>()), |(m, strict)| {
+            // Some pools withhold their CIDRs' first and last address, unless a
+            // pin sits there (a plan error, tested elsewhere).
+            let pins: BTreeSet<Addr> = m
+                .clusters
+                .iter()
+                .flat_map(|c| c.pins.iter().map(|(_, a)| *a))
+                .collect();
+            let mut text = m.toml();
+            let mut allow: BTreeMap<String, bool> = BTreeMap::new();
+            for (i, c) in m.clusters.iter().enumerate() {
+                for (j, (pool, blocks)) in c.pools.iter().enumerate() {
+                    let on_edge = blocks.iter().any(|b| {
+                        let all = allocatable(std::slice::from_ref(b), true);
+                        let some = allocatable(std::slice::from_ref(b), false);
+                        all.difference(&some).any(|a| pins.contains(a))
+                    });
+                    let yes = on_edge || strict >> ((i * 2 + j) % 64) & 1 == 0;
+                    allow.insert(pool.clone(), yes);
+                    let header = format!("[clusters.{}.pools.{}]\n", q(&c.name), q(pool));
+                    text =
+                        text.replace(&header, &format!("{header}allow-first-last-ips = {yes}\n"));
+                }
+            }
+            text += "\n[cilium]\nreserve-pins = true\n";
+            for c in &m.clusters {
+                for (pin, _) in &c.pins {
+                    text += &format!("\n[services.{pin}]\nservice = \"ns-{pin}/name-{pin}\"\n");
+                }
+            }
+            let plan = compile(&text).map_err(|e| TestCaseError::fail(format!("{e:?}\n{text}")))?;
+            for (cluster, want) in plan.clusters.iter().zip(&m.clusters) {
+                let yaml = pool_manifest(&plan, cluster);
+                let docs: Vec<Value> = yaml_serde::Deserializer::from_str(&yaml)
+                    .map(serde::Deserialize::deserialize)
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| TestCaseError::fail(format!("{e}\n{yaml}")))?;
+                // Each document's allocatable addresses, and whom it selects.
+                let mut seen: BTreeSet<Addr> = BTreeSet::new();
+                let mut holder: BTreeMap<Addr, Value> = BTreeMap::new();
+                for d in &docs {
+                    let blocks: Vec<Spec> = d["spec"]["blocks"]
+                        .as_sequence()
+                        .cloned()
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|b| spec_of(b).expect("a block"))
+                        .collect();
+                    let first_last = d["spec"]["allowFirstLastIPs"].as_str();
+                    let has_cidr = blocks.iter().any(|b| matches!(b, Spec::Cidr(..)));
+                    prop_assert_eq!(has_cidr, first_last.is_some(), "{}", yaml);
+                    let set = allocatable(&blocks, first_last != Some("No"));
+                    prop_assert!(seen.is_disjoint(&set), "pools overlap:\n{}", yaml);
+                    seen.extend(set.iter().copied());
+                    for a in set {
+                        holder.insert(a, d["spec"]["serviceSelector"].clone());
+                    }
+                }
+                let planned: BTreeSet<Addr> = want
+                    .pools
+                    .iter()
+                    .flat_map(|(name, blocks)| allocatable(blocks, allow[name]))
+                    .collect();
+                prop_assert_eq!(&seen, &planned, "{}", yaml);
+                for (pin, addr) in &want.pins {
+                    let selector = &holder[addr];
+                    let labels = &selector["matchLabels"];
+                    prop_assert_eq!(
+                        labels["io.kubernetes.service.namespace"].as_str(),
+                        Some(&*format!("ns-{pin}")),
+                        "{}",
+                        yaml
+                    );
+                    prop_assert_eq!(
+                        labels["io.kubernetes.service.name"].as_str(),
+                        Some(&*format!("name-{pin}"))
+                    );
+                    prop_assert_eq!(labels.as_mapping().map(|l| l.len()), Some(2));
+                }
+                // The rest is served to any Service.
+                for (a, selector) in &holder {
+                    if !want.pins.iter().any(|(_, p)| p == a) {
+                        prop_assert_eq!(selector.as_mapping().map(|m| m.len()), Some(0));
+                    }
+                }
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
 }

@@ -131,6 +131,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
         }
         out.texts.insert(path, text);
     }
+    errors.extend(shared_ips(plan, &out.texts, &applied));
     for c in plan.clusters.iter() {
         let path = layout::cluster_settings(&c.name.item);
         if let Some(text) = out.texts.get(&path) {
@@ -305,6 +306,38 @@ fn judge(
     Some(format!(
         "LoadBalancer IP {addr} ({source}{shown}) is not given to {whose} by plan.toml: {why}"
     ))
+}
+
+/// The shared-IP and held-back-pin rules of [`crate::sharing`] over the same
+/// files: a file is applied to each cluster that applies it; a file no cluster
+/// applies, to the cluster of its path, else to the cluster whose pool holds the
+/// address.
+fn shared_ips(
+    plan: &Plan,
+    files: &BTreeMap<PathBuf, String>,
+    applied: &BTreeMap<PathBuf, Vec<Applier>>,
+) -> Vec<Error> {
+    let mut requests = Vec::new();
+    for (path, text) in files {
+        let how = applied.get(path).map_or(&[][..], Vec::as_slice);
+        let mut clusters: Vec<&str> = how.iter().map(|a| a.cluster.as_str()).collect();
+        clusters.dedup();
+        for c in clusters {
+            requests.extend(crate::sharing::requests_in(plan, path, text, |_| {
+                Some(c.to_owned())
+            }));
+        }
+        if how.is_empty() {
+            let own = cluster_of(path);
+            requests.extend(crate::sharing::requests_in(plan, path, text, |addr| {
+                own.clone().or_else(|| {
+                    let c = plan.clusters.iter().find(|c| c.holds(addr))?;
+                    Some(c.name.item.to_string())
+                })
+            }));
+        }
+    }
+    crate::sharing::check(&requests, &crate::sharing::pinned(plan))
 }
 
 /// A `cluster-settings` value must not be an address of another cluster's pool.

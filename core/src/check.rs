@@ -124,6 +124,37 @@ pub enum Error {
         /// That line as the plan renders it; `None` when the plan renders no such file.
         rendered: Option<String>,
     },
+    /// A pool block or pin holding the network or broadcast address of the
+    /// (IPv4, /30 or larger) network, which Cilium would hand out to a Service.
+    NetworkOrBroadcast {
+        span: Span,
+        /// `block of POOL (CLUSTER)` or `pin SERVICE (CLUSTER)`.
+        what: String,
+        value: String,
+        addr: IpAddr,
+        /// `network` or `broadcast`.
+        which: &'static str,
+        network: String,
+    },
+    /// A pin on the first or last address of a `cidr:` block whose pool does
+    /// not allow first and last IPs: Cilium never hands it out.
+    PinNotAllocatable {
+        span: Span,
+        other_span: Span,
+        pin: String,
+        addr: IpAddr,
+        /// `first` or `last`.
+        edge: &'static str,
+        block: String,
+        pool: String,
+    },
+    /// With `[cilium] reserve-pins`, a pin whose `[services.NAME]` has no
+    /// `service = "NAMESPACE/NAME"`: its own pool could select no Service.
+    PinWithoutService {
+        span: Span,
+        pin: String,
+        cluster: String,
+    },
     /// A problem in a file of the repository other than plan.toml.
     File {
         path: PathBuf,
@@ -170,7 +201,15 @@ impl Error {
             | PinOutsidePool { span, .. }
             | BadName { span, .. }
             | NoPools { span, .. }
-            | NoBlocks { span, .. } => plan(*span),
+            | NoBlocks { span, .. }
+            | NetworkOrBroadcast { span, .. }
+            | PinWithoutService { span, .. } => plan(*span),
+            PinNotAllocatable {
+                span, other_span, ..
+            } => Location::Plan {
+                span: *span,
+                related: Some((*other_span, "the block")),
+            },
             Overlap {
                 span, other_span, ..
             } => Location::Plan {
@@ -224,6 +263,9 @@ impl Error {
             NoPools { .. } => "cluster without pools",
             NoBlocks { .. } => "pool without blocks",
             DuplicateSetting { .. } => "setting written twice",
+            NetworkOrBroadcast { .. } => "holds a network or broadcast address",
+            PinNotAllocatable { .. } => "never handed out",
+            PinWithoutService { .. } => "pin without its Service",
             File { .. } => "here",
             Stale { .. } => "differs from plan.toml",
         }
@@ -361,6 +403,39 @@ impl fmt::Display for Error {
                     Shown(rendered)
                 ),
             },
+            NetworkOrBroadcast {
+                what,
+                value,
+                addr,
+                which,
+                network,
+                ..
+            } => write!(
+                f,
+                "{} `{}` holds {addr}, the {which} address of {network}: Cilium would hand it out; reserve it instead",
+                s(what),
+                s(value)
+            ),
+            PinNotAllocatable {
+                pin,
+                addr,
+                edge,
+                block,
+                pool,
+                ..
+            } => write!(
+                f,
+                "pin {} {addr} is the {edge} address of `{block}` in {}, which Cilium does not hand out (allow-first-last-ips = false)",
+                s(pin),
+                s(pool)
+            ),
+            PinWithoutService { pin, cluster, .. } => write!(
+                f,
+                "pin {} ({}) needs `service = \"NAMESPACE/NAME\"` in [services.{}]: with [cilium] reserve-pins its address goes to a pool that selects only that Service",
+                s(pin),
+                s(cluster),
+                s(pin)
+            ),
             // Built from hand-written files: kept on one line (control characters
             // escaped) so a value cannot forge another `file:line:col:` line.
             File { message, .. } => message.chars().try_for_each(|c| {
@@ -383,7 +458,131 @@ pub fn check(plan: &Plan) -> Vec<Error> {
     let (ranges, intact) = check_ranges(plan, &mut errors);
     check_pins(plan, &ranges, &intact, &mut errors);
     check_services(plan, &mut errors);
+    check_cilium(plan, &mut errors);
     errors
+}
+
+/// What Cilium will do with the pools: no network or broadcast address in a
+/// pool or pin, no pin on an address Cilium withholds, and with `reserve-pins`
+/// every pin knows the Service its own pool selects.
+fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
+    let network = plan.network.item;
+    let edges = crate::net::network_and_broadcast(network.trunc());
+    let net_str = network.trunc().to_string();
+    let net_iv = Interval::of_net(network);
+    // Outside the network is reported already; the edges matter inside it.
+    let mut edge = |span: Span, what: String, value: String, iv: Interval| {
+        let Some((first, last)) = edges.filter(|_| net_iv.contains(&iv)) else {
+            return;
+        };
+        for (addr, which) in [(first, "network"), (last, "broadcast")] {
+            if iv.contains_addr(addr) {
+                errors.push(Error::NetworkOrBroadcast {
+                    span,
+                    what: what.clone(),
+                    value: value.clone(),
+                    addr,
+                    which,
+                    network: net_str.clone(),
+                });
+            }
+        }
+    };
+    for c in plan.clusters.iter() {
+        for p in c.pools.iter() {
+            for b in p.blocks.iter() {
+                if let Some(iv) = b.item.interval() {
+                    let what = format!("block of {} ({})", p.name.item, c.name.item);
+                    edge(b.span, what, b.item.to_string(), iv);
+                }
+            }
+        }
+        for pin in c.pins.iter() {
+            let what = format!("pin {} ({})", pin.service.item, c.name.item);
+            let addr = pin.addr.item;
+            edge(
+                pin.addr.span,
+                what,
+                addr.to_string(),
+                Interval::of_addr(addr),
+            );
+        }
+    }
+    for c in plan.clusters.iter() {
+        for pin in c.pins.iter() {
+            check_pin_allocatable(c, pin, errors);
+            let service = plan.service(&pin.service.item);
+            if plan.cilium.reserve_pins.item && service.is_none_or(|s| s.service.is_none()) {
+                errors.push(Error::PinWithoutService {
+                    span: pin.addr.span,
+                    pin: pin.service.item.to_string(),
+                    cluster: c.name.item.to_string(),
+                });
+            }
+        }
+    }
+    for s in plan.services.iter() {
+        if let Some(svc) = &s.service
+            && let Some(reason) = service_ref_error(&svc.item)
+        {
+            errors.push(Error::BadValue {
+                span: svc.span,
+                what: "Service",
+                value: svc.item.to_string(),
+                reason: reason.to_owned(),
+            });
+        }
+    }
+}
+
+/// A pin on the first or last address of a `cidr:` block that Cilium withholds.
+fn check_pin_allocatable(
+    c: &crate::plan::Cluster,
+    pin: &crate::plan::Pin,
+    errors: &mut Vec<Error>,
+) {
+    let addr = pin.addr.item;
+    for p in c.pools.iter() {
+        for b in p.blocks.iter().filter(|b| p.edges_withheld(&b.item)) {
+            let Some(iv) = b.item.interval() else {
+                continue;
+            };
+            let edge = if iv.first() == addr {
+                "first"
+            } else if iv.last() == addr {
+                "last"
+            } else {
+                continue;
+            };
+            errors.push(Error::PinNotAllocatable {
+                span: pin.addr.span,
+                other_span: b.span,
+                pin: format!("{} ({})", pin.service.item, c.name.item),
+                addr,
+                edge,
+                block: b.item.to_string(),
+                pool: format!("{} ({})", p.name.item, c.name.item),
+            });
+        }
+    }
+}
+
+/// Why a `service` value is not `NAMESPACE/NAME` of a Kubernetes Service, if
+/// it is not: a namespace is a DNS-1123 label, a Service name a DNS-1035 label
+/// (it starts with a letter).
+pub fn service_ref_error(s: &str) -> Option<&'static str> {
+    let Some((namespace, name)) = s.split_once('/') else {
+        return Some("expected NAMESPACE/NAME, e.g. kube-system/clustermesh-apiserver");
+    };
+    if dns1123_label_error(namespace).is_some() {
+        return Some("the namespace is not a DNS-1123 label");
+    }
+    if dns1123_label_error(name).is_some() || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Some(
+            "the Service name is not a DNS-1035 label (lowercase letters, digits, '-', starting with a letter)",
+        );
+    }
+    None
 }
 
 /// Why a name is not a DNS-1123 label (`[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most

@@ -284,7 +284,8 @@ fn stale_generated(root: &Path, files: &[(PathBuf, String)]) -> Vec<PathBuf> {
 pub struct Summary {
     /// The changes made, in order (none in check mode).
     pub changes: Vec<Change>,
-    /// Files the audits skipped, and why; see [`Outputs::warnings`].
+    /// What the user should know without failing: files the audits skipped
+    /// ([`Outputs::warnings`]), and, when pools are written, advice on them.
     pub warnings: Vec<String>,
 }
 
@@ -389,10 +390,17 @@ fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
         report.partial = true;
         report
     })?;
-    Ok(Summary {
-        changes,
-        warnings: outs.warnings,
-    })
+    let pools: Vec<PathBuf> = plan
+        .clusters
+        .iter()
+        .map(|c| layout::pool_file(&c.name.item))
+        .collect();
+    let mut warnings = outs.warnings;
+    // Once, when pools are written: a build that changes nothing says nothing.
+    if changes.iter().any(|c| pools.iter().any(|p| p == c.path())) {
+        warnings.extend(render::api_version_warning(plan));
+    }
+    Ok(Summary { changes, warnings })
 }
 
 fn io_report(path: &Path, e: std::io::Error) -> Report {

@@ -8,6 +8,7 @@
 pub mod audit;
 pub mod build_script;
 pub mod check;
+pub mod cilium;
 pub mod diag;
 pub mod edit;
 pub mod generate;
@@ -18,6 +19,7 @@ pub mod plan;
 pub mod proof;
 pub mod render;
 pub mod resolve;
+pub mod sharing;
 pub mod sync;
 pub mod tree;
 pub mod write;

@@ -92,6 +92,19 @@ pub enum Size {
     All128,
 }
 
+impl Size {
+    /// The sum, saturating into [`Size::All128`].
+    pub const fn plus(self, other: Size) -> Size {
+        match (self, other) {
+            (Size::Count(a), Size::Count(b)) => match a.checked_add(b) {
+                Some(n) => Size::Count(n),
+                None => Size::All128,
+            },
+            _ => Size::All128,
+        }
+    }
+}
+
 impl fmt::Display for Size {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -235,6 +248,19 @@ pub const fn net_prefix_len(net: IpNet) -> u8 {
     match net {
         IpNet::V4(n) => n.prefix_len(),
         IpNet::V6(n) => n.prefix_len(),
+    }
+}
+
+/// The network and broadcast addresses of an IPv4 network of four addresses or
+/// more (/30 or shorter), which no pool may hand out; `None` for IPv6 and for
+/// /31 and /32, whose every address is usable.
+pub const fn network_and_broadcast(net: IpNet) -> Option<(IpAddr, IpAddr)> {
+    match net {
+        IpNet::V4(n) if n.prefix_len() <= 30 => {
+            let iv = Interval::of_net(net);
+            Some((iv.first(), iv.last()))
+        }
+        _ => None,
     }
 }
 

@@ -14,6 +14,8 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
+use ipnet::IpNet;
+
 use crate::net::{Block, Interval, Sweep, bits, has_host_bits, net_addr, net_prefix_len};
 use crate::plan::{Plan, Pool};
 
@@ -48,9 +50,15 @@ pub fn covers(e: &crate::check::Error) -> bool {
     !matches!(
         e,
         Error::BadValue {
-            what: "cluster-settings key" | "Helm values path" | "annotation key" | "duration",
+            what: "cluster-settings key"
+                | "Helm values path"
+                | "annotation key"
+                | "duration"
+                | "Service",
             ..
         } | Error::DuplicateSetting { .. }
+            | Error::PinNotAllocatable { .. }
+            | Error::PinWithoutService { .. }
             | Error::BadName {
                 what: "service" | "Flux Kustomization",
                 ..
@@ -171,6 +179,15 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
             let mut b = 0;
             while b < blocks.len() {
                 match range_ok(&blocks[b].item, net_iv) {
+                    Ok(iv) if !edges_ok(iv, net) => {
+                        let m = interval(Msg::new().push("range "), iv);
+                        return Err(owner(
+                            m.push(" holds the network or broadcast address; in pool "),
+                            plan,
+                            c,
+                            p,
+                        ));
+                    }
                     Ok(iv) => {
                         scratch[n] = Item {
                             iv,
@@ -291,6 +308,15 @@ const fn range_ok(block: &Block, net: Interval) -> Result<Interval, Msg> {
         return Err(interval(Msg::new().push("range "), iv).push(" is outside the network"));
     }
     Ok(iv)
+}
+
+/// Whether a pool range stays off the network and broadcast addresses of the
+/// network (IPv4, /30 or larger).
+const fn edges_ok(iv: Interval, net: IpNet) -> bool {
+    match crate::net::network_and_broadcast(net) {
+        Some((first, last)) => !iv.contains_addr(first) && !iv.contains_addr(last),
+        None => true,
+    }
 }
 
 const fn name_ok(what: &str, name: &str) -> Result<(), Msg> {

@@ -39,9 +39,10 @@ use yaml_serde::{Mapping, Value};
 
 use crate::audit::{self, FluxKustomization};
 use crate::check::Error;
+use crate::cilium::{CiliumPool, cilium_pools};
 use crate::layout;
 use crate::net::Block;
-use crate::plan::Plan;
+use crate::plan::{Cluster, Plan};
 use crate::tree::Tree;
 
 /// One object a Flux Kustomization applies.
@@ -938,6 +939,12 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
         ));
     }
 
+    // Every pool the build writes, per cluster, this cluster's first; with
+    // `reserve-pins` that includes the pools of the pins.
+    let expected: Vec<(&Cluster, Vec<CiliumPool>)> = std::iter::once(cluster)
+        .chain(plan.clusters.iter().filter(|pc| pc.name.item != c))
+        .map(|pc| (pc, cilium_pools(plan, pc)))
+        .collect();
     let mut applied_pools: BTreeSet<&str> = BTreeSet::new();
     for a in &build.kustomizations {
         let by = format!("Flux Kustomization {} of cluster {c}", a.flux.name);
@@ -954,14 +961,9 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
                 )));
             }
             // The cluster's own pool first: names are only unique per cluster.
-            let owner = std::iter::once(cluster)
-                .chain(plan.clusters.iter().filter(|pc| pc.name.item != c))
-                .find_map(|pc| {
-                    pc.pools
-                        .iter()
-                        .find(|p| p.name.item == name)
-                        .map(|p| (pc, p))
-                });
+            let owner = expected
+                .iter()
+                .find_map(|(pc, pools)| pools.iter().find(|p| p.name == name).map(|p| (*pc, p)));
             match owner {
                 None => errors.push(here(format!(
                     "CiliumLoadBalancerIPPool {name} (applied by {by} via {how}) is not a pool of plan.toml; pools are generated: add it to plan.toml or delete the file, then run `cargo build`"
@@ -982,13 +984,13 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
                             "CiliumLoadBalancerIPPool {name} is applied twice by {by}"
                         )));
                     }
-                    let want: Vec<Block> = pool.blocks.iter().map(|b| b.item).collect();
+                    let want = &pool.blocks;
                     match pool_blocks(&o.value) {
-                        Ok(have) if have == want => {}
+                        Ok(have) if have == *want => {}
                         Ok(have) => errors.push(here_at("blocks", format!(
                             "CiliumLoadBalancerIPPool {name} of cluster {c} has spec.blocks {} but plan.toml gives it {}; the file was edited by hand: {fix}",
                             blocks_text(&have),
-                            blocks_text(&want)
+                            blocks_text(want)
                         ))),
                         Err(e) => errors.push(here_at("blocks", format!(
                             "CiliumLoadBalancerIPPool {name} of cluster {c}: {e}; {fix}"
@@ -1002,14 +1004,14 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
         let text = tree.read(&ipam.flux.path).unwrap_or_default();
         let line = key_line(&text, ipam.flux.line, "path");
         let path = ipam.flux.object["spec"]["path"].as_str().unwrap_or("");
-        for pool in cluster.pools.iter() {
-            if !applied_pools.contains(pool.name.item.as_ref()) {
+        for pool in &expected[0].1 {
+            if !applied_pools.contains(pool.name.as_str()) {
                 errors.push(at(
                     &ipam.flux.path,
                     line,
                     format!(
                         "pool {} of cluster {c} in plan.toml is not applied: Flux Kustomization {} (spec.path {path}) does not include it; {fix}",
-                        pool.name.item,
+                        pool.name,
                         layout::FLUX_NAME
                     ),
                 ));

@@ -736,3 +736,89 @@ data:
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// What Cilium will do: the pools as written for each API version, with and
+// without pins held back, against the upstream CRD types.
+
+/// The committed plan with `[cilium]` set to `api-version` and `reserve-pins`,
+/// the Services its pins are for, and a `/29` in apps-pool that withholds its
+/// first and last address.
+fn cilium_plan(api_version: &str, reserve_pins: bool) -> String {
+    let plan = std::fs::read_to_string(repo().join("plan.toml")).expect("plan.toml");
+    plan.replace(
+        "blocks = [\"10.25.11.120-10.25.11.139\"]\n",
+        "blocks = [\"10.25.11.120-10.25.11.139\", \"10.25.11.144/29\"]\nallow-first-last-ips = false\n",
+    )
+    .replace(
+        "[cilium]\n",
+        &format!("[cilium]\napi-version = \"{api_version}\"\nreserve-pins = {reserve_pins}\n"),
+    )
+    .replace(
+        "\nsetting = \"CLUSTERMESH_IP\"",
+        "\nservice = \"kube-system/clustermesh-apiserver\"\nsetting = \"CLUSTERMESH_IP\"",
+    )
+    .replace(
+        "[services.gateway]\n",
+        "[services.gateway]\nservice = \"gateway/cilium-gateway-cluster-gateway\"\n",
+    )
+}
+
+#[test]
+fn pools_of_both_api_versions_with_and_without_reserved_pins_pass_the_crd_types_and_the_inclusion_gate()
+ {
+    for api_version in ["cilium.io/v2alpha1", "cilium.io/v2"] {
+        for reserve_pins in [false, true] {
+            let case = format!("{api_version}, reserve-pins = {reserve_pins}");
+            let repo = scratch_repo();
+            let out = tempfile::tempdir().expect("out dir");
+            fs::write(
+                repo.path().join("plan.toml"),
+                cilium_plan(api_version, reserve_pins),
+            )
+            .expect("write plan");
+            lbipam_plan::build(repo.path(), out.path())
+                .unwrap_or_else(|r| panic!("{case}: build failed:\n{r}"));
+            for checked in [schema_gate(repo.path()), applied_schema_gate(repo.path())] {
+                assert_eq!(checked.problems, Vec::<String>::new(), "{case}");
+                let kind = format!("{api_version} CiliumLoadBalancerIPPool");
+                assert!(checked.kinds.contains(&kind), "{case}: {:?}", checked.kinds);
+            }
+            let plan = lbipam_plan::generate::load(repo.path()).expect("plan");
+            let gate = lbipam_plan::resolve::check_repo(
+                &lbipam_plan::tree::Tree::disk(repo.path()),
+                &plan,
+            );
+            assert_eq!(gate, Vec::new(), "{case}: the inclusion gate");
+            // What the apps cluster applies: its pools, by name, with selector
+            // and first/last setting.
+            let build = resolve_cluster(&lbipam_plan::tree::Tree::disk(repo.path()), "apps")
+                .expect("apps builds");
+            let pools: Vec<String> = build
+                .objects()
+                .filter(|o| o.kind() == "CiliumLoadBalancerIPPool")
+                .map(|o| {
+                    let spec = &o.value["spec"];
+                    format!(
+                        "{} {} {}",
+                        o.name(),
+                        spec["allowFirstLastIPs"].as_str().unwrap_or("-"),
+                        spec["serviceSelector"]["matchLabels"]["io.kubernetes.service.name"]
+                            .as_str()
+                            .unwrap_or("any")
+                    )
+                })
+                .collect();
+            let want: &[&str] = if reserve_pins {
+                &[
+                    "apps-pool No any",
+                    "apps-pool.clustermesh-apiserver - clustermesh-apiserver",
+                    "apps-pool.gateway - cilium-gateway-cluster-gateway",
+                ]
+            } else {
+                &["apps-pool No any"]
+            };
+            assert_eq!(pools, want, "{case}");
+        }
+    }
+}

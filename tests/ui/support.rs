@@ -43,6 +43,7 @@ macro_rules! cluster {
                 name: ::lbipam_plan::plan::At::new(::std::borrow::Cow::Borrowed($pool)),
                 blocks: ::std::borrow::Cow::Borrowed(&[$($block),*]),
                 note: None,
+                allow_first_last_ips: None,
             }]),
             pins: ::std::borrow::Cow::Borrowed(&[$(::lbipam_plan::plan::Pin {
                 service: ::lbipam_plan::plan::At::new(::std::borrow::Cow::Borrowed($svc)),

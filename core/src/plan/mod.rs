@@ -119,6 +119,63 @@ pub struct Pool {
     pub blocks: List<At<Block>>,
     /// Free text for the docs.
     pub note: Option<Str>,
+    /// `allow-first-last-ips`: whether Cilium may hand out the first and last
+    /// address of this pool's `cidr:` blocks (`spec.allowFirstLastIPs`).
+    /// `None` means yes, Cilium's default since 1.16, written out explicitly.
+    pub allow_first_last_ips: Option<At<bool>>,
+}
+
+impl Pool {
+    /// Whether Cilium may allocate the first and last address of this pool's
+    /// `cidr:` blocks.
+    pub const fn allows_first_last(&self) -> bool {
+        match &self.allow_first_last_ips {
+            Some(at) => at.item,
+            None => true,
+        }
+    }
+
+    /// How many addresses Cilium can allocate from this pool: every address of
+    /// its blocks, less the first and last of each `cidr:` block of more than
+    /// two addresses when the pool does not allow them.
+    pub fn allocatable(&self) -> crate::net::Size {
+        allocatable(
+            self.blocks.iter().map(|b| &b.item),
+            self.allows_first_last(),
+        )
+    }
+
+    /// Whether Cilium withholds the first and last address of this block of
+    /// this pool.
+    pub fn edges_withheld(&self, block: &Block) -> bool {
+        edges_withheld(block, self.allows_first_last())
+    }
+}
+
+/// Whether Cilium withholds a block's first and last address: a `cidr:` block
+/// of more than two addresses in a pool that does not allow first and last
+/// IPs. Ranges hand out every address.
+pub fn edges_withheld(block: &Block, allow_first_last: bool) -> bool {
+    match block {
+        Block::Cidr(net) => !allow_first_last && net.prefix_len() + 1 < net.max_prefix_len(),
+        Block::Range { .. } => false,
+    }
+}
+
+/// How many addresses Cilium can allocate from blocks of one pool.
+pub fn allocatable<'a>(
+    blocks: impl Iterator<Item = &'a Block>,
+    allow_first_last: bool,
+) -> crate::net::Size {
+    use crate::net::Size;
+    blocks
+        .filter_map(|b| b.interval().map(|iv| (b, iv)))
+        .fold(Size::Count(0), |acc, (b, iv)| {
+            acc.plus(match iv.size() {
+                Size::Count(n) if edges_withheld(b, allow_first_last) => Size::Count(n - 2),
+                size => size,
+            })
+        })
 }
 
 /// A pinned LoadBalancer IP (`[clusters.C.pins] SERVICE = "ip"`).
@@ -135,13 +192,43 @@ pub struct Pin {
 pub struct Cilium {
     /// The Service annotation that requests an LB-IPAM address.
     pub ip_annotation: At<Str>,
+    /// `reserve-pins`: hold each pinned address back from automatic allocation
+    /// by cutting it out of its pool into a pool of its own that selects only
+    /// the pinned Service.
+    pub reserve_pins: At<bool>,
+    /// `api-version` of the generated `CiliumLoadBalancerIPPool`s.
+    pub api_version: At<ApiVersion>,
 }
 
 impl Cilium {
     /// `[cilium]` when the plan leaves it out.
     pub const DEFAULT: Cilium = Cilium {
         ip_annotation: At::new(Cow::Borrowed(DEFAULT_IP_ANNOTATION)),
+        reserve_pins: At::new(false),
+        api_version: At::new(ApiVersion::V2Alpha1),
     };
+}
+
+/// The `apiVersion` of the generated pools.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiVersion {
+    /// `cilium.io/v2alpha1`: the seed's; served but deprecated since Cilium 1.18.
+    V2Alpha1,
+    /// `cilium.io/v2`: the storage version since Cilium 1.18.
+    V2,
+}
+
+impl ApiVersion {
+    /// Both, as plan.toml and the pools spell them.
+    pub const ALL: [ApiVersion; 2] = [ApiVersion::V2Alpha1, ApiVersion::V2];
+
+    /// `cilium.io/v2alpha1` or `cilium.io/v2`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::V2Alpha1 => "cilium.io/v2alpha1",
+            ApiVersion::V2 => "cilium.io/v2",
+        }
+    }
 }
 
 /// The annotation written when `[cilium] ip-annotation` is not set: the seed
@@ -158,6 +245,16 @@ pub struct Service {
     pub setting: Option<At<Str>>,
     /// The Helm values path of the Service it pins, e.g. `clustermesh.apiserver.service`.
     pub helm_service: Option<At<Str>>,
+    /// `service = "NAMESPACE/NAME"`: the Kubernetes Service the pin is for, which
+    /// alone may take the address when `[cilium] reserve-pins` is on.
+    pub service: Option<At<Str>>,
+}
+
+impl Service {
+    /// The namespace and name of `service`, if it is spelled `NAMESPACE/NAME`.
+    pub fn namespaced_name(&self) -> Option<(&str, &str)> {
+        self.service.as_ref()?.item.split_once('/')
+    }
 }
 
 /// `[flux]`: fields of every cluster's `cilium-ipam` Kustomization.

@@ -14,7 +14,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::{
-    At, Block, Cilium, Cluster, Flux, Layout, Pin, Plan, Pool, Reserved, Service, Span, Str,
+    ApiVersion, At, Block, Cilium, Cluster, Flux, Layout, Pin, Plan, Pool, Reserved, Service, Span,
+    Str,
 };
 use crate::check::Error;
 
@@ -140,6 +141,19 @@ impl Walker {
             }),
             other => {
                 self.wrong_type(entry.1, path, "a string", other);
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, entry: Entry<'_, '_>, path: &str) -> Option<At<bool>> {
+        match entry.1.get_ref() {
+            DeValue::Boolean(b) => Some(At {
+                item: *b,
+                span: span(entry.1.span()),
+            }),
+            other => {
+                self.wrong_type(entry.1, path, "a boolean", other);
                 None
             }
         }
@@ -293,7 +307,11 @@ impl Walker {
             let Some(fields) = self.table((name, value), &path) else {
                 continue;
             };
-            let [blocks, note] = self.fields(fields, &format!("[{path}]"), ["blocks", "note"]);
+            let [blocks, note, first_last] = self.fields(
+                fields,
+                &format!("[{path}]"),
+                ["blocks", "note", "allow-first-last-ips"],
+            );
             let blocks = self
                 .required(blocks, "blocks", &format!("[{path}]"), span(value.span()))
                 .and_then(|e| self.strings(e, &format!("{path}.blocks")))
@@ -302,10 +320,13 @@ impl Walker {
                 .filter_map(|s| self.value(s, "block", parse_block))
                 .collect::<Vec<_>>();
             let note = note.and_then(|e| self.string(e, &format!("{path}.note")));
+            let first_last =
+                first_last.and_then(|e| self.boolean(e, &format!("{path}.allow-first-last-ips")));
             out.push(Pool {
                 name: key(name),
                 blocks: Cow::Owned(blocks),
                 note: note.map(|n| n.item),
+                allow_first_last_ips: first_last,
             });
         }
         out
@@ -330,18 +351,32 @@ impl Walker {
     }
 
     fn cilium(&mut self, entry: Option<Entry<'_, '_>>) -> Option<Cilium> {
-        let default = Cilium::DEFAULT;
+        let mut cilium = Cilium::DEFAULT;
         let Some(entry) = entry else {
-            return Some(default);
+            return Some(cilium);
         };
         let table = self.table(entry, "cilium")?;
-        let [annotation] = self.fields(table, "[cilium]", ["ip-annotation"]);
-        match annotation {
-            None => Some(default),
-            Some(e) => Some(Cilium {
-                ip_annotation: self.string(e, "cilium.ip-annotation")?,
-            }),
+        let [annotation, reserve, api] = self.fields(
+            table,
+            "[cilium]",
+            ["ip-annotation", "reserve-pins", "api-version"],
+        );
+        if let Some(e) = annotation {
+            cilium.ip_annotation = self.string(e, "cilium.ip-annotation")?;
         }
+        if let Some(e) = reserve {
+            cilium.reserve_pins = self.boolean(e, "cilium.reserve-pins")?;
+        }
+        if let Some(e) = api {
+            let s = self.string(e, "cilium.api-version")?;
+            cilium.api_version = self.value(s, "Cilium API version", |v| {
+                ApiVersion::ALL
+                    .into_iter()
+                    .find(|a| a.as_str() == v)
+                    .ok_or_else(|| "expected cilium.io/v2alpha1 or cilium.io/v2".to_owned())
+            })?;
+        }
+        Some(cilium)
     }
 
     fn services(&mut self, entry: Entry<'_, '_>) -> Option<Vec<Service>> {
@@ -352,12 +387,16 @@ impl Walker {
             let Some(fields) = self.table((name, value), &path) else {
                 continue;
             };
-            let [setting, helm] =
-                self.fields(fields, &format!("[{path}]"), ["setting", "helm-service"]);
+            let [setting, helm, service] = self.fields(
+                fields,
+                &format!("[{path}]"),
+                ["setting", "helm-service", "service"],
+            );
             out.push(Service {
                 name: key(name),
                 setting: setting.and_then(|e| self.string(e, &format!("{path}.setting"))),
                 helm_service: helm.and_then(|e| self.string(e, &format!("{path}.helm-service"))),
+                service: service.and_then(|e| self.string(e, &format!("{path}.service"))),
             });
         }
         Some(out)

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::cilium::{Selector, cilium_pools};
 use crate::net::{Interval, Size};
 use crate::plan::{Cluster, Plan};
 
@@ -75,6 +76,24 @@ fn address_map(plan: &Plan) -> Vec<Row> {
             }
         }
     }
+    // Cilium would hand out the network and broadcast addresses like any other;
+    // the plan keeps them out of pools, and the map says why they are not free.
+    // Shown with `reserve-pins` (the Cilium-faithful mode), so the seed's
+    // summary stays byte for byte what it was.
+    let edges = crate::net::network_and_broadcast(plan.network.item.trunc())
+        .filter(|_| plan.cilium.reserve_pins.item);
+    if let Some((first, last)) = edges {
+        for (addr, owner) in [(first, "network"), (last, "broadcast")] {
+            let iv = Interval::of_addr(addr);
+            if !held.iter().any(|r| r.iv.overlap(&iv).is_some()) {
+                held.push(Row {
+                    iv,
+                    owner: owner.to_owned(),
+                    note: String::new(),
+                });
+            }
+        }
+    }
     held.sort_by_key(|r| r.iv);
     // Fill the gaps with free ranges so the table covers the whole network.
     let net = Interval::of_net(plan.network.item);
@@ -107,26 +126,18 @@ fn size(iv: &Interval) -> String {
     iv.size().to_string()
 }
 
-/// Addresses of a cluster's pools, and how many of them no pin takes.
+/// Addresses Cilium can allocate from a cluster's pools, and how many of them
+/// no pin takes.
 fn cluster_counts(c: &Cluster) -> (Size, Size) {
     let total = c
         .pools
         .iter()
-        .flat_map(|p| p.blocks.iter())
-        .filter_map(|b| b.item.interval())
-        .fold(Size::Count(0), |acc, iv| add(acc, iv.size()));
+        .fold(Size::Count(0), |acc, p| acc.plus(p.allocatable()));
     let free = match total {
         Size::Count(n) => Size::Count(n.saturating_sub(c.pins.len() as u128)),
         Size::All128 => Size::All128,
     };
     (total, free)
-}
-
-fn add(a: Size, b: Size) -> Size {
-    match (a, b) {
-        (Size::Count(a), Size::Count(b)) => a.checked_add(b).map_or(Size::All128, Size::Count),
-        _ => Size::All128,
-    }
 }
 
 /// How a pin reaches the cluster, for the docs.
@@ -192,15 +203,16 @@ pub fn ip_summary(plan: &Plan) -> String {
             c.pins.len(),
             free
         );
-        let _ = writeln!(md, "| pool | blocks | size |\n| --- | --- | ---: |");
-        for p in c.pools.iter() {
-            let blocks: Vec<String> = p.blocks.iter().map(|b| format!("`{}`", b.item)).collect();
-            let n = p
-                .blocks
-                .iter()
-                .filter_map(|b| b.item.interval())
-                .fold(Size::Count(0), |acc, iv| add(acc, iv.size()));
-            let _ = writeln!(md, "| {} | {} | {} |", p.name.item, blocks.join(", "), n);
+        if plan.cilium.reserve_pins.item {
+            cilium_pool_table(&mut md, plan, c);
+        } else {
+            let _ = writeln!(md, "| pool | blocks | size |\n| --- | --- | ---: |");
+            for p in c.pools.iter() {
+                let blocks: Vec<String> =
+                    p.blocks.iter().map(|b| format!("`{}`", b.item)).collect();
+                let n = p.allocatable();
+                let _ = writeln!(md, "| {} | {} | {} |", p.name.item, blocks.join(", "), n);
+            }
         }
         if !c.pins.is_empty() {
             let _ = writeln!(
@@ -219,6 +231,32 @@ pub fn ip_summary(plan: &Plan) -> String {
         }
     }
     md
+}
+
+/// The `CiliumLoadBalancerIPPool`s of a cluster with `reserve-pins`: each plan
+/// pool without its pins, and each pin's own pool, with whom it serves.
+fn cilium_pool_table(md: &mut String, plan: &Plan, c: &Cluster) {
+    let _ = writeln!(
+        md,
+        "| CiliumLoadBalancerIPPool | blocks | size | serves |\n| --- | --- | ---: | --- |"
+    );
+    for cp in cilium_pools(plan, c) {
+        let blocks: Vec<String> = cp.blocks.iter().map(|b| format!("`{b}`")).collect();
+        let n = cp.allocatable();
+        let serves = match &cp.selector {
+            Selector::All => "any Service".to_owned(),
+            Selector::Service { namespace, name } => format!(
+                "only Service `{namespace}/{name}` (pin {})",
+                cp.pin.as_deref().unwrap_or("")
+            ),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {n} | {serves} |",
+            cp.name,
+            blocks.join(", ")
+        );
+    }
 }
 
 /// The marker lines around the section of `docs/architecture.md` we own.

@@ -9,9 +9,10 @@ mod rust;
 
 use serde::Serialize;
 
+use crate::cilium::{NAME_LABEL, NAMESPACE_LABEL, Selector, cilium_pools};
 use crate::layout;
 use crate::net::Block;
-use crate::plan::{Cluster, Plan};
+use crate::plan::{ApiVersion, Cluster, Plan};
 
 pub use docs::{ARCH_BEGIN, ARCH_END, ARCH_HEADING, architecture_section, ip_summary, md_escape};
 pub use rust::rust_constants;
@@ -55,13 +56,23 @@ struct Metadata<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PoolSpec {
+    #[serde(rename = "allowFirstLastIPs", skip_serializing_if = "Option::is_none")]
+    allow_first_last_ips: Option<&'static str>,
     blocks: Vec<PoolBlock>,
-    service_selector: Empty,
+    service_selector: ServiceSelector,
 }
 
-/// `{}`: a selector that matches every Service, so the pool is the cluster's default.
 #[derive(Serialize)]
-struct Empty {}
+#[serde(untagged)]
+enum ServiceSelector {
+    /// `{}`: a selector that matches every Service, so the pool is the cluster's default.
+    All {},
+    /// `matchLabels` on the labels LB-IPAM gives every Service.
+    Labels {
+        #[serde(rename = "matchLabels")]
+        match_labels: std::collections::BTreeMap<&'static str, String>,
+    },
+}
 
 #[derive(Serialize)]
 #[serde(untagged)]
@@ -143,17 +154,16 @@ fn yaml11_reads_as_non_string(v: &str) -> bool {
         || (numeral && !sexagesimal && head.contains('_'))
 }
 
-/// `lb-ippool-<cluster>.yaml`: one `CiliumLoadBalancerIPPool` per pool of the
-/// cluster (cluster-scoped, so no namespace; `serviceSelector: {}`).
-pub fn pool_manifest(cluster: &Cluster) -> String {
-    let docs: Vec<String> = cluster
-        .pools
-        .iter()
+/// `lb-ippool-<cluster>.yaml`: the cluster's `CiliumLoadBalancerIPPool`s
+/// (cluster-scoped, so no namespace), as [`cilium_pools`] decides them.
+pub fn pool_manifest(plan: &Plan, cluster: &Cluster) -> String {
+    let docs: Vec<String> = cilium_pools(plan, cluster)
+        .into_iter()
         .map(|pool| {
             let blocks = pool
                 .blocks
                 .iter()
-                .map(|b| match b.item {
+                .map(|b| match *b {
                     Block::Range { start, stop } => PoolBlock::Range {
                         start: start.to_string(),
                         stop: stop.to_string(),
@@ -163,21 +173,39 @@ pub fn pool_manifest(cluster: &Cluster) -> String {
                     },
                 })
                 .collect();
+            let service_selector = match pool.selector {
+                Selector::All => ServiceSelector::All {},
+                Selector::Service { namespace, name } => ServiceSelector::Labels {
+                    match_labels: [(NAMESPACE_LABEL, namespace), (NAME_LABEL, name)]
+                        .into_iter()
+                        .collect(),
+                },
+            };
             yaml(&Object {
-                api_version: "cilium.io/v2alpha1",
+                api_version: plan.cilium.api_version.item.as_str(),
                 kind: "CiliumLoadBalancerIPPool",
                 metadata: Metadata {
-                    name: &pool.name.item,
+                    name: &pool.name,
                     namespace: None,
                 },
                 spec: PoolSpec {
+                    allow_first_last_ips: pool
+                        .allow_first_last_ips
+                        .map(|yes| if yes { "Yes" } else { "No" }),
                     blocks,
-                    service_selector: Empty {},
+                    service_selector,
                 },
             })
         })
         .collect();
     format!("{}{}", yaml_header(), docs.join("---\n"))
+}
+
+/// The warning a build prints once when it writes pools as `cilium.io/v2alpha1`.
+pub fn api_version_warning(plan: &Plan) -> Option<String> {
+    (plan.cilium.api_version.item == ApiVersion::V2Alpha1).then(|| {
+        "CiliumLoadBalancerIPPool is written as cilium.io/v2alpha1, which Cilium 1.18 and later serve but deprecate; cilium.io/v2 is the storage version since 1.18: set [cilium] api-version = \"cilium.io/v2\" in plan.toml".to_owned()
+    })
 }
 
 /// The cluster's component `kustomization.yaml`: a plain kustomize Kustomization
@@ -207,7 +235,7 @@ pub fn component_files(plan: &Plan) -> Vec<(std::path::PathBuf, String)> {
         .iter()
         .flat_map(|c| {
             [
-                (layout::pool_file(&c.name.item), pool_manifest(c)),
+                (layout::pool_file(&c.name.item), pool_manifest(plan, c)),
                 (
                     layout::component_kustomization(&c.name.item),
                     component_kustomization(c),

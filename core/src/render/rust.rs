@@ -8,7 +8,7 @@ use quote::quote;
 
 use super::{GENERATED, HOW_TO_CHANGE};
 use crate::net::Block;
-use crate::plan::{At, Cluster, Plan, Pool, Reserved, Service, Span, Str};
+use crate::plan::{ApiVersion, At, Cluster, Plan, Pool, Reserved, Service, Span, Str};
 
 /// The whole plan as a `PLAN` constant with typed addresses, followed by a
 /// `const` assertion that re-checks it at compile time, so the crate cannot be
@@ -35,6 +35,11 @@ fn plan_tokens(plan: &Plan) -> TokenStream {
     let reserved = list(plan.reserved.iter().map(reserved));
     let clusters = list(plan.clusters.iter().map(cluster));
     let annotation = at(&plan.cilium.ip_annotation, string);
+    let reserve_pins = at(&plan.cilium.reserve_pins, |b| quote! { #b });
+    let api_version = at(&plan.cilium.api_version, |v| match v {
+        ApiVersion::V2Alpha1 => quote! { ::lbipam_core::plan::ApiVersion::V2Alpha1 },
+        ApiVersion::V2 => quote! { ::lbipam_core::plan::ApiVersion::V2 },
+    });
     let services = list(plan.services.iter().map(service));
     let interval = at(&plan.flux.interval, string);
     let timeout = at(&plan.flux.timeout, string);
@@ -45,7 +50,11 @@ fn plan_tokens(plan: &Plan) -> TokenStream {
             network: #network,
             reserved: #reserved,
             clusters: #clusters,
-            cilium: ::lbipam_core::plan::Cilium { ip_annotation: #annotation },
+            cilium: ::lbipam_core::plan::Cilium {
+                ip_annotation: #annotation,
+                reserve_pins: #reserve_pins,
+                api_version: #api_version,
+            },
             services: #services,
             flux: ::lbipam_core::plan::Flux {
                 interval: #interval,
@@ -79,15 +88,33 @@ fn pool(p: &Pool) -> TokenStream {
     let name = at(&p.name, string);
     let blocks = list(p.blocks.iter().map(|b| at(b, block)));
     let note = option(p.note.as_ref().map(string));
-    quote! { ::lbipam_core::plan::Pool { name: #name, blocks: #blocks, note: #note } }
+    let first_last = option(
+        p.allow_first_last_ips
+            .as_ref()
+            .map(|v| at(v, |b| quote! { #b })),
+    );
+    quote! {
+        ::lbipam_core::plan::Pool {
+            name: #name,
+            blocks: #blocks,
+            note: #note,
+            allow_first_last_ips: #first_last,
+        }
+    }
 }
 
 fn service(s: &Service) -> TokenStream {
     let name = at(&s.name, string);
     let setting = option(s.setting.as_ref().map(|v| at(v, string)));
     let helm = option(s.helm_service.as_ref().map(|v| at(v, string)));
+    let service = option(s.service.as_ref().map(|v| at(v, string)));
     quote! {
-        ::lbipam_core::plan::Service { name: #name, setting: #setting, helm_service: #helm }
+        ::lbipam_core::plan::Service {
+            name: #name,
+            setting: #setting,
+            helm_service: #helm,
+            service: #service,
+        }
     }
 }
 
