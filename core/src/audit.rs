@@ -104,14 +104,24 @@ pub fn stray_ips(plan: &Plan, files: &BTreeMap<PathBuf, String>) -> Vec<Error> {
 /// address — which, once pools move, is another cluster's. Other addresses
 /// (the BGP peer, static hosts) are the hand-written settings' own business.
 pub fn stale_settings(plan: &Plan, cluster: &str, path: &Path, text: &str) -> Vec<Error> {
-    let Ok(value) = yaml_serde::from_str::<Value>(text) else {
-        return Vec::new(); // the editor has already reported a broken file
+    // A file the audit cannot read is an error, never a skipped check.
+    let docs = match crate::edit::yaml11_values(text) {
+        Ok(docs) => docs,
+        Err(e) => {
+            return vec![Error::File {
+                path: path.to_owned(),
+                line: e.line,
+                column: e.column,
+                message: format!("{}: {}", path.display(), e.message),
+            }];
+        }
     };
-    let Some(data) = value.get("data").and_then(Value::as_mapping) else {
-        return Vec::new();
-    };
+    let configmaps = docs
+        .iter()
+        .filter(|d| d["kind"].as_str() == Some("ConfigMap"));
+    let data = configmaps.filter_map(|d| d.get("data").and_then(Value::as_mapping));
     let mut errors = Vec::new();
-    for (key, v) in data {
+    for (key, v) in data.flat_map(|d| d.iter()) {
         let (Some(key), Some(v)) = (key.as_str(), v.as_str()) else {
             continue;
         };
@@ -181,6 +191,16 @@ pub fn documents(text: &str) -> Vec<(usize, String)> {
 pub fn parse_documents(path: &Path, text: &str) -> (Vec<(usize, Value)>, Vec<Error>) {
     let mut objects = Vec::new();
     let mut errors = Vec::new();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Err(e) = crate::edit::check_line_breaks(text) {
+        errors.push(Error::File {
+            path: path.to_owned(),
+            line: e.line,
+            column: e.column,
+            message: format!("{}: {}", path.display(), e.message),
+        });
+        return (objects, errors);
+    }
     for (line, doc) in documents(text) {
         match yaml_serde::from_str::<Value>(&doc) {
             Ok(Value::Null) => {}

@@ -114,45 +114,36 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
                 layout::FLUX_NAME,
                 &doc,
                 after.as_deref(),
+                render::FLUX_OPTIONAL,
             )
         });
         let settings = render::cluster_settings(plan, c);
-        // Settings of services this cluster pins no more are ours too: they go.
-        let stale: Vec<&str> = plan
-            .services
-            .iter()
-            .filter_map(|s| s.setting.as_ref())
-            .map(|s| &*s.item)
-            .filter(|key| !settings.iter().any(|(k, _)| k == key))
-            .collect();
         edited(layout::cluster_settings(name), SETTINGS_SKELETON, &|text| {
+            let keys: Vec<&str> = settings.iter().map(|(k, _)| k.as_str()).collect();
             let entries: Vec<(&str, &str)> = settings
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
-            let text = edit::remove_configmap_data(text, &stale)?;
+            // Marked keys the plan no longer renders (a renamed `setting`) go.
+            let text = edit::prune_configmap_data(&with_skeleton(text), &keys)?;
             edit::set_configmap_data(&text, &entries)
         });
         let values = render::cilium_values(plan, c);
-        let stale = render::stale_cilium_values(plan, c);
         edited(layout::cilium_values(name), "", &|text| {
-            let stale: Vec<Vec<&str>> = stale
-                .iter()
-                .map(|p| p.iter().map(String::as_str).collect())
-                .collect();
-            let stale: Vec<&[&str]> = stale.iter().map(Vec::as_slice).collect();
-            let text = edit::remove_values(text, &stale)?;
-            let text = text.as_str();
             let paths: Vec<Vec<&str>> = values
                 .iter()
                 .map(|(p, _)| p.iter().map(String::as_str).collect())
                 .collect();
+            let keep: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
+            // Marked values the plan no longer renders (a changed `helm-service`,
+            // the other annotation key after `ip-annotation` changed) go.
+            let text = edit::prune_values(text, &keep)?;
             let entries: Vec<(&[&str], edit::Scalar)> = paths
                 .iter()
                 .zip(&values)
                 .map(|(p, (_, v))| (p.as_slice(), v.clone()))
                 .collect();
-            edit::set_values(text, &entries)
+            edit::set_values(&text, &entries)
         });
     }
     let section = render::architecture_section(plan);
@@ -241,6 +232,24 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
 /// A `cluster-settings` ConfigMap for a cluster that has none yet.
 const SETTINGS_SKELETON: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  namespace: flux-system\n";
 
+/// A settings file with no YAML content yet (empty, blank or only comments) is
+/// treated like a missing one: the skeleton goes after whatever it holds.
+fn with_skeleton(text: &str) -> String {
+    let blank = text.lines().all(|l| {
+        let l = l.trim().trim_start_matches('\u{feff}');
+        l.is_empty() || l.starts_with('#') || l == "---"
+    });
+    if !blank || text == SETTINGS_SKELETON {
+        return text.to_owned();
+    }
+    let nl = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    format!("{text}{nl}{SETTINGS_SKELETON}")
+}
+
 /// `docs/architecture.md` for a repository that has none yet.
 const ARCHITECTURE_SKELETON: &str = "# Architecture\n";
 
@@ -266,22 +275,39 @@ fn is_yaml(path: &Path) -> bool {
 }
 
 /// Every YAML file under `kubernetes/` and `bootstrap/`, by path relative to root.
+/// A symlink is audited as what it points at, under its own path, if that lies
+/// inside the repository; one leading out of it, dangling or looping is an error,
+/// as is anything that cannot be read: a check is never skipped silently.
 fn yaml_tree(root: &Path) -> Result<BTreeMap<PathBuf, String>, Error> {
     let mut out = BTreeMap::new();
+    let err = |path: &Path, message: String| Error::File {
+        path: path.to_owned(),
+        line: 1,
+        column: 1,
+        message: format!("{}: {message}", path.display()),
+    };
+    let home = fs::canonicalize(root).map_err(|e| err(root, format!("cannot read: {e}")))?;
     let mut dirs: Vec<PathBuf> = vec!["kubernetes".into(), "bootstrap".into()];
     while let Some(dir) = dirs.pop() {
-        let Ok(entries) = fs::read_dir(root.join(&dir)) else {
-            continue;
+        let entries = match fs::read_dir(root.join(&dir)) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(err(&dir, format!("cannot list: {e}"))),
         };
-        for entry in entries.flatten() {
+        for entry in entries {
+            let entry = entry.map_err(|e| err(&dir, format!("cannot list: {e}")))?;
             let rel = dir.join(entry.file_name());
-            let Ok(kind) = entry.file_type() else {
-                continue;
+            let kind = entry
+                .file_type()
+                .map_err(|e| err(&rel, format!("cannot read: {e}")))?;
+            let is_dir = if kind.is_symlink() {
+                followed(&home, root, &rel).map_err(|m| err(&rel, m))?
+            } else {
+                kind.is_dir()
             };
-            if kind.is_dir() {
+            if is_dir {
                 dirs.push(rel);
-            } else if kind.is_file()
-                && is_yaml(&rel)
+            } else if is_yaml(&rel)
                 && let Some(text) = read_text(root, &rel)?
             {
                 out.insert(rel, text);
@@ -289,6 +315,31 @@ fn yaml_tree(root: &Path) -> Result<BTreeMap<PathBuf, String>, Error> {
         }
     }
     Ok(out)
+}
+
+/// Where the symlink `rel` leads, checked: whether it is a directory, or why the
+/// audit refuses it.
+fn followed(home: &Path, root: &Path, rel: &Path) -> Result<bool, String> {
+    if rel.components().count() > 32 {
+        return Err("too deep below symlinks (a loop?); remove the symlink".to_owned());
+    }
+    let target = fs::canonicalize(root.join(rel)).map_err(|e| {
+        format!("a symlink the audit cannot follow ({e}); replace it with the file")
+    })?;
+    if !target.starts_with(home) {
+        return Err(format!(
+            "a symlink to {}, outside the repository: Flux cannot follow it and the audit will not; replace it with the file itself",
+            target.display()
+        ));
+    }
+    let parent = root
+        .join(rel)
+        .parent()
+        .and_then(|p| fs::canonicalize(p).ok());
+    if parent.is_some_and(|p| p.starts_with(&target)) {
+        return Err("a symlink to a directory holding it (a loop); remove it".to_owned());
+    }
+    Ok(target.is_dir())
 }
 
 /// Generated files (carrying our header) under the IPAM root that no output
