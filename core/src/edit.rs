@@ -1290,30 +1290,38 @@ fn changed(
     if is_owned {
         return None;
     }
-    let (old_map, new_map) = (untag(old).as_mapping(), untag(new).as_mapping());
-    match (old_map, new_map) {
-        (Some(o), Some(n)) => {
-            for (k, v) in o {
-                path.push(k.as_str().map_or_else(|| format!("{k:?}"), str::to_owned));
-                let found = changed(v, n.get(k).unwrap_or(&yaml_serde::Value::Null), owned, path);
-                path.pop();
-                if found.is_some() {
-                    return found;
-                }
-            }
-            let extra = n.keys().find(|k| !o.contains_key(*k));
-            let extra = extra.filter(|k| {
-                let mut p = path.clone();
-                p.push(k.as_str().unwrap_or_default().to_owned());
-                !owned.iter().any(|o| o.starts_with(&p))
-            });
-            extra.map(|k| format!("{}.{}", path.join("."), k.as_str().unwrap_or("?")))
+    // Nothing (null, `{}`) reads as an empty map: a map we opened on the way to
+    // our keys, or one our removals emptied.
+    let empty = yaml_serde::Mapping::new();
+    let (old_map, new_map) = (as_map(old, &empty), as_map(new, &empty));
+    let maps = old_map
+        .zip(new_map)
+        .filter(|_| leads_to_owned || (untag(old).is_mapping() && untag(new).is_mapping()));
+    let Some((o, n)) = maps else {
+        return (old != new).then(|| path.join("."));
+    };
+    for (k, v) in o {
+        path.push(k.as_str().map_or_else(|| format!("{k:?}"), str::to_owned));
+        let found = changed(v, n.get(k).unwrap_or(&yaml_serde::Value::Null), owned, path);
+        path.pop();
+        if found.is_some() {
+            return found;
         }
-        // A null or `{}` we opened into a mapping on the way to our keys.
-        (_, Some(_)) if leads_to_owned && is_nothing(old) => None,
-        _ if old == new => None,
-        _ => Some(path.join(".")),
     }
+    let extra = n.keys().find(|k| {
+        let mut p = path.clone();
+        p.push(k.as_str().unwrap_or_default().to_owned());
+        !o.contains_key(*k) && !owned.iter().any(|o| o.starts_with(&p))
+    });
+    extra.map(|k| format!("{}.{}", path.join("."), k.as_str().unwrap_or("?")))
+}
+
+fn as_map<'a>(
+    value: &'a yaml_serde::Value,
+    empty: &'a yaml_serde::Mapping,
+) -> Option<&'a yaml_serde::Mapping> {
+    let v = untag(value);
+    v.as_mapping().or_else(|| v.is_null().then_some(empty))
 }
 
 fn untag(value: &yaml_serde::Value) -> &yaml_serde::Value {
@@ -1321,11 +1329,6 @@ fn untag(value: &yaml_serde::Value) -> &yaml_serde::Value {
         yaml_serde::Value::Tagged(t) => untag(&t.value),
         v => v,
     }
-}
-
-fn is_nothing(value: &yaml_serde::Value) -> bool {
-    let v = untag(value);
-    v.is_null() || v.as_mapping().is_some_and(|m| m.is_empty())
 }
 
 /// Refuses to remove an entry whose anchor (`&gw`) an alias (`*gw`) elsewhere

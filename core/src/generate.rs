@@ -182,7 +182,13 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
 
     // Audit the tree as it will be after the build: disk, overlaid with our outputs.
     match yaml_tree(root) {
-        Ok(mut tree) => {
+        Ok((mut tree, refused)) => {
+            // A symlink where we write is refused by the write step, by name.
+            let ours = |e: &Error| match e {
+                Error::File { path, .. } => files.iter().any(|(p, _)| p.starts_with(path)),
+                _ => false,
+            };
+            errors.extend(refused.into_iter().filter(|e| !ours(e)));
             for (path, text) in &files {
                 if is_yaml(path) {
                     tree.insert(path.clone(), text.clone());
@@ -278,8 +284,9 @@ fn is_yaml(path: &Path) -> bool {
 /// A symlink is audited as what it points at, under its own path, if that lies
 /// inside the repository; one leading out of it, dangling or looping is an error,
 /// as is anything that cannot be read: a check is never skipped silently.
-fn yaml_tree(root: &Path) -> Result<BTreeMap<PathBuf, String>, Error> {
+fn yaml_tree(root: &Path) -> Result<(BTreeMap<PathBuf, String>, Vec<Error>), Error> {
     let mut out = BTreeMap::new();
+    let mut refused = Vec::new();
     let err = |path: &Path, message: String| Error::File {
         path: path.to_owned(),
         line: 1,
@@ -301,7 +308,13 @@ fn yaml_tree(root: &Path) -> Result<BTreeMap<PathBuf, String>, Error> {
                 .file_type()
                 .map_err(|e| err(&rel, format!("cannot read: {e}")))?;
             let is_dir = if kind.is_symlink() {
-                followed(&home, root, &rel).map_err(|m| err(&rel, m))?
+                match followed(&home, root, &rel) {
+                    Ok(is_dir) => is_dir,
+                    Err(m) => {
+                        refused.push(err(&rel, m));
+                        continue;
+                    }
+                }
             } else {
                 kind.is_dir()
             };
@@ -314,7 +327,7 @@ fn yaml_tree(root: &Path) -> Result<BTreeMap<PathBuf, String>, Error> {
             }
         }
     }
-    Ok(out)
+    Ok((out, refused))
 }
 
 /// Where the symlink `rel` leads, checked: whether it is a directory, or why the
