@@ -788,6 +788,10 @@ fn break_changes_meaning(text: &str) -> bool {
 /// Replaces the empty value at `range` (`{}`, `~`, `null` or nothing) by `block`,
 /// below its line: the value goes, the rest of the line (a comment) stays.
 fn open_block(text: &str, range: Range<usize>, block: &str) -> String {
+    // An empty value holds no `#`: one in its range is a comment that stays.
+    let value = &text[range.clone()];
+    let value = value.find('#').map_or(value, |i| value[..i].trim_end());
+    let range = range.start..range.start + value.len();
     let cut = text[..range.start].trim_end_matches(' ').len();
     let line_end = text[range.end..]
         .find('\n')
