@@ -12,7 +12,7 @@ use super::{
 /// Whether the rest of a line after a value (`  # managed by lbipam-plan`, or
 /// after `:` or a block scalar's `|`) is a comment carrying [`MARKER`].
 pub(super) fn tail_is_marked(tail: &str) -> bool {
-    let code = tail.trim_start_matches(|c: char| c == ':' || c == ' ' || c == '\t');
+    let code = tail.trim_start_matches([':', ' ', '\t']);
     let code = code.trim_start_matches(|c: char| "|>+-0123456789".contains(c));
     let code = code.trim_start_matches([' ', '\t']);
     code.starts_with('#') && code.contains(MARKER)
