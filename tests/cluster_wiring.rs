@@ -228,16 +228,16 @@ fn moving_a_pin_changes_exactly_the_managed_values_and_nothing_else() {
     assert_eq!(
         diff(&text(&before, f), &text(&after, f)),
         (
-            vec!["  CLUSTERMESH_IP: \"10.25.11.100\" # managed, comment kept".to_owned()],
-            vec!["  CLUSTERMESH_IP: \"10.25.11.101\" # managed, comment kept".to_owned()]
+            vec!["  CLUSTERMESH_IP: \"10.25.11.100\" # managed, comment kept # managed by lbipam-plan".to_owned()],
+            vec!["  CLUSTERMESH_IP: \"10.25.11.101\" # managed, comment kept # managed by lbipam-plan".to_owned()]
         )
     );
     let f = "bootstrap/clusters/infra/cilium-values.yaml";
     assert_eq!(
         diff(&text(&before, f), &text(&after, f)),
         (
-            vec!["                io.cilium/lb-ipam-ips: \"10.25.11.100\"   # pinned".to_owned()],
-            vec!["                io.cilium/lb-ipam-ips: \"10.25.11.101\"   # pinned".to_owned()]
+            vec!["                io.cilium/lb-ipam-ips: \"10.25.11.100\"   # pinned # managed by lbipam-plan".to_owned()],
+            vec!["                io.cilium/lb-ipam-ips: \"10.25.11.101\"   # pinned # managed by lbipam-plan".to_owned()]
         )
     );
     let f = "docs/architecture.md";
@@ -501,9 +501,17 @@ fn removing_a_pin_removes_its_helm_annotation() {
 }
 
 #[test]
-fn a_setting_left_behind_by_a_renamed_service_fails_the_build() {
+fn an_unmarked_setting_left_behind_by_a_renamed_service_fails_the_build() {
     let repo = scratch_repo();
     let out = tempfile::tempdir().expect("out");
+    // Without its marker the old key is hand-written: never removed, but audited.
+    edit(
+        &repo
+            .path()
+            .join("kubernetes/clusters/infra/cluster-settings.yaml"),
+        "CLUSTERMESH_IP: \"10.25.11.100\" # managed by lbipam-plan",
+        "CLUSTERMESH_IP: \"10.25.11.100\"",
+    );
     let plan = repo.path().join("plan.toml");
     // Swap the pools and rename the ClusterMesh setting: the old key would keep
     // asking for infra's old address, which is now the apps cluster's.

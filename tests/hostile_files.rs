@@ -336,6 +336,13 @@ fn a_symlinked_directory_among_the_pool_components_is_never_cleaned_up() {
             .join("kubernetes/infrastructure/networking/cilium/ipam/old"),
     )
     .expect("symlink");
-    build(repo.path(), out.path()).unwrap_or_else(|r| panic!("{r}"));
+    // The audit will not read through a link leaving the repository either.
+    let report = build(repo.path(), out.path())
+        .expect_err("a symlink out of the repository")
+        .to_string();
+    assert!(
+        report.contains("ipam/old: a symlink to") && report.contains("outside the repository"),
+        "{report}"
+    );
     assert!(victim.exists(), "a file outside the repository was deleted");
 }

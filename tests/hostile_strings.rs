@@ -62,6 +62,15 @@ fn built(plan: &str) -> Snapshot {
     let repo = scratch_repo();
     let out = tempfile::tempdir().expect("out dir");
     std::fs::write(repo.path().join("plan.toml"), plan).expect("write plan");
+    // These plans rename the ClusterMesh setting, so the HelmRelease that
+    // substitutes it needs a default, or the build (as Flux) refuses it.
+    common::edit(
+        &repo
+            .path()
+            .join("kubernetes/infrastructure/networking/cilium/core/helmrelease.yaml"),
+        "${CLUSTERMESH_IP}",
+        "${CLUSTERMESH_IP:=}",
+    );
     build(repo.path(), out.path()).unwrap_or_else(|r| panic!("{r}\n{plan}"));
     let mut files = snapshot(repo.path());
     let rs = std::fs::read(out.path().join("plan.rs")).expect("plan.rs");

@@ -103,7 +103,13 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     let excluded = Globs::new(plan.layout.exclude.iter().map(|g| &*g.item)).ok();
     let mut out = Audit::default();
     let mut skipped = Vec::new();
-    for path in yaml_files(tree) {
+    let (paths, refused) = yaml_files(tree);
+    // A symlink where the build writes is refused by the write step, by name.
+    errors.extend(refused.into_iter().filter(|e| match e {
+        Error::File { path, .. } => !tree.is_pending(path),
+        _ => true,
+    }));
+    for path in paths {
         if skip.contains(&path) || excluded.as_ref().is_some_and(|g| g.matches(&path)) {
             continue;
         }
@@ -119,6 +125,18 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
                 continue;
             }
         };
+        // Whether or not anything applies it: a file whose lines YAML 1.1 tools
+        // read differently could hide a request from any later reader.
+        if let Err(e) = crate::edit::check_line_breaks(&text) {
+            errors.push(Error::File {
+                path: path.clone(),
+                line: e.line,
+                column: e.column,
+                message: format!("{}: {}", path.display(), e.message),
+            });
+            out.texts.insert(path, text);
+            continue;
+        }
         match find_ip_requests(&text) {
             Ok(requests) => errors.extend(stray_ips(plan, &path, &requests, how)),
             Err(e) if how.is_empty() => skipped.push((path.clone(), e.message)),
@@ -183,23 +201,50 @@ fn is_chart_template(tree: &Tree, path: &Path) -> bool {
     })
 }
 
-/// Every YAML file below the audited roots, in path order. Symlinked
-/// directories are not followed (their files are not the repository's).
-fn yaml_files(tree: &Tree) -> Vec<PathBuf> {
+/// Every YAML file below the audited roots, in path order, and the symlinks and
+/// directories that cannot be audited. A symlink is audited as what it points at,
+/// under its own path, if that lies inside the repository; one leading out of
+/// it, dangling or looping is refused by name: a check is never skipped silently.
+fn yaml_files(tree: &Tree) -> (Vec<PathBuf>, Vec<Error>) {
     let mut out = Vec::new();
+    let mut refused = Vec::new();
+    let err = |path: &Path, message: String| Error::File {
+        path: path.to_owned(),
+        line: 1,
+        column: 1,
+        message: format!("{}: {message}", path.display()),
+    };
     let mut dirs: Vec<PathBuf> = layout::AUDIT_ROOTS.iter().map(PathBuf::from).collect();
     while let Some(dir) = dirs.pop() {
-        for entry in tree.read_dir(&dir).into_iter().flatten() {
+        let entries = match tree.read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                refused.push(err(&dir, format!("cannot list: {e}")));
+                continue;
+            }
+        };
+        for entry in entries {
             let rel = dir.join(&entry.name);
-            if entry.is_dir {
+            let is_dir = match entry.is_symlink {
+                false => entry.is_dir,
+                true => match tree.follow(&rel) {
+                    Ok(is_dir) => is_dir,
+                    Err(m) => {
+                        refused.push(err(&rel, m));
+                        continue;
+                    }
+                },
+            };
+            if is_dir {
                 dirs.push(rel);
-            } else if entry.is_file && is_yaml(&rel) {
+            } else if is_yaml(&rel) {
                 out.push(rel);
             }
         }
     }
     out.sort();
-    out
+    (out, refused)
 }
 
 fn is_yaml(path: &Path) -> bool {
@@ -346,14 +391,24 @@ fn shared_ips(
 /// address — which, once pools move, is another cluster's. Other addresses
 /// (the BGP peer, static hosts) are the hand-written settings' own business.
 pub fn stale_settings(plan: &Plan, cluster: &str, path: &Path, text: &str) -> Vec<Error> {
-    let Ok(value) = yaml_serde::from_str::<Value>(text) else {
-        return Vec::new(); // the editor has already reported a broken file
+    // A file the audit cannot read is an error, never a skipped check.
+    let docs = match crate::edit::yaml11_values(text) {
+        Ok(docs) => docs,
+        Err(e) => {
+            return vec![Error::File {
+                path: path.to_owned(),
+                line: e.line,
+                column: e.column,
+                message: format!("{}: {}", path.display(), e.message),
+            }];
+        }
     };
-    let Some(data) = value.get("data").and_then(Value::as_mapping) else {
-        return Vec::new();
-    };
+    let configmaps = docs
+        .iter()
+        .filter(|d| d["kind"].as_str() == Some("ConfigMap"));
+    let data = configmaps.filter_map(|d| d.get("data").and_then(Value::as_mapping));
     let mut errors = Vec::new();
-    for (key, v) in data {
+    for (key, v) in data.flat_map(|d| d.iter()) {
         let (Some(key), Some(v)) = (key.as_str(), v.as_str()) else {
             continue;
         };
@@ -423,6 +478,16 @@ pub fn documents(text: &str) -> Vec<(usize, String)> {
 pub fn parse_documents(path: &Path, text: &str) -> (Vec<(usize, Value)>, Vec<Error>) {
     let mut objects = Vec::new();
     let mut errors = Vec::new();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Err(e) = crate::edit::check_line_breaks(text) {
+        errors.push(Error::File {
+            path: path.to_owned(),
+            line: e.line,
+            column: e.column,
+            message: format!("{}: {}", path.display(), e.message),
+        });
+        return (objects, errors);
+    }
     for (line, doc) in documents(text) {
         match yaml_serde::from_str::<Value>(&doc) {
             Ok(Value::Null) => {}

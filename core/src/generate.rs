@@ -118,45 +118,36 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
                 layout::FLUX_NAME,
                 &doc,
                 after.as_deref(),
+                render::FLUX_OPTIONAL,
             )
         });
         let settings = render::cluster_settings(plan, c);
-        // Settings of services this cluster pins no more are ours too: they go.
-        let stale: Vec<&str> = plan
-            .services
-            .iter()
-            .filter_map(|s| s.setting.as_ref())
-            .map(|s| &*s.item)
-            .filter(|key| !settings.iter().any(|(k, _)| k == key))
-            .collect();
         edited(layout::cluster_settings(name), SETTINGS_SKELETON, &|text| {
+            let keys: Vec<&str> = settings.iter().map(|(k, _)| k.as_str()).collect();
             let entries: Vec<(&str, &str)> = settings
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
-            let text = edit::remove_configmap_data(text, &stale)?;
+            // Marked keys the plan no longer renders (a renamed `setting`) go.
+            let text = edit::prune_configmap_data(&with_skeleton(text), &keys)?;
             edit::set_configmap_data(&text, &entries)
         });
         let values = render::cilium_values(plan, c);
-        let stale = render::stale_cilium_values(plan, c);
         edited(layout::cilium_values(name), "", &|text| {
-            let stale: Vec<Vec<&str>> = stale
-                .iter()
-                .map(|p| p.iter().map(String::as_str).collect())
-                .collect();
-            let stale: Vec<&[&str]> = stale.iter().map(Vec::as_slice).collect();
-            let text = edit::remove_values(text, &stale)?;
-            let text = text.as_str();
             let paths: Vec<Vec<&str>> = values
                 .iter()
                 .map(|(p, _)| p.iter().map(String::as_str).collect())
                 .collect();
+            let keep: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
+            // Marked values the plan no longer renders (a changed `helm-service`,
+            // the other annotation key after `ip-annotation` changed) go.
+            let text = edit::prune_values(text, &keep)?;
             let entries: Vec<(&[&str], edit::Scalar)> = paths
                 .iter()
                 .zip(&values)
                 .map(|(p, (_, v))| (p.as_slice(), v.clone()))
                 .collect();
-            edit::set_values(text, &entries)
+            edit::set_values(&text, &entries)
         });
     }
     let section = render::architecture_section(plan);
@@ -224,6 +215,24 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
 
 /// A `cluster-settings` ConfigMap for a cluster that has none yet.
 const SETTINGS_SKELETON: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  namespace: flux-system\n";
+
+/// A settings file with no YAML content yet (empty, blank or only comments) is
+/// treated like a missing one: the skeleton goes after whatever it holds.
+fn with_skeleton(text: &str) -> String {
+    let blank = text.lines().all(|l| {
+        let l = l.trim().trim_start_matches('\u{feff}');
+        l.is_empty() || l.starts_with('#') || l == "---"
+    });
+    if !blank || text == SETTINGS_SKELETON {
+        return text.to_owned();
+    }
+    let nl = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    format!("{text}{nl}{SETTINGS_SKELETON}")
+}
 
 /// `docs/architecture.md` for a repository that has none yet.
 const ARCHITECTURE_SKELETON: &str = "# Architecture\n";

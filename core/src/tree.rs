@@ -28,6 +28,8 @@ pub struct Entry {
     pub is_dir: bool,
     /// A regular file, or a symlink to one.
     pub is_file: bool,
+    /// A symbolic link (see [`Tree::follow`]).
+    pub is_symlink: bool,
 }
 
 impl Tree {
@@ -66,6 +68,11 @@ impl Tree {
         fs::read_to_string(self.root.join(rel))
     }
 
+    /// Whether the build is about to write `rel` or something below it.
+    pub fn is_pending(&self, rel: &Path) -> bool {
+        self.overlay.keys().any(|p| p.starts_with(rel))
+    }
+
     /// Whether `rel` is a file (or a symlink to one).
     pub fn is_file(&self, rel: &Path) -> bool {
         self.overlay.contains_key(rel)
@@ -90,6 +97,33 @@ impl Tree {
         (!real.starts_with(&top)).then_some(real)
     }
 
+    /// Where the symlink `rel` leads, checked: whether it is a directory, or why
+    /// it must not be followed (out of the repository, dangling, a loop).
+    pub fn follow(&self, rel: &Path) -> Result<bool, String> {
+        if rel.components().count() > 32 {
+            return Err("too deep below symlinks (a loop?); remove the symlink".to_owned());
+        }
+        let home = self.root.canonicalize().map_err(|e| e.to_string())?;
+        let target = self.root.join(rel).canonicalize().map_err(|e| {
+            format!("a symlink that cannot be followed ({e}); replace it with the file")
+        })?;
+        if !target.starts_with(&home) {
+            return Err(format!(
+                "a symlink to {}, outside the repository: Flux cannot follow it and the audit will not; replace it with the file itself",
+                target.display()
+            ));
+        }
+        let parent = self
+            .root
+            .join(rel)
+            .parent()
+            .and_then(|p| p.canonicalize().ok());
+        if parent.is_some_and(|p| p.starts_with(&target)) {
+            return Err("a symlink to a directory holding it (a loop); remove it".to_owned());
+        }
+        Ok(target.is_dir())
+    }
+
     /// The entries of a directory, sorted by name, pending writes included.
     pub fn read_dir(&self, rel: &Path) -> io::Result<Vec<Entry>> {
         let mut entries: BTreeMap<OsString, Entry> = BTreeMap::new();
@@ -109,6 +143,7 @@ impl Tree {
                     name,
                     is_dir: kind.is_dir(),
                     is_file,
+                    is_symlink: kind.is_symlink(),
                 },
             );
         }
@@ -125,6 +160,7 @@ impl Tree {
                 name,
                 is_dir,
                 is_file: !is_dir,
+                is_symlink: false,
             });
         }
         if !found {

@@ -356,38 +356,9 @@ pub fn cilium_values(plan: &Plan, cluster: &Cluster) -> Vec<HelmValue> {
     out
 }
 
-/// Cilium's two LB-IPAM request annotations: the primary and its alias.
-pub const IP_ANNOTATIONS: [&str; 2] = [
-    crate::edit::IP_ANNOTATIONS[0].0,
-    crate::edit::IP_ANNOTATIONS[1].0,
-];
-
-/// Bootstrap Helm values the build owns but no longer writes: under every
-/// `helm-service` path, the LB-IPAM annotation keys other than the one it sets —
-/// the alias left behind when `ip-annotation` changed (Cilium would read the
-/// primary first), or both when the cluster no longer pins that service.
-pub fn stale_cilium_values(plan: &Plan, cluster: &Cluster) -> Vec<Vec<String>> {
-    let mut out = Vec::new();
-    for service in plan.services.iter() {
-        let Some(path) = &service.helm_service else {
-            continue;
-        };
-        let pinned = cluster
-            .pins
-            .iter()
-            .any(|p| p.service.item == service.name.item);
-        for key in IP_ANNOTATIONS {
-            if pinned && key == plan.cilium.ip_annotation.item {
-                continue;
-            }
-            let mut full: Vec<String> = path.item.split('.').map(str::to_owned).collect();
-            full.push("annotations".to_owned());
-            full.push(key.to_owned());
-            out.push(full);
-        }
-    }
-    out
-}
+/// Fields of the `cilium-ipam` Kustomization the build owns although it may not
+/// render them: an empty `depends-on` drops `spec.dependsOn`.
+pub const FLUX_OPTIONAL: &[&[&str]] = &[&["spec", "dependsOn"]];
 
 #[cfg(test)]
 mod tests {
