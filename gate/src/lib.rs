@@ -1,4 +1,250 @@
-//! The schema gate of lbipam-plan, a workspace member of its own so that its
-//! heavy dev-dependencies (the CRD-generated `kcr_*` types, `k8s-openapi`) are
-//! not copied into the trybuild project of the root crate's compile-fail tests.
-//! Everything is in `tests/gate_schema.rs`; this library is empty.
+//! The strict schema gate of lbipam-plan, as a library a repository's tests call.
+//!
+//! Every Kubernetes object of the repository — generated or hand-written — is
+//! checked against its type: Kubernetes' own (`k8s-openapi`, every kind) and the
+//! types generated from the upstream CRDs (Cilium, Flux). An unknown or
+//! misspelled field, a wrong type or enum value, a missing required field or a
+//! namespace on a cluster-scoped kind is a problem ([`schema`] explains how and
+//! what it does not check). Real content is not:
+//!
+//! - only files a kustomization or a Flux path includes as resources are objects
+//!   ([`include`]); a Helm chart's templates, a `values.yaml`, a kustomize
+//!   `configurations:` file are not read;
+//! - an object of a kind the gate has no type for is counted, not failed;
+//! - an object a kustomization patches is not failed for a missing required
+//!   field, which the patch may supply;
+//! - a SOPS-encrypted object is checked as Flux applies it, decrypted: without
+//!   its `sops` key, each `ENC[…]` value standing for a value of its type.
+//!
+//! [`check_repository`] checks the files as written; [`check_applied`] checks
+//! what core's resolver says each cluster's Flux Kustomizations apply, after
+//! kustomize's namespace and Flux's post-build substitution.
+//!
+//! This crate is a workspace member of its own so that its heavy dependencies
+//! (the CRD-generated `kcr_*` types, `k8s-openapi`) are not copied into the
+//! trybuild project of the root crate's compile-fail tests.
+
+pub mod include;
+mod kinds;
+pub mod schema;
+mod sops;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use lbipam_core::audit::parse_documents;
+use lbipam_core::resolve::resolve_cluster;
+use yaml_serde::Value;
+
+use include::Target;
+use schema::{MISSING, check_build_file, object_problems, with_label};
+
+/// What a schema gate checked and found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Objects checked against their type, by `apiVersion kind`.
+    pub checked: BTreeMap<String, usize>,
+    /// Objects of kinds the gate has no type for, by `apiVersion kind`: not checked.
+    pub untyped: BTreeMap<String, usize>,
+    /// Objects a kustomization patches that lack a required field the patch
+    /// may supply: the rest of such an object is not checked either (the
+    /// typed check stops at the first missing field).
+    pub left_to_patches: usize,
+    /// YAML files under `kubernetes/` that no kustomization or Flux path
+    /// includes: not read.
+    pub not_resources: Vec<PathBuf>,
+    /// References the walk could not follow (see [`include::Resources`]).
+    pub unfollowed: Vec<String>,
+    /// Every problem, as `file:line: Kind/name: problem` (the line a document
+    /// starts on).
+    pub problems: Vec<String>,
+}
+
+impl Report {
+    /// One object at `at` (`file:line`), which patches of `targets` may change.
+    fn object(&mut self, at: &str, value: &Value, targets: &BTreeSet<Target>) {
+        let value = sops::decrypted_shape(value);
+        let (label, mut problems) = match object_problems(&value) {
+            Err(e) => return self.problems.push(format!("{at}: {e}")),
+            Ok(None) => {
+                *self.untyped.entry(api_kind(&value)).or_default() += 1;
+                return;
+            }
+            Ok(Some(found)) => found,
+        };
+        *self.checked.entry(api_kind(&value)).or_default() += 1;
+        if targets.iter().any(|t| t.matches(&value)) {
+            let before = problems.len();
+            problems.retain(|p| !p.starts_with(MISSING));
+            self.left_to_patches += usize::from(problems.len() < before);
+        }
+        if !problems.is_empty() {
+            let lines = with_label(&label, &problems);
+            self.problems
+                .extend(lines.lines().map(|line| format!("{at}: {line}")));
+        }
+    }
+
+    /// The counts, in one paragraph, for the test output.
+    pub fn summary(&self) -> String {
+        let objects: usize = self.checked.values().sum();
+        let mut s = format!(
+            "schema gate: checked {objects} objects of {} kinds",
+            self.checked.len()
+        );
+        let untyped: usize = self.untyped.values().sum();
+        if untyped > 0 {
+            let kinds: Vec<String> = self
+                .untyped
+                .iter()
+                .map(|(kind, n)| format!("{kind} ({n})"))
+                .collect();
+            let _ = write!(
+                s,
+                "; skipped {untyped} objects of kinds the gate has no type for: {}",
+                kinds.join(", ")
+            );
+        }
+        if self.left_to_patches > 0 {
+            let _ = write!(
+                s,
+                "; {} patched objects lack required fields their patches may supply (checked no further)",
+                self.left_to_patches
+            );
+        }
+        if !self.not_resources.is_empty() {
+            let _ = write!(
+                s,
+                "; {} YAML files under kubernetes/ are no resource of a kustomization or Flux path (not read)",
+                self.not_resources.len()
+            );
+        }
+        if !self.unfollowed.is_empty() {
+            let _ = write!(
+                s,
+                "; references not followed: {}",
+                self.unfollowed.join("; ")
+            );
+        }
+        s
+    }
+}
+
+fn api_kind(value: &Value) -> String {
+    format!(
+        "{} {}",
+        value["apiVersion"].as_str().unwrap_or("?"),
+        value["kind"].as_str().unwrap_or("?")
+    )
+}
+
+/// `apiVersion kind` of a kustomize build file, which may leave both out.
+fn build_file_kind(value: &Value) -> String {
+    match value["kind"].as_str() {
+        Some("Component") => "kustomize.config.k8s.io/v1alpha1 Component".to_owned(),
+        _ => "kustomize.config.k8s.io/v1beta1 Kustomization".to_owned(),
+    }
+}
+
+/// The schema gate on the files as written: every object of every file a
+/// kustomization or Flux path of the repository at `root` includes, and every
+/// kustomization file. `clusters` are the plan's clusters, whose directories
+/// (`kubernetes/clusters/<cluster>`) Flux's bootstrap applies.
+pub fn check_repository(root: &Path, clusters: &[&str]) -> Report {
+    let resources = include::resources(root, clusters);
+    let mut report = Report {
+        unfollowed: resources.unfollowed.iter().cloned().collect(),
+        ..Report::default()
+    };
+    for kfile in &resources.kustomizations {
+        for (line, value) in documents(root, kfile, &mut report) {
+            *report.checked.entry(build_file_kind(&value)).or_default() += 1;
+            if let Err(e) = check_build_file(&value) {
+                let at = format!("{}:{line}", kfile.display());
+                report
+                    .problems
+                    .extend(e.lines().map(|l| format!("{at}: {l}")));
+            }
+        }
+    }
+    for (file, targets) in &resources.files {
+        for (line, value) in documents(root, file, &mut report) {
+            report.object(&format!("{}:{line}", file.display()), &value, targets);
+        }
+    }
+    report.not_resources = yaml_files(root)
+        .into_iter()
+        .filter(|f| !resources.files.contains_key(f) && !resources.kustomizations.contains(f))
+        .collect();
+    report
+}
+
+/// The documents of a file, its read and parse errors added to the report.
+fn documents(root: &Path, file: &Path, report: &mut Report) -> Vec<(usize, Value)> {
+    let text = match fs::read(root.join(file)).map(String::from_utf8) {
+        Ok(Ok(text)) => text,
+        Ok(Err(_)) => {
+            report
+                .problems
+                .push(format!("{}: not UTF-8 text", file.display()));
+            return Vec::new();
+        }
+        Err(e) => {
+            report
+                .problems
+                .push(format!("{}: cannot be read: {e}", file.display()));
+            return Vec::new();
+        }
+    };
+    let (objects, errors) = parse_documents(file, &text);
+    report
+        .problems
+        .extend(errors.iter().map(ToString::to_string));
+    objects
+}
+
+/// Every YAML file under `root/kubernetes`, relative to `root`, sorted.
+fn yaml_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![PathBuf::from("kubernetes")];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = fs::read_dir(root.join(&dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let rel = dir.join(entry.file_name());
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                dirs.push(rel);
+            } else if rel.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                out.push(rel);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The schema gate on what Flux applies: every object core's resolver says the
+/// Flux Kustomizations of each of `clusters` apply, from the repository at
+/// `root`. A cluster the resolver cannot build is a problem.
+pub fn check_applied(root: &Path, clusters: &[&str]) -> Report {
+    let mut report = Report::default();
+    for c in clusters {
+        match resolve_cluster(&lbipam_core::tree::Tree::disk(root), c) {
+            Err(errors) => report.problems.extend(
+                errors
+                    .iter()
+                    .map(|e| format!("cluster {c}: cannot be built: {e}")),
+            ),
+            Ok(build) => {
+                for o in build.objects() {
+                    let at = format!("cluster {c}: {}:{}", o.source.display(), o.line);
+                    report.object(&at, &o.value, &BTreeSet::new());
+                }
+            }
+        }
+    }
+    report
+}
