@@ -188,6 +188,7 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     );
 
     files.push((layout::IP_SUMMARY.into(), render::ip_summary(plan)));
+    files.push((layout::IP_MAP.into(), render::ip_map_svg(plan)));
 
     // Audit the tree as it will be after the build: disk, overlaid with our outputs.
     match yaml_tree(root) {

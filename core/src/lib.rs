@@ -16,6 +16,7 @@ pub mod plan;
 pub mod proof;
 pub mod render;
 pub mod resolve;
+pub mod usage;
 pub mod write;
 
 /// Re-exported for the generated `plan.rs`, which names `ipnet` types.
