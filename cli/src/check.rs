@@ -1,0 +1,185 @@
+//! `lbipam check`: everything the build checks, writing nothing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use lbipam_core::check::{Error, Location};
+use lbipam_core::diag::Report;
+use lbipam_core::generate;
+use lbipam_core::layout;
+use lbipam_core::write;
+
+use crate::{Output, root_of};
+
+pub(crate) fn run(plan_path: &Path, json: bool, all: bool) -> Output {
+    let result = verify(plan_path);
+    match (result, json) {
+        (Ok(()), false) => crate::ok(format!(
+            "ok: {} and the files it manages agree\n",
+            plan_path.display()
+        )),
+        (Ok(()), true) => crate::ok("[]\n".to_owned()),
+        (Err(report), false) => Output {
+            code: 1,
+            stderr: render(&report, all),
+            ..Output::default()
+        },
+        (Err(report), true) => Output {
+            code: 1,
+            stdout: to_json(&report),
+            ..Output::default()
+        },
+    }
+}
+
+/// Everything the build checks, in check mode: the plan, the compile-time proof,
+/// the audits, the Flux inclusion gate, and whether the committed files are what
+/// the plan renders. Reads, never writes.
+///
+/// LEAD: this stands in for `lbipam_core::verify(plan_path)`, which was not on
+/// main when this was written; replace the body with a call to it.
+fn verify(plan_path: &Path) -> Result<(), Report> {
+    let root = root_of(plan_path);
+    let plan = generate::load(root)?;
+    let mut scratch = vec![lbipam_core::proof::Item::EMPTY; lbipam_core::proof::range_count(&plan)];
+    if let Err(msg) = lbipam_core::proof::validate(&plan, &mut scratch) {
+        return Err(file_error(
+            layout::PLAN_FILE,
+            format!("the compile-time proof rejects this plan: {msg}"),
+        ));
+    }
+    let outputs = generate::outputs(root, &plan)?;
+    let mut errors = lbipam_core::resolve::check_repo(root, &plan);
+    match write::changes(root, &outputs.files, &outputs.remove) {
+        Ok(changes) => errors.extend(changes.iter().map(|c| {
+            let what = match c {
+                write::Change::Write { .. } => "is not what plan.toml renders",
+                write::Change::Remove { .. } => "is generated but plan.toml no longer renders it",
+            };
+            file(
+                c.path(),
+                format!("{} {what}; run `cargo build`", c.path().display()),
+            )
+        })),
+        Err(refusals) => errors.extend(refusals.into_iter().map(|f| {
+            let message = format!("cannot update {}: {}", f.path.display(), f.reason);
+            file(&f.path, message)
+        })),
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Report::new(layout::PLAN_FILE, String::new(), errors))
+    }
+}
+
+fn file(path: &Path, message: String) -> Error {
+    Error::File {
+        path: path.to_owned(),
+        line: 1,
+        column: 1,
+        message,
+    }
+}
+
+fn file_error(path: &str, message: String) -> Report {
+    Report::new(
+        layout::PLAN_FILE,
+        String::new(),
+        vec![file(Path::new(path), message)],
+    )
+}
+
+/// How many errors are printed without `--all`.
+const SHOWN: usize = 50;
+
+/// The report as the build prints it; without `all`, the first [`SHOWN`] errors
+/// and a count of the rest by code.
+///
+/// LEAD: another branch caps `Report` itself (first 50, then counts per kind,
+/// with an option to print all); when it lands, map `all` to that option here
+/// and drop this stand-in.
+pub(crate) fn render(report: &Report, all: bool) -> String {
+    let n = report.errors.len();
+    if all || n <= SHOWN {
+        return report.render();
+    }
+    let mut head = report.clone();
+    head.errors.truncate(SHOWN);
+    let text = head.render();
+    // Drop the summary line of the truncated report; the whole one follows.
+    let body = text
+        .trim_end()
+        .rsplit_once('\n')
+        .map_or("", |(body, _)| body);
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in &report.errors[SHOWN..] {
+        *counts.entry(e.code()).or_default() += 1;
+    }
+    let rest: Vec<String> = counts.iter().map(|(c, k)| format!("{k} {c}")).collect();
+    format!(
+        "{body}\n... and {} more: {} (run with --all to print every one)\n\n\
+         error: {n} errors in the plan or the files it manages; nothing was written\n",
+        n - SHOWN,
+        rest.join(", ")
+    )
+}
+
+/// Line starts of a text, to turn byte offsets into line and column in
+/// O(log n) each (the report's own lookup scans from the start, which is slow
+/// for tens of thousands of errors in a big plan).
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { text, starts }
+    }
+
+    /// 1-based line and column (in characters), as `Report::line` counts them.
+    fn at(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
+    }
+}
+
+/// One JSON object per error: `file`, `line`, `col`, `code`, `message`; in an
+/// array, one object per line.
+pub(crate) fn to_json(report: &Report) -> String {
+    let lines = Lines::new(&report.plan_text);
+    let objects: Vec<String> = report
+        .errors
+        .iter()
+        .map(|e| {
+            let (file, line, col) = match e.location() {
+                Location::Plan { span, .. } => {
+                    let (line, col) = lines.at(span.start as usize);
+                    (report.plan_path.display().to_string(), line, col)
+                }
+                Location::File { path, line, column } => (path.display().to_string(), line, column),
+            };
+            serde_json::json!({
+                "file": file,
+                "line": line,
+                "col": col,
+                "code": e.code(),
+                "message": e.to_string(),
+            })
+            .to_string()
+        })
+        .collect();
+    if objects.is_empty() {
+        "[]\n".to_owned()
+    } else {
+        format!("[\n{}\n]\n", objects.join(",\n"))
+    }
+}
