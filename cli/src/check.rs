@@ -3,11 +3,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use lbipam_core::check::{Error, Location};
+use lbipam_core::check::Location;
 use lbipam_core::diag::Report;
 use lbipam_core::generate;
 use lbipam_core::layout;
-use lbipam_core::write;
 
 use crate::{Output, root_of};
 
@@ -32,62 +31,21 @@ pub(crate) fn run(plan_path: &Path, json: bool, all: bool) -> Output {
     }
 }
 
-/// Everything the build checks, in check mode: the plan, the compile-time proof,
-/// the audits, the Flux inclusion gate, and whether the committed files are what
-/// the plan renders. Reads, never writes.
-///
-/// LEAD: this stands in for `lbipam_core::verify(plan_path)`, which was not on
-/// main when this was written; replace the body with a call to it.
+/// Everything the build checks in check mode ([`lbipam_core::verify`]: the
+/// plan, the compile-time proof, the audits, whether the committed files are what
+/// the plan renders), then the Flux inclusion gate that `cargo test` runs
+/// ([`lbipam_core::resolve::check_repo`]). Reads, never writes.
 fn verify(plan_path: &Path) -> Result<(), Report> {
+    lbipam_core::verify(plan_path)?;
+    // verify() succeeded, so the plan loads.
     let root = root_of(plan_path);
     let plan = generate::load(root)?;
-    let mut scratch = vec![lbipam_core::proof::Item::EMPTY; lbipam_core::proof::range_count(&plan)];
-    if let Err(msg) = lbipam_core::proof::validate(&plan, &mut scratch) {
-        return Err(file_error(
-            layout::PLAN_FILE,
-            format!("the compile-time proof rejects this plan: {msg}"),
-        ));
-    }
-    let outputs = generate::outputs(root, &plan)?;
-    let mut errors = lbipam_core::resolve::check_repo(root, &plan);
-    match write::changes(root, &outputs.files, &outputs.remove) {
-        Ok(changes) => errors.extend(changes.iter().map(|c| {
-            let what = match c {
-                write::Change::Write { .. } => "is not what plan.toml renders",
-                write::Change::Remove { .. } => "is generated but plan.toml no longer renders it",
-            };
-            file(
-                c.path(),
-                format!("{} {what}; run `cargo build`", c.path().display()),
-            )
-        })),
-        Err(refusals) => errors.extend(refusals.into_iter().map(|f| {
-            let message = format!("cannot update {}: {}", f.path.display(), f.reason);
-            file(&f.path, message)
-        })),
-    }
+    let errors = lbipam_core::resolve::check_repo(root, &plan);
     if errors.is_empty() {
         Ok(())
     } else {
         Err(Report::new(layout::PLAN_FILE, String::new(), errors))
     }
-}
-
-fn file(path: &Path, message: String) -> Error {
-    Error::File {
-        path: path.to_owned(),
-        line: 1,
-        column: 1,
-        message,
-    }
-}
-
-fn file_error(path: &str, message: String) -> Report {
-    Report::new(
-        layout::PLAN_FILE,
-        String::new(),
-        vec![file(Path::new(path), message)],
-    )
 }
 
 /// How many errors are printed without `--all`.
@@ -107,11 +65,15 @@ pub(crate) fn render(report: &Report, all: bool) -> String {
     let mut head = report.clone();
     head.errors.truncate(SHOWN);
     let text = head.render();
-    // Drop the summary line of the truncated report; the whole one follows.
-    let body = text
-        .trim_end()
-        .rsplit_once('\n')
-        .map_or("", |(body, _)| body);
+    // Drop the summary lines of the truncated report; the whole one follows.
+    let summary = |l: &str| {
+        l.starts_with("error: ")
+            && (l.contains(" in the plan or the files it manages; ")
+                || l.contains(" from what plan.toml renders; "))
+    };
+    let body: Vec<&str> = text.lines().filter(|l| !summary(l)).collect();
+    let body = body.join("\n");
+    let body = body.trim_end();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &report.errors[SHOWN..] {
         *counts.entry(e.code()).or_default() += 1;

@@ -113,6 +113,17 @@ pub enum Error {
         what: &'static str,
         setting: String,
     },
+    /// A file the plan renders (whole, or the parts the build owns) whose committed
+    /// text differs, found by a build in check mode.
+    Stale {
+        path: PathBuf,
+        /// The first line that differs (1-based).
+        line: usize,
+        /// That line as committed; `None` when the file is missing.
+        found: Option<String>,
+        /// That line as the plan renders it; `None` when the plan renders no such file.
+        rendered: Option<String>,
+    },
     /// A problem in a file of the repository other than plan.toml.
     File {
         path: PathBuf,
@@ -185,6 +196,11 @@ impl Error {
                 line: *line,
                 column: *column,
             },
+            Stale { path, line, .. } => Location::File {
+                path,
+                line: *line,
+                column: 1,
+            },
         }
     }
 
@@ -211,6 +227,7 @@ impl Error {
             NoBlocks { .. } => "no-blocks",
             DuplicateSetting { .. } => "duplicate-setting",
             File { .. } => "file",
+            Stale { .. } => "stale",
         }
     }
 
@@ -235,6 +252,7 @@ impl Error {
             NoBlocks { .. } => "pool without blocks",
             DuplicateSetting { .. } => "setting written twice",
             File { .. } => "here",
+            Stale { .. } => "differs from plan.toml",
         }
     }
 }
@@ -356,6 +374,20 @@ impl fmt::Display for Error {
             DuplicateSetting { what, setting, .. } => {
                 write!(f, "{what} `{}` is written by two services", s(setting))
             }
+            Stale {
+                found, rendered, ..
+            } => match (found, rendered) {
+                (None, _) => f.write_str("missing; plan.toml renders this file"),
+                (Some(_), None) => {
+                    f.write_str("not in the plan: a generated file plan.toml no longer renders")
+                }
+                (Some(found), Some(rendered)) => write!(
+                    f,
+                    "differs from plan.toml: the file has `{}`, plan.toml renders `{}`",
+                    Shown(found),
+                    Shown(rendered)
+                ),
+            },
             // Built from hand-written files: kept on one line (control characters
             // escaped) so a value cannot forge another `file:line:col:` line.
             File { message, .. } => message.chars().try_for_each(|c| {

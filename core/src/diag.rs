@@ -52,6 +52,9 @@ pub struct Report {
     /// Whether some files were already written when the error struck (a failed
     /// write, not a failed check); each of them was replaced whole.
     pub partial: bool,
+    /// Whether the build ran in check mode (nothing is written; stale files are
+    /// repaired by a local `cargo build`).
+    pub check_mode: bool,
 }
 
 impl Report {
@@ -67,6 +70,7 @@ impl Report {
             files: BTreeMap::new(),
             errors,
             partial: false,
+            check_mode: false,
         }
     }
 
@@ -97,6 +101,10 @@ impl Report {
         let mut out = String::new();
         for e in &self.errors {
             let message = e.to_string();
+            if let Error::Stale { .. } = e {
+                out.push_str(&format!("error: {}\n", self.line(e)));
+                continue;
+            }
             let title = Level::ERROR.primary_title(&message);
             let rendered = match e.location() {
                 Location::Plan { span, related } => {
@@ -135,6 +143,21 @@ impl Report {
             out.push_str("\n\n");
         }
         let n = self.errors.len();
+        let stale = self
+            .errors
+            .iter()
+            .filter(|e| matches!(e, Error::Stale { .. }))
+            .count();
+        if stale > 0 {
+            out.push_str(&format!(
+                "\nerror: {stale} file{} differ{} from what plan.toml renders; run `cargo build` without CI (and without LBIPAM_CHECK) and commit the result\n",
+                if stale == 1 { "" } else { "s" },
+                if stale == 1 { "s" } else { "" },
+            ));
+            if stale == n {
+                return out;
+            }
+        }
         out.push_str(&format!(
             "error: {n} error{} in the plan or the files it manages; {}\n",
             if n == 1 { "" } else { "s" },

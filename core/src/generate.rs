@@ -10,6 +10,7 @@ use crate::diag::Report;
 use crate::layout;
 use crate::plan::{Plan, parse_lenient};
 use crate::render;
+use crate::sync::{self, Mode};
 use crate::write::{self, Change};
 use crate::{audit, edit};
 
@@ -27,28 +28,28 @@ pub fn compile(text: &str) -> Result<Plan, Vec<Error>> {
 
 /// Reads and compiles `root/plan.toml`.
 pub fn load(root: &Path) -> Result<Plan, Report> {
-    let path = root.join(layout::PLAN_FILE);
-    let bytes = fs::read(&path).map_err(|e| {
-        file_report(
-            String::new(),
-            layout::PLAN_FILE,
-            format!("cannot read plan.toml: {e}"),
-        )
-    })?;
+    load_at(root, Path::new(layout::PLAN_FILE))
+}
+
+/// Reads and compiles the plan at `root/plan`; messages name it `plan`.
+pub fn load_at(root: &Path, plan: &Path) -> Result<Plan, Report> {
+    let shown = plan.display().to_string();
+    let bytes = fs::read(root.join(plan))
+        .map_err(|e| file_report(String::new(), &shown, format!("cannot read {shown}: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
         let (line, column) = crate::diag::line_col(&text, valid);
-        let mut r = Report::new(layout::PLAN_FILE, text, Vec::new());
+        let mut r = Report::new(plan, text, Vec::new());
         r.errors.push(Error::File {
-            path: layout::PLAN_FILE.into(),
+            path: plan.into(),
             line,
             column,
-            message: format!("plan.toml is not valid UTF-8 (at byte {valid})"),
+            message: format!("{shown} is not valid UTF-8 (at byte {valid})"),
         });
         r
     })?;
-    compile(&text).map_err(|errors| Report::new(layout::PLAN_FILE, text, errors))
+    compile(&text).map_err(|errors| Report::new(plan, text, errors))
 }
 
 fn file_report(plan_text: String, path: &str, message: String) -> Report {
@@ -329,26 +330,89 @@ fn stale_generated(root: &Path, files: &[(PathBuf, String)]) -> Vec<PathBuf> {
 /// What a successful build did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
-    /// The changes made, in order.
+    /// The changes made, in order (none in check mode).
     pub changes: Vec<Change>,
 }
 
-/// The whole build, as `build.rs` runs it: load and check plan.toml, compute
-/// every output, then — only if all of that succeeded — write what changed and
-/// `plan.rs` into `out_dir`.
+impl Summary {
+    /// One line per file the build wrote or deleted, for `cargo::warning=`: a hand
+    /// edit to a generated file is repaired, never discarded silently.
+    pub fn notices(&self) -> Vec<String> {
+        self.changes
+            .iter()
+            .map(|c| match c {
+                Change::Write { path, .. } => {
+                    format!("rewrote {} from plan.toml", path.display())
+                }
+                Change::Remove { path } => {
+                    format!(
+                        "deleted {} (plan.toml no longer renders it)",
+                        path.display()
+                    )
+                }
+            })
+            .collect()
+    }
+}
+
+/// The whole build in write mode: see [`build_with`].
 pub fn build(root: &Path, out_dir: &Path) -> Result<Summary, Report> {
+    build_with(root, out_dir, Mode::Write)
+}
+
+/// The whole build, as `build.rs` runs it: load and check plan.toml, compute every
+/// output, then — only if all of that succeeded — in [`Mode::Write`] write what
+/// changed, in [`Mode::Check`] fail naming every file that differs. `plan.rs` is
+/// written into `out_dir` in both modes.
+pub fn build_with(root: &Path, out_dir: &Path, mode: Mode) -> Result<Summary, Report> {
     let plan = load(root)?;
+    let summary = sync(root, &plan, mode)?;
+    let rust = render::rust_constants(&plan);
+    let rs = out_dir.join("plan.rs");
+    if fs::read_to_string(&rs).ok().as_deref() != Some(rust.as_str()) {
+        write::write_atomic(&rs, rust.as_bytes()).map_err(|e| io_report(&rs, e))?;
+    }
+    Ok(summary)
+}
+
+/// Everything the build checks, in check mode, without `OUT_DIR`: the plan, the
+/// audits, what each cluster applies, and whether the committed files are what the
+/// plan renders. `plan_path` is the repository's plan.toml; its directory is the
+/// repository root. Never writes.
+pub fn verify(plan_path: &Path) -> Result<(), Report> {
+    let root = match plan_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = plan_path
+        .file_name()
+        .map_or(layout::PLAN_FILE.as_ref(), Path::new);
+    let plan = load_at(root, name)?;
+    sync(root, &plan, Mode::Check).map(|_| ())
+}
+
+/// Proves, computes the outputs, and writes them or checks them against the disk.
+fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
     // The proof plan.rs will run at compile time, run now: if it ever disagreed
     // with the checker, the build must fail before writing, not after.
-    let mut scratch = vec![crate::proof::Item::EMPTY; crate::proof::range_count(&plan)];
-    if let Err(msg) = crate::proof::validate(&plan, &mut scratch) {
+    let mut scratch = vec![crate::proof::Item::EMPTY; crate::proof::range_count(plan)];
+    if let Err(msg) = crate::proof::validate(plan, &mut scratch) {
         return Err(file_report(
             String::new(),
             layout::PLAN_FILE,
             format!("the compile-time proof rejects this plan: {msg}"),
         ));
     }
-    let outs = outputs(root, &plan)?;
+    let outs = outputs(root, plan)?;
+    if mode == Mode::Check {
+        let errors = sync::stale(root, &outs.files, &outs.remove);
+        if errors.is_empty() {
+            return Ok(Summary::default());
+        }
+        let mut report = Report::new(layout::PLAN_FILE, String::new(), errors);
+        report.check_mode = true;
+        return Err(report);
+    }
     let changes = write::changes(root, &outs.files, &outs.remove).map_err(|refusals| {
         let mut r = Report::new(layout::PLAN_FILE, String::new(), Vec::new());
         r.errors = refusals
@@ -362,23 +426,19 @@ pub fn build(root: &Path, out_dir: &Path) -> Result<Summary, Report> {
             .collect();
         r
     })?;
-    let io = |path: &Path, e: std::io::Error| {
-        file_report(
-            String::new(),
-            &path.display().to_string(),
-            format!("cannot write {}: {e}", path.display()),
-        )
-    };
     write::apply(root, &changes).map_err(|(path, e)| {
-        let mut report = io(&path, e);
+        let mut report = io_report(&path, e);
         // Files before this one were replaced (each atomically): say so, not "nothing".
         report.partial = true;
         report
     })?;
-    let rust = render::rust_constants(&plan);
-    let rs = out_dir.join("plan.rs");
-    if fs::read_to_string(&rs).ok().as_deref() != Some(rust.as_str()) {
-        write::write_atomic(&rs, rust.as_bytes()).map_err(|e| io(&rs, e))?;
-    }
     Ok(Summary { changes })
+}
+
+fn io_report(path: &Path, e: std::io::Error) -> Report {
+    file_report(
+        String::new(),
+        &path.display().to_string(),
+        format!("cannot write {}: {e}", path.display()),
+    )
 }

@@ -5,6 +5,10 @@ use std::path::PathBuf;
 /// The file that is the single source of truth.
 pub const PLAN_FILE: &str = "plan.toml";
 
+/// What the build reads besides its own outputs: plan.toml and the hand-written
+/// files it edits or audits. A change to any of them re-runs the build script.
+pub const INPUTS: [&str; 4] = [PLAN_FILE, "kubernetes", "bootstrap", ARCHITECTURE];
+
 /// The directory holding one Cilium LB-IPAM component per cluster.
 pub const IPAM_ROOT: &str = "kubernetes/infrastructure/networking/cilium/ipam";
 

@@ -6,6 +6,7 @@
 //! Flux Kustomizations apply, without kustomize, and holds it against the plan.
 
 pub mod audit;
+pub mod build_script;
 pub mod check;
 pub mod diag;
 pub mod edit;
@@ -16,10 +17,12 @@ pub mod plan;
 pub mod proof;
 pub mod render;
 pub mod resolve;
+pub mod sync;
 pub mod usage;
 pub mod write;
 
 /// Re-exported for the generated `plan.rs`, which names `ipnet` types.
 pub use ipnet;
 
-pub use generate::build;
+pub use generate::{build, build_with, verify};
+pub use sync::Mode;

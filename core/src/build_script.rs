@@ -1,0 +1,34 @@
+//! What a repository's `build.rs` runs: one call, [`run`].
+
+use std::path::PathBuf;
+
+use crate::layout;
+use crate::sync::{CHECK_VARS, Mode};
+
+/// Runs the build for the crate whose `build.rs` calls it: tells cargo what to
+/// watch, builds in the mode the environment selects ([`Mode::from_env`]), prints
+/// one `cargo::warning` per file written or deleted, and on any error prints the
+/// report and exits non-zero.
+pub fn run() {
+    // Inputs only: plan.toml, and the hand-written files the build edits or audits.
+    // Generated files are not listed, so an in-sync tree leaves the crate Fresh.
+    for input in layout::INPUTS {
+        println!("cargo::rerun-if-changed={input}");
+    }
+    for var in CHECK_VARS {
+        println!("cargo::rerun-if-env-changed={var}");
+    }
+    let dir = |var: &str| PathBuf::from(std::env::var_os(var).unwrap_or_default());
+    let (root, out_dir) = (dir("CARGO_MANIFEST_DIR"), dir("OUT_DIR"));
+    match crate::build_with(&root, &out_dir, Mode::from_env()) {
+        Ok(summary) => {
+            for notice in summary.notices() {
+                println!("cargo::warning={notice}");
+            }
+        }
+        Err(report) => {
+            eprintln!("{report}");
+            std::process::exit(1);
+        }
+    }
+}
