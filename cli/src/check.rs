@@ -129,14 +129,14 @@ pub(crate) fn to_json(report: &Report) -> String {
                 }
                 Location::File { path, line, column } => (path.display().to_string(), line, column),
             };
-            serde_json::json!({
-                "file": file,
-                "line": line,
-                "col": col,
-                "code": e.code(),
-                "message": e.to_string(),
-            })
-            .to_string()
+            // Written by hand to keep the documented key order; strings by serde_json.
+            let string = |s: &str| serde_json::Value::from(s).to_string();
+            format!(
+                "{{\"file\":{},\"line\":{line},\"col\":{col},\"code\":{},\"message\":{}}}",
+                string(&file),
+                string(e.code()),
+                string(&e.to_string())
+            )
         })
         .collect();
     if objects.is_empty() {
