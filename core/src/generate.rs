@@ -207,9 +207,11 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
             }
             for c in plan.clusters.iter() {
                 let dir = layout::cluster_dir(&c.name.item);
+                // Paths order by component, so a directory's files are one run:
+                // a range, not a scan of the whole tree per cluster.
                 let mine: BTreeMap<PathBuf, String> = tree
-                    .iter()
-                    .filter(|(p, _)| p.starts_with(&dir))
+                    .range(dir.clone()..)
+                    .take_while(|(p, _)| p.starts_with(&dir))
                     .map(|(p, t)| (p.clone(), t.clone()))
                     .collect();
                 match audit::flux_kustomizations(&mine) {
