@@ -243,6 +243,36 @@ impl Error {
         }
     }
 
+    /// A stable, machine-readable name of the kind of error (`overlap`,
+    /// `pin-outside-pool`, ...), for JSON output and scripts. Never changes
+    /// once published; README.md lists every code.
+    pub fn code(&self) -> &'static str {
+        use Error::*;
+        match self {
+            Syntax { .. } => "syntax",
+            UnknownKey { .. } => "unknown-key",
+            MissingKey { .. } => "missing-key",
+            WrongType { .. } => "wrong-type",
+            BadValue { .. } => "bad-value",
+            StartAfterStop { .. } => "start-after-stop",
+            MixedFamily { .. } => "mixed-family",
+            HostBits { .. } => "host-bits",
+            OutsideNetwork { .. } => "outside-network",
+            Overlap { .. } => "overlap",
+            PinOutsidePool { .. } => "pin-outside-pool",
+            DuplicatePin { .. } => "duplicate-pin",
+            BadName { .. } => "bad-name",
+            NoPools { .. } => "no-pools",
+            NoBlocks { .. } => "no-blocks",
+            DuplicateSetting { .. } => "duplicate-setting",
+            File { .. } => "file",
+            Stale { .. } => "stale",
+            NetworkOrBroadcast { .. } => "network-or-broadcast",
+            PinNotAllocatable { .. } => "pin-not-allocatable",
+            PinWithoutService { .. } => "pin-without-service",
+        }
+    }
+
     /// A short label for the caret under the offending value.
     pub fn label(&self) -> &'static str {
         use Error::*;

@@ -183,6 +183,7 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     );
 
     files.push((layout::IP_SUMMARY.into(), render::ip_summary(plan)));
+    files.push((layout::IP_MAP.into(), render::ip_map_svg(plan)));
 
     // Audit the tree as it will be after the build: disk, overlaid with our outputs.
     let remove = stale_generated(root, &files);

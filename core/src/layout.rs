@@ -18,6 +18,9 @@ pub const IPAM_ROOT: &str = "kubernetes/infrastructure/networking/cilium/ipam";
 /// The generated allocation summary.
 pub const IP_SUMMARY: &str = "docs/IP-ALLOCATION-SUMMARY.md";
 
+/// The generated picture of the address map, embedded in [`IP_SUMMARY`].
+pub const IP_MAP: &str = "docs/ip-map.svg";
+
 /// The hand-written architecture document with one generated section.
 pub const ARCHITECTURE: &str = "docs/architecture.md";
 

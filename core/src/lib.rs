@@ -22,6 +22,7 @@ pub mod resolve;
 pub mod sharing;
 pub mod sync;
 pub mod tree;
+pub mod usage;
 pub mod write;
 
 /// Re-exported for the generated `plan.rs`, which names `ipnet` types.

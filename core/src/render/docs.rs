@@ -178,6 +178,11 @@ pub fn ip_summary(plan: &Plan) -> String {
     let _ = writeln!(md, "## Address map\n");
     let _ = writeln!(
         md,
+        "![Address map of {}: reserved ranges, each cluster's pools, pins and free addresses](ip-map.svg)\n",
+        plan.network.item
+    );
+    let _ = writeln!(
+        md,
         "| range | size | owner | note |\n| --- | ---: | --- | --- |"
     );
     for row in address_map(plan) {

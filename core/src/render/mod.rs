@@ -6,6 +6,7 @@
 
 mod docs;
 mod rust;
+mod svg;
 
 use serde::Serialize;
 
@@ -16,6 +17,7 @@ use crate::plan::{ApiVersion, Cluster, Plan};
 
 pub use docs::{ARCH_BEGIN, ARCH_END, ARCH_HEADING, architecture_section, ip_summary, md_escape};
 pub use rust::rust_constants;
+pub use svg::ip_map_svg;
 
 /// The line every generated file starts with, in the convention tools recognize
 /// (`^// Code generated .* DO NOT EDIT\.$`, here behind the file's comment marker).

@@ -1,0 +1,221 @@
+//! `lbipam explain IP`: who owns an address, and which files mention it.
+
+use std::fmt::Write;
+use std::fs;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use lbipam_core::layout;
+use lbipam_core::plan::Plan;
+use lbipam_core::render::is_generated;
+use lbipam_core::usage::{self, Holder};
+
+use crate::Output;
+
+pub(crate) fn run(root: &Path, plan: &Plan, ip: IpAddr) -> Output {
+    let segments = usage::segments(plan);
+    let Some(segment) = usage::segment_at(&segments, ip) else {
+        return crate::fail(format!("{ip} is outside network {}", plan.network.item));
+    };
+    let mut out = String::new();
+    match segment.holder {
+        Holder::Free => {
+            let _ = writeln!(out, "{ip}: free (no reserved range or pool holds it)");
+            let _ = writeln!(
+                out,
+                "  free range: {} ({} addresses)",
+                segment.iv,
+                segment.iv.size()
+            );
+        }
+        Holder::Reserved { name, note } => {
+            let _ = writeln!(out, "{ip}: reserved range {name} ({})", segment.iv);
+            if let Some(note) = note {
+                let _ = writeln!(out, "  note: {}", one_line(note));
+            }
+        }
+        Holder::Pool { cluster, pool } => {
+            let c = &plan.clusters[cluster];
+            let p = &c.pools[pool];
+            let _ = writeln!(
+                out,
+                "{ip}: pool {} of cluster {} (block {})",
+                p.name.item, c.name.item, segment.iv
+            );
+            match c.pins.iter().find(|pin| pin.addr.item == ip) {
+                Some(pin) => {
+                    let _ = writeln!(
+                        out,
+                        "  pinned: {}{}",
+                        pin.service.item,
+                        delivery(plan, &pin.service.item)
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "  not pinned: Cilium may give it to any LoadBalancer Service of cluster {}",
+                        c.name.item
+                    );
+                }
+            }
+        }
+    }
+    let mentions = mentions(root, ip);
+    if mentions.is_empty() {
+        let _ = writeln!(out, "no file mentions {ip}");
+    } else {
+        let _ = writeln!(out, "mentioned in:");
+        for (path, line, kind) in mentions {
+            let _ = writeln!(out, "  {}:{line} ({kind})", shown(&path));
+        }
+    }
+    crate::ok(out)
+}
+
+/// How a pin reaches its cluster, as ` → setting KEY, Helm values PATH`.
+fn delivery(plan: &Plan, pin: &str) -> String {
+    let Some(s) = plan.service(pin) else {
+        return String::new();
+    };
+    let mut ways = Vec::new();
+    if let Some(key) = &s.setting {
+        ways.push(format!("cluster-settings {}", key.item));
+    }
+    if let Some(path) = &s.helm_service {
+        ways.push(format!("Cilium Helm values {}", one_line(&path.item)));
+    }
+    if ways.is_empty() {
+        String::new()
+    } else {
+        format!(" (reaches the cluster through {})", ways.join(", "))
+    }
+}
+
+/// Free text on one line, control characters escaped.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A relative path with `/` separators.
+fn shown(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Every line of plan.toml and of the files under `kubernetes/`, `bootstrap/`
+/// and `docs/` that spells the address, with what kind of file it is.
+fn mentions(root: &Path, ip: IpAddr) -> Vec<(PathBuf, usize, &'static str)> {
+    let needle = ip.to_string();
+    let mut files = vec![PathBuf::from(layout::PLAN_FILE)];
+    for dir in ["kubernetes", "bootstrap", "docs"] {
+        walk(root, Path::new(dir), &mut files);
+    }
+    let mut out = Vec::new();
+    for rel in files {
+        let Ok(text) = fs::read_to_string(root.join(&rel)) else {
+            continue;
+        };
+        let kind = kind(&rel, &text);
+        for (i, line) in text.lines().enumerate() {
+            if spells(line, &needle) {
+                out.push((rel.clone(), i + 1, kind));
+            }
+        }
+    }
+    out
+}
+
+/// Files under `dir` (relative to `root`), sorted, symbolic links not followed.
+fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(root.join(dir)) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let rel = dir.join(e.file_name());
+        match e.file_type() {
+            Ok(t) if t.is_dir() => walk(root, &rel, out),
+            Ok(t) if t.is_file() => out.push(rel),
+            _ => {}
+        }
+    }
+}
+
+fn kind(rel: &Path, text: &str) -> &'static str {
+    if rel == Path::new(layout::PLAN_FILE) {
+        "the plan"
+    } else if is_generated(text) {
+        "generated"
+    } else if is_managed(rel) {
+        "hand-written, partly written by the build"
+    } else {
+        "hand-written"
+    }
+}
+
+/// The hand-written files of which the build owns a part.
+fn is_managed(rel: &Path) -> bool {
+    if rel == Path::new(layout::ARCHITECTURE) {
+        return true;
+    }
+    let Some(cluster) = lbipam_core::audit::cluster_of(rel) else {
+        return false;
+    };
+    [
+        layout::flux_file(&cluster),
+        layout::cluster_settings(&cluster),
+        layout::cilium_values(&cluster),
+    ]
+    .iter()
+    .any(|p| p == rel)
+}
+
+/// Whether `line` spells the address as a whole: `10.25.11.1` is not in
+/// `10.25.11.100`, but is in `10.25.11.1-10.25.11.9` and `"10.25.11.1".`.
+fn spells(line: &str, needle: &str) -> bool {
+    // `:` continues an IPv6 address; after an IPv4 one it starts a port.
+    let v6 = needle.contains(':');
+    let part = |c: char| c.is_ascii_alphanumeric() || (v6 && c == ':');
+    line.match_indices(needle).any(|(at, _)| {
+        let before = line[..at].chars().next_back();
+        let mut after = line[at + needle.len()..].chars();
+        let next = after.next();
+        let ok_before = before.is_none_or(|c| !part(c) && c != '.');
+        let ok_after = match next {
+            None => true,
+            Some('.') => !after.next().is_some_and(|c| c.is_ascii_digit()),
+            Some(c) => !part(c),
+        };
+        ok_before && ok_after
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_spelled_only_as_a_whole() {
+        assert!(spells("gateway = \"10.25.11.1\"", "10.25.11.1"));
+        assert!(spells("range = \"10.25.11.1-10.25.11.9\"", "10.25.11.1"));
+        assert!(spells("the router is 10.25.11.1.", "10.25.11.1"));
+        assert!(!spells("gateway = \"10.25.11.110\"", "10.25.11.1"));
+        assert!(!spells("110.25.11.1", "10.25.11.1"));
+        assert!(!spells("10.25.11.1.5", "10.25.11.1"));
+        assert!(!spells("fd00::1:2", "fd00::1"));
+        assert!(spells("<title>10.25.11.1: reserved</title>", "10.25.11.1"));
+        assert!(spells("10.25.11.1:443", "10.25.11.1"));
+    }
+}

@@ -1,0 +1,128 @@
+//! `lbipam pin CLUSTER NAME [IP]`: adds or moves a pin in plan.toml, in place.
+
+use std::fs;
+use std::net::IpAddr;
+use std::path::Path;
+
+use lbipam_core::diag::Report;
+use lbipam_core::generate;
+use lbipam_core::layout;
+use lbipam_core::usage;
+use lbipam_core::write;
+use toml_edit::{DocumentMut, InlineTable, Item, Table, Value};
+
+use crate::{Output, fail, ok, root_of};
+
+pub(crate) fn run(plan_path: &Path, cluster: &str, name: &str, ip: Option<IpAddr>) -> Output {
+    let root = root_of(plan_path);
+    let plan = match generate::load(root) {
+        Ok(plan) => plan,
+        Err(report) => return crate::invalid(&report),
+    };
+    let c = match crate::cluster(&plan, cluster) {
+        Ok(c) => c,
+        Err(out) => return out,
+    };
+    let old = c
+        .pins
+        .iter()
+        .find(|p| p.service.item == name)
+        .map(|p| p.addr.item);
+    let ip = match (ip, old) {
+        (Some(ip), _) => ip,
+        (None, Some(old)) => {
+            return ok(format!(
+                "{name} ({cluster}) is already pinned at {old}; give an address to move it\n"
+            ));
+        }
+        (None, None) => match usage::free_addresses(c, None).next() {
+            Some(ip) => ip,
+            None => {
+                return fail(format!(
+                    "cluster {cluster} has no free address left in its pools"
+                ));
+            }
+        },
+    };
+    if old == Some(ip) {
+        return ok(format!(
+            "{name} ({cluster}) is already pinned at {ip}; nothing changed\n"
+        ));
+    }
+    // load() succeeded, so the file is readable UTF-8.
+    let text = match fs::read_to_string(plan_path) {
+        Ok(text) => text,
+        Err(e) => return fail(format!("cannot read {}: {e}", plan_path.display())),
+    };
+    let edited = match set_pin(&text, cluster, name, ip) {
+        Ok(edited) => edited,
+        Err(message) => return fail(format!("cannot edit {}: {message}", plan_path.display())),
+    };
+    // The same checks as the build, on the edited text, before anything is written.
+    let refused = |report: Report| Output {
+        code: 1,
+        stderr: format!(
+            "error: refusing to pin {name} ({cluster}) at {ip}: plan.toml would fail its checks\n\n{}",
+            crate::check::render(&report, false)
+        ),
+        ..Output::default()
+    };
+    let new_plan = match generate::compile(&edited) {
+        Ok(plan) => plan,
+        Err(errors) => return refused(Report::new(layout::PLAN_FILE, edited, errors)),
+    };
+    if let Err(report) = generate::outputs(root, &new_plan) {
+        return refused(report);
+    }
+    if let Err(e) = write::write_atomic(plan_path, edited.as_bytes()) {
+        return fail(format!("cannot write {}: {e}", plan_path.display()));
+    }
+    let moved = old.map(|o| format!(" (was {o})")).unwrap_or_default();
+    ok(format!(
+        "pinned {name} ({cluster}) at {ip}{moved} in {}; run `cargo build` to regenerate the repository\n",
+        plan_path.display()
+    ))
+}
+
+/// plan.toml's text with `clusters.CLUSTER.pins.NAME = "IP"`, everything else
+/// (comments, blank lines, key order, alignment) kept. An existing pin keeps its
+/// place and its trailing comment; a new one goes after the cluster's last pin,
+/// and a missing `[clusters.CLUSTER.pins]` table after the cluster's last table.
+pub fn set_pin(text: &str, cluster: &str, name: &str, ip: IpAddr) -> Result<String, String> {
+    let mut doc: DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
+    let c = doc
+        .get_mut("clusters")
+        .and_then(|c| c.get_mut(cluster))
+        .ok_or_else(|| format!("no table clusters.{cluster}"))?;
+    let inline = c.is_inline_table();
+    let c = c
+        .as_table_like_mut()
+        .ok_or_else(|| format!("clusters.{cluster} is not a table"))?;
+    if c.get("pins").is_none() {
+        let pins = if inline {
+            Item::Value(Value::InlineTable(InlineTable::new()))
+        } else {
+            Item::Table(Table::new())
+        };
+        c.insert("pins", pins);
+    }
+    let pins = c
+        .get_mut("pins")
+        .and_then(Item::as_table_like_mut)
+        .ok_or_else(|| format!("clusters.{cluster}.pins is not a table"))?;
+    let new = Value::from(ip.to_string());
+    match pins.get_mut(name) {
+        Some(item) => {
+            let value = item
+                .as_value_mut()
+                .ok_or_else(|| format!("clusters.{cluster}.pins.{name} is not a value"))?;
+            let decor = value.decor().clone();
+            *value = new;
+            *value.decor_mut() = decor;
+        }
+        None => {
+            pins.insert(name, Item::Value(new));
+        }
+    }
+    Ok(doc.to_string())
+}

@@ -1,0 +1,289 @@
+//! `lbipam report`: how full the network, each cluster and each pool is, and the
+//! network as ranges.
+
+use std::path::Path;
+
+use lbipam_core::net::{Interval, Size};
+use lbipam_core::plan::Plan;
+use lbipam_core::usage::{self, Holder, Segment, Usage};
+use serde_json::{Value, json};
+
+use crate::table::{self, Style, Table};
+use crate::{Output, ReportFormat};
+
+pub(crate) fn run(
+    _root: &Path,
+    plan: &Plan,
+    cluster: Option<&str>,
+    format: ReportFormat,
+    color: bool,
+) -> Output {
+    let only = match cluster {
+        Some(name) => match crate::cluster(plan, name) {
+            Ok(_) => plan.clusters.iter().position(|c| c.name.item == name),
+            Err(out) => return out,
+        },
+        None => None,
+    };
+    let segments = usage::segments(plan);
+    let shown: Vec<&Segment> = segments
+        .iter()
+        .filter(|s| match (only, s.holder) {
+            (None, _) => true,
+            (Some(i), Holder::Pool { cluster, .. }) => cluster == i,
+            (Some(_), _) => false,
+        })
+        .collect();
+    let clusters: Vec<usize> = (0..plan.clusters.len())
+        .filter(|i| only.is_none_or(|o| o == *i))
+        .collect();
+    crate::ok(match format {
+        ReportFormat::Table => format!(
+            "{}\n\n{}\n{}",
+            network_line(plan, &segments),
+            usage_table(plan, &clusters).text(color),
+            ranges_table(plan, &shown).text(color)
+        ),
+        ReportFormat::Markdown => format!(
+            "{}\n\n{}\n{}",
+            network_line(plan, &segments),
+            usage_table(plan, &clusters).markdown(),
+            ranges_table(plan, &shown).markdown()
+        ),
+        ReportFormat::Json => {
+            let mut text = to_json(plan, &segments, &clusters, &shown).to_string();
+            text.push('\n');
+            text
+        }
+    })
+}
+
+/// Addresses of the network by kind of holder: reserved, in pools, free.
+fn totals(segments: &[Segment]) -> (Size, Size, Size) {
+    let mut t = (Size::Count(0), Size::Count(0), Size::Count(0));
+    for s in segments {
+        let slot = match s.holder {
+            Holder::Reserved { .. } => &mut t.0,
+            Holder::Pool { .. } => &mut t.1,
+            Holder::Free => &mut t.2,
+        };
+        *slot = usage::add(*slot, s.iv.size());
+    }
+    t
+}
+
+fn network_size(plan: &Plan) -> Size {
+    Interval::of_net(plan.network.item).size()
+}
+
+/// Share of the network that is reserved or in a pool.
+fn allocated(plan: &Plan, free: Size) -> f64 {
+    let size = network_size(plan);
+    match free {
+        Size::Count(free) => 100.0 - usage::percent(free, size),
+        Size::All128 => 0.0,
+    }
+}
+
+fn pinned(plan: &Plan) -> usize {
+    plan.clusters.iter().map(|c| c.pins.len()).sum()
+}
+
+fn network_line(plan: &Plan, segments: &[Segment]) -> String {
+    let (reserved, pools, free) = totals(segments);
+    format!(
+        "Network {}: {} addresses; {reserved} reserved, {pools} in pools ({} pinned), {free} free; {:.1}% allocated",
+        plan.network.item,
+        network_size(plan),
+        pinned(plan),
+        allocated(plan, free)
+    )
+}
+
+/// Green below half, yellow below 80 %, red above.
+fn level(percent: f64) -> Style {
+    if percent < 50.0 {
+        table::GREEN
+    } else if percent < 80.0 {
+        table::YELLOW
+    } else {
+        table::RED
+    }
+}
+
+fn usage_cells(u: Usage, name: String, name_style: Style, blocks: String) -> Vec<(String, Style)> {
+    vec![
+        (name, name_style),
+        (u.size.to_string(), None),
+        (u.pinned.to_string(), None),
+        (u.free().to_string(), None),
+        (format!("{:.1}%", u.percent()), level(u.percent())),
+        (blocks, None),
+    ]
+}
+
+fn usage_table(plan: &Plan, clusters: &[usize]) -> Table {
+    let mut t = Table::new(
+        vec![
+            "CLUSTER / POOL",
+            "SIZE",
+            "PINNED",
+            "FREE",
+            "UTILIZATION",
+            "BLOCKS",
+        ],
+        vec![false, true, true, true, true, false],
+    );
+    for &ci in clusters {
+        let c = &plan.clusters[ci];
+        let name = c.name.item.to_string();
+        t.row(usage_cells(
+            usage::cluster_usage(c),
+            name,
+            table::BOLD,
+            String::new(),
+        ));
+        for p in c.pools.iter() {
+            let blocks: Vec<String> = p.blocks.iter().map(|b| b.item.to_string()).collect();
+            let u = usage::pool_usage(c, p);
+            t.row(usage_cells(
+                u,
+                format!("  {}", p.name.item),
+                None,
+                blocks.join(", "),
+            ));
+        }
+    }
+    t
+}
+
+/// A note from plan.toml as one line of plain text: no control character
+/// reaches the terminal.
+fn plain(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
+fn owner(plan: &Plan, h: Holder) -> (String, Style) {
+    match h {
+        Holder::Free => ("free".to_owned(), table::GREEN),
+        Holder::Reserved { name, note } => {
+            let note = note.map(|n| format!(": {}", plain(n))).unwrap_or_default();
+            (format!("reserved {name}{note}"), table::DIM)
+        }
+        Holder::Pool { cluster, pool } => {
+            let c = &plan.clusters[cluster];
+            (
+                format!("pool {} (cluster {})", c.pools[pool].name.item, c.name.item),
+                table::CYAN,
+            )
+        }
+    }
+}
+
+fn ranges_table(plan: &Plan, segments: &[&Segment]) -> Table {
+    let mut t = Table::new(vec!["RANGE", "SIZE", "OWNER"], vec![false, true, false]);
+    for s in segments {
+        let (text, style) = owner(plan, s.holder);
+        t.row(vec![
+            (s.iv.to_string(), None),
+            (s.iv.size().to_string(), None),
+            (text, style),
+        ]);
+    }
+    t
+}
+
+/// A size as a JSON number: exact up to 2^64, a float beyond.
+fn size_json(size: Size) -> Value {
+    match size {
+        Size::Count(n) => u64::try_from(n).map_or_else(|_| json!(n as f64), |n| json!(n)),
+        Size::All128 => json!(2f64.powi(128)),
+    }
+}
+
+/// A percentage rounded to one decimal, as the table shows it.
+fn percent_json(p: f64) -> Value {
+    json!((p * 10.0).round() / 10.0)
+}
+
+fn usage_json(u: Usage) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    m.insert("size".into(), size_json(u.size));
+    m.insert("pinned".into(), json!(u.pinned as u64));
+    m.insert("free".into(), size_json(u.free()));
+    m.insert("utilization".into(), percent_json(u.percent()));
+    m
+}
+
+fn to_json(plan: &Plan, all: &[Segment], clusters: &[usize], shown: &[&Segment]) -> Value {
+    let (reserved, pools, free) = totals(all);
+    let clusters: Vec<Value> = clusters
+        .iter()
+        .map(|&ci| {
+            let c = &plan.clusters[ci];
+            let mut m = usage_json(usage::cluster_usage(c));
+            m.insert("name".into(), json!(c.name.item));
+            let pools: Vec<Value> = c
+                .pools
+                .iter()
+                .map(|p| {
+                    let mut pm = usage_json(usage::pool_usage(c, p));
+                    pm.insert("name".into(), json!(p.name.item));
+                    let blocks: Vec<String> = p.blocks.iter().map(|b| b.item.to_string()).collect();
+                    pm.insert("blocks".into(), json!(blocks));
+                    Value::Object(pm)
+                })
+                .collect();
+            m.insert("pools".into(), json!(pools));
+            Value::Object(m)
+        })
+        .collect();
+    let ranges: Vec<Value> = shown
+        .iter()
+        .map(|s| {
+            let mut m = serde_json::Map::new();
+            m.insert("first".into(), json!(s.iv.first().to_string()));
+            m.insert("last".into(), json!(s.iv.last().to_string()));
+            m.insert("size".into(), size_json(s.iv.size()));
+            match s.holder {
+                Holder::Free => {
+                    m.insert("owner".into(), json!("free"));
+                }
+                Holder::Reserved { name, note } => {
+                    m.insert("owner".into(), json!("reserved"));
+                    m.insert("name".into(), json!(name));
+                    m.insert("note".into(), json!(note));
+                }
+                Holder::Pool { cluster, pool } => {
+                    let c = &plan.clusters[cluster];
+                    m.insert("owner".into(), json!("pool"));
+                    m.insert("cluster".into(), json!(c.name.item));
+                    m.insert("pool".into(), json!(c.pools[pool].name.item));
+                }
+            }
+            Value::Object(m)
+        })
+        .collect();
+    json!({
+        "network": {
+            "cidr": plan.network.item.to_string(),
+            "size": size_json(network_size(plan)),
+            "reserved": size_json(reserved),
+            "pools": size_json(pools),
+            "pinned": pinned(plan),
+            "free": size_json(free),
+            "allocated": percent_json(allocated(plan, free)),
+        },
+        "clusters": clusters,
+        "ranges": ranges,
+    })
+}

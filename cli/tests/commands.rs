@@ -1,0 +1,398 @@
+//! `lbipam report`, `explain`, `next-free` and `pin` on the committed plan and on
+//! small plans whose numbers are worked out by hand in the comments.
+
+mod common;
+
+use std::fs;
+
+use common::{assert_ok, lbipam, plan_of, plan_only, repo, scratch_repo};
+
+/// A /27 (32 addresses): `gw` at .1, cluster a with p1 .4-.7 and p2 .12-.13,
+/// cluster b with q .8-.9; pins x .4 (p1), y .13 (p2, with a comment), z .8 (q).
+const SMALL: &str = r#"# a small plan
+[network]
+cidr = "10.0.0.0/27"
+
+[reserved]
+gw = { range = "10.0.0.1", note = "router" }
+
+[clusters.a.pools.p1]
+blocks = ["10.0.0.4-10.0.0.7"]
+
+[clusters.a.pools.p2]
+blocks = ["10.0.0.12/31"]
+
+[clusters.a.pins]
+x = "10.0.0.4"
+y = "10.0.0.13"   # keep me
+
+[clusters.b.pools.q]
+blocks = ["10.0.0.8-10.0.0.9"]
+
+[flux]
+depends-on = []
+"#;
+
+/// SMALL, with z pinned in cluster b.
+fn small() -> String {
+    SMALL.replace(
+        "blocks = [\"10.0.0.8-10.0.0.9\"]\n",
+        "blocks = [\"10.0.0.8-10.0.0.9\"]\n\n[clusters.b.pins]\nz = \"10.0.0.8\"\n",
+    )
+}
+
+// ---------------------------------------------------------------------------
+// report
+
+#[test]
+fn report_of_the_committed_plan() {
+    // 256 addresses: bgp-router 1 + static-infra 98 reserved, two pools of 20,
+    // two pins each; free: .0 and .140-.255, 117; allocated 139/256 = 54.3 %.
+    assert_ok(
+        &lbipam(repo(), &["report"]),
+        "Network 10.25.11.0/24: 256 addresses; 99 reserved, 40 in pools (4 pinned), 117 free; 54.3% allocated
+
+CLUSTER / POOL  SIZE  PINNED  FREE  UTILIZATION  BLOCKS
+infra             20       2    18        10.0%
+  infra-pool      20       2    18        10.0%  10.25.11.100-10.25.11.119
+apps              20       2    18        10.0%
+  apps-pool       20       2    18        10.0%  10.25.11.120-10.25.11.139
+
+RANGE                      SIZE  OWNER
+10.25.11.0                    1  free
+10.25.11.1                    1  reserved bgp-router: BGP router / peer, ASN 64501
+10.25.11.2-10.25.11.99       98  reserved static-infra: Static infrastructure (MinIO .3, ...)
+10.25.11.100-10.25.11.119    20  pool infra-pool (cluster infra)
+10.25.11.120-10.25.11.139    20  pool apps-pool (cluster apps)
+10.25.11.140-10.25.11.255   116  free
+",
+    );
+}
+
+#[test]
+fn report_of_a_small_plan_counts_per_network_cluster_and_pool() {
+    let dir = plan_only(&small());
+    // Pools 4 + 2 + 2 = 8, reserved 1, free 32 - 9 = 23 (.0, .2-.3, .10-.11,
+    // .14-.31), allocated 9/32 = 28.1 %. Cluster a: 6 addresses, 2 pins, 33.3 %.
+    assert_ok(
+        &lbipam(dir.path(), &["report"]),
+        "Network 10.0.0.0/27: 32 addresses; 1 reserved, 8 in pools (3 pinned), 23 free; 28.1% allocated
+
+CLUSTER / POOL  SIZE  PINNED  FREE  UTILIZATION  BLOCKS
+a                  6       2     4        33.3%
+  p1               4       1     3        25.0%  10.0.0.4-10.0.0.7
+  p2               2       1     1        50.0%  10.0.0.12/31
+b                  2       1     1        50.0%
+  q                2       1     1        50.0%  10.0.0.8-10.0.0.9
+
+RANGE                SIZE  OWNER
+10.0.0.0                1  free
+10.0.0.1                1  reserved gw: router
+10.0.0.2-10.0.0.3       2  free
+10.0.0.4-10.0.0.7       4  pool p1 (cluster a)
+10.0.0.8-10.0.0.9       2  pool q (cluster b)
+10.0.0.10-10.0.0.11     2  free
+10.0.0.12-10.0.0.13     2  pool p2 (cluster a)
+10.0.0.14-10.0.0.31    18  free
+",
+    );
+}
+
+#[test]
+fn report_of_one_cluster_in_markdown() {
+    let dir = plan_only(&small());
+    assert_ok(
+        &lbipam(dir.path(), &["report", "--cluster", "b", "--format", "markdown"]),
+        "Network 10.0.0.0/27: 32 addresses; 1 reserved, 8 in pools (3 pinned), 23 free; 28.1% allocated
+
+| CLUSTER / POOL | SIZE | PINNED | FREE | UTILIZATION | BLOCKS |
+| --- | ---: | ---: | ---: | ---: | --- |
+| b | 2 | 1 | 1 | 50.0% |  |
+|   q | 2 | 1 | 1 | 50.0% | 10.0.0.8-10.0.0.9 |
+
+| RANGE | SIZE | OWNER |
+| --- | ---: | --- |
+| 10.0.0.8-10.0.0.9 | 2 | pool q (cluster b) |
+",
+    );
+    let out = lbipam(dir.path(), &["report", "--cluster", "c"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        "error: no cluster `c` in plan.toml (clusters: a, b)\n"
+    );
+}
+
+#[test]
+fn report_json_parses_and_holds_the_same_numbers() {
+    let dir = plan_only(&small());
+    let out = lbipam(dir.path(), &["report", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    let n = &v["network"];
+    assert_eq!(
+        (&n["cidr"], &n["size"], &n["reserved"], &n["pools"]),
+        (&"10.0.0.0/27".into(), &32.into(), &1.into(), &8.into())
+    );
+    assert_eq!(
+        (&n["pinned"], &n["free"], &n["allocated"]),
+        (&3.into(), &23.into(), &28.1.into())
+    );
+    let a = &v["clusters"][0];
+    assert_eq!(
+        (&a["name"], &a["size"], &a["pinned"], &a["free"]),
+        (&"a".into(), &6.into(), &2.into(), &4.into())
+    );
+    assert_eq!(a["utilization"], 33.3);
+    assert_eq!(a["pools"][1]["blocks"][0], "10.0.0.12/31");
+    let ranges = v["ranges"].as_array().expect("ranges");
+    assert_eq!(ranges.len(), 8);
+    assert_eq!(ranges[1]["owner"], "reserved");
+    assert_eq!(ranges[1]["note"], "router");
+    assert_eq!(ranges[7]["first"], "10.0.0.14");
+    assert_eq!(ranges[7]["size"], 18);
+}
+
+#[test]
+fn report_is_colored_only_when_asked_and_the_binary_honours_no_color() {
+    let env = lbipam_cli::Env {
+        cwd: repo().to_path_buf(),
+        color: true,
+    };
+    let colored = lbipam_cli::run(["lbipam", "report"], &env);
+    // Headers bold, 10 % utilization green, free ranges green.
+    assert!(
+        colored.stdout.contains("\x1b[1mSIZE\x1b[0m"),
+        "{}",
+        colored.stdout
+    );
+    assert!(colored.stdout.contains("\x1b[32m10.0%\x1b[0m"));
+    let plain = lbipam(repo(), &["report"]);
+    assert!(!plain.stdout.contains('\x1b'));
+    // A pipe is no terminal: the binary prints no escape even without NO_COLOR.
+    let bin = env!("CARGO_BIN_EXE_lbipam");
+    let out = std::process::Command::new(bin)
+        .arg("report")
+        .current_dir(repo())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), plain.stdout);
+}
+
+// ---------------------------------------------------------------------------
+// explain
+
+#[test]
+fn explain_a_pinned_address_names_its_pool_pin_and_every_file() {
+    // Found with `grep -rn '10\.25\.11\.121\b' plan.toml kubernetes bootstrap docs`.
+    assert_ok(
+        &lbipam(repo(), &["explain", "10.25.11.121"]),
+        "10.25.11.121: pool apps-pool of cluster apps (block 10.25.11.120-10.25.11.139)
+  pinned: gateway (reaches the cluster through cluster-settings CILIUM_GATEWAY_LB_IP)
+mentioned in:
+  plan.toml:24 (the plan)
+  kubernetes/clusters/apps/cluster-settings.yaml:17 (hand-written, partly written by the build)
+  docs/IP-ALLOCATION-SUMMARY.md:47 (generated)
+  docs/architecture.md:28 (hand-written, partly written by the build)
+  docs/ip-map.svg:135 (generated)
+",
+    );
+}
+
+#[test]
+fn explain_a_reserved_address_gives_its_note() {
+    let out = lbipam(repo(), &["explain", "10.25.11.3"]);
+    assert_ok(
+        &out,
+        "10.25.11.3: reserved range static-infra (10.25.11.2-10.25.11.99)
+  note: Static infrastructure (MinIO .3, ...)
+mentioned in:
+  docs/ip-map.svg:10 (generated)
+",
+    );
+}
+
+#[test]
+fn explain_a_free_or_unpinned_address_and_one_outside_the_network() {
+    let dir = plan_only(&small());
+    assert_ok(
+        &lbipam(dir.path(), &["explain", "10.0.0.20"]),
+        "10.0.0.20: free (no reserved range or pool holds it)\n  free range: 10.0.0.14-10.0.0.31 (18 addresses)\nno file mentions 10.0.0.20\n",
+    );
+    assert_ok(
+        &lbipam(dir.path(), &["explain", "10.0.0.5"]),
+        "10.0.0.5: pool p1 of cluster a (block 10.0.0.4-10.0.0.7)\n  not pinned: Cilium may give it to any LoadBalancer Service of cluster a\nno file mentions 10.0.0.5\n",
+    );
+    // The pin y's line keeps its comment; the plan is the only file here.
+    assert_ok(
+        &lbipam(dir.path(), &["explain", "10.0.0.13"]),
+        "10.0.0.13: pool p2 of cluster a (block 10.0.0.12-10.0.0.13)\n  pinned: y\nmentioned in:\n  plan.toml:16 (the plan)\n",
+    );
+    let out = lbipam(dir.path(), &["explain", "10.0.1.1"]);
+    assert_eq!((out.code, out.stdout.as_str()), (1, ""));
+    assert_eq!(
+        out.stderr,
+        "error: 10.0.1.1 is outside network 10.0.0.0/27\n"
+    );
+    assert_eq!(lbipam(dir.path(), &["explain", "not-an-ip"]).code, 2);
+}
+
+// ---------------------------------------------------------------------------
+// next-free
+
+#[test]
+fn next_free_skips_pins_in_address_order() {
+    // apps-pool .120-.139 pins .120 and .121.
+    assert_ok(
+        &lbipam(repo(), &["next-free", "apps", "--count", "3"]),
+        "10.25.11.122\n10.25.11.123\n10.25.11.124\n",
+    );
+    let dir = plan_only(&small());
+    // Cluster a in address order: p1 .4(x) .5 .6 .7, p2 .12 .13(y).
+    assert_ok(
+        &lbipam(dir.path(), &["next-free", "a", "--count", "4"]),
+        "10.0.0.5\n10.0.0.6\n10.0.0.7\n10.0.0.12\n",
+    );
+    assert_ok(
+        &lbipam(dir.path(), &["next-free", "a", "--pool", "p2"]),
+        "10.0.0.12\n",
+    );
+}
+
+#[test]
+fn next_free_says_when_the_pools_run_out() {
+    let dir = plan_only(&small());
+    let out = lbipam(
+        dir.path(),
+        &["next-free", "a", "--pool", "p2", "--count", "2"],
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout, "10.0.0.12\n");
+    assert_eq!(
+        out.stderr,
+        "error: pool p2 of cluster a has only 1 free address, 2 asked for\n"
+    );
+    let out = lbipam(dir.path(), &["next-free", "a", "--pool", "q"]);
+    assert_eq!(
+        out.stderr,
+        "error: cluster a has no pool `q` (pools: p1, p2)\n"
+    );
+    assert_eq!(
+        lbipam(dir.path(), &["next-free", "a", "--count", "0"]).code,
+        2
+    );
+}
+
+// ---------------------------------------------------------------------------
+// pin
+
+#[test]
+fn pin_adds_the_next_free_address_after_the_clusters_last_pin_keeping_everything_else() {
+    let scratch = scratch_repo();
+    let plan = plan_of(scratch.path());
+    let before = fs::read_to_string(&plan).expect("read");
+    let out = lbipam(scratch.path(), &["pin", "apps", "grafana"]);
+    assert_ok(
+        &out,
+        &format!(
+            "pinned grafana (apps) at 10.25.11.122 in {}; run `cargo build` to regenerate the repository\n",
+            plan.display()
+        ),
+    );
+    let gateway = "gateway               = \"10.25.11.121\"\n";
+    let want = before.replace(gateway, &format!("{gateway}grafana = \"10.25.11.122\"\n"));
+    assert_ne!(want, before);
+    assert_eq!(fs::read_to_string(&plan).expect("read"), want);
+    // The plan is valid; only the files the build writes lag behind.
+    let check = lbipam(scratch.path(), &["check", "--format", "json"]);
+    let errors: Vec<serde_json::Value> = serde_json::from_str(&check.stdout).expect("json");
+    assert!(!errors.is_empty());
+    assert!(errors.iter().all(|e| e["code"] == "stale"), "{errors:?}");
+}
+
+#[test]
+fn pin_moves_a_pin_in_place_keeping_its_comment() {
+    let dir = plan_only(&small());
+    let out = lbipam(dir.path(), &["pin", "a", "y", "10.0.0.6"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("pinned y (a) at 10.0.0.6 (was 10.0.0.13) in ")
+    );
+    let want = small().replace(
+        "y = \"10.0.0.13\"   # keep me",
+        "y = \"10.0.0.6\"   # keep me",
+    );
+    assert_eq!(fs::read_to_string(plan_of(dir.path())).expect("read"), want);
+    // Moving it back restores the file byte for byte.
+    assert_eq!(lbipam(dir.path(), &["pin", "a", "y", "10.0.0.13"]).code, 0);
+    assert_eq!(
+        fs::read_to_string(plan_of(dir.path())).expect("read"),
+        small()
+    );
+}
+
+#[test]
+fn pin_creates_the_pins_table_after_the_clusters_pools() {
+    let dir = plan_only(SMALL);
+    assert_eq!(lbipam(dir.path(), &["pin", "b", "web"]).code, 0);
+    let want = SMALL.replace(
+        "blocks = [\"10.0.0.8-10.0.0.9\"]\n",
+        "blocks = [\"10.0.0.8-10.0.0.9\"]\n\n[clusters.b.pins]\nweb = \"10.0.0.8\"\n",
+    );
+    assert_eq!(fs::read_to_string(plan_of(dir.path())).expect("read"), want);
+}
+
+#[test]
+fn pin_refuses_an_address_that_fails_the_checks_and_writes_nothing() {
+    let dir = plan_only(&small());
+    let out = lbipam(dir.path(), &["pin", "a", "y", "10.0.0.8"]);
+    assert_eq!((out.code, out.stdout.as_str()), (1, ""));
+    assert!(
+        out.stderr.starts_with(
+            "error: refusing to pin y (a) at 10.0.0.8: plan.toml would fail its checks\n\n\
+             error: pin y (a) 10.0.0.8 is not in any pool of cluster a; it belongs to q (b)\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("error: pin z (b) 10.0.0.8 is also pinned by y (a)\n")
+    );
+    assert!(
+        out.stderr.ends_with(
+            "error: 2 errors in the plan or the files it manages; nothing was written\n"
+        )
+    );
+    assert_eq!(
+        fs::read_to_string(plan_of(dir.path())).expect("read"),
+        small()
+    );
+    let out = lbipam(dir.path(), &["pin", "a", "Bad_Name", "10.0.0.5"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("pin name `Bad_Name` is not a DNS-1123 label"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        fs::read_to_string(plan_of(dir.path())).expect("read"),
+        small()
+    );
+}
+
+#[test]
+fn pin_without_an_address_leaves_an_existing_pin() {
+    let dir = plan_only(&small());
+    assert_ok(
+        &lbipam(dir.path(), &["pin", "a", "x"]),
+        "x (a) is already pinned at 10.0.0.4; give an address to move it\n",
+    );
+    assert_eq!(
+        fs::read_to_string(plan_of(dir.path())).expect("read"),
+        small()
+    );
+}

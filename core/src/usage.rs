@@ -1,0 +1,281 @@
+//! How a checked plan uses its network: every address range in order with its
+//! holder (reserved, a cluster's pool, or free), and per cluster and pool how
+//! many addresses are pinned and how many are left. The address map picture and
+//! the `lbipam` command line read the plan through this one view.
+
+use std::net::IpAddr;
+
+use crate::net::{Interval, Size};
+use crate::plan::{Cluster, Plan, Pool};
+
+/// Who holds a range of the network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Holder<'a> {
+    /// No reserved range or pool holds it.
+    Free,
+    /// A reserved range, by name, with its note.
+    Reserved {
+        /// The `[reserved]` key.
+        name: &'a str,
+        /// Its note, if any.
+        note: Option<&'a str>,
+    },
+    /// A pool of a cluster.
+    Pool {
+        /// Index of the cluster in the plan.
+        cluster: usize,
+        /// Index of the pool in its cluster.
+        pool: usize,
+    },
+}
+
+/// A run of consecutive addresses with one holder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment<'a> {
+    /// The addresses.
+    pub iv: Interval,
+    /// Who holds them.
+    pub holder: Holder<'a>,
+}
+
+/// The whole network as consecutive segments in address order, the gaps between
+/// reserved ranges and pool blocks filled with [`Holder::Free`]. The plan must
+/// be checked: ranges of a plan with overlaps would be listed twice.
+pub fn segments(plan: &Plan) -> Vec<Segment<'_>> {
+    let mut held = Vec::new();
+    for r in plan.reserved.iter() {
+        if let Some(iv) = r.range.item.interval() {
+            let holder = Holder::Reserved {
+                name: &r.name.item,
+                note: r.note.as_deref(),
+            };
+            held.push(Segment { iv, holder });
+        }
+    }
+    for (ci, c) in plan.clusters.iter().enumerate() {
+        for (pi, p) in c.pools.iter().enumerate() {
+            for b in p.blocks.iter() {
+                if let Some(iv) = b.item.interval() {
+                    let holder = Holder::Pool {
+                        cluster: ci,
+                        pool: pi,
+                    };
+                    held.push(Segment { iv, holder });
+                }
+            }
+        }
+    }
+    held.sort_by_key(|s| s.iv);
+    let net = Interval::of_net(plan.network.item);
+    let free = |start, stop| Segment {
+        iv: Interval {
+            v6: net.v6,
+            start,
+            stop,
+        },
+        holder: Holder::Free,
+    };
+    let mut out = Vec::with_capacity(held.len() * 2 + 1);
+    let mut next = Some(net.start);
+    for s in held {
+        if let Some(n) = next
+            && n < s.iv.start
+        {
+            out.push(free(n, s.iv.start - 1));
+        }
+        next = s.iv.stop.checked_add(1).filter(|&n| n <= net.stop);
+        out.push(s);
+    }
+    if let Some(n) = next {
+        out.push(free(n, net.stop));
+    }
+    out
+}
+
+/// The segment holding an address, if the address is in the network.
+pub fn segment_at<'s, 'a>(segments: &'s [Segment<'a>], addr: IpAddr) -> Option<&'s Segment<'a>> {
+    let at = Interval::of_addr(addr);
+    let after = segments.partition_point(|s| (s.iv.v6, s.iv.start) <= (at.v6, at.start));
+    let s = segments.get(after.checked_sub(1)?)?;
+    s.iv.contains(&at).then_some(s)
+}
+
+/// The sum of two sizes, saturating at 2^128.
+pub fn add(a: Size, b: Size) -> Size {
+    match (a, b) {
+        (Size::Count(a), Size::Count(b)) => a.checked_add(b).map_or(Size::All128, Size::Count),
+        _ => Size::All128,
+    }
+}
+
+/// `a - b` for a count `b` not larger than `a`.
+pub fn sub(a: Size, b: u128) -> Size {
+    match a {
+        Size::Count(a) => Size::Count(a.saturating_sub(b)),
+        // 2^128 - b, b >= 1, fits.
+        Size::All128 if b > 0 => Size::Count(u128::MAX - (b - 1)),
+        Size::All128 => Size::All128,
+    }
+}
+
+/// Size, pins and what is left of a pool or cluster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Usage {
+    /// Addresses it holds.
+    pub size: Size,
+    /// How many of them are pinned.
+    pub pinned: u128,
+}
+
+impl Usage {
+    /// Addresses no pin takes.
+    pub fn free(&self) -> Size {
+        sub(self.size, self.pinned)
+    }
+
+    /// Pinned addresses as a percentage of the size (0 for an empty one).
+    pub fn percent(&self) -> f64 {
+        percent(self.pinned, self.size)
+    }
+}
+
+/// `part` as a percentage of `whole`.
+pub fn percent(part: u128, whole: Size) -> f64 {
+    let whole = match whole {
+        Size::Count(0) => return 0.0,
+        Size::Count(n) => n as f64,
+        Size::All128 => 2f64.powi(128),
+    };
+    part as f64 * 100.0 / whole
+}
+
+fn pool_size(p: &Pool) -> Size {
+    p.blocks
+        .iter()
+        .filter_map(|b| b.item.interval())
+        .fold(Size::Count(0), |acc, iv| add(acc, iv.size()))
+}
+
+/// Whether a pool holds an address.
+pub fn pool_holds(p: &Pool, addr: IpAddr) -> bool {
+    p.blocks
+        .iter()
+        .any(|b| b.item.interval().is_some_and(|iv| iv.contains_addr(addr)))
+}
+
+/// A pool's size and the cluster's pins inside it.
+pub fn pool_usage(c: &Cluster, p: &Pool) -> Usage {
+    let pinned = c.pins.iter().filter(|pin| pool_holds(p, pin.addr.item));
+    Usage {
+        size: pool_size(p),
+        pinned: pinned.count() as u128,
+    }
+}
+
+/// A cluster's pools together.
+pub fn cluster_usage(c: &Cluster) -> Usage {
+    let size = c
+        .pools
+        .iter()
+        .fold(Size::Count(0), |acc, p| add(acc, pool_size(p)));
+    Usage {
+        size,
+        pinned: c.pins.len() as u128,
+    }
+}
+
+/// The addresses of a cluster's pools (or of one of them) that no pin takes, in
+/// address order. Lazy: asking for the first few of a huge pool is cheap.
+pub fn free_addresses<'a>(
+    c: &'a Cluster,
+    pool: Option<&'a str>,
+) -> impl Iterator<Item = IpAddr> + 'a {
+    let mut blocks: Vec<Interval> = c
+        .pools
+        .iter()
+        .filter(move |p| pool.is_none_or(|name| p.name.item == name))
+        .flat_map(|p| p.blocks.iter().filter_map(|b| b.item.interval()))
+        .collect();
+    blocks.sort();
+    let mut pinned: Vec<Interval> = c
+        .pins
+        .iter()
+        .map(|p| Interval::of_addr(p.addr.item))
+        .collect();
+    pinned.sort();
+    blocks.into_iter().flat_map(move |iv| {
+        let pinned = pinned.clone();
+        (iv.start..=iv.stop)
+            .map(move |n| Interval {
+                v6: iv.v6,
+                start: n,
+                stop: n,
+            })
+            .filter(move |a| pinned.binary_search(a).is_err())
+            .map(|a| a.first())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::compile;
+
+    const PLAN: &str = r#"
+[network]
+cidr = "10.0.0.0/28"
+[reserved]
+router = { range = "10.0.0.1", note = "gw" }
+[clusters.a.pools.p]
+blocks = ["10.0.0.4-10.0.0.7", "10.0.0.12/31"]
+[clusters.a.pins]
+x = "10.0.0.4"
+y = "10.0.0.6"
+"#;
+
+    #[test]
+    fn segments_cover_the_network_in_order_with_gaps_free() {
+        let plan = compile(PLAN).expect("valid");
+        let got: Vec<String> = segments(&plan)
+            .iter()
+            .map(|s| format!("{} {:?}", s.iv, s.holder))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "10.0.0.0 Free",
+                "10.0.0.1 Reserved { name: \"router\", note: Some(\"gw\") }",
+                "10.0.0.2-10.0.0.3 Free",
+                "10.0.0.4-10.0.0.7 Pool { cluster: 0, pool: 0 }",
+                "10.0.0.8-10.0.0.11 Free",
+                "10.0.0.12-10.0.0.13 Pool { cluster: 0, pool: 0 }",
+                "10.0.0.14-10.0.0.15 Free",
+            ]
+        );
+        let segs = segments(&plan);
+        let at = |a: &str| segment_at(&segs, a.parse().expect("ip")).map(|s| s.iv.to_string());
+        assert_eq!(at("10.0.0.9").as_deref(), Some("10.0.0.8-10.0.0.11"));
+        assert_eq!(at("10.0.0.15").as_deref(), Some("10.0.0.14-10.0.0.15"));
+        assert_eq!(at("10.0.0.16"), None);
+    }
+
+    #[test]
+    fn free_addresses_skip_pins_and_follow_address_order() {
+        let plan = compile(PLAN).expect("valid");
+        let c = &plan.clusters[0];
+        let free: Vec<String> = free_addresses(c, None).map(|a| a.to_string()).collect();
+        assert_eq!(free, ["10.0.0.5", "10.0.0.7", "10.0.0.12", "10.0.0.13"]);
+        let u = cluster_usage(c);
+        assert_eq!(
+            (u.size, u.pinned, u.free()),
+            (Size::Count(6), 2, Size::Count(4))
+        );
+        assert!((u.percent() - 100.0 / 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_whole_ipv6_space_minus_one_pin_is_counted_exactly() {
+        assert_eq!(sub(Size::All128, 1), Size::Count(u128::MAX));
+        assert_eq!(add(Size::Count(u128::MAX), Size::Count(1)), Size::All128);
+    }
+}
