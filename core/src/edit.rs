@@ -13,7 +13,7 @@ use std::fmt;
 use std::ops::Range;
 
 use yaml_edit::validator::{Severity, Validator};
-use yaml_edit::{Mapping, MappingEntry, YamlFile, YamlNode};
+use yaml_edit::{AnchorRegistry, Mapping, MappingEntry, YamlFile, YamlNode};
 
 mod marked;
 
@@ -548,14 +548,20 @@ pub const IP_ANNOTATIONS: [(&str, &str); 2] = [
 /// Lists every LoadBalancer IP requested in `text`, in file order and unquoted:
 /// LB-IPAM annotations anywhere (one request per comma-separated item),
 /// `loadBalancerIP` keys anywhere, and `spec.addresses[].value` of Gateways (except
-/// addresses whose `type` is not IPAddress). Empty values are skipped, aliases not
-/// followed.
+/// addresses whose `type` is not IPAddress). Empty values are skipped. A value
+/// written as an alias (`*lbIP`) is resolved to its anchor and reported at the
+/// alias; a tagged value (`!!str 10.0.0.5`) counts as its scalar.
 pub fn find_ip_requests(text: &str) -> Result<Vec<IpRequest>, EditError> {
     let file = parse(text)?;
     let mut found = Vec::new();
-    for doc in documents(text, &file) {
+    let registries = file.documents().map(|d| AnchorRegistry::from_document(&d));
+    for (doc, anchors) in documents(text, &file).into_iter().zip(registries) {
         let Some(root) = doc.node else { continue };
-        collect_ip_requests(text, &root, &mut found);
+        let finder = Finder {
+            text,
+            anchors: &anchors,
+        };
+        finder.collect(&root, &mut found);
         let addresses = child(&root, "spec").and_then(|spec| child(&spec, "addresses"));
         let Some(YamlNode::Sequence(addresses)) =
             addresses.filter(|_| doc.kind.as_deref() == Some("Gateway"))
@@ -564,10 +570,10 @@ pub fn find_ip_requests(text: &str) -> Result<Vec<IpRequest>, EditError> {
         };
         for address in addresses.values() {
             let kind = scalar_string(child(&address, "type"));
-            if let (Some(YamlNode::Scalar(value)), None | Some("IPAddress")) =
+            if let (Some(value), None | Some("IPAddress")) =
                 (child(&address, "value"), kind.as_deref())
             {
-                push_requests(text, &value, false, "Gateway spec.addresses", &mut found);
+                finder.push(&value, false, "Gateway spec.addresses", &mut found);
             }
         }
     }
@@ -575,34 +581,69 @@ pub fn find_ip_requests(text: &str) -> Result<Vec<IpRequest>, EditError> {
     Ok(found)
 }
 
-fn collect_ip_requests(text: &str, node: &YamlNode, found: &mut Vec<IpRequest>) {
-    if let Some(mapping) = as_mapping(node) {
-        for entry in mapping.entries() {
-            let Some(value) = entry.value_node() else {
-                continue;
-            };
-            let key = scalar_string(entry.key_node());
-            let annotation = IP_ANNOTATIONS
-                .iter()
-                .find(|(k, _)| key.as_deref() == Some(*k));
-            match (&value, annotation) {
-                (YamlNode::Scalar(s), Some((_, source))) => {
-                    push_requests(text, s, true, source, found)
+/// Walks one document for IP requests, resolving aliases through its anchors.
+struct Finder<'a> {
+    text: &'a str,
+    anchors: &'a AnchorRegistry,
+}
+
+impl Finder<'_> {
+    fn collect(&self, node: &YamlNode, found: &mut Vec<IpRequest>) {
+        if let Some(mapping) = as_mapping(node) {
+            for entry in mapping.entries() {
+                let Some(value) = entry.value_node() else {
+                    continue;
+                };
+                let key = scalar_string(entry.key_node());
+                let annotation = IP_ANNOTATIONS
+                    .iter()
+                    .find(|(k, _)| key.as_deref() == Some(*k));
+                match annotation {
+                    Some((_, source)) => self.push(&value, true, source, found),
+                    None if key.as_deref() == Some("loadBalancerIP") => {
+                        self.push(&value, false, "loadBalancerIP", found)
+                    }
+                    None => self.collect(&value, found),
                 }
-                (YamlNode::Scalar(s), None) if key.as_deref() == Some("loadBalancerIP") => {
-                    push_requests(text, s, false, "loadBalancerIP", found)
-                }
-                _ => collect_ip_requests(text, &value, found),
             }
+        } else if let Some(sequence) = node
+            .as_sequence()
+            .cloned()
+            .or_else(|| node.as_tagged()?.as_sequence())
+        {
+            sequence
+                .values()
+                .for_each(|item| self.collect(&item, found));
         }
-    } else if let Some(sequence) = node
-        .as_sequence()
-        .cloned()
-        .or_else(|| node.as_tagged()?.as_sequence())
-    {
-        sequence
-            .values()
-            .for_each(|item| collect_ip_requests(text, &item, found));
+    }
+
+    /// Pushes the requests of a request value: a scalar, a tagged scalar, or an
+    /// alias of one (at the alias, its anchor's value).
+    fn push(&self, node: &YamlNode, list: bool, source: &'static str, found: &mut Vec<IpRequest>) {
+        match node {
+            YamlNode::Scalar(s) => push_requests(self.text, s, list, source, found),
+            YamlNode::TaggedNode(t) => {
+                if let Some(s) = t.value() {
+                    push_requests(self.text, &s, list, source, found);
+                }
+            }
+            YamlNode::Alias(alias) => {
+                let Ok(target) = self.anchors.resolve_alias(alias) else {
+                    return;
+                };
+                let scalar = match target {
+                    YamlNode::Scalar(s) => s,
+                    YamlNode::TaggedNode(t) => match t.value() {
+                        Some(s) => s,
+                        None => return,
+                    },
+                    _ => return,
+                };
+                let at = node.byte_range().start as usize;
+                push_values(self.text, &scalar.as_string(), list, source, at, found);
+            }
+            _ => {}
+        }
     }
 }
 
@@ -621,8 +662,10 @@ fn push_requests(
     let value = scalar.as_string();
     let start = scalar.byte_range().start as usize;
     let inner = start + usize::from(scalar.is_quoted());
-    let literal = text.get(inner..inner + value.len()) == Some(value.as_str());
-    let items = if list {
+    if text.get(inner..inner + value.len()) != Some(value.as_str()) {
+        return push_values(text, &value, list, source, start, found);
+    }
+    let items: Vec<&str> = if list {
         value.split(',').collect()
     } else {
         vec![value.as_str()]
@@ -630,17 +673,42 @@ fn push_requests(
     let mut offset = inner;
     for item in items {
         let lead = item.len() - item.trim_start().len();
-        let (line, column) = position(text, if literal { offset + lead } else { start });
+        push_item(text, item, offset + lead, source, found);
         offset += item.len() + 1;
-        if !item.trim().is_empty() {
-            found.push(IpRequest {
-                line,
-                column,
-                value: item.trim().to_string(),
-                source,
-            });
-        }
     }
+}
+
+/// Pushes the items of `value`, all at byte `at` (a value not spelled literally
+/// there: escaped, folded, or reached through an alias).
+fn push_values(
+    text: &str,
+    value: &str,
+    list: bool,
+    source: &'static str,
+    at: usize,
+    found: &mut Vec<IpRequest>,
+) {
+    let items: Vec<&str> = if list {
+        value.split(',').collect()
+    } else {
+        vec![value]
+    };
+    for item in items {
+        push_item(text, item, at, source, found);
+    }
+}
+
+fn push_item(text: &str, item: &str, at: usize, source: &'static str, found: &mut Vec<IpRequest>) {
+    if item.trim().is_empty() {
+        return;
+    }
+    let (line, column) = position(text, at);
+    found.push(IpRequest {
+        line,
+        column,
+        value: item.trim().to_string(),
+        source,
+    });
 }
 
 // ---------------------------------------------------------------------------
