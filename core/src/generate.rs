@@ -339,7 +339,7 @@ pub fn build(root: &Path, out_dir: &Path) -> Result<Summary, Report> {
     let plan = load(root)?;
     // The proof plan.rs will run at compile time, run now: if it ever disagreed
     // with the checker, the build must fail before writing, not after.
-    let mut scratch = vec![crate::proof::Item::EMPTY; crate::proof::range_count(&plan)];
+    let mut scratch = vec![crate::proof::Item::EMPTY; crate::proof::scratch_len(&plan)];
     if let Err(msg) = crate::proof::validate(&plan, &mut scratch) {
         return Err(file_report(
             String::new(),
