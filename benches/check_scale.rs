@@ -6,7 +6,7 @@ use std::fmt::Write;
 use std::time::{Duration, Instant};
 
 use lbipam_plan::generate::compile;
-use lbipam_plan::proof::{Item, range_count, validate};
+use lbipam_plan::proof::{Item, scratch_len, validate};
 
 /// `blocks` /30 blocks in 10.0.0.0/8, spread over 100 clusters of 10 pools each,
 /// with every pool pinning its first address.
@@ -75,7 +75,7 @@ fn main() {
         };
         let check = time(5, || compile(&text).is_ok());
         let proof = time(5, || {
-            let mut scratch = vec![Item::EMPTY; range_count(&p)];
+            let mut scratch = vec![Item::EMPTY; scratch_len(&p)];
             validate(&p, &mut scratch).is_ok()
         });
         println!(

@@ -17,7 +17,7 @@ use lbipam_plan::check::{Error, check};
 use lbipam_plan::diag::Report;
 use lbipam_plan::generate::{compile, load};
 use lbipam_plan::plan::{Plan, parse};
-use lbipam_plan::proof::{Item, covers, range_count, validate};
+use lbipam_plan::proof::{Item, covers, scratch_len, validate};
 use lbipam_plan::render::pool_manifest;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
@@ -188,6 +188,9 @@ fn oracle(m: &Model) -> Vec<String> {
         .collect();
 
     let mut names: Vec<&str> = m.reserved.iter().map(|(n, _)| n.as_str()).collect();
+    if m.clusters.is_empty() {
+        broken.push("no cluster".to_owned());
+    }
     for c in &m.clusters {
         names.push(&c.name);
         names.extend(c.pools.iter().map(|(n, _)| n.as_str()));
@@ -348,13 +351,20 @@ fn raw_plan() -> impl Strategy<Value = RawPlan> {
             pools,
             pins,
             empty,
-        });
+        })
+        .boxed();
     (
         any::<bool>(),
         0..=4u32,
         0..32u8,
         prop::collection::vec((any::<u8>(), raw_block()), 0..3),
-        prop::collection::vec(cluster, 0..4),
+        // At least one cluster: an empty [clusters] is refused by the parser
+        // (the catalogue's `empty-clusters`), before anything the oracle judges.
+        // Mostly one cluster, so that valid plans stay common.
+        prop_oneof![
+            3 => prop::collection::vec(cluster.clone(), 1..2),
+            1 => prop::collection::vec(cluster, 2..4),
+        ],
     )
         .prop_map(|(v6, extra, net_flaw, reserved, clusters)| RawPlan {
             v6,
@@ -524,7 +534,7 @@ fn model(raw: &RawPlan) -> Model {
 
 /// The proof's verdict on a parsed plan equals the checker's, within its scope.
 fn proof_agrees_with_check(plan: &Plan) -> Result<(), TestCaseError> {
-    let mut scratch = vec![Item::EMPTY; range_count(plan)];
+    let mut scratch = vec![Item::EMPTY; scratch_len(plan)];
     let proof = validate(plan, &mut scratch);
     let errors: Vec<Error> = check(plan).into_iter().filter(covers).collect();
     prop_assert_eq!(
@@ -617,9 +627,16 @@ fn valid_model() -> impl Strategy<Value = Model> {
             bounds.dedup();
             let mut reserved = Vec::new();
             let mut pools: BTreeMap<(usize, usize), Vec<Spec>> = BTreeMap::new();
+            // A valid plan has a cluster: some segment goes to a pool.
+            let mut owners: Vec<(u8, bool)> = (0..bounds.len() - 1)
+                .map(|k| owners[k % owners.len()])
+                .collect();
+            if owners.iter().all(|(o, _)| *o < 2) {
+                owners[0].0 = 2;
+            }
             for (k, w) in bounds.windows(2).enumerate() {
                 let (start, stop) = (w[0], w[1] - 1);
-                let (owner, cidr) = owners[k % owners.len()];
+                let (owner, cidr) = owners[k];
                 let edge = !v6 && (start == 0 || stop == size - 1);
                 let owner = if edge { owner.min(1) } else { owner };
                 let len = stop - start + 1;

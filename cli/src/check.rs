@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use lbipam_core::check::Location;
-use lbipam_core::diag::Report;
+use lbipam_core::diag::{Report, SHOWN_IN_FULL};
 
 use crate::Output;
 
@@ -37,43 +37,19 @@ fn verify(plan_path: &Path) -> Result<(), Report> {
     lbipam_core::verify(plan_path)
 }
 
-/// How many errors are printed without `--all`.
-const SHOWN: usize = 50;
-
-/// The report as the build prints it; without `all`, the first [`SHOWN`] errors
-/// and a count of the rest by code.
-///
-/// LEAD: another branch caps `Report` itself (first 50, then counts per kind,
-/// with an option to print all); when it lands, map `all` to that option here
-/// and drop this stand-in.
+/// The report as the build prints it: without `all`, the first
+/// [`SHOWN_IN_FULL`] errors in full and a count of the rest by kind, and how to
+/// see them all.
 pub(crate) fn render(report: &Report, all: bool) -> String {
-    let n = report.errors.len();
-    if all || n <= SHOWN {
-        return report.render();
+    if all {
+        return report.render_all();
     }
-    let mut head = report.clone();
-    head.errors.truncate(SHOWN);
-    let text = head.render();
-    // Drop the summary lines of the truncated report; the whole one follows.
-    let summary = |l: &str| {
-        l.starts_with("error: ")
-            && (l.contains(" in the plan or the files it manages; ")
-                || l.contains(" from what plan.toml renders; "))
-    };
-    let body: Vec<&str> = text.lines().filter(|l| !summary(l)).collect();
-    let body = body.join("\n");
-    let body = body.trim_end();
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for e in &report.errors[SHOWN..] {
-        *counts.entry(e.code()).or_default() += 1;
+    let text = report.render();
+    if report.errors.len() > SHOWN_IN_FULL {
+        format!("{text}note: run `lbipam check --all` to print every error in full\n")
+    } else {
+        text
     }
-    let rest: Vec<String> = counts.iter().map(|(c, k)| format!("{k} {c}")).collect();
-    format!(
-        "{body}\n... and {} more: {} (run with --all to print every one)\n\n\
-         error: {n} errors in the plan or the files it manages; nothing was written\n",
-        n - SHOWN,
-        rest.join(", ")
-    )
 }
 
 /// Line starts of a text, to turn byte offsets into line and column in

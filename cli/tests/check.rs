@@ -161,8 +161,9 @@ fn without_all_the_first_fifty_errors_are_printed_and_the_rest_counted() {
     assert_eq!(out.stderr.lines().filter(|l| *l == first).count(), 50);
     assert!(
         out.stderr.ends_with(
-            "... and 10 more: 10 overlap (run with --all to print every one)\n\n\
-             error: 60 errors in the plan or the files it manages; nothing was written\n"
+            "note: 10 more errors not shown in full, by kind:\n  10 overlap\n\n\
+             error: 60 errors in the plan or the files it manages; nothing was written\n\
+             note: run `lbipam check --all` to print every error in full\n"
         ),
         "{}",
         out.stderr

@@ -97,6 +97,8 @@ pub enum Error {
         name: String,
         reason: &'static str,
     },
+    /// `[clusters]` without any cluster.
+    NoClusters { span: Span },
     /// A cluster without any pool.
     NoPools { span: Span, cluster: String },
     /// A pool without any block.
@@ -200,6 +202,7 @@ impl Error {
             | OutsideNetwork { span, .. }
             | PinOutsidePool { span, .. }
             | BadName { span, .. }
+            | NoClusters { span }
             | NoPools { span, .. }
             | NoBlocks { span, .. }
             | NetworkOrBroadcast { span, .. }
@@ -261,6 +264,7 @@ impl Error {
             Overlap { .. } => "overlap",
             PinOutsidePool { .. } => "pin-outside-pool",
             DuplicatePin { .. } => "duplicate-pin",
+            NoClusters { .. } => "no-clusters",
             BadName { .. } => "bad-name",
             NoPools { .. } => "no-pools",
             NoBlocks { .. } => "no-blocks",
@@ -290,6 +294,7 @@ impl Error {
             PinOutsidePool { .. } => "not in this cluster's pools",
             DuplicatePin { .. } => "pinned twice",
             BadName { .. } => "invalid name",
+            NoClusters { .. } => "no cluster",
             NoPools { .. } => "cluster without pools",
             NoBlocks { .. } => "pool without blocks",
             DuplicateSetting { .. } => "setting written twice",
@@ -298,6 +303,40 @@ impl Error {
             PinWithoutService { .. } => "pin without its Service",
             File { .. } => "here",
             Stale { .. } => "differs from plan.toml",
+        }
+    }
+}
+
+impl Error {
+    /// What kind of problem this is, as a summary counts them: `invalid block`,
+    /// `overlap`, `unknown key`.
+    pub fn kind(&self) -> String {
+        use Error::*;
+        match self {
+            BadValue { what, .. } => format!("invalid {what}"),
+            BadName { what, .. } => format!("invalid {what} name"),
+            Syntax { .. } => "invalid TOML".to_owned(),
+            UnknownKey { .. } => "unknown key".to_owned(),
+            MissingKey { .. } => "missing key".to_owned(),
+            WrongType { .. } => "value of the wrong type".to_owned(),
+            StartAfterStop { .. } => "range starting after it stops".to_owned(),
+            MixedFamily { .. } => "IPv4 mixed with IPv6".to_owned(),
+            HostBits { .. } => "CIDR with host bits set".to_owned(),
+            OutsideNetwork { .. } => "outside the network".to_owned(),
+            Overlap { .. } => "overlap".to_owned(),
+            PinOutsidePool { .. } => "pin outside its cluster's pools".to_owned(),
+            DuplicatePin { .. } => "address pinned twice".to_owned(),
+            NoClusters { .. } => "no cluster".to_owned(),
+            NoPools { .. } => "cluster without pools".to_owned(),
+            NoBlocks { .. } => "pool without blocks".to_owned(),
+            DuplicateSetting { .. } => "setting written by two services".to_owned(),
+            File { path, .. } => {
+                format!("problem in {}", path.display().to_string().escape_debug())
+            }
+            Stale { .. } => "file differing from plan.toml".to_owned(),
+            NetworkOrBroadcast { .. } => "network or broadcast address handed out".to_owned(),
+            PinNotAllocatable { .. } => "pin Cilium never hands out".to_owned(),
+            PinWithoutService { .. } => "held-back pin without its Service".to_owned(),
         }
     }
 }
@@ -412,6 +451,9 @@ impl fmt::Display for Error {
                 "{what} name `{}` is not a DNS-1123 label: {reason}",
                 s(name)
             ),
+            NoClusters { .. } => {
+                f.write_str("[clusters] has no cluster; a plan needs at least one")
+            }
             NoPools { cluster, .. } => write!(f, "cluster {} has no pool", s(cluster)),
             NoBlocks { pool, cluster, .. } => {
                 write!(f, "pool {} ({}) has no block", s(pool), s(cluster))
@@ -616,17 +658,19 @@ pub fn service_ref_error(s: &str) -> Option<&'static str> {
 }
 
 /// Why a name is not a DNS-1123 label (`[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most
-/// 63 characters), or `None` if it is one.
+/// 63 characters), or `None` if it is one. The characters are judged before the
+/// length: a label is ASCII, so a name of 32 `é` is wrong for its letters, and
+/// once the letters are right, bytes and characters are the same count.
 pub fn dns1123_label_error(name: &str) -> Option<&'static str> {
     if name.is_empty() {
         Some("it is empty")
-    } else if name.len() > 63 {
-        Some("it is longer than 63 characters")
     } else if !name
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
         Some("only lowercase letters a-z, digits and '-' are allowed")
+    } else if name.len() > 63 {
+        Some("it is longer than 63 characters")
     } else if name.starts_with('-') || name.ends_with('-') {
         Some("it must start and end with a letter or digit")
     } else {
@@ -922,13 +966,14 @@ fn check_pins(plan: &Plan, ranges: &[Range], intact: &[bool], errors: &mut Vec<E
 pub fn configmap_key_error(key: &str) -> Option<&'static str> {
     if key.is_empty() {
         Some("it is empty")
-    } else if key.len() > 253 {
-        Some("it is longer than 253 characters")
     } else if !key
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
     {
+        // Before the length, as for labels: the count is then in characters.
         Some("only letters, digits, '-', '_' and '.' are allowed")
+    } else if key.len() > 253 {
+        Some("it is longer than 253 characters")
     } else if key == "." || key == ".." {
         Some("`.` and `..` are not allowed")
     } else {

@@ -1,8 +1,9 @@
 //! Errors printed the way cargo and rustc print theirs: a headline, `file:line:col`,
 //! and the offending source line with a caret under the value at fault.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
@@ -11,32 +12,183 @@ use crate::check::{Error, Location};
 
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let offset = (0..=offset)
-        .rev()
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap_or(0);
-    let before = &text[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
+    positions(text, &[offset])[0]
 }
 
-/// Byte offset of a 1-based line and column, clamped to the text.
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let start = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum::<usize>()
-        .min(text.len());
-    let rest = &text[start..];
-    let in_line = rest
-        .char_indices()
-        .nth(column.saturating_sub(1))
-        .map_or(rest.len(), |(i, _)| i);
-    start + in_line
+/// 1-based line and column of each byte offset, in one pass over the text:
+/// O(text + n log n) for n offsets, where asking [`line_col`] for each would
+/// rescan the text from its start every time. An offset inside a character
+/// counts as that character.
+fn positions(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..offsets.len()).collect();
+    order.sort_by_key(|&i| offsets[i]);
+    let mut out = vec![(1, 1); offsets.len()];
+    let (mut at, mut line, mut col) = (0, 1, 1);
+    for i in order {
+        let to = floor_boundary(text, offsets[i]);
+        for &b in &text.as_bytes()[at..to] {
+            if b == b'\n' {
+                (line, col) = (line + 1, 1);
+            } else if b & 0xc0 != 0x80 {
+                col += 1;
+            }
+        }
+        at = to;
+        out[i] = (line, col);
+    }
+    out
 }
+
+/// The largest char boundary at or before `i`, clamped to the text.
+fn floor_boundary(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The smallest char boundary at or after `i`, clamped to the text.
+fn ceil_boundary(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Where each line of a text starts, computed once: a line is then found by
+/// binary search instead of by counting from the start of the text.
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        let breaks = text.bytes().enumerate().filter(|&(_, b)| b == b'\n');
+        let starts = std::iter::once(0)
+            .chain(breaks.map(|(i, _)| i + 1))
+            .collect();
+        Lines { text, starts }
+    }
+
+    /// The 0-based line holding byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
+    }
+
+    /// Byte range of a 0-based line, without its line break.
+    fn range(&self, line: usize) -> Range<usize> {
+        let start = self.starts[line];
+        let end = self
+            .starts
+            .get(line + 1)
+            .map_or(self.text.len(), |&next| next - 1);
+        let end = if self.text[start..end].ends_with('\r') {
+            end - 1
+        } else {
+            end
+        };
+        start..end
+    }
+
+    /// Byte offset of a 1-based line and column, clamped to the text.
+    fn offset_of(&self, line: usize, column: usize) -> usize {
+        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let rest = &self.text[start..];
+        let in_line = rest
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(rest.len(), |(i, _)| i);
+        start + in_line
+    }
+}
+
+/// Longest line shown whole in an excerpt; a longer one is clipped to
+/// [`CONTEXT`] bytes either side of what it points at (the renderer trims the
+/// rest to the terminal width anyway), so one excerpt costs its own size, not
+/// its line's.
+const LONG_LINE: usize = 1024;
+/// Bytes kept either side of a span in a clipped line.
+const CONTEXT: usize = 256;
+/// Most bytes of a span shown in a clipped line.
+const LONG_SPAN: usize = 512;
+/// Two spans whose lines lie within this many bytes share one excerpt (the
+/// renderer folds the lines between them); farther apart, each gets its own.
+const NEAR: usize = 4096;
+
+/// A piece of a text to show: whole lines, or a window of one long line, and
+/// where it starts.
+struct Excerpt<'a> {
+    source: &'a str,
+    /// Byte offset of `source` in the text.
+    at: usize,
+    /// 1-based line number of the first line of `source`.
+    line: usize,
+    /// Whether `source` starts inside its line (the renderer then counts
+    /// columns from the cut, and the header must be corrected).
+    cut: bool,
+}
+
+impl<'a> Lines<'a> {
+    /// The lines holding `span`, or a window around it if they are long.
+    fn excerpt(&self, span: Range<usize>) -> Excerpt<'a> {
+        self.excerpt_of(span.clone(), span)
+    }
+
+    /// One excerpt showing both spans (lines `a`..=`b`), as whole lines if
+    /// that is small, else a window of their one shared long line.
+    fn excerpt_of(&self, first: Range<usize>, last: Range<usize>) -> Excerpt<'a> {
+        let (la, lb) = (self.line_of(first.start), self.line_of(last.end));
+        let whole = self.range(la).start..self.range(lb).end;
+        if whole.len() <= LONG_LINE || la != lb {
+            return Excerpt {
+                source: &self.text[whole.clone()],
+                at: whole.start,
+                line: la + 1,
+                cut: false,
+            };
+        }
+        let lo = floor_boundary(
+            self.text,
+            first.start.saturating_sub(CONTEXT).max(whole.start),
+        );
+        let shown_end = last.end.min(last.start + LONG_SPAN);
+        let hi = ceil_boundary(self.text, (shown_end + CONTEXT).min(whole.end));
+        Excerpt {
+            source: &self.text[lo..hi],
+            at: lo,
+            line: la + 1,
+            cut: lo > whole.start,
+        }
+    }
+
+    /// Whether two spans can share one excerpt of bounded size: on one line,
+    /// short or with the spans close together; or on short lines close together.
+    fn near(&self, a: &Range<usize>, b: &Range<usize>) -> bool {
+        let (first, last) = if a.start <= b.start { (a, b) } else { (b, a) };
+        let (la, lb) = (self.line_of(first.start), self.line_of(last.end));
+        if la == lb {
+            return self.range(la).len() <= LONG_LINE || last.end - first.start <= LONG_SPAN;
+        }
+        self.range(lb).end - self.range(la).start <= NEAR
+            && (la..=lb).all(|l| self.range(l).len() <= LONG_LINE)
+    }
+}
+
+/// A span of the text as a range inside an excerpt, clamped to it.
+fn inside(ex: &Excerpt<'_>, span: &Range<usize>) -> Range<usize> {
+    let end = span.end.saturating_sub(ex.at).min(ex.source.len());
+    span.start.saturating_sub(ex.at).min(end)..end
+}
+
+/// How many errors [`Report::render`] shows in full; the rest are counted by kind.
+pub const SHOWN_IN_FULL: usize = 50;
 
 /// A set of errors together with the sources they point into.
 #[derive(Clone, Debug)]
@@ -75,73 +227,90 @@ impl Report {
     }
 
     /// `file:line:col: message`, one line per error; what tests compare.
+    /// Linear in the text and the number of errors (plus a sort of the offsets).
     pub fn lines(&self) -> Vec<String> {
-        self.errors.iter().map(|e| self.line(e)).collect()
+        let positions = self.plan_positions(&self.errors);
+        self.errors
+            .iter()
+            .zip(positions)
+            .map(|(e, at)| self.line_at(e, at))
+            .collect()
     }
 
     /// `file:line:col: message` for one error.
     pub fn line(&self, e: &Error) -> String {
-        let (path, line, col) = self.position(e);
-        format!("{}:{line}:{col}: {e}", path.display())
+        self.line_at(e, self.plan_positions(std::slice::from_ref(e))[0])
     }
 
-    fn position<'a>(&'a self, e: &'a Error) -> (&'a Path, usize, usize) {
+    fn line_at(&self, e: &Error, (line, col): (usize, usize)) -> String {
         match e.location() {
-            Location::Plan { span, .. } => {
-                let (line, col) = line_col(&self.plan_text, span.start as usize);
-                (&self.plan_path, line, col)
+            Location::Plan { .. } => format!("{}:{line}:{col}: {e}", self.plan_path.display()),
+            Location::File { path, line, column } => {
+                format!("{}:{line}:{column}: {e}", path.display())
             }
-            Location::File { path, line, column } => (path, line, column),
         }
     }
 
-    /// The report as cargo would print it, without colour.
+    /// Line and column in plan.toml of each error's span, all in one pass;
+    /// `(1, 1)` for errors in other files.
+    fn plan_positions(&self, errors: &[Error]) -> Vec<(usize, usize)> {
+        let offsets: Vec<usize> = errors
+            .iter()
+            .map(|e| match e.location() {
+                Location::Plan { span, .. } => span.start as usize,
+                Location::File { .. } => 0,
+            })
+            .collect();
+        positions(&self.plan_text, &offsets)
+    }
+
+    /// The report as cargo would print it, without colour: the first
+    /// [`SHOWN_IN_FULL`] errors with their source excerpts, then how many more
+    /// there are of each kind, so a plan with a hundred thousand errors still
+    /// prints a page. [`Report::render_all`] shows every one.
     pub fn render(&self) -> String {
-        let renderer = Renderer::plain();
+        self.render_first(SHOWN_IN_FULL)
+    }
+
+    /// The report with every error in full (a `--all` option); each excerpt
+    /// costs its own size, so this is linear in the number of errors.
+    pub fn render_all(&self) -> String {
+        self.render_first(usize::MAX)
+    }
+
+    fn render_first(&self, limit: usize) -> String {
+        let (shown, rest) = self.errors.split_at(limit.min(self.errors.len()));
+        let plan = Lines::new(&self.plan_text);
+        let at = self.plan_positions(shown);
+        let mut files: BTreeMap<&Path, Lines<'_>> = BTreeMap::new();
         let mut out = String::new();
-        for e in &self.errors {
-            let message = e.to_string();
+        for (e, at) in shown.iter().zip(at) {
             if let Error::Stale { .. } = e {
                 out.push_str(&format!("error: {}\n", self.line(e)));
                 continue;
             }
-            let title = Level::ERROR.primary_title(&message);
             let rendered = match e.location() {
                 Location::Plan { span, related } => {
-                    let mut snippet = Snippet::source(&self.plan_text)
-                        .path(self.plan_path.to_str().unwrap_or("plan.toml"))
-                        .annotation(
-                            AnnotationKind::Primary
-                                .span(clamp(&self.plan_text, span.range()))
-                                .label(e.label()),
-                        );
-                    if let Some((other, label)) = related {
-                        snippet = snippet.annotation(
-                            AnnotationKind::Context
-                                .span(clamp(&self.plan_text, other.range()))
-                                .label(label),
-                        );
-                    }
-                    renderer.render(&[title.element(snippet)])
+                    let related = related.map(|(s, label)| (s.range(), label));
+                    self.render_excerpt(e, &plan, &self.plan_path, span.range(), at, related)
                 }
                 Location::File { path, line, column } => match self.files.get(path) {
                     Some(text) => {
-                        let at = offset_of(text, line, column);
-                        let end = text[at..]
+                        let lines = files.entry(path).or_insert_with(|| Lines::new(text));
+                        let start = lines.offset_of(line, column);
+                        let end = text[start..]
                             .find(['\n', '\r'])
-                            .map_or(text.len(), |n| at + n)
-                            .max(at);
-                        let snippet = Snippet::source(text.as_str())
-                            .path(path.to_str().unwrap_or("?"))
-                            .annotation(AnnotationKind::Primary.span(at..end).label(e.label()));
-                        renderer.render(&[title.element(snippet)])
+                            .map_or(text.len(), |n| start + n);
+                        let at = (line, column);
+                        self.render_excerpt(e, lines, path, start..end, at, None)
                     }
-                    None => format!("error: {message}\n  --> {}:{line}:{column}", path.display()),
+                    None => format!("error: {e}\n  --> {}:{line}:{column}", path.display()),
                 },
             };
             out.push_str(&rendered);
             out.push_str("\n\n");
         }
+        out.push_str(&not_shown(rest));
         let n = self.errors.len();
         let stale = self
             .errors
@@ -169,11 +338,139 @@ impl Report {
         ));
         out
     }
+
+    /// One error with the excerpt of `span` (at `pos`, 1-based) and of a
+    /// related span: in one excerpt when they are near, else in two.
+    fn render_excerpt(
+        &self,
+        e: &Error,
+        lines: &Lines<'_>,
+        path: &Path,
+        span: Range<usize>,
+        pos: (usize, usize),
+        related: Option<(Range<usize>, &'static str)>,
+    ) -> String {
+        let text = lines.text;
+        let span = clamp(text, span);
+        let primary = Mark {
+            primary: true,
+            span: span.clone(),
+            label: e.label(),
+        };
+        // Each excerpt with its marks, its header (`-->` names the error's
+        // place, `:::` the related one's) and the real position of its first mark.
+        let parts = match related.map(|(r, label)| (clamp(text, r), label)) {
+            Some((other, label)) if lines.near(&span, &other) => {
+                let ex = if other.start < span.start {
+                    lines.excerpt_of(other.clone(), span.clone())
+                } else {
+                    lines.excerpt_of(span.clone(), other.clone())
+                };
+                let context = Mark::context(other, label);
+                vec![(ex, vec![primary, context], "-->", pos)]
+            }
+            Some((other, label)) => vec![
+                (lines.excerpt(span.clone()), vec![primary], "-->", pos),
+                (
+                    lines.excerpt(other.clone()),
+                    vec![Mark::context(other.clone(), label)],
+                    ":::",
+                    positions(text, &[other.start])[0],
+                ),
+            ],
+            None => vec![(lines.excerpt(span.clone()), vec![primary], "-->", pos)],
+        };
+        let path = path.to_str().unwrap_or("?");
+        let mut fixes = Vec::new();
+        let snippets: Vec<_> = parts
+            .iter()
+            .map(|(ex, marks, arrow, (line, col))| {
+                if ex.cut {
+                    // The renderer counts columns from the cut: put the real one back.
+                    let shown = ex.source[..inside(ex, &marks[0].span).start]
+                        .chars()
+                        .count()
+                        + 1;
+                    fixes.push((
+                        format!("{arrow} {path}:{line}:{shown}\n"),
+                        format!("{arrow} {path}:{line}:{col}\n"),
+                    ));
+                }
+                Snippet::source(ex.source)
+                    .line_start(ex.line)
+                    .path(path)
+                    .annotations(marks.iter().map(|m| {
+                        let kind = if m.primary {
+                            AnnotationKind::Primary
+                        } else {
+                            AnnotationKind::Context
+                        };
+                        kind.span(inside(ex, &m.span)).label(m.label)
+                    }))
+            })
+            .collect();
+        let message = e.to_string();
+        let title = Level::ERROR.primary_title(&message);
+        let mut rendered = Renderer::plain().render(&[title.elements(snippets)]);
+        for (from, to) in fixes {
+            rendered = rendered.replacen(&from, &to, 1);
+        }
+        rendered
+    }
 }
 
-fn clamp(text: &str, r: std::ops::Range<usize>) -> std::ops::Range<usize> {
-    let end = r.end.min(text.len());
-    r.start.min(end)..end
+/// An annotation of an excerpt: a span of the whole text and its label.
+struct Mark {
+    primary: bool,
+    span: Range<usize>,
+    label: &'static str,
+}
+
+impl Mark {
+    fn context(span: Range<usize>, label: &'static str) -> Mark {
+        Mark {
+            primary: false,
+            span,
+            label,
+        }
+    }
+}
+
+/// A span clamped to the text and to char boundaries.
+fn clamp(text: &str, r: Range<usize>) -> Range<usize> {
+    let end = floor_boundary(text, r.end);
+    floor_boundary(text, r.start).min(end)..end
+}
+
+/// What [`Report::render`] leaves out: how many errors of each kind, in the
+/// order their kinds first appear.
+fn not_shown(rest: &[Error]) -> String {
+    if rest.is_empty() {
+        return String::new();
+    }
+    let mut kinds: Vec<(String, usize)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for e in rest {
+        let kind = e.kind();
+        match index.get(&kind) {
+            Some(&i) => kinds[i].1 += 1,
+            None => {
+                index.insert(kind.clone(), kinds.len());
+                kinds.push((kind, 1));
+            }
+        }
+    }
+    let n = rest.len();
+    let mut out = format!(
+        "note: {n} more error{} not shown in full, by kind:\n",
+        if n == 1 { "" } else { "s" }
+    );
+    let width = n.to_string().len();
+    for (kind, count) in kinds {
+        out.push_str(&format!("  {count:>width$} {kind}\n"));
+    }
+    out.push('\n');
+    out
 }
 
 impl fmt::Display for Report {
@@ -195,6 +492,74 @@ mod tests {
         assert_eq!(line_col(text, 6), (2, 1));
         // After the two-byte é, the column counts characters.
         assert_eq!(line_col(text, 10), (2, 4));
-        assert_eq!(offset_of(text, 2, 4), 10);
+        assert_eq!(Lines::new(text).offset_of(2, 4), 10);
+    }
+
+    #[test]
+    fn positions_in_one_pass_equal_counting_from_the_start_for_each_offset() {
+        let text = "a = 1\nbé = \"x\"\r\n\nzz";
+        // Unsorted, repeated, inside the two-byte é (8), past the end (100).
+        let offsets = [14, 0, 6, 10, 7, 100, 8, 14, 17];
+        let counted = |offset: usize| {
+            let mut end = offset.min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let before = &text[..end];
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let line = before.matches('\n').count() + 1;
+            (line, before[line_start..].chars().count() + 1)
+        };
+        let want: Vec<_> = offsets.iter().map(|&o| counted(o)).collect();
+        assert_eq!(positions(text, &offsets), want);
+        assert_eq!(want[3], (2, 4));
+    }
+
+    /// The README's example ("What an error looks like"), from a plan with the
+    /// two blocks on the same lines 13 and 20.
+    #[test]
+    fn an_overlap_renders_as_in_the_readme_with_both_blocks_in_one_excerpt() {
+        let plan = "[network]\ncidr = \"10.25.11.0/24\"\n\n[reserved]\n\
+            bgp-router = { range = \"10.25.11.1\" }\n\
+            static-infra = { range = \"10.25.11.2-10.25.11.99\" }\n\n\
+            [clusters.infra.pins]\nclustermesh-apiserver = \"10.25.11.100\"\n\
+            gateway = \"10.25.11.110\"\n\n[clusters.infra.pools.infra-pool]\n\
+            blocks = [\"10.25.11.100-10.25.11.119\"]\n\n[clusters.apps.pins]\n\
+            clustermesh-apiserver = \"10.25.11.120\"\ngateway = \"10.25.11.121\"\n\n\
+            [clusters.apps.pools.apps-pool]\nblocks = [\"10.25.11.119-10.25.11.139\"]\n";
+        let errors = crate::generate::compile(plan).expect_err("overlap");
+        let want = "\
+error: apps-pool (apps) 10.25.11.119-10.25.11.139 overlaps infra-pool (infra) at 10.25.11.119
+  --> plan.toml:20:11
+   |
+13 | blocks = [\"10.25.11.100-10.25.11.119\"]
+   |           --------------------------- overlapped range
+...
+20 | blocks = [\"10.25.11.119-10.25.11.139\"]
+   |           ^^^^^^^^^^^^^^^^^^^^^^^^^^^ overlap
+
+error: 1 error in the plan or the files it manages; nothing was written
+";
+        assert_eq!(Report::new("plan.toml", plan, errors).render(), want);
+    }
+
+    #[test]
+    fn a_span_on_a_long_line_is_shown_in_a_window_of_the_line() {
+        let text = format!("x = [{}]\n", "\"a\", ".repeat(10_000));
+        let lines = Lines::new(&text);
+        let at = text.len() / 2;
+        let ex = lines.excerpt(at..at + 3);
+        assert!(ex.cut);
+        assert!(
+            ex.source.len() <= 2 * CONTEXT + 3 + 8,
+            "{}",
+            ex.source.len()
+        );
+        assert_eq!(&text[ex.at..ex.at + ex.source.len()], ex.source);
+        assert_eq!(ex.line, 1);
+        // Short lines are shown whole.
+        let short = Lines::new("a\nbb = 1\nc\n");
+        let ex = short.excerpt(5..6);
+        assert_eq!((ex.source, ex.line, ex.cut), ("bb = 1", 2, false));
     }
 }

@@ -553,9 +553,10 @@ pub const IP_ANNOTATIONS: [(&str, &str); 2] = [
 /// alias; a tagged value (`!!str 10.0.0.5`) counts as its scalar.
 pub fn find_ip_requests(text: &str) -> Result<Vec<IpRequest>, EditError> {
     let file = parse(text)?;
+    let text = &Positions::new(text);
     let mut found = Vec::new();
     let registries = file.documents().map(|d| AnchorRegistry::from_document(&d));
-    for (doc, anchors) in documents(text, &file).into_iter().zip(registries) {
+    for (doc, anchors) in documents(text.text, &file).into_iter().zip(registries) {
         let Some(root) = doc.node else { continue };
         let finder = Finder {
             text,
@@ -583,7 +584,7 @@ pub fn find_ip_requests(text: &str) -> Result<Vec<IpRequest>, EditError> {
 
 /// Walks one document for IP requests, resolving aliases through its anchors.
 struct Finder<'a> {
-    text: &'a str,
+    text: &'a Positions<'a>,
     anchors: &'a AnchorRegistry,
 }
 
@@ -650,7 +651,7 @@ impl Finder<'_> {
 /// Pushes the (comma-separated, if `list`) items of `scalar`, each at its own column
 /// when the source spells the value literally (no escapes, no line folding).
 fn push_requests(
-    text: &str,
+    text: &Positions<'_>,
     scalar: &yaml_edit::Scalar,
     list: bool,
     source: &'static str,
@@ -662,7 +663,7 @@ fn push_requests(
     let value = scalar.as_string();
     let start = scalar.byte_range().start as usize;
     let inner = start + usize::from(scalar.is_quoted());
-    if text.get(inner..inner + value.len()) != Some(value.as_str()) {
+    if text.text.get(inner..inner + value.len()) != Some(value.as_str()) {
         return push_values(text, &value, list, source, start, found);
     }
     let items: Vec<&str> = if list {
@@ -681,7 +682,7 @@ fn push_requests(
 /// Pushes the items of `value`, all at byte `at` (a value not spelled literally
 /// there: escaped, folded, or reached through an alias).
 fn push_values(
-    text: &str,
+    text: &Positions<'_>,
     value: &str,
     list: bool,
     source: &'static str,
@@ -698,11 +699,17 @@ fn push_values(
     }
 }
 
-fn push_item(text: &str, item: &str, at: usize, source: &'static str, found: &mut Vec<IpRequest>) {
+fn push_item(
+    text: &Positions<'_>,
+    item: &str,
+    at: usize,
+    source: &'static str,
+    found: &mut Vec<IpRequest>,
+) {
     if item.trim().is_empty() {
         return;
     }
-    let (line, column) = position(text, at);
+    let (line, column) = text.at(at);
     found.push(IpRequest {
         line,
         column,
@@ -1503,6 +1510,50 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
     (at.line, at.column)
 }
 
+/// Line and column of many offsets of one text, as [`position`] gives them
+/// (YAML line breaks `\n`, `\r`, `\r\n`; columns in characters; a byte order
+/// mark starting a line takes none), in O(log n) each: `position` indexes the
+/// whole text again on every call, quadratic over a file of many requests.
+struct Positions<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+    /// Offsets of the bytes that continue a multi-byte character.
+    continuations: Vec<usize>,
+}
+
+impl<'a> Positions<'a> {
+    fn new(text: &'a str) -> Positions<'a> {
+        let bytes = text.as_bytes();
+        let mut line_starts = vec![0];
+        let mut continuations = Vec::new();
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                line_starts.push(i + 1);
+            } else if b & 0xc0 == 0x80 {
+                continuations.push(i);
+            }
+        }
+        Positions {
+            text,
+            line_starts,
+            continuations,
+        }
+    }
+
+    /// 1-based line and column of `offset`.
+    fn at(&self, offset: usize) -> (usize, usize) {
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let offset = offset.clamp(start, self.text.len());
+        let continuations = self.continuations.partition_point(|&i| i < offset)
+            - self.continuations.partition_point(|&i| i < start);
+        let chars = offset - start - continuations;
+        let line_text = &self.text[start..];
+        let boms = (line_text.len() - line_text.trim_start_matches('\u{feff}').len()) / 3;
+        (line + 1, chars - chars.min(boms) + 1)
+    }
+}
+
 fn error_at(text: &str, offset: usize, message: impl Into<String>) -> EditError {
     let (line, column) = position(text, offset);
     EditError::new(line, column, message)
@@ -1535,6 +1586,20 @@ mod tests {
     use super::*;
     use serde::Deserialize;
     use yaml_serde::Value;
+
+    #[test]
+    fn positions_from_one_index_equal_yaml_edits_own_at_every_offset() {
+        let text = "\u{feff}a: é\r\nb: \"x\"\rc: ü\n\u{feff}d: 1\n\nz";
+        let index = Positions::new(text);
+        for offset in 0..=text.len() + 2 {
+            let want = yaml_edit::byte_offset_to_line_column(text, offset);
+            assert_eq!(
+                index.at(offset),
+                (want.line, want.column),
+                "offset {offset}"
+            );
+        }
+    }
 
     /// Checks `text` with yaml-edit (and its validator) and an independent parser,
     /// returning the documents as the independent parser reads them.

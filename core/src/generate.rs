@@ -316,6 +316,7 @@ impl Summary {
                     )
                 }
             })
+            .chain(self.warnings.iter().cloned())
             .collect()
     }
 }
@@ -360,7 +361,7 @@ pub fn verify(plan_path: &Path) -> Result<(), Report> {
 fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
     // The proof plan.rs will run at compile time, run now: if it ever disagreed
     // with the checker, the build must fail before writing, not after.
-    let mut scratch = vec![crate::proof::Item::EMPTY; crate::proof::range_count(plan)];
+    let mut scratch = vec![crate::proof::Item::EMPTY; crate::proof::scratch_len(plan)];
     if let Err(msg) = crate::proof::validate(plan, &mut scratch) {
         return Err(file_report(
             String::new(),

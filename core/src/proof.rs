@@ -16,7 +16,7 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::net::{Block, Interval, Sweep, bits, has_host_bits, net_addr, net_prefix_len};
+use crate::net::{Block, Interval, Sweep, has_host_bits, net_addr, net_prefix_len};
 use crate::plan::{Plan, Pool};
 
 /// Fails compilation unless the plan constant is valid.
@@ -35,7 +35,7 @@ macro_rules! assert_plan {
         #[allow(long_running_const_eval)]
         const _: () = {
             static PLAN_UNDER_PROOF: $crate::plan::Plan = $plan;
-            $crate::proof::assert_valid::<{ $crate::proof::range_count(&PLAN_UNDER_PROOF) }>(
+            $crate::proof::assert_valid::<{ $crate::proof::scratch_len(&PLAN_UNDER_PROOF) }>(
                 &PLAN_UNDER_PROOF,
             );
         };
@@ -66,26 +66,34 @@ pub fn covers(e: &crate::check::Error) -> bool {
     )
 }
 
-/// How many ranges (reserved ranges and pool blocks) the plan holds: the size
-/// of the scratch space the proof sorts.
-pub const fn range_count(plan: &Plan) -> usize {
-    let mut n = slice(&plan.reserved).len();
+/// How many items the proof sorts: every range (reserved ranges and pool
+/// blocks) and every pin. The size of its scratch space.
+pub const fn scratch_len(plan: &Plan) -> usize {
+    let (ranges, pins) = counts(plan);
+    ranges + pins
+}
+
+/// (ranges, pins) of the plan.
+const fn counts(plan: &Plan) -> (usize, usize) {
+    let mut ranges = slice(&plan.reserved).len();
+    let mut pins = 0;
     let clusters = slice(&plan.clusters);
     let mut c = 0;
     while c < clusters.len() {
+        pins += slice(&clusters[c].pins).len();
         let pools = slice(&clusters[c].pools);
         let mut p = 0;
         while p < pools.len() {
-            n += slice(&pools[p].blocks).len();
+            ranges += slice(&pools[p].blocks).len();
             p += 1;
         }
         c += 1;
     }
-    n
+    (ranges, pins)
 }
 
 /// Panics (a compile error in a `const` item) with the first problem found.
-/// `N` must be [`range_count`] of the plan.
+/// `N` must be [`scratch_len`] of the plan.
 pub const fn assert_valid<const N: usize>(plan: &Plan) {
     let mut scratch = [Item::EMPTY; N];
     if let Err(msg) = validate(plan, &mut scratch) {
@@ -93,7 +101,8 @@ pub const fn assert_valid<const N: usize>(plan: &Plan) {
     }
 }
 
-/// Who holds a range, by index; `cluster == usize::MAX` for a reserved range.
+/// Who holds a range, by index (`cluster == usize::MAX` for a reserved range);
+/// or a pin, by cluster and index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Item {
     iv: Interval,
@@ -115,12 +124,14 @@ impl Item {
     const RESERVED: usize = usize::MAX;
 }
 
-/// Runs the proof with caller-provided scratch space of [`range_count`] items;
+/// Runs the proof with caller-provided scratch space of [`scratch_len`] items;
 /// usable at run time as well, which is how tests compare it with `check`.
+/// O(n log n) in ranges and pins: two heapsorts and linear scans.
 pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
-    if scratch.len() != range_count(plan) {
-        return Err(Msg::new().push("range count does not match the plan; regenerate plan.rs"));
+    if scratch.len() != scratch_len(plan) {
+        return Err(Msg::new().push("scratch size does not match the plan; regenerate plan.rs"));
     }
+    let (scratch, pins) = scratch.split_at_mut(counts(plan).0);
     let net = plan.network.item;
     if has_host_bits(net) {
         return Err(Msg::new().push("network CIDR has host bits set"));
@@ -154,6 +165,9 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
     }
 
     let clusters = slice(&plan.clusters);
+    if clusters.is_empty() {
+        return Err(Msg::new().push("the plan has no cluster"));
+    }
     let mut c = 0;
     while c < clusters.len() {
         let cluster = &clusters[c];
@@ -205,7 +219,7 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
         c += 1;
     }
 
-    sort(scratch);
+    sort(scratch, false);
     let mut sweep = Sweep::new();
     let mut i = 0;
     while i < scratch.len() {
@@ -220,10 +234,13 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
         }
         i += 1;
     }
-    pins_ok(plan, scratch)
+    pins_ok(plan, scratch, pins)
 }
 
-const fn pins_ok(plan: &Plan, sorted: &[Item]) -> Result<(), Msg> {
+/// Each pin in its own cluster's pools and on an address no other pin has.
+/// Problems are found in file order, pin by pin, as `check` lists them.
+const fn pins_ok(plan: &Plan, sorted: &[Item], pins_scratch: &mut [Item]) -> Result<(), Msg> {
+    let duplicate = first_duplicate(plan, pins_scratch);
     let clusters = slice(&plan.clusters);
     let mut c = 0;
     while c < clusters.len() {
@@ -256,9 +273,15 @@ const fn pins_ok(plan: &Plan, sorted: &[Item]) -> Result<(), Msg> {
                     .push(" is not in any pool of cluster ")
                     .push(str_of(&clusters[c].name.item)));
             }
-            if let Some(other) = pinned_before(plan, c, p, addr) {
+            if let Some((dc, dp, first)) = duplicate
+                && dc == c
+                && dp == p
+            {
                 let m = Msg::new().push("pin ").push(name).push(" ").addr(addr);
-                return Err(m.push(" is also pinned by ").push(other));
+                let other = &slice(&clusters[first.cluster].pins)[first.index];
+                return Err(m
+                    .push(" is also pinned by ")
+                    .push(str_of(&other.service.item)));
             }
             p += 1;
         }
@@ -267,26 +290,48 @@ const fn pins_ok(plan: &Plan, sorted: &[Item]) -> Result<(), Msg> {
     Ok(())
 }
 
-/// Another pin on the same address written earlier. Pins are few (one per
-/// well-known service), so a quadratic scan keeps the const code simple.
-const fn pinned_before(plan: &Plan, cluster: usize, pin: usize, addr: IpAddr) -> Option<&str> {
+/// The pin, earliest in file order, whose address an earlier pin already has,
+/// with that first pin: `(cluster, index, first)`. Sorting the pins by address,
+/// then file order, puts every pin sharing an address right after the first
+/// one with it, so one pass over the sorted pins finds them all.
+const fn first_duplicate(plan: &Plan, scratch: &mut [Item]) -> Option<(usize, usize, Item)> {
     let clusters = slice(&plan.clusters);
-    let key = bits(addr);
+    let mut n = 0;
     let mut c = 0;
-    while c <= cluster {
+    while c < clusters.len() {
         let pins = slice(&clusters[c].pins);
-        let end = if c == cluster { pin } else { pins.len() };
         let mut p = 0;
-        while p < end {
-            let other = bits(pins[p].addr.item);
-            if other.0 == key.0 && other.1 == key.1 {
-                return Some(str_of(&pins[p].service.item));
-            }
+        while p < pins.len() {
+            scratch[n] = Item {
+                iv: Interval::of_addr(pins[p].addr.item),
+                cluster: c,
+                index: p,
+            };
+            n += 1;
             p += 1;
         }
         c += 1;
     }
-    None
+    sort(scratch, true);
+    let mut found: Option<(usize, usize, Item)> = None;
+    let mut first = 0;
+    let mut i = 1;
+    while i < scratch.len() {
+        let (a, b) = (scratch[first], scratch[i]);
+        if a.iv.start == b.iv.start && a.iv.v6 == b.iv.v6 {
+            let earlier = match found {
+                Some((fc, fp, _)) => b.cluster < fc || b.cluster == fc && b.index < fp,
+                None => true,
+            };
+            if earlier {
+                found = Some((b.cluster, b.index, a));
+            }
+        } else {
+            first = i;
+        }
+        i += 1;
+    }
+    found
 }
 
 const fn range_ok(block: &Block, net: Interval) -> Result<Interval, Msg> {
@@ -333,7 +378,7 @@ const fn name_ok(what: &str, name: &str) -> Result<(), Msg> {
         Err(Msg::new()
             .push(what)
             .push(" name is not a DNS-1123 label: ")
-            .push(name))
+            .shown(name))
     }
 }
 
@@ -364,32 +409,41 @@ const fn interval(m: Msg, iv: Interval) -> Msg {
     }
 }
 
-/// Heapsort by [`Interval::precedes`]: `sort_unstable` is not `const`.
-const fn sort(items: &mut [Item]) {
+/// Heapsort (O(n log n), `sort_unstable` is not `const`) by
+/// [`Interval::precedes`]; with `ties`, equal intervals by cluster and index.
+const fn sort(items: &mut [Item], ties: bool) {
     let n = items.len();
     let mut start = n / 2;
     while start > 0 {
         start -= 1;
-        sift_down(items, start, n);
+        sift_down(items, start, n, ties);
     }
     let mut end = n;
     while end > 1 {
         end -= 1;
         items.swap(0, end);
-        sift_down(items, 0, end);
+        sift_down(items, 0, end, ties);
     }
 }
 
-const fn sift_down(items: &mut [Item], mut root: usize, end: usize) {
+const fn less(a: &Item, b: &Item, ties: bool) -> bool {
+    let same = a.iv.v6 == b.iv.v6 && a.iv.start == b.iv.start && a.iv.stop == b.iv.stop;
+    if !ties || !same {
+        return a.iv.precedes(&b.iv);
+    }
+    a.cluster < b.cluster || a.cluster == b.cluster && a.index < b.index
+}
+
+const fn sift_down(items: &mut [Item], mut root: usize, end: usize, ties: bool) {
     loop {
         let mut child = 2 * root + 1;
         if child >= end {
             return;
         }
-        if child + 1 < end && items[child].iv.precedes(&items[child + 1].iv) {
+        if child + 1 < end && less(&items[child], &items[child + 1], ties) {
             child += 1;
         }
-        if items[root].iv.precedes(&items[child].iv) {
+        if less(&items[root], &items[child], ties) {
             items.swap(root, child);
             root = child;
         } else {
@@ -441,6 +495,35 @@ impl Msg {
             self.buf[self.len] = b[i];
             self.len += 1;
             i += 1;
+        }
+        self
+    }
+
+    /// Appends a string from the plan as the checker's messages show it: printable
+    /// ASCII as is, `\\`, `\n`, `\r`, `\t`, anything else as `\u{hex}`, so a
+    /// name cannot break the panic message into lines or pass for another.
+    /// Stops at the first character that does not fit.
+    const fn shown(mut self, s: &str) -> Msg {
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let (c, len) = decode(b, i);
+            let before = self.len;
+            self = match c {
+                0x5c => self.push("\\\\"),
+                0x0a => self.push("\\n"),
+                0x0d => self.push("\\r"),
+                0x09 => self.push("\\t"),
+                0x20..=0x7e => match std::str::from_utf8(b.split_at(i).1.split_at(1).0) {
+                    Ok(one) => self.push(one),
+                    Err(_) => self,
+                },
+                _ => self.push("\\u{").digits(c as u128, 16).push("}"),
+            };
+            if self.len == before {
+                return self;
+            }
+            i += len;
         }
         self
     }
@@ -507,6 +590,23 @@ impl Msg {
             Err(_) => "invalid plan",
         }
     }
+}
+
+/// The code point starting at byte `i` of valid UTF-8, and its length in bytes.
+const fn decode(b: &[u8], i: usize) -> (u32, usize) {
+    let lead = b[i] as u32;
+    let (len, mut c) = match lead {
+        0..=0x7f => return (lead, 1),
+        0xc0..=0xdf => (2, lead & 0x1f),
+        0xe0..=0xef => (3, lead & 0x0f),
+        _ => (4, lead & 0x07),
+    };
+    let mut k = 1;
+    while k < len && i + k < b.len() {
+        c = (c << 6) | (b[i + k] as u32 & 0x3f);
+        k += 1;
+    }
+    (c, len)
 }
 
 impl std::fmt::Display for Msg {

@@ -8,7 +8,7 @@ use lbipam_core::check::check;
 use lbipam_core::diag::Report;
 use lbipam_core::generate::compile;
 use lbipam_core::plan::parse;
-use lbipam_core::proof::{Item, covers, range_count, validate};
+use lbipam_core::proof::{Item, covers, scratch_len, validate};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(report.render().ends_with("nothing was written\n"));
     }
     if let Ok(plan) = parse(text) {
-        let mut scratch = vec![Item::EMPTY; range_count(&plan)];
+        let mut scratch = vec![Item::EMPTY; scratch_len(&plan)];
         let proof = validate(&plan, &mut scratch).is_ok();
         let checked = check(&plan).iter().all(|e| !covers(e));
         assert_eq!(proof, checked, "the proof and the checker disagree");

@@ -38,7 +38,10 @@ pub fn parse_lenient(text: &str) -> (Option<Plan>, Vec<Error>) {
         let errors = syntax
             .iter()
             .map(|e| Error::Syntax {
-                span: e.span().map(span).unwrap_or_default(),
+                span: e
+                    .span()
+                    .map(span)
+                    .unwrap_or_else(|| locate(text, e.message())),
                 message: e.message().to_owned(),
             })
             .collect();
@@ -51,6 +54,33 @@ pub fn parse_lenient(text: &str) -> (Option<Plan>, Vec<Error>) {
         .iter()
         .all(|e| matches!(e, Error::UnknownKey { .. }));
     (plan.filter(|_| complete), w.errors)
+}
+
+/// The line of an error the TOML parser reports without a place (a dotted key
+/// of more parts than its recursion limit): the first line such that the file
+/// up to it already has the error, found by bisection in O(log lines) parses.
+/// The whole line, indentation aside, is the span; the start of the file if the
+/// error cannot be reproduced on a prefix.
+fn locate(text: &str, message: &str) -> Span {
+    let ends: Vec<usize> = text
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .chain((!text.ends_with('\n')).then_some(text.len()))
+        .collect();
+    let has_it = |end: usize| {
+        let (_, errors) = DeTable::parse_recoverable(&text[..end]);
+        errors
+            .iter()
+            .any(|e| e.span().is_none() && e.message() == message)
+    };
+    let line = ends.partition_point(|&end| !has_it(end));
+    let Some(&end) = ends.get(line) else {
+        return Span::default();
+    };
+    let start = line.checked_sub(1).map_or(0, |l| ends[l]);
+    let content = &text[start..end];
+    let indent = content.len() - content.trim_start().len();
+    span(start + indent..start + content.trim_end().len())
 }
 
 type Entry<'a, 'i> = (&'a Spanned<Cow<'i, str>>, &'a Spanned<DeValue<'i>>);
@@ -278,6 +308,13 @@ impl Walker {
 
     fn clusters(&mut self, entry: Entry<'_, '_>) -> Option<Vec<Cluster>> {
         let table = self.table(entry, "clusters")?;
+        if table.is_empty() {
+            // Nothing would be generated, and every cluster's files would go.
+            self.errors.push(Error::NoClusters {
+                span: span(entry.1.span()),
+            });
+            return None;
+        }
         let mut out = Vec::with_capacity(table.len());
         for (name, value) in table.iter() {
             let path = format!("clusters.{}", name.get_ref());
@@ -454,31 +491,75 @@ fn key(k: &Spanned<Cow<'_, str>>) -> At<Str> {
     }
 }
 
-/// An IPv4 or IPv6 address.
+/// Why an address, range or CIDR is not in its one accepted spelling, if it is
+/// not: no whitespace or control character anywhere (`" 10.25.11.1"`, a tab, a
+/// no-break space, the newline of a multi-line string), and no IPv4 number
+/// with a leading zero (`010`, read as decimal 10 by some tools and as octal 8
+/// by others).
+fn spelling_error(s: &str) -> Option<String> {
+    if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        let what = match c {
+            ' ' => "a space".to_owned(),
+            '\t' => "a tab".to_owned(),
+            '\n' | '\r' => "a line break".to_owned(),
+            '\u{a0}' => "a no-break space (`\\u{a0}`)".to_owned(),
+            c if c.is_whitespace() => format!("the space character `{}`", c.escape_unicode()),
+            c => format!("the control character `{}`", c.escape_unicode()),
+        };
+        return Some(format!(
+            "it contains {what}; an address is written without whitespace"
+        ));
+    }
+    let zero = s.split(['.', '-', '/']).find(|part| {
+        part.len() > 1 && part.starts_with('0') && part.bytes().all(|b| b.is_ascii_digit())
+    })?;
+    let plain = zero.trim_start_matches('0');
+    let plain = if plain.is_empty() { "0" } else { plain };
+    Some(format!(
+        "`{zero}` has a leading zero, which some tools read as octal; write `{plain}`"
+    ))
+}
+
+/// An IPv4 or IPv6 address, in its one spelling.
 pub(crate) fn parse_addr(s: &str) -> Result<IpAddr, String> {
-    s.trim()
-        .parse::<IpAddr>()
+    if let Some(reason) = spelling_error(s) {
+        return Err(reason);
+    }
+    s.parse::<IpAddr>()
         .map_err(|_| "not an IPv4 or IPv6 address".to_owned())
 }
 
+/// `A/len`, in its one spelling: the standard library's address parser (which
+/// refuses IPv4 leading zeros, unlike `ipnet`'s) and a decimal prefix length.
 fn parse_net(s: &str) -> Result<IpNet, String> {
-    s.trim()
-        .parse::<IpNet>()
-        .map_err(|_| "not a CIDR like 10.25.11.0/24".to_owned())
+    if let Some(reason) = spelling_error(s) {
+        return Err(reason);
+    }
+    let bad = || "not a CIDR like 10.25.11.0/24".to_owned();
+    let (addr, len) = s.split_once('/').ok_or_else(bad)?;
+    let addr = addr.parse::<IpAddr>().map_err(|_| bad())?;
+    if len.is_empty() || !len.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let len = len.parse::<u8>().map_err(|_| bad())?;
+    IpNet::new(addr, len).map_err(|_| bad())
 }
 
 /// `"A-B"`, `"A"` or `"A/len"`. Order and family of a range are judged by the
 /// checker, so that hand-built plans get the same verdict.
 fn parse_block(s: &str) -> Result<Block, String> {
+    if let Some(reason) = spelling_error(s) {
+        return Err(reason);
+    }
     if s.contains('/') {
         return parse_net(s).map(Block::Cidr);
     }
     match s.split_once('-') {
         Some((a, b)) => {
-            let start = parse_addr(a)
-                .map_err(|_| format!("range start `{}` {}", a.trim(), "is not an IP address"))?;
-            let stop = parse_addr(b)
-                .map_err(|_| format!("range stop `{}` {}", b.trim(), "is not an IP address"))?;
+            let start =
+                parse_addr(a).map_err(|_| format!("range start `{a}` is not an IP address"))?;
+            let stop =
+                parse_addr(b).map_err(|_| format!("range stop `{b}` is not an IP address"))?;
             Ok(Block::Range { start, stop })
         }
         None => parse_addr(s)
