@@ -1,6 +1,5 @@
 //! `lbipam check`: everything the build checks, writing nothing.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use lbipam_core::check::Location;
