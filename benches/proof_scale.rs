@@ -11,17 +11,19 @@ use lbipam_plan::generate::compile;
 use lbipam_plan::proof::{Item, scratch_len, validate};
 
 /// `pins` pins spread over 100 clusters, each with one `/16` pool in
-/// 10.0.0.0/8 (cluster `c` owns `10.c.0.0/16`), pinned address by address.
+/// 10.0.0.0/8 (cluster `c` owns `10.{c+1}.0.0/16`, clear of the network and
+/// broadcast addresses), pinned address by address.
 fn plan(pins: usize) -> String {
     let mut toml = String::from("[network]\ncidr = \"10.0.0.0/8\"\n\n");
     let per_cluster = pins.div_ceil(100);
     for c in 0..100 {
         let _ = write!(
             toml,
-            "[clusters.c{c}.pools.p{c}]\nblocks = [\"10.{c}.0.0/16\"]\n\n[clusters.c{c}.pins]\n"
+            "[clusters.c{c}.pools.p{c}]\nblocks = [\"10.{}.0.0/16\"]\n\n[clusters.c{c}.pins]\n",
+            c + 1
         );
         for i in 0..per_cluster.min(pins.saturating_sub(c * per_cluster)) {
-            let _ = writeln!(toml, "svc-{i} = \"10.{c}.{}.{}\"", i >> 8, i & 255);
+            let _ = writeln!(toml, "svc-{i} = \"10.{}.{}.{}\"", c + 1, i >> 8, i & 255);
         }
         toml.push('\n');
     }

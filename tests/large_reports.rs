@@ -107,12 +107,13 @@ fn errors_on_one_long_line_render_small_excerpts_at_their_real_columns() {
     assert_eq!(listed[9_998], format!("plan.toml:5:{}", 11 + 9_999 * 16));
 }
 
-/// `pins` pins of one cluster on distinct addresses of a /16, with the pins at
-/// the given indices moved onto the address of another pin.
+/// `pins` pins of one cluster on distinct addresses of a /16 (pin `i` on its
+/// host address `i + 1`), with the pins at the given indices moved onto the
+/// address of another pin.
 fn pinned(pins: usize, same: &[(usize, usize)]) -> String {
-    let addr = |i: usize| format!("10.0.{}.{}", i >> 8, i & 255);
+    let addr = |i: usize| format!("10.0.{}.{}", (i + 1) >> 8, (i + 1) & 255);
     let mut text = String::from(
-        "[network]\ncidr = \"10.0.0.0/16\"\n\n[clusters.c.pools.p]\nblocks = [\"10.0.0.0/16\"]\n\n[clusters.c.pins]\n",
+        "[network]\ncidr = \"10.0.0.0/16\"\n\n[clusters.c.pools.p]\nblocks = [\"10.0.0.1-10.0.255.254\"]\n\n[clusters.c.pins]\n",
     );
     for i in 0..pins {
         let at = same
@@ -141,7 +142,7 @@ fn the_proof_rejects_two_pins_on_one_address_written_far_apart() {
     assert!(compile(&text).is_err(), "the checker rejects it too");
     assert_eq!(
         proof(&text),
-        Err("pin svc-19999 10.0.0.3 is also pinned by svc-3".to_owned())
+        Err("pin svc-19999 10.0.0.4 is also pinned by svc-3".to_owned())
     );
 }
 
@@ -152,6 +153,6 @@ fn the_proof_names_the_first_pin_in_file_order_that_repeats_an_address() {
     let same = [(9_000, 2), (7_000, 5_000), (12_000, 2), (15_000, 2)];
     assert_eq!(
         proof(&pinned(20_000, &same)),
-        Err("pin svc-7000 10.0.19.136 is also pinned by svc-5000".to_owned())
+        Err("pin svc-7000 10.0.19.137 is also pinned by svc-5000".to_owned())
     );
 }

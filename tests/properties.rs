@@ -575,10 +575,11 @@ fn the_validator_accepts_exactly_the_plans_the_brute_force_oracle_accepts() {
             Ok(())
         })
         .unwrap_or_else(|e| panic!("{e}"));
-    // Not a degenerate generator: both verdicts are common.
+    // Not a degenerate generator: both verdicts are common (one in ten at least:
+    // a random IPv4 plan often holds a network or broadcast address, or no cluster).
     let (valid, invalid) = (valid.get(), invalid.get());
     assert!(
-        valid >= 1000 / 8 && invalid >= 1000 / 8,
+        valid >= 1000 / 10 && invalid >= 1000 / 10,
         "{valid} valid, {invalid} invalid"
     );
 }
@@ -627,18 +628,24 @@ fn valid_model() -> impl Strategy<Value = Model> {
             bounds.dedup();
             let mut reserved = Vec::new();
             let mut pools: BTreeMap<(usize, usize), Vec<Spec>> = BTreeMap::new();
-            // A valid plan has a cluster: some segment goes to a pool.
+            // IPv4's network and broadcast segments go to no pool.
+            let edge = |k: usize| !v6 && (bounds[k] == 0 || bounds[k + 1] == size);
             let mut owners: Vec<(u8, bool)> = (0..bounds.len() - 1)
                 .map(|k| owners[k % owners.len()])
                 .collect();
+            for (k, o) in owners.iter_mut().enumerate() {
+                if edge(k) {
+                    o.0 = o.0.min(1);
+                }
+            }
+            // A valid plan has a cluster: some segment goes to a pool.
             if owners.iter().all(|(o, _)| *o < 2) {
-                owners[0].0 = 2;
+                let inner = usize::from(!v6);
+                owners[inner].0 = 2;
             }
             for (k, w) in bounds.windows(2).enumerate() {
                 let (start, stop) = (w[0], w[1] - 1);
                 let (owner, cidr) = owners[k];
-                let edge = !v6 && (start == 0 || stop == size - 1);
-                let owner = if edge { owner.min(1) } else { owner };
                 let len = stop - start + 1;
                 let spec = if cidr && len.is_power_of_two() && start % len == 0 {
                     Spec::Cidr(at(start), base.width() - len.trailing_zeros())

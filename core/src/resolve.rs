@@ -99,7 +99,7 @@ pub struct Applied {
 pub struct ClusterBuild {
     /// The cluster's name.
     pub cluster: String,
-    /// The objects of the cluster's own files (`kubernetes/clusters/<c>/*.yaml`):
+    /// The objects of the cluster's own files (every YAML file under `kubernetes/clusters/<c>/`):
     /// its Flux Kustomizations, `cluster-settings`, ...
     pub files: Vec<Object>,
     /// The build of each of its Flux Kustomizations, in file order.
@@ -253,7 +253,7 @@ fn plain(path: &Path, e: &Error) -> ResolveError {
     }
 }
 
-/// The YAML files directly in the cluster's directory, by path relative to root.
+/// The YAML files in the cluster's directory and below, by path relative to root.
 fn cluster_files(tree: &Tree, dir: &Path) -> Result<BTreeMap<PathBuf, String>, Vec<ResolveError>> {
     let fail = |problem: String| {
         vec![ResolveError {
@@ -263,17 +263,24 @@ fn cluster_files(tree: &Tree, dir: &Path) -> Result<BTreeMap<PathBuf, String>, V
             problem,
         }]
     };
-    let entries = tree
-        .read_dir(dir)
-        .map_err(|e| fail(format!("cannot read the cluster's directory: {e}")))?;
+    // Flux's bootstrap Kustomization applies the directory and everything below
+    // it (a `secrets/` subdirectory with the ConfigMap `substituteFrom` names).
     let mut out = BTreeMap::new();
-    for entry in entries {
-        let rel = dir.join(&entry.name);
-        if entry.is_file && is_yaml(&rel) {
-            let text = tree
-                .read(&rel)
-                .map_err(|e| fail(format!("cannot read {}: {e}", rel.display())))?;
-            out.insert(rel, text);
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let entries = tree
+            .read_dir(&dir)
+            .map_err(|e| fail(format!("cannot read {}: {e}", dir.display())))?;
+        for entry in entries {
+            let rel = dir.join(&entry.name);
+            if entry.is_dir {
+                dirs.push(rel);
+            } else if entry.is_file && is_yaml(&rel) {
+                let text = tree
+                    .read(&rel)
+                    .map_err(|e| fail(format!("cannot read {}: {e}", rel.display())))?;
+                out.insert(rel, text);
+            }
         }
     }
     Ok(out)
