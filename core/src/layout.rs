@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::check::Error;
 pub use crate::plan::Layout;
 use crate::plan::{At, Cluster, Str};
 
@@ -203,6 +204,51 @@ impl Layout {
         out
     }
 
+    /// What is wrong with the layout for a plan of `clusters` clusters: a path
+    /// that is absolute, leaves the repository or names no cluster where each
+    /// cluster needs its own file, a placeholder other than `{cluster}` and
+    /// `{pool}`, a Helm values key path other than `spec.values`-style keys.
+    pub fn problems(&self, clusters: usize) -> Vec<Error> {
+        let mut errors = Vec::new();
+        let bad = |at: &At<Str>, reason: String| Error::BadValue {
+            span: at.span,
+            what: "layout path",
+            value: at.item.to_string(),
+            reason,
+        };
+        for (key, at) in self.templates() {
+            let path = at.item.split('#').next().unwrap_or("");
+            if let Some(reason) = path_problem(key, path) {
+                errors.push(bad(at, reason));
+            }
+        }
+        // Two clusters must not share a file the build writes or edits.
+        let per_cluster = [
+            ("pools-dir", &self.pools_dir),
+            ("flux-file", &self.flux_file),
+            ("settings-file", &self.settings_file),
+            ("helm-values", &self.helm_values),
+            ("cluster-dir", &self.cluster_dir),
+        ];
+        for (key, at) in per_cluster {
+            let unused = at.item.is_empty()
+                || (key == "settings-file" && self.settings_name.item.is_empty());
+            if clusters > 1 && !unused && !at.item.contains("{cluster}") {
+                errors.push(bad(
+                    at,
+                    format!("with more than one cluster, {key} must contain {{cluster}}, or the clusters would share one file"),
+                ));
+            }
+        }
+        if self.pool_file.item.contains('/') || self.pool_file.item.is_empty() {
+            errors.push(bad(
+                &self.pool_file,
+                "pool-file is a file name in pools-dir, without `/`".to_owned(),
+            ));
+        }
+        errors
+    }
+
     /// Every path template, with the key it is written under, for the checks.
     pub fn templates(&self) -> [(&'static str, &At<Str>); 7] {
         [
@@ -215,6 +261,28 @@ impl Layout {
             ("docs-dir", &self.docs_dir),
         ]
     }
+}
+
+/// Why a path template of `key` cannot be used, if it cannot.
+fn path_problem(key: &str, path: &str) -> Option<String> {
+    use std::path::Component;
+    let p = Path::new(path);
+    if p.is_absolute() {
+        return Some(format!("{key} must be relative to the repository root"));
+    }
+    if p.components().any(|c| matches!(c, Component::ParentDir)) {
+        return Some(format!("{key} must stay inside the repository (no `..`)"));
+    }
+    let rest = path.replace("{cluster}", "").replace("{pool}", "");
+    if rest.contains(['{', '}']) {
+        return Some(format!(
+            "{key} may use only the placeholders {{cluster}} and {{pool}}"
+        ));
+    }
+    if path.contains("{pool}") && key != "pool-file" {
+        return Some(format!("only pool-file may use {{pool}}, not {key}"));
+    }
+    None
 }
 
 #[cfg(test)]
