@@ -30,3 +30,14 @@ pub use ipnet;
 
 pub use generate::{build, build_with, verify};
 pub use sync::Mode;
+
+/// The gate for a repository's `tests/gate.rs`: panics with the whole report
+/// unless plan.toml is valid, every audit of what each cluster applies passes,
+/// and the committed files are what plan.toml renders ([`verify`], in check
+/// mode whatever the environment). `root` is the directory holding plan.toml.
+pub fn gate(root: impl AsRef<std::path::Path>) {
+    let plan = root.as_ref().join(layout::PLAN_FILE);
+    if let Err(report) = verify(&plan) {
+        panic!("{}", report.render_all());
+    }
+}

@@ -20,6 +20,10 @@
 //! what core's resolver says each cluster's Flux Kustomizations apply, after
 //! kustomize's namespace and Flux's post-build substitution.
 //!
+//! [`gate`] is the whole gate a repository's `tests/gate.rs` calls: core's
+//! [`lbipam_core::verify`] (plan, audits of what each cluster applies, committed
+//! files == plan) and both schema checks.
+//!
 //! This crate is a workspace member of its own so that its heavy dependencies
 //! (the CRD-generated `kcr_*` types, `k8s-openapi`) are not copied into the
 //! trybuild project of the root crate's compile-fail tests.
@@ -225,6 +229,31 @@ fn yaml_files(root: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+/// The whole gate for a repository's `tests/gate.rs`: panics with every problem
+/// unless plan.toml is valid, every audit of what each cluster applies passes,
+/// the committed files are what plan.toml renders ([`lbipam_core::gate`]), and
+/// every object passes the schema checks as written and as applied. `root` is
+/// the directory holding plan.toml. Prints the schema gate's counts.
+pub fn gate(root: impl AsRef<Path>) {
+    let root = root.as_ref();
+    lbipam_core::gate(root);
+    let plan = match lbipam_core::generate::load(root) {
+        Ok(plan) => plan,
+        Err(report) => panic!("{}", report.render_all()),
+    };
+    let mut problems = Vec::new();
+    for report in [check_repository(root, &plan), check_applied(root, &plan)] {
+        eprintln!("{}", report.summary());
+        problems.extend(report.problems);
+    }
+    assert!(
+        problems.is_empty(),
+        "the schema gate found {} problem(s):\n  {}",
+        problems.len(),
+        problems.join("\n  ")
+    );
 }
 
 /// The schema gate on what Flux applies: every object core's resolver says the
