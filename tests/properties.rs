@@ -13,12 +13,12 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use lbipam_plan::artifact::pools::pool_manifest;
 use lbipam_plan::check::{Error, check};
 use lbipam_plan::diag::Report;
 use lbipam_plan::generate::{compile, load};
 use lbipam_plan::plan::{Plan, parse};
 use lbipam_plan::proof::{Item, covers, scratch_len, validate};
-use lbipam_plan::render::pool_manifest;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use yaml_serde::Value;

@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::artifact::{self, Want};
+use crate::audit;
 use crate::check::{Error, check};
 use crate::diag::Report;
 use crate::layout;
@@ -13,7 +15,6 @@ use crate::render;
 use crate::sync::{self, Mode};
 use crate::tree::Tree;
 use crate::write::{self, Change};
-use crate::{audit, edit};
 
 /// Parses and checks plan.toml's text: the plan, or every error in it.
 pub fn compile(text: &str) -> Result<Plan, Vec<Error>> {
@@ -83,88 +84,38 @@ pub struct Outputs {
 /// writes nothing. Also audits the resulting tree (stray LoadBalancer IPs,
 /// dangling `dependsOn`), so a build fails before any write if it is not whole.
 pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
-    let mut files = render::component_files(plan);
+    let mut files = Vec::new();
     let mut errors = Vec::new();
+    // The original text of each edited file, for the excerpts of a report.
     let mut sources = BTreeMap::new();
-    // Reads a hand-written file (or starts from `default`), applies our edit, and
-    // records the result or the error; the original text is kept for diagnostics.
-    let mut edited =
-        |path: PathBuf, default: &str, edit: &dyn Fn(&str) -> Result<String, edit::EditError>| {
-            let text = match read_text(root, &path) {
-                Ok(Some(text)) => text,
-                Ok(None) => default.to_owned(),
-                Err(e) => return errors.push(e),
-            };
-            match edit(&text) {
-                Ok(new) => files.push((path.clone(), new)),
-                Err(e) => errors.push(Error::File {
-                    path: path.clone(),
-                    line: e.line,
-                    column: e.column,
-                    message: format!("cannot update {}: {}", path.display(), e.message),
-                }),
+    for want in artifact::wants(plan) {
+        match want {
+            Want::Whole { path, text } => files.push((path, text)),
+            Want::Edit {
+                path,
+                default,
+                edit,
+            } => {
+                let text = match read_text(root, &path) {
+                    Ok(Some(text)) => text,
+                    Ok(None) => default,
+                    Err(e) => {
+                        errors.push(e);
+                        continue;
+                    }
+                };
+                match edit(&text) {
+                    Ok(new) => files.push((path.clone(), new)),
+                    Err(e) => errors.push(Error::File {
+                        path: path.clone(),
+                        line: e.line,
+                        column: e.column,
+                        message: format!("cannot update {}: {}", path.display(), e.message),
+                    }),
+                }
+                sources.insert(path, text);
             }
-            sources.insert(path, text);
-        };
-
-    let layout = &plan.layout;
-    for c in plan.clusters.iter() {
-        let name = &c.name.item;
-        let doc = render::flux_kustomization(plan, c);
-        let after = plan.flux.depends_on.first().map(|d| d.item.to_string());
-        edited(layout.flux_file(name), "", &|text| {
-            edit::upsert_document(
-                text,
-                "Kustomization",
-                layout.flux_name(),
-                &doc,
-                after.as_deref(),
-                render::FLUX_OPTIONAL,
-            )
-        });
-        if let (Some(file), Some(cm)) = (layout.settings_file(name), layout.settings_name()) {
-            let settings = render::cluster_settings(plan, c);
-            let skeleton = settings_skeleton(cm);
-            edited(file, &skeleton, &|text| {
-                let keys: Vec<&str> = settings.iter().map(|(k, _)| k.as_str()).collect();
-                let entries: Vec<(&str, &str)> = settings
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .collect();
-                // Marked keys the plan no longer renders (a renamed `setting`) go.
-                let text = edit::prune_configmap_data(&with_skeleton(text, &skeleton), &keys)?;
-                edit::set_configmap_data(&text, &entries)
-            });
         }
-        if let Some(helm) = layout.helm_values(name) {
-            let values = render::cilium_values(plan, c);
-            edited(helm.file, "", &|text| {
-                let paths: Vec<Vec<&str>> = values
-                    .iter()
-                    .map(|(p, _)| helm.prefix.iter().chain(p).map(String::as_str).collect())
-                    .collect();
-                let keep: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
-                // Marked values the plan no longer renders (a changed `helm-service`,
-                // the other annotation key after `ip-annotation` changed) go.
-                let text = edit::prune_values(text, &keep)?;
-                let entries: Vec<(&[&str], edit::Scalar)> = paths
-                    .iter()
-                    .zip(&values)
-                    .map(|(p, (_, v))| (p.as_slice(), v.clone()))
-                    .collect();
-                edit::set_values(&text, &entries)
-            });
-        }
-    }
-    if let Some(architecture) = layout.architecture() {
-        let section = render::architecture_section(plan);
-        edited(architecture, ARCHITECTURE_SKELETON, &|text| {
-            with_architecture_section(text, &section)
-        });
-    }
-    if let (Some(summary), Some(map)) = (layout.summary(), layout.ip_map()) {
-        files.push((summary, render::ip_summary(plan)));
-        files.push((map, render::ip_map_svg(plan)));
     }
 
     // Audit the tree as it will be after the build: disk, overlaid with our outputs.
@@ -195,56 +146,6 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
         warnings: audited.warnings,
     })
 }
-
-/// The settings ConfigMap `name` for a cluster that has none yet.
-fn settings_skeleton(name: &str) -> String {
-    format!(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: flux-system\n"
-    )
-}
-
-/// A settings file with no YAML content yet (empty, blank or only comments) is
-/// treated like a missing one: the skeleton goes after whatever it holds.
-fn with_skeleton(text: &str, skeleton: &str) -> String {
-    let blank = text.lines().all(|l| {
-        let l = l.trim().trim_start_matches('\u{feff}');
-        l.is_empty() || l.starts_with('#') || l == "---"
-    });
-    if !blank || text == skeleton {
-        return text.to_owned();
-    }
-    let nl = if text.is_empty() || text.ends_with('\n') {
-        ""
-    } else {
-        "\n"
-    };
-    format!("{text}{nl}{skeleton}")
-}
-
-/// The architecture document with the generated section replaced, or appended
-/// under its heading when the document has none yet.
-fn with_architecture_section(text: &str, section: &str) -> Result<String, edit::EditError> {
-    let replaced =
-        edit::replace_marked_section(text, render::ARCH_BEGIN, render::ARCH_END, section)?;
-    Ok(replaced.unwrap_or_else(|| {
-        let gap = if text.is_empty() || text.ends_with("\n\n") {
-            ""
-        } else if text.ends_with('\n') {
-            "\n"
-        } else {
-            "\n\n"
-        };
-        format!(
-            "{text}{gap}\n{}\n{}\n{section}{}\n",
-            render::ARCH_HEADING,
-            render::ARCH_BEGIN,
-            render::ARCH_END
-        )
-    }))
-}
-
-/// `docs/architecture.md` for a repository that has none yet.
-const ARCHITECTURE_SKELETON: &str = "# Architecture\n";
 
 /// A file's text, `None` if it does not exist.
 fn read_text(root: &Path, path: &Path) -> Result<Option<String>, Error> {
@@ -338,7 +239,7 @@ pub fn build(root: &Path, out_dir: &Path) -> Result<Summary, Report> {
 pub fn build_with(root: &Path, out_dir: &Path, mode: Mode) -> Result<Summary, Report> {
     let plan = load(root)?;
     let summary = sync(root, &plan, mode)?;
-    let rust = render::rust_constants(&plan);
+    let rust = artifact::rust::rust_constants(&plan);
     let rs = out_dir.join("plan.rs");
     if fs::read_to_string(&rs).ok().as_deref() != Some(rust.as_str()) {
         write::write_atomic(&rs, rust.as_bytes()).map_err(|e| io_report(&rs, e))?;
@@ -415,7 +316,7 @@ fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
     let mut warnings = outs.warnings;
     // Once, when pools are written: a build that changes nothing says nothing.
     if changes.iter().any(|c| pools.iter().any(|p| p == c.path())) {
-        warnings.extend(render::api_version_warning(plan));
+        warnings.extend(artifact::pools::api_version_warning(plan));
     }
     Ok(Summary { changes, warnings })
 }

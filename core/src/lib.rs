@@ -5,6 +5,7 @@
 //! generated constants at compile time. [`resolve`] works out what each cluster's
 //! Flux Kustomizations apply, without kustomize, and holds it against the plan.
 
+pub mod artifact;
 pub mod audit;
 pub mod build_script;
 pub mod check;

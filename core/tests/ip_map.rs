@@ -11,7 +11,7 @@ use std::fs;
 use std::path::Path;
 
 use lbipam_core::generate::compile;
-use lbipam_core::render::ip_map_svg;
+use lbipam_core::artifact::ip_map::ip_map_svg;
 
 const PLAN: &str = r#"
 [network]

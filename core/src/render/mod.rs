@@ -1,22 +1,9 @@
-//! One function per generated artifact. Every function is pure: plan in, text out.
-//!
-//! YAML is produced by serializing typed objects with `yaml_serde`, never by string
+//! What every generated file shares: the header that marks it ours, and YAML
+//! produced by serializing typed objects with `yaml_serde`, never by string
 //! templates, so a hostile name or note is quoted by the serializer and cannot add
-//! a key or a document.
-
-mod docs;
-mod rust;
-mod svg;
+//! a key or a document. The artifacts themselves are in [`crate::artifact`].
 
 use serde::Serialize;
-
-use crate::cilium::{NAME_LABEL, NAMESPACE_LABEL, Selector, cilium_pools};
-use crate::net::Block;
-use crate::plan::{ApiVersion, Cluster, Plan};
-
-pub use docs::{ARCH_BEGIN, ARCH_END, ARCH_HEADING, architecture_section, ip_summary, md_escape};
-pub use rust::rust_constants;
-pub use svg::ip_map_svg;
 
 /// The line every generated file starts with, in the convention tools recognize
 /// (`^// Code generated .* DO NOT EDIT\.$`, here behind the file's comment marker).
@@ -38,51 +25,26 @@ pub fn is_generated(text: &str) -> bool {
         .starts_with(GENERATED)
 }
 
+/// A Kubernetes object as the build writes it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Object<'a, S> {
-    api_version: &'static str,
-    kind: &'static str,
-    metadata: Metadata<'a>,
-    spec: S,
+pub(crate) struct Object<'a, S> {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: Metadata<'a>,
+    pub spec: S,
 }
 
+/// `metadata` of an object the build writes.
 #[derive(Serialize)]
-struct Metadata<'a> {
-    name: &'a str,
+pub(crate) struct Metadata<'a> {
+    pub name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    namespace: Option<&'a str>,
+    pub namespace: Option<&'a str>,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PoolSpec {
-    #[serde(rename = "allowFirstLastIPs", skip_serializing_if = "Option::is_none")]
-    allow_first_last_ips: Option<&'static str>,
-    blocks: Vec<PoolBlock>,
-    service_selector: ServiceSelector,
-}
-
-#[derive(Serialize)]
-#[serde(untagged)]
-enum ServiceSelector {
-    /// `{}`: a selector that matches every Service, so the pool is the cluster's default.
-    All {},
-    /// `matchLabels` on the labels LB-IPAM gives every Service.
-    Labels {
-        #[serde(rename = "matchLabels")]
-        match_labels: std::collections::BTreeMap<&'static str, String>,
-    },
-}
-
-#[derive(Serialize)]
-#[serde(untagged)]
-enum PoolBlock {
-    Range { start: String, stop: String },
-    Cidr { cidr: String },
-}
-
-fn yaml<T: Serialize>(value: &T) -> String {
+/// `value` as YAML that YAML 1.1 readers read the same way.
+pub(crate) fn yaml<T: Serialize>(value: &T) -> String {
     // Serializing plain structs of strings, bools and lists cannot fail; if the
     // serializer ever did, an empty document makes the gate test name the file.
     let text = yaml_serde::to_string(value).unwrap_or_default();
@@ -154,218 +116,6 @@ fn yaml11_reads_as_non_string(v: &str) -> bool {
         || (numeral && sexagesimal && rest_ok)
         || (numeral && !sexagesimal && head.contains('_'))
 }
-
-/// A pool file: the `CiliumLoadBalancerIPPool`s (cluster-scoped, so no
-/// namespace) that [`cilium_pools`] makes of the plan pools named in `pools`.
-pub fn pool_manifest(plan: &Plan, cluster: &Cluster, pools: &[&str]) -> String {
-    let docs: Vec<String> = cilium_pools(plan, cluster)
-        .into_iter()
-        .filter(|pool| pools.contains(&pool.pool.as_str()))
-        .map(|pool| {
-            let blocks = pool
-                .blocks
-                .iter()
-                .map(|b| match *b {
-                    Block::Range { start, stop } => PoolBlock::Range {
-                        start: start.to_string(),
-                        stop: stop.to_string(),
-                    },
-                    Block::Cidr(net) => PoolBlock::Cidr {
-                        cidr: net.to_string(),
-                    },
-                })
-                .collect();
-            let service_selector = match pool.selector {
-                Selector::All => ServiceSelector::All {},
-                Selector::Service { namespace, name } => ServiceSelector::Labels {
-                    match_labels: [(NAMESPACE_LABEL, namespace), (NAME_LABEL, name)]
-                        .into_iter()
-                        .collect(),
-                },
-            };
-            yaml(&Object {
-                api_version: plan.cilium.api_version.item.as_str(),
-                kind: "CiliumLoadBalancerIPPool",
-                metadata: Metadata {
-                    name: &pool.name,
-                    namespace: None,
-                },
-                spec: PoolSpec {
-                    allow_first_last_ips: pool
-                        .allow_first_last_ips
-                        .map(|yes| if yes { "Yes" } else { "No" }),
-                    blocks,
-                    service_selector,
-                },
-            })
-        })
-        .collect();
-    format!("{}{}", yaml_header(), docs.join("---\n"))
-}
-
-/// The warning a build prints once when it writes pools as `cilium.io/v2alpha1`.
-pub fn api_version_warning(plan: &Plan) -> Option<String> {
-    (plan.cilium.api_version.item == ApiVersion::V2Alpha1).then(|| {
-        "CiliumLoadBalancerIPPool is written as cilium.io/v2alpha1, which Cilium 1.18 and later serve but deprecate; cilium.io/v2 is the storage version since 1.18: set [cilium] api-version = \"cilium.io/v2\" in plan.toml".to_owned()
-    })
-}
-
-/// The cluster's component `kustomization.yaml`: a plain kustomize Kustomization
-/// listing the pool files (never a Flux CR: those live in the cluster's directory).
-pub fn component_kustomization(plan: &Plan, cluster: &Cluster) -> String {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Kustomization {
-        api_version: &'static str,
-        kind: &'static str,
-        resources: Vec<String>,
-    }
-    format!(
-        "{}{}",
-        yaml_header(),
-        yaml(&Kustomization {
-            api_version: "kustomize.config.k8s.io/v1beta1",
-            kind: "Kustomization",
-            resources: plan
-                .layout
-                .pool_files(cluster)
-                .into_iter()
-                .filter_map(|(file, _)| Some(file.file_name()?.to_string_lossy().into_owned()))
-                .collect(),
-        })
-    )
-}
-
-/// Every file of a cluster's IPAM component, with its path.
-pub fn component_files(plan: &Plan) -> Vec<(std::path::PathBuf, String)> {
-    let layout = &plan.layout;
-    let mut out = Vec::new();
-    for c in plan.clusters.iter() {
-        for (file, pools) in layout.pool_files(c) {
-            out.push((file, pool_manifest(plan, c, &pools)));
-        }
-        out.push((
-            layout.component_kustomization(&c.name.item),
-            component_kustomization(plan, c),
-        ));
-    }
-    out
-}
-
-/// The cluster's Flux `cilium-ipam` Kustomization: the one document of
-/// `kubernetes/clusters/<cluster>/infrastructure.yaml` the build owns. Its path
-/// names only this cluster's IPAM component — that is the isolation.
-pub fn flux_kustomization(plan: &Plan, cluster: &Cluster) -> String {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Spec<'a> {
-        interval: &'a str,
-        prune: bool,
-        wait: bool,
-        timeout: &'a str,
-        source_ref: SourceRef<'a>,
-        path: String,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        depends_on: Vec<Dependency<'a>>,
-    }
-    #[derive(Serialize)]
-    struct SourceRef<'a> {
-        kind: &'a str,
-        name: &'a str,
-        namespace: &'a str,
-    }
-    #[derive(Serialize)]
-    struct Dependency<'a> {
-        name: &'a str,
-    }
-    yaml(&Object {
-        api_version: "kustomize.toolkit.fluxcd.io/v1",
-        kind: "Kustomization",
-        metadata: Metadata {
-            name: plan.layout.flux_name(),
-            namespace: Some("flux-system"),
-        },
-        spec: Spec {
-            interval: &plan.flux.interval.item,
-            prune: true,
-            wait: true,
-            timeout: &plan.flux.timeout.item,
-            source_ref: SourceRef {
-                kind: &plan.flux.source.kind.item,
-                name: &plan.flux.source.name.item,
-                namespace: &plan.flux.source.namespace.item,
-            },
-            path: plan.layout.flux_path(&cluster.name.item),
-            depends_on: plan
-                .flux
-                .depends_on
-                .iter()
-                .map(|d| Dependency { name: &d.item })
-                .collect(),
-        },
-    })
-}
-
-/// The `cluster-settings` keys the build owns, with their values: each pinned
-/// service's `setting`, and the pool range (`CILIUM_LB_POOL_START`/`_END`, the
-/// lowest and highest pool address; `CILIUM_LB_POOL_BLOCKS`, every block).
-pub fn cluster_settings(plan: &Plan, cluster: &Cluster) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = cluster
-        .pins
-        .iter()
-        .filter_map(|pin| {
-            let setting = plan.service(&pin.service.item)?.setting.as_ref()?;
-            Some((setting.item.to_string(), pin.addr.item.to_string()))
-        })
-        .collect();
-    let blocks: Vec<_> = cluster.pools.iter().flat_map(|p| p.blocks.iter()).collect();
-    let ivs: Vec<_> = blocks.iter().filter_map(|b| b.item.interval()).collect();
-    if let (Some(lo), Some(hi)) = (
-        ivs.iter().min_by_key(|iv| iv.start),
-        ivs.iter().max_by_key(|iv| iv.stop),
-    ) {
-        out.push(("CILIUM_LB_POOL_START".to_owned(), lo.first().to_string()));
-        out.push(("CILIUM_LB_POOL_END".to_owned(), hi.last().to_string()));
-    }
-    let list: Vec<String> = blocks.iter().map(|b| b.item.to_string()).collect();
-    out.push(("CILIUM_LB_POOL_BLOCKS".to_owned(), list.join(",")));
-    out
-}
-
-/// A value the build sets in a Helm values file.
-pub type HelmValue = (Vec<String>, crate::edit::Scalar);
-
-/// The bootstrap Helm values the build owns: for each pinned service with a
-/// `helm-service` path, its IP annotation and `type: LoadBalancer` (Cilium's
-/// chart defaults the ClusterMesh API server Service to NodePort, where a pin
-/// would do nothing).
-pub fn cilium_values(plan: &Plan, cluster: &Cluster) -> Vec<HelmValue> {
-    let mut out = Vec::new();
-    for pin in cluster.pins.iter() {
-        let Some(path) = plan
-            .service(&pin.service.item)
-            .and_then(|s| s.helm_service.as_ref())
-        else {
-            continue;
-        };
-        let base: Vec<String> = path.item.split('.').map(str::to_owned).collect();
-        let mut annotation = base.clone();
-        annotation.push("annotations".to_owned());
-        annotation.push(plan.cilium.ip_annotation.item.to_string());
-        out.push((
-            annotation,
-            crate::edit::Scalar::Quoted(pin.addr.item.to_string()),
-        ));
-        let mut ty = base;
-        ty.push("type".to_owned());
-        out.push((ty, crate::edit::Scalar::Plain("LoadBalancer".to_owned())));
-    }
-    out
-}
-
-/// Fields of the `cilium-ipam` Kustomization the build owns although it may not
-/// render them: an empty `depends-on` drops `spec.dependsOn`.
-pub const FLUX_OPTIONAL: &[&[&str]] = &[&["spec", "dependsOn"]];
 
 #[cfg(test)]
 mod tests {

@@ -10,7 +10,7 @@ use crate::net::{Interval, Size};
 use crate::plan::Plan;
 use crate::usage::{self, Holder, Segment};
 
-use super::GENERATED;
+use crate::render::GENERATED;
 
 const CELL: u32 = 26;
 const COLUMNS: u128 = 16;

@@ -1,0 +1,78 @@
+//! Everything the build owns in the repository, one module per artifact. Each
+//! module owns its paths (from the plan's [`crate::layout`]), its render and its
+//! edit, and says what it wants through [`Want`]s; [`crate::generate`] only
+//! loops over [`wants`], applies the edits and audits the result.
+//!
+//! Adding an artifact means adding a module here and one line to [`wants`].
+
+pub mod docs;
+pub mod flux;
+pub mod helm_values;
+pub mod ip_map;
+pub mod pools;
+pub mod rust;
+pub mod settings;
+pub mod summary;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::edit::EditError;
+use crate::plan::Plan;
+
+/// An edit of a hand-written file's text: the new text, or why it cannot be made.
+pub type Edit = Box<dyn Fn(&str) -> Result<String, EditError>>;
+
+/// What an artifact wants in the repository.
+pub enum Want {
+    /// A file the build writes whole (it carries the generated-file header).
+    Whole {
+        /// The file, relative to the repo root.
+        path: PathBuf,
+        /// Its text.
+        text: String,
+    },
+    /// A hand-written file of which the build owns a part.
+    Edit {
+        /// The file, relative to the repo root.
+        path: PathBuf,
+        /// The text to start from when the file does not exist.
+        default: String,
+        /// Brings the parts the build owns in line with the plan, keeping the rest.
+        edit: Edit,
+    },
+}
+
+impl Want {
+    /// A [`Want::Edit`] of `path`.
+    pub fn edit(
+        path: PathBuf,
+        default: &str,
+        edit: impl Fn(&str) -> Result<String, EditError> + 'static,
+    ) -> Want {
+        Want::Edit {
+            path,
+            default: default.to_owned(),
+            edit: Box::new(edit),
+        }
+    }
+}
+
+impl fmt::Debug for Want {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Want::Whole { path, .. } => write!(f, "Whole({})", path.display()),
+            Want::Edit { path, .. } => write!(f, "Edit({})", path.display()),
+        }
+    }
+}
+
+/// What every artifact wants for the plan, in the order the build applies them.
+pub fn wants(plan: &Plan) -> Vec<Want> {
+    let mut out = pools::wants(plan);
+    out.extend(flux::wants(plan));
+    out.extend(settings::wants(plan));
+    out.extend(helm_values::wants(plan));
+    out.extend(docs::wants(plan));
+    out
+}

@@ -1,0 +1,145 @@
+//! The generated pools: each cluster's `CiliumLoadBalancerIPPool` files and the
+//! component `kustomization.yaml` listing them, where `[layout]` puts them.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::Want;
+use crate::cilium::{NAME_LABEL, NAMESPACE_LABEL, Selector, cilium_pools};
+use crate::net::Block;
+use crate::plan::{ApiVersion, Cluster, Plan};
+use crate::render::{Metadata, Object, yaml, yaml_header};
+
+/// Every file of each cluster's pool component.
+pub fn wants(plan: &Plan) -> Vec<Want> {
+    component_files(plan)
+        .into_iter()
+        .map(|(path, text)| Want::Whole { path, text })
+        .collect()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PoolSpec {
+    #[serde(rename = "allowFirstLastIPs", skip_serializing_if = "Option::is_none")]
+    allow_first_last_ips: Option<&'static str>,
+    blocks: Vec<PoolBlock>,
+    service_selector: ServiceSelector,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ServiceSelector {
+    /// `{}`: a selector that matches every Service, so the pool is the cluster's default.
+    All {},
+    /// `matchLabels` on the labels LB-IPAM gives every Service.
+    Labels {
+        #[serde(rename = "matchLabels")]
+        match_labels: std::collections::BTreeMap<&'static str, String>,
+    },
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum PoolBlock {
+    Range { start: String, stop: String },
+    Cidr { cidr: String },
+}
+
+/// A pool file: the `CiliumLoadBalancerIPPool`s (cluster-scoped, so no
+/// namespace) that [`cilium_pools`] makes of the plan pools named in `pools`.
+pub fn pool_manifest(plan: &Plan, cluster: &Cluster, pools: &[&str]) -> String {
+    let docs: Vec<String> = cilium_pools(plan, cluster)
+        .into_iter()
+        .filter(|pool| pools.contains(&pool.pool.as_str()))
+        .map(|pool| {
+            let blocks = pool
+                .blocks
+                .iter()
+                .map(|b| match *b {
+                    Block::Range { start, stop } => PoolBlock::Range {
+                        start: start.to_string(),
+                        stop: stop.to_string(),
+                    },
+                    Block::Cidr(net) => PoolBlock::Cidr {
+                        cidr: net.to_string(),
+                    },
+                })
+                .collect();
+            let service_selector = match pool.selector {
+                Selector::All => ServiceSelector::All {},
+                Selector::Service { namespace, name } => ServiceSelector::Labels {
+                    match_labels: [(NAMESPACE_LABEL, namespace), (NAME_LABEL, name)]
+                        .into_iter()
+                        .collect(),
+                },
+            };
+            yaml(&Object {
+                api_version: plan.cilium.api_version.item.as_str(),
+                kind: "CiliumLoadBalancerIPPool",
+                metadata: Metadata {
+                    name: &pool.name,
+                    namespace: None,
+                },
+                spec: PoolSpec {
+                    allow_first_last_ips: pool
+                        .allow_first_last_ips
+                        .map(|yes| if yes { "Yes" } else { "No" }),
+                    blocks,
+                    service_selector,
+                },
+            })
+        })
+        .collect();
+    format!("{}{}", yaml_header(), docs.join("---\n"))
+}
+
+/// The warning a build prints once when it writes pools as `cilium.io/v2alpha1`.
+pub fn api_version_warning(plan: &Plan) -> Option<String> {
+    (plan.cilium.api_version.item == ApiVersion::V2Alpha1).then(|| {
+        "CiliumLoadBalancerIPPool is written as cilium.io/v2alpha1, which Cilium 1.18 and later serve but deprecate; cilium.io/v2 is the storage version since 1.18: set [cilium] api-version = \"cilium.io/v2\" in plan.toml".to_owned()
+    })
+}
+
+/// The cluster's component `kustomization.yaml`: a plain kustomize Kustomization
+/// listing the pool files (never a Flux CR: those live in the cluster's directory).
+pub fn component_kustomization(plan: &Plan, cluster: &Cluster) -> String {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Kustomization {
+        api_version: &'static str,
+        kind: &'static str,
+        resources: Vec<String>,
+    }
+    format!(
+        "{}{}",
+        yaml_header(),
+        yaml(&Kustomization {
+            api_version: "kustomize.config.k8s.io/v1beta1",
+            kind: "Kustomization",
+            resources: plan
+                .layout
+                .pool_files(cluster)
+                .into_iter()
+                .filter_map(|(file, _)| Some(file.file_name()?.to_string_lossy().into_owned()))
+                .collect(),
+        })
+    )
+}
+
+/// Every file of a cluster's IPAM component, with its path.
+pub fn component_files(plan: &Plan) -> Vec<(PathBuf, String)> {
+    let layout = &plan.layout;
+    let mut out = Vec::new();
+    for c in plan.clusters.iter() {
+        for (file, pools) in layout.pool_files(c) {
+            out.push((file, pool_manifest(plan, c, &pools)));
+        }
+        out.push((
+            layout.component_kustomization(&c.name.item),
+            component_kustomization(plan, c),
+        ));
+    }
+    out
+}

@@ -1,0 +1,84 @@
+//! The keys the build owns in each cluster's settings ConfigMap (`settings-name`
+//! in `settings-file`), which Flux substitutes into manifests as `${VAR}`.
+
+use super::Want;
+use crate::edit;
+use crate::plan::{Cluster, Plan};
+
+/// Each cluster's settings keys, when the layout has a settings ConfigMap.
+pub fn wants(plan: &Plan) -> Vec<Want> {
+    let layout = &plan.layout;
+    let Some(cm) = layout.settings_name() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in plan.clusters.iter() {
+        let Some(file) = layout.settings_file(&c.name.item) else {
+            continue;
+        };
+        let settings = cluster_settings(plan, c);
+        let skeleton = skeleton(cm);
+        out.push(Want::edit(file, &skeleton.clone(), move |text| {
+            let keys: Vec<&str> = settings.iter().map(|(k, _)| k.as_str()).collect();
+            let entries: Vec<(&str, &str)> = settings
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            // Marked keys the plan no longer renders (a renamed `setting`) go.
+            let text = edit::prune_configmap_data(&with_skeleton(text, &skeleton), &keys)?;
+            edit::set_configmap_data(&text, &entries)
+        }));
+    }
+    out
+}
+
+/// The settings ConfigMap `name` for a cluster that has none yet.
+fn skeleton(name: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: flux-system\n"
+    )
+}
+
+/// A settings file with no YAML content yet (empty, blank or only comments) is
+/// treated like a missing one: the skeleton goes after whatever it holds.
+fn with_skeleton(text: &str, skeleton: &str) -> String {
+    let blank = text.lines().all(|l| {
+        let l = l.trim().trim_start_matches('\u{feff}');
+        l.is_empty() || l.starts_with('#') || l == "---"
+    });
+    if !blank || text == skeleton {
+        return text.to_owned();
+    }
+    let nl = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    format!("{text}{nl}{skeleton}")
+}
+
+/// The `cluster-settings` keys the build owns, with their values: each pinned
+/// service's `setting`, and the pool range (`CILIUM_LB_POOL_START`/`_END`, the
+/// lowest and highest pool address; `CILIUM_LB_POOL_BLOCKS`, every block).
+pub fn cluster_settings(plan: &Plan, cluster: &Cluster) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = cluster
+        .pins
+        .iter()
+        .filter_map(|pin| {
+            let setting = plan.service(&pin.service.item)?.setting.as_ref()?;
+            Some((setting.item.to_string(), pin.addr.item.to_string()))
+        })
+        .collect();
+    let blocks: Vec<_> = cluster.pools.iter().flat_map(|p| p.blocks.iter()).collect();
+    let ivs: Vec<_> = blocks.iter().filter_map(|b| b.item.interval()).collect();
+    if let (Some(lo), Some(hi)) = (
+        ivs.iter().min_by_key(|iv| iv.start),
+        ivs.iter().max_by_key(|iv| iv.stop),
+    ) {
+        out.push(("CILIUM_LB_POOL_START".to_owned(), lo.first().to_string()));
+        out.push(("CILIUM_LB_POOL_END".to_owned(), hi.last().to_string()));
+    }
+    let list: Vec<String> = blocks.iter().map(|b| b.item.to_string()).collect();
+    out.push(("CILIUM_LB_POOL_BLOCKS".to_owned(), list.join(",")));
+    out
+}
