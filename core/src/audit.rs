@@ -12,8 +12,8 @@ use std::path::{Component, Path, PathBuf};
 
 use yaml_serde::Value;
 
-use crate::check::Error;
 use crate::edit::{IpRequest, find_ip_requests};
+use crate::error::{Error, FileError};
 use crate::glob::Globs;
 use crate::layout;
 use crate::plan::{Owner, Plan};
@@ -128,24 +128,14 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
         // Whether or not anything applies it: a file whose lines YAML 1.1 tools
         // read differently could hide a request from any later reader.
         if let Err(e) = crate::edit::check_line_breaks(&text) {
-            errors.push(Error::File {
-                path: path.clone(),
-                line: e.line,
-                column: e.column,
-                message: format!("{}: {}", path.display(), e.message),
-            });
+            errors.push(yaml_error(&path, e));
             out.texts.insert(path, text);
             continue;
         }
         match find_ip_requests(&text) {
             Ok(requests) => errors.extend(stray_ips(plan, &path, &requests, how)),
             Err(e) if how.is_empty() => skipped.push((path.clone(), e.message)),
-            Err(e) => errors.push(Error::File {
-                path: path.clone(),
-                line: e.line,
-                column: e.column,
-                message: format!("{}: {}", path.display(), e.message),
-            }),
+            Err(e) => errors.push(yaml_error(&path, e)),
         }
         out.texts.insert(path, text);
     }
@@ -160,6 +150,11 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     out.warnings.extend(skipped_notice(&skipped));
     out.errors = errors;
     out
+}
+
+fn yaml_error(path: &Path, error: crate::edit::EditError) -> Error {
+    let path = path.to_owned();
+    FileError::Yaml { path, error }.into()
 }
 
 fn unreadable(path: &Path, why: &str, how: &[Applier]) -> Error {
@@ -395,12 +390,7 @@ pub fn stale_settings(plan: &Plan, cluster: &str, path: &Path, text: &str) -> Ve
     let docs = match crate::edit::yaml11_values(text) {
         Ok(docs) => docs,
         Err(e) => {
-            return vec![Error::File {
-                path: path.to_owned(),
-                line: e.line,
-                column: e.column,
-                message: format!("{}: {}", path.display(), e.message),
-            }];
+            return vec![yaml_error(path, e)];
         }
     };
     let configmaps = docs
@@ -480,12 +470,7 @@ pub fn parse_documents(path: &Path, text: &str) -> (Vec<(usize, Value)>, Vec<Err
     let mut errors = Vec::new();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if let Err(e) = crate::edit::check_line_breaks(text) {
-        errors.push(Error::File {
-            path: path.to_owned(),
-            line: e.line,
-            column: e.column,
-            message: format!("{}: {}", path.display(), e.message),
-        });
+        errors.push(yaml_error(path, e));
         return (objects, errors);
     }
     for (line, doc) in documents(text) {

@@ -11,6 +11,7 @@ pub mod check;
 pub mod cilium;
 pub mod diag;
 pub mod edit;
+pub mod error;
 pub mod generate;
 pub mod glob;
 pub mod layout;

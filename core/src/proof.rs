@@ -45,8 +45,8 @@ macro_rules! assert_plan {
 /// Whether an error of [`crate::check`] is one the proof must also find: about
 /// addresses and names of ranges, pools and pins. Services, Flux settings and
 /// the annotation key are the checker's alone — they cannot make a pool overlap.
-pub fn covers(e: &crate::check::Error) -> bool {
-    use crate::check::Error;
+pub fn covers(e: &crate::error::Error) -> bool {
+    use crate::error::Error;
     !matches!(
         e,
         Error::BadValue {

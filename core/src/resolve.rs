@@ -38,8 +38,8 @@ use ipnet::IpNet;
 use yaml_serde::{Mapping, Value};
 
 use crate::audit::{self, FluxKustomization};
-use crate::check::Error;
 use crate::cilium::{CiliumPool, cilium_pools};
+use crate::error::Error;
 use crate::layout;
 use crate::net::Block;
 use crate::plan::{Cluster, Plan};
@@ -242,8 +242,8 @@ pub fn resolve_cluster(tree: &Tree, cluster: &str) -> Result<ClusterBuild, Vec<R
 /// A parse error of a cluster file, as a [`ResolveError`] without a chain.
 fn plain(path: &Path, e: &Error) -> ResolveError {
     let line = match e.location() {
-        crate::check::Location::File { line, .. } => line,
-        crate::check::Location::Plan { .. } => 1,
+        crate::error::Location::File { line, .. } => line,
+        crate::error::Location::Plan { .. } => 1,
     };
     ResolveError {
         file: path.to_owned(),
@@ -660,8 +660,8 @@ impl Walk<'_> {
         let mut raw: BTreeMap<usize, String> = audit::documents(&text).into_iter().collect();
         for e in bad {
             let at = match e.location() {
-                crate::check::Location::File { line, .. } => line,
-                crate::check::Location::Plan { .. } => 1,
+                crate::error::Location::File { line, .. } => line,
+                crate::error::Location::Plan { .. } => 1,
             };
             self.fail(chain, format!("line {at}: {e}"));
         }

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 
 use yaml_serde::Value;
 
-use crate::check::Error;
 use crate::edit::find_ip_requests;
+use crate::error::Error;
 use crate::plan::Plan;
 
 /// The sharing-key annotation and its alias.
