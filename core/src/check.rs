@@ -6,7 +6,7 @@
 use crate::net::{Interval, Sweep, has_host_bits};
 use crate::plan::{Block, Plan, Span};
 
-pub use crate::error::{Error, Location};
+pub use crate::error::{Error, Location, Subject};
 
 /// Checks what the values of a parsed plan mean together. Returns every problem.
 pub fn check(plan: &Plan) -> Vec<Error> {
@@ -84,7 +84,7 @@ fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
         {
             errors.push(Error::BadValue {
                 span: svc.span,
-                what: "Service",
+                what: Subject::ServiceRef,
                 value: svc.item.to_string(),
                 reason: reason.to_owned(),
             });
@@ -164,7 +164,7 @@ pub fn dns1123_label_error(name: &str) -> Option<&'static str> {
 }
 
 fn check_names(plan: &Plan, errors: &mut Vec<Error>) {
-    let mut name = |what: &'static str, at: &crate::plan::At<crate::plan::Str>| {
+    let mut name = |what: Subject, at: &crate::plan::At<crate::plan::Str>| {
         if let Some(reason) = dns1123_label_error(&at.item) {
             errors.push(Error::BadName {
                 span: at.span,
@@ -175,19 +175,19 @@ fn check_names(plan: &Plan, errors: &mut Vec<Error>) {
         }
     };
     for r in plan.reserved.iter() {
-        name("reserved range", &r.name);
+        name(Subject::ReservedRange, &r.name);
     }
     for c in plan.clusters.iter() {
-        name("cluster", &c.name);
+        name(Subject::Cluster, &c.name);
         for p in c.pools.iter() {
-            name("pool", &p.name);
+            name(Subject::Pool, &p.name);
         }
         for p in c.pins.iter() {
-            name("pin", &p.service);
+            name(Subject::Pin, &p.service);
         }
     }
     for s in plan.services.iter() {
-        name("service", &s.name);
+        name(Subject::Service, &s.name);
     }
     for c in plan.clusters.iter() {
         if c.pools.is_empty() {
@@ -504,7 +504,7 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
             if let Some(reason) = configmap_key_error(&setting.item) {
                 errors.push(Error::BadValue {
                     span: setting.span,
-                    what: "cluster-settings key",
+                    what: Subject::SettingKey,
                     value: setting.item.to_string(),
                     reason: reason.to_owned(),
                 });
@@ -518,7 +518,7 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
             if reserved_key {
                 errors.push(Error::BadValue {
                     span: setting.span,
-                    what: "cluster-settings key",
+                    what: Subject::SettingKey,
                     value: setting.item.to_string(),
                     reason: "this key is written from the cluster's pools".to_owned(),
                 });
@@ -550,7 +550,7 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
         {
             errors.push(Error::BadValue {
                 span: path.span,
-                what: "Helm values path",
+                what: Subject::HelmValuesPath,
                 value: path.item.to_string(),
                 reason: "expected dot-separated keys like clustermesh.apiserver.service".to_owned(),
             });
@@ -565,7 +565,7 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
     {
         errors.push(Error::BadValue {
             span: annotation.span,
-            what: "annotation key",
+            what: Subject::AnnotationKey,
             value: annotation.item.to_string(),
             reason: "expected an annotation key like lbipam.cilium.io/ips".to_owned(),
         });
@@ -574,7 +574,7 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
         if let Some(reason) = duration_error(&d.item) {
             errors.push(Error::BadValue {
                 span: d.span,
-                what: "duration",
+                what: Subject::Duration,
                 value: d.item.to_string(),
                 reason: reason.to_owned(),
             });
@@ -584,7 +584,7 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
         if let Some(reason) = dns1123_label_error(&d.item) {
             errors.push(Error::BadName {
                 span: d.span,
-                what: "Flux Kustomization",
+                what: Subject::FluxKustomization,
                 name: d.item.to_string(),
                 reason,
             });

@@ -38,7 +38,7 @@ pub enum Error {
     /// A string that does not parse as what it must be.
     BadValue {
         span: Span,
-        what: &'static str,
+        what: Subject,
         value: String,
         reason: String,
     },
@@ -93,7 +93,7 @@ pub enum Error {
     /// A name that is not a DNS-1123 label.
     BadName {
         span: Span,
-        what: &'static str,
+        what: Subject,
         name: String,
         reason: &'static str,
     },
@@ -164,6 +164,69 @@ pub enum Error {
         column: usize,
         message: String,
     },
+}
+
+/// What a [`Error::BadValue`] or [`Error::BadName`] is about: the value's
+/// place in plan.toml, so code can tell problems apart without reading
+/// messages. Shown as the words a message uses (`pinned address`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// `network.cidr`.
+    NetworkCidr,
+    /// A `[reserved]` range (its value or its name).
+    ReservedRange,
+    /// A block of a pool.
+    Block,
+    /// The address of a pin.
+    PinnedAddress,
+    /// The name of a cluster.
+    Cluster,
+    /// The name of a pool.
+    Pool,
+    /// The service name of a pin.
+    Pin,
+    /// The name of a `[services.NAME]` table.
+    Service,
+    /// `service = "NAMESPACE/NAME"` of a service.
+    ServiceRef,
+    /// `[cilium] api-version`.
+    CiliumApiVersion,
+    /// `[cilium] ip-annotation`.
+    AnnotationKey,
+    /// The `setting` of a service: a key of the cluster-settings ConfigMap.
+    SettingKey,
+    /// The `helm-service` of a service: a path into the Helm values.
+    HelmValuesPath,
+    /// `[flux] interval` or `timeout`.
+    Duration,
+    /// `[flux] depends-on`: the name of a Flux Kustomization.
+    FluxKustomization,
+    /// A glob of `[layout] exclude`.
+    Glob,
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Subject::*;
+        f.write_str(match self {
+            NetworkCidr => "network CIDR",
+            ReservedRange => "reserved range",
+            Block => "block",
+            PinnedAddress => "pinned address",
+            Cluster => "cluster",
+            Pool => "pool",
+            Pin => "pin",
+            Service => "service",
+            ServiceRef => "Service",
+            CiliumApiVersion => "Cilium API version",
+            AnnotationKey => "annotation key",
+            SettingKey => "cluster-settings key",
+            HelmValuesPath => "Helm values path",
+            Duration => "duration",
+            FluxKustomization => "Flux Kustomization",
+            Glob => "glob",
+        })
+    }
 }
 
 /// Where an error points.

@@ -46,21 +46,21 @@ macro_rules! assert_plan {
 /// addresses and names of ranges, pools and pins. Services, Flux settings and
 /// the annotation key are the checker's alone — they cannot make a pool overlap.
 pub fn covers(e: &crate::error::Error) -> bool {
-    use crate::error::Error;
+    use crate::error::{Error, Subject};
     !matches!(
         e,
         Error::BadValue {
-            what: "cluster-settings key"
-                | "Helm values path"
-                | "annotation key"
-                | "duration"
-                | "Service",
+            what: Subject::SettingKey
+                | Subject::HelmValuesPath
+                | Subject::AnnotationKey
+                | Subject::Duration
+                | Subject::ServiceRef,
             ..
         } | Error::DuplicateSetting { .. }
             | Error::PinNotAllocatable { .. }
             | Error::PinWithoutService { .. }
             | Error::BadName {
-                what: "service" | "Flux Kustomization",
+                what: Subject::Service | Subject::FluxKustomization,
                 ..
             }
     )
