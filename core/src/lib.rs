@@ -25,6 +25,7 @@ pub mod sync;
 pub mod tree;
 pub mod usage;
 pub mod write;
+pub mod yaml;
 
 /// Re-exported for the generated `plan.rs`, which names `ipnet` types.
 pub use ipnet;
