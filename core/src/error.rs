@@ -6,9 +6,9 @@ use std::io;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use crate::edit::EditError;
 use crate::plan::Span;
 use crate::write::Refusal;
+use crate::yaml::YamlError;
 
 /// Everything that can be wrong with a plan or with a file the build reads.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -593,13 +593,19 @@ impl std::error::Error for Error {}
 pub enum FileError {
     /// The file's YAML cannot be read safely (it does not parse, or a YAML 1.1
     /// reader would read its line breaks differently).
-    Yaml { path: PathBuf, error: EditError },
+    Yaml { path: PathBuf, error: YamlError },
     /// The edit of the parts the build owns was refused.
-    Update { path: PathBuf, error: EditError },
+    Update { path: PathBuf, error: YamlError },
     /// The file exists but cannot be read.
     Read { path: PathBuf, error: io::Error },
     /// The file is not UTF-8.
     NotUtf8 { path: PathBuf },
+    /// A document of the file, starting on `line`, is not valid YAML.
+    NotYaml {
+        path: PathBuf,
+        line: usize,
+        error: yaml_serde::Error,
+    },
 }
 
 impl From<FileError> for Error {
@@ -626,6 +632,11 @@ impl From<FileError> for Error {
             FileError::NotUtf8 { path } => {
                 let message = format!("{} is not valid UTF-8", path.display());
                 at(path, 1, 1, message)
+            }
+            FileError::NotYaml { path, line, error } => {
+                let (l, c) = error.location().map_or((0, 1), |l| (l.line(), l.column()));
+                let message = format!("{} is not valid YAML: {error}", path.display());
+                at(path, line + l.saturating_sub(1), c, message)
             }
         }
     }

@@ -657,7 +657,10 @@ impl Walk<'_> {
             Err(e) => return self.fail(chain, format!("cannot read {}: {e}", file.display())),
         };
         let (objects, bad) = audit::parse_documents(file, &text);
-        let mut raw: BTreeMap<usize, String> = audit::documents(&text).into_iter().collect();
+        let mut raw: BTreeMap<usize, String> = crate::yaml::split(&text)
+            .into_iter()
+            .map(|d| (d.line, text[d.range].to_owned()))
+            .collect();
         for e in bad {
             let at = match e.location() {
                 crate::error::Location::File { line, .. } => line,

@@ -112,3 +112,32 @@ pub(crate) fn insertion_point(text: &str, range: Range<usize>, content_end: usiz
     }
     at
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_split_at_marker_lines_with_their_first_line() {
+        let text = "a: 1\n---\nb: 2\nc: 3\n--- # x\nd: 4\n";
+        let docs = split(text);
+        let starts: Vec<usize> = docs.iter().map(|d| d.line).collect();
+        assert_eq!(starts, [1, 3, 6]);
+        assert_eq!(&text[docs[1].range.clone()], "b: 2\nc: 3\n");
+        assert_eq!(&text[docs[2].range.clone()], "d: 4\n");
+    }
+
+    #[test]
+    fn a_leading_marker_leaves_an_empty_first_document() {
+        let text = "---\na: 1\n";
+        let docs = split(text);
+        assert_eq!(
+            docs[0],
+            Document {
+                line: 1,
+                range: 0..0
+            }
+        );
+        assert_eq!(&text[docs[1].range.clone()], "a: 1\n");
+    }
+}
