@@ -4,6 +4,8 @@
 //! [`write`]. [`generate::build`] runs the whole chain; [`proof`] re-checks the
 //! generated constants at compile time. [`resolve`] works out what each cluster's
 //! Flux Kustomizations apply, without kustomize, and holds it against the plan.
+//! [`edit`] changes only the parts of hand-written files the build owns, on the
+//! domain-free lossless YAML of [`yaml`]; [`error`] is the one error type.
 
 pub mod audit;
 pub mod build_script;
