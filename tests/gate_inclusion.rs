@@ -33,7 +33,7 @@ fn inclusion_gate(root: &Path) -> Vec<String> {
 
 /// What Flux applies to a cluster of the repository at `root`; a failure names the chain.
 fn build_of(root: &Path, cluster: &str) -> ClusterBuild {
-    resolve_cluster(&lbipam_plan::tree::Tree::disk(root), cluster).unwrap_or_else(|errors| {
+    resolve_cluster(&lbipam_plan::tree::Tree::disk(root), &PLAN, cluster).unwrap_or_else(|errors| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         panic!(
             "cluster {cluster}: the Flux Kustomizations in kubernetes/clusters/{cluster}/ cannot be built:\n  {}",

@@ -735,7 +735,8 @@ fn valid_plans_pass_and_their_pool_yaml_parses_back_into_their_pools() {
             let plan = compile(&text).map_err(|e| TestCaseError::fail(format!("{e:?}\n{text}")))?;
             prop_assert_eq!(plan.clusters.len(), m.clusters.len());
             for (cluster, want) in plan.clusters.iter().zip(&m.clusters) {
-                let yaml = pool_manifest(&plan, cluster);
+                let pools: Vec<&str> = cluster.pools.iter().map(|p| &*p.name.item).collect();
+                let yaml = pool_manifest(&plan, cluster, &pools);
                 let docs: Vec<Value> = yaml_serde::Deserializer::from_str(&yaml)
                     .map(serde::Deserialize::deserialize)
                     .collect::<Result<_, _>>()
@@ -957,7 +958,8 @@ fn with_reserve_pins_each_clusters_pools_are_disjoint_cover_its_blocks_and_hold_
             }
             let plan = compile(&text).map_err(|e| TestCaseError::fail(format!("{e:?}\n{text}")))?;
             for (cluster, want) in plan.clusters.iter().zip(&m.clusters) {
-                let yaml = pool_manifest(&plan, cluster);
+                let pools: Vec<&str> = cluster.pools.iter().map(|p| &*p.name.item).collect();
+                let yaml = pool_manifest(&plan, cluster, &pools);
                 let docs: Vec<Value> = yaml_serde::Deserializer::from_str(&yaml)
                     .map(serde::Deserialize::deserialize)
                     .collect::<Result<_, _>>()

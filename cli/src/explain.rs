@@ -61,7 +61,7 @@ pub(crate) fn run(root: &Path, plan: &Plan, ip: IpAddr) -> Output {
             }
         }
     }
-    let mentions = mentions(root, ip);
+    let mentions = mentions(root, plan, ip);
     if mentions.is_empty() {
         let _ = writeln!(out, "no file mentions {ip}");
     } else {
@@ -113,20 +113,27 @@ fn shown(path: &Path) -> String {
         .join("/")
 }
 
-/// Every line of plan.toml and of the files under `kubernetes/`, `bootstrap/`
-/// and `docs/` that spells the address, with what kind of file it is.
-fn mentions(root: &Path, ip: IpAddr) -> Vec<(PathBuf, usize, &'static str)> {
+/// Every line of plan.toml and of the files under the audited directories and
+/// the docs (the seed's `kubernetes/`, `bootstrap/` and `docs/`) that spells the
+/// address, with what kind of file it is.
+fn mentions(root: &Path, plan: &Plan, ip: IpAddr) -> Vec<(PathBuf, usize, &'static str)> {
     let needle = ip.to_string();
     let mut files = vec![PathBuf::from(layout::PLAN_FILE)];
-    for dir in ["kubernetes", "bootstrap", "docs"] {
-        walk(root, Path::new(dir), &mut files);
+    let docs = plan
+        .layout
+        .summary()
+        .and_then(|s| s.parent().map(Path::to_path_buf));
+    for dir in plan.layout.audit_roots().into_iter().chain(docs) {
+        walk(root, &dir, &mut files);
     }
+    let mut seen = std::collections::BTreeSet::new();
+    files.retain(|f| seen.insert(f.clone()));
     let mut out = Vec::new();
     for rel in files {
         let Ok(text) = fs::read_to_string(root.join(&rel)) else {
             continue;
         };
-        let kind = kind(&rel, &text);
+        let kind = kind(plan, &rel, &text);
         for (i, line) in text.lines().enumerate() {
             if spells(line, &needle) {
                 out.push((rel.clone(), i + 1, kind));
@@ -153,12 +160,12 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn kind(rel: &Path, text: &str) -> &'static str {
+fn kind(plan: &Plan, rel: &Path, text: &str) -> &'static str {
     if rel == Path::new(layout::PLAN_FILE) {
         "the plan"
     } else if is_generated(text) {
         "generated"
-    } else if is_managed(rel) {
+    } else if is_managed(plan, rel) {
         "hand-written, partly written by the build"
     } else {
         "hand-written"
@@ -166,20 +173,15 @@ fn kind(rel: &Path, text: &str) -> &'static str {
 }
 
 /// The hand-written files of which the build owns a part.
-fn is_managed(rel: &Path) -> bool {
-    if rel == Path::new(layout::ARCHITECTURE) {
-        return true;
-    }
-    let Some(cluster) = lbipam_core::audit::cluster_of(rel) else {
-        return false;
-    };
-    [
-        layout::flux_file(&cluster),
-        layout::cluster_settings(&cluster),
-        layout::cilium_values(&cluster),
-    ]
-    .iter()
-    .any(|p| p == rel)
+fn is_managed(plan: &Plan, rel: &Path) -> bool {
+    let l = &plan.layout;
+    l.architecture().as_deref() == Some(rel)
+        || plan.clusters.iter().any(|c| {
+            let c = &*c.name.item;
+            l.flux_file(c) == rel
+                || l.settings_file(c).as_deref() == Some(rel)
+                || l.helm_values(c).is_some_and(|v| v.file == rel)
+        })
 }
 
 /// Whether `line` spells the address as a whole: `10.25.11.1` is not in

@@ -8,33 +8,28 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use yaml_serde::Value;
 
 use crate::edit::{IpRequest, find_ip_requests};
 use crate::error::{Error, FileError};
 use crate::glob::Globs;
-use crate::layout;
 use crate::plan::{Owner, Plan};
 use crate::resolve::ClusterBuild;
 use crate::tree::Tree;
 use crate::yaml;
 
-/// The cluster a file belongs to: `kubernetes/clusters/<c>/…` and
-/// `bootstrap/clusters/<c>/…` are cluster `<c>`'s; anything else is shared.
-pub fn cluster_of(path: &Path) -> Option<String> {
-    let parts: Vec<&str> = path
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => s.to_str(),
-            _ => None,
-        })
-        .collect();
-    match parts.as_slice() {
-        ["kubernetes" | "bootstrap", "clusters", c, _, ..] => Some((*c).to_owned()),
-        _ => None,
-    }
+/// The cluster a file belongs to when no Flux Kustomization applies it: the
+/// cluster of the layout's own directories it lies in (the seed's
+/// `kubernetes/clusters/<c>/…` and `bootstrap/clusters/<c>/…`); anything else is
+/// shared.
+pub fn cluster_of(plan: &Plan, path: &Path) -> Option<String> {
+    plan.clusters
+        .iter()
+        .map(|c| &*c.name.item)
+        .find(|c| plan.layout.own_dirs(c).iter().any(|d| path.starts_with(d)))
+        .map(str::to_owned)
 }
 
 /// How one cluster applies a file: the Flux Kustomization that includes it, the
@@ -104,7 +99,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     let excluded = Globs::new(plan.layout.exclude.iter().map(|g| &*g.item)).ok();
     let mut out = Audit::default();
     let mut skipped = Vec::new();
-    let (paths, refused) = yaml_files(tree);
+    let (paths, refused) = yaml_files(tree, &plan.layout.audit_roots());
     // A symlink where the build writes is refused by the write step, by name.
     errors.extend(refused.into_iter().filter(|e| match e {
         Error::File { path, .. } => !tree.is_pending(path),
@@ -142,7 +137,9 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     }
     errors.extend(shared_ips(plan, &out.texts, &applied));
     for c in plan.clusters.iter() {
-        let path = layout::cluster_settings(&c.name.item);
+        let Some(path) = plan.layout.settings_file(&c.name.item) else {
+            continue;
+        };
         if let Some(text) = out.texts.get(&path) {
             errors.extend(stale_settings(plan, &c.name.item, &path, text));
         }
@@ -201,7 +198,7 @@ fn is_chart_template(tree: &Tree, path: &Path) -> bool {
 /// directories that cannot be audited. A symlink is audited as what it points at,
 /// under its own path, if that lies inside the repository; one leading out of
 /// it, dangling or looping is refused by name: a check is never skipped silently.
-fn yaml_files(tree: &Tree) -> (Vec<PathBuf>, Vec<Error>) {
+fn yaml_files(tree: &Tree, roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>) {
     let mut out = Vec::new();
     let mut refused = Vec::new();
     let err = |path: &Path, message: String| Error::File {
@@ -210,7 +207,7 @@ fn yaml_files(tree: &Tree) -> (Vec<PathBuf>, Vec<Error>) {
         column: 1,
         message: format!("{}: {message}", path.display()),
     };
-    let mut dirs: Vec<PathBuf> = layout::AUDIT_ROOTS.iter().map(PathBuf::from).collect();
+    let mut dirs = roots.to_vec();
     while let Some(dir) = dirs.pop() {
         let entries = match tree.read_dir(&dir) {
             Ok(entries) => entries,
@@ -263,7 +260,7 @@ pub fn stray_ips(plan: &Plan, path: &Path, requests: &[IpRequest], how: &[Applie
             message,
         };
         if how.is_empty() {
-            let cluster = cluster_of(path);
+            let cluster = cluster_of(plan, path);
             if req.value.contains("${") {
                 continue;
             }
@@ -369,7 +366,7 @@ fn shared_ips(
             }));
         }
         if how.is_empty() {
-            let own = cluster_of(path);
+            let own = cluster_of(plan, path);
             requests.extend(crate::sharing::requests_in(plan, path, text, |addr| {
                 own.clone().or_else(|| {
                     let c = plan.clusters.iter().find(|c| c.holds(addr))?;
@@ -539,7 +536,7 @@ fn line_in(doc: &str, name: &str) -> usize {
 
 /// Every `dependsOn` of a cluster's Flux Kustomizations must name one the same
 /// cluster defines, or Flux waits for it forever.
-pub fn dangling_depends_on(cluster: &str, ks: &[FluxKustomization]) -> Vec<Error> {
+pub fn dangling_depends_on(cluster: &str, dir: &Path, ks: &[FluxKustomization]) -> Vec<Error> {
     let mut errors = Vec::new();
     for k in ks {
         for (dep, line) in &k.depends_on {
@@ -549,8 +546,9 @@ pub fn dangling_depends_on(cluster: &str, ks: &[FluxKustomization]) -> Vec<Error
                     line: *line,
                     column: 1,
                     message: format!(
-                        "Flux Kustomization {} of cluster {cluster} depends on `{dep}`, which no file in kubernetes/clusters/{cluster}/ defines",
-                        k.name
+                        "Flux Kustomization {} of cluster {cluster} depends on `{dep}`, which no file in {}/ defines",
+                        k.name,
+                        dir.display()
                     ),
                 });
             }
@@ -563,18 +561,29 @@ pub fn dangling_depends_on(cluster: &str, ks: &[FluxKustomization]) -> Vec<Error
 mod tests {
     use super::*;
 
+    fn plan() -> Plan {
+        crate::generate::compile(
+            "[network]\ncidr = \"10.0.0.0/24\"\n[clusters.infra.pools.p]\nblocks = [\"10.0.0.8/29\"]\n[clusters.apps.pools.q]\nblocks = [\"10.0.0.16/29\"]\n",
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
     #[test]
     fn files_belong_to_the_cluster_in_their_path() {
         assert_eq!(
-            cluster_of(Path::new("kubernetes/clusters/apps/x.yaml")).as_deref(),
+            cluster_of(&plan(), Path::new("kubernetes/clusters/apps/x.yaml")).as_deref(),
             Some("apps")
         );
         assert_eq!(
-            cluster_of(Path::new("bootstrap/clusters/infra/cilium-values.yaml")).as_deref(),
+            cluster_of(
+                &plan(),
+                Path::new("bootstrap/clusters/infra/cilium-values.yaml")
+            )
+            .as_deref(),
             Some("infra")
         );
         assert_eq!(
-            cluster_of(Path::new("kubernetes/infrastructure/a.yaml")),
+            cluster_of(&plan(), Path::new("kubernetes/infrastructure/a.yaml")),
             None
         );
     }

@@ -10,16 +10,21 @@ use crate::sync::{CHECK_VARS, Mode};
 /// one `cargo::warning` per file written or deleted, and on any error prints the
 /// report and exits non-zero.
 pub fn run() {
-    // Inputs only: plan.toml, and the hand-written files the build edits or audits.
-    // Generated files are not listed, so an in-sync tree leaves the crate Fresh.
-    for input in layout::INPUTS {
-        println!("cargo::rerun-if-changed={input}");
+    let dir = |var: &str| PathBuf::from(std::env::var_os(var).unwrap_or_default());
+    let (root, out_dir) = (dir("CARGO_MANIFEST_DIR"), dir("OUT_DIR"));
+    // Inputs only: plan.toml, and the hand-written files the build edits or audits
+    // (where the plan's layout puts them). Generated files are not listed, so an
+    // in-sync tree leaves the crate Fresh.
+    println!("cargo::rerun-if-changed={}", layout::PLAN_FILE);
+    if let Ok(plan) = crate::generate::load(&root) {
+        let clusters: Vec<&str> = plan.clusters.iter().map(|c| &*c.name.item).collect();
+        for input in plan.layout.inputs(&clusters) {
+            println!("cargo::rerun-if-changed={}", input.display());
+        }
     }
     for var in CHECK_VARS {
         println!("cargo::rerun-if-env-changed={var}");
     }
-    let dir = |var: &str| PathBuf::from(std::env::var_os(var).unwrap_or_default());
-    let (root, out_dir) = (dir("CARGO_MANIFEST_DIR"), dir("OUT_DIR"));
     match crate::build_with(&root, &out_dir, Mode::from_env()) {
         Ok(summary) => {
             for notice in summary.notices() {

@@ -16,7 +16,23 @@ pub fn check(plan: &Plan) -> Vec<Error> {
     check_pins(plan, &ranges, &intact, &mut errors);
     check_services(plan, &mut errors);
     check_cilium(plan, &mut errors);
+    errors.extend(plan.layout.problems(plan.clusters.len()));
+    errors.extend(source_problems(plan));
     errors
+}
+
+/// `[flux] source` must be a kind of source Flux builds a path from.
+fn source_problems(plan: &Plan) -> Vec<Error> {
+    let kind = &plan.flux.source.kind;
+    if ["GitRepository", "OCIRepository"].contains(&&*kind.item) {
+        return Vec::new();
+    }
+    vec![Error::BadValue {
+        span: kind.span,
+        what: Subject::FluxSourceKind,
+        value: kind.item.to_string(),
+        reason: "must be GitRepository or OCIRepository".to_owned(),
+    }]
 }
 
 /// What Cilium will do with the pools: no network or broadcast address in a

@@ -203,6 +203,10 @@ pub enum Subject {
     FluxKustomization,
     /// A glob of `[layout] exclude`.
     Glob,
+    /// `[flux] source` `kind`.
+    FluxSourceKind,
+    /// A path of `[layout]`.
+    LayoutPath,
 }
 
 impl fmt::Display for Subject {
@@ -225,6 +229,8 @@ impl fmt::Display for Subject {
             Duration => "duration",
             FluxKustomization => "Flux Kustomization",
             Glob => "glob",
+            FluxSourceKind => "Flux source kind",
+            LayoutPath => "layout path",
         })
     }
 }

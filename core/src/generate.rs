@@ -109,86 +109,68 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
             sources.insert(path, text);
         };
 
+    let layout = &plan.layout;
     for c in plan.clusters.iter() {
         let name = &c.name.item;
         let doc = render::flux_kustomization(plan, c);
         let after = plan.flux.depends_on.first().map(|d| d.item.to_string());
-        edited(layout::flux_file(name), "", &|text| {
+        edited(layout.flux_file(name), "", &|text| {
             edit::upsert_document(
                 text,
                 "Kustomization",
-                layout::FLUX_NAME,
+                layout.flux_name(),
                 &doc,
                 after.as_deref(),
                 render::FLUX_OPTIONAL,
             )
         });
-        let settings = render::cluster_settings(plan, c);
-        edited(layout::cluster_settings(name), SETTINGS_SKELETON, &|text| {
-            let keys: Vec<&str> = settings.iter().map(|(k, _)| k.as_str()).collect();
-            let entries: Vec<(&str, &str)> = settings
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            // Marked keys the plan no longer renders (a renamed `setting`) go.
-            let text = edit::prune_configmap_data(&with_skeleton(text), &keys)?;
-            edit::set_configmap_data(&text, &entries)
-        });
-        let values = render::cilium_values(plan, c);
-        edited(layout::cilium_values(name), "", &|text| {
-            let paths: Vec<Vec<&str>> = values
-                .iter()
-                .map(|(p, _)| p.iter().map(String::as_str).collect())
-                .collect();
-            let keep: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
-            // Marked values the plan no longer renders (a changed `helm-service`,
-            // the other annotation key after `ip-annotation` changed) go.
-            let text = edit::prune_values(text, &keep)?;
-            let entries: Vec<(&[&str], edit::Scalar)> = paths
-                .iter()
-                .zip(&values)
-                .map(|(p, (_, v))| (p.as_slice(), v.clone()))
-                .collect();
-            edit::set_values(&text, &entries)
+        if let (Some(file), Some(cm)) = (layout.settings_file(name), layout.settings_name()) {
+            let settings = render::cluster_settings(plan, c);
+            let skeleton = settings_skeleton(cm);
+            edited(file, &skeleton, &|text| {
+                let keys: Vec<&str> = settings.iter().map(|(k, _)| k.as_str()).collect();
+                let entries: Vec<(&str, &str)> = settings
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                // Marked keys the plan no longer renders (a renamed `setting`) go.
+                let text = edit::prune_configmap_data(&with_skeleton(text, &skeleton), &keys)?;
+                edit::set_configmap_data(&text, &entries)
+            });
+        }
+        if let Some(helm) = layout.helm_values(name) {
+            let values = render::cilium_values(plan, c);
+            edited(helm.file, "", &|text| {
+                let paths: Vec<Vec<&str>> = values
+                    .iter()
+                    .map(|(p, _)| helm.prefix.iter().chain(p).map(String::as_str).collect())
+                    .collect();
+                let keep: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
+                // Marked values the plan no longer renders (a changed `helm-service`,
+                // the other annotation key after `ip-annotation` changed) go.
+                let text = edit::prune_values(text, &keep)?;
+                let entries: Vec<(&[&str], edit::Scalar)> = paths
+                    .iter()
+                    .zip(&values)
+                    .map(|(p, (_, v))| (p.as_slice(), v.clone()))
+                    .collect();
+                edit::set_values(&text, &entries)
+            });
+        }
+    }
+    if let Some(architecture) = layout.architecture() {
+        let section = render::architecture_section(plan);
+        edited(architecture, ARCHITECTURE_SKELETON, &|text| {
+            with_architecture_section(text, &section)
         });
     }
-    let section = render::architecture_section(plan);
-    edited(
-        layout::ARCHITECTURE.into(),
-        ARCHITECTURE_SKELETON,
-        &|text| {
-            Ok(
-                match edit::replace_marked_section(
-                    text,
-                    render::ARCH_BEGIN,
-                    render::ARCH_END,
-                    &section,
-                )? {
-                    Some(new) => new,
-                    None => format!(
-                        "{}{}\n{}\n{}\n{section}{}\n",
-                        text,
-                        if text.is_empty() || text.ends_with("\n\n") {
-                            ""
-                        } else if text.ends_with('\n') {
-                            "\n"
-                        } else {
-                            "\n\n"
-                        },
-                        render::ARCH_HEADING,
-                        render::ARCH_BEGIN,
-                        render::ARCH_END
-                    ),
-                },
-            )
-        },
-    );
-
-    files.push((layout::IP_SUMMARY.into(), render::ip_summary(plan)));
-    files.push((layout::IP_MAP.into(), render::ip_map_svg(plan)));
+    if let (Some(summary), Some(map)) = (layout.summary(), layout.ip_map()) {
+        files.push((summary, render::ip_summary(plan)));
+        files.push((map, render::ip_map_svg(plan)));
+    }
 
     // Audit the tree as it will be after the build: disk, overlaid with our outputs.
-    let remove = stale_generated(root, &files);
+    let remove = stale_generated(root, plan, &files);
     let tree = Tree::pending(root, &files, &remove);
     // A file we already failed to edit is reported once, not again by the audits.
     let failed: BTreeSet<PathBuf> = errors
@@ -216,17 +198,21 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     })
 }
 
-/// A `cluster-settings` ConfigMap for a cluster that has none yet.
-const SETTINGS_SKELETON: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  namespace: flux-system\n";
+/// The settings ConfigMap `name` for a cluster that has none yet.
+fn settings_skeleton(name: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: flux-system\n"
+    )
+}
 
 /// A settings file with no YAML content yet (empty, blank or only comments) is
 /// treated like a missing one: the skeleton goes after whatever it holds.
-fn with_skeleton(text: &str) -> String {
+fn with_skeleton(text: &str, skeleton: &str) -> String {
     let blank = text.lines().all(|l| {
         let l = l.trim().trim_start_matches('\u{feff}');
         l.is_empty() || l.starts_with('#') || l == "---"
     });
-    if !blank || text == SETTINGS_SKELETON {
+    if !blank || text == skeleton {
         return text.to_owned();
     }
     let nl = if text.is_empty() || text.ends_with('\n') {
@@ -234,7 +220,29 @@ fn with_skeleton(text: &str) -> String {
     } else {
         "\n"
     };
-    format!("{text}{nl}{SETTINGS_SKELETON}")
+    format!("{text}{nl}{skeleton}")
+}
+
+/// The architecture document with the generated section replaced, or appended
+/// under its heading when the document has none yet.
+fn with_architecture_section(text: &str, section: &str) -> Result<String, edit::EditError> {
+    let replaced =
+        edit::replace_marked_section(text, render::ARCH_BEGIN, render::ARCH_END, section)?;
+    Ok(replaced.unwrap_or_else(|| {
+        let gap = if text.is_empty() || text.ends_with("\n\n") {
+            ""
+        } else if text.ends_with('\n') {
+            "\n"
+        } else {
+            "\n\n"
+        };
+        format!(
+            "{text}{gap}\n{}\n{}\n{section}{}\n",
+            render::ARCH_HEADING,
+            render::ARCH_BEGIN,
+            render::ARCH_END
+        )
+    }))
 }
 
 /// `docs/architecture.md` for a repository that has none yet.
@@ -252,30 +260,27 @@ fn read_text(root: &Path, path: &Path) -> Result<Option<String>, Error> {
     }
 }
 
-/// Generated files (carrying our header) under the IPAM root that no output
-/// names any more, e.g. the component of a cluster removed from the plan.
-/// Hand-written files there are left alone.
-fn stale_generated(root: &Path, files: &[(PathBuf, String)]) -> Vec<PathBuf> {
-    let wanted: BTreeMap<&Path, ()> = files.iter().map(|(p, _)| (p.as_path(), ())).collect();
+/// Generated files (carrying our header) under the layout's generated root that
+/// no output names any more, e.g. the component of a cluster removed from the
+/// plan. Hand-written files there are left alone; symlinked directories are never
+/// followed (their files are not the repository's).
+fn stale_generated(root: &Path, plan: &Plan, files: &[(PathBuf, String)]) -> Vec<PathBuf> {
+    let wanted: BTreeSet<&Path> = files.iter().map(|(p, _)| p.as_path()).collect();
     let mut stale = Vec::new();
-    let Ok(dirs) = fs::read_dir(root.join(layout::IPAM_ROOT)) else {
-        return stale;
-    };
-    for dir in dirs.flatten() {
-        // Never follow a symlinked directory: its files are not the repository's.
-        if !dir.file_type().is_ok_and(|t| t.is_dir()) {
-            continue;
-        }
-        let Ok(entries) = fs::read_dir(dir.path()) else {
+    let mut dirs = vec![plan.layout.generated_root()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = fs::read_dir(root.join(&dir)) else {
             continue;
         };
         for entry in entries.flatten() {
-            let rel = PathBuf::from(layout::IPAM_ROOT)
-                .join(dir.file_name())
-                .join(entry.file_name());
-            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-            if is_file
-                && !wanted.contains_key(rel.as_path())
+            let rel = dir.join(entry.file_name());
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                dirs.push(rel);
+            } else if kind.is_file()
+                && !wanted.contains(rel.as_path())
                 && fs::read_to_string(entry.path()).is_ok_and(|t| render::is_generated(&t))
             {
                 stale.push(rel);
@@ -393,7 +398,8 @@ fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
     let pools: Vec<PathBuf> = plan
         .clusters
         .iter()
-        .map(|c| layout::pool_file(&c.name.item))
+        .flat_map(|c| plan.layout.pool_files(c))
+        .map(|(file, _)| file)
         .collect();
     let mut warnings = outs.warnings;
     // Once, when pools are written: a build that changes nothing says nothing.

@@ -1,78 +1,332 @@
-//! Where each file of the GitOps repository lives, relative to the repo root.
+//! Where each file of the GitOps repository lives, relative to the repo root: the
+//! one place paths are spelled. The templates come from plan.toml's `[layout]`
+//! ([`Layout`], defaulting to the seed repository's); everything else asks here.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Subject};
+pub use crate::plan::Layout;
+use crate::plan::{At, Cluster, Str};
 
 /// The file that is the single source of truth.
 pub const PLAN_FILE: &str = "plan.toml";
 
-/// What the build reads besides its own outputs: plan.toml and the hand-written
-/// files it edits or audits. A change to any of them re-runs the build script.
-pub const INPUTS: [&str; 4] = [PLAN_FILE, "kubernetes", "bootstrap", ARCHITECTURE];
+/// The generated allocation summary, in the docs directory.
+const IP_SUMMARY: &str = "IP-ALLOCATION-SUMMARY.md";
 
-/// The directories whose YAML files the audits read.
-pub const AUDIT_ROOTS: [&str; 2] = ["kubernetes", "bootstrap"];
-
-/// The directory holding one Cilium LB-IPAM component per cluster.
-pub const IPAM_ROOT: &str = "kubernetes/infrastructure/networking/cilium/ipam";
-
-/// The generated allocation summary.
-pub const IP_SUMMARY: &str = "docs/IP-ALLOCATION-SUMMARY.md";
-
-/// The generated picture of the address map, embedded in [`IP_SUMMARY`].
-pub const IP_MAP: &str = "docs/ip-map.svg";
+/// The generated address map, in the docs directory (the summary embeds it).
+pub const IP_MAP_NAME: &str = "ip-map.svg";
 
 /// The hand-written architecture document with one generated section.
-pub const ARCHITECTURE: &str = "docs/architecture.md";
+const ARCHITECTURE: &str = "architecture.md";
 
-/// The Flux Kustomization we own in every cluster.
-pub const FLUX_NAME: &str = "cilium-ipam";
+/// The component `kustomization.yaml` beside the pool files.
+const COMPONENT_KUSTOMIZATION: &str = "kustomization.yaml";
 
-/// `kubernetes/infrastructure/networking/cilium/ipam/<cluster>`.
-pub fn ipam_dir(cluster: &str) -> PathBuf {
-    PathBuf::from(IPAM_ROOT).join(cluster)
+/// `template` with `{cluster}` (and `{pool}`) filled in.
+fn fill(template: &str, cluster: &str, pool: &str) -> String {
+    template
+        .replace("{cluster}", cluster)
+        .replace("{pool}", pool)
 }
 
-/// The cluster's `CiliumLoadBalancerIPPool` manifests.
-pub fn pool_file(cluster: &str) -> PathBuf {
-    ipam_dir(cluster).join(pool_file_name(cluster))
+/// The directories of `template` before its first placeholder.
+fn fixed_prefix(template: &str) -> PathBuf {
+    Path::new(template)
+        .components()
+        .take_while(|c| !c.as_os_str().to_string_lossy().contains('{'))
+        .collect()
 }
 
-/// `lb-ippool-<cluster>.yaml`.
-pub fn pool_file_name(cluster: &str) -> String {
-    format!("lb-ippool-{cluster}.yaml")
+/// Cilium's Helm values of a cluster: the file, and the key path inside it
+/// under which the values live (empty for a plain values file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HelmValues {
+    /// The file, relative to the repo root.
+    pub file: PathBuf,
+    /// `["spec", "values"]` for `FILE#spec.values` (a HelmRelease), else empty.
+    pub prefix: Vec<String>,
 }
 
-/// The component `kustomization.yaml` listing the pool file.
-pub fn component_kustomization(cluster: &str) -> PathBuf {
-    ipam_dir(cluster).join("kustomization.yaml")
+impl Layout {
+    /// The cluster's generated component directory.
+    pub fn pools_dir(&self, cluster: &str) -> PathBuf {
+        PathBuf::from(fill(&self.pools_dir.item, cluster, ""))
+    }
+
+    /// The pool file holding plan pool `pool` of `cluster`.
+    pub fn pool_file(&self, cluster: &str, pool: &str) -> PathBuf {
+        self.pools_dir(cluster)
+            .join(fill(&self.pool_file.item, cluster, pool))
+    }
+
+    /// Whether each pool has a file of its own (`{pool}` in `pool-file`).
+    pub fn file_per_pool(&self) -> bool {
+        self.pool_file.item.contains("{pool}")
+    }
+
+    /// The cluster's pool files, each with the plan pools it holds, in plan order.
+    pub fn pool_files<'a>(&self, cluster: &'a Cluster) -> Vec<(PathBuf, Vec<&'a str>)> {
+        let mut out: Vec<(PathBuf, Vec<&str>)> = Vec::new();
+        for pool in cluster.pools.iter() {
+            let file = self.pool_file(&cluster.name.item, &pool.name.item);
+            match out.iter_mut().find(|(f, _)| *f == file) {
+                Some((_, pools)) => pools.push(&pool.name.item),
+                None => out.push((file, vec![&pool.name.item])),
+            }
+        }
+        out
+    }
+
+    /// The component `kustomization.yaml` listing the pool files.
+    pub fn component_kustomization(&self, cluster: &str) -> PathBuf {
+        self.pools_dir(cluster).join(COMPONENT_KUSTOMIZATION)
+    }
+
+    /// Where generated component files may be found: the pools directory up to
+    /// its first placeholder (the seed's `.../cilium/ipam`).
+    pub fn generated_root(&self) -> PathBuf {
+        fixed_prefix(&self.pools_dir.item)
+    }
+
+    /// The Flux path of the cluster's component, as Flux wants it (`./`-relative).
+    pub fn flux_path(&self, cluster: &str) -> String {
+        format!("./{}", self.pools_dir(cluster).display())
+    }
+
+    /// The cluster's own Flux directory.
+    pub fn cluster_dir(&self, cluster: &str) -> PathBuf {
+        PathBuf::from(fill(&self.cluster_dir.item, cluster, ""))
+    }
+
+    /// The directory holding one Flux directory per cluster, when cluster
+    /// directories are named after their cluster (the seed's `kubernetes/clusters`).
+    pub fn clusters_root(&self) -> Option<PathBuf> {
+        let (dir, last) = self.cluster_dir.item.rsplit_once('/')?;
+        (last == "{cluster}" && !dir.contains('{')).then(|| PathBuf::from(dir))
+    }
+
+    /// The file holding the managed Flux Kustomization of the cluster.
+    pub fn flux_file(&self, cluster: &str) -> PathBuf {
+        PathBuf::from(fill(&self.flux_file.item, cluster, ""))
+    }
+
+    /// The managed Flux Kustomization's name.
+    pub fn flux_name(&self) -> &str {
+        &self.flux_name.item
+    }
+
+    /// The cluster's settings ConfigMap file, if the layout has one.
+    pub fn settings_file(&self, cluster: &str) -> Option<PathBuf> {
+        (!self.settings_name.item.is_empty())
+            .then(|| PathBuf::from(fill(&self.settings_file.item, cluster, "")))
+    }
+
+    /// The settings ConfigMap's name, if the layout has one.
+    pub fn settings_name(&self) -> Option<&str> {
+        Some(&*self.settings_name.item).filter(|n| !n.is_empty())
+    }
+
+    /// The cluster's Cilium Helm values, if the layout has them.
+    pub fn helm_values(&self, cluster: &str) -> Option<HelmValues> {
+        let spec = &*self.helm_values.item;
+        if spec.is_empty() {
+            return None;
+        }
+        let (file, prefix) = spec.split_once('#').unwrap_or((spec, ""));
+        Some(HelmValues {
+            file: PathBuf::from(fill(file, cluster, "")),
+            prefix: prefix
+                .split('.')
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        })
+    }
+
+    /// Directories whose files belong to the cluster even when no Flux
+    /// Kustomization applies them: its Flux directory, and the directory of its
+    /// Helm values when that is per cluster (the seed's `bootstrap/clusters/<c>`).
+    pub fn own_dirs(&self, cluster: &str) -> Vec<PathBuf> {
+        let mut dirs = vec![self.cluster_dir(cluster)];
+        let template = self.helm_values.item.split('#').next().unwrap_or("");
+        let per_cluster = Path::new(template)
+            .parent()
+            .is_some_and(|d| d.to_string_lossy().contains("{cluster}"));
+        if let (true, Some(values)) = (per_cluster, self.helm_values(cluster))
+            && let Some(dir) = values.file.parent()
+        {
+            dirs.push(dir.to_path_buf());
+        }
+        dirs
+    }
+
+    fn doc(&self, name: &str) -> Option<PathBuf> {
+        let dir = &*self.docs_dir.item;
+        (!dir.is_empty()).then(|| Path::new(dir).join(name))
+    }
+
+    /// The generated allocation summary, if the layout has docs.
+    pub fn summary(&self) -> Option<PathBuf> {
+        self.doc(IP_SUMMARY)
+    }
+
+    /// The generated address map, if the layout has docs.
+    pub fn ip_map(&self) -> Option<PathBuf> {
+        self.doc(IP_MAP_NAME)
+    }
+
+    /// The architecture document with a generated section, if the layout has docs.
+    pub fn architecture(&self) -> Option<PathBuf> {
+        self.doc(ARCHITECTURE)
+    }
+
+    /// The directories whose YAML files the audits read.
+    pub fn audit_roots(&self) -> Vec<PathBuf> {
+        self.audit.iter().map(|r| PathBuf::from(&*r.item)).collect()
+    }
+
+    /// What the build reads besides its own outputs, for `rerun-if-changed`: the
+    /// audited directories, the architecture document, and each cluster's
+    /// hand-written files the build edits (which may lie outside the audited
+    /// directories).
+    pub fn inputs(&self, clusters: &[&str]) -> Vec<PathBuf> {
+        let mut out = self.audit_roots();
+        out.extend(self.architecture());
+        for c in clusters {
+            out.push(self.cluster_dir(c));
+            out.push(self.flux_file(c));
+            out.extend(self.settings_file(c));
+            out.extend(self.helm_values(c).map(|v| v.file));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        out.retain(|p| seen.insert(p.clone()));
+        out
+    }
+
+    /// What is wrong with the layout for a plan of `clusters` clusters: a path
+    /// that is absolute, leaves the repository or names no cluster where each
+    /// cluster needs its own file, a placeholder other than `{cluster}` and
+    /// `{pool}`, a Helm values key path other than `spec.values`-style keys.
+    pub fn problems(&self, clusters: usize) -> Vec<Error> {
+        let mut errors = Vec::new();
+        let bad = |at: &At<Str>, reason: String| Error::BadValue {
+            span: at.span,
+            what: Subject::LayoutPath,
+            value: at.item.to_string(),
+            reason,
+        };
+        for (key, at) in self.templates() {
+            let path = at.item.split('#').next().unwrap_or("");
+            if let Some(reason) = path_problem(key, path) {
+                errors.push(bad(at, reason));
+            }
+        }
+        // Two clusters must not share a file the build writes or edits.
+        let per_cluster = [
+            ("pools-dir", &self.pools_dir),
+            ("flux-file", &self.flux_file),
+            ("settings-file", &self.settings_file),
+            ("helm-values", &self.helm_values),
+            ("cluster-dir", &self.cluster_dir),
+        ];
+        for (key, at) in per_cluster {
+            let unused = at.item.is_empty()
+                || (key == "settings-file" && self.settings_name.item.is_empty());
+            if clusters > 1 && !unused && !at.item.contains("{cluster}") {
+                errors.push(bad(
+                    at,
+                    format!("with more than one cluster, {key} must contain {{cluster}}, or the clusters would share one file"),
+                ));
+            }
+        }
+        if self.pool_file.item.contains('/') || self.pool_file.item.is_empty() {
+            errors.push(bad(
+                &self.pool_file,
+                "pool-file is a file name in pools-dir, without `/`".to_owned(),
+            ));
+        }
+        errors
+    }
+
+    /// Every path template, with the key it is written under, for the checks.
+    pub fn templates(&self) -> [(&'static str, &At<Str>); 7] {
+        [
+            ("pools-dir", &self.pools_dir),
+            ("pool-file", &self.pool_file),
+            ("cluster-dir", &self.cluster_dir),
+            ("flux-file", &self.flux_file),
+            ("settings-file", &self.settings_file),
+            ("helm-values", &self.helm_values),
+            ("docs-dir", &self.docs_dir),
+        ]
+    }
 }
 
-/// The Flux path of the cluster's component, as Flux wants it (`./`-relative).
-pub fn flux_path(cluster: &str) -> String {
-    format!("./{IPAM_ROOT}/{cluster}")
+/// Why a path template of `key` cannot be used, if it cannot.
+fn path_problem(key: &str, path: &str) -> Option<String> {
+    use std::path::Component;
+    let p = Path::new(path);
+    if p.is_absolute() {
+        return Some(format!("{key} must be relative to the repository root"));
+    }
+    if p.components().any(|c| matches!(c, Component::ParentDir)) {
+        return Some(format!("{key} must stay inside the repository (no `..`)"));
+    }
+    let rest = path.replace("{cluster}", "").replace("{pool}", "");
+    if rest.contains(['{', '}']) {
+        return Some(format!(
+            "{key} may use only the placeholders {{cluster}} and {{pool}}"
+        ));
+    }
+    if path.contains("{pool}") && key != "pool-file" {
+        return Some(format!("only pool-file may use {{pool}}, not {key}"));
+    }
+    None
 }
 
-/// The directory holding one directory of Flux wiring per cluster.
-pub const CLUSTERS_ROOT: &str = "kubernetes/clusters";
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// `kubernetes/clusters/<cluster>`.
-pub fn cluster_dir(cluster: &str) -> PathBuf {
-    PathBuf::from(CLUSTERS_ROOT).join(cluster)
-}
+    #[test]
+    fn the_default_layout_is_the_seed_repositorys() {
+        let l = Layout::DEFAULT;
+        assert_eq!(
+            l.pool_file("apps", "apps-pool"),
+            Path::new("kubernetes/infrastructure/networking/cilium/ipam/apps/lb-ippool-apps.yaml")
+        );
+        assert_eq!(
+            l.flux_path("apps"),
+            "./kubernetes/infrastructure/networking/cilium/ipam/apps"
+        );
+        assert_eq!(
+            l.clusters_root(),
+            Some(PathBuf::from("kubernetes/clusters"))
+        );
+        assert_eq!(
+            l.generated_root(),
+            Path::new("kubernetes/infrastructure/networking/cilium/ipam")
+        );
+        assert_eq!(
+            l.own_dirs("apps"),
+            [
+                PathBuf::from("kubernetes/clusters/apps"),
+                PathBuf::from("bootstrap/clusters/apps")
+            ]
+        );
+    }
 
-/// The cluster's Flux Kustomizations, partly hand-written.
-pub fn flux_file(cluster: &str) -> PathBuf {
-    cluster_dir(cluster).join("infrastructure.yaml")
-}
-
-/// The cluster's `cluster-settings` ConfigMap, partly hand-written.
-pub fn cluster_settings(cluster: &str) -> PathBuf {
-    cluster_dir(cluster).join("cluster-settings.yaml")
-}
-
-/// The cluster's bootstrap Cilium Helm values, partly hand-written.
-pub fn cilium_values(cluster: &str) -> PathBuf {
-    PathBuf::from("bootstrap/clusters")
-        .join(cluster)
-        .join("cilium-values.yaml")
+    #[test]
+    fn helm_values_inside_a_helm_release_have_a_key_prefix() {
+        let mut l = Layout::DEFAULT;
+        l.helm_values =
+            At::new("kubernetes/apps/kube-system/cilium/app/helmrelease.yaml#spec.values".into());
+        let v = l.helm_values("main").expect("values");
+        assert_eq!(v.prefix, ["spec", "values"]);
+        assert_eq!(
+            l.own_dirs("main"),
+            [PathBuf::from("kubernetes/clusters/main")]
+        );
+    }
 }

@@ -43,8 +43,9 @@ macro_rules! assert_plan {
 }
 
 /// Whether an error of [`crate::check`] is one the proof must also find: about
-/// addresses and names of ranges, pools and pins. Services, Flux settings and
-/// the annotation key are the checker's alone — they cannot make a pool overlap.
+/// addresses and names of ranges, pools and pins. Services, Flux settings, the
+/// layout and the annotation key are the checker's alone — they cannot make a
+/// pool overlap.
 pub fn covers(e: &crate::error::Error) -> bool {
     use crate::error::{Error, Subject};
     !matches!(
@@ -54,7 +55,10 @@ pub fn covers(e: &crate::error::Error) -> bool {
                 | Subject::HelmValuesPath
                 | Subject::AnnotationKey
                 | Subject::Duration
-                | Subject::ServiceRef,
+                | Subject::ServiceRef
+                | Subject::FluxSourceKind
+                | Subject::LayoutPath
+                | Subject::Glob,
             ..
         } | Error::DuplicateSetting { .. }
             | Error::PinNotAllocatable { .. }

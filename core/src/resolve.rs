@@ -40,9 +40,8 @@ use yaml_serde::{Mapping, Value};
 use crate::audit::{self, FluxKustomization};
 use crate::cilium::{CiliumPool, cilium_pools};
 use crate::error::Error;
-use crate::layout;
 use crate::net::Block;
-use crate::plan::{Cluster, Plan};
+use crate::plan::{Cluster, Plan, Source};
 use crate::tree::Tree;
 
 /// One object a Flux Kustomization applies.
@@ -160,9 +159,6 @@ impl From<ResolveError> for Error {
     }
 }
 
-/// The GitRepository that is this repository, as `flux bootstrap` names it.
-pub const SELF_SOURCE: &str = "flux-system";
-
 /// The names kustomize looks for in a directory, in its order.
 const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
@@ -198,10 +194,15 @@ const CLUSTER_SCOPED_BUILTINS: [&str; 10] = [
     "APIService",
 ];
 
-/// Builds every Flux Kustomization of `kubernetes/clusters/<cluster>/*.yaml` under
-/// `root`: the objects each applies, or every error met on the way.
-pub fn resolve_cluster(tree: &Tree, cluster: &str) -> Result<ClusterBuild, Vec<ResolveError>> {
-    let dir = layout::cluster_dir(cluster);
+/// Builds every Flux Kustomization in the cluster's directory of the plan's
+/// layout (the seed's `kubernetes/clusters/<cluster>/`): the objects each applies,
+/// or every error met on the way.
+pub fn resolve_cluster(
+    tree: &Tree,
+    plan: &Plan,
+    cluster: &str,
+) -> Result<ClusterBuild, Vec<ResolveError>> {
+    let dir = plan.layout.cluster_dir(cluster);
     let texts = cluster_files(tree, &dir)?;
     let mut errors = Vec::new();
     let mut files = Vec::new();
@@ -223,7 +224,7 @@ pub fn resolve_cluster(tree: &Tree, cluster: &str) -> Result<ClusterBuild, Vec<R
     let mut kustomizations = Vec::new();
     for k in ks {
         let text = texts.get(&k.path).map_or("", String::as_str);
-        match build_kustomization(tree, &k, text, &files) {
+        match build_kustomization(tree, &plan.flux.source, &k, text, &files) {
             Ok(applied) => kustomizations.push(applied),
             Err(e) => errors.extend(e),
         }
@@ -307,6 +308,7 @@ fn key_line(text: &str, doc_line: usize, key: &str) -> usize {
 /// Builds one Flux Kustomization.
 fn build_kustomization(
     tree: &Tree,
+    own: &Source,
     k: &FluxKustomization,
     text: &str,
     cluster_objects: &[Object],
@@ -330,14 +332,16 @@ fn build_kustomization(
         }
     }
     let source = &spec["sourceRef"];
-    if source["kind"].as_str() != Some("GitRepository")
-        || source["name"].as_str() != Some(SELF_SOURCE)
+    if source["kind"].as_str() != Some(&*own.kind.item)
+        || source["name"].as_str() != Some(&*own.name.item)
     {
         errors.push(fail(
             "sourceRef",
             name.clone(),
             format!(
-                "spec.sourceRef must be GitRepository {SELF_SOURCE} (this repository) for its path to be resolved here, found {}",
+                "spec.sourceRef must be {} {} (this repository, [flux] source in plan.toml) for its path to be resolved here, found {}",
+                own.kind.item,
+                own.name.item,
                 if source.is_null() {
                     "none".to_owned()
                 } else {
@@ -931,20 +935,20 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
     let fix = "run `cargo build` to regenerate it from plan.toml";
     let Some(cluster) = plan.cluster(c) else {
         errors.push(at(
-            &layout::cluster_dir(c),
+            &plan.layout.cluster_dir(c),
             1,
-            format!("cluster {c} has files in kubernetes/clusters/{c}/ but no [clusters.{c}] in plan.toml, so nothing checks what it applies: add it to plan.toml and run `cargo build`, or delete the directory"),
+            format!("cluster {c} has files in {}/ but no [clusters.{c}] in plan.toml, so nothing checks what it applies: add it to plan.toml and run `cargo build`, or delete the directory", plan.layout.cluster_dir(c).display()),
         ));
         return errors;
     };
-    let ipam = build.applied(layout::FLUX_NAME);
+    let flux_name = plan.layout.flux_name();
+    let ipam = build.applied(flux_name);
     if ipam.is_none() {
         errors.push(at(
-            &layout::flux_file(c),
+            &plan.layout.flux_file(c),
             1,
             format!(
-                "cluster {c} has no Flux Kustomization {}, so its pools are never applied; {fix}",
-                layout::FLUX_NAME
+                "cluster {c} has no Flux Kustomization {flux_name}, so its pools are never applied; {fix}"
             ),
         ));
     }
@@ -982,11 +986,10 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
                     "CiliumLoadBalancerIPPool {name} belongs to cluster {} in plan.toml, but {by} applies it (via {how}): cluster {c} would hand out cluster {}'s addresses; its spec.path must be {}: run `cargo build`",
                     pc.name.item,
                     pc.name.item,
-                    layout::flux_path(c)
+                    plan.layout.flux_path(c)
                 ))),
-                Some(_) if a.flux.name != layout::FLUX_NAME => errors.push(here(format!(
-                    "CiliumLoadBalancerIPPool {name} of cluster {c} is applied by {by} (via {how}); only {} may apply the cluster's pools",
-                    layout::FLUX_NAME
+                Some(_) if a.flux.name != flux_name => errors.push(here(format!(
+                    "CiliumLoadBalancerIPPool {name} of cluster {c} is applied by {by} (via {how}); only {flux_name} may apply the cluster's pools"
                 ))),
                 Some((_, pool)) => {
                     if !applied_pools.insert(name) {
@@ -1020,9 +1023,8 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
                     &ipam.flux.path,
                     line,
                     format!(
-                        "pool {} of cluster {c} in plan.toml is not applied: Flux Kustomization {} (spec.path {path}) does not include it; {fix}",
+                        "pool {} of cluster {c} in plan.toml is not applied: Flux Kustomization {flux_name} (spec.path {path}) does not include it; {fix}",
                         pool.name,
-                        layout::FLUX_NAME
                     ),
                 ));
             }
@@ -1034,16 +1036,16 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
         .iter()
         .map(|a| a.flux.clone())
         .collect();
-    errors.extend(audit::dangling_depends_on(c, &ks));
+    let own = plan.layout.cluster_dir(c);
+    errors.extend(audit::dangling_depends_on(c, &own, &ks));
 
     // The cluster's own directory (a bootstrap `flux-system` Kustomization applies
     // it) is where Flux Kustomizations belong, not a component.
-    let own = layout::cluster_dir(c);
     let mut scanned = BTreeSet::new();
     for a in &build.kustomizations {
         for dir in &a.dirs {
             if !dir.starts_with(&own) && scanned.insert(dir.clone()) {
-                errors.extend(flux_in_component(tree, c, &a.flux.name, dir));
+                errors.extend(flux_in_component(tree, (c, &own), &a.flux.name, dir));
             }
         }
     }
@@ -1052,7 +1054,12 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
 
 /// Flux Kustomizations in a component directory: Flux would apply them from
 /// inside another build, out of sight of `kubernetes/clusters/<c>/`.
-fn flux_in_component(tree: &Tree, cluster: &str, reached_by: &str, dir: &Path) -> Vec<Error> {
+fn flux_in_component(
+    tree: &Tree,
+    (cluster, own): (&str, &Path),
+    reached_by: &str,
+    dir: &Path,
+) -> Vec<Error> {
     let mut errors = Vec::new();
     let Ok(entries) = tree.read_dir(dir) else {
         return errors;
@@ -1079,7 +1086,7 @@ fn flux_in_component(tree: &Tree, cluster: &str, reached_by: &str, dir: &Path) -
                         "Flux Kustomization {} lives in component directory {} (reached by {reached_by} of cluster {cluster}); Flux Kustomizations belong in {}/",
                         value["metadata"]["name"].as_str().unwrap_or("?"),
                         dir.display(),
-                        layout::cluster_dir(cluster).display()
+                        own.display()
                     ),
                 });
             }
@@ -1104,9 +1111,10 @@ pub fn resolve_repo(tree: &Tree, plan: &Plan) -> (Vec<ClusterBuild>, Vec<Error>)
         .iter()
         .map(|c| c.name.item.to_string())
         .collect();
-    let mut unplanned: Vec<String> = tree
-        .read_dir(Path::new(layout::CLUSTERS_ROOT))
-        .into_iter()
+    let root = plan.layout.clusters_root();
+    let mut unplanned: Vec<String> = root
+        .iter()
+        .flat_map(|root| tree.read_dir(root))
         .flatten()
         .filter(|e| e.is_dir)
         .map(|e| e.name.to_string_lossy().into_owned())
@@ -1117,7 +1125,7 @@ pub fn resolve_repo(tree: &Tree, plan: &Plan) -> (Vec<ClusterBuild>, Vec<Error>)
     let mut builds = Vec::new();
     let mut errors = Vec::new();
     for c in &clusters {
-        match resolve_cluster(tree, c) {
+        match resolve_cluster(tree, plan, c) {
             Ok(build) => {
                 errors.extend(check_cluster(tree, plan, &build));
                 builds.push(build);

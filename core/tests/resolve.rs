@@ -99,7 +99,7 @@ fn fixture() -> tempfile::TempDir {
 }
 
 fn resolved(root: &Path, cluster: &str) -> ClusterBuild {
-    resolve_cluster(&Tree::disk(root), cluster).unwrap_or_else(|e| {
+    resolve_cluster(&Tree::disk(root), &plan(), cluster).unwrap_or_else(|e| {
         panic!(
             "{cluster} must resolve:\n{}",
             e.iter()
@@ -112,7 +112,7 @@ fn resolved(root: &Path, cluster: &str) -> ClusterBuild {
 
 /// The resolve errors as `file: chain: problem` lines.
 fn resolve_errors(root: &Path, cluster: &str) -> Vec<String> {
-    match resolve_cluster(&Tree::disk(root), cluster) {
+    match resolve_cluster(&Tree::disk(root), &plan(), cluster) {
         Ok(_) => panic!("{cluster} must fail to resolve"),
         Err(e) => e.iter().map(ToString::to_string).collect(),
     }
@@ -195,7 +195,7 @@ fn a_cluster_whose_path_points_at_the_other_clusters_dir_fails_isolation() {
 fn a_missing_resource_file_is_an_error_naming_the_chain() {
     let repo = fixture();
     fs::remove_file(repo.path().join("kubernetes/ipam/one/pool.yaml")).expect("rm");
-    let e = resolve_cluster(&Tree::disk(repo.path()), "one").expect_err("must fail");
+    let e = resolve_cluster(&Tree::disk(repo.path()), &plan(), "one").expect_err("must fail");
     assert_eq!(
         e.iter().map(ToString::to_string).collect::<Vec<_>>(),
         [
@@ -568,7 +568,7 @@ fn a_foreign_source_ref_is_an_error() {
     );
     assert_one_contains(
         &resolve_errors(repo.path(), "one"),
-        "core: spec.sourceRef must be GitRepository flux-system (this repository) for its path to be resolved here, found GitRepository other-repo",
+        "core: spec.sourceRef must be GitRepository flux-system (this repository, [flux] source in plan.toml) for its path to be resolved here, found GitRepository other-repo",
     );
 }
 

@@ -26,7 +26,7 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 
 use lbipam_core::audit::{is_flux_kustomization, parse_documents};
-use lbipam_core::layout;
+use lbipam_core::plan::Plan;
 use yaml_serde::Value;
 
 /// The names kustomize looks for in a directory, in its order.
@@ -114,19 +114,21 @@ pub struct Resources {
 }
 
 /// Walks the repository at `root` (see the module docs).
-pub fn resources(root: &Path, clusters: &[&str]) -> Resources {
+pub fn resources(root: &Path, plan: &Plan) -> Resources {
+    let roots = plan.layout.audit_roots();
     let mut walk = Walk {
         root,
+        roots: &roots,
         out: Resources::default(),
         stack: Vec::new(),
         flux_done: BTreeSet::new(),
     };
-    for kfile in kustomization_files(root) {
+    for kfile in kustomization_files(root, &roots) {
         let dir = kfile.parent().unwrap_or(Path::new("")).to_path_buf();
         walk.kustomization(&dir, &kfile, &BTreeSet::new());
     }
-    for cluster in clusters {
-        let dir = layout::cluster_dir(cluster);
+    for cluster in plan.clusters.iter() {
+        let dir = plan.layout.cluster_dir(&cluster.name.item);
         if root.join(&dir).is_dir() {
             walk.flux_path(&dir, &BTreeSet::new());
         }
@@ -135,10 +137,10 @@ pub fn resources(root: &Path, clusters: &[&str]) -> Resources {
     walk.out
 }
 
-/// Every kustomization file under `root/kubernetes`, sorted.
-fn kustomization_files(root: &Path) -> Vec<PathBuf> {
+/// Every kustomization file under the audited directories, sorted.
+fn kustomization_files(root: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut dirs = vec![PathBuf::from("kubernetes")];
+    let mut dirs = roots.to_vec();
     while let Some(dir) = dirs.pop() {
         let Ok(entries) = fs::read_dir(root.join(&dir)) else {
             continue;
@@ -165,6 +167,8 @@ fn kustomization_in(root: &Path, dir: &Path) -> Option<PathBuf> {
 
 struct Walk<'a> {
     root: &'a Path,
+    /// The layout's audited directories: Flux paths outside them are not followed.
+    roots: &'a [PathBuf],
     out: Resources,
     /// Directories on the current chain, to stop at a cycle.
     stack: Vec<PathBuf>,
@@ -323,8 +327,8 @@ impl Walk<'_> {
                 for c in strings(&spec["components"]) {
                     targets.extend(self.component_targets(&dir, c, &file));
                 }
-                if !dir.starts_with("kubernetes") {
-                    self.unfollowed(&file, &flux_path, "outside kubernetes/");
+                if !self.roots.iter().any(|r| dir.starts_with(r)) {
+                    self.unfollowed(&file, &flux_path, "outside the audited directories");
                 } else if self.root.join(&dir).is_dir() {
                     self.flux_path(&dir, &targets);
                     for c in strings(&spec["components"]) {

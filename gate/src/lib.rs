@@ -35,6 +35,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use lbipam_core::audit::parse_documents;
+use lbipam_core::plan::Plan;
 use lbipam_core::resolve::resolve_cluster;
 use yaml_serde::Value;
 
@@ -52,7 +53,7 @@ pub struct Report {
     /// may supply: the rest of such an object is not checked either (the
     /// typed check stops at the first missing field).
     pub left_to_patches: usize,
-    /// YAML files under `kubernetes/` that no kustomization or Flux path
+    /// YAML files in the audited directories that no kustomization or Flux path
     /// includes: not read.
     pub not_resources: Vec<PathBuf>,
     /// References the walk could not follow (see [`include::Resources`]).
@@ -117,7 +118,7 @@ impl Report {
         if !self.not_resources.is_empty() {
             let _ = write!(
                 s,
-                "; {} YAML files under kubernetes/ are no resource of a kustomization or Flux path (not read)",
+                "; {} YAML files in the audited directories are no resource of a kustomization or Flux path (not read)",
                 self.not_resources.len()
             );
         }
@@ -151,9 +152,9 @@ fn build_file_kind(value: &Value) -> String {
 /// The schema gate on the files as written: every object of every file a
 /// kustomization or Flux path of the repository at `root` includes, and every
 /// kustomization file. `clusters` are the plan's clusters, whose directories
-/// (`kubernetes/clusters/<cluster>`) Flux's bootstrap applies.
-pub fn check_repository(root: &Path, clusters: &[&str]) -> Report {
-    let resources = include::resources(root, clusters);
+/// (per the plan's layout) Flux's bootstrap applies.
+pub fn check_repository(root: &Path, plan: &Plan) -> Report {
+    let resources = include::resources(root, plan);
     let mut report = Report {
         unfollowed: resources.unfollowed.iter().cloned().collect(),
         ..Report::default()
@@ -174,7 +175,7 @@ pub fn check_repository(root: &Path, clusters: &[&str]) -> Report {
             report.object(&format!("{}:{line}", file.display()), &value, targets);
         }
     }
-    report.not_resources = yaml_files(root)
+    report.not_resources = yaml_files(root, &plan.layout.audit_roots())
         .into_iter()
         .filter(|f| !resources.files.contains_key(f) && !resources.kustomizations.contains(f))
         .collect();
@@ -205,10 +206,10 @@ fn documents(root: &Path, file: &Path, report: &mut Report) -> Vec<(usize, Value
     objects
 }
 
-/// Every YAML file under `root/kubernetes`, relative to `root`, sorted.
-fn yaml_files(root: &Path) -> Vec<PathBuf> {
+/// Every YAML file under the audited directories, relative to `root`, sorted.
+fn yaml_files(root: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut dirs = vec![PathBuf::from("kubernetes")];
+    let mut dirs = roots.to_vec();
     while let Some(dir) = dirs.pop() {
         let Ok(entries) = fs::read_dir(root.join(&dir)) else {
             continue;
@@ -229,10 +230,10 @@ fn yaml_files(root: &Path) -> Vec<PathBuf> {
 /// The schema gate on what Flux applies: every object core's resolver says the
 /// Flux Kustomizations of each of `clusters` apply, from the repository at
 /// `root`. A cluster the resolver cannot build is a problem.
-pub fn check_applied(root: &Path, clusters: &[&str]) -> Report {
+pub fn check_applied(root: &Path, plan: &Plan) -> Report {
     let mut report = Report::default();
-    for c in clusters {
-        match resolve_cluster(&lbipam_core::tree::Tree::disk(root), c) {
+    for c in plan.clusters.iter().map(|c| &*c.name.item) {
+        match resolve_cluster(&lbipam_core::tree::Tree::disk(root), plan, c) {
             Err(errors) => report.problems.extend(
                 errors
                     .iter()

@@ -14,13 +14,9 @@ use common::{edit, repo, scratch_repo};
 use lbipam_gate::{Report, check_applied, check_repository};
 use lbipam_plan::PLAN;
 
-fn clusters() -> Vec<&'static str> {
-    PLAN.clusters.iter().map(|c| c.name.item.as_ref()).collect()
-}
-
 /// The files gate on the repository at `root`.
 fn gate(root: &Path) -> Report {
-    check_repository(root, &clusters())
+    check_repository(root, &PLAN)
 }
 
 fn assert_reports(report: &Report, expected: &str) {
@@ -82,7 +78,7 @@ fn every_resource_under_kubernetes_passes_the_strict_schema_check() {
 
 #[test]
 fn everything_flux_applies_to_each_cluster_passes_the_strict_schema_check() {
-    let report = check_applied(repo(), &clusters());
+    let report = check_applied(repo(), &PLAN);
     assert!(
         report.problems.is_empty(),
         "objects Flux would apply that the cluster would reject or misread:\n  {}",
@@ -120,7 +116,7 @@ fn a_misspelled_service_selector_fails_both_gates() {
     assert_reports(&report, &format!("{APPS_POOL}:1: {expected}"));
     assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
     assert_reports(
-        &check_applied(repo.path(), &clusters()),
+        &check_applied(repo.path(), &PLAN),
         &format!("cluster apps: {APPS_POOL}:1: {expected}"),
     );
 }
@@ -319,6 +315,7 @@ fn an_ordinary_service_a_service_account_and_an_unknown_kind_pass() {
         report.untyped.iter().collect::<Vec<_>>(),
         [(&"external-secrets.io/v1 ExternalSecret".to_owned(), &1)]
     );
+    let _ = writeln!(std::io::stderr(), "{}", report.summary());
     assert!(
         report.summary().contains(
             "skipped 1 objects of kinds the gate has no type for: external-secrets.io/v1 ExternalSecret (1)"
@@ -339,9 +336,12 @@ fn a_values_yaml_and_a_configurations_file_that_no_kustomization_lists_as_a_reso
         .iter()
         .map(|p| p.display().to_string())
         .collect();
+    // The audited directories hold the bootstrap Helm values too: not resources.
     assert_eq!(
         not_read,
         [
+            "bootstrap/clusters/apps/cilium-values.yaml".to_owned(),
+            "bootstrap/clusters/infra/cilium-values.yaml".to_owned(),
             format!("{APP}/kustomizeconfig.yaml"),
             format!("{APP}/values.yaml")
         ]
@@ -391,7 +391,8 @@ fn a_helm_chart_with_templates_that_no_kustomization_includes_passes() {
     );
     let report = gate(repo.path());
     assert_passes(&report);
-    assert_eq!(report.not_resources.len(), 3, "{:?}", report.not_resources);
+    // The chart's three files and the two bootstrap values files.
+    assert_eq!(report.not_resources.len(), 5, "{:?}", report.not_resources);
 }
 
 #[test]
@@ -533,7 +534,11 @@ fn pools_of_both_api_versions_with_and_without_reserved_pins_pass_the_crd_types_
             .expect("write plan");
             lbipam_plan::build(repo.path(), out.path())
                 .unwrap_or_else(|r| panic!("{case}: build failed:\n{r}"));
-            for checked in [gate(repo.path()), check_applied(repo.path(), &clusters())] {
+            let plan = lbipam_plan::generate::load(repo.path()).expect("plan");
+            for checked in [
+                check_repository(repo.path(), &plan),
+                check_applied(repo.path(), &plan),
+            ] {
                 assert_eq!(checked.problems, Vec::<String>::new(), "{case}");
                 let kind = format!("{api_version} CiliumLoadBalancerIPPool");
                 assert!(
@@ -542,7 +547,6 @@ fn pools_of_both_api_versions_with_and_without_reserved_pins_pass_the_crd_types_
                     checked.checked
                 );
             }
-            let plan = lbipam_plan::generate::load(repo.path()).expect("plan");
             let gate = lbipam_plan::resolve::check_repo(
                 &lbipam_plan::tree::Tree::disk(repo.path()),
                 &plan,
@@ -552,6 +556,7 @@ fn pools_of_both_api_versions_with_and_without_reserved_pins_pass_the_crd_types_
             // and first/last setting.
             let build = lbipam_plan::resolve::resolve_cluster(
                 &lbipam_plan::tree::Tree::disk(repo.path()),
+                &plan,
                 "apps",
             )
             .expect("apps builds");

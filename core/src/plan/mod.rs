@@ -73,17 +73,63 @@ pub struct Plan {
     pub layout: Layout,
 }
 
-/// `[layout]`: where things are in the repository.
+/// `[layout]`: where things are in the repository. Paths are relative to the
+/// repository root; `{cluster}` and `{pool}` stand for a cluster's and a pool's
+/// name. The defaults are the seed repository's layout (see [`Layout::DEFAULT`]);
+/// every path the build writes, edits or reads comes from here, through the
+/// methods in [`crate::layout`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
+    /// The generated component directory of a cluster's pools.
+    pub pools_dir: At<Str>,
+    /// The pool manifest in it; with `{pool}`, one file per pool.
+    pub pool_file: At<Str>,
+    /// The cluster's own Flux directory (what `flux bootstrap` applies).
+    pub cluster_dir: At<Str>,
+    /// The file holding the managed Flux Kustomization.
+    pub flux_file: At<Str>,
+    /// The managed Flux Kustomization's name.
+    pub flux_name: At<Str>,
+    /// The file of the settings ConfigMap the build writes keys into.
+    pub settings_file: At<Str>,
+    /// That ConfigMap's name; empty: no settings ConfigMap.
+    pub settings_name: At<Str>,
+    /// Cilium's Helm values: a values file, or `FILE#spec.values` for the values
+    /// inside a HelmRelease; empty: none.
+    pub helm_values: At<Str>,
+    /// Where the generated docs go; empty: no docs.
+    pub docs_dir: At<Str>,
+    /// The directories whose YAML files the audits read.
+    pub audit: List<At<Str>>,
     /// Globs (relative to the repo root) of YAML files the audits skip: content
     /// that is YAML by name only, such as templates of a tool other than Helm.
     pub exclude: List<At<Str>>,
 }
 
 impl Layout {
-    /// `[layout]` when the plan leaves it out.
+    /// `[layout]` when the plan leaves it out: the seed repository's.
     pub const DEFAULT: Layout = Layout {
+        pools_dir: At::new(Cow::Borrowed(
+            "kubernetes/infrastructure/networking/cilium/ipam/{cluster}",
+        )),
+        pool_file: At::new(Cow::Borrowed("lb-ippool-{cluster}.yaml")),
+        cluster_dir: At::new(Cow::Borrowed("kubernetes/clusters/{cluster}")),
+        flux_file: At::new(Cow::Borrowed(
+            "kubernetes/clusters/{cluster}/infrastructure.yaml",
+        )),
+        flux_name: At::new(Cow::Borrowed("cilium-ipam")),
+        settings_file: At::new(Cow::Borrowed(
+            "kubernetes/clusters/{cluster}/cluster-settings.yaml",
+        )),
+        settings_name: At::new(Cow::Borrowed("cluster-settings")),
+        helm_values: At::new(Cow::Borrowed(
+            "bootstrap/clusters/{cluster}/cilium-values.yaml",
+        )),
+        docs_dir: At::new(Cow::Borrowed("docs")),
+        audit: Cow::Borrowed(&[
+            At::new(Cow::Borrowed("kubernetes")),
+            At::new(Cow::Borrowed("bootstrap")),
+        ]),
         exclude: Cow::Borrowed(&[]),
     };
 }
@@ -266,6 +312,19 @@ pub struct Flux {
     pub timeout: At<Str>,
     /// `spec.dependsOn[].name`.
     pub depends_on: List<At<Str>>,
+    /// `spec.sourceRef`: the Flux source that is this repository.
+    pub source: Source,
+}
+
+/// `[flux] source`: the `GitRepository` or `OCIRepository` holding this repository.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// `GitRepository` or `OCIRepository`.
+    pub kind: At<Str>,
+    /// Its name.
+    pub name: At<Str>,
+    /// Its namespace.
+    pub namespace: At<Str>,
 }
 
 impl Flux {
@@ -275,6 +334,11 @@ impl Flux {
         interval: At::new(Cow::Borrowed("10m")),
         timeout: At::new(Cow::Borrowed("5m")),
         depends_on: Cow::Borrowed(&[At::new(Cow::Borrowed("cilium-core"))]),
+        source: Source {
+            kind: At::new(Cow::Borrowed("GitRepository")),
+            name: At::new(Cow::Borrowed("flux-system")),
+            namespace: At::new(Cow::Borrowed("flux-system")),
+        },
     };
 }
 

@@ -445,8 +445,11 @@ impl Walker {
             return Some(flux);
         };
         let table = self.table(entry, "flux")?;
-        let [interval, timeout, depends_on] =
-            self.fields(table, "[flux]", ["interval", "timeout", "depends-on"]);
+        let [interval, timeout, depends_on, source] = self.fields(
+            table,
+            "[flux]",
+            ["interval", "timeout", "depends-on", "source"],
+        );
         if let Some(e) = interval {
             flux.interval = self.string(e, "flux.interval")?;
         }
@@ -455,6 +458,21 @@ impl Walker {
         }
         if let Some(e) = depends_on {
             flux.depends_on = Cow::Owned(self.strings(e, "flux.depends-on")?);
+        }
+        if let Some(e) = source {
+            let table = self.table(e, "flux.source")?;
+            let [kind, name, namespace] =
+                self.fields(table, "[flux.source]", ["kind", "name", "namespace"]);
+            let src = &mut flux.source;
+            for (entry, field, key) in [
+                (kind, &mut src.kind, "flux.source.kind"),
+                (name, &mut src.name, "flux.source.name"),
+                (namespace, &mut src.namespace, "flux.source.namespace"),
+            ] {
+                if let Some(e) = entry {
+                    *field = self.string(e, key)?;
+                }
+            }
         }
         Some(flux)
     }
@@ -465,7 +483,54 @@ impl Walker {
             return Some(layout);
         };
         let table = self.table(entry, "layout")?;
-        let [exclude] = self.fields(table, "[layout]", ["exclude"]);
+        let [
+            pools_dir,
+            pool_file,
+            cluster_dir,
+            flux_file,
+            flux_name,
+            settings_file,
+            settings_name,
+            helm_values,
+            docs_dir,
+            audit,
+            exclude,
+        ] = self.fields(
+            table,
+            "[layout]",
+            [
+                "pools-dir",
+                "pool-file",
+                "cluster-dir",
+                "flux-file",
+                "flux-name",
+                "settings-file",
+                "settings-name",
+                "helm-values",
+                "docs-dir",
+                "audit",
+                "exclude",
+            ],
+        );
+        let l = &mut layout;
+        for (entry, field, key) in [
+            (pools_dir, &mut l.pools_dir, "layout.pools-dir"),
+            (pool_file, &mut l.pool_file, "layout.pool-file"),
+            (cluster_dir, &mut l.cluster_dir, "layout.cluster-dir"),
+            (flux_file, &mut l.flux_file, "layout.flux-file"),
+            (flux_name, &mut l.flux_name, "layout.flux-name"),
+            (settings_file, &mut l.settings_file, "layout.settings-file"),
+            (settings_name, &mut l.settings_name, "layout.settings-name"),
+            (helm_values, &mut l.helm_values, "layout.helm-values"),
+            (docs_dir, &mut l.docs_dir, "layout.docs-dir"),
+        ] {
+            if let Some(e) = entry {
+                *field = self.string(e, key)?;
+            }
+        }
+        if let Some(e) = audit {
+            layout.audit = Cow::Owned(self.strings(e, "layout.audit")?);
+        }
         if let Some(e) = exclude {
             let globs = self.strings(e, "layout.exclude")?;
             for g in &globs {

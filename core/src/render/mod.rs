@@ -11,7 +11,6 @@ mod svg;
 use serde::Serialize;
 
 use crate::cilium::{NAME_LABEL, NAMESPACE_LABEL, Selector, cilium_pools};
-use crate::layout;
 use crate::net::Block;
 use crate::plan::{ApiVersion, Cluster, Plan};
 
@@ -156,11 +155,12 @@ fn yaml11_reads_as_non_string(v: &str) -> bool {
         || (numeral && !sexagesimal && head.contains('_'))
 }
 
-/// `lb-ippool-<cluster>.yaml`: the cluster's `CiliumLoadBalancerIPPool`s
-/// (cluster-scoped, so no namespace), as [`cilium_pools`] decides them.
-pub fn pool_manifest(plan: &Plan, cluster: &Cluster) -> String {
+/// A pool file: the `CiliumLoadBalancerIPPool`s (cluster-scoped, so no
+/// namespace) that [`cilium_pools`] makes of the plan pools named in `pools`.
+pub fn pool_manifest(plan: &Plan, cluster: &Cluster, pools: &[&str]) -> String {
     let docs: Vec<String> = cilium_pools(plan, cluster)
         .into_iter()
+        .filter(|pool| pools.contains(&pool.pool.as_str()))
         .map(|pool| {
             let blocks = pool
                 .blocks
@@ -211,8 +211,8 @@ pub fn api_version_warning(plan: &Plan) -> Option<String> {
 }
 
 /// The cluster's component `kustomization.yaml`: a plain kustomize Kustomization
-/// listing the pool file (never a Flux CR: those live under `kubernetes/clusters/`).
-pub fn component_kustomization(cluster: &Cluster) -> String {
+/// listing the pool files (never a Flux CR: those live in the cluster's directory).
+pub fn component_kustomization(plan: &Plan, cluster: &Cluster) -> String {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Kustomization {
@@ -226,25 +226,30 @@ pub fn component_kustomization(cluster: &Cluster) -> String {
         yaml(&Kustomization {
             api_version: "kustomize.config.k8s.io/v1beta1",
             kind: "Kustomization",
-            resources: vec![layout::pool_file_name(&cluster.name.item)],
+            resources: plan
+                .layout
+                .pool_files(cluster)
+                .into_iter()
+                .filter_map(|(file, _)| Some(file.file_name()?.to_string_lossy().into_owned()))
+                .collect(),
         })
     )
 }
 
 /// Every file of a cluster's IPAM component, with its path.
 pub fn component_files(plan: &Plan) -> Vec<(std::path::PathBuf, String)> {
-    plan.clusters
-        .iter()
-        .flat_map(|c| {
-            [
-                (layout::pool_file(&c.name.item), pool_manifest(plan, c)),
-                (
-                    layout::component_kustomization(&c.name.item),
-                    component_kustomization(c),
-                ),
-            ]
-        })
-        .collect()
+    let layout = &plan.layout;
+    let mut out = Vec::new();
+    for c in plan.clusters.iter() {
+        for (file, pools) in layout.pool_files(c) {
+            out.push((file, pool_manifest(plan, c, &pools)));
+        }
+        out.push((
+            layout.component_kustomization(&c.name.item),
+            component_kustomization(plan, c),
+        ));
+    }
+    out
 }
 
 /// The cluster's Flux `cilium-ipam` Kustomization: the one document of
@@ -258,16 +263,16 @@ pub fn flux_kustomization(plan: &Plan, cluster: &Cluster) -> String {
         prune: bool,
         wait: bool,
         timeout: &'a str,
-        source_ref: SourceRef,
+        source_ref: SourceRef<'a>,
         path: String,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         depends_on: Vec<Dependency<'a>>,
     }
     #[derive(Serialize)]
-    struct SourceRef {
-        kind: &'static str,
-        name: &'static str,
-        namespace: &'static str,
+    struct SourceRef<'a> {
+        kind: &'a str,
+        name: &'a str,
+        namespace: &'a str,
     }
     #[derive(Serialize)]
     struct Dependency<'a> {
@@ -277,7 +282,7 @@ pub fn flux_kustomization(plan: &Plan, cluster: &Cluster) -> String {
         api_version: "kustomize.toolkit.fluxcd.io/v1",
         kind: "Kustomization",
         metadata: Metadata {
-            name: layout::FLUX_NAME,
+            name: plan.layout.flux_name(),
             namespace: Some("flux-system"),
         },
         spec: Spec {
@@ -286,11 +291,11 @@ pub fn flux_kustomization(plan: &Plan, cluster: &Cluster) -> String {
             wait: true,
             timeout: &plan.flux.timeout.item,
             source_ref: SourceRef {
-                kind: "GitRepository",
-                name: "flux-system",
-                namespace: "flux-system",
+                kind: &plan.flux.source.kind.item,
+                name: &plan.flux.source.name.item,
+                namespace: &plan.flux.source.namespace.item,
             },
-            path: layout::flux_path(&cluster.name.item),
+            path: plan.layout.flux_path(&cluster.name.item),
             depends_on: plan
                 .flux
                 .depends_on

@@ -8,7 +8,7 @@ use quote::quote;
 
 use super::{GENERATED, HOW_TO_CHANGE};
 use crate::net::Block;
-use crate::plan::{ApiVersion, At, Cluster, Plan, Pool, Reserved, Service, Span, Str};
+use crate::plan::{ApiVersion, At, Cluster, Layout, Plan, Pool, Reserved, Service, Span, Str};
 
 /// The whole plan as a `PLAN` constant with typed addresses, followed by a
 /// `const` assertion that re-checks it at compile time, so the crate cannot be
@@ -44,7 +44,13 @@ fn plan_tokens(plan: &Plan) -> TokenStream {
     let interval = at(&plan.flux.interval, string);
     let timeout = at(&plan.flux.timeout, string);
     let depends_on = list(plan.flux.depends_on.iter().map(|d| at(d, string)));
-    let exclude = list(plan.layout.exclude.iter().map(|g| at(g, string)));
+    let source = &plan.flux.source;
+    let (kind, name, namespace) = (
+        at(&source.kind, string),
+        at(&source.name, string),
+        at(&source.namespace, string),
+    );
+    let layout = layout(&plan.layout);
     quote! {
         ::lbipam_core::plan::Plan {
             network: #network,
@@ -60,8 +66,38 @@ fn plan_tokens(plan: &Plan) -> TokenStream {
                 interval: #interval,
                 timeout: #timeout,
                 depends_on: #depends_on,
+                source: ::lbipam_core::plan::Source {
+                    kind: #kind,
+                    name: #name,
+                    namespace: #namespace,
+                },
             },
-            layout: ::lbipam_core::plan::Layout { exclude: #exclude },
+            layout: #layout,
+        }
+    }
+}
+
+fn layout(l: &Layout) -> TokenStream {
+    let s = |v: &At<Str>| at(v, string);
+    let (pools_dir, pool_file, cluster_dir) = (s(&l.pools_dir), s(&l.pool_file), s(&l.cluster_dir));
+    let (flux_file, flux_name) = (s(&l.flux_file), s(&l.flux_name));
+    let (settings_file, settings_name) = (s(&l.settings_file), s(&l.settings_name));
+    let (helm_values, docs_dir) = (s(&l.helm_values), s(&l.docs_dir));
+    let audit = list(l.audit.iter().map(s));
+    let exclude = list(l.exclude.iter().map(s));
+    quote! {
+        ::lbipam_core::plan::Layout {
+            pools_dir: #pools_dir,
+            pool_file: #pool_file,
+            cluster_dir: #cluster_dir,
+            flux_file: #flux_file,
+            flux_name: #flux_name,
+            settings_file: #settings_file,
+            settings_name: #settings_name,
+            helm_values: #helm_values,
+            docs_dir: #docs_dir,
+            audit: #audit,
+            exclude: #exclude,
         }
     }
 }
