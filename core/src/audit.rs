@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 
 use yaml_serde::Value;
 
-use crate::check::Error;
 use crate::edit::{IpRequest, find_ip_requests};
+use crate::error::{Error, FileError};
 use crate::glob::Globs;
 use crate::plan::{Owner, Plan};
 use crate::resolve::ClusterBuild;
 use crate::tree::Tree;
+use crate::yaml;
 
 /// The cluster a file belongs to when no Flux Kustomization applies it: the
 /// cluster of the layout's own directories it lies in (the seed's
@@ -122,25 +123,15 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
         };
         // Whether or not anything applies it: a file whose lines YAML 1.1 tools
         // read differently could hide a request from any later reader.
-        if let Err(e) = crate::edit::check_line_breaks(&text) {
-            errors.push(Error::File {
-                path: path.clone(),
-                line: e.line,
-                column: e.column,
-                message: format!("{}: {}", path.display(), e.message),
-            });
+        if let Err(e) = yaml::check_line_breaks(&text) {
+            errors.push(yaml_error(&path, e));
             out.texts.insert(path, text);
             continue;
         }
         match find_ip_requests(&text) {
             Ok(requests) => errors.extend(stray_ips(plan, &path, &requests, how)),
             Err(e) if how.is_empty() => skipped.push((path.clone(), e.message)),
-            Err(e) => errors.push(Error::File {
-                path: path.clone(),
-                line: e.line,
-                column: e.column,
-                message: format!("{}: {}", path.display(), e.message),
-            }),
+            Err(e) => errors.push(yaml_error(&path, e)),
         }
         out.texts.insert(path, text);
     }
@@ -157,6 +148,11 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     out.warnings.extend(skipped_notice(&skipped));
     out.errors = errors;
     out
+}
+
+fn yaml_error(path: &Path, error: yaml::YamlError) -> Error {
+    let path = path.to_owned();
+    FileError::Yaml { path, error }.into()
 }
 
 fn unreadable(path: &Path, why: &str, how: &[Applier]) -> Error {
@@ -389,15 +385,10 @@ fn shared_ips(
 /// (the BGP peer, static hosts) are the hand-written settings' own business.
 pub fn stale_settings(plan: &Plan, cluster: &str, path: &Path, text: &str) -> Vec<Error> {
     // A file the audit cannot read is an error, never a skipped check.
-    let docs = match crate::edit::yaml11_values(text) {
+    let docs = match yaml::yaml11_values(text) {
         Ok(docs) => docs,
         Err(e) => {
-            return vec![Error::File {
-                path: path.to_owned(),
-                line: e.line,
-                column: e.column,
-                message: format!("{}: {}", path.display(), e.message),
-            }];
+            return vec![yaml_error(path, e)];
         }
     };
     let configmaps = docs
@@ -451,24 +442,6 @@ pub struct FluxKustomization {
     pub object: Value,
 }
 
-/// The documents of a multi-document YAML text, each with its first line.
-pub fn documents(text: &str) -> Vec<(usize, String)> {
-    let mut docs = Vec::new();
-    let mut current = String::new();
-    let mut start = 1;
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        let bare = line.trim_end();
-        if bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t") {
-            docs.push((start, std::mem::take(&mut current)));
-            start = i + 2;
-        } else {
-            current.push_str(line);
-        }
-    }
-    docs.push((start, current));
-    docs
-}
-
 /// The objects of a multi-document YAML file, each with the line its document
 /// starts on. Empty documents (comments only, a stray `---`) are skipped; a
 /// document that is not valid YAML is an error at its line.
@@ -476,28 +449,22 @@ pub fn parse_documents(path: &Path, text: &str) -> (Vec<(usize, Value)>, Vec<Err
     let mut objects = Vec::new();
     let mut errors = Vec::new();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Err(e) = crate::edit::check_line_breaks(text) {
-        errors.push(Error::File {
-            path: path.to_owned(),
-            line: e.line,
-            column: e.column,
-            message: format!("{}: {}", path.display(), e.message),
-        });
+    if let Err(e) = yaml::check_line_breaks(text) {
+        errors.push(yaml_error(path, e));
         return (objects, errors);
     }
-    for (line, doc) in documents(text) {
-        match yaml_serde::from_str::<Value>(&doc) {
+    for doc in yaml::split(text) {
+        match yaml_serde::from_str::<Value>(&text[doc.range]) {
             Ok(Value::Null) => {}
-            Ok(value) => objects.push((line, value)),
-            Err(e) => {
-                let (l, c) = e.location().map_or((0, 1), |l| (l.line(), l.column()));
-                errors.push(Error::File {
+            Ok(value) => objects.push((doc.line, value)),
+            Err(error) => errors.push(
+                FileError::NotYaml {
                     path: path.to_owned(),
-                    line: line + l.saturating_sub(1),
-                    column: c,
-                    message: format!("{} is not valid YAML: {e}", path.display()),
-                });
-            }
+                    line: doc.line,
+                    error,
+                }
+                .into(),
+            ),
         }
     }
     (objects, errors)
@@ -521,12 +488,15 @@ pub fn flux_kustomizations(
     for (path, text) in files {
         let (objects, bad) = parse_documents(path, text);
         errors.extend(bad);
-        let docs: BTreeMap<usize, String> = documents(text).into_iter().collect();
+        let docs: BTreeMap<usize, &str> = yaml::split(text)
+            .into_iter()
+            .map(|d| (d.line, &text[d.range]))
+            .collect();
         for (line, value) in objects {
             if !is_flux_kustomization(&value) {
                 continue;
             }
-            let doc = docs.get(&line).map_or("", String::as_str);
+            let doc = docs.get(&line).copied().unwrap_or_default();
             let name = value["metadata"]["name"].as_str().unwrap_or("").to_owned();
             let depends_on = value["spec"]["dependsOn"]
                 .as_sequence()
@@ -616,13 +586,5 @@ mod tests {
             cluster_of(&plan(), Path::new("kubernetes/infrastructure/a.yaml")),
             None
         );
-    }
-
-    #[test]
-    fn documents_are_split_with_their_first_line() {
-        let docs = documents("a: 1\n---\nb: 2\nc: 3\n--- # x\nd: 4\n");
-        let starts: Vec<usize> = docs.iter().map(|(l, _)| *l).collect();
-        assert_eq!(starts, [1, 3, 6]);
-        assert_eq!(docs[1].1, "b: 2\nc: 3\n");
     }
 }

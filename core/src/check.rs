@@ -3,525 +3,10 @@
 //! Ranges are checked by sort-and-sweep (O(n log n)), never pairwise, so a plan with
 //! a hundred thousand blocks is checked as fast as it is parsed.
 
-use std::fmt::{self, Write as _};
-use std::net::IpAddr;
-use std::path::PathBuf;
-
 use crate::net::{Interval, Sweep, has_host_bits};
 use crate::plan::{Block, Plan, Span};
 
-/// Everything that can be wrong with a plan or with a file the build reads.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Error {
-    /// plan.toml is not valid TOML.
-    Syntax { span: Span, message: String },
-    /// A key plan.toml does not know (a typo must not be silently ignored).
-    UnknownKey {
-        span: Span,
-        key: String,
-        table: String,
-        expected: String,
-    },
-    /// A required key is missing.
-    MissingKey {
-        span: Span,
-        key: &'static str,
-        table: String,
-    },
-    /// A value of the wrong TOML type.
-    WrongType {
-        span: Span,
-        key: String,
-        expected: &'static str,
-        found: &'static str,
-    },
-    /// A string that does not parse as what it must be.
-    BadValue {
-        span: Span,
-        what: &'static str,
-        value: String,
-        reason: String,
-    },
-    /// A range whose start is after its stop.
-    StartAfterStop { span: Span, value: String },
-    /// A range from an IPv4 to an IPv6 address, or a block of the other family
-    /// than the network.
-    MixedFamily {
-        span: Span,
-        value: String,
-        network: String,
-    },
-    /// A CIDR written with host bits set.
-    HostBits {
-        span: Span,
-        value: String,
-        network: String,
-    },
-    /// A block, reserved range or pin not inside `network.cidr`.
-    OutsideNetwork {
-        span: Span,
-        what: String,
-        value: String,
-        network: String,
-    },
-    /// Two ranges share addresses.
-    Overlap {
-        span: Span,
-        other_span: Span,
-        owner: String,
-        range: String,
-        other: String,
-        at: String,
-    },
-    /// A pin that no pool of its own cluster holds.
-    PinOutsidePool {
-        span: Span,
-        pin: String,
-        cluster: String,
-        addr: IpAddr,
-        /// Who holds the address instead, if anyone.
-        holder: Option<String>,
-    },
-    /// Two pins on one address.
-    DuplicatePin {
-        span: Span,
-        other_span: Span,
-        addr: IpAddr,
-        pin: String,
-        other: String,
-    },
-    /// A name that is not a DNS-1123 label.
-    BadName {
-        span: Span,
-        what: &'static str,
-        name: String,
-        reason: &'static str,
-    },
-    /// `[clusters]` without any cluster.
-    NoClusters { span: Span },
-    /// A cluster without any pool.
-    NoPools { span: Span, cluster: String },
-    /// A pool without any block.
-    NoBlocks {
-        span: Span,
-        pool: String,
-        cluster: String,
-    },
-    /// Two services write the same cluster-settings key or Helm values path.
-    DuplicateSetting {
-        span: Span,
-        other_span: Span,
-        /// `cluster-settings key` or `Helm values path`.
-        what: &'static str,
-        setting: String,
-    },
-    /// A file the plan renders (whole, or the parts the build owns) whose committed
-    /// text differs, found by a build in check mode.
-    Stale {
-        path: PathBuf,
-        /// The first line that differs (1-based).
-        line: usize,
-        /// That line as committed; `None` when the file is missing.
-        found: Option<String>,
-        /// That line as the plan renders it; `None` when the plan renders no such file.
-        rendered: Option<String>,
-    },
-    /// A pool block or pin holding the network or broadcast address of the
-    /// (IPv4, /30 or larger) network, which Cilium would hand out to a Service.
-    NetworkOrBroadcast {
-        span: Span,
-        /// `block of POOL (CLUSTER)` or `pin SERVICE (CLUSTER)`.
-        what: String,
-        value: String,
-        addr: IpAddr,
-        /// `network` or `broadcast`.
-        which: &'static str,
-        network: String,
-    },
-    /// A pin on the first or last address of a `cidr:` block whose pool does
-    /// not allow first and last IPs: Cilium never hands it out.
-    PinNotAllocatable {
-        span: Span,
-        other_span: Span,
-        pin: String,
-        addr: IpAddr,
-        /// `first` or `last`.
-        edge: &'static str,
-        block: String,
-        pool: String,
-    },
-    /// With `[cilium] reserve-pins`, a pin whose `[services.NAME]` has no
-    /// `service = "NAMESPACE/NAME"`: its own pool could select no Service.
-    PinWithoutService {
-        span: Span,
-        pin: String,
-        cluster: String,
-    },
-    /// A problem in a file of the repository other than plan.toml.
-    File {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-}
-
-/// Where an error points.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Location<'a> {
-    /// A span of plan.toml, and optionally a second span it relates to.
-    Plan {
-        span: Span,
-        related: Option<(Span, &'static str)>,
-    },
-    /// A 1-based position in another file.
-    File {
-        path: &'a std::path::Path,
-        line: usize,
-        column: usize,
-    },
-}
-
-impl Error {
-    /// Where the error points.
-    pub fn location(&self) -> Location<'_> {
-        use Error::*;
-        let plan = |span: Span| Location::Plan {
-            span,
-            related: None,
-        };
-        match self {
-            Syntax { span, .. }
-            | UnknownKey { span, .. }
-            | MissingKey { span, .. }
-            | WrongType { span, .. }
-            | BadValue { span, .. }
-            | StartAfterStop { span, .. }
-            | MixedFamily { span, .. }
-            | HostBits { span, .. }
-            | OutsideNetwork { span, .. }
-            | PinOutsidePool { span, .. }
-            | BadName { span, .. }
-            | NoClusters { span }
-            | NoPools { span, .. }
-            | NoBlocks { span, .. }
-            | NetworkOrBroadcast { span, .. }
-            | PinWithoutService { span, .. } => plan(*span),
-            PinNotAllocatable {
-                span, other_span, ..
-            } => Location::Plan {
-                span: *span,
-                related: Some((*other_span, "the block")),
-            },
-            Overlap {
-                span, other_span, ..
-            } => Location::Plan {
-                span: *span,
-                related: Some((*other_span, "overlapped range")),
-            },
-            DuplicatePin {
-                span, other_span, ..
-            } => Location::Plan {
-                span: *span,
-                related: Some((*other_span, "first pinned here")),
-            },
-            DuplicateSetting {
-                span, other_span, ..
-            } => Location::Plan {
-                span: *span,
-                related: Some((*other_span, "first used here")),
-            },
-            File {
-                path, line, column, ..
-            } => Location::File {
-                path,
-                line: *line,
-                column: *column,
-            },
-            Stale { path, line, .. } => Location::File {
-                path,
-                line: *line,
-                column: 1,
-            },
-        }
-    }
-
-    /// A stable, machine-readable name of the kind of error (`overlap`,
-    /// `pin-outside-pool`, ...), for JSON output and scripts. Never changes
-    /// once published; README.md lists every code.
-    pub fn code(&self) -> &'static str {
-        use Error::*;
-        match self {
-            Syntax { .. } => "syntax",
-            UnknownKey { .. } => "unknown-key",
-            MissingKey { .. } => "missing-key",
-            WrongType { .. } => "wrong-type",
-            BadValue { .. } => "bad-value",
-            StartAfterStop { .. } => "start-after-stop",
-            MixedFamily { .. } => "mixed-family",
-            HostBits { .. } => "host-bits",
-            OutsideNetwork { .. } => "outside-network",
-            Overlap { .. } => "overlap",
-            PinOutsidePool { .. } => "pin-outside-pool",
-            DuplicatePin { .. } => "duplicate-pin",
-            NoClusters { .. } => "no-clusters",
-            BadName { .. } => "bad-name",
-            NoPools { .. } => "no-pools",
-            NoBlocks { .. } => "no-blocks",
-            DuplicateSetting { .. } => "duplicate-setting",
-            File { .. } => "file",
-            Stale { .. } => "stale",
-            NetworkOrBroadcast { .. } => "network-or-broadcast",
-            PinNotAllocatable { .. } => "pin-not-allocatable",
-            PinWithoutService { .. } => "pin-without-service",
-        }
-    }
-
-    /// A short label for the caret under the offending value.
-    pub fn label(&self) -> &'static str {
-        use Error::*;
-        match self {
-            Syntax { .. } => "invalid TOML",
-            UnknownKey { .. } => "unknown key",
-            MissingKey { .. } => "in this table",
-            WrongType { .. } => "wrong type",
-            BadValue { .. } => "cannot parse",
-            StartAfterStop { .. } => "start is after stop",
-            MixedFamily { .. } => "wrong address family",
-            HostBits { .. } => "host bits set",
-            OutsideNetwork { .. } => "outside the network",
-            Overlap { .. } => "overlap",
-            PinOutsidePool { .. } => "not in this cluster's pools",
-            DuplicatePin { .. } => "pinned twice",
-            BadName { .. } => "invalid name",
-            NoClusters { .. } => "no cluster",
-            NoPools { .. } => "cluster without pools",
-            NoBlocks { .. } => "pool without blocks",
-            DuplicateSetting { .. } => "setting written twice",
-            NetworkOrBroadcast { .. } => "holds a network or broadcast address",
-            PinNotAllocatable { .. } => "never handed out",
-            PinWithoutService { .. } => "pin without its Service",
-            File { .. } => "here",
-            Stale { .. } => "differs from plan.toml",
-        }
-    }
-}
-
-impl Error {
-    /// What kind of problem this is, as a summary counts them: `invalid block`,
-    /// `overlap`, `unknown key`.
-    pub fn kind(&self) -> String {
-        use Error::*;
-        match self {
-            BadValue { what, .. } => format!("invalid {what}"),
-            BadName { what, .. } => format!("invalid {what} name"),
-            Syntax { .. } => "invalid TOML".to_owned(),
-            UnknownKey { .. } => "unknown key".to_owned(),
-            MissingKey { .. } => "missing key".to_owned(),
-            WrongType { .. } => "value of the wrong type".to_owned(),
-            StartAfterStop { .. } => "range starting after it stops".to_owned(),
-            MixedFamily { .. } => "IPv4 mixed with IPv6".to_owned(),
-            HostBits { .. } => "CIDR with host bits set".to_owned(),
-            OutsideNetwork { .. } => "outside the network".to_owned(),
-            Overlap { .. } => "overlap".to_owned(),
-            PinOutsidePool { .. } => "pin outside its cluster's pools".to_owned(),
-            DuplicatePin { .. } => "address pinned twice".to_owned(),
-            NoClusters { .. } => "no cluster".to_owned(),
-            NoPools { .. } => "cluster without pools".to_owned(),
-            NoBlocks { .. } => "pool without blocks".to_owned(),
-            DuplicateSetting { .. } => "setting written by two services".to_owned(),
-            File { path, .. } => {
-                format!("problem in {}", path.display().to_string().escape_debug())
-            }
-            Stale { .. } => "file differing from plan.toml".to_owned(),
-            NetworkOrBroadcast { .. } => "network or broadcast address handed out".to_owned(),
-            PinNotAllocatable { .. } => "pin Cilium never hands out".to_owned(),
-            PinWithoutService { .. } => "held-back pin without its Service".to_owned(),
-        }
-    }
-}
-
-/// A string from plan.toml as messages show it: one line, ASCII. A newline
-/// cannot forge another `file:line:col:` line, and a look-alike (Cyrillic `а`
-/// in a name) shows as `\u{430}` instead of passing for `a`.
-struct Shown<'a>(&'a str);
-
-impl fmt::Display for Shown<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for c in self.0.chars() {
-            match c {
-                '\\' => f.write_str("\\\\")?,
-                ' '..='~' => f.write_char(c)?,
-                '\n' => f.write_str("\\n")?,
-                '\r' => f.write_str("\\r")?,
-                '\t' => f.write_str("\\t")?,
-                c => write!(f, "{}", c.escape_unicode())?,
-            }
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Display for Error {
-    /// The message without its location; see [`crate::diag`] for the full report.
-    /// Every string that comes from plan.toml is shown through [`Shown`].
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use Error::*;
-        let s = Shown;
-        match self {
-            Syntax { message, .. } => write!(f, "invalid TOML: {}", message.trim_end()),
-            UnknownKey {
-                key,
-                table,
-                expected,
-                ..
-            } => write!(
-                f,
-                "unknown key `{}` in {} (expected one of: {expected})",
-                s(key),
-                s(table)
-            ),
-            MissingKey { key, table, .. } => {
-                write!(f, "missing key `{key}` in {}", s(table))
-            }
-            WrongType {
-                key,
-                expected,
-                found,
-                ..
-            } => write!(f, "`{}` must be {expected}, found {found}", s(key)),
-            BadValue {
-                what,
-                value,
-                reason,
-                ..
-            } => write!(f, "invalid {what} `{}`: {reason}", s(value)),
-            StartAfterStop { value, .. } => {
-                write!(f, "range `{}` starts after it stops", s(value))
-            }
-            MixedFamily { value, network, .. } => {
-                write!(
-                    f,
-                    "`{}` mixes IPv4 and IPv6 (network is {network})",
-                    s(value)
-                )
-            }
-            HostBits { value, network, .. } => write!(
-                f,
-                "CIDR `{}` has host bits set; did you mean `{network}`?",
-                s(value)
-            ),
-            OutsideNetwork {
-                what,
-                value,
-                network,
-                ..
-            } => write!(f, "{} `{}` is outside network {network}", s(what), s(value)),
-            Overlap {
-                owner,
-                range,
-                other,
-                at,
-                ..
-            } => write!(f, "{} {range} overlaps {} at {at}", s(owner), s(other)),
-            PinOutsidePool {
-                pin,
-                cluster,
-                addr,
-                holder,
-                ..
-            } => {
-                let (pin, cluster) = (s(pin), s(cluster));
-                write!(
-                    f,
-                    "pin {pin} ({cluster}) {addr} is not in any pool of cluster {cluster}"
-                )?;
-                match holder {
-                    Some(h) => write!(f, "; it belongs to {}", s(h)),
-                    None => Ok(()),
-                }
-            }
-            DuplicatePin {
-                addr, pin, other, ..
-            } => write!(f, "pin {} {addr} is also pinned by {}", s(pin), s(other)),
-            BadName {
-                what, name, reason, ..
-            } => write!(
-                f,
-                "{what} name `{}` is not a DNS-1123 label: {reason}",
-                s(name)
-            ),
-            NoClusters { .. } => {
-                f.write_str("[clusters] has no cluster; a plan needs at least one")
-            }
-            NoPools { cluster, .. } => write!(f, "cluster {} has no pool", s(cluster)),
-            NoBlocks { pool, cluster, .. } => {
-                write!(f, "pool {} ({}) has no block", s(pool), s(cluster))
-            }
-            DuplicateSetting { what, setting, .. } => {
-                write!(f, "{what} `{}` is written by two services", s(setting))
-            }
-            Stale {
-                found, rendered, ..
-            } => match (found, rendered) {
-                (None, _) => f.write_str("missing; plan.toml renders this file"),
-                (Some(_), None) => {
-                    f.write_str("not in the plan: a generated file plan.toml no longer renders")
-                }
-                (Some(found), Some(rendered)) => write!(
-                    f,
-                    "differs from plan.toml: the file has `{}`, plan.toml renders `{}`",
-                    Shown(found),
-                    Shown(rendered)
-                ),
-            },
-            NetworkOrBroadcast {
-                what,
-                value,
-                addr,
-                which,
-                network,
-                ..
-            } => write!(
-                f,
-                "{} `{}` holds {addr}, the {which} address of {network}: Cilium would hand it out; reserve it instead",
-                s(what),
-                s(value)
-            ),
-            PinNotAllocatable {
-                pin,
-                addr,
-                edge,
-                block,
-                pool,
-                ..
-            } => write!(
-                f,
-                "pin {} {addr} is the {edge} address of `{block}` in {}, which Cilium does not hand out (allow-first-last-ips = false)",
-                s(pin),
-                s(pool)
-            ),
-            PinWithoutService { pin, cluster, .. } => write!(
-                f,
-                "pin {} ({}) needs `service = \"NAMESPACE/NAME\"` in [services.{}]: with [cilium] reserve-pins its address goes to a pool that selects only that Service",
-                s(pin),
-                s(cluster),
-                s(pin)
-            ),
-            // Built from hand-written files: kept on one line (control characters
-            // escaped) so a value cannot forge another `file:line:col:` line.
-            File { message, .. } => message.chars().try_for_each(|c| {
-                if c.is_control() {
-                    write!(f, "{}", c.escape_default())
-                } else {
-                    f.write_char(c)
-                }
-            }),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
+pub use crate::error::{Error, Location, Subject};
 
 /// Checks what the values of a parsed plan mean together. Returns every problem.
 pub fn check(plan: &Plan) -> Vec<Error> {
@@ -544,7 +29,7 @@ fn source_problems(plan: &Plan) -> Vec<Error> {
     }
     vec![Error::BadValue {
         span: kind.span,
-        what: "Flux source kind",
+        what: Subject::FluxSourceKind,
         value: kind.item.to_string(),
         reason: "must be GitRepository or OCIRepository".to_owned(),
     }]
@@ -615,7 +100,7 @@ fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
         {
             errors.push(Error::BadValue {
                 span: svc.span,
-                what: "Service",
+                what: Subject::ServiceRef,
                 value: svc.item.to_string(),
                 reason: reason.to_owned(),
             });
@@ -695,7 +180,7 @@ pub fn dns1123_label_error(name: &str) -> Option<&'static str> {
 }
 
 fn check_names(plan: &Plan, errors: &mut Vec<Error>) {
-    let mut name = |what: &'static str, at: &crate::plan::At<crate::plan::Str>| {
+    let mut name = |what: Subject, at: &crate::plan::At<crate::plan::Str>| {
         if let Some(reason) = dns1123_label_error(&at.item) {
             errors.push(Error::BadName {
                 span: at.span,
@@ -706,19 +191,19 @@ fn check_names(plan: &Plan, errors: &mut Vec<Error>) {
         }
     };
     for r in plan.reserved.iter() {
-        name("reserved range", &r.name);
+        name(Subject::ReservedRange, &r.name);
     }
     for c in plan.clusters.iter() {
-        name("cluster", &c.name);
+        name(Subject::Cluster, &c.name);
         for p in c.pools.iter() {
-            name("pool", &p.name);
+            name(Subject::Pool, &p.name);
         }
         for p in c.pins.iter() {
-            name("pin", &p.service);
+            name(Subject::Pin, &p.service);
         }
     }
     for s in plan.services.iter() {
-        name("service", &s.name);
+        name(Subject::Service, &s.name);
     }
     for c in plan.clusters.iter() {
         if c.pools.is_empty() {
@@ -1035,7 +520,7 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
             if let Some(reason) = configmap_key_error(&setting.item) {
                 errors.push(Error::BadValue {
                     span: setting.span,
-                    what: "cluster-settings key",
+                    what: Subject::SettingKey,
                     value: setting.item.to_string(),
                     reason: reason.to_owned(),
                 });
@@ -1049,7 +534,7 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
             if reserved_key {
                 errors.push(Error::BadValue {
                     span: setting.span,
-                    what: "cluster-settings key",
+                    what: Subject::SettingKey,
                     value: setting.item.to_string(),
                     reason: "this key is written from the cluster's pools".to_owned(),
                 });
@@ -1081,7 +566,7 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
         {
             errors.push(Error::BadValue {
                 span: path.span,
-                what: "Helm values path",
+                what: Subject::HelmValuesPath,
                 value: path.item.to_string(),
                 reason: "expected dot-separated keys like clustermesh.apiserver.service".to_owned(),
             });
@@ -1096,7 +581,7 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
     {
         errors.push(Error::BadValue {
             span: annotation.span,
-            what: "annotation key",
+            what: Subject::AnnotationKey,
             value: annotation.item.to_string(),
             reason: "expected an annotation key like lbipam.cilium.io/ips".to_owned(),
         });
@@ -1105,7 +590,7 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
         if let Some(reason) = duration_error(&d.item) {
             errors.push(Error::BadValue {
                 span: d.span,
-                what: "duration",
+                what: Subject::Duration,
                 value: d.item.to_string(),
                 reason: reason.to_owned(),
             });
@@ -1115,7 +600,7 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
         if let Some(reason) = dns1123_label_error(&d.item) {
             errors.push(Error::BadName {
                 span: d.span,
-                what: "Flux Kustomization",
+                what: Subject::FluxKustomization,
                 name: d.item.to_string(),
                 reason,
             });

@@ -22,6 +22,13 @@ pub const NAMESPACE_LABEL: &str = "io.kubernetes.service.namespace";
 /// The label LB-IPAM sets to a Service's name, selectable by pools.
 pub const NAME_LABEL: &str = "io.kubernetes.service.name";
 
+/// Annotation keys through which a Service asks Cilium LB-IPAM for specific IPs
+/// (the primary first, then its alias), each with how a request names its source.
+pub const IP_ANNOTATIONS: [(&str, &str); 2] = [
+    ("lbipam.cilium.io/ips", "annotation lbipam.cilium.io/ips"),
+    ("io.cilium/lb-ipam-ips", "annotation io.cilium/lb-ipam-ips"),
+];
+
 /// Which Services a pool serves.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selector {

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::artifact::{self, Want};
 use crate::audit;
-use crate::check::{Error, check};
+use crate::check::check;
 use crate::diag::Report;
+use crate::error::{Error, FileError};
 use crate::layout;
 use crate::plan::{Plan, parse_lenient};
 use crate::render;
@@ -106,12 +107,13 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
                 };
                 match edit(&text) {
                     Ok(new) => files.push((path.clone(), new)),
-                    Err(e) => errors.push(Error::File {
-                        path: path.clone(),
-                        line: e.line,
-                        column: e.column,
-                        message: format!("cannot update {}: {}", path.display(), e.message),
-                    }),
+                    Err(error) => errors.push(
+                        FileError::Update {
+                            path: path.clone(),
+                            error,
+                        }
+                        .into(),
+                    ),
                 }
                 sources.insert(path, text);
             }
@@ -149,18 +151,13 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
 
 /// A file's text, `None` if it does not exist.
 fn read_text(root: &Path, path: &Path) -> Result<Option<String>, Error> {
-    let err = |message: String| Error::File {
-        path: path.to_owned(),
-        line: 1,
-        column: 1,
-        message,
-    };
-    match fs::read(root.join(path)) {
+    let path = path.to_owned();
+    match fs::read(root.join(&path)) {
         Ok(bytes) => String::from_utf8(bytes)
             .map(Some)
-            .map_err(|_| err(format!("{} is not valid UTF-8", path.display()))),
+            .map_err(|_| FileError::NotUtf8 { path }.into()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(err(format!("cannot read {}: {e}", path.display()))),
+        Err(error) => Err(FileError::Read { path, error }.into()),
     }
 }
 
@@ -290,15 +287,7 @@ fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
     }
     let changes = write::changes(root, &outs.files, &outs.remove).map_err(|refusals| {
         let mut r = Report::new(layout::PLAN_FILE, String::new(), Vec::new());
-        r.errors = refusals
-            .into_iter()
-            .map(|f| Error::File {
-                message: format!("cannot update {}: {}", f.path.display(), f.reason),
-                path: f.path,
-                line: 1,
-                column: 1,
-            })
-            .collect();
+        r.errors = refusals.into_iter().map(Error::from).collect();
         r
     })?;
     write::apply(root, &changes).map_err(|(path, e)| {

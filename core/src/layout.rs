@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::check::Error;
+use crate::error::{Error, Subject};
 pub use crate::plan::Layout;
 use crate::plan::{At, Cluster, Str};
 
@@ -212,7 +212,7 @@ impl Layout {
         let mut errors = Vec::new();
         let bad = |at: &At<Str>, reason: String| Error::BadValue {
             span: at.span,
-            what: "layout path",
+            what: Subject::LayoutPath,
             value: at.item.to_string(),
             reason,
         };

@@ -4,6 +4,8 @@
 //! [`write`]. [`generate::build`] runs the whole chain; [`proof`] re-checks the
 //! generated constants at compile time. [`resolve`] works out what each cluster's
 //! Flux Kustomizations apply, without kustomize, and holds it against the plan.
+//! [`edit`] changes only the parts of hand-written files the build owns, on the
+//! domain-free lossless YAML of [`yaml`]; [`error`] is the one error type.
 
 pub mod artifact;
 pub mod audit;
@@ -12,6 +14,7 @@ pub mod check;
 pub mod cilium;
 pub mod diag;
 pub mod edit;
+pub mod error;
 pub mod generate;
 pub mod glob;
 pub mod layout;
@@ -25,6 +28,7 @@ pub mod sync;
 pub mod tree;
 pub mod usage;
 pub mod write;
+pub mod yaml;
 
 /// Re-exported for the generated `plan.rs`, which names `ipnet` types.
 pub use ipnet;

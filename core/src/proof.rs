@@ -43,24 +43,28 @@ macro_rules! assert_plan {
 }
 
 /// Whether an error of [`crate::check`] is one the proof must also find: about
-/// addresses and names of ranges, pools and pins. Services, Flux settings and
-/// the annotation key are the checker's alone — they cannot make a pool overlap.
-pub fn covers(e: &crate::check::Error) -> bool {
-    use crate::check::Error;
+/// addresses and names of ranges, pools and pins. Services, Flux settings, the
+/// layout and the annotation key are the checker's alone — they cannot make a
+/// pool overlap.
+pub fn covers(e: &crate::error::Error) -> bool {
+    use crate::error::{Error, Subject};
     !matches!(
         e,
         Error::BadValue {
-            what: "cluster-settings key"
-                | "Helm values path"
-                | "annotation key"
-                | "duration"
-                | "Service",
+            what: Subject::SettingKey
+                | Subject::HelmValuesPath
+                | Subject::AnnotationKey
+                | Subject::Duration
+                | Subject::ServiceRef
+                | Subject::FluxSourceKind
+                | Subject::LayoutPath
+                | Subject::Glob,
             ..
         } | Error::DuplicateSetting { .. }
             | Error::PinNotAllocatable { .. }
             | Error::PinWithoutService { .. }
             | Error::BadName {
-                what: "service" | "Flux Kustomization",
+                what: Subject::Service | Subject::FluxKustomization,
                 ..
             }
     )

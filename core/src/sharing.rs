@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 
 use yaml_serde::Value;
 
-use crate::check::Error;
 use crate::edit::find_ip_requests;
+use crate::error::Error;
 use crate::plan::Plan;
 
 /// The sharing-key annotation and its alias.
@@ -334,7 +334,7 @@ fn helm_service<'v>(plan: &Plan, r: &mut Request, values: &'v Value) -> Option<&
             continue;
         };
         let node = path.item.split('.').fold(values, |v, k| &v[k]);
-        let asks = crate::edit::IP_ANNOTATIONS.iter().any(|(k, _)| {
+        let asks = crate::cilium::IP_ANNOTATIONS.iter().any(|(k, _)| {
             node["annotations"][*k]
                 .as_str()
                 .is_some_and(|v| v.split(',').any(|a| a.trim().parse() == Ok(r.addr)))

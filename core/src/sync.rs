@@ -8,7 +8,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::check::Error;
+use crate::error::Error;
 
 /// How a build treats the files it owns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,8 +10,8 @@
 use std::fs;
 use std::path::Path;
 
-use lbipam_core::generate::compile;
 use lbipam_core::artifact::ip_map::ip_map_svg;
+use lbipam_core::generate::compile;
 
 const PLAN: &str = r#"
 [network]

@@ -4,19 +4,11 @@
 
 use yaml_edit::{Mapping, MappingEntry, YamlNode};
 
-use super::{
-    EditError, MARKER, Scope, as_mapping, documents, finish, is_flow, node_range, parse,
-    remove_entry, scalar_string, select, start,
+use super::{EditError, MARKER, Scope, documents, select};
+use crate::yaml::{
+    as_mapping, finish, is_flow, node_range, parse, remove_entry, scalar_string, start,
+    tail_carries,
 };
-
-/// Whether the rest of a line after a value (`  # managed by lbipam-plan`, or
-/// after `:` or a block scalar's `|`) is a comment carrying [`MARKER`].
-pub(super) fn tail_is_marked(tail: &str) -> bool {
-    let code = tail.trim_start_matches([':', ' ', '\t']);
-    let code = code.trim_start_matches(|c: char| "|>+-0123456789".contains(c));
-    let code = code.trim_start_matches([' ', '\t']);
-    code.starts_with('#') && code.contains(MARKER)
-}
 
 /// Whether the line of `entry`'s key ends in a comment carrying [`MARKER`].
 pub(super) fn is_marked(text: &str, entry: &MappingEntry) -> bool {
@@ -36,7 +28,7 @@ pub(super) fn is_marked(text: &str, entry: &MappingEntry) -> bool {
         }
         _ => &text[key_end..key_eol],
     };
-    tail_is_marked(tail.trim_end_matches('\r'))
+    tail_carries(tail.trim_end_matches('\r'), MARKER)
 }
 
 /// `text` without the marked entries of the document `scope` selects whose path

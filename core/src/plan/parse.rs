@@ -17,7 +17,7 @@ use super::{
     ApiVersion, At, Block, Cilium, Cluster, Flux, Layout, Pin, Plan, Pool, Reserved, Service, Span,
     Str,
 };
-use crate::check::Error;
+use crate::error::{Error, Subject};
 
 /// Parses plan.toml. Returns every syntax and shape error found, or the plan.
 pub fn parse(text: &str) -> Result<Plan, Vec<Error>> {
@@ -226,7 +226,7 @@ impl Walker {
     fn value<T>(
         &mut self,
         s: At<Str>,
-        what: &'static str,
+        what: Subject,
         f: impl FnOnce(&str) -> Result<T, String>,
     ) -> Option<At<T>> {
         match f(&s.item) {
@@ -278,7 +278,7 @@ impl Walker {
         let [cidr] = self.fields(table, "[network]", ["cidr"]);
         let cidr = self.required(cidr, "cidr", "[network]", span(entry.1.span()))?;
         let cidr = self.string(cidr, "network.cidr")?;
-        self.value(cidr, "network CIDR", parse_net)
+        self.value(cidr, Subject::NetworkCidr, parse_net)
     }
 
     fn reserved(&mut self, entry: Entry<'_, '_>) -> Option<Vec<Reserved>> {
@@ -293,7 +293,7 @@ impl Walker {
             let range = self
                 .required(range, "range", &format!("[{path}]"), span(value.span()))
                 .and_then(|e| self.string(e, &format!("{path}.range")))
-                .and_then(|s| self.value(s, "reserved range", parse_block));
+                .and_then(|s| self.value(s, Subject::ReservedRange, parse_block));
             let note = note.and_then(|e| self.string(e, &format!("{path}.note")));
             if let Some(range) = range {
                 out.push(Reserved {
@@ -354,7 +354,7 @@ impl Walker {
                 .and_then(|e| self.strings(e, &format!("{path}.blocks")))
                 .unwrap_or_default()
                 .into_iter()
-                .filter_map(|s| self.value(s, "block", parse_block))
+                .filter_map(|s| self.value(s, Subject::Block, parse_block))
                 .collect::<Vec<_>>();
             let note = note.and_then(|e| self.string(e, &format!("{path}.note")));
             let first_last =
@@ -378,7 +378,7 @@ impl Walker {
             .iter()
             .filter_map(|(name, value)| {
                 let s = self.string((name, value), &format!("{path}.{}", name.get_ref()))?;
-                let addr = self.value(s, "pinned address", parse_addr)?;
+                let addr = self.value(s, Subject::PinnedAddress, parse_addr)?;
                 Some(Pin {
                     service: key(name),
                     addr,
@@ -406,7 +406,7 @@ impl Walker {
         }
         if let Some(e) = api {
             let s = self.string(e, "cilium.api-version")?;
-            cilium.api_version = self.value(s, "Cilium API version", |v| {
+            cilium.api_version = self.value(s, Subject::CiliumApiVersion, |v| {
                 ApiVersion::ALL
                     .into_iter()
                     .find(|a| a.as_str() == v)
@@ -537,7 +537,7 @@ impl Walker {
                 if let Err(reason) = crate::glob::Globs::new([&*g.item]) {
                     self.errors.push(Error::BadValue {
                         span: g.span,
-                        what: "glob",
+                        what: Subject::Glob,
                         value: g.item.to_string(),
                         reason,
                     });

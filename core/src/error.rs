@@ -1,0 +1,662 @@
+//! The project-wide error: everything that can be wrong with a plan or with a
+//! file the build reads, each with the span or position it points at.
+
+use std::fmt::{self, Write as _};
+use std::io;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use crate::plan::Span;
+use crate::write::Refusal;
+use crate::yaml::YamlError;
+
+/// Everything that can be wrong with a plan or with a file the build reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// plan.toml is not valid TOML.
+    Syntax { span: Span, message: String },
+    /// A key plan.toml does not know (a typo must not be silently ignored).
+    UnknownKey {
+        span: Span,
+        key: String,
+        table: String,
+        expected: String,
+    },
+    /// A required key is missing.
+    MissingKey {
+        span: Span,
+        key: &'static str,
+        table: String,
+    },
+    /// A value of the wrong TOML type.
+    WrongType {
+        span: Span,
+        key: String,
+        expected: &'static str,
+        found: &'static str,
+    },
+    /// A string that does not parse as what it must be.
+    BadValue {
+        span: Span,
+        what: Subject,
+        value: String,
+        reason: String,
+    },
+    /// A range whose start is after its stop.
+    StartAfterStop { span: Span, value: String },
+    /// A range from an IPv4 to an IPv6 address, or a block of the other family
+    /// than the network.
+    MixedFamily {
+        span: Span,
+        value: String,
+        network: String,
+    },
+    /// A CIDR written with host bits set.
+    HostBits {
+        span: Span,
+        value: String,
+        network: String,
+    },
+    /// A block, reserved range or pin not inside `network.cidr`.
+    OutsideNetwork {
+        span: Span,
+        what: String,
+        value: String,
+        network: String,
+    },
+    /// Two ranges share addresses.
+    Overlap {
+        span: Span,
+        other_span: Span,
+        owner: String,
+        range: String,
+        other: String,
+        at: String,
+    },
+    /// A pin that no pool of its own cluster holds.
+    PinOutsidePool {
+        span: Span,
+        pin: String,
+        cluster: String,
+        addr: IpAddr,
+        /// Who holds the address instead, if anyone.
+        holder: Option<String>,
+    },
+    /// Two pins on one address.
+    DuplicatePin {
+        span: Span,
+        other_span: Span,
+        addr: IpAddr,
+        pin: String,
+        other: String,
+    },
+    /// A name that is not a DNS-1123 label.
+    BadName {
+        span: Span,
+        what: Subject,
+        name: String,
+        reason: &'static str,
+    },
+    /// `[clusters]` without any cluster.
+    NoClusters { span: Span },
+    /// A cluster without any pool.
+    NoPools { span: Span, cluster: String },
+    /// A pool without any block.
+    NoBlocks {
+        span: Span,
+        pool: String,
+        cluster: String,
+    },
+    /// Two services write the same cluster-settings key or Helm values path.
+    DuplicateSetting {
+        span: Span,
+        other_span: Span,
+        /// `cluster-settings key` or `Helm values path`.
+        what: &'static str,
+        setting: String,
+    },
+    /// A file the plan renders (whole, or the parts the build owns) whose committed
+    /// text differs, found by a build in check mode.
+    Stale {
+        path: PathBuf,
+        /// The first line that differs (1-based).
+        line: usize,
+        /// That line as committed; `None` when the file is missing.
+        found: Option<String>,
+        /// That line as the plan renders it; `None` when the plan renders no such file.
+        rendered: Option<String>,
+    },
+    /// A pool block or pin holding the network or broadcast address of the
+    /// (IPv4, /30 or larger) network, which Cilium would hand out to a Service.
+    NetworkOrBroadcast {
+        span: Span,
+        /// `block of POOL (CLUSTER)` or `pin SERVICE (CLUSTER)`.
+        what: String,
+        value: String,
+        addr: IpAddr,
+        /// `network` or `broadcast`.
+        which: &'static str,
+        network: String,
+    },
+    /// A pin on the first or last address of a `cidr:` block whose pool does
+    /// not allow first and last IPs: Cilium never hands it out.
+    PinNotAllocatable {
+        span: Span,
+        other_span: Span,
+        pin: String,
+        addr: IpAddr,
+        /// `first` or `last`.
+        edge: &'static str,
+        block: String,
+        pool: String,
+    },
+    /// With `[cilium] reserve-pins`, a pin whose `[services.NAME]` has no
+    /// `service = "NAMESPACE/NAME"`: its own pool could select no Service.
+    PinWithoutService {
+        span: Span,
+        pin: String,
+        cluster: String,
+    },
+    /// A problem in a file of the repository other than plan.toml.
+    File {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+/// What a [`Error::BadValue`] or [`Error::BadName`] is about: the value's
+/// place in plan.toml, so code can tell problems apart without reading
+/// messages. Shown as the words a message uses (`pinned address`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// `network.cidr`.
+    NetworkCidr,
+    /// A `[reserved]` range (its value or its name).
+    ReservedRange,
+    /// A block of a pool.
+    Block,
+    /// The address of a pin.
+    PinnedAddress,
+    /// The name of a cluster.
+    Cluster,
+    /// The name of a pool.
+    Pool,
+    /// The service name of a pin.
+    Pin,
+    /// The name of a `[services.NAME]` table.
+    Service,
+    /// `service = "NAMESPACE/NAME"` of a service.
+    ServiceRef,
+    /// `[cilium] api-version`.
+    CiliumApiVersion,
+    /// `[cilium] ip-annotation`.
+    AnnotationKey,
+    /// The `setting` of a service: a key of the cluster-settings ConfigMap.
+    SettingKey,
+    /// The `helm-service` of a service: a path into the Helm values.
+    HelmValuesPath,
+    /// `[flux] interval` or `timeout`.
+    Duration,
+    /// `[flux] depends-on`: the name of a Flux Kustomization.
+    FluxKustomization,
+    /// A glob of `[layout] exclude`.
+    Glob,
+    /// `[flux] source` `kind`.
+    FluxSourceKind,
+    /// A path of `[layout]`.
+    LayoutPath,
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Subject::*;
+        f.write_str(match self {
+            NetworkCidr => "network CIDR",
+            ReservedRange => "reserved range",
+            Block => "block",
+            PinnedAddress => "pinned address",
+            Cluster => "cluster",
+            Pool => "pool",
+            Pin => "pin",
+            Service => "service",
+            ServiceRef => "Service",
+            CiliumApiVersion => "Cilium API version",
+            AnnotationKey => "annotation key",
+            SettingKey => "cluster-settings key",
+            HelmValuesPath => "Helm values path",
+            Duration => "duration",
+            FluxKustomization => "Flux Kustomization",
+            Glob => "glob",
+            FluxSourceKind => "Flux source kind",
+            LayoutPath => "layout path",
+        })
+    }
+}
+
+/// Where an error points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Location<'a> {
+    /// A span of plan.toml, and optionally a second span it relates to.
+    Plan {
+        span: Span,
+        related: Option<(Span, &'static str)>,
+    },
+    /// A 1-based position in another file.
+    File {
+        path: &'a std::path::Path,
+        line: usize,
+        column: usize,
+    },
+}
+
+impl Error {
+    /// Where the error points.
+    pub fn location(&self) -> Location<'_> {
+        use Error::*;
+        let plan = |span: Span| Location::Plan {
+            span,
+            related: None,
+        };
+        match self {
+            Syntax { span, .. }
+            | UnknownKey { span, .. }
+            | MissingKey { span, .. }
+            | WrongType { span, .. }
+            | BadValue { span, .. }
+            | StartAfterStop { span, .. }
+            | MixedFamily { span, .. }
+            | HostBits { span, .. }
+            | OutsideNetwork { span, .. }
+            | PinOutsidePool { span, .. }
+            | BadName { span, .. }
+            | NoClusters { span }
+            | NoPools { span, .. }
+            | NoBlocks { span, .. }
+            | NetworkOrBroadcast { span, .. }
+            | PinWithoutService { span, .. } => plan(*span),
+            PinNotAllocatable {
+                span, other_span, ..
+            } => Location::Plan {
+                span: *span,
+                related: Some((*other_span, "the block")),
+            },
+            Overlap {
+                span, other_span, ..
+            } => Location::Plan {
+                span: *span,
+                related: Some((*other_span, "overlapped range")),
+            },
+            DuplicatePin {
+                span, other_span, ..
+            } => Location::Plan {
+                span: *span,
+                related: Some((*other_span, "first pinned here")),
+            },
+            DuplicateSetting {
+                span, other_span, ..
+            } => Location::Plan {
+                span: *span,
+                related: Some((*other_span, "first used here")),
+            },
+            File {
+                path, line, column, ..
+            } => Location::File {
+                path,
+                line: *line,
+                column: *column,
+            },
+            Stale { path, line, .. } => Location::File {
+                path,
+                line: *line,
+                column: 1,
+            },
+        }
+    }
+
+    /// A stable, machine-readable name of the kind of error (`overlap`,
+    /// `pin-outside-pool`, ...), for JSON output and scripts. Never changes
+    /// once published; README.md lists every code.
+    pub fn code(&self) -> &'static str {
+        use Error::*;
+        match self {
+            Syntax { .. } => "syntax",
+            UnknownKey { .. } => "unknown-key",
+            MissingKey { .. } => "missing-key",
+            WrongType { .. } => "wrong-type",
+            BadValue { .. } => "bad-value",
+            StartAfterStop { .. } => "start-after-stop",
+            MixedFamily { .. } => "mixed-family",
+            HostBits { .. } => "host-bits",
+            OutsideNetwork { .. } => "outside-network",
+            Overlap { .. } => "overlap",
+            PinOutsidePool { .. } => "pin-outside-pool",
+            DuplicatePin { .. } => "duplicate-pin",
+            NoClusters { .. } => "no-clusters",
+            BadName { .. } => "bad-name",
+            NoPools { .. } => "no-pools",
+            NoBlocks { .. } => "no-blocks",
+            DuplicateSetting { .. } => "duplicate-setting",
+            File { .. } => "file",
+            Stale { .. } => "stale",
+            NetworkOrBroadcast { .. } => "network-or-broadcast",
+            PinNotAllocatable { .. } => "pin-not-allocatable",
+            PinWithoutService { .. } => "pin-without-service",
+        }
+    }
+
+    /// A short label for the caret under the offending value.
+    pub fn label(&self) -> &'static str {
+        use Error::*;
+        match self {
+            Syntax { .. } => "invalid TOML",
+            UnknownKey { .. } => "unknown key",
+            MissingKey { .. } => "in this table",
+            WrongType { .. } => "wrong type",
+            BadValue { .. } => "cannot parse",
+            StartAfterStop { .. } => "start is after stop",
+            MixedFamily { .. } => "wrong address family",
+            HostBits { .. } => "host bits set",
+            OutsideNetwork { .. } => "outside the network",
+            Overlap { .. } => "overlap",
+            PinOutsidePool { .. } => "not in this cluster's pools",
+            DuplicatePin { .. } => "pinned twice",
+            BadName { .. } => "invalid name",
+            NoClusters { .. } => "no cluster",
+            NoPools { .. } => "cluster without pools",
+            NoBlocks { .. } => "pool without blocks",
+            DuplicateSetting { .. } => "setting written twice",
+            NetworkOrBroadcast { .. } => "holds a network or broadcast address",
+            PinNotAllocatable { .. } => "never handed out",
+            PinWithoutService { .. } => "pin without its Service",
+            File { .. } => "here",
+            Stale { .. } => "differs from plan.toml",
+        }
+    }
+}
+
+impl Error {
+    /// What kind of problem this is, as a summary counts them: `invalid block`,
+    /// `overlap`, `unknown key`.
+    pub fn kind(&self) -> String {
+        use Error::*;
+        match self {
+            BadValue { what, .. } => format!("invalid {what}"),
+            BadName { what, .. } => format!("invalid {what} name"),
+            Syntax { .. } => "invalid TOML".to_owned(),
+            UnknownKey { .. } => "unknown key".to_owned(),
+            MissingKey { .. } => "missing key".to_owned(),
+            WrongType { .. } => "value of the wrong type".to_owned(),
+            StartAfterStop { .. } => "range starting after it stops".to_owned(),
+            MixedFamily { .. } => "IPv4 mixed with IPv6".to_owned(),
+            HostBits { .. } => "CIDR with host bits set".to_owned(),
+            OutsideNetwork { .. } => "outside the network".to_owned(),
+            Overlap { .. } => "overlap".to_owned(),
+            PinOutsidePool { .. } => "pin outside its cluster's pools".to_owned(),
+            DuplicatePin { .. } => "address pinned twice".to_owned(),
+            NoClusters { .. } => "no cluster".to_owned(),
+            NoPools { .. } => "cluster without pools".to_owned(),
+            NoBlocks { .. } => "pool without blocks".to_owned(),
+            DuplicateSetting { .. } => "setting written by two services".to_owned(),
+            File { path, .. } => {
+                format!("problem in {}", path.display().to_string().escape_debug())
+            }
+            Stale { .. } => "file differing from plan.toml".to_owned(),
+            NetworkOrBroadcast { .. } => "network or broadcast address handed out".to_owned(),
+            PinNotAllocatable { .. } => "pin Cilium never hands out".to_owned(),
+            PinWithoutService { .. } => "held-back pin without its Service".to_owned(),
+        }
+    }
+}
+
+/// A string from plan.toml as messages show it: one line, ASCII. A newline
+/// cannot forge another `file:line:col:` line, and a look-alike (Cyrillic `а`
+/// in a name) shows as `\u{430}` instead of passing for `a`.
+struct Shown<'a>(&'a str);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            match c {
+                '\\' => f.write_str("\\\\")?,
+                ' '..='~' => f.write_char(c)?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                c => write!(f, "{}", c.escape_unicode())?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Error {
+    /// The message without its location; see [`crate::diag`] for the full report.
+    /// Every string that comes from plan.toml is shown through [`Shown`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Error::*;
+        let s = Shown;
+        match self {
+            Syntax { message, .. } => write!(f, "invalid TOML: {}", message.trim_end()),
+            UnknownKey {
+                key,
+                table,
+                expected,
+                ..
+            } => write!(
+                f,
+                "unknown key `{}` in {} (expected one of: {expected})",
+                s(key),
+                s(table)
+            ),
+            MissingKey { key, table, .. } => {
+                write!(f, "missing key `{key}` in {}", s(table))
+            }
+            WrongType {
+                key,
+                expected,
+                found,
+                ..
+            } => write!(f, "`{}` must be {expected}, found {found}", s(key)),
+            BadValue {
+                what,
+                value,
+                reason,
+                ..
+            } => write!(f, "invalid {what} `{}`: {reason}", s(value)),
+            StartAfterStop { value, .. } => {
+                write!(f, "range `{}` starts after it stops", s(value))
+            }
+            MixedFamily { value, network, .. } => {
+                write!(
+                    f,
+                    "`{}` mixes IPv4 and IPv6 (network is {network})",
+                    s(value)
+                )
+            }
+            HostBits { value, network, .. } => write!(
+                f,
+                "CIDR `{}` has host bits set; did you mean `{network}`?",
+                s(value)
+            ),
+            OutsideNetwork {
+                what,
+                value,
+                network,
+                ..
+            } => write!(f, "{} `{}` is outside network {network}", s(what), s(value)),
+            Overlap {
+                owner,
+                range,
+                other,
+                at,
+                ..
+            } => write!(f, "{} {range} overlaps {} at {at}", s(owner), s(other)),
+            PinOutsidePool {
+                pin,
+                cluster,
+                addr,
+                holder,
+                ..
+            } => {
+                let (pin, cluster) = (s(pin), s(cluster));
+                write!(
+                    f,
+                    "pin {pin} ({cluster}) {addr} is not in any pool of cluster {cluster}"
+                )?;
+                match holder {
+                    Some(h) => write!(f, "; it belongs to {}", s(h)),
+                    None => Ok(()),
+                }
+            }
+            DuplicatePin {
+                addr, pin, other, ..
+            } => write!(f, "pin {} {addr} is also pinned by {}", s(pin), s(other)),
+            BadName {
+                what, name, reason, ..
+            } => write!(
+                f,
+                "{what} name `{}` is not a DNS-1123 label: {reason}",
+                s(name)
+            ),
+            NoClusters { .. } => {
+                f.write_str("[clusters] has no cluster; a plan needs at least one")
+            }
+            NoPools { cluster, .. } => write!(f, "cluster {} has no pool", s(cluster)),
+            NoBlocks { pool, cluster, .. } => {
+                write!(f, "pool {} ({}) has no block", s(pool), s(cluster))
+            }
+            DuplicateSetting { what, setting, .. } => {
+                write!(f, "{what} `{}` is written by two services", s(setting))
+            }
+            Stale {
+                found, rendered, ..
+            } => match (found, rendered) {
+                (None, _) => f.write_str("missing; plan.toml renders this file"),
+                (Some(_), None) => {
+                    f.write_str("not in the plan: a generated file plan.toml no longer renders")
+                }
+                (Some(found), Some(rendered)) => write!(
+                    f,
+                    "differs from plan.toml: the file has `{}`, plan.toml renders `{}`",
+                    Shown(found),
+                    Shown(rendered)
+                ),
+            },
+            NetworkOrBroadcast {
+                what,
+                value,
+                addr,
+                which,
+                network,
+                ..
+            } => write!(
+                f,
+                "{} `{}` holds {addr}, the {which} address of {network}: Cilium would hand it out; reserve it instead",
+                s(what),
+                s(value)
+            ),
+            PinNotAllocatable {
+                pin,
+                addr,
+                edge,
+                block,
+                pool,
+                ..
+            } => write!(
+                f,
+                "pin {} {addr} is the {edge} address of `{block}` in {}, which Cilium does not hand out (allow-first-last-ips = false)",
+                s(pin),
+                s(pool)
+            ),
+            PinWithoutService { pin, cluster, .. } => write!(
+                f,
+                "pin {} ({}) needs `service = \"NAMESPACE/NAME\"` in [services.{}]: with [cilium] reserve-pins its address goes to a pool that selects only that Service",
+                s(pin),
+                s(cluster),
+                s(pin)
+            ),
+            // Built from hand-written files: kept on one line (control characters
+            // escaped) so a value cannot forge another `file:line:col:` line.
+            File { message, .. } => message.chars().try_for_each(|c| {
+                if c.is_control() {
+                    write!(f, "{}", c.escape_default())
+                } else {
+                    f.write_char(c)
+                }
+            }),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What went wrong with a file other than plan.toml, with its path. Converts
+/// into [`Error::File`] with a message that names the file, so every site that
+/// reads or edits a file words the same failure the same way.
+#[derive(Debug)]
+pub enum FileError {
+    /// The file's YAML cannot be read safely (it does not parse, or a YAML 1.1
+    /// reader would read its line breaks differently).
+    Yaml { path: PathBuf, error: YamlError },
+    /// The edit of the parts the build owns was refused.
+    Update { path: PathBuf, error: YamlError },
+    /// The file exists but cannot be read.
+    Read { path: PathBuf, error: io::Error },
+    /// The file is not UTF-8.
+    NotUtf8 { path: PathBuf },
+    /// A document of the file, starting on `line`, is not valid YAML.
+    NotYaml {
+        path: PathBuf,
+        line: usize,
+        error: yaml_serde::Error,
+    },
+}
+
+impl From<FileError> for Error {
+    fn from(e: FileError) -> Error {
+        let at = |path: PathBuf, line, column, message| Error::File {
+            path,
+            line,
+            column,
+            message,
+        };
+        match e {
+            FileError::Yaml { path, error } => {
+                let message = format!("{}: {}", path.display(), error.message);
+                at(path, error.line, error.column, message)
+            }
+            FileError::Update { path, error } => {
+                let message = format!("cannot update {}: {}", path.display(), error.message);
+                at(path, error.line, error.column, message)
+            }
+            FileError::Read { path, error } => {
+                let message = format!("cannot read {}: {error}", path.display());
+                at(path, 1, 1, message)
+            }
+            FileError::NotUtf8 { path } => {
+                let message = format!("{} is not valid UTF-8", path.display());
+                at(path, 1, 1, message)
+            }
+            FileError::NotYaml { path, line, error } => {
+                let (l, c) = error.location().map_or((0, 1), |l| (l.line(), l.column()));
+                let message = format!("{} is not valid YAML: {error}", path.display());
+                at(path, line + l.saturating_sub(1), c, message)
+            }
+        }
+    }
+}
+
+impl From<Refusal> for Error {
+    /// A file the write step will not touch (a symlink, a directory, a file
+    /// that changed under the build).
+    fn from(f: Refusal) -> Error {
+        Error::File {
+            message: format!("cannot update {}: {}", f.path.display(), f.reason),
+            path: f.path,
+            line: 1,
+            column: 1,
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Parsing that refuses what the edits and audits must not guess at: files
+//! yaml-edit or its validator find broken, and files YAML 1.1 tools (kubectl,
+//! Helm, Flux) would read differently from YAML 1.2 ones.
+
+use yaml_edit::YamlFile;
+use yaml_edit::validator::{Severity, Validator};
+
+use super::*;
+
+/// Parses `text`, refusing files yaml-edit reports as broken or that break YAML 1.2
+/// rules its parser lets through (bad indentation, tabs, duplicate keys, ...), and
+/// files that YAML 1.1 tools (kubectl, Helm, Flux) would read differently: a line
+/// break only one of the two YAML versions sees, or text libyaml cannot parse.
+pub(crate) fn parse(text: &str) -> Result<YamlFile, YamlError> {
+    check_line_breaks(text)?;
+    let parsed = YamlFile::parse(text);
+    if let Some(e) = parsed.positioned_errors().first() {
+        let at = e.start_position(text);
+        return Err(YamlError::new(at.line, at.column, e.message.clone()));
+    }
+    let file = parsed.tree();
+    for doc in file.documents() {
+        let violations = Validator::new().validate(&doc);
+        if let Some(v) = violations
+            .into_iter()
+            .find(|v| v.severity == Severity::Error)
+        {
+            let offset = v.text_range.map_or(doc.byte_range().start, |r| r.start);
+            return Err(error_at(text, offset as usize, v.message));
+        }
+    }
+    yaml11_values(text)?;
+    Ok(file)
+}
+
+/// Refuses a character that YAML 1.1 readers (PyYAML, libyaml, go-yaml as used by
+/// kubectl and Flux) take for a line break and YAML 1.2 readers do not — U+2028,
+/// U+2029, U+0085 (NEL), a carriage return without a line feed — so a file
+/// cannot show the audit one thing and the cluster another (a comment hiding an
+/// annotation on its "next line").
+pub fn check_line_breaks(text: &str) -> Result<(), YamlError> {
+    let bytes = text.as_bytes();
+    for (i, c) in text.char_indices() {
+        let name = match c {
+            '\u{2028}' => "U+2028 (LINE SEPARATOR)",
+            '\u{2029}' => "U+2029 (PARAGRAPH SEPARATOR)",
+            '\u{85}' => "U+0085 (NEXT LINE)",
+            '\r' if bytes.get(i + 1) != Some(&b'\n') => "a carriage return without a line feed",
+            _ => continue,
+        };
+        let msg = format!(
+            "{name}: YAML 1.1 tools (kubectl, Helm, Flux) read it as a line break, YAML 1.2 \
+             does not, so they would read this file differently; replace it with a space \
+             or a real line break"
+        );
+        return Err(error_at(text, i, msg));
+    }
+    Ok(())
+}
+
+/// Every document of `text` as libyaml — the YAML 1.1 parser family of kubectl,
+/// Helm and Flux — reads it (a leading byte order mark skipped; an empty
+/// document is `Null`).
+pub fn yaml11_values(text: &str) -> Result<Vec<yaml_serde::Value>, YamlError> {
+    use serde::Deserialize;
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let shift = text.len() - body.len();
+    yaml_serde::Deserializer::from_str(body)
+        .map(|doc| match yaml_serde::Value::deserialize(doc) {
+            // A well-formed scalar whose core tag libyaml's reader maps strictly
+            // (`--- !!null` with no text): parsed, just not typed as we need.
+            Err(e) if e.to_string().starts_with("invalid value") => Ok(yaml_serde::Value::Null),
+            result => result.map_err(|e| {
+                let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+                let column = if line == 1 {
+                    column + shift.min(1)
+                } else {
+                    column
+                };
+                let msg = format!("not readable as YAML 1.1 (as kubectl and Helm read it): {e}");
+                YamlError::new(line, column, msg)
+            }),
+        })
+        .collect()
+}
+
+/// The non-empty documents of `text` as YAML 1.1 tools read them, merge keys
+/// (`<<`) applied.
+pub(crate) fn merged_documents(text: &str) -> Result<Vec<yaml_serde::Value>, YamlError> {
+    let mut docs = yaml11_values(text)?;
+    docs.retain(|d| !d.is_null());
+    for doc in &mut docs {
+        // A merge of something that is not a mapping: leave the document as written.
+        let mut merged = doc.clone();
+        if merged.apply_merge().is_ok() {
+            *doc = merged;
+        }
+    }
+    Ok(docs)
+}

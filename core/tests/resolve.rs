@@ -1,0 +1,607 @@
+//! What each cluster's Flux Kustomizations apply, resolved without kustomize
+//! from small scratch repositories, and the checks held against it: pools,
+//! substitution, dependsOn, components, remote resources.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use lbipam_core::diag::Report;
+use lbipam_core::generate::compile;
+use lbipam_core::plan::Plan;
+use lbipam_core::resolve::*;
+use lbipam_core::tree::Tree;
+
+const PLAN: &str = "[network]\ncidr = \"10.0.0.0/24\"\n\n[clusters.one.pools.one-pool]\nblocks = [\"10.0.0.10-10.0.0.19\"]\n\n[clusters.two.pools.two-pool]\nblocks = [\"10.0.0.20-10.0.0.29\", \"10.0.0.32/28\"]\n";
+
+fn plan() -> Plan {
+    compile(PLAN).unwrap_or_else(|e| panic!("fixture plan: {e:?}"))
+}
+
+fn write(root: &Path, path: &str, text: &str) {
+    let full = root.join(path);
+    fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+    fs::write(full, text).expect("write");
+}
+
+fn edit(root: &Path, path: &str, from: &str, to: &str) {
+    let text = fs::read_to_string(root.join(path)).expect("read");
+    assert!(text.contains(from), "{path} must contain {from:?}");
+    fs::write(root.join(path), text.replacen(from, to, 1)).expect("write");
+}
+
+fn flux(name: &str, path: &str, extra: &str) -> String {
+    format!(
+        "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  path: {path}\n{extra}"
+    )
+}
+
+/// Two clusters, each with a shared `core` (a ConfigMap filled in by
+/// post-build substitution) and its own `ipam/<c>` component holding its pool.
+fn fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    for (c, blocks) in [
+        ("one", "  - start: 10.0.0.10\n    stop: 10.0.0.19\n"),
+        (
+            "two",
+            "  - start: 10.0.0.20\n    stop: 10.0.0.29\n  - cidr: 10.0.0.32/28\n",
+        ),
+    ] {
+        write(
+            root,
+            &format!("kubernetes/clusters/{c}/infrastructure.yaml"),
+            &format!(
+                "# {c}\n{}{}",
+                flux(
+                    "core",
+                    "./kubernetes/core",
+                    "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: cluster-settings\n"
+                ),
+                flux(
+                    "cilium-ipam",
+                    &format!("./kubernetes/ipam/{c}"),
+                    "  dependsOn:\n    - name: core\n"
+                )
+            ),
+        );
+        write(
+            root,
+            &format!("kubernetes/clusters/{c}/cluster-settings.yaml"),
+            &format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  namespace: flux-system\ndata:\n  CLUSTER_NAME: \"{c}\"\n"
+            ),
+        );
+        write(
+            root,
+            &format!("kubernetes/ipam/{c}/kustomization.yaml"),
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - pool.yaml\n",
+        );
+        write(
+            root,
+            &format!("kubernetes/ipam/{c}/pool.yaml"),
+            &format!(
+                "apiVersion: cilium.io/v2alpha1\nkind: CiliumLoadBalancerIPPool\nmetadata:\n  name: {c}-pool\nspec:\n  blocks:\n{blocks}  serviceSelector: {{}}\n"
+            ),
+        );
+    }
+    write(
+        root,
+        "kubernetes/core/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - settings.yaml\n",
+    );
+    write(
+        root,
+        "kubernetes/core/settings.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: core\n  namespace: kube-system\ndata:\n  cluster: ${CLUSTER_NAME}\n  zone: ${ZONE:=default-zone}\n  literal: $${NOT_A_VAR}\n",
+    );
+    dir
+}
+
+fn resolved(root: &Path, cluster: &str) -> ClusterBuild {
+    resolve_cluster(&Tree::disk(root), &plan(), cluster).unwrap_or_else(|e| {
+        panic!(
+            "{cluster} must resolve:\n{}",
+            e.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
+}
+
+/// The resolve errors as `file: chain: problem` lines.
+fn resolve_errors(root: &Path, cluster: &str) -> Vec<String> {
+    match resolve_cluster(&Tree::disk(root), &plan(), cluster) {
+        Ok(_) => panic!("{cluster} must fail to resolve"),
+        Err(e) => e.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// The check's problems as `file:line:col: message` lines.
+fn problems(root: &Path, cluster: &str) -> Vec<String> {
+    let errors = check_cluster(&Tree::disk(root), &plan(), &resolved(root, cluster));
+    Report::new("plan.toml", PLAN, errors).lines()
+}
+
+fn assert_one_contains(lines: &[String], needle: &str) {
+    assert!(
+        lines.iter().any(|l| l.contains(needle)),
+        "expected a line containing {needle:?} in:\n{}",
+        lines.join("\n")
+    );
+}
+
+#[test]
+fn each_cluster_applies_its_own_pool_and_passes_the_check() {
+    let repo = fixture();
+    for c in ["one", "two"] {
+        let build = resolved(repo.path(), c);
+        let ipam = build.applied("cilium-ipam").expect("cilium-ipam built");
+        let pools: Vec<(&str, &Path)> = ipam
+            .objects
+            .iter()
+            .map(|o| (o.name(), o.source.as_path()))
+            .collect();
+        let file = PathBuf::from(format!("kubernetes/ipam/{c}/pool.yaml"));
+        assert_eq!(pools, [(format!("{c}-pool").as_str(), file.as_path())]);
+        assert_eq!(
+            ipam.objects[0].via,
+            [
+                "cilium-ipam".to_owned(),
+                format!("./kubernetes/ipam/{c}"),
+                "pool.yaml".to_owned()
+            ]
+        );
+        assert_eq!(ipam.dirs, [PathBuf::from(format!("kubernetes/ipam/{c}"))]);
+        assert_eq!(problems(repo.path(), c), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn post_build_substitution_fills_in_cluster_settings_and_defaults() {
+    let repo = fixture();
+    let build = resolved(repo.path(), "two");
+    let core = &build.applied("core").expect("core built").objects[0];
+    assert_eq!(core.value["data"]["cluster"].as_str(), Some("two"));
+    assert_eq!(core.value["data"]["zone"].as_str(), Some("default-zone"));
+    assert_eq!(core.value["data"]["literal"].as_str(), Some("${NOT_A_VAR}"));
+}
+
+#[test]
+fn a_cluster_whose_path_points_at_the_other_clusters_dir_fails_isolation() {
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/clusters/two/infrastructure.yaml",
+        "./kubernetes/ipam/two",
+        "./kubernetes/ipam/one",
+    );
+    let p = problems(repo.path(), "two");
+    assert_one_contains(
+        &p,
+        "kubernetes/ipam/one/pool.yaml:4:1: CiliumLoadBalancerIPPool one-pool belongs to cluster one in plan.toml, but Flux Kustomization cilium-ipam of cluster two applies it (via cilium-ipam → ./kubernetes/ipam/one → pool.yaml)",
+    );
+    assert_one_contains(
+        &p,
+        "kubernetes/clusters/two/infrastructure.yaml:29:1: pool two-pool of cluster two in plan.toml is not applied",
+    );
+    assert_eq!(p.len(), 2, "{p:#?}");
+    // The other cluster is unaffected.
+    assert_eq!(problems(repo.path(), "one"), Vec::<String>::new());
+}
+
+#[test]
+fn a_missing_resource_file_is_an_error_naming_the_chain() {
+    let repo = fixture();
+    fs::remove_file(repo.path().join("kubernetes/ipam/one/pool.yaml")).expect("rm");
+    let e = resolve_cluster(&Tree::disk(repo.path()), &plan(), "one").expect_err("must fail");
+    assert_eq!(
+        e.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        [
+            "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one → pool.yaml: file not found: kubernetes/ipam/one/pool.yaml (listed in kubernetes/ipam/one/kustomization.yaml)"
+        ]
+    );
+    assert_eq!(e[0].line, 29, "points at spec.path of cilium-ipam");
+}
+
+#[test]
+fn a_missing_flux_path_is_an_error() {
+    let repo = fixture();
+    fs::remove_dir_all(repo.path().join("kubernetes/ipam/one")).expect("rm");
+    assert_eq!(
+        resolve_errors(repo.path(), "one"),
+        [
+            "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one: directory not found: kubernetes/ipam/one"
+        ]
+    );
+}
+
+#[test]
+fn paths_escaping_the_repository_are_errors() {
+    let repo = fixture();
+    let k = "kubernetes/ipam/one/kustomization.yaml";
+    edit(
+        repo.path(),
+        k,
+        "  - pool.yaml\n",
+        "  - pool.yaml\n  - ../../../../outside.yaml\n  - /etc/hosts\n",
+    );
+    assert_eq!(
+        resolve_errors(repo.path(), "one"),
+        [
+            "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one → ../../../../outside.yaml: `../../../../outside.yaml` leaves the repository; paths must stay inside it",
+            "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one → /etc/hosts: `/etc/hosts` is an absolute path; paths must be relative to the repository",
+        ]
+    );
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/clusters/one/infrastructure.yaml",
+        "./kubernetes/ipam/one",
+        "../elsewhere",
+    );
+    assert_one_contains(
+        &resolve_errors(repo.path(), "one"),
+        "cilium-ipam → ../elsewhere: `../elsewhere` leaves the repository",
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_out_of_the_repository_is_an_error() {
+    let repo = fixture();
+    let outside = tempfile::tempdir().expect("temp dir");
+    write(
+        outside.path(),
+        "pool.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+    );
+    std::os::unix::fs::symlink(
+        outside.path().join("pool.yaml"),
+        repo.path().join("kubernetes/ipam/one/linked.yaml"),
+    )
+    .expect("symlink");
+    edit(
+        repo.path(),
+        "kubernetes/ipam/one/kustomization.yaml",
+        "  - pool.yaml\n",
+        "  - pool.yaml\n  - linked.yaml\n",
+    );
+    assert_one_contains(
+        &resolve_errors(repo.path(), "one"),
+        "→ linked.yaml: `linked.yaml` leaves the repository through a symlink",
+    );
+}
+
+#[test]
+fn a_resource_cycle_is_an_error_naming_the_loop() {
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/ipam/one/kustomization.yaml",
+        "  - pool.yaml\n",
+        "  - pool.yaml\n  - ../loop\n",
+    );
+    write(
+        repo.path(),
+        "kubernetes/ipam/loop/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../one\n",
+    );
+    assert_eq!(
+        resolve_errors(repo.path(), "one"),
+        [
+            "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one → ../loop → ../one: cycle: kubernetes/ipam/one includes itself (kubernetes/ipam/one → kubernetes/ipam/loop → kubernetes/ipam/one)"
+        ]
+    );
+}
+
+#[test]
+fn remote_resources_are_errors() {
+    for remote in [
+        "https://example.com/pool.yaml",
+        "github.com/org/repo//deploy?ref=v1",
+        "git@github.com:org/repo.git",
+    ] {
+        let repo = fixture();
+        edit(
+            repo.path(),
+            "kubernetes/ipam/one/kustomization.yaml",
+            "  - pool.yaml\n",
+            &format!("  - pool.yaml\n  - {remote}\n"),
+        );
+        assert_one_contains(
+            &resolve_errors(repo.path(), "one"),
+            &format!(
+                "→ {remote}: remote resource `{remote}`: only files of this repository can be resolved"
+            ),
+        );
+    }
+}
+
+#[test]
+fn a_listed_directory_needs_its_own_kustomization() {
+    let repo = fixture();
+    write(
+        repo.path(),
+        "kubernetes/ipam/one/extra/more.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+    );
+    edit(
+        repo.path(),
+        "kubernetes/ipam/one/kustomization.yaml",
+        "  - pool.yaml\n",
+        "  - pool.yaml\n  - extra\n",
+    );
+    assert_one_contains(
+        &resolve_errors(repo.path(), "one"),
+        "→ extra: directory kubernetes/ipam/one/extra has no kustomization.yaml",
+    );
+}
+
+#[test]
+fn a_flux_path_without_kustomization_takes_every_yaml_file_below_it() {
+    let repo = fixture();
+    fs::remove_file(repo.path().join("kubernetes/ipam/one/kustomization.yaml")).expect("rm");
+    write(
+        repo.path(),
+        "kubernetes/ipam/one/sub/more.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: more\n",
+    );
+    write(repo.path(), "kubernetes/ipam/one/README.md", "not yaml");
+    let build = resolved(repo.path(), "one");
+    let names: Vec<&str> = build
+        .applied("cilium-ipam")
+        .expect("built")
+        .objects
+        .iter()
+        .map(Object::name)
+        .collect();
+    assert_eq!(names, ["one-pool", "more"]);
+}
+
+#[test]
+fn object_transforms_the_resolver_does_not_model_are_errors() {
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/ipam/one/kustomization.yaml",
+        "resources:",
+        "namePrefix: x-\nresources:",
+    );
+    assert_one_contains(
+        &resolve_errors(repo.path(), "one"),
+        "cilium-ipam → ./kubernetes/ipam/one: kubernetes/ipam/one/kustomization.yaml: `namePrefix` is not modeled by the kustomize-free resolver",
+    );
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/clusters/one/infrastructure.yaml",
+        "  dependsOn:",
+        "  patches: []\n  dependsOn:",
+    );
+    assert_one_contains(
+        &resolve_errors(repo.path(), "one"),
+        "cilium-ipam: spec.patches is not modeled by the kustomize-free resolver",
+    );
+}
+
+#[test]
+fn a_kustomization_namespace_lands_on_the_pool_and_fails_the_check() {
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/ipam/one/kustomization.yaml",
+        "resources:",
+        "namespace: kube-system\nresources:",
+    );
+    let build = resolved(repo.path(), "one");
+    let pool = &build.applied("cilium-ipam").expect("built").objects[0];
+    assert_eq!(pool.namespace(), Some("kube-system"));
+    assert_one_contains(
+        &problems(repo.path(), "one"),
+        "kubernetes/ipam/one/pool.yaml:1:1: CiliumLoadBalancerIPPool one-pool is applied by Flux Kustomization cilium-ipam of cluster one with metadata.namespace `kube-system`, but pools are cluster-scoped",
+    );
+}
+
+#[test]
+fn a_hand_edited_block_fails_the_check_with_both_values() {
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/ipam/two/pool.yaml",
+        "stop: 10.0.0.29",
+        "stop: 10.0.0.30",
+    );
+    assert_eq!(
+        problems(repo.path(), "two"),
+        [
+            "kubernetes/ipam/two/pool.yaml:6:1: CiliumLoadBalancerIPPool two-pool of cluster two has spec.blocks 10.0.0.20-10.0.0.30, 10.0.0.32/28 but plan.toml gives it 10.0.0.20-10.0.0.29, 10.0.0.32/28; the file was edited by hand: run `cargo build` to regenerate it from plan.toml"
+        ]
+    );
+}
+
+#[test]
+fn a_pool_the_plan_does_not_have_fails_the_check() {
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/ipam/one/pool.yaml",
+        "name: one-pool",
+        "name: spare-pool",
+    );
+    let p = problems(repo.path(), "one");
+    assert_one_contains(
+        &p,
+        "CiliumLoadBalancerIPPool spare-pool (applied by Flux Kustomization cilium-ipam of cluster one via cilium-ipam → ./kubernetes/ipam/one → pool.yaml) is not a pool of plan.toml",
+    );
+    assert_one_contains(
+        &p,
+        "pool one-pool of cluster one in plan.toml is not applied",
+    );
+}
+
+#[test]
+fn a_dangling_depends_on_fails_the_check() {
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/clusters/one/infrastructure.yaml",
+        "- name: core",
+        "- name: cilium-core",
+    );
+    assert_eq!(
+        problems(repo.path(), "one"),
+        [
+            "kubernetes/clusters/one/infrastructure.yaml:31:1: Flux Kustomization cilium-ipam of cluster one depends on `cilium-core`, which no file in kubernetes/clusters/one/ defines"
+        ]
+    );
+}
+
+#[test]
+fn a_flux_kustomization_inside_a_component_dir_fails_the_check() {
+    let repo = fixture();
+    // Not even listed in resources: living there is enough.
+    write(
+        repo.path(),
+        "kubernetes/ipam/one/nested.yaml",
+        &flux("nested", "./kubernetes/x", ""),
+    );
+    assert_eq!(
+        problems(repo.path(), "one"),
+        [
+            "kubernetes/ipam/one/nested.yaml:2:1: Flux Kustomization nested lives in component directory kubernetes/ipam/one (reached by cilium-ipam of cluster one); Flux Kustomizations belong in kubernetes/clusters/one/"
+        ]
+    );
+}
+
+#[test]
+fn the_clusters_own_directory_is_not_a_component() {
+    // As `flux bootstrap` writes it: a Kustomization applying the cluster's directory.
+    let repo = fixture();
+    write(
+        repo.path(),
+        "kubernetes/clusters/one/sync.yaml",
+        &flux("flux-system", "./kubernetes/clusters/one", ""),
+    );
+    let build = resolved(repo.path(), "one");
+    let sync = build.applied("flux-system").expect("built");
+    assert!(sync.objects.iter().any(|o| o.name() == "cilium-ipam"));
+    assert_eq!(problems(repo.path(), "one"), Vec::<String>::new());
+}
+
+#[test]
+fn a_missing_cilium_ipam_fails_the_check() {
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/clusters/one/infrastructure.yaml",
+        "name: cilium-ipam",
+        "name: pools",
+    );
+    let p = problems(repo.path(), "one");
+    assert_one_contains(&p, "cluster one has no Flux Kustomization cilium-ipam");
+    assert_one_contains(&p, "only cilium-ipam may apply the cluster's pools");
+}
+
+#[test]
+fn a_cluster_directory_the_plan_does_not_name_fails_the_gate() {
+    let repo = fixture();
+    let plan = plan();
+    assert_eq!(check_repo(&Tree::disk(repo.path()), &plan), []);
+    write(
+        repo.path(),
+        "kubernetes/clusters/three/cluster-settings.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  namespace: flux-system\n",
+    );
+    let lines = Report::new(
+        "plan.toml",
+        PLAN,
+        check_repo(&Tree::disk(repo.path()), &plan),
+    )
+    .lines();
+    assert_eq!(
+        lines,
+        [
+            "kubernetes/clusters/three:1:1: cluster three has files in kubernetes/clusters/three/ but no [clusters.three] in plan.toml, so nothing checks what it applies: add it to plan.toml and run `cargo build`, or delete the directory"
+        ]
+    );
+}
+
+#[test]
+fn an_unset_substitution_variable_is_an_error() {
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/core/settings.yaml",
+        "${CLUSTER_NAME}",
+        "${CLUSTER_NAM}",
+    );
+    assert_one_contains(
+        &resolve_errors(repo.path(), "one"),
+        "kubernetes/clusters/one/infrastructure.yaml: core → ./kubernetes/core → settings.yaml: kubernetes/core/settings.yaml:1: variable ${CLUSTER_NAM} is not set by spec.postBuild",
+    );
+}
+
+#[test]
+fn a_missing_substitute_from_config_map_is_an_error() {
+    let repo = fixture();
+    fs::remove_file(
+        repo.path()
+            .join("kubernetes/clusters/one/cluster-settings.yaml"),
+    )
+    .expect("rm");
+    assert_one_contains(
+        &resolve_errors(repo.path(), "one"),
+        "core: spec.postBuild.substituteFrom ConfigMap cluster-settings is not defined in namespace flux-system by any file of kubernetes/clusters/one",
+    );
+}
+
+#[test]
+fn a_foreign_source_ref_is_an_error() {
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/clusters/one/infrastructure.yaml",
+        "name: flux-system\n  path: ./kubernetes/core",
+        "name: other-repo\n  path: ./kubernetes/core",
+    );
+    assert_one_contains(
+        &resolve_errors(repo.path(), "one"),
+        "core: spec.sourceRef must be GitRepository flux-system (this repository, [flux] source in plan.toml) for its path to be resolved here, found GitRepository other-repo",
+    );
+}
+
+#[test]
+fn an_object_applied_twice_is_an_error() {
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/ipam/one/kustomization.yaml",
+        "  - pool.yaml\n",
+        "  - pool.yaml\n  - ./pool.yaml\n",
+    );
+    assert_one_contains(
+        &resolve_errors(repo.path(), "one"),
+        "cilium-ipam → ./kubernetes/ipam/one: CiliumLoadBalancerIPPool one-pool is applied twice",
+    );
+}
+
+#[test]
+fn envsubst_replaces_defaults_and_escapes_like_flux() {
+    let vars: BTreeMap<String, String> = [
+        ("A".to_owned(), "1".to_owned()),
+        ("E".to_owned(), String::new()),
+    ]
+    .into();
+    assert_eq!(
+        envsubst("${A} ${B:=x} ${E:-y} ${E} $${A} $A", &vars).as_deref(),
+        Ok("1 x y  ${A} $A")
+    );
+    assert_eq!(
+        envsubst("${B}", &vars),
+        Err("variable ${B} is not set by spec.postBuild (substitute or substituteFrom)".to_owned())
+    );
+    assert!(envsubst("${1x}", &vars).is_err());
+    assert!(envsubst("${A", &vars).is_err());
+}
