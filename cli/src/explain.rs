@@ -28,6 +28,13 @@ pub(crate) fn run(root: &Path, plan: &Plan, ip: IpAddr) -> Output {
                 segment.iv.size()
             );
         }
+        Holder::Unusable { which } => {
+            let _ = writeln!(
+                out,
+                "{ip}: the {which} address of {}: no pool may hold it (Cilium would hand it out)",
+                plan.network.item
+            );
+        }
         Holder::Reserved { name, note } => {
             let _ = writeln!(out, "{ip}: reserved range {name} ({})", segment.iv);
             if let Some(note) = note {

@@ -58,14 +58,29 @@ pub(crate) fn run(
     })
 }
 
-/// Addresses of the network by kind of holder: reserved, in pools, free.
-fn totals(segments: &[Segment]) -> (Size, Size, Size) {
-    let mut t = (Size::Count(0), Size::Count(0), Size::Count(0));
+/// Addresses of the network by kind of holder.
+struct Totals {
+    reserved: Size,
+    /// The IPv4 network and broadcast addresses no pool may hold.
+    unusable: Size,
+    pools: Size,
+    free: Size,
+}
+
+fn totals(segments: &[Segment]) -> Totals {
+    let zero = Size::Count(0);
+    let mut t = Totals {
+        reserved: zero,
+        unusable: zero,
+        pools: zero,
+        free: zero,
+    };
     for s in segments {
         let slot = match s.holder {
-            Holder::Reserved { .. } => &mut t.0,
-            Holder::Pool { .. } => &mut t.1,
-            Holder::Free => &mut t.2,
+            Holder::Reserved { .. } => &mut t.reserved,
+            Holder::Unusable { .. } => &mut t.unusable,
+            Holder::Pool { .. } => &mut t.pools,
+            Holder::Free => &mut t.free,
         };
         *slot = usage::add(*slot, s.iv.size());
     }
@@ -90,9 +105,18 @@ fn pinned(plan: &Plan) -> usize {
 }
 
 fn network_line(plan: &Plan, segments: &[Segment]) -> String {
-    let (reserved, pools, free) = totals(segments);
+    let Totals {
+        reserved,
+        unusable,
+        pools,
+        free,
+    } = totals(segments);
+    let edges = match unusable {
+        Size::Count(0) => String::new(),
+        n => format!(", {n} network/broadcast"),
+    };
     format!(
-        "Network {}: {} addresses; {reserved} reserved, {pools} in pools ({} pinned), {free} free; {:.1}% allocated",
+        "Network {}: {} addresses; {reserved} reserved{edges}, {pools} in pools ({} pinned), {free} free; {:.1}% allocated",
         plan.network.item,
         network_size(plan),
         pinned(plan),
@@ -175,6 +199,7 @@ fn plain(s: &str) -> String {
 fn owner(plan: &Plan, h: Holder) -> (String, Style) {
     match h {
         Holder::Free => ("free".to_owned(), table::GREEN),
+        Holder::Unusable { which } => (format!("{which} address"), table::DIM),
         Holder::Reserved { name, note } => {
             let note = note.map(|n| format!(": {}", plain(n))).unwrap_or_default();
             (format!("reserved {name}{note}"), table::DIM)
@@ -225,7 +250,12 @@ fn usage_json(u: Usage) -> serde_json::Map<String, Value> {
 }
 
 fn to_json(plan: &Plan, all: &[Segment], clusters: &[usize], shown: &[&Segment]) -> Value {
-    let (reserved, pools, free) = totals(all);
+    let Totals {
+        reserved,
+        unusable,
+        pools,
+        free,
+    } = totals(all);
     let clusters: Vec<Value> = clusters
         .iter()
         .map(|&ci| {
@@ -258,6 +288,9 @@ fn to_json(plan: &Plan, all: &[Segment], clusters: &[usize], shown: &[&Segment])
                 Holder::Free => {
                     m.insert("owner".into(), json!("free"));
                 }
+                Holder::Unusable { which } => {
+                    m.insert("owner".into(), json!(which));
+                }
                 Holder::Reserved { name, note } => {
                     m.insert("owner".into(), json!("reserved"));
                     m.insert("name".into(), json!(name));
@@ -278,6 +311,7 @@ fn to_json(plan: &Plan, all: &[Segment], clusters: &[usize], shown: &[&Segment])
             "cidr": plan.network.item.to_string(),
             "size": size_json(network_size(plan)),
             "reserved": size_json(reserved),
+            "network_broadcast": size_json(unusable),
             "pools": size_json(pools),
             "pinned": pinned(plan),
             "free": size_json(free),

@@ -47,10 +47,11 @@ fn small() -> String {
 #[test]
 fn report_of_the_committed_plan() {
     // 256 addresses: bgp-router 1 + static-infra 98 reserved, two pools of 20,
-    // two pins each; free: .0 and .140-.255, 117; allocated 139/256 = 54.3 %.
+    // two pins each; .0 and .255 are the network and broadcast addresses; free:
+    // .140-.254, 115; allocated (256 - 115)/256 = 55.1 %.
     assert_ok(
         &lbipam(repo(), &["report"]),
-        "Network 10.25.11.0/24: 256 addresses; 99 reserved, 40 in pools (4 pinned), 117 free; 54.3% allocated
+        "Network 10.25.11.0/24: 256 addresses; 99 reserved, 2 network/broadcast, 40 in pools (4 pinned), 115 free; 55.1% allocated
 
 CLUSTER / POOL  SIZE  PINNED  FREE  UTILIZATION  BLOCKS
 infra             20       2    18        10.0%
@@ -59,12 +60,13 @@ apps              20       2    18        10.0%
   apps-pool       20       2    18        10.0%  10.25.11.120-10.25.11.139
 
 RANGE                      SIZE  OWNER
-10.25.11.0                    1  free
+10.25.11.0                    1  network address
 10.25.11.1                    1  reserved bgp-router: BGP router / peer, ASN 64501
 10.25.11.2-10.25.11.99       98  reserved static-infra: Static infrastructure (MinIO .3, ...)
 10.25.11.100-10.25.11.119    20  pool infra-pool (cluster infra)
 10.25.11.120-10.25.11.139    20  pool apps-pool (cluster apps)
-10.25.11.140-10.25.11.255   116  free
+10.25.11.140-10.25.11.254   115  free
+10.25.11.255                  1  broadcast address
 ",
     );
 }
@@ -72,11 +74,12 @@ RANGE                      SIZE  OWNER
 #[test]
 fn report_of_a_small_plan_counts_per_network_cluster_and_pool() {
     let dir = plan_only(&small());
-    // Pools 4 + 2 + 2 = 8, reserved 1, free 32 - 9 = 23 (.0, .2-.3, .10-.11,
-    // .14-.31), allocated 9/32 = 28.1 %. Cluster a: 6 addresses, 2 pins, 33.3 %.
+    // Pools 4 + 2 + 2 = 8, reserved 1, network .0 and broadcast .31, free
+    // 32 - 11 = 21 (.2-.3, .10-.11, .14-.30), allocated 11/32 = 34.4 %.
+    // Cluster a: 6 addresses, 2 pins, 33.3 %.
     assert_ok(
         &lbipam(dir.path(), &["report"]),
-        "Network 10.0.0.0/27: 32 addresses; 1 reserved, 8 in pools (3 pinned), 23 free; 28.1% allocated
+        "Network 10.0.0.0/27: 32 addresses; 1 reserved, 2 network/broadcast, 8 in pools (3 pinned), 21 free; 34.4% allocated
 
 CLUSTER / POOL  SIZE  PINNED  FREE  UTILIZATION  BLOCKS
 a                  6       2     4        33.3%
@@ -86,14 +89,15 @@ b                  2       1     1        50.0%
   q                2       1     1        50.0%  10.0.0.8-10.0.0.9
 
 RANGE                SIZE  OWNER
-10.0.0.0                1  free
+10.0.0.0                1  network address
 10.0.0.1                1  reserved gw: router
 10.0.0.2-10.0.0.3       2  free
 10.0.0.4-10.0.0.7       4  pool p1 (cluster a)
 10.0.0.8-10.0.0.9       2  pool q (cluster b)
 10.0.0.10-10.0.0.11     2  free
 10.0.0.12-10.0.0.13     2  pool p2 (cluster a)
-10.0.0.14-10.0.0.31    18  free
+10.0.0.14-10.0.0.30    17  free
+10.0.0.31               1  broadcast address
 ",
     );
 }
@@ -103,7 +107,7 @@ fn report_of_one_cluster_in_markdown() {
     let dir = plan_only(&small());
     assert_ok(
         &lbipam(dir.path(), &["report", "--cluster", "b", "--format", "markdown"]),
-        "Network 10.0.0.0/27: 32 addresses; 1 reserved, 8 in pools (3 pinned), 23 free; 28.1% allocated
+        "Network 10.0.0.0/27: 32 addresses; 1 reserved, 2 network/broadcast, 8 in pools (3 pinned), 21 free; 34.4% allocated
 
 | CLUSTER / POOL | SIZE | PINNED | FREE | UTILIZATION | BLOCKS |
 | --- | ---: | ---: | ---: | ---: | --- |
@@ -136,7 +140,7 @@ fn report_json_parses_and_holds_the_same_numbers() {
     );
     assert_eq!(
         (&n["pinned"], &n["free"], &n["allocated"]),
-        (&3.into(), &23.into(), &28.1.into())
+        (&3.into(), &21.into(), &34.4.into())
     );
     let a = &v["clusters"][0];
     assert_eq!(
@@ -146,11 +150,14 @@ fn report_json_parses_and_holds_the_same_numbers() {
     assert_eq!(a["utilization"], 33.3);
     assert_eq!(a["pools"][1]["blocks"][0], "10.0.0.12/31");
     let ranges = v["ranges"].as_array().expect("ranges");
-    assert_eq!(ranges.len(), 8);
+    assert_eq!(ranges.len(), 9);
+    assert_eq!(ranges[0]["owner"], "network");
     assert_eq!(ranges[1]["owner"], "reserved");
     assert_eq!(ranges[1]["note"], "router");
     assert_eq!(ranges[7]["first"], "10.0.0.14");
-    assert_eq!(ranges[7]["size"], 18);
+    assert_eq!(ranges[7]["size"], 17);
+    assert_eq!(ranges[8]["owner"], "broadcast");
+    assert_eq!(v["network"]["network_broadcast"], 2);
 }
 
 #[test]
@@ -193,7 +200,7 @@ fn explain_a_pinned_address_names_its_pool_pin_and_every_file() {
 mentioned in:
   plan.toml:24 (the plan)
   kubernetes/clusters/apps/cluster-settings.yaml:17 (hand-written, partly written by the build)
-  docs/IP-ALLOCATION-SUMMARY.md:47 (generated)
+  docs/IP-ALLOCATION-SUMMARY.md:48 (generated)
   docs/architecture.md:28 (hand-written, partly written by the build)
   docs/ip-map.svg:135 (generated)
 ",
@@ -218,7 +225,7 @@ fn explain_a_free_or_unpinned_address_and_one_outside_the_network() {
     let dir = plan_only(&small());
     assert_ok(
         &lbipam(dir.path(), &["explain", "10.0.0.20"]),
-        "10.0.0.20: free (no reserved range or pool holds it)\n  free range: 10.0.0.14-10.0.0.31 (18 addresses)\nno file mentions 10.0.0.20\n",
+        "10.0.0.20: free (no reserved range or pool holds it)\n  free range: 10.0.0.14-10.0.0.30 (17 addresses)\nno file mentions 10.0.0.20\n",
     );
     assert_ok(
         &lbipam(dir.path(), &["explain", "10.0.0.5"]),

@@ -13,6 +13,12 @@ use crate::plan::{Cluster, Plan, Pool};
 pub enum Holder<'a> {
     /// No reserved range or pool holds it.
     Free,
+    /// The IPv4 network's network or broadcast address, which no pool may hold
+    /// (Cilium would hand it out); `which` is `network` or `broadcast`.
+    Unusable {
+        /// `network` or `broadcast`.
+        which: &'static str,
+    },
     /// A reserved range, by name, with its note.
     Reserved {
         /// The `[reserved]` key.
@@ -62,6 +68,17 @@ pub fn segments(plan: &Plan) -> Vec<Segment<'_>> {
                     };
                     held.push(Segment { iv, holder });
                 }
+            }
+        }
+    }
+    // The network and broadcast addresses are not free, unless a reserved
+    // range says what they are.
+    if let Some((first, last)) = crate::net::network_and_broadcast(plan.network.item.trunc()) {
+        for (addr, which) in [(first, "network"), (last, "broadcast")] {
+            let iv = Interval::of_addr(addr);
+            if !held.iter().any(|s| s.iv.overlap(&iv).is_some()) {
+                let holder = Holder::Unusable { which };
+                held.push(Segment { iv, holder });
             }
         }
     }
@@ -234,7 +251,7 @@ y = "10.0.0.6"
 "#;
 
     #[test]
-    fn segments_cover_the_network_in_order_with_gaps_free() {
+    fn segments_cover_the_network_in_order_with_gaps_free_and_its_edges_unusable() {
         let plan = compile(PLAN).expect("valid");
         let got: Vec<String> = segments(&plan)
             .iter()
@@ -243,19 +260,20 @@ y = "10.0.0.6"
         assert_eq!(
             got,
             [
-                "10.0.0.0 Free",
+                "10.0.0.0 Unusable { which: \"network\" }",
                 "10.0.0.1 Reserved { name: \"router\", note: Some(\"gw\") }",
                 "10.0.0.2-10.0.0.3 Free",
                 "10.0.0.4-10.0.0.7 Pool { cluster: 0, pool: 0 }",
                 "10.0.0.8-10.0.0.11 Free",
                 "10.0.0.12-10.0.0.13 Pool { cluster: 0, pool: 0 }",
-                "10.0.0.14-10.0.0.15 Free",
+                "10.0.0.14 Free",
+                "10.0.0.15 Unusable { which: \"broadcast\" }",
             ]
         );
         let segs = segments(&plan);
         let at = |a: &str| segment_at(&segs, a.parse().expect("ip")).map(|s| s.iv.to_string());
         assert_eq!(at("10.0.0.9").as_deref(), Some("10.0.0.8-10.0.0.11"));
-        assert_eq!(at("10.0.0.15").as_deref(), Some("10.0.0.14-10.0.0.15"));
+        assert_eq!(at("10.0.0.14").as_deref(), Some("10.0.0.14"));
         assert_eq!(at("10.0.0.16"), None);
     }
 

@@ -2,8 +2,8 @@
 //! must show, worked out from the plan.
 //!
 //! The snapshot was checked by eye once: rendered with `rsvg-convert
-//! core/tests/snapshots/ip-map-small.svg -o /tmp/small.png` (16 cells: .0 free,
-//! .1 grey, .4-.7 orange with a dot on .4, .8-.9 blue, the rest white). After a
+//! core/tests/snapshots/ip-map-small.svg -o /tmp/small.png` (16 cells: .0 and .15
+//! dark, .1 grey, .4-.7 orange with a dot on .4, .8-.9 blue, the rest white). After a
 //! deliberate change, `BLESS=1 cargo test -p lbipam-core --test ip_map` rewrites
 //! it; look at the rendering again before committing.
 
@@ -56,19 +56,30 @@ fn one_cell_per_address_colored_by_owner_with_pins_dotted() {
         .collect();
     assert_eq!(cells.len(), 16);
     let cell = |i: usize| cells[i];
-    assert!(cell(0).contains("10.0.0.0: free") && cell(0).contains("#FFFFFF"));
+    // The network and broadcast addresses are dark: no pool may hold them.
+    assert!(cell(0).contains("10.0.0.0: network") && cell(0).contains("#424242"));
+    assert!(cell(2).contains("10.0.0.2: free") && cell(2).contains("#FFFFFF"));
     assert!(cell(1).contains("10.0.0.1: reserved gw") && cell(1).contains("#BDBDBD"));
     // First pool orange, second sky blue (Okabe–Ito order); the pin is dotted.
     assert!(cell(4).contains("10.0.0.4: a / p, pinned") && cell(4).contains("#E69F00"));
     assert!(cell(4).contains("<circle"));
     assert!(cell(5).contains("#E69F00") && !cell(5).contains("<circle"));
     assert!(cell(9).contains("10.0.0.9: b / q") && cell(9).contains("#56B4E9"));
-    assert!(cell(15).contains("10.0.0.15: free"));
-    // Legend: free 1 + 2 + 6 = 9, reserved 1, p 4, q 2; six ranges listed.
-    for text in ["free (9)", "reserved (1)", "a / p (4)", "b / q (2)"] {
+    assert!(cell(14).contains("10.0.0.14: free"));
+    assert!(cell(15).contains("10.0.0.15: broadcast") && cell(15).contains("#424242"));
+    // Legend: free .2-.3 and .10-.14 = 7, reserved 1, p 4, q 2, network 1,
+    // broadcast 1; seven ranges listed.
+    for text in [
+        "free (7)",
+        "reserved (1)",
+        "a / p (4)",
+        "b / q (2)",
+        "network (1)",
+        "broadcast (1)",
+    ] {
         assert!(svg.contains(&format!(">{text}</text>")), "{text}");
     }
-    assert!(svg.contains(">10.0.0.10-10.0.0.15  free  (6)</text>"));
+    assert!(svg.contains(">10.0.0.10-10.0.0.14  free  (5)</text>"));
 }
 
 #[test]

@@ -33,6 +33,8 @@ const POOL_COLORS: [(&str, &str); 7] = [
 ];
 const RESERVED: (&str, &str) = ("#BDBDBD", "#000");
 const FREE: (&str, &str) = ("#FFFFFF", "#666");
+/// The network and broadcast addresses: dark, as nothing may be handed out there.
+const UNUSABLE: (&str, &str) = ("#424242", "#FFF");
 
 /// Escapes text for SVG content and attributes.
 fn xml(s: &str) -> String {
@@ -54,6 +56,7 @@ fn xml(s: &str) -> String {
 fn style(plan: &Plan, h: Holder) -> ((&'static str, &'static str), String) {
     match h {
         Holder::Free => (FREE, "free".to_owned()),
+        Holder::Unusable { which } => (UNUSABLE, which.to_owned()),
         Holder::Reserved { name, .. } => (RESERVED, format!("reserved {name}")),
         Holder::Pool { cluster, pool } => {
             let index: usize = plan.clusters[..cluster]

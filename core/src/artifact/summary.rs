@@ -78,10 +78,7 @@ fn address_map(plan: &Plan) -> Vec<Row> {
     }
     // Cilium would hand out the network and broadcast addresses like any other;
     // the plan keeps them out of pools, and the map says why they are not free.
-    // Shown with `reserve-pins` (the Cilium-faithful mode), so the seed's
-    // summary stays byte for byte what it was.
-    let edges = crate::net::network_and_broadcast(plan.network.item.trunc())
-        .filter(|_| plan.cilium.reserve_pins.item);
+    let edges = crate::net::network_and_broadcast(plan.network.item.trunc());
     if let Some((first, last)) = edges {
         for (addr, owner) in [(first, "network"), (last, "broadcast")] {
             let iv = Interval::of_addr(addr);
