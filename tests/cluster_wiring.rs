@@ -125,12 +125,13 @@ fn ac3_cluster_settings_and_bootstrap_values_carry_the_seed_ips() {
 fn docs_describe_every_range_and_pin() {
     let summary = read(repo(), "docs/IP-ALLOCATION-SUMMARY.md");
     for row in [
-        "| 10.25.11.0 | 1 | free |",
+        "| 10.25.11.0 | 1 | network |",
         "| 10.25.11.1 | 1 | reserved: bgp-router | BGP router / peer, ASN 64501 |",
         "| 10.25.11.2-10.25.11.99 | 98 | reserved: static-infra |",
         "| 10.25.11.100-10.25.11.119 | 20 | pool infra-pool (cluster infra) |",
         "| 10.25.11.120-10.25.11.139 | 20 | pool apps-pool (cluster apps) |",
-        "| 10.25.11.140-10.25.11.255 | 116 | free |",
+        "| 10.25.11.140-10.25.11.254 | 115 | free |",
+        "| 10.25.11.255 | 1 | broadcast |",
         "| clustermesh-apiserver | `10.25.11.100` |",
         "| gateway | `10.25.11.121` |",
     ] {
