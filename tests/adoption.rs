@@ -179,6 +179,30 @@ mod one_cluster {
             );
         }
     }
+
+    #[test]
+    fn pins_held_back_in_their_own_pools_are_owned_by_the_helm_release_service() {
+        let repo = fixture("one-cluster");
+        let root = repo.path();
+        let plan = read(root, "plan.toml").replace(
+            "helm-service = \"hubble.relay.service\"",
+            "helm-service = \"hubble.relay.service\"\nservice = \"kube-system/hubble-relay\"",
+        ) + "\n[cilium]\nreserve-pins = true\napi-version = \"cilium.io/v2\"\n";
+        fs::write(root.join("plan.toml"), plan).expect("write");
+        adopt(root);
+        let pools = docs(&read(root, POOLS));
+        let names: Vec<&str> = pools
+            .iter()
+            .filter_map(|d| d["metadata"]["name"].as_str())
+            .collect();
+        assert_eq!(names, ["main-pool", "main-pool.hubble-relay"]);
+        assert_eq!(pools[1]["apiVersion"], Value::from("cilium.io/v2"));
+        let selector = &pools[1]["spec"]["serviceSelector"]["matchLabels"];
+        assert_eq!(
+            selector["io.kubernetes.service.name"],
+            Value::from("hubble-relay")
+        );
+    }
 }
 
 mod two_clusters {

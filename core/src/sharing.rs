@@ -322,10 +322,16 @@ fn describe(plan: &Plan, r: &mut Request, object: &Value) {
         .unwrap_or_default();
 }
 
-/// The values of a pin's `helm-service` in Helm values that request the pin's
-/// address there; marks the request as the pin's Service.
-fn helm_service<'v>(plan: &Plan, r: &mut Request, values: &'v Value) -> Option<&'v Value> {
+/// The values of a pin's `helm-service` in Helm values (a values file or a
+/// HelmRelease's `spec.values`) that request the pin's address there; marks the
+/// request as the pin's Service.
+fn helm_service<'v>(plan: &Plan, r: &mut Request, object: &'v Value) -> Option<&'v Value> {
     let cluster = plan.cluster(&r.cluster)?;
+    // Values in a plain values file, or inside a HelmRelease (`FILE#spec.values`).
+    let values = match object["kind"].as_str() {
+        Some("HelmRelease") => &object["spec"]["values"],
+        _ => object,
+    };
     for pin in cluster.pins.iter().filter(|p| p.addr.item == r.addr) {
         let Some(path) = plan
             .service(&pin.service.item)
