@@ -181,6 +181,29 @@ mod one_cluster {
     }
 
     #[test]
+    fn a_setting_without_a_settings_config_map_is_a_plan_error_at_its_line() {
+        let repo = fixture("one-cluster");
+        let root = repo.path();
+        let plan = read(root, "plan.toml").replace(
+            "helm-service = \"hubble.relay.service\"",
+            "helm-service = \"hubble.relay.service\"\nsetting = \"RELAY_IP\"",
+        );
+        let line = plan
+            .lines()
+            .position(|l| l.starts_with("setting ="))
+            .expect("line")
+            + 1;
+        fs::write(root.join("plan.toml"), plan).expect("write");
+        let before = snapshot(root);
+        let report = build(root, Mode::Write).expect_err("nowhere to write the setting");
+        assert!(
+            report.starts_with(&format!("plan.toml:{line}:11: invalid cluster-settings key `RELAY_IP`: [layout] settings-name is \"\"")),
+            "{report}"
+        );
+        assert_eq!(snapshot(root), before);
+    }
+
+    #[test]
     fn pins_held_back_in_their_own_pools_are_owned_by_the_helm_release_service() {
         let repo = fixture("one-cluster");
         let root = repo.path();

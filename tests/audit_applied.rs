@@ -295,3 +295,84 @@ fn a_bad_exclude_glob_is_a_plan_error_at_its_line() {
         "{report}"
     );
 }
+
+#[test]
+fn a_variable_a_substitute_from_secret_may_set_is_unknown_not_an_error() {
+    let repo = scratch_repo();
+    let root = repo.path();
+    // A SOPS-encrypted Secret beside each cluster's settings: its values are not
+    // in git. Both clusters apply the shared cilium-core component below.
+    for cluster in ["infra", "apps"] {
+        write(
+            root,
+            &format!("kubernetes/clusters/{cluster}/cluster-secrets.sops.yaml"),
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: cluster-secrets\n  namespace: flux-system\nstringData:\n  WEB_IP: ENC[AES256_GCM,data:abc=,iv:x=,tag:y=,type:str]\nsops:\n  version: 3.9.0\n",
+        );
+        let file = root.join(format!("kubernetes/clusters/{cluster}/infrastructure.yaml"));
+        let text = fs::read_to_string(&file).expect("read");
+        fs::write(
+            &file,
+            text.replacen(
+                "        name: cluster-settings\n",
+                "        name: cluster-settings\n      - kind: Secret\n        name: cluster-secrets\n",
+                1,
+            ),
+        )
+        .expect("write");
+    }
+    build(root, Mode::Write).unwrap_or_else(|r| panic!("{r}"));
+    // A request through it is unknown; a literal stray address beside it is not.
+    write(
+        root,
+        "kubernetes/infrastructure/networking/cilium/core/web.yaml",
+        &format!(
+            "{}---\n{}",
+            service("web", "${WEB_IP}"),
+            service("db", "10.25.11.125")
+        ),
+    );
+    let kustomization =
+        root.join("kubernetes/infrastructure/networking/cilium/core/kustomization.yaml");
+    let text = fs::read_to_string(&kustomization).expect("read");
+    fs::write(&kustomization, format!("{text}  - web.yaml\n")).expect("write");
+    let report = fails(root);
+    assert_eq!(report.lines().count(), 1, "{report}");
+    assert!(
+        report.starts_with("kubernetes/infrastructure/networking/cilium/core/web.yaml:19:28: LoadBalancer IP 10.25.11.125 (annotation lbipam.cilium.io/ips) is not given to cluster infra"),
+        "{report}"
+    );
+}
+
+#[test]
+fn what_a_cluster_applies_is_audited_outside_the_audited_directories_and_as_json() {
+    let repo = scratch_repo();
+    let root = repo.path();
+    write(
+        root,
+        "extra/web/service.yaml",
+        &service("web", "10.25.11.5"),
+    );
+    write(
+        root,
+        "kubernetes/apps/web/db.json",
+        r#"{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db", "annotations": {"lbipam.cilium.io/ips": "10.25.11.6"}}}"#,
+    );
+    write(
+        root,
+        "kubernetes/apps/web/kustomization.yaml",
+        "resources:\n  - ../../../extra/web/service.yaml\n  - db.json\n",
+    );
+    add_flux(root, "infra", "web", "./kubernetes/apps/web", &[]);
+    let report = fails(root);
+    for (file, addr) in [
+        ("extra/web/service.yaml", "10.25.11.5"),
+        ("kubernetes/apps/web/db.json", "10.25.11.6"),
+    ] {
+        assert!(
+            report
+                .lines()
+                .any(|l| l.starts_with(file) && l.contains(&format!("LoadBalancer IP {addr}"))),
+            "{file}: {report}"
+        );
+    }
+}

@@ -43,7 +43,7 @@ pub struct Applier {
     /// Its `spec.path` and each `resources:` entry followed, joined with ` → `.
     pub via: String,
     /// Its `postBuild` variables; `None` without `postBuild`.
-    pub vars: Option<BTreeMap<String, String>>,
+    pub vars: Option<crate::resolve::Vars>,
 }
 
 /// Every file some cluster applies, with each way it is applied.
@@ -99,7 +99,12 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     let excluded = Globs::new(plan.layout.exclude.iter().map(|g| &*g.item)).ok();
     let mut out = Audit::default();
     let mut skipped = Vec::new();
-    let (paths, refused) = yaml_files(tree, &plan.layout.audit_roots());
+    let (mut paths, refused) = yaml_files(tree, &plan.layout.audit_roots());
+    // What a cluster applies is audited wherever it lies and however it is named
+    // (a `.json` resource, a directory outside the audited ones).
+    paths.extend(applied.keys().cloned());
+    paths.sort();
+    paths.dedup();
     // A symlink where the build writes is refused by the write step, by name.
     errors.extend(refused.into_iter().filter(|e| match e {
         Error::File { path, .. } => !tree.is_pending(path),
@@ -271,8 +276,9 @@ pub fn stray_ips(plan: &Plan, path: &Path, requests: &[IpRequest], how: &[Applie
         }
         for a in how {
             let (value, shown) = match substituted(&req.value, a) {
-                Ok(Some(v)) => (v, format!(", `{}` substituted by Flux", req.value)),
-                Ok(None) => (req.value.clone(), String::new()),
+                Ok(Subst::Literal) => (req.value.clone(), String::new()),
+                Ok(Subst::Value(v)) => (v, format!(", `{}` substituted by Flux", req.value)),
+                Ok(Subst::Unknown) => continue,
                 Err(message) => {
                     errors.push(at(message));
                     continue;
@@ -289,14 +295,28 @@ pub fn stray_ips(plan: &Plan, path: &Path, requests: &[IpRequest], how: &[Applie
     errors
 }
 
-/// The value after the applier's substitution: `None` when it has no `${`.
-fn substituted(value: &str, a: &Applier) -> Result<Option<String>, String> {
+/// A requested value after the applier's substitution.
+enum Subst {
+    /// It has no `${`.
+    Literal,
+    /// What Flux makes of it.
+    Value(String),
+    /// Not knowable from the repository: a variable a Secret may set, or one the
+    /// resolver already reported as unset.
+    Unknown,
+}
+
+fn substituted(value: &str, a: &Applier) -> Result<Subst, String> {
     if !value.contains("${") {
-        return Ok(None);
+        return Ok(Subst::Literal);
     }
     match &a.vars {
-        // An unset variable is the resolver's error already; do not report twice.
-        Some(vars) => Ok(crate::resolve::envsubst(value, vars).ok()),
+        Some(vars) => Ok(
+            match crate::resolve::envsubst_with(value, &vars.values, vars.secret) {
+                Ok(v) if !v.contains("${") => Subst::Value(v),
+                _ => Subst::Unknown,
+            },
+        ),
         None => Err(format!(
             "`{value}` is applied to cluster {} by Flux Kustomization {}, which has no spec.postBuild, so Cilium receives it unsubstituted",
             a.cluster, a.kustomization

@@ -12,9 +12,10 @@ use crate::sync::{CHECK_VARS, Mode};
 pub fn run() {
     let dir = |var: &str| PathBuf::from(std::env::var_os(var).unwrap_or_default());
     let (root, out_dir) = (dir("CARGO_MANIFEST_DIR"), dir("OUT_DIR"));
-    // Inputs only: plan.toml, and the hand-written files the build edits or audits
-    // (where the plan's layout puts them). Generated files are not listed, so an
-    // in-sync tree leaves the crate Fresh.
+    // plan.toml, and every file the build reads, edits or writes (where the plan's
+    // layout puts them): a hand edit anywhere re-runs the build, so check mode
+    // catches it even with a warm target directory. After a build that wrote
+    // files, the next one re-runs once, finds nothing to do, and the crate is Fresh.
     println!("cargo::rerun-if-changed={}", layout::PLAN_FILE);
     if let Ok(plan) = crate::generate::load(&root) {
         let clusters: Vec<&str> = plan.clusters.iter().map(|c| &*c.name.item).collect();

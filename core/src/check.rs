@@ -18,10 +18,29 @@ pub fn check(plan: &Plan) -> Vec<Error> {
     check_cilium(plan, &mut errors);
     errors.extend(plan.layout.problems(plan.clusters.len()));
     errors.extend(source_problems(plan));
+    errors.extend(setting_problems(plan));
     errors
 }
 
 /// `[flux] source` must be a kind of source Flux builds a path from.
+/// A `setting` needs a settings ConfigMap to be written into: with
+/// `[layout] settings-name = ""` it would be dropped silently.
+fn setting_problems(plan: &Plan) -> Vec<Error> {
+    if plan.layout.settings_name().is_some() {
+        return Vec::new();
+    }
+    plan.services
+        .iter()
+        .filter_map(|s| s.setting.as_ref())
+        .map(|setting| Error::BadValue {
+            span: setting.span,
+            what: Subject::SettingKey,
+            value: setting.item.to_string(),
+            reason: "[layout] settings-name is \"\", so there is no settings ConfigMap to write it into; remove the setting or name the ConfigMap".to_owned(),
+        })
+        .collect()
+}
+
 fn source_problems(plan: &Plan) -> Vec<Error> {
     let kind = &plan.flux.source.kind;
     if ["GitRepository", "OCIRepository"].contains(&&*kind.item) {

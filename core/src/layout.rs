@@ -186,10 +186,10 @@ impl Layout {
         self.audit.iter().map(|r| PathBuf::from(&*r.item)).collect()
     }
 
-    /// What the build reads besides its own outputs, for `rerun-if-changed`: the
-    /// audited directories, the architecture document, and each cluster's
-    /// hand-written files the build edits (which may lie outside the audited
-    /// directories).
+    /// What a change to must re-run the build script, for `rerun-if-changed`:
+    /// the audited directories, the architecture document, each cluster's
+    /// hand-written files the build edits and its generated pool directory (which
+    /// may lie outside the audited directories), and the generated docs.
     pub fn inputs(&self, clusters: &[&str]) -> Vec<PathBuf> {
         let mut out = self.audit_roots();
         out.extend(self.architecture());
@@ -198,7 +198,12 @@ impl Layout {
             out.push(self.flux_file(c));
             out.extend(self.settings_file(c));
             out.extend(self.helm_values(c).map(|v| v.file));
+            // Generated files too: a hand edit must re-run the build (and fail it
+            // in check mode) even when it lies outside the audited directories.
+            out.push(self.pools_dir(c));
         }
+        out.extend(self.summary());
+        out.extend(self.ip_map());
         let mut seen = std::collections::BTreeSet::new();
         out.retain(|p| seen.insert(p.clone()));
         out

@@ -90,7 +90,7 @@ pub struct Applied {
     pub objects: Vec<Object>,
     /// Its `postBuild` variables (`substitute` over `substituteFrom`), `None`
     /// without `postBuild`: Flux then leaves `${VAR}` as written.
-    pub vars: Option<BTreeMap<String, String>>,
+    pub vars: Option<Vars>,
 }
 
 /// Everything Flux applies to one cluster.
@@ -726,13 +726,24 @@ fn set_namespace(value: &mut Value, ns: &str) {
     }
 }
 
+/// The postBuild variables of a Flux Kustomization.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Vars {
+    /// The values the repository gives: `substitute` over `substituteFrom` ConfigMaps.
+    pub values: BTreeMap<String, String>,
+    /// Whether a `substituteFrom` Secret (encrypted, or not in git at all) may set
+    /// variables whose values the repository cannot show: an unset variable is
+    /// then unknown, not an error.
+    pub secret: bool,
+}
+
 /// The postBuild variables of a Flux Kustomization, `None` without `postBuild`.
 /// `substituteFrom` ConfigMaps are looked up among the cluster's own files, in the
 /// Kustomization's namespace; `substitute` overrides them, as in Flux.
 fn substitutions(
     k: &FluxKustomization,
     cluster_objects: &[Object],
-) -> Result<Option<BTreeMap<String, String>>, String> {
+) -> Result<Option<Vars>, String> {
     let post = &k.object["spec"]["postBuild"];
     if post.is_null() {
         return Ok(None);
@@ -741,6 +752,7 @@ fn substitutions(
         .as_str()
         .unwrap_or("default");
     let mut vars = BTreeMap::new();
+    let mut secret = false;
     for from in post["substituteFrom"].as_sequence().into_iter().flatten() {
         let kind = from["kind"].as_str().unwrap_or("");
         let name = from["name"].as_str().unwrap_or("");
@@ -757,11 +769,8 @@ fn substitutions(
                 }
             }
             _ if optional => {}
-            ("Secret", _) => {
-                return Err(format!(
-                    "spec.postBuild.substituteFrom Secret {name} cannot be resolved from git; mark it optional"
-                ));
-            }
+            // SOPS-encrypted or created in the cluster: its values are not in git.
+            ("Secret", _) => secret = true,
             _ => {
                 return Err(format!(
                     "spec.postBuild.substituteFrom {kind} {name} is not defined in namespace {ns} by any file of {}",
@@ -777,7 +786,10 @@ fn substitutions(
             vars.insert(key.to_owned(), value.to_owned());
         }
     }
-    Ok(Some(vars))
+    Ok(Some(Vars {
+        values: vars,
+        secret,
+    }))
 }
 
 /// Flux's post-build substitution on one object: its document substituted as
@@ -786,7 +798,7 @@ fn substitutions(
 /// or `targetNamespace` set is set again. Objects that opt out with the
 /// `kustomize.toolkit.fluxcd.io/substitute: disabled` annotation or label are
 /// left alone.
-fn substitute(o: &mut Object, vars: &BTreeMap<String, String>) -> Result<(), String> {
+fn substitute(o: &mut Object, vars: &Vars) -> Result<(), String> {
     const OPT_OUT: &str = "kustomize.toolkit.fluxcd.io/substitute";
     let meta = &o.value["metadata"];
     if [&meta["annotations"][OPT_OUT], &meta["labels"][OPT_OUT]]
@@ -796,7 +808,7 @@ fn substitute(o: &mut Object, vars: &BTreeMap<String, String>) -> Result<(), Str
     {
         return Ok(());
     }
-    let replaced = envsubst(&o.raw, vars)?;
+    let replaced = envsubst_with(&o.raw, &vars.values, vars.secret)?;
     let mut value: Value = yaml_serde::from_str(&replaced)
         .map_err(|e| format!("not valid YAML after substitution: {e}"))?;
     if let Some(ns) = o.namespace().filter(|ns| !ns.contains("${")) {
@@ -810,6 +822,16 @@ fn substitute(o: &mut Object, vars: &BTreeMap<String, String>) -> Result<(), Str
 /// `$${...}` escapes to a literal `${...}`. An unset variable without a default is
 /// an error (Flux's strict substitution), naming the variable.
 pub fn envsubst(text: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
+    envsubst_with(text, vars, false)
+}
+
+/// [`envsubst`], leaving an unset variable without a default as written when
+/// `unknown` (a Secret may set it) instead of failing.
+pub fn envsubst_with(
+    text: &str,
+    vars: &BTreeMap<String, String>,
+    unknown: bool,
+) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('$') {
@@ -849,6 +871,7 @@ pub fn envsubst(text: &str, vars: &BTreeMap<String, String>) -> Result<String, S
         match (vars.get(name), default) {
             (Some(v), _) if !v.is_empty() || default.is_none() => out.push_str(v),
             (_, Some(d)) => out.push_str(d),
+            (None, None) if unknown => out.push_str(&tail[..end + 3]),
             (None, None) => {
                 return Err(format!(
                     "variable ${{{name}}} is not set by spec.postBuild (substitute or substituteFrom)"
