@@ -15,7 +15,7 @@ use yaml_serde::Value;
 use crate::edit::{IpRequest, find_ip_requests};
 use crate::error::{Error, FileError};
 use crate::glob::Globs;
-use crate::plan::{Owner, Plan};
+use crate::plan::{Owner, OwnerIndex, Plan};
 use crate::resolve::ClusterBuild;
 use crate::tree::Tree;
 use crate::yaml;
@@ -25,11 +25,29 @@ use crate::yaml;
 /// `kubernetes/clusters/<c>/…` and `bootstrap/clusters/<c>/…`); anything else is
 /// shared.
 pub fn cluster_of(plan: &Plan, path: &Path) -> Option<String> {
-    plan.clusters
-        .iter()
-        .map(|c| &*c.name.item)
-        .find(|c| plan.layout.own_dirs(c).iter().any(|d| path.starts_with(d)))
-        .map(str::to_owned)
+    OwnDirs::new(plan).cluster_of(path)
+}
+
+/// The layout's own directories of every cluster, for [`cluster_of`] in a
+/// lookup per path rather than a scan of every cluster.
+pub struct OwnDirs(BTreeMap<PathBuf, String>);
+
+impl OwnDirs {
+    /// The own directories of the plan's clusters.
+    pub fn new(plan: &Plan) -> OwnDirs {
+        let mut dirs = BTreeMap::new();
+        for c in plan.clusters.iter() {
+            for dir in plan.layout.own_dirs(&c.name.item) {
+                dirs.entry(dir).or_insert_with(|| c.name.item.to_string());
+            }
+        }
+        OwnDirs(dirs)
+    }
+
+    /// The cluster whose own directory holds `path`.
+    pub fn cluster_of(&self, path: &Path) -> Option<String> {
+        path.ancestors().find_map(|d| self.0.get(d)).cloned()
+    }
 }
 
 /// How one cluster applies a file: the Flux Kustomization that includes it, the
@@ -99,6 +117,9 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     let excluded = Globs::new(plan.layout.exclude.iter().map(|g| &*g.item)).ok();
     let mut out = Audit::default();
     let mut skipped = Vec::new();
+    let own = OwnDirs::new(plan);
+    // Files that ask for an address: the only ones the sharing rules read again.
+    let mut asking = BTreeSet::new();
     let (mut paths, refused) = yaml_files(tree, &plan.layout.audit_roots());
     // What a cluster applies is audited wherever it lies and however it is named
     // (a `.json` resource, a directory outside the audited ones).
@@ -134,19 +155,31 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
             continue;
         }
         match find_ip_requests(&text) {
-            Ok(requests) => errors.extend(stray_ips(plan, &path, &requests, how)),
+            Ok(requests) => {
+                if !requests.is_empty() {
+                    asking.insert(path.clone());
+                }
+                errors.extend(stray_ips(plan, &own, &path, &requests, how));
+            }
             Err(e) if how.is_empty() => skipped.push((path.clone(), e.message)),
             Err(e) => errors.push(yaml_error(&path, e)),
         }
         out.texts.insert(path, text);
     }
-    errors.extend(shared_ips(plan, &out.texts, &applied));
+    let asked: BTreeMap<PathBuf, String> = out
+        .texts
+        .iter()
+        .filter(|(p, _)| asking.contains(*p))
+        .map(|(p, t)| (p.clone(), t.clone()))
+        .collect();
+    errors.extend(shared_ips(plan, &own, &asked, &applied));
+    let owners = OwnerIndex::new(plan);
     for c in plan.clusters.iter() {
         let Some(path) = plan.layout.settings_file(&c.name.item) else {
             continue;
         };
         if let Some(text) = out.texts.get(&path) {
-            errors.extend(stale_settings(plan, &c.name.item, &path, text));
+            errors.extend(stale_settings(&owners, &c.name.item, &path, text));
         }
     }
     skipped.retain(|(path, _)| !is_chart_template(tree, path));
@@ -255,7 +288,13 @@ fn is_yaml(path: &Path) -> bool {
 /// path (`kubernetes/clusters/<c>/`, `bootstrap/clusters/<c>/`), or else must ask
 /// for an address given to some cluster. `${VAR}` in a file nothing substitutes
 /// is left to the tool that reads it.
-pub fn stray_ips(plan: &Plan, path: &Path, requests: &[IpRequest], how: &[Applier]) -> Vec<Error> {
+pub fn stray_ips(
+    plan: &Plan,
+    own: &OwnDirs,
+    path: &Path,
+    requests: &[IpRequest],
+    how: &[Applier],
+) -> Vec<Error> {
     let mut errors = Vec::new();
     for req in requests {
         let at = |message: String| Error::File {
@@ -265,7 +304,7 @@ pub fn stray_ips(plan: &Plan, path: &Path, requests: &[IpRequest], how: &[Applie
             message,
         };
         if how.is_empty() {
-            let cluster = cluster_of(plan, path);
+            let cluster = own.cluster_of(path);
             if req.value.contains("${") {
                 continue;
             }
@@ -372,6 +411,7 @@ fn judge(
 /// address.
 fn shared_ips(
     plan: &Plan,
+    own_dirs: &OwnDirs,
     files: &BTreeMap<PathBuf, String>,
     applied: &BTreeMap<PathBuf, Vec<Applier>>,
 ) -> Vec<Error> {
@@ -386,7 +426,7 @@ fn shared_ips(
             }));
         }
         if how.is_empty() {
-            let own = cluster_of(plan, path);
+            let own = own_dirs.cluster_of(path);
             requests.extend(crate::sharing::requests_in(plan, path, text, |addr| {
                 own.clone().or_else(|| {
                     let c = plan.clusters.iter().find(|c| c.holds(addr))?;
@@ -403,7 +443,7 @@ fn shared_ips(
 /// behind when a service's `setting` was renamed would still request its old
 /// address — which, once pools move, is another cluster's. Other addresses
 /// (the BGP peer, static hosts) are the hand-written settings' own business.
-pub fn stale_settings(plan: &Plan, cluster: &str, path: &Path, text: &str) -> Vec<Error> {
+pub fn stale_settings(owners: &OwnerIndex, cluster: &str, path: &Path, text: &str) -> Vec<Error> {
     // A file the audit cannot read is an error, never a skipped check.
     let docs = match yaml::yaml11_values(text) {
         Ok(docs) => docs,
@@ -423,7 +463,7 @@ pub fn stale_settings(plan: &Plan, cluster: &str, path: &Path, text: &str) -> Ve
         let Ok(addr) = v.trim().parse::<IpAddr>() else {
             continue;
         };
-        let Some(owner @ Owner::Pool { cluster: other, .. }) = plan.owner_of(addr) else {
+        let Some(owner @ Owner::Pool { cluster: other, .. }) = owners.get(addr) else {
             continue;
         };
         if other == cluster {

@@ -976,12 +976,21 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
         ));
     }
 
-    // Every pool the build writes, per cluster, this cluster's first; with
-    // `reserve-pins` that includes the pools of the pins.
-    let expected: Vec<(&Cluster, Vec<CiliumPool>)> = std::iter::once(cluster)
-        .chain(plan.clusters.iter().filter(|pc| pc.name.item != c))
-        .map(|pc| (pc, cilium_pools(plan, pc)))
-        .collect();
+    // The pools the build writes for this cluster (with `reserve-pins`, the
+    // pools of the pins too); another cluster's only when a name is not ours,
+    // which is rare, so a fleet of clusters is not checked pairwise.
+    let mine = cilium_pools(plan, cluster);
+    let foreign = |name: &str| -> Option<(&Cluster, CiliumPool)> {
+        plan.clusters
+            .iter()
+            .filter(|pc| pc.name.item != c)
+            .find_map(|pc| {
+                let pool = cilium_pools(plan, pc)
+                    .into_iter()
+                    .find(|p| p.name == name)?;
+                Some((pc, pool))
+            })
+    };
     let mut applied_pools: BTreeSet<&str> = BTreeSet::new();
     for a in &build.kustomizations {
         let by = format!("Flux Kustomization {} of cluster {c}", a.flux.name);
@@ -998,9 +1007,10 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
                 )));
             }
             // The cluster's own pool first: names are only unique per cluster.
-            let owner = expected
-                .iter()
-                .find_map(|(pc, pools)| pools.iter().find(|p| p.name == name).map(|p| (*pc, p)));
+            let owner = match mine.iter().find(|p| p.name == name) {
+                Some(p) => Some((cluster, p.clone())),
+                None => foreign(name),
+            };
             match owner {
                 None => errors.push(here(format!(
                     "CiliumLoadBalancerIPPool {name} (applied by {by} via {how}) is not a pool of plan.toml; pools are generated: add it to plan.toml or delete the file, then run `cargo build`"
@@ -1040,7 +1050,7 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
         let text = tree.read(&ipam.flux.path).unwrap_or_default();
         let line = key_line(&text, ipam.flux.line, "path");
         let path = ipam.flux.object["spec"]["path"].as_str().unwrap_or("");
-        for pool in &expected[0].1 {
+        for pool in &mine {
             if !applied_pools.contains(pool.name.as_str()) {
                 errors.push(at(
                     &ipam.flux.path,

@@ -17,6 +17,9 @@ pub struct Tree {
     root: PathBuf,
     overlay: BTreeMap<PathBuf, String>,
     removed: BTreeSet<PathBuf>,
+    /// The entries pending writes add to each directory (and their directories):
+    /// looked up, not scanned, so a build of thousands of files stays linear.
+    pending: BTreeMap<PathBuf, BTreeMap<OsString, bool>>,
 }
 
 /// One entry of a directory listing.
@@ -35,20 +38,31 @@ pub struct Entry {
 impl Tree {
     /// The repository at `root` as it is on disk.
     pub fn disk(root: &Path) -> Tree {
-        Tree {
-            root: root.to_path_buf(),
-            overlay: BTreeMap::new(),
-            removed: BTreeSet::new(),
-        }
+        Tree::pending(root, &[], &[])
     }
 
     /// The repository at `root` after writing `files` and deleting `remove`
     /// (paths relative to the root).
     pub fn pending(root: &Path, files: &[(PathBuf, String)], remove: &[PathBuf]) -> Tree {
+        let mut pending: BTreeMap<PathBuf, BTreeMap<OsString, bool>> = BTreeMap::new();
+        for (path, _) in files {
+            let mut is_dir = false;
+            let mut at = path.as_path();
+            while let (Some(parent), Some(name)) = (at.parent(), at.file_name()) {
+                let entries = pending.entry(parent.to_path_buf()).or_default();
+                let known = entries.insert(name.to_owned(), is_dir).is_some();
+                if known && is_dir {
+                    break;
+                }
+                is_dir = true;
+                at = parent;
+            }
+        }
         Tree {
             root: root.to_path_buf(),
             overlay: files.iter().cloned().collect(),
             removed: remove.iter().cloned().collect(),
+            pending,
         }
     }
 
@@ -70,7 +84,7 @@ impl Tree {
 
     /// Whether the build is about to write `rel` or something below it.
     pub fn is_pending(&self, rel: &Path) -> bool {
-        self.overlay.keys().any(|p| p.starts_with(rel))
+        self.overlay.contains_key(rel) || self.pending.contains_key(rel)
     }
 
     /// Whether `rel` is a file (or a symlink to one).
@@ -81,7 +95,7 @@ impl Tree {
 
     /// Whether `rel` is a directory, on disk or made by a pending write.
     pub fn is_dir(&self, rel: &Path) -> bool {
-        self.root.join(rel).is_dir() || self.overlay.keys().any(|p| p.starts_with(rel) && p != rel)
+        self.pending.contains_key(rel) || self.root.join(rel).is_dir()
     }
 
     /// Whether anything is at `rel`.
@@ -147,21 +161,16 @@ impl Tree {
                 },
             );
         }
-        for path in self.overlay.keys() {
-            let Ok(below) = path.strip_prefix(rel) else {
-                continue;
-            };
-            let mut parts = below.components();
-            let Some(first) = parts.next() else { continue };
+        if let Some(names) = self.pending.get(rel) {
             found = true;
-            let name = first.as_os_str().to_owned();
-            let is_dir = parts.next().is_some();
-            entries.entry(name.clone()).or_insert(Entry {
-                name,
-                is_dir,
-                is_file: !is_dir,
-                is_symlink: false,
-            });
+            for (name, &is_dir) in names {
+                entries.entry(name.clone()).or_insert(Entry {
+                    name: name.clone(),
+                    is_dir,
+                    is_file: !is_dir,
+                    is_symlink: false,
+                });
+            }
         }
         if !found {
             return Err(io::ErrorKind::NotFound.into());

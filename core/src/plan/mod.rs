@@ -392,6 +392,47 @@ impl Cluster {
     }
 }
 
+/// [`Plan::owner_of`] for many addresses: the plan's reserved ranges and pool
+/// blocks sorted once, each address found by binary search.
+pub struct OwnerIndex<'a>(Vec<(crate::net::Interval, Owner<'a>)>);
+
+impl<'a> OwnerIndex<'a> {
+    /// The index of a checked plan (whose ranges do not overlap).
+    pub fn new(plan: &'a Plan) -> OwnerIndex<'a> {
+        let mut ranges = Vec::new();
+        for r in plan.reserved.iter() {
+            if let Some(iv) = r.range.item.interval() {
+                ranges.push((iv, Owner::Reserved(&r.name.item)));
+            }
+        }
+        for c in plan.clusters.iter() {
+            for p in c.pools.iter() {
+                let owner = Owner::Pool {
+                    pool: &p.name.item,
+                    cluster: &c.name.item,
+                };
+                ranges.extend(
+                    p.blocks
+                        .iter()
+                        .filter_map(|b| Some((b.item.interval()?, owner))),
+                );
+            }
+        }
+        ranges.sort_by_key(|(iv, _)| *iv);
+        OwnerIndex(ranges)
+    }
+
+    /// Who holds `addr`, as [`Plan::owner_of`] says.
+    pub fn get(&self, addr: IpAddr) -> Option<Owner<'a>> {
+        let at = crate::net::Interval::of_addr(addr);
+        let after = self
+            .0
+            .partition_point(|(iv, _)| (iv.v6, iv.start) <= (at.v6, at.start));
+        let (iv, owner) = self.0.get(after.checked_sub(1)?)?;
+        iv.contains_addr(addr).then_some(*owner)
+    }
+}
+
 /// Who an address or range belongs to, as messages name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Owner<'a> {
