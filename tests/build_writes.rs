@@ -140,3 +140,28 @@ fn plan_rs_holds_typed_constants_and_the_compile_time_proof() {
     );
     assert!(rs.contains("assert_plan!(PLAN)"));
 }
+
+#[test]
+fn plan_rs_follows_the_plan_and_is_repaired_in_the_out_dir() {
+    let repo = scratch_repo();
+    let out = tempfile::tempdir().expect("out dir");
+    let rs = out.path().join("plan.rs");
+    build(repo.path(), out.path()).unwrap_or_else(|r| panic!("{r}"));
+    let first = fs::read_to_string(&rs).expect("plan.rs");
+    // A run with the plan unchanged keeps the file; a hand edit is undone.
+    fs::write(&rs, "// edited\n").expect("edit plan.rs");
+    build(repo.path(), out.path()).unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(fs::read_to_string(&rs).expect("plan.rs"), first);
+    // A changed plan is rendered again.
+    edit(
+        &repo.path().join("plan.toml"),
+        "gateway               = \"10.25.11.110\"",
+        "gateway               = \"10.25.11.111\"",
+    );
+    build(repo.path(), out.path()).unwrap_or_else(|r| panic!("{r}"));
+    let again = fs::read_to_string(&rs).expect("plan.rs");
+    assert!(
+        again.contains("Ipv4Addr::new(10u8, 25u8, 11u8, 111u8)"),
+        "{again}"
+    );
+}

@@ -154,7 +154,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
             out.texts.insert(path, text);
             continue;
         }
-        match find_ip_requests(&text) {
+        match file_requests(&text) {
             Ok(requests) => {
                 if !requests.is_empty() {
                     asking.insert(path.clone());
@@ -191,6 +191,18 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
 fn yaml_error(path: &Path, error: yaml::YamlError) -> Error {
     let path = path.to_owned();
     FileError::Yaml { path, error }.into()
+}
+
+/// The LoadBalancer-IP requests of one file. The full parse that places them
+/// (yaml-edit and its YAML 1.2 validator) is most of the build's time, so a file
+/// in which libyaml, reading as kubectl and Flux do, sees no request — nearly
+/// every file — is not parsed again: it requests nothing. A file libyaml cannot
+/// read takes the full parse too, to be reported as before.
+fn file_requests(text: &str) -> Result<Vec<IpRequest>, yaml::YamlError> {
+    match crate::edit::yaml11_values(text) {
+        Ok(docs) if !docs.iter().any(crate::edit::may_request_ips) => Ok(Vec::new()),
+        _ => find_ip_requests(text),
+    }
 }
 
 fn unreadable(path: &Path, why: &str, how: &[Applier]) -> Error {
@@ -626,6 +638,31 @@ mod tests {
             "[network]\ncidr = \"10.0.0.0/24\"\n[clusters.infra.pools.p]\nblocks = [\"10.0.0.8/29\"]\n[clusters.apps.pools.q]\nblocks = [\"10.0.0.16/29\"]\n",
         )
         .unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    #[test]
+    fn the_cheap_first_read_never_loses_a_request_nor_a_parse_error() {
+        let cases = [
+            "kind: Service\nmetadata:\n  annotations:\n    lbipam.cilium.io/ips: 10.0.0.1\n",
+            "kind: Service\nmetadata:\n  annotations: {\"io.cilium/lb-ipam-ips\": \"10.0.0.1,10.0.0.2\"}\n",
+            "kind: Service\nspec:\n  !!str loadBalancerIP: 10.0.0.3\n",
+            "base: &b {loadBalancerIP: 10.0.0.4}\nkind: Service\nspec:\n  <<: *b\n",
+            "a: 1\n---\nkind: Gateway\nspec:\n  addresses:\n  - value: 10.0.0.5\n",
+            "kind: Service\nspec:\n  \"loadBalancer\\x49P\": 10.0.0.6\n",
+            "kind: Deployment\nspec:\n  replicas: 1\n",
+            "a: [1\n",
+            "a: 1\na: 2\n",
+        ];
+        for (i, text) in cases.iter().enumerate() {
+            let full = find_ip_requests(text);
+            assert_eq!(file_requests(text), full, "{text}");
+            // The first six request an address, the last two do not parse.
+            match i {
+                0..6 => assert!(full.is_ok_and(|r| !r.is_empty()), "{text}"),
+                6 => assert_eq!(full, Ok(Vec::new())),
+                _ => assert!(full.is_err(), "{text}"),
+            }
+        }
     }
 
     #[test]

@@ -441,6 +441,31 @@ pub fn replace_marked_section(
     )))
 }
 
+/// Whether a document, as YAML 1.1 tools read it (aliases expanded), holds
+/// anything [`find_ip_requests`] looks at: a Gateway, or an [`IP_ANNOTATIONS`] or
+/// `loadBalancerIP` key at any depth, maps merged in with `<<` included. Most
+/// files hold none, and are then known to request nothing without the full parse.
+pub fn may_request_ips(doc: &yaml_serde::Value) -> bool {
+    doc["kind"].as_str() == Some("Gateway") || has_request_key(doc)
+}
+
+fn has_request_key(value: &yaml_serde::Value) -> bool {
+    use yaml_serde::Value;
+    let is_request_key = |key: &Value| {
+        crate::yaml::untag(key).as_str().is_some_and(|k| {
+            k == "loadBalancerIP" || IP_ANNOTATIONS.iter().any(|(name, _)| *name == k)
+        })
+    };
+    match value {
+        Value::Mapping(m) => m
+            .iter()
+            .any(|(k, v)| is_request_key(k) || has_request_key(v)),
+        Value::Sequence(items) => items.iter().any(has_request_key),
+        Value::Tagged(t) => has_request_key(&t.value),
+        _ => false,
+    }
+}
+
 /// Lists every LoadBalancer IP requested in `text`, in file order and unquoted:
 /// LB-IPAM annotations anywhere (one request per comma-separated item),
 /// `loadBalancerIP` keys anywhere, and `spec.addresses[].value` of Gateways (except

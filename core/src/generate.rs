@@ -236,12 +236,47 @@ pub fn build(root: &Path, out_dir: &Path) -> Result<Summary, Report> {
 pub fn build_with(root: &Path, out_dir: &Path, mode: Mode) -> Result<Summary, Report> {
     let plan = load(root)?;
     let summary = sync(root, &plan, mode)?;
-    let rust = artifact::rust::rust_constants(&plan);
+    write_constants(out_dir, &plan)?;
+    Ok(summary)
+}
+
+/// Writes `out_dir/plan.rs`. Rendering it (syn and prettyplease, unoptimized in a
+/// dev build) is a sixth of a build script run, and most runs follow an edit
+/// under kubernetes/ that leaves the plan as it was: `plan.rs.from` records what
+/// the file was rendered from and its text, and while both hold, it is left alone.
+fn write_constants(out_dir: &Path, plan: &Plan) -> Result<(), Report> {
     let rs = out_dir.join("plan.rs");
-    if fs::read_to_string(&rs).ok().as_deref() != Some(rust.as_str()) {
+    let from = out_dir.join("plan.rs.from");
+    let source = constants_source(plan);
+    let current = fs::read_to_string(&rs).ok();
+    if let (Some(source), Some(current), Ok(recorded)) =
+        (&source, &current, fs::read_to_string(&from))
+        && recorded.strip_prefix(source.as_str()) == Some(current.as_str())
+    {
+        return Ok(());
+    }
+    let rust = artifact::rust::rust_constants(plan);
+    if current.as_deref() != Some(rust.as_str()) {
         write::write_atomic(&rs, rust.as_bytes()).map_err(|e| io_report(&rs, e))?;
     }
-    Ok(summary)
+    if let Some(source) = source {
+        // Only a shortcut: if it cannot be written, the next run renders again.
+        let _ = write::write_atomic(&from, format!("{source}{rust}").as_bytes());
+    }
+    Ok(())
+}
+
+/// What plan.rs is rendered from, on one line: the checked plan, and the program
+/// rendering it (its renderer may have changed) by path, size and modification time.
+fn constants_source(plan: &Plan) -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let meta = fs::metadata(&exe).ok()?;
+    let modified = meta.modified().ok()?;
+    Some(format!(
+        "{} {} {modified:?} {plan:?}\n",
+        exe.display(),
+        meta.len()
+    ))
 }
 
 /// Everything the build checks, in check mode, without `OUT_DIR`: the plan, the

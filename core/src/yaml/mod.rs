@@ -21,6 +21,7 @@ pub use documents::{Document, split};
 pub use parse::{check_line_breaks, yaml11_values};
 pub use path::Mark;
 pub use scalar::Scalar;
+pub(crate) use verify::untag;
 
 pub(crate) use documents::*;
 pub(crate) use parse::*;
