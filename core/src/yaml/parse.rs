@@ -11,7 +11,36 @@ use super::*;
 /// rules its parser lets through (bad indentation, tabs, duplicate keys, ...), and
 /// files that YAML 1.1 tools (kubectl, Helm, Flux) would read differently: a line
 /// break only one of the two YAML versions sees, or text libyaml cannot parse.
+///
+/// An edit parses its file again after each step, a step that changes nothing
+/// leaves the text as it was, and the audit reads what the edits wrote: so the
+/// last few results are kept (per thread) and an identical text is not parsed
+/// twice. Nothing mutates a parsed tree; the edits splice text.
 pub(crate) fn parse(text: &str) -> Result<YamlFile, YamlError> {
+    const KEPT: usize = 8;
+    thread_local! {
+        static PARSED: std::cell::RefCell<Vec<(String, Result<YamlFile, YamlError>)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let hit = PARSED.with_borrow(|kept| {
+        kept.iter()
+            .find(|(t, _)| t == text)
+            .map(|(_, result)| result.clone())
+    });
+    if let Some(result) = hit {
+        return result;
+    }
+    let result = parse_uncached(text);
+    PARSED.with_borrow_mut(|kept| {
+        if kept.len() == KEPT {
+            drop(kept.remove(0));
+        }
+        kept.push((text.to_owned(), result.clone()));
+    });
+    result
+}
+
+fn parse_uncached(text: &str) -> Result<YamlFile, YamlError> {
     check_line_breaks(text)?;
     let parsed = YamlFile::parse(text);
     if let Some(e) = parsed.positioned_errors().first() {
@@ -39,6 +68,10 @@ pub(crate) fn parse(text: &str) -> Result<YamlFile, YamlError> {
 /// cannot show the audit one thing and the cluster another (a comment hiding an
 /// annotation on its "next line").
 pub fn check_line_breaks(text: &str) -> Result<(), YamlError> {
+    // U+2028/U+2029 start with 0xE2, U+0085 with 0xC2: most files hold none.
+    if !text.bytes().any(|b| matches!(b, 0xE2 | 0xC2 | b'\r')) {
+        return Ok(());
+    }
     let bytes = text.as_bytes();
     for (i, c) in text.char_indices() {
         let name = match c {
