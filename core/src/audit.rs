@@ -147,6 +147,11 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
                 continue;
             }
         };
+        // A file the build renders whole asks for no address (pools list blocks,
+        // not requests): reading it again is all cost, at a fleet's thousands.
+        if tree.is_pending(&path) && crate::render::is_generated(&text) {
+            continue;
+        }
         // Whether or not anything applies it: a file whose lines YAML 1.1 tools
         // read differently could hide a request from any later reader.
         if let Err(e) = yaml::check_line_breaks(&text) {
