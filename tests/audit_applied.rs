@@ -57,17 +57,19 @@ fn fails(root: &Path) -> String {
     report
 }
 
-#[test]
-fn a_component_only_infra_applies_may_not_ask_for_an_apps_address() {
+/// The report of a build in which only infra applies `kubernetes/apps/web/`,
+/// holding `service.yaml` with this text.
+fn applied_by_infra(text: &str) -> String {
     let repo = scratch_repo();
     let root = repo.path();
-    write(
-        root,
-        "kubernetes/apps/web/service.yaml",
-        &service("web", "10.25.11.125"),
-    );
+    write(root, "kubernetes/apps/web/service.yaml", text);
     add_flux(root, "infra", "web", "./kubernetes/apps/web", &[]);
-    let report = fails(root);
+    fails(root)
+}
+
+#[test]
+fn a_component_only_infra_applies_may_not_ask_for_an_apps_address() {
+    let report = applied_by_infra(&service("web", "10.25.11.125"));
     assert_eq!(
         report,
         "kubernetes/apps/web/service.yaml:7:28: LoadBalancer IP 10.25.11.125 (annotation lbipam.cilium.io/ips) is not given to cluster infra by plan.toml: it belongs to apps-pool (apps); cluster infra applies this file through Flux Kustomization web (web → ./kubernetes/apps/web → service.yaml)"
@@ -164,15 +166,7 @@ fn a_default_in_a_substitution_counts_when_the_variable_is_unset() {
 
 #[test]
 fn a_variable_applied_without_post_build_reaches_cilium_unsubstituted() {
-    let repo = scratch_repo();
-    let root = repo.path();
-    write(
-        root,
-        "kubernetes/apps/web/service.yaml",
-        &service("web", "${WEB_IP}"),
-    );
-    add_flux(root, "infra", "web", "./kubernetes/apps/web", &[]);
-    let report = fails(root);
+    let report = applied_by_infra(&service("web", "${WEB_IP}"));
     assert!(
         report.contains("`${WEB_IP}` is applied to cluster infra by Flux Kustomization web, which has no spec.postBuild"),
         "{report}"
@@ -181,12 +175,8 @@ fn a_variable_applied_without_post_build_reaches_cilium_unsubstituted() {
 
 #[test]
 fn a_request_written_as_an_alias_is_audited() {
-    let repo = scratch_repo();
-    let root = repo.path();
     let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\n  labels:\n    ip: &lbIP 10.25.11.125\n  annotations:\n    lbipam.cilium.io/ips: *lbIP\nspec:\n  type: LoadBalancer\n";
-    write(root, "kubernetes/apps/web/service.yaml", text);
-    add_flux(root, "infra", "web", "./kubernetes/apps/web", &[]);
-    let report = fails(root);
+    let report = applied_by_infra(text);
     assert!(
         report.starts_with("kubernetes/apps/web/service.yaml:9:27: LoadBalancer IP 10.25.11.125"),
         "{report}"

@@ -139,6 +139,19 @@ pub fn resources(root: &Path, plan: &Plan) -> Resources {
 
 /// Every kustomization file under the audited directories, sorted.
 fn kustomization_files(root: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
+    files_under(root, roots, |rel| {
+        rel.file_name()
+            .is_some_and(|n| KUSTOMIZATION_FILES.iter().any(|k| n == *k))
+    })
+}
+
+/// Every file under `roots` (relative to `root`) that `keep` accepts, sorted;
+/// symbolic links to directories are not followed.
+pub(crate) fn files_under(
+    root: &Path,
+    roots: &[PathBuf],
+    keep: impl Fn(&Path) -> bool,
+) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut dirs = roots.to_vec();
     while let Some(dir) = dirs.pop() {
@@ -149,7 +162,7 @@ fn kustomization_files(root: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
             let rel = dir.join(entry.file_name());
             if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 dirs.push(rel);
-            } else if KUSTOMIZATION_FILES.iter().any(|k| entry.file_name() == *k) {
+            } else if keep(&rel) {
                 out.push(rel);
             }
         }

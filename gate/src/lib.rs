@@ -212,23 +212,9 @@ fn documents(root: &Path, file: &Path, report: &mut Report) -> Vec<(usize, Value
 
 /// Every YAML file under the audited directories, relative to `root`, sorted.
 fn yaml_files(root: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut dirs = roots.to_vec();
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = fs::read_dir(root.join(&dir)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let rel = dir.join(entry.file_name());
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                dirs.push(rel);
-            } else if rel.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                out.push(rel);
-            }
-        }
-    }
-    out.sort();
-    out
+    include::files_under(root, roots, |rel| {
+        rel.extension().is_some_and(|e| e == "yaml" || e == "yml")
+    })
 }
 
 /// The whole gate for a repository's `tests/gate.rs`: panics with every problem

@@ -8,37 +8,11 @@ use std::path::{Path, PathBuf};
 
 use lbipam_cli::{Env, Output, run};
 
-/// The repository root (the directory holding plan.toml above this package).
-pub fn repo() -> &'static Path {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    here.ancestors()
-        .find(|dir| dir.join("plan.toml").is_file())
-        .unwrap_or(here)
-}
+// The repository and its scratch copies: the root crate's test helpers.
+#[path = "../../../tests/common/mod.rs"]
+mod repo_helpers;
 
-/// A scratch copy of the repository's GitOps content.
-pub fn scratch_repo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for entry in ["plan.toml", "kubernetes", "bootstrap", "docs"] {
-        let from = repo().join(entry);
-        if from.exists() {
-            copy(&from, &dir.path().join(entry));
-        }
-    }
-    dir
-}
-
-fn copy(from: &Path, to: &Path) {
-    if from.is_dir() {
-        fs::create_dir_all(to).expect("mkdir");
-        for e in fs::read_dir(from).expect("read_dir") {
-            let e = e.expect("entry");
-            copy(&e.path(), &to.join(e.file_name()));
-        }
-    } else {
-        fs::copy(from, to).expect("copy");
-    }
-}
+pub use repo_helpers::{repo, scratch_repo};
 
 /// A temporary directory holding only `plan.toml` with this text.
 pub fn plan_only(text: &str) -> tempfile::TempDir {
