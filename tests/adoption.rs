@@ -181,6 +181,28 @@ mod one_cluster {
     }
 
     #[test]
+    fn moving_pools_dir_deletes_the_old_generated_component() {
+        let repo = fixture("one-cluster");
+        let root = repo.path();
+        adopt(root);
+        let plan = read(root, "plan.toml").replace("cilium/ipam\"", "cilium/lb-ipam\"");
+        fs::write(root.join("plan.toml"), plan).expect("write");
+        // Check mode names the old files; a local build deletes them.
+        let report = build(root, Mode::Check).expect_err("the old component is stale");
+        assert!(
+            report.contains(&format!("{POOLS}:1:1: not in the plan")),
+            "{report}"
+        );
+        let written = adopt(root);
+        assert!(written.iter().any(|p| p == Path::new(POOLS)), "{written:?}");
+        assert!(!root.join(POOLS).exists());
+        assert!(
+            root.join("kubernetes/apps/kube-system/cilium/lb-ipam/pools.yaml")
+                .exists()
+        );
+    }
+
+    #[test]
     fn a_setting_without_a_settings_config_map_is_a_plan_error_at_its_line() {
         let repo = fixture("one-cluster");
         let root = repo.path();

@@ -161,15 +161,21 @@ fn read_text(root: &Path, path: &Path) -> Result<Option<String>, Error> {
     }
 }
 
-/// Generated files (carrying our header) under the layout's generated root that
-/// no output names any more, e.g. the component of a cluster removed from the
-/// plan. Hand-written files there are left alone; symlinked directories are never
+/// Generated files (carrying our header) under the layout's generated root and
+/// the audited directories that no output names any more: the component of a
+/// cluster removed from the plan, or the old pools directory after `pools-dir`
+/// moved. Hand-written files are left alone; symlinked directories are never
 /// followed (their files are not the repository's).
 fn stale_generated(root: &Path, plan: &Plan, files: &[(PathBuf, String)]) -> Vec<PathBuf> {
     let wanted: BTreeSet<&Path> = files.iter().map(|(p, _)| p.as_path()).collect();
-    let mut stale = Vec::new();
-    let mut dirs = vec![plan.layout.generated_root()];
+    let mut stale = BTreeSet::new();
+    let mut dirs = plan.layout.audit_roots();
+    dirs.push(plan.layout.generated_root());
+    let mut seen = BTreeSet::new();
     while let Some(dir) = dirs.pop() {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
         let Ok(entries) = fs::read_dir(root.join(&dir)) else {
             continue;
         };
@@ -184,12 +190,11 @@ fn stale_generated(root: &Path, plan: &Plan, files: &[(PathBuf, String)]) -> Vec
                 && !wanted.contains(rel.as_path())
                 && fs::read_to_string(entry.path()).is_ok_and(|t| render::is_generated(&t))
             {
-                stale.push(rel);
+                stale.insert(rel);
             }
         }
     }
-    stale.sort();
-    stale
+    stale.into_iter().collect()
 }
 
 /// What a successful build did.
