@@ -184,7 +184,7 @@ fn write_mode_recreates_a_deleted_generated_file() {
     assert!(
         summary
             .notices()
-            .contains(&format!("rewrote {INFRA_POOL} from plan.toml"))
+            .contains(&format!("wrote {INFRA_POOL} from plan.toml (a new file)"))
     );
 }
 

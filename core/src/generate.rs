@@ -205,6 +205,8 @@ pub struct Summary {
     /// What the user should know without failing: files the audits skipped
     /// ([`Outputs::warnings`]), and, when pools are written, advice on them.
     pub warnings: Vec<String>,
+    /// The written files that did not exist before.
+    pub created: BTreeSet<PathBuf>,
 }
 
 impl Summary {
@@ -214,6 +216,9 @@ impl Summary {
         self.changes
             .iter()
             .map(|c| match c {
+                Change::Write { path, .. } if self.created.contains(path) => {
+                    format!("wrote {} from plan.toml (a new file)", path.display())
+                }
                 Change::Write { path, .. } => {
                     format!("rewrote {} from plan.toml", path.display())
                 }
@@ -317,8 +322,8 @@ fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
         let errors = sync::stale(root, &outs.files, &outs.remove);
         if errors.is_empty() {
             return Ok(Summary {
-                changes: Vec::new(),
                 warnings: outs.warnings,
+                ..Summary::default()
             });
         }
         let mut report = Report::new(layout::PLAN_FILE, String::new(), errors);
@@ -330,6 +335,11 @@ fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
         r.errors = refusals.into_iter().map(Error::from).collect();
         r
     })?;
+    let created = changes
+        .iter()
+        .filter(|c| matches!(c, Change::Write { .. }) && !root.join(c.path()).exists())
+        .map(|c| c.path().to_path_buf())
+        .collect();
     write::apply(root, &changes).map_err(|(path, e)| {
         let mut report = io_report(&path, e);
         // Files before this one were replaced (each atomically): say so, not "nothing".
@@ -347,7 +357,11 @@ fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
     if changes.iter().any(|c| pools.iter().any(|p| p == c.path())) {
         warnings.extend(artifact::pools::api_version_warning(plan));
     }
-    Ok(Summary { changes, warnings })
+    Ok(Summary {
+        changes,
+        warnings,
+        created,
+    })
 }
 
 fn io_report(path: &Path, e: std::io::Error) -> Report {
