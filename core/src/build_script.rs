@@ -19,8 +19,13 @@ pub fn run() {
     println!("cargo::rerun-if-changed={}", layout::PLAN_FILE);
     if let Ok(plan) = crate::generate::load(&root) {
         let clusters: Vec<&str> = plan.clusters.iter().map(|c| &*c.name.item).collect();
+        // A path that does not exist would make cargo re-run the script on every
+        // build (an unused default such as `bootstrap/`); what the build writes
+        // exists once it has run.
         for input in plan.layout.inputs(&clusters) {
-            println!("cargo::rerun-if-changed={}", input.display());
+            if root.join(&input).exists() {
+                println!("cargo::rerun-if-changed={}", input.display());
+            }
         }
     }
     for var in CHECK_VARS {
