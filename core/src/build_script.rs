@@ -1,37 +1,21 @@
 //! What a repository's `build.rs` runs: one call, [`run`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::layout;
 use crate::sync::{CHECK_VARS, Mode};
 
-/// Runs the build for the crate whose `build.rs` calls it: tells cargo what to
-/// watch, builds in the mode the environment selects ([`Mode::from_env`]), prints
-/// one `cargo::warning` per file written or deleted, and on any error prints the
+/// Runs the build for the crate whose `build.rs` calls it: builds in the mode the
+/// environment selects ([`Mode::from_env`]), prints one `cargo::warning` per file
+/// written or deleted, tells cargo what to watch, and on any error prints the
 /// report and exits non-zero.
 pub fn run() {
     let dir = |var: &str| PathBuf::from(std::env::var_os(var).unwrap_or_default());
     let (root, out_dir) = (dir("CARGO_MANIFEST_DIR"), dir("OUT_DIR"));
-    // plan.toml, and every file the build reads, edits or writes (where the plan's
-    // layout puts them): a hand edit anywhere re-runs the build, so check mode
-    // catches it even with a warm target directory. After a build that wrote
-    // files, the next one re-runs once, finds nothing to do, and the crate is Fresh.
-    println!("cargo::rerun-if-changed={}", layout::PLAN_FILE);
-    if let Ok(plan) = crate::generate::load(&root) {
-        let clusters: Vec<&str> = plan.clusters.iter().map(|c| &*c.name.item).collect();
-        // A path that does not exist would make cargo re-run the script on every
-        // build (an unused default such as `bootstrap/`); what the build writes
-        // exists once it has run.
-        for input in plan.layout.inputs(&clusters) {
-            if root.join(&input).exists() {
-                println!("cargo::rerun-if-changed={}", input.display());
-            }
-        }
-    }
-    for var in CHECK_VARS {
-        println!("cargo::rerun-if-env-changed={var}");
-    }
-    match crate::build_with(&root, &out_dir, Mode::from_env()) {
+    let result = crate::build_with(&root, &out_dir, Mode::from_env());
+    // After the build, so that what it just wrote is watched too.
+    watch(&root);
+    match result {
         Ok(summary) => {
             for notice in summary.notices() {
                 println!("cargo::warning={notice}");
@@ -41,5 +25,28 @@ pub fn run() {
             eprintln!("{report}");
             std::process::exit(1);
         }
+    }
+}
+
+/// Tells cargo to re-run the build on a change to plan.toml, to the selecting
+/// environment variables, and to every file the build reads, edits or writes
+/// (where the plan's layout puts them): a hand edit anywhere re-runs the build, so
+/// check mode catches it even with a warm target directory. After a build that
+/// wrote files, the next one re-runs once, finds nothing to do, and the crate is
+/// Fresh.
+fn watch(root: &Path) {
+    println!("cargo::rerun-if-changed={}", layout::PLAN_FILE);
+    if let Ok(plan) = crate::generate::load(root) {
+        let clusters: Vec<&str> = plan.clusters.iter().map(|c| &*c.name.item).collect();
+        // A path that does not exist would make cargo re-run the script on every
+        // build (an unused default such as `bootstrap/`).
+        for input in plan.layout.inputs(&clusters) {
+            if root.join(&input).exists() {
+                println!("cargo::rerun-if-changed={}", input.display());
+            }
+        }
+    }
+    for var in CHECK_VARS {
+        println!("cargo::rerun-if-env-changed={var}");
     }
 }
