@@ -9,7 +9,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{edit, scratch_repo, snapshot};
+use common::{builds_twice, edit, read, scratch_repo, snapshot};
 use lbipam_plan::build;
 use lbipam_plan::edit::upsert_document;
 use yaml_serde::Value;
@@ -25,10 +25,6 @@ fn yaml11(text: &str) -> Vec<Value> {
         .collect()
 }
 
-fn read(root: &Path, path: &str) -> String {
-    fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 fn write(root: &Path, path: &str, text: &str) {
     fs::write(root.join(path), text).expect("write");
 }
@@ -42,18 +38,6 @@ fn defaults(root: &Path) {
         .replace("${CLUSTER_NAME}", "${CLUSTER_NAME:=infra}")
         .replace("${CLUSTER_ID}", "${CLUSTER_ID:=1}");
     write(root, release, &text);
-}
-
-/// Builds, expecting success; then proves a second build changes nothing.
-fn builds(root: &Path) {
-    let out = tempfile::tempdir().expect("out");
-    build(root, out.path()).unwrap_or_else(|r| panic!("{r}"));
-    let again = build(root, out.path()).unwrap_or_else(|r| panic!("{r}"));
-    assert!(
-        again.changes.is_empty(),
-        "second build: {:?}",
-        again.changes
-    );
 }
 
 /// Builds, expecting failure with nothing written; returns the report.
@@ -83,7 +67,7 @@ fn a_block_scalar_ending_the_file_without_a_line_break_keeps_its_value() {
     let motd = "  MOTD: |\n    Welcome\n    Ask #netops for help";
     let text = format!("{}{motd}", settings_without_blocks(repo.path()));
     write(repo.path(), SETTINGS, &text);
-    builds(repo.path());
+    builds_twice(repo.path());
     let out = read(repo.path(), SETTINGS);
     let data = &yaml11(&out)[0]["data"];
     assert_eq!(data["MOTD"], Value::from("Welcome\nAsk #netops for help"));
@@ -148,7 +132,7 @@ fn the_owned_flux_document_keeps_fields_labels_and_comments_the_user_added() {
         "interval = \"10m\"",
         "interval = \"15m\"",
     );
-    builds(repo.path());
+    builds_twice(repo.path());
     let out = read(repo.path(), FLUX);
     // Only the rendered field that changed; cilium-core's own `interval` stays.
     let expected = format!(
@@ -170,7 +154,7 @@ fn the_owned_flux_document_keeps_fields_labels_and_comments_the_user_added() {
 fn a_values_file_holding_only_a_null_document_gets_valid_values() {
     let repo = scratch_repo();
     write(repo.path(), VALUES, "--- !!null  # no values yet\n");
-    builds(repo.path());
+    builds_twice(repo.path());
     let out = read(repo.path(), VALUES);
     assert!(out.starts_with("---  # no values yet\n"), "{out}");
     let service = &yaml11(&out)[0]["clustermesh"]["apiserver"]["service"];
@@ -277,7 +261,7 @@ fn a_byte_order_mark_before_the_first_key_is_kept_and_accepted() {
         "clustermesh-apiserver = \"10.25.11.100\"",
         "clustermesh-apiserver = \"10.25.11.101\"",
     );
-    builds(repo.path());
+    builds_twice(repo.path());
     for file in [SETTINGS, VALUES, FLUX] {
         assert!(read(repo.path(), file).starts_with('\u{feff}'), "{file}");
     }
@@ -314,7 +298,7 @@ fn null_maps_are_opened_like_empty_ones() {
             file,
             &text.replace(&format!("{line}\n"), "").replace(from, to),
         );
-        builds(repo.path());
+        builds_twice(repo.path());
         let out = read(repo.path(), file);
         let service = &yaml11(&out)[0]["clustermesh"]["apiserver"]["service"];
         assert_eq!(
@@ -332,7 +316,7 @@ fn null_maps_are_opened_like_empty_ones() {
         SETTINGS,
         &format!("{}data: ~\n", &text[..data]),
     );
-    builds(repo.path());
+    builds_twice(repo.path());
     let settings = yaml11(&read(repo.path(), SETTINGS));
     assert_eq!(
         settings[0]["data"]["CLUSTERMESH_IP"],
@@ -373,12 +357,12 @@ fn an_empty_settings_file_is_treated_like_a_missing_one() {
     let missing = scratch_repo();
     defaults(missing.path());
     fs::remove_file(missing.path().join(SETTINGS)).expect("rm");
-    builds(missing.path());
+    builds_twice(missing.path());
     for empty in ["", "\n", "# settings to come\n"] {
         let repo = scratch_repo();
         defaults(repo.path());
         write(repo.path(), SETTINGS, empty);
-        builds(repo.path());
+        builds_twice(repo.path());
         assert_eq!(
             read(repo.path(), SETTINGS),
             format!("{empty}{}", read(missing.path(), SETTINGS)),

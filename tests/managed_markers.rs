@@ -4,11 +4,7 @@
 
 mod common;
 
-use std::fs;
-use std::path::Path;
-
-use common::{edit, scratch_repo};
-use lbipam_plan::build;
+use common::{builds_twice, edit, read, scratch_repo};
 use yaml_serde::Value;
 
 const MARKER: &str = "# managed by lbipam-plan";
@@ -16,24 +12,8 @@ const SETTINGS: &str = "kubernetes/clusters/infra/cluster-settings.yaml";
 const RELEASE: &str = "kubernetes/infrastructure/networking/cilium/core/helmrelease.yaml";
 const VALUES: &str = "bootstrap/clusters/infra/cilium-values.yaml";
 
-fn read(root: &Path, path: &str) -> String {
-    fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
 fn yaml11(text: &str) -> Value {
     yaml_serde::from_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
-}
-
-/// Builds, then proves a second build changes nothing.
-fn builds(root: &Path) {
-    let out = tempfile::tempdir().expect("out");
-    build(root, out.path()).unwrap_or_else(|r| panic!("{r}"));
-    let again = build(root, out.path()).unwrap_or_else(|r| panic!("{r}"));
-    assert!(
-        again.changes.is_empty(),
-        "second build: {:?}",
-        again.changes
-    );
 }
 
 /// `text` without the lines containing any of `needles`.
@@ -88,7 +68,7 @@ fn a_renamed_setting_leaves_no_stale_key_and_keeps_every_hand_written_byte() {
         "${CLUSTERMESH_IP}",
         "${MESH_IP}",
     );
-    builds(repo.path());
+    builds_twice(repo.path());
     let after = read(repo.path(), SETTINGS);
     // The old key's line went; the new one is appended, marked; nothing else moved.
     let expected = format!(
@@ -107,7 +87,7 @@ fn a_changed_helm_service_path_leaves_no_stale_value_and_keeps_every_hand_writte
         "helm-service = \"clustermesh.apiserver.service\"",
         "helm-service = \"clustermesh.apiserver.lb.service\"",
     );
-    builds(repo.path());
+    builds_twice(repo.path());
     let after = read(repo.path(), VALUES);
     // The marked annotation and type go; the hand-written (unmarked) maps above
     // them stay, `annotations:` now empty; the new path is created, marked.
@@ -129,7 +109,7 @@ fn a_changed_helm_service_path_leaves_no_stale_value_and_keeps_every_hand_writte
         "helm-service = \"clustermesh.apiserver.lb.service\"",
         "helm-service = \"clustermesh.apiserver.service\"",
     );
-    builds(repo.path());
+    builds_twice(repo.path());
     assert_eq!(read(repo.path(), VALUES), before);
 }
 
@@ -163,7 +143,7 @@ fn a_hand_written_key_without_the_marker_is_never_removed() {
         "helm-service = \"clustermesh.apiserver.service\"",
         "helm-service = \"clustermesh.apiserver.lb\"",
     );
-    builds(repo.path());
+    builds_twice(repo.path());
     let settings = read(repo.path(), SETTINGS);
     assert!(
         settings.contains("  CLUSTERMESH_IP: \"10.25.11.100\" # mine now\n"),
@@ -193,7 +173,7 @@ fn the_marker_survives_value_changes_and_is_added_once() {
         "clustermesh-apiserver = \"10.25.11.100\"",
         "clustermesh-apiserver = \"10.25.11.101\"",
     );
-    builds(repo.path());
+    builds_twice(repo.path());
     let settings = read(repo.path(), SETTINGS);
     assert!(
         settings.contains(&format!("  CLUSTERMESH_IP: \"10.25.11.101\" {MARKER}\n")),

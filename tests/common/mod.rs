@@ -69,3 +69,21 @@ pub fn edit(path: &Path, from: &str, to: &str) {
     );
     fs::write(path, text.replacen(from, to, 1)).expect("write");
 }
+
+/// A file of the repository at `root`, which must exist.
+pub fn read(root: &Path, path: &str) -> String {
+    fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Builds the repository at `root` in write mode, expecting success, then proves
+/// a second build changes nothing.
+pub fn builds_twice(root: &Path) {
+    let out = tempfile::tempdir().expect("out");
+    lbipam_core::build(root, out.path()).unwrap_or_else(|r| panic!("{r}"));
+    let again = lbipam_core::build(root, out.path()).unwrap_or_else(|r| panic!("{r}"));
+    assert!(
+        again.changes.is_empty(),
+        "second build: {:?}",
+        again.changes
+    );
+}
