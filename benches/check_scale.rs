@@ -2,8 +2,11 @@
 //! plans of 1k, 10k and 100k blocks. `cargo bench --bench check_scale`.
 //! Numbers are recorded in README.md; this is a measurement, not a test.
 
+mod common;
+
+use common::time;
+
 use std::fmt::Write;
-use std::time::{Duration, Instant};
 
 use lbipam_plan::generate::compile;
 use lbipam_plan::proof::{Item, scratch_len, validate};
@@ -50,16 +53,6 @@ fn dotted(offset: u32) -> String {
         (a >> 8) & 255,
         a & 255
     )
-}
-
-fn time<T>(runs: u32, mut f: impl FnMut() -> T) -> Duration {
-    let mut best = Duration::MAX;
-    for _ in 0..runs {
-        let start = Instant::now();
-        std::hint::black_box(f());
-        best = best.min(start.elapsed());
-    }
-    best
 }
 
 fn main() {

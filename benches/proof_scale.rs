@@ -4,8 +4,11 @@
 //! other sizes: `cargo bench --bench proof_scale -- 5000 20000`.
 //! Numbers are recorded in README.md; this is a measurement, not a test.
 
+mod common;
+
+use common::time;
+
 use std::fmt::Write;
-use std::time::{Duration, Instant};
 
 use lbipam_plan::generate::compile;
 use lbipam_plan::proof::{Item, scratch_len, validate};
@@ -28,16 +31,6 @@ fn plan(pins: usize) -> String {
         toml.push('\n');
     }
     toml
-}
-
-fn time<T>(runs: u32, mut f: impl FnMut() -> T) -> Duration {
-    let mut best = Duration::MAX;
-    for _ in 0..runs {
-        let start = Instant::now();
-        std::hint::black_box(f());
-        best = best.min(start.elapsed());
-    }
-    best
 }
 
 /// The sizes given on the command line (cargo adds `--bench`), or the defaults.

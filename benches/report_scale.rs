@@ -4,7 +4,11 @@
 //! `cargo bench --bench report_scale`; other sizes: `-- 5000 20000`.
 //! Numbers are recorded in README.md; this is a measurement, not a test.
 
-use std::time::{Duration, Instant};
+mod common;
+
+use common::best_of;
+
+use std::time::Duration;
 
 use lbipam_plan::diag::Report;
 use lbipam_plan::generate::compile;
@@ -38,18 +42,6 @@ fn report(text: &str) -> Report {
     Report::new("plan.toml", text, errors)
 }
 
-fn time<T>(runs: u32, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut best = Duration::MAX;
-    let mut last = None;
-    for _ in 0..runs {
-        let start = Instant::now();
-        let out = f();
-        best = best.min(start.elapsed());
-        last = Some(out);
-    }
-    (best, last.expect("at least one run"))
-}
-
 fn sizes(default: &[usize]) -> Vec<usize> {
     let given: Vec<usize> = std::env::args().filter_map(|a| a.parse().ok()).collect();
     if given.is_empty() {
@@ -81,9 +73,9 @@ fn main() {
             let r = report(&text);
             assert!(r.errors.len() + 1 >= n, "every block is an error");
             let runs = if n >= 1_000_000 { 1 } else { 3 };
-            let (lines, _) = time(runs, || r.lines().len());
-            let (render, capped) = time(runs, || r.render().len());
-            let (render_all, all) = time(runs, || r.render_all().len());
+            let (lines, _) = best_of(runs, || r.lines().len());
+            let (render, capped) = best_of(runs, || r.render().len());
+            let (render_all, all) = best_of(runs, || r.render_all().len());
             println!(
                 "| {n} | {name} | {} | {} | {} KiB | {} | {} KiB |",
                 ms(lines),
