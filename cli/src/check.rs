@@ -8,7 +8,9 @@ use lbipam_core::diag::{Report, SHOWN_IN_FULL};
 use crate::Output;
 
 pub(crate) fn run(plan_path: &Path, json: bool, all: bool) -> Output {
-    let result = verify(plan_path);
+    // Everything the build checks in check mode: the plan, the compile-time proof,
+    // what each cluster applies and its audits, committed files == plan.
+    let result = lbipam_core::verify(plan_path);
     match (result, json) {
         (Ok(()), false) => crate::ok(format!(
             "ok: {} and the files it manages agree\n",
@@ -26,14 +28,6 @@ pub(crate) fn run(plan_path: &Path, json: bool, all: bool) -> Output {
             ..Output::default()
         },
     }
-}
-
-/// Everything the build checks in check mode ([`lbipam_core::verify`]: the
-/// plan, the compile-time proof, what each cluster's Flux Kustomizations apply
-/// and the audits of it, whether the committed files are what the plan renders).
-/// Reads, never writes.
-fn verify(plan_path: &Path) -> Result<(), Report> {
-    lbipam_core::verify(plan_path)
 }
 
 /// The report as the build prints it: without `all`, the first

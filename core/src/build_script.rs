@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::layout;
+use crate::plan::Plan;
 use crate::sync::{CHECK_VARS, Mode};
 
 /// Runs the build for the crate whose `build.rs` calls it: builds in the mode the
@@ -12,9 +13,13 @@ use crate::sync::{CHECK_VARS, Mode};
 pub fn run() {
     let dir = |var: &str| PathBuf::from(std::env::var_os(var).unwrap_or_default());
     let (root, out_dir) = (dir("CARGO_MANIFEST_DIR"), dir("OUT_DIR"));
-    let result = crate::build_with(&root, &out_dir, Mode::from_env());
+    let plan = crate::generate::load(&root);
+    let result = plan
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|plan| crate::generate::build_plan(&root, &out_dir, plan, Mode::from_env()));
     // After the build, so that what it just wrote is watched too.
-    watch(&root);
+    watch(&root, plan.as_ref().ok());
     match result {
         Ok(summary) => {
             for notice in summary.notices() {
@@ -34,9 +39,9 @@ pub fn run() {
 /// check mode catches it even with a warm target directory. After a build that
 /// wrote files, the next one re-runs once, finds nothing to do, and the crate is
 /// Fresh.
-fn watch(root: &Path) {
+fn watch(root: &Path, plan: Option<&Plan>) {
     println!("cargo::rerun-if-changed={}", layout::PLAN_FILE);
-    if let Ok(plan) = crate::generate::load(root) {
+    if let Some(plan) = plan {
         let clusters: Vec<&str> = plan.clusters.iter().map(|c| &*c.name.item).collect();
         // A path that does not exist would make cargo re-run the script on every
         // build (an unused default such as `bootstrap/`).

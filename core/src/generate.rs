@@ -244,9 +244,13 @@ pub fn build(root: &Path, out_dir: &Path) -> Result<Summary, Report> {
 /// changed, in [`Mode::Check`] fail naming every file that differs. `plan.rs` is
 /// written into `out_dir` in both modes.
 pub fn build_with(root: &Path, out_dir: &Path, mode: Mode) -> Result<Summary, Report> {
-    let plan = load(root)?;
-    let summary = sync(root, &plan, mode)?;
-    write_constants(out_dir, &plan)?;
+    build_plan(root, out_dir, &load(root)?, mode)
+}
+
+/// [`build_with`] for a plan already loaded from `root`.
+pub fn build_plan(root: &Path, out_dir: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
+    let summary = sync(root, plan, mode)?;
+    write_constants(out_dir, plan)?;
     Ok(summary)
 }
 
