@@ -1,7 +1,9 @@
 //! `lbipam check --plan` at fleet scale, as a whole process: generated plans of
 //! 10,000 and 100,000 `/30` blocks over 1,000 clusters (one pool and one pin
 //! each), alone in a temporary directory, valid or with every second block
-//! overlapping the one before. `cargo bench -p lbipam-cli --bench fleet`.
+//! overlapping the one before; and the valid plan again with every file it
+//! renders already built beside it (a committed fleet repository, where the
+//! check passes). `cargo bench -p lbipam-cli --bench fleet`.
 //! Prints best-of-5 wall times; the figures are recorded in README.md.
 
 use std::fmt::Write;
@@ -71,18 +73,22 @@ fn main() {
     );
     println!("| ---: | --- | ---: | ---: | ---: | ---: |");
     for blocks in [10_000, 100_000] {
-        for overlaps in [false, true] {
+        for (overlaps, built) in [(false, false), (true, false), (false, true)] {
             let dir = tempfile::tempdir().expect("temp dir");
             let path = dir.path().join("plan.toml");
             let text = plan(blocks, overlaps);
             std::fs::write(&path, &text).expect("write plan");
+            if built {
+                let out = tempfile::tempdir().expect("temp out dir");
+                lbipam_core::build(dir.path(), out.path()).expect("the valid plan builds");
+            }
             let (best, code, stderr) = time(&path);
             println!(
                 "| {blocks} | {} | {} KiB | {:.1} ms | {} | {} KiB |",
-                if overlaps {
-                    "50 % overlapping"
-                } else {
-                    "valid"
+                match (overlaps, built) {
+                    (true, _) => "50 % overlapping",
+                    (false, false) => "valid, nothing built",
+                    (false, true) => "valid, built",
                 },
                 text.len() / 1024,
                 best.as_secs_f64() * 1000.0,

@@ -16,3 +16,6 @@ fn main() {
     let _ = std::io::stderr().write_all(out.stderr.as_bytes());
     std::process::exit(out.code);
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

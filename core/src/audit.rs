@@ -556,20 +556,23 @@ pub fn is_flux_kustomization(value: &Value) -> bool {
             .is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io/"))
 }
 
-/// Every Flux `Kustomization` (kustomize.toolkit.fluxcd.io) in the given files.
+/// Every Flux `Kustomization` (kustomize.toolkit.fluxcd.io) in the given files
+/// of `tree`.
 pub fn flux_kustomizations(
+    tree: &Tree,
     files: &BTreeMap<PathBuf, String>,
 ) -> Result<Vec<FluxKustomization>, Vec<Error>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (path, text) in files {
-        let (objects, bad) = parse_documents(path, text);
-        errors.extend(bad);
+        let parsed = tree.documents(path, text);
+        let (objects, bad) = &*parsed;
+        errors.extend(bad.iter().cloned());
         let docs: BTreeMap<usize, &str> = yaml::split(text)
             .into_iter()
             .map(|d| (d.line, &text[d.range]))
             .collect();
-        for (line, value) in objects {
+        for (line, value) in objects.iter().cloned() {
             if !is_flux_kustomization(&value) {
                 continue;
             }

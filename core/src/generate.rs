@@ -89,9 +89,17 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     let mut errors = Vec::new();
     // The original text of each edited file, for the excerpts of a report.
     let mut sources = BTreeMap::new();
+    let mut rendered = Vec::new();
     for want in artifact::wants(plan) {
         match want {
-            Want::Whole { path, text } => files.push((path, text)),
+            Want::Whole {
+                path,
+                text,
+                objects,
+            } => {
+                rendered.extend(objects.map(|o| (path.clone(), o)));
+                files.push((path, text));
+            }
             Want::Edit {
                 path,
                 default,
@@ -122,7 +130,10 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
 
     // Audit the tree as it will be after the build: disk, overlaid with our outputs.
     let remove = stale_generated(root, plan, &files);
-    let tree = Tree::pending(root, &files, &remove);
+    let mut tree = Tree::pending(root, &files, &remove);
+    for (path, objects) in rendered {
+        tree.rendered(&path, objects);
+    }
     // A file we already failed to edit is reported once, not again by the audits.
     let failed: BTreeSet<PathBuf> = errors
         .iter()

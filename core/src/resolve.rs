@@ -207,17 +207,18 @@ pub fn resolve_cluster(
     let mut errors = Vec::new();
     let mut files = Vec::new();
     for (path, text) in &texts {
-        let (objects, bad) = audit::parse_documents(path, text);
-        errors.extend(bad.into_iter().map(|e| plain(path, &e)));
-        files.extend(objects.into_iter().map(|(line, value)| Object {
+        let parsed = tree.documents(path, text);
+        let (objects, bad) = &*parsed;
+        errors.extend(bad.iter().map(|e| plain(path, e)));
+        files.extend(objects.iter().map(|(line, value)| Object {
             source: path.clone(),
-            line,
+            line: *line,
             via: Vec::new(),
-            value,
+            value: value.clone(),
             raw: String::new(),
         }));
     }
-    let ks = match audit::flux_kustomizations(&texts) {
+    let ks = match audit::flux_kustomizations(tree, &texts) {
         Ok(ks) => ks,
         Err(_) => return Err(errors), // the parse errors are in `errors` already
     };
@@ -660,7 +661,8 @@ impl Walk<'_> {
             Ok(t) => t,
             Err(e) => return self.fail(chain, format!("cannot read {}: {e}", file.display())),
         };
-        let (objects, bad) = audit::parse_documents(file, &text);
+        let parsed = self.tree.documents(file, &text);
+        let (objects, bad) = &*parsed;
         let mut raw: BTreeMap<usize, String> = crate::yaml::split(&text)
             .into_iter()
             .map(|d| (d.line, text[d.range].to_owned()))
@@ -672,7 +674,7 @@ impl Walk<'_> {
             };
             self.fail(chain, format!("line {at}: {e}"));
         }
-        for (line, value) in objects {
+        for (line, value) in objects.iter().cloned() {
             if !value.is_mapping() || value["kind"].as_str().is_none() {
                 self.fail(
                     chain,
@@ -1108,12 +1110,11 @@ fn flux_in_component(
         let Ok(text) = tree.read(&file) else {
             continue;
         };
-        let (objects, _) = audit::parse_documents(&file, &text);
-        for (line, value) in objects {
-            if audit::is_flux_kustomization(&value) {
+        for (line, value) in &tree.documents(&file, &text).0 {
+            if audit::is_flux_kustomization(value) {
                 errors.push(Error::File {
                     path: file.clone(),
-                    line,
+                    line: *line,
                     column: 1,
                     message: format!(
                         "Flux Kustomization {} lives in component directory {} (reached by {reached_by} of cluster {cluster}); Flux Kustomizations belong in {}/",

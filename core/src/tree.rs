@@ -5,11 +5,17 @@
 //! tree it produces — in check mode too, where nothing is written — and never
 //! passes a tree that only its own writes would have broken.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use yaml_serde::Value;
+
+use crate::error::Error;
 
 /// The repository on disk, with pending writes and deletions applied in memory.
 #[derive(Clone, Debug)]
@@ -20,7 +26,13 @@ pub struct Tree {
     /// The entries pending writes add to each directory (and their directories):
     /// looked up, not scanned, so a build of thousands of files stays linear.
     pending: BTreeMap<PathBuf, BTreeMap<OsString, bool>>,
+    /// Each file's parsed documents, with the text they were parsed from.
+    parsed: RefCell<BTreeMap<PathBuf, (String, Rc<Documents>)>>,
 }
+
+/// A file's objects, each with the line its document starts on, and its parse
+/// errors: what [`crate::audit::parse_documents`] returns.
+pub type Documents = (Vec<(usize, Value)>, Vec<Error>);
 
 /// One entry of a directory listing.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,12 +75,45 @@ impl Tree {
             overlay: files.iter().cloned().collect(),
             removed: remove.iter().cloned().collect(),
             pending,
+            parsed: RefCell::default(),
         }
     }
 
     /// The repository root on disk.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// [`crate::audit::parse_documents`] of the file `rel`, whose text is `text`,
+    /// parsed once: the resolver reads a file for every cluster and Flux
+    /// Kustomization applying it, and every file of a component directory again.
+    pub fn documents(&self, rel: &Path, text: &str) -> Rc<Documents> {
+        if let Some((seen, docs)) = self.parsed.borrow().get(rel)
+            && seen == text
+        {
+            return Rc::clone(docs);
+        }
+        let docs = Rc::new(crate::audit::parse_documents(rel, text));
+        let entry = (text.to_owned(), Rc::clone(&docs));
+        self.parsed.borrow_mut().insert(rel.to_owned(), entry);
+        docs
+    }
+
+    /// Tells the tree the objects of a pending file the build rendered from
+    /// them, in document order, so [`Tree::documents`] need not read them back
+    /// from its text. Ignored unless they match the text's documents one to one.
+    pub fn rendered(&mut self, rel: &Path, objects: Vec<Value>) {
+        let Some(text) = self.overlay.get(rel) else {
+            return;
+        };
+        let docs = crate::yaml::split(text);
+        if docs.len() != objects.len() || objects.iter().any(Value::is_null) {
+            return;
+        }
+        let lines = docs.into_iter().map(|d| d.line);
+        let parsed = (lines.zip(objects).collect(), Vec::new());
+        let entry = (text.clone(), Rc::new(parsed));
+        self.parsed.get_mut().insert(rel.to_owned(), entry);
     }
 
     /// A file's text.

@@ -9,7 +9,7 @@ use crate::net::{Interval, Size};
 use crate::plan::{Cluster, Plan, Pool};
 
 /// Who holds a range of the network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Holder<'a> {
     /// No reserved range or pool holds it.
     Free,

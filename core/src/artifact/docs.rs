@@ -22,14 +22,8 @@ pub fn wants(plan: &Plan) -> Vec<Want> {
         ));
     }
     if let (Some(summary), Some(map)) = (layout.summary(), layout.ip_map()) {
-        out.push(Want::Whole {
-            path: summary,
-            text: ip_summary(plan),
-        });
-        out.push(Want::Whole {
-            path: map,
-            text: super::ip_map::ip_map_svg(plan),
-        });
+        out.push(Want::whole(summary, ip_summary(plan)));
+        out.push(Want::whole(map, super::ip_map::ip_map_svg(plan)));
     }
     out
 }

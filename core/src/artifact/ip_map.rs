@@ -4,6 +4,7 @@
 //! with a legend and the list of ranges. The picture has a fixed size whatever
 //! the plan holds: the legend and the range list are capped.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use crate::net::{Interval, Size};
@@ -248,6 +249,8 @@ struct Entry {
 /// Owners with their total size, in address order of first appearance; capped.
 fn legend(plan: &Plan, segments: &[Segment]) -> Vec<Entry> {
     let mut owners: Vec<(Holder, Size)> = Vec::new();
+    // Where each owner is in `owners`: a fleet has thousands of pools.
+    let mut index: HashMap<Holder, usize> = HashMap::new();
     for s in segments {
         // All reserved ranges share one color, so one legend line.
         let key = match s.holder {
@@ -257,9 +260,12 @@ fn legend(plan: &Plan, segments: &[Segment]) -> Vec<Entry> {
             },
             h => h,
         };
-        match owners.iter_mut().find(|(h, _)| *h == key) {
-            Some((_, size)) => *size = usage::add(*size, s.iv.size()),
-            None => owners.push((key, s.iv.size())),
+        match index.get(&key) {
+            Some(&i) => owners[i].1 = usage::add(owners[i].1, s.iv.size()),
+            None => {
+                index.insert(key, owners.len());
+                owners.push((key, s.iv.size()));
+            }
         }
     }
     let shown = owners.len().min(MAX_ROWS);

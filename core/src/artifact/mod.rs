@@ -31,6 +31,9 @@ pub enum Want {
         path: PathBuf,
         /// Its text.
         text: String,
+        /// Its YAML objects in order, when the artifact rendered them from these
+        /// values: the audit takes them instead of reading its own text back.
+        objects: Option<Vec<yaml_serde::Value>>,
     },
     /// A hand-written file of which the build owns a part.
     Edit {
@@ -44,6 +47,15 @@ pub enum Want {
 }
 
 impl Want {
+    /// A [`Want::Whole`] of `path` holding `text`.
+    pub fn whole(path: PathBuf, text: String) -> Want {
+        Want::Whole {
+            path,
+            text,
+            objects: None,
+        }
+    }
+
     /// A [`Want::Edit`] of `path`.
     pub fn edit(
         path: PathBuf,

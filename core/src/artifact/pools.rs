@@ -1,22 +1,31 @@
 //! The generated pools: each cluster's `CiliumLoadBalancerIPPool` files and the
 //! component `kustomization.yaml` listing them, where `[layout]` puts them.
 
-use std::path::PathBuf;
-
 use serde::Serialize;
 
 use super::Want;
 use crate::cilium::{NAME_LABEL, NAMESPACE_LABEL, Selector, cilium_pools};
 use crate::net::Block;
 use crate::plan::{ApiVersion, Cluster, Plan};
-use crate::render::{Metadata, Object, yaml, yaml_header};
+use crate::render::{Metadata, Object, value, yaml, yaml_header};
 
 /// Every file of each cluster's pool component.
 pub fn wants(plan: &Plan) -> Vec<Want> {
-    component_files(plan)
-        .into_iter()
-        .map(|(path, text)| Want::Whole { path, text })
-        .collect()
+    let layout = &plan.layout;
+    let mut out = Vec::new();
+    for c in plan.clusters.iter() {
+        for (path, pools) in layout.pool_files(c) {
+            let objects = pool_objects(plan, c, &pools);
+            out.push(Want::Whole {
+                path,
+                text: documents(&objects),
+                objects: Some(objects),
+            });
+        }
+        let path = layout.component_kustomization(&c.name.item);
+        out.push(Want::whole(path, component_kustomization(plan, c)));
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -50,7 +59,18 @@ enum PoolBlock {
 /// A pool file: the `CiliumLoadBalancerIPPool`s (cluster-scoped, so no
 /// namespace) that [`cilium_pools`] makes of the plan pools named in `pools`.
 pub fn pool_manifest(plan: &Plan, cluster: &Cluster, pools: &[&str]) -> String {
-    let docs: Vec<String> = cilium_pools(plan, cluster)
+    documents(&pool_objects(plan, cluster, pools))
+}
+
+/// A generated file of these objects, one document each.
+fn documents(objects: &[yaml_serde::Value]) -> String {
+    let docs: Vec<String> = objects.iter().map(yaml).collect();
+    format!("{}{}", yaml_header(), docs.join("---\n"))
+}
+
+/// The objects of [`pool_manifest`].
+fn pool_objects(plan: &Plan, cluster: &Cluster, pools: &[&str]) -> Vec<yaml_serde::Value> {
+    cilium_pools(plan, cluster)
         .into_iter()
         .filter(|pool| pools.contains(&pool.pool.as_str()))
         .map(|pool| {
@@ -75,7 +95,7 @@ pub fn pool_manifest(plan: &Plan, cluster: &Cluster, pools: &[&str]) -> String {
                         .collect(),
                 },
             };
-            yaml(&Object {
+            value(&Object {
                 api_version: plan.cilium.api_version.item.as_str(),
                 kind: "CiliumLoadBalancerIPPool",
                 metadata: Metadata {
@@ -91,8 +111,7 @@ pub fn pool_manifest(plan: &Plan, cluster: &Cluster, pools: &[&str]) -> String {
                 },
             })
         })
-        .collect();
-    format!("{}{}", yaml_header(), docs.join("---\n"))
+        .collect()
 }
 
 /// The warning a build prints once when it writes pools as `cilium.io/v2alpha1`.
@@ -126,20 +145,4 @@ pub fn component_kustomization(plan: &Plan, cluster: &Cluster) -> String {
                 .collect(),
         })
     )
-}
-
-/// Every file of a cluster's IPAM component, with its path.
-pub fn component_files(plan: &Plan) -> Vec<(PathBuf, String)> {
-    let layout = &plan.layout;
-    let mut out = Vec::new();
-    for c in plan.clusters.iter() {
-        for (file, pools) in layout.pool_files(c) {
-            out.push((file, pool_manifest(plan, c, &pools)));
-        }
-        out.push((
-            layout.component_kustomization(&c.name.item),
-            component_kustomization(plan, c),
-        ));
-    }
-    out
 }

@@ -2,6 +2,7 @@
 //! section of the hand-written architecture document.
 
 use std::fmt::Write;
+use std::rc::Rc;
 
 use crate::cilium::{Selector, cilium_pools};
 use crate::net::{Interval, Size};
@@ -45,11 +46,12 @@ fn md_code(s: &str) -> String {
     }
 }
 
-/// One row of the address map: who holds a range of the network.
+/// One row of the address map: who holds a range of the network (the texts
+/// shared by the rows of one pool, as a fleet's pools have thousands of blocks).
 struct Row {
     iv: Interval,
-    owner: String,
-    note: String,
+    owner: Rc<str>,
+    note: Rc<str>,
 }
 
 fn address_map(plan: &Plan) -> Vec<Row> {
@@ -58,19 +60,21 @@ fn address_map(plan: &Plan) -> Vec<Row> {
         if let Some(iv) = r.range.item.interval() {
             held.push(Row {
                 iv,
-                owner: format!("reserved: {}", r.name.item),
-                note: r.note.as_deref().map(md_escape).unwrap_or_default(),
+                owner: format!("reserved: {}", r.name.item).into(),
+                note: r.note.as_deref().map(md_escape).unwrap_or_default().into(),
             });
         }
     }
     for c in plan.clusters.iter() {
         for p in c.pools.iter() {
+            let owner: Rc<str> = format!("pool {} (cluster {})", p.name.item, c.name.item).into();
+            let note: Rc<str> = p.note.as_deref().map(md_escape).unwrap_or_default().into();
             for b in p.blocks.iter() {
                 if let Some(iv) = b.item.interval() {
                     held.push(Row {
                         iv,
-                        owner: format!("pool {} (cluster {})", p.name.item, c.name.item),
-                        note: p.note.as_deref().map(md_escape).unwrap_or_default(),
+                        owner: Rc::clone(&owner),
+                        note: Rc::clone(&note),
                     });
                 }
             }
@@ -85,8 +89,8 @@ fn address_map(plan: &Plan) -> Vec<Row> {
             if !held.iter().any(|r| r.iv.overlap(&iv).is_some()) {
                 held.push(Row {
                     iv,
-                    owner: owner.to_owned(),
-                    note: String::new(),
+                    owner: owner.into(),
+                    note: "".into(),
                 });
             }
         }
@@ -114,8 +118,8 @@ fn address_map(plan: &Plan) -> Vec<Row> {
 fn free(v6: bool, start: u128, stop: u128) -> Row {
     Row {
         iv: Interval { v6, start, stop },
-        owner: "free".to_owned(),
-        note: String::new(),
+        owner: "free".into(),
+        note: "".into(),
     }
 }
 

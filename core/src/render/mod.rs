@@ -51,6 +51,12 @@ pub(crate) fn yaml<T: Serialize>(value: &T) -> String {
     quote_yaml11_scalars(&text)
 }
 
+/// `value` as a YAML value (what reading [`yaml`] of it back gives), or `Null`
+/// in the case [`yaml`] writes an empty document.
+pub(crate) fn value<T: Serialize>(value: &T) -> yaml_serde::Value {
+    yaml_serde::to_value(value).unwrap_or_default()
+}
+
 /// Quotes the plain scalars yaml_serde leaves bare because YAML 1.2 reads them as
 /// strings, but that YAML 1.1 readers (kubectl's parser, PyYAML) take for a
 /// boolean or a number: a pool named `yes`, `on` or `n`, `0b1`, an IPv6

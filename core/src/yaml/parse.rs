@@ -2,6 +2,9 @@
 //! yaml-edit or its validator find broken, and files YAML 1.1 tools (kubectl,
 //! Helm, Flux) would read differently from YAML 1.2 ones.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use yaml_edit::YamlFile;
 use yaml_edit::validator::{Severity, Validator};
 
@@ -17,12 +20,36 @@ use super::*;
 /// last few results are kept (per thread) and an identical text is not parsed
 /// twice. Nothing mutates a parsed tree; the edits splice text.
 pub(crate) fn parse(text: &str) -> Result<YamlFile, YamlError> {
-    const KEPT: usize = 8;
     thread_local! {
-        static PARSED: std::cell::RefCell<Vec<(String, Result<YamlFile, YamlError>)>> =
-            const { std::cell::RefCell::new(Vec::new()) };
+        static PARSED: Kept<Result<YamlFile, YamlError>> = const { RefCell::new(Vec::new()) };
     }
-    let hit = PARSED.with_borrow(|kept| {
+    kept(&PARSED, text, parse_uncached)
+}
+
+/// Parses a text one of our own splices made from a text [`parse`] accepted,
+/// only to find where the next splice goes: the validator and the YAML 1.1
+/// reading are left to [`finish`], which runs them on the result before
+/// anything is written. An edit of several keys parses each step.
+pub(crate) fn parse_edited(text: &str) -> Result<YamlFile, YamlError> {
+    let parsed = YamlFile::parse(text);
+    if let Some(e) = parsed.positioned_errors().first() {
+        let at = e.start_position(text);
+        return Err(YamlError::new(at.line, at.column, e.message.clone()));
+    }
+    Ok(parsed.tree())
+}
+
+/// The last few results of a parse, by text, per thread.
+type Kept<T> = RefCell<Vec<(String, T)>>;
+
+/// `parse(text)`, or the kept result for an identical text.
+fn kept<T: Clone>(
+    cache: &'static std::thread::LocalKey<Kept<T>>,
+    text: &str,
+    parse: impl FnOnce(&str) -> T,
+) -> T {
+    const KEPT: usize = 8;
+    let hit = cache.with_borrow(|kept| {
         kept.iter()
             .find(|(t, _)| t == text)
             .map(|(_, result)| result.clone())
@@ -30,8 +57,8 @@ pub(crate) fn parse(text: &str) -> Result<YamlFile, YamlError> {
     if let Some(result) = hit {
         return result;
     }
-    let result = parse_uncached(text);
-    PARSED.with_borrow_mut(|kept| {
+    let result = parse(text);
+    cache.with_borrow_mut(|kept| {
         if kept.len() == KEPT {
             drop(kept.remove(0));
         }
@@ -58,7 +85,7 @@ fn parse_uncached(text: &str) -> Result<YamlFile, YamlError> {
             return Err(error_at(text, offset as usize, v.message));
         }
     }
-    yaml11_values(text)?;
+    yaml11_read(text).as_ref().as_ref().map_err(Clone::clone)?;
     Ok(file)
 }
 
@@ -95,6 +122,20 @@ pub fn check_line_breaks(text: &str) -> Result<(), YamlError> {
 /// Helm and Flux — reads it (a leading byte order mark skipped; an empty
 /// document is `Null`).
 pub fn yaml11_values(text: &str) -> Result<Vec<yaml_serde::Value>, YamlError> {
+    yaml11_read(text).as_ref().clone()
+}
+
+/// [`yaml11_values`], kept for the last few texts: an edit's safety net reads
+/// the original and the result again, which its parses have just read.
+fn yaml11_read(text: &str) -> Rc<Result<Vec<yaml_serde::Value>, YamlError>> {
+    thread_local! {
+        static READ: Kept<Rc<Result<Vec<yaml_serde::Value>, YamlError>>> =
+            const { RefCell::new(Vec::new()) };
+    }
+    kept(&READ, text, |text| Rc::new(yaml11_uncached(text)))
+}
+
+fn yaml11_uncached(text: &str) -> Result<Vec<yaml_serde::Value>, YamlError> {
     use serde::Deserialize;
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let shift = text.len() - body.len();
