@@ -114,62 +114,34 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
         Default::default()
     };
     let applied = appliers(&builds);
-    let excluded = Globs::new(plan.layout.exclude.iter().map(|g| &*g.item)).ok();
     let mut out = Audit::default();
     let mut skipped = Vec::new();
     let own = OwnDirs::new(plan);
     // Files that ask for an address: the only ones the sharing rules read again.
     let mut asking = BTreeSet::new();
-    let (mut paths, refused) = yaml_files(tree, &plan.layout.audit_roots());
-    // What a cluster applies is audited wherever it lies and however it is named
-    // (a `.json` resource, a directory outside the audited ones).
-    paths.extend(applied.keys().cloned());
-    paths.sort();
-    paths.dedup();
-    // A symlink where the build writes is refused by the write step, by name.
-    errors.extend(refused.into_iter().filter(|e| match e {
-        Error::File { path, .. } => !tree.is_pending(path),
-        _ => true,
-    }));
-    for path in paths {
-        if skip.contains(&path) || excluded.as_ref().is_some_and(|g| g.matches(&path)) {
-            continue;
-        }
-        let how = applied.get(&path).map_or(&[][..], Vec::as_slice);
-        let text = match tree.read(&path) {
-            Ok(text) => text,
-            Err(e) if how.is_empty() => {
-                skipped.push((path, e.to_string()));
-                continue;
+    let (read, refused) = read_files(tree, plan, skip, &applied, &own);
+    errors.extend(refused);
+    for (path, found) in read {
+        match found {
+            Read::Unreadable(why) => skipped.push((path, why)),
+            Read::NotYaml { text, why } => {
+                skipped.push((path.clone(), why));
+                out.texts.insert(path, text);
             }
-            Err(e) => {
-                errors.push(unreadable(&path, &e.to_string(), how));
-                continue;
-            }
-        };
-        // A file the build renders whole asks for no address (pools list blocks,
-        // not requests): reading it again is all cost, at a fleet's thousands.
-        if tree.is_pending(&path) && crate::render::is_generated(&text) {
-            continue;
-        }
-        // Whether or not anything applies it: a file whose lines YAML 1.1 tools
-        // read differently could hide a request from any later reader.
-        if let Err(e) = yaml::check_line_breaks(&text) {
-            errors.push(yaml_error(&path, e));
-            out.texts.insert(path, text);
-            continue;
-        }
-        match file_requests(&text) {
-            Ok(requests) => {
-                if !requests.is_empty() {
+            Read::Generated => {}
+            Read::Text {
+                text,
+                asks,
+                errors: found,
+            } => {
+                if asks {
                     asking.insert(path.clone());
                 }
-                errors.extend(stray_ips(plan, &own, &path, &requests, how));
+                errors.extend(found);
+                out.texts.insert(path, text);
             }
-            Err(e) if how.is_empty() => skipped.push((path.clone(), e.message)),
-            Err(e) => errors.push(yaml_error(&path, e)),
+            Read::Failed(e) => errors.push(e),
         }
-        out.texts.insert(path, text);
     }
     let asked: BTreeMap<PathBuf, String> = out
         .texts
@@ -179,18 +151,115 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
         .collect();
     errors.extend(shared_ips(plan, &own, &asked, &applied));
     let owners = OwnerIndex::new(plan);
-    for c in plan.clusters.iter() {
-        let Some(path) = plan.layout.settings_file(&c.name.item) else {
-            continue;
-        };
-        if let Some(text) = out.texts.get(&path) {
-            errors.extend(stale_settings(&owners, &c.name.item, &path, text));
-        }
-    }
+    let settings: Vec<_> = plan
+        .clusters
+        .iter()
+        .filter_map(|c| {
+            let path = plan.layout.settings_file(&c.name.item)?;
+            let text = out.texts.get(&path)?;
+            Some((&c.name.item, path, text))
+        })
+        .collect();
+    let stale = crate::par::map(settings, |(c, path, text)| {
+        stale_settings(&owners, c, &path, text)
+    });
+    errors.extend(stale.into_iter().flatten());
     skipped.retain(|(path, _)| !is_chart_template(tree, path));
     out.warnings.extend(skipped_notice(&skipped));
     out.errors = errors;
     out
+}
+
+/// Every YAML file under the audited directories and every file a cluster
+/// applies (wherever it lies, however it is named: a `.json` resource), read
+/// and checked side by side, in path order; and the symlinks refused on the way.
+fn read_files(
+    tree: &Tree,
+    plan: &Plan,
+    skip: &BTreeSet<PathBuf>,
+    applied: &BTreeMap<PathBuf, Vec<Applier>>,
+    own: &OwnDirs,
+) -> (Vec<(PathBuf, Read)>, Vec<Error>) {
+    let excluded = Globs::new(plan.layout.exclude.iter().map(|g| &*g.item)).ok();
+    let excluded = |path: &Path| excluded.as_ref().is_some_and(|g| g.matches(path));
+    let (mut paths, refused) = yaml_files(tree, &plan.layout.audit_roots());
+    paths.extend(applied.keys().cloned());
+    paths.sort();
+    paths.dedup();
+    paths.retain(|p| !skip.contains(p) && !excluded(p));
+    // A symlink where the build writes is refused by the write step, by name.
+    let refused = refused
+        .into_iter()
+        .filter(|e| match e {
+            Error::File { path, .. } => !tree.is_pending(path),
+            _ => true,
+        })
+        .collect();
+    let read = crate::par::map(paths, |path| {
+        let how = applied.get(&path).map_or(&[][..], Vec::as_slice);
+        let found = read_file(tree, plan, own, &path, how);
+        (path, found)
+    });
+    (read, refused)
+}
+
+/// What the audit makes of one file.
+enum Read {
+    /// Not readable as text, and applied by no cluster: skipped with a notice.
+    Unreadable(String),
+    /// Text that is not YAML, applied by no cluster: skipped with a notice.
+    NotYaml { text: String, why: String },
+    /// A file the build renders whole: it asks for no address.
+    Generated,
+    /// Its text, whether it asks for an address, and the problems with what it asks.
+    Text {
+        text: String,
+        asks: bool,
+        errors: Vec<Error>,
+    },
+    /// A file some cluster applies that cannot be read.
+    Failed(Error),
+}
+
+/// Reads one file and checks the LoadBalancer IPs it asks for; `how`: the
+/// clusters applying it.
+fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applier]) -> Read {
+    let text = match tree.read(path) {
+        Ok(text) => text,
+        Err(e) if how.is_empty() => return Read::Unreadable(e.to_string()),
+        Err(e) => return Read::Failed(unreadable(path, &e.to_string(), how)),
+    };
+    // A file the build renders whole asks for no address (pools list blocks,
+    // not requests): reading it again is all cost, at a fleet's thousands.
+    if tree.is_pending(path) && crate::render::is_generated(&text) {
+        return Read::Generated;
+    }
+    // Whether or not anything applies it: a file whose lines YAML 1.1 tools
+    // read differently could hide a request from any later reader.
+    if let Err(e) = yaml::check_line_breaks(&text) {
+        let errors = vec![yaml_error(path, e)];
+        return Read::Text {
+            text,
+            asks: false,
+            errors,
+        };
+    }
+    match file_requests(&text) {
+        Ok(requests) => Read::Text {
+            asks: !requests.is_empty(),
+            errors: stray_ips(plan, own, path, &requests, how),
+            text,
+        },
+        Err(e) if how.is_empty() => Read::NotYaml {
+            text,
+            why: e.message,
+        },
+        Err(e) => Read::Text {
+            text,
+            asks: false,
+            errors: vec![yaml_error(path, e)],
+        },
+    }
 }
 
 fn yaml_error(path: &Path, error: yaml::YamlError) -> Error {

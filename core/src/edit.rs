@@ -15,8 +15,8 @@ use crate::yaml::{
     GetPath, Positions, Target, as_mapping, break_after, break_changes_meaning, child, column,
     error_at, find_entry, finish, insertion_point, internal, is_empty_value, is_flow,
     is_safe_plain, leaf_paths, line_after, line_ending, line_start, merged_documents, node_end,
-    node_range, open_block, parse, position, remove_entry, render_block, reparse, scalar_string,
-    set_path, splice, start, with_line_ending,
+    node_range, open_block, parse, parse_own, position, remove_entry, render_block, reparse,
+    scalar_string, set_path, splice, start, with_line_ending,
 };
 pub use crate::yaml::{Scalar, YamlError as EditError, check_line_breaks, yaml11_values};
 
@@ -236,7 +236,7 @@ fn sync_document(
     name: &str,
     optional: &[&[&str]],
 ) -> Result<String, EditError> {
-    let rendered = parse(&new.content)?;
+    let rendered = parse_own(&new.content)?;
     let rendered = documents(&new.content, &rendered);
     let Some(want) = rendered.first().and_then(DocInfo::root) else {
         return Err(error_at(
@@ -720,7 +720,7 @@ impl NewDocument {
             message: format!("in the new {kind} `{name}`: {}", e.message),
             ..e
         };
-        let file = parse(doc).map_err(context)?;
+        let file = parse_own(doc).map_err(context)?;
         let docs = documents(doc, &file);
         let found =
             only(doc, docs.iter().filter(|d| d.node.is_some()), "document").map_err(context)?;

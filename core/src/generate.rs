@@ -90,30 +90,14 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     // The original text of each edited file, for the excerpts of a report.
     let mut sources = BTreeMap::new();
     let mut rendered = Vec::new();
-    for want in artifact::wants(plan) {
-        match want {
-            Want::Whole {
-                path,
-                text,
-                objects,
-            } => {
+    for applied in crate::par::map(artifact::wants(plan), |want| apply(root, want)) {
+        match applied {
+            Applied::Whole(path, text, objects) => {
                 rendered.extend(objects.map(|o| (path.clone(), o)));
                 files.push((path, text));
             }
-            Want::Edit {
-                path,
-                default,
-                edit,
-            } => {
-                let text = match read_text(root, &path) {
-                    Ok(Some(text)) => text,
-                    Ok(None) => default,
-                    Err(e) => {
-                        errors.push(e);
-                        continue;
-                    }
-                };
-                match edit(&text) {
+            Applied::Edit(path, before, after) => {
+                match after {
                     Ok(new) => files.push((path.clone(), new)),
                     Err(error) => errors.push(
                         FileError::Update {
@@ -123,8 +107,9 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
                         .into(),
                     ),
                 }
-                sources.insert(path, text);
+                sources.insert(path, before);
             }
+            Applied::Unread(error) => errors.push(error),
         }
     }
 
@@ -158,6 +143,39 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
         remove,
         warnings: audited.warnings,
     })
+}
+
+/// A [`Want`] worked out against the repository.
+enum Applied {
+    /// A file written whole: its path, text and objects (see [`Want::Whole`]).
+    Whole(PathBuf, String, Option<Vec<yaml_serde::Value>>),
+    /// A hand-written file: its path, its text now, and the edited text.
+    Edit(PathBuf, String, Result<String, crate::edit::EditError>),
+    /// A hand-written file that cannot be read.
+    Unread(Error),
+}
+
+/// Reads the file a want edits (its default if there is none) and edits it.
+fn apply(root: &Path, want: Want) -> Applied {
+    match want {
+        Want::Whole {
+            path,
+            text,
+            objects,
+        } => Applied::Whole(path, text, objects),
+        Want::Edit {
+            path,
+            default,
+            edit,
+        } => match read_text(root, &path) {
+            Ok(text) => {
+                let text = text.unwrap_or(default);
+                let after = edit(&text);
+                Applied::Edit(path, text, after)
+            }
+            Err(e) => Applied::Unread(e),
+        },
+    }
 }
 
 /// A file's text, `None` if it does not exist.

@@ -19,6 +19,7 @@ pub mod generate;
 pub mod glob;
 pub mod layout;
 pub mod net;
+pub mod par;
 pub mod plan;
 pub mod proof;
 pub mod render;

@@ -1146,26 +1146,29 @@ pub fn resolve_repo(tree: &Tree, plan: &Plan) -> (Vec<ClusterBuild>, Vec<Error>)
         .map(|c| c.name.item.to_string())
         .collect();
     let root = plan.layout.clusters_root();
+    let planned: BTreeSet<&str> = plan.clusters.iter().map(|c| &*c.name.item).collect();
     let mut unplanned: Vec<String> = root
         .iter()
         .flat_map(|root| tree.read_dir(root))
         .flatten()
         .filter(|e| e.is_dir)
         .map(|e| e.name.to_string_lossy().into_owned())
-        .filter(|name| !clusters.contains(name))
+        .filter(|name| !planned.contains(name.as_str()))
         .collect();
     unplanned.sort();
     clusters.extend(unplanned);
+    let resolved = crate::par::map(&clusters, |c| match resolve_cluster(tree, plan, c) {
+        Ok(build) => {
+            let errors = check_cluster(tree, plan, &build);
+            (Some(build), errors)
+        }
+        Err(e) => (None, e.into_iter().map(Error::from).collect()),
+    });
     let mut builds = Vec::new();
     let mut errors = Vec::new();
-    for c in &clusters {
-        match resolve_cluster(tree, plan, c) {
-            Ok(build) => {
-                errors.extend(check_cluster(tree, plan, &build));
-                builds.push(build);
-            }
-            Err(e) => errors.extend(e.into_iter().map(Error::from)),
-        }
+    for (build, errs) in resolved {
+        builds.extend(build);
+        errors.extend(errs);
     }
     (builds, errors)
 }

@@ -5,20 +5,19 @@
 //! tree it produces — in check mode too, where nothing is written — and never
 //! passes a tree that only its own writes would have broken.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use yaml_serde::Value;
 
 use crate::error::Error;
 
 /// The repository on disk, with pending writes and deletions applied in memory.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Tree {
     root: PathBuf,
     overlay: BTreeMap<PathBuf, String>,
@@ -27,7 +26,7 @@ pub struct Tree {
     /// looked up, not scanned, so a build of thousands of files stays linear.
     pending: BTreeMap<PathBuf, BTreeMap<OsString, bool>>,
     /// Each file's parsed documents, with the text they were parsed from.
-    parsed: RefCell<BTreeMap<PathBuf, (String, Rc<Documents>)>>,
+    parsed: Mutex<BTreeMap<PathBuf, (String, Arc<Documents>)>>,
 }
 
 /// A file's objects, each with the line its document starts on, and its parse
@@ -75,7 +74,7 @@ impl Tree {
             overlay: files.iter().cloned().collect(),
             removed: remove.iter().cloned().collect(),
             pending,
-            parsed: RefCell::default(),
+            parsed: Mutex::default(),
         }
     }
 
@@ -87,15 +86,17 @@ impl Tree {
     /// [`crate::audit::parse_documents`] of the file `rel`, whose text is `text`,
     /// parsed once: the resolver reads a file for every cluster and Flux
     /// Kustomization applying it, and every file of a component directory again.
-    pub fn documents(&self, rel: &Path, text: &str) -> Rc<Documents> {
-        if let Some((seen, docs)) = self.parsed.borrow().get(rel)
+    pub fn documents(&self, rel: &Path, text: &str) -> Arc<Documents> {
+        let parsed = || self.parsed.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((seen, docs)) = parsed().get(rel)
             && seen == text
         {
-            return Rc::clone(docs);
+            return Arc::clone(docs);
         }
-        let docs = Rc::new(crate::audit::parse_documents(rel, text));
-        let entry = (text.to_owned(), Rc::clone(&docs));
-        self.parsed.borrow_mut().insert(rel.to_owned(), entry);
+        // Parsed outside the lock: another thread may parse the same file meanwhile.
+        let docs = Arc::new(crate::audit::parse_documents(rel, text));
+        let entry = (text.to_owned(), Arc::clone(&docs));
+        parsed().insert(rel.to_owned(), entry);
         docs
     }
 
@@ -112,8 +113,12 @@ impl Tree {
         }
         let lines = docs.into_iter().map(|d| d.line);
         let parsed = (lines.zip(objects).collect(), Vec::new());
-        let entry = (text.clone(), Rc::new(parsed));
-        self.parsed.get_mut().insert(rel.to_owned(), entry);
+        let entry = (text.clone(), Arc::new(parsed));
+        let parsed = self
+            .parsed
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        parsed.insert(rel.to_owned(), entry);
     }
 
     /// A file's text.

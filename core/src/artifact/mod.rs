@@ -21,7 +21,7 @@ use crate::edit::EditError;
 use crate::plan::Plan;
 
 /// An edit of a hand-written file's text: the new text, or why it cannot be made.
-pub type Edit = Box<dyn Fn(&str) -> Result<String, EditError>>;
+pub type Edit = Box<dyn Fn(&str) -> Result<String, EditError> + Send + Sync>;
 
 /// What an artifact wants in the repository.
 pub enum Want {
@@ -60,7 +60,7 @@ impl Want {
     pub fn edit(
         path: PathBuf,
         default: &str,
-        edit: impl Fn(&str) -> Result<String, EditError> + 'static,
+        edit: impl Fn(&str) -> Result<String, EditError> + Send + Sync + 'static,
     ) -> Want {
         Want::Edit {
             path,
@@ -79,12 +79,20 @@ impl fmt::Debug for Want {
     }
 }
 
-/// What every artifact wants for the plan, in the order the build applies them.
+/// Every artifact, in the order the build applies what they want.
+const ARTIFACTS: [fn(&Plan) -> Vec<Want>; 5] = [
+    pools::wants,
+    flux::wants,
+    settings::wants,
+    helm_values::wants,
+    docs::wants,
+];
+
+/// What every artifact wants for the plan, in the order the build applies them
+/// (rendered side by side: the docs of a fleet take as long as its pools).
 pub fn wants(plan: &Plan) -> Vec<Want> {
-    let mut out = pools::wants(plan);
-    out.extend(flux::wants(plan));
-    out.extend(settings::wants(plan));
-    out.extend(helm_values::wants(plan));
-    out.extend(docs::wants(plan));
-    out
+    crate::par::map(ARTIFACTS, |wants| wants(plan))
+        .into_iter()
+        .flatten()
+        .collect()
 }

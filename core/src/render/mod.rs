@@ -64,33 +64,43 @@ pub(crate) fn value<T: Serialize>(value: &T) -> yaml_serde::Value {
 /// numbers in forms not matched here (`true`, `42`), never wraps lines, and
 /// writes multi-line strings as block scalars, whose lines are left alone.
 fn quote_yaml11_scalars(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
     let mut block: Option<usize> = None;
-    text.split_inclusive('\n')
-        .map(|line| {
-            let body = line.trim_end_matches('\n');
-            let indent = body.len() - body.trim_start().len();
-            match block {
-                Some(b) if indent > b || body.trim().is_empty() => return line.to_owned(),
-                _ => block = None,
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        let indent = body.len() - body.trim_start().len();
+        match block {
+            Some(b) if indent > b || body.trim().is_empty() => {
+                out.push_str(line);
+                continue;
             }
-            let start = match body.rfind(": ") {
-                Some(i) => i + 2,
-                None => match body.trim_start().strip_prefix("- ") {
-                    Some(_) => indent + 2,
-                    None => return line.to_owned(),
-                },
-            };
-            let value = &body[start..];
-            if value.starts_with(['|', '>']) {
-                block = Some(indent);
-            }
-            if yaml11_reads_as_non_string(value) {
-                format!("{}'{value}'{}", &body[..start], &line[body.len()..])
-            } else {
-                line.to_owned()
-            }
-        })
-        .collect()
+            _ => block = None,
+        }
+        let start = match body.rfind(": ") {
+            Some(i) => i + 2,
+            None => match body.trim_start().strip_prefix("- ") {
+                Some(_) => indent + 2,
+                None => {
+                    out.push_str(line);
+                    continue;
+                }
+            },
+        };
+        let value = &body[start..];
+        if value.starts_with(['|', '>']) {
+            block = Some(indent);
+        }
+        if yaml11_reads_as_non_string(value) {
+            out.push_str(&body[..start]);
+            out.push('\'');
+            out.push_str(value);
+            out.push('\'');
+            out.push_str(&line[body.len()..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
 }
 
 /// Whether a plain scalar that YAML 1.2 reads as a string is a boolean or a

@@ -26,11 +26,12 @@ pub(crate) fn parse(text: &str) -> Result<YamlFile, YamlError> {
     kept(&PARSED, text, parse_uncached)
 }
 
-/// Parses a text one of our own splices made from a text [`parse`] accepted,
-/// only to find where the next splice goes: the validator and the YAML 1.1
-/// reading are left to [`finish`], which runs them on the result before
-/// anything is written. An edit of several keys parses each step.
-pub(crate) fn parse_edited(text: &str) -> Result<YamlFile, YamlError> {
+/// Parses a text the build made itself — a document it rendered, or a splice
+/// into a text [`parse`] accepted — only to find nodes and where the next
+/// splice goes: the validator and the YAML 1.1 reading (most of a parse's cost)
+/// are left to [`finish`], which runs them on the result before anything is
+/// written. An edit of several keys parses each step.
+pub(crate) fn parse_own(text: &str) -> Result<YamlFile, YamlError> {
     let parsed = YamlFile::parse(text);
     if let Some(e) = parsed.positioned_errors().first() {
         let at = e.start_position(text);

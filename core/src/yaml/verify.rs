@@ -12,7 +12,7 @@ pub(crate) fn reparse(original: &str, current: &str) -> Result<YamlFile, YamlErr
     if current == original {
         return parse(current);
     }
-    parse_edited(current).map_err(|e| internal(original, current, e.message))
+    parse_own(current).map_err(|e| internal(original, current, e.message))
 }
 
 /// An edit that would break the file or change what its user wrote, reported at
