@@ -13,7 +13,9 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use lbipam_plan::artifact::pools::pool_manifest;
+use lbipam_plan::artifact::Want;
+use lbipam_plan::artifact::pools::{self, pool_manifest};
+use lbipam_plan::audit::parse_documents;
 use lbipam_plan::check::{Error, check};
 use lbipam_plan::diag::Report;
 use lbipam_plan::generate::{compile, load};
@@ -726,6 +728,26 @@ fn spec_of(v: &Value) -> Option<Spec> {
     })
 }
 
+/// The objects a pool file hands the audit in place of its text are what
+/// reading that text gives (the audit's own reader), document for document.
+fn pool_objects_are_what_their_text_reads_as(plan: &Plan) -> Result<(), TestCaseError> {
+    for want in pools::wants(plan) {
+        let Want::Whole {
+            path,
+            text,
+            objects: Some(objects),
+        } = want
+        else {
+            continue;
+        };
+        let (read, errors) = parse_documents(&path, &text);
+        prop_assert!(errors.is_empty(), "{errors:?}\n{text}");
+        let read: Vec<Value> = read.into_iter().map(|(_, v)| v).collect();
+        prop_assert_eq!(read, objects, "{}", text);
+    }
+    Ok(())
+}
+
 #[test]
 fn valid_plans_pass_and_their_pool_yaml_parses_back_into_their_pools() {
     runner(512)
@@ -734,6 +756,7 @@ fn valid_plans_pass_and_their_pool_yaml_parses_back_into_their_pools() {
             prop_assert_eq!(oracle(&m), Vec::<String>::new());
             let plan = compile(&text).map_err(|e| TestCaseError::fail(format!("{e:?}\n{text}")))?;
             prop_assert_eq!(plan.clusters.len(), m.clusters.len());
+            pool_objects_are_what_their_text_reads_as(&plan)?;
             for (cluster, want) in plan.clusters.iter().zip(&m.clusters) {
                 let pools: Vec<&str> = cluster.pools.iter().map(|p| &*p.name.item).collect();
                 let yaml = pool_manifest(&plan, cluster, &pools);
@@ -957,6 +980,7 @@ fn with_reserve_pins_each_clusters_pools_are_disjoint_cover_its_blocks_and_hold_
                 }
             }
             let plan = compile(&text).map_err(|e| TestCaseError::fail(format!("{e:?}\n{text}")))?;
+            pool_objects_are_what_their_text_reads_as(&plan)?;
             for (cluster, want) in plan.clusters.iter().zip(&m.clusters) {
                 let pools: Vec<&str> = cluster.pools.iter().map(|p| &*p.name.item).collect();
                 let yaml = pool_manifest(&plan, cluster, &pools);

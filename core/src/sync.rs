@@ -45,28 +45,11 @@ fn is_truthy(value: &str) -> bool {
 /// One [`Error::Stale`] per file whose committed bytes are not `wanted`, and per
 /// generated file in `remove` that still exists. Reads, never writes.
 pub fn stale(root: &Path, wanted: &[(PathBuf, String)], remove: &[PathBuf]) -> Vec<Error> {
-    let mut errors = Vec::new();
-    for (path, rendered) in wanted {
-        match fs::read(root.join(path)) {
-            Ok(bytes) if bytes == rendered.as_bytes() => {}
-            Ok(bytes) => {
-                let found = String::from_utf8_lossy(&bytes);
-                let (line, found, rendered) = first_difference(&found, rendered);
-                errors.push(Error::Stale {
-                    path: path.clone(),
-                    line,
-                    found: Some(found),
-                    rendered: Some(rendered),
-                });
-            }
-            Err(_) => errors.push(Error::Stale {
-                path: path.clone(),
-                line: 1,
-                found: None,
-                rendered: Some(String::new()),
-            }),
-        }
-    }
+    let mut errors: Vec<Error> =
+        crate::par::map(wanted, |(path, rendered)| differs(root, path, rendered))
+            .into_iter()
+            .flatten()
+            .collect();
     for path in remove {
         if root.join(path).exists() {
             errors.push(Error::Stale {
@@ -78,6 +61,29 @@ pub fn stale(root: &Path, wanted: &[(PathBuf, String)], remove: &[PathBuf]) -> V
         }
     }
     errors
+}
+
+/// The [`Error::Stale`] of one file whose committed bytes are not `rendered`.
+fn differs(root: &Path, path: &Path, rendered: &str) -> Option<Error> {
+    match fs::read(root.join(path)) {
+        Ok(bytes) if bytes == rendered.as_bytes() => None,
+        Ok(bytes) => {
+            let found = String::from_utf8_lossy(&bytes);
+            let (line, found, rendered) = first_difference(&found, rendered);
+            Some(Error::Stale {
+                path: path.to_owned(),
+                line,
+                found: Some(found),
+                rendered: Some(rendered),
+            })
+        }
+        Err(_) => Some(Error::Stale {
+            path: path.to_owned(),
+            line: 1,
+            found: None,
+            rendered: Some(String::new()),
+        }),
+    }
 }
 
 /// What a line shows when one text ends before the other.

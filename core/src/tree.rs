@@ -258,4 +258,28 @@ mod tests {
         assert_eq!(names, [OsString::from("a.yaml"), OsString::from("new")]);
         assert!(tree.read_dir(Path::new("missing")).is_err());
     }
+
+    #[test]
+    fn rendered_objects_stand_in_for_the_text_only_when_they_match_its_documents() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let text = "# header\nkind: A\n---\nkind: B\n";
+        let files = [
+            ("two.yaml".into(), text.to_owned()),
+            ("other.yaml".into(), text.to_owned()),
+        ];
+        let mut tree = Tree::pending(dir.path(), &files, &[]);
+        let object = |kind: &str| {
+            let mut map = yaml_serde::Mapping::new();
+            map.insert("kind".into(), kind.into());
+            Value::Mapping(map)
+        };
+        // Told: taken as given, each at its document's line.
+        tree.rendered(Path::new("two.yaml"), vec![object("A"), object("rendered")]);
+        let told = tree.documents(Path::new("two.yaml"), text);
+        assert_eq!(told.0, [(1, object("A")), (4, object("rendered"))]);
+        // One object for two documents: ignored, the text is read.
+        tree.rendered(Path::new("other.yaml"), vec![object("A")]);
+        let read = tree.documents(Path::new("other.yaml"), text);
+        assert_eq!(read.0, [(1, object("A")), (4, object("B"))]);
+    }
 }

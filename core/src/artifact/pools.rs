@@ -9,22 +9,29 @@ use crate::net::Block;
 use crate::plan::{ApiVersion, Cluster, Plan};
 use crate::render::{Metadata, Object, value, yaml, yaml_header};
 
-/// Every file of each cluster's pool component.
+/// Every file of each cluster's pool component (a fleet's clusters rendered
+/// side by side: serializing a thousand pools' blocks is most of a fleet build).
 pub fn wants(plan: &Plan) -> Vec<Want> {
+    crate::par::map(plan.clusters.iter(), |c| cluster_wants(plan, c))
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// The pool files and the component `kustomization.yaml` of one cluster.
+fn cluster_wants(plan: &Plan, c: &Cluster) -> Vec<Want> {
     let layout = &plan.layout;
     let mut out = Vec::new();
-    for c in plan.clusters.iter() {
-        for (path, pools) in layout.pool_files(c) {
-            let objects = pool_objects(plan, c, &pools);
-            out.push(Want::Whole {
-                path,
-                text: documents(&objects),
-                objects: Some(objects),
-            });
-        }
-        let path = layout.component_kustomization(&c.name.item);
-        out.push(Want::whole(path, component_kustomization(plan, c)));
+    for (path, pools) in layout.pool_files(c) {
+        let objects = pool_objects(plan, c, &pools);
+        out.push(Want::Whole {
+            path,
+            text: documents(&objects),
+            objects: Some(objects),
+        });
     }
+    let path = layout.component_kustomization(&c.name.item);
+    out.push(Want::whole(path, component_kustomization(plan, c)));
     out
 }
 
