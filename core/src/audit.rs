@@ -661,7 +661,7 @@ pub fn flux_kustomizations(
                 depends_on,
                 path: path.clone(),
                 line,
-                object: value,
+                object: (*value).clone(),
             });
         }
     }

@@ -114,8 +114,9 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     }
 
     // Audit the tree as it will be after the build: disk, overlaid with our outputs.
-    let remove = stale_generated(root, plan, &files);
-    let mut tree = Tree::pending(root, &files, &remove);
+    let mut tree = Tree::pending(root, &files, &[]);
+    let remove = stale_generated(&tree, plan, &files);
+    tree.remove(&remove);
     for (path, objects) in rendered {
         tree.rendered(&path, objects);
     }
@@ -195,7 +196,7 @@ fn read_text(root: &Path, path: &Path) -> Result<Option<String>, Error> {
 /// cluster removed from the plan, or the old pools directory after `pools-dir`
 /// moved. Hand-written files are left alone; symlinked directories are never
 /// followed (their files are not the repository's).
-fn stale_generated(root: &Path, plan: &Plan, files: &[(PathBuf, String)]) -> Vec<PathBuf> {
+fn stale_generated(tree: &Tree, plan: &Plan, files: &[(PathBuf, String)]) -> Vec<PathBuf> {
     let wanted: BTreeSet<&Path> = files.iter().map(|(p, _)| p.as_path()).collect();
     let mut stale = BTreeSet::new();
     let mut dirs = plan.layout.audit_roots();
@@ -205,19 +206,14 @@ fn stale_generated(root: &Path, plan: &Plan, files: &[(PathBuf, String)]) -> Vec
         if !seen.insert(dir.clone()) {
             continue;
         }
-        let Ok(entries) = fs::read_dir(root.join(&dir)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let rel = dir.join(entry.file_name());
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() {
+        for entry in tree.read_dir(&dir).into_iter().flatten() {
+            let rel = dir.join(&entry.name);
+            if entry.is_dir {
                 dirs.push(rel);
-            } else if kind.is_file()
+            } else if entry.is_file
+                && !entry.is_symlink
                 && !wanted.contains(rel.as_path())
-                && fs::read_to_string(entry.path()).is_ok_and(|t| render::is_generated(&t))
+                && tree.read(&rel).is_ok_and(|t| render::is_generated(&t))
             {
                 stale.insert(rel);
             }

@@ -33,6 +33,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::IpAddr;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use ipnet::IpNet;
 use yaml_serde::{Mapping, Value};
@@ -54,8 +55,9 @@ pub struct Object {
     /// How it was reached: the Kustomization's name, its `spec.path` and each
     /// `resources:` entry, as written.
     pub via: Vec<String>,
-    /// The object, after namespace transforms and substitution.
-    pub value: Value,
+    /// The object, after namespace transforms and substitution (shared with
+    /// the parse of its file until a transform changes it).
+    pub value: Arc<Value>,
     /// Its YAML document as written, which Flux's substitution works on: quotes
     /// written around `"${VAR}"` survive kustomize's build, so they count.
     pub raw: String,
@@ -214,7 +216,7 @@ pub fn resolve_cluster(
             source: path.clone(),
             line: *line,
             via: Vec::new(),
-            value: value.clone(),
+            value: Arc::clone(value),
             raw: String::new(),
         }));
     }
@@ -712,12 +714,12 @@ fn is_remote(entry: &str) -> bool {
 }
 
 /// Sets `metadata.namespace`, as kustomize's namespace transform does.
-fn set_namespace(value: &mut Value, ns: &str) {
+fn set_namespace(value: &mut Arc<Value>, ns: &str) {
     let kind = value["kind"].as_str().unwrap_or("");
-    if CLUSTER_SCOPED_BUILTINS.contains(&kind) {
+    if CLUSTER_SCOPED_BUILTINS.contains(&kind) || !value.is_mapping() {
         return;
     }
-    let Some(map) = value.as_mapping_mut() else {
+    let Some(map) = Arc::make_mut(value).as_mapping_mut() else {
         return;
     };
     let metadata = map
@@ -811,7 +813,8 @@ fn substitute(o: &mut Object, vars: &Vars) -> Result<(), String> {
         return Ok(());
     }
     let replaced = envsubst_with(&o.raw, &vars.values, vars.secret)?;
-    let mut value: Value = yaml_serde::from_str(&replaced)
+    let mut value = yaml_serde::from_str::<Value>(&replaced)
+        .map(Arc::new)
         .map_err(|e| format!("not valid YAML after substitution: {e}"))?;
     if let Some(ns) = o.namespace().filter(|ns| !ns.contains("${")) {
         set_namespace(&mut value, ns);

@@ -5,12 +5,12 @@
 //! tree it produces — in check mode too, where nothing is written — and never
 //! passes a tree that only its own writes would have broken.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ffi::OsString;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use yaml_serde::Value;
 
@@ -27,11 +27,17 @@ pub struct Tree {
     pending: BTreeMap<PathBuf, BTreeMap<OsString, bool>>,
     /// Each file's parsed documents, with the text they were parsed from.
     parsed: Mutex<BTreeMap<PathBuf, (String, Arc<Documents>)>>,
+    /// Each directory's entries on disk (`None`: no such directory), listed
+    /// once: the resolver and the audits list a fleet's directories many times.
+    listed: Mutex<HashMap<PathBuf, Option<Arc<Vec<Entry>>>>>,
+    /// The root with its symlinks resolved, once.
+    real_root: OnceLock<Option<PathBuf>>,
 }
 
 /// A file's objects, each with the line its document starts on, and its parse
-/// errors: what [`crate::audit::parse_documents`] returns.
-pub type Documents = (Vec<(usize, Value)>, Vec<Error>);
+/// errors: what [`crate::audit::parse_documents`] returns, each object shared
+/// with whatever the resolver builds of it.
+pub type Documents = (Vec<(usize, Arc<Value>)>, Vec<Error>);
 
 /// One entry of a directory listing.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -75,6 +81,8 @@ impl Tree {
             removed: remove.iter().cloned().collect(),
             pending,
             parsed: Mutex::default(),
+            listed: Mutex::default(),
+            real_root: OnceLock::new(),
         }
     }
 
@@ -94,10 +102,17 @@ impl Tree {
             return Arc::clone(docs);
         }
         // Parsed outside the lock: another thread may parse the same file meanwhile.
-        let docs = Arc::new(crate::audit::parse_documents(rel, text));
+        let (objects, errors) = crate::audit::parse_documents(rel, text);
+        let objects = objects.into_iter().map(|(l, v)| (l, Arc::new(v))).collect();
+        let docs = Arc::new((objects, errors));
         let entry = (text.to_owned(), Arc::clone(&docs));
         parsed().insert(rel.to_owned(), entry);
         docs
+    }
+
+    /// Takes files off the tree, as the build's deletions will.
+    pub fn remove(&mut self, files: &[PathBuf]) {
+        self.removed.extend(files.iter().cloned());
     }
 
     /// Tells the tree the objects of a pending file the build rendered from
@@ -112,7 +127,10 @@ impl Tree {
             return;
         }
         let lines = docs.into_iter().map(|d| d.line);
-        let parsed = (lines.zip(objects).collect(), Vec::new());
+        let parsed = (
+            lines.zip(objects.into_iter().map(Arc::new)).collect(),
+            Vec::new(),
+        );
         let entry = (text.clone(), Arc::new(parsed));
         let parsed = self
             .parsed
@@ -140,12 +158,35 @@ impl Tree {
     /// Whether `rel` is a file (or a symlink to one).
     pub fn is_file(&self, rel: &Path) -> bool {
         self.overlay.contains_key(rel)
-            || (!self.removed.contains(rel) && self.root.join(rel).is_file())
+            || (!self.removed.contains(rel)
+                && match self.listed(rel) {
+                    Some(entry) => entry.is_some_and(|e| e.is_file),
+                    None => self.root.join(rel).is_file(),
+                })
     }
 
     /// Whether `rel` is a directory, on disk or made by a pending write.
     pub fn is_dir(&self, rel: &Path) -> bool {
-        self.pending.contains_key(rel) || self.root.join(rel).is_dir()
+        self.pending.contains_key(rel)
+            || match self.listed(rel) {
+                Some(Some(e)) if !e.is_symlink => e.is_dir,
+                Some(None) => false,
+                _ => self.root.join(rel).is_dir(), // a symlink, or not listed
+            }
+    }
+
+    /// `rel` as its directory's listing on disk shows it (`Some(None)`: not
+    /// there); `None` when there is no listing to ask (the root, `..`, a
+    /// directory that cannot be listed).
+    fn listed(&self, rel: &Path) -> Option<Option<Entry>> {
+        let (dir, name) = (rel.parent()?, rel.file_name()?);
+        let entries = match self.disk_entries(dir) {
+            Ok(Some(entries)) => entries,
+            Ok(None) => return Some(None),
+            Err(_) => return None,
+        };
+        let at = entries.binary_search_by(|e| e.name.as_os_str().cmp(name));
+        Some(at.ok().map(|i| entries[i].clone()))
     }
 
     /// Whether anything is at `rel`.
@@ -156,9 +197,38 @@ impl Tree {
     /// Where `rel` really is on disk when a symlink on its way leads out of the
     /// repository; `None` when it stays inside (or does not exist yet).
     pub fn escapes(&self, rel: &Path) -> Option<PathBuf> {
+        if !self.through_symlink(rel) {
+            return None;
+        }
         let real = self.root.join(rel).canonicalize().ok()?;
-        let top = self.root.canonicalize().ok()?;
-        (!real.starts_with(&top)).then_some(real)
+        let top = self.real_root()?;
+        (!real.starts_with(top)).then_some(real)
+    }
+
+    /// Whether a symlink is on the way to `rel` on disk (or `rel` is one), as
+    /// the listings say: resolving every path a fleet applies costs a system
+    /// call per component.
+    fn through_symlink(&self, rel: &Path) -> bool {
+        let mut dir = PathBuf::new();
+        for part in rel.components() {
+            let name = part.as_os_str();
+            let entries = match self.disk_entries(&dir) {
+                Ok(Some(entries)) => entries,
+                Ok(None) => return false,
+                Err(_) => return true, // unlisted: let the real resolution decide
+            };
+            match entries.binary_search_by(|e| e.name.as_os_str().cmp(name)) {
+                Ok(i) if entries[i].is_symlink => return true,
+                Ok(_) => dir.push(name),
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
+    fn real_root(&self) -> Option<&Path> {
+        let real = self.real_root.get_or_init(|| self.root.canonicalize().ok());
+        real.as_deref()
     }
 
     /// Where the symlink `rel` leads, checked: whether it is a directory, or why
@@ -167,11 +237,13 @@ impl Tree {
         if rel.components().count() > 32 {
             return Err("too deep below symlinks (a loop?); remove the symlink".to_owned());
         }
-        let home = self.root.canonicalize().map_err(|e| e.to_string())?;
+        let home = self
+            .real_root()
+            .ok_or("the repository root cannot be resolved")?;
         let target = self.root.join(rel).canonicalize().map_err(|e| {
             format!("a symlink that cannot be followed ({e}); replace it with the file")
         })?;
-        if !target.starts_with(&home) {
+        if !target.starts_with(home) {
             return Err(format!(
                 "a symlink to {}, outside the repository: Flux cannot follow it and the audit will not; replace it with the file itself",
                 target.display()
@@ -190,42 +262,55 @@ impl Tree {
 
     /// The entries of a directory, sorted by name, pending writes included.
     pub fn read_dir(&self, rel: &Path) -> io::Result<Vec<Entry>> {
-        let mut entries: BTreeMap<OsString, Entry> = BTreeMap::new();
-        let on_disk = fs::read_dir(self.root.join(rel));
-        let mut found = on_disk.is_ok();
-        for e in on_disk.into_iter().flatten() {
-            let e = e?;
-            let name = e.file_name();
-            if self.removed.contains(&rel.join(&name)) {
-                continue;
-            }
-            let kind = e.file_type()?;
-            let is_file = kind.is_file() || (kind.is_symlink() && e.path().is_file());
-            entries.insert(
-                name.clone(),
-                Entry {
-                    name,
-                    is_dir: kind.is_dir(),
-                    is_file,
-                    is_symlink: kind.is_symlink(),
-                },
-            );
-        }
-        if let Some(names) = self.pending.get(rel) {
-            found = true;
-            for (name, &is_dir) in names {
-                entries.entry(name.clone()).or_insert(Entry {
-                    name: name.clone(),
-                    is_dir,
-                    is_file: !is_dir,
-                    is_symlink: false,
-                });
-            }
-        }
-        if !found {
+        let on_disk = self.disk_entries(rel)?;
+        let pending = self.pending.get(rel);
+        if on_disk.is_none() && pending.is_none() {
             return Err(io::ErrorKind::NotFound.into());
         }
+        let mut entries: BTreeMap<&OsString, Entry> = BTreeMap::new();
+        for e in on_disk.iter().flat_map(|e| e.iter()) {
+            if !self.removed.contains(&rel.join(&e.name)) {
+                entries.insert(&e.name, e.clone());
+            }
+        }
+        for (name, &is_dir) in pending.into_iter().flatten() {
+            entries.entry(name).or_insert_with(|| Entry {
+                name: name.clone(),
+                is_dir,
+                is_file: !is_dir,
+                is_symlink: false,
+            });
+        }
         Ok(entries.into_values().collect())
+    }
+
+    /// The entries of a directory on disk, sorted by name; `None` if there is
+    /// no such directory.
+    fn disk_entries(&self, rel: &Path) -> io::Result<Option<Arc<Vec<Entry>>>> {
+        let listed = || self.listed.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(known) = listed().get(rel) {
+            return Ok(known.clone());
+        }
+        let entries = match fs::read_dir(self.root.join(rel)) {
+            Ok(on_disk) => {
+                let mut entries = Vec::new();
+                for e in on_disk {
+                    let e = e?;
+                    let kind = e.file_type()?;
+                    entries.push(Entry {
+                        name: e.file_name(),
+                        is_dir: kind.is_dir(),
+                        is_file: kind.is_file() || (kind.is_symlink() && e.path().is_file()),
+                        is_symlink: kind.is_symlink(),
+                    });
+                }
+                entries.sort();
+                Some(Arc::new(entries))
+            }
+            Err(_) => None,
+        };
+        listed().insert(rel.to_owned(), entries.clone());
+        Ok(entries)
     }
 }
 
@@ -268,17 +353,21 @@ mod tests {
             ("other.yaml".into(), text.to_owned()),
         ];
         let mut tree = Tree::pending(dir.path(), &files, &[]);
-        let object = |kind: &str| {
+        let mapping = |kind: &str| {
             let mut map = yaml_serde::Mapping::new();
             map.insert("kind".into(), kind.into());
             Value::Mapping(map)
         };
+        let object = |kind: &str| Arc::new(mapping(kind));
         // Told: taken as given, each at its document's line.
-        tree.rendered(Path::new("two.yaml"), vec![object("A"), object("rendered")]);
+        tree.rendered(
+            Path::new("two.yaml"),
+            vec![mapping("A"), mapping("rendered")],
+        );
         let told = tree.documents(Path::new("two.yaml"), text);
         assert_eq!(told.0, [(1, object("A")), (4, object("rendered"))]);
         // One object for two documents: ignored, the text is read.
-        tree.rendered(Path::new("other.yaml"), vec![object("A")]);
+        tree.rendered(Path::new("other.yaml"), vec![mapping("A")]);
         let read = tree.documents(Path::new("other.yaml"), text);
         assert_eq!(read.0, [(1, object("A")), (4, object("B"))]);
     }
