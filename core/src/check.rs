@@ -63,16 +63,18 @@ fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
     let net_str = network.trunc().to_string();
     let net_iv = Interval::of_net(network);
     // Outside the network is reported already; the edges matter inside it.
-    let mut edge = |span: Span, what: String, value: String, iv: Interval| {
+    // `what` and `value` name the range, made only for an error.
+    let mut edge = |span: Span, what: &dyn Fn() -> (String, String), iv: Interval| {
         let Some((first, last)) = edges.filter(|_| net_iv.contains(&iv)) else {
             return;
         };
         for (addr, which) in [(first, "network"), (last, "broadcast")] {
             if iv.contains_addr(addr) {
+                let (what, value) = what();
                 errors.push(Error::NetworkOrBroadcast {
                     span,
-                    what: what.clone(),
-                    value: value.clone(),
+                    what,
+                    value,
                     addr,
                     which,
                     network: net_str.clone(),
@@ -84,20 +86,21 @@ fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
         for p in c.pools.iter() {
             for b in p.blocks.iter() {
                 if let Some(iv) = b.item.interval() {
-                    let what = format!("block of {} ({})", p.name.item, c.name.item);
-                    edge(b.span, what, b.item.to_string(), iv);
+                    let what = || {
+                        let what = format!("block of {} ({})", p.name.item, c.name.item);
+                        (what, b.item.to_string())
+                    };
+                    edge(b.span, &what, iv);
                 }
             }
         }
         for pin in c.pins.iter() {
-            let what = format!("pin {} ({})", pin.service.item, c.name.item);
             let addr = pin.addr.item;
-            edge(
-                pin.addr.span,
-                what,
-                addr.to_string(),
-                Interval::of_addr(addr),
-            );
+            let what = || {
+                let what = format!("pin {} ({})", pin.service.item, c.name.item);
+                (what, addr.to_string())
+            };
+            edge(pin.addr.span, &what, Interval::of_addr(addr));
         }
     }
     for c in plan.clusters.iter() {
@@ -311,7 +314,8 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>)
 
     let mut ranges = Vec::new();
     for (holder, block) in reserved.chain(blocks) {
-        let value = block.item.to_string();
+        // Only an error names the block: a valid fleet plan has 100,000.
+        let value = || block.item.to_string();
         let span = block.span;
         let well_formed = block.item.interval().is_some()
             && !matches!(block.item, Block::Cidr(net) if has_host_bits(net));
@@ -323,11 +327,14 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>)
                 Block::Range { start, stop } if start.is_ipv4() != stop.is_ipv4() => {
                     Error::MixedFamily {
                         span,
-                        value,
+                        value: value(),
                         network: net_str.clone(),
                     }
                 }
-                _ => Error::StartAfterStop { span, value },
+                _ => Error::StartAfterStop {
+                    span,
+                    value: value(),
+                },
             });
             continue;
         };
@@ -336,7 +343,7 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>)
         {
             errors.push(Error::HostBits {
                 span,
-                value,
+                value: value(),
                 network: net.trunc().to_string(),
             });
             continue;
@@ -344,7 +351,7 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>)
         if iv.v6 != net_iv.v6 {
             errors.push(Error::MixedFamily {
                 span,
-                value,
+                value: value(),
                 network: net_str.clone(),
             });
             continue;
@@ -357,7 +364,7 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>)
             errors.push(Error::OutsideNetwork {
                 span,
                 what,
-                value,
+                value: value(),
                 network: net_str.clone(),
             });
         }

@@ -201,6 +201,7 @@ fn stale_generated(tree: &Tree, plan: &Plan, files: &[(PathBuf, String)]) -> Vec
     let mut stale = BTreeSet::new();
     let mut dirs = plan.layout.audit_roots();
     dirs.push(plan.layout.generated_root());
+    tree.prefetch(&dirs);
     let mut seen = BTreeSet::new();
     while let Some(dir) = dirs.pop() {
         if !seen.insert(dir.clone()) {
