@@ -49,22 +49,35 @@ pub(crate) fn run(root: &Path, plan: &Plan, ip: IpAddr) -> Output {
                 "{ip}: pool {} of cluster {} (block {})",
                 p.name.item, c.name.item, segment.iv
             );
-            match c.pins.iter().find(|pin| pin.addr.item == ip) {
-                Some(pin) => {
-                    let _ = writeln!(
-                        out,
-                        "  pinned: {}{}",
-                        pin.service.item,
-                        delivery(plan, &pin.service.item)
-                    );
-                }
-                None => {
-                    let _ = writeln!(
-                        out,
-                        "  not pinned: Cilium may give it to any LoadBalancer Service of cluster {}",
-                        c.name.item
-                    );
-                }
+            let withheld = p.blocks.iter().find(|b| {
+                let edge = b
+                    .item
+                    .interval()
+                    .is_some_and(|iv| iv.first() == ip || iv.last() == ip);
+                edge && p.edges_withheld(&b.item)
+            });
+            let pin = c.pins.iter().find(|pin| pin.addr.item == ip);
+            if let Some(block) = withheld {
+                let _ = writeln!(
+                    out,
+                    "  withheld: an end of cidr block {}, which pool {} does not hand out \
+                     (allow-first-last-ips = false); Cilium gives it to no Service and it \
+                     cannot be pinned",
+                    block.item, p.name.item
+                );
+            } else if let Some(pin) = pin {
+                let _ = writeln!(
+                    out,
+                    "  pinned: {}{}",
+                    pin.service.item,
+                    delivery(plan, &pin.service.item)
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "  not pinned: Cilium may give it to any LoadBalancer Service of cluster {}",
+                    c.name.item
+                );
             }
         }
     }

@@ -8,6 +8,7 @@
 
 mod check;
 mod explain;
+mod next_free;
 mod pin;
 mod report;
 mod table;
@@ -159,8 +160,8 @@ where
             cluster,
             count,
             pool,
-        } => with_plan(&plan_path, |_, plan| {
-            next_free(plan, &cluster, pool.as_deref(), count)
+        } => with_plan(&plan_path, |root, plan| {
+            next_free::run(root, plan, &cluster, pool.as_deref(), count)
         }),
         Command::Pin { cluster, name, ip } => pin::run(&plan_path, &cluster, &name, ip),
     }
@@ -249,41 +250,4 @@ pub(crate) fn cluster<'p>(plan: &'p Plan, name: &str) -> Result<&'p Cluster, Out
             names.join(", ")
         ))
     })
-}
-
-fn next_free(plan: &Plan, cluster_name: &str, pool: Option<&str>, count: u64) -> Output {
-    let c = match cluster(plan, cluster_name) {
-        Ok(c) => c,
-        Err(out) => return out,
-    };
-    if let Some(pool) = pool
-        && !c.pools.iter().any(|p| p.name.item == pool)
-    {
-        let names: Vec<&str> = c.pools.iter().map(|p| &*p.name.item).collect();
-        return fail(format!(
-            "cluster {cluster_name} has no pool `{pool}` (pools: {})",
-            names.join(", ")
-        ));
-    }
-    let found: Vec<IpAddr> = lbipam_core::usage::free_addresses(c, pool)
-        .take(usize::try_from(count).unwrap_or(usize::MAX))
-        .collect();
-    let stdout: String = found.iter().map(|a| format!("{a}\n")).collect();
-    if (found.len() as u64) < count {
-        let whose = match pool {
-            Some(p) => format!("pool {p} of cluster {cluster_name}"),
-            None => format!("the pools of cluster {cluster_name}"),
-        };
-        return Output {
-            code: 1,
-            stdout,
-            stderr: format!(
-                "error: {whose} {} only {} free address{}, {count} asked for\n",
-                if pool.is_some() { "has" } else { "have" },
-                found.len(),
-                if found.len() == 1 { "" } else { "es" }
-            ),
-        };
-    }
-    ok(stdout)
 }

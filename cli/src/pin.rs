@@ -7,10 +7,10 @@ use std::path::Path;
 use lbipam_core::diag::Report;
 use lbipam_core::generate;
 use lbipam_core::layout;
-use lbipam_core::usage;
 use lbipam_core::write;
 use toml_edit::{DocumentMut, InlineTable, Item, Table, Value};
 
+use crate::next_free::Asked;
 use crate::{Output, fail, ok, root_of};
 
 pub(crate) fn run(plan_path: &Path, cluster: &str, name: &str, ip: Option<IpAddr>) -> Output {
@@ -28,19 +28,28 @@ pub(crate) fn run(plan_path: &Path, cluster: &str, name: &str, ip: Option<IpAddr
         .iter()
         .find(|p| p.service.item == name)
         .map(|p| p.addr.item);
-    let ip = match (ip, old) {
-        (Some(ip), _) => ip,
+    let asked = Asked::of(root, &plan, cluster);
+    let (ip, notes) = match (ip, old) {
+        (Some(ip), _) => {
+            // Maybe the Service being pinned; else two Services would ask for it.
+            let note = asked.at(ip).map(|at| {
+                format!("note: {at} already asks for {ip}: unless that is {name}'s Service, two Services now ask for it\n")
+            });
+            (ip, note.unwrap_or_default())
+        }
         (None, Some(old)) => {
             return ok(format!(
                 "{name} ({cluster}) is already pinned at {old}; give an address to move it\n"
             ));
         }
-        (None, None) => match usage::free_addresses(c, None).next() {
-            Some(ip) => ip,
-            None => {
-                return fail(format!(
+        (None, None) => match asked.free(c, None, 1) {
+            (found, notes) if !found.is_empty() => (found[0], notes),
+            (_, notes) => {
+                let mut out = fail(format!(
                     "cluster {cluster} has no free address left in its pools"
                 ));
+                out.stderr.insert_str(0, &notes);
+                return out;
             }
         },
     };
@@ -78,10 +87,13 @@ pub(crate) fn run(plan_path: &Path, cluster: &str, name: &str, ip: Option<IpAddr
         return fail(format!("cannot write {}: {e}", plan_path.display()));
     }
     let moved = old.map(|o| format!(" (was {o})")).unwrap_or_default();
-    ok(format!(
-        "pinned {name} ({cluster}) at {ip}{moved} in {}; run `cargo build` to regenerate the repository\n",
-        plan_path.display()
-    ))
+    Output {
+        stderr: notes,
+        ..ok(format!(
+            "pinned {name} ({cluster}) at {ip}{moved} in {}; run `cargo build` to regenerate the repository\n",
+            plan_path.display()
+        ))
+    }
 }
 
 /// plan.toml's text with `clusters.CLUSTER.pins.NAME = "IP"`, everything else

@@ -245,8 +245,115 @@ fn explain_a_free_or_unpinned_address_and_one_outside_the_network() {
     assert_eq!(lbipam(dir.path(), &["explain", "not-an-ip"]).code, 2);
 }
 
+/// A /28 pool that withholds its first and last address (.16 and .31), beside
+/// a range pool that hands out all of its own.
+const EDGES: &str = r#"[network]
+cidr = "10.0.0.0/24"
+
+[clusters.a.pools.edges]
+blocks = ["10.0.0.16/28"]
+allow-first-last-ips = false
+
+[clusters.a.pools.range]
+blocks = ["10.0.0.40-10.0.0.41"]
+
+[flux]
+depends-on = []
+"#;
+
+#[test]
+fn explain_says_cilium_hands_out_no_withheld_end_of_a_block() {
+    let dir = plan_only(EDGES);
+    assert_ok(
+        &lbipam(dir.path(), &["explain", "10.0.0.31"]),
+        "10.0.0.31: pool edges of cluster a (block 10.0.0.16-10.0.0.31)\n  withheld: an end of cidr block 10.0.0.16/28, which pool edges does not hand out (allow-first-last-ips = false); Cilium gives it to no Service and it cannot be pinned\nno file mentions 10.0.0.31\n",
+    );
+}
+
 // ---------------------------------------------------------------------------
 // next-free
+
+#[test]
+fn next_free_and_pin_skip_the_ends_a_pool_withholds() {
+    let dir = plan_only(EDGES);
+    // .16 is withheld: the first address Cilium hands out is .17.
+    assert_ok(
+        &lbipam(dir.path(), &["next-free", "a", "--count", "2"]),
+        "10.0.0.17\n10.0.0.18\n",
+    );
+    let out = lbipam(
+        dir.path(),
+        &["next-free", "a", "--pool", "edges", "--count", "15"],
+    );
+    assert_eq!(out.stdout.lines().last(), Some("10.0.0.30"));
+    assert_eq!(
+        out.stderr,
+        "error: pool edges of cluster a has only 14 free addresses, 15 asked for\n"
+    );
+    let out = lbipam(dir.path(), &["pin", "a", "web"]);
+    assert!(
+        out.stdout.starts_with("pinned web (a) at 10.0.0.17 in "),
+        "{out:?}"
+    );
+}
+
+/// The scratch repository with a hand-written LoadBalancer Service asking for
+/// `ip`, in `kubernetes/apps/web/`, which cluster `cluster` applies.
+fn with_web_service(cluster: &str, ip: &str) -> tempfile::TempDir {
+    let scratch = scratch_repo();
+    let root = scratch.path();
+    fs::create_dir_all(root.join("kubernetes/apps/web")).expect("mkdir");
+    let service = format!(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\n  annotations:\n    lbipam.cilium.io/ips: \"{ip}\"\nspec:\n  type: LoadBalancer\n  ports:\n    - port: 80\n"
+    );
+    fs::write(root.join("kubernetes/apps/web/service.yaml"), service).expect("write");
+    let flux = root.join(format!("kubernetes/clusters/{cluster}/infrastructure.yaml"));
+    let mut text = fs::read_to_string(&flux).expect("read");
+    text.push_str("---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: web\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  path: ./kubernetes/apps/web\n");
+    fs::write(flux, text).expect("write");
+    scratch
+}
+
+#[test]
+fn next_free_and_pin_leave_out_an_address_a_hand_written_service_asks_for() {
+    // apps-pool .120-.139 pins .120 and .121; the web Service asks for .122.
+    let scratch = with_web_service("apps", "10.25.11.122");
+    let note = "note: left out 10.25.11.122: kubernetes/apps/web/service.yaml:7 asks for it\n";
+    let out = lbipam(scratch.path(), &["next-free", "apps", "--count", "2"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str(), out.stderr.as_str()),
+        (0, "10.25.11.123\n10.25.11.124\n", note)
+    );
+    let out = lbipam(scratch.path(), &["pin", "apps", "grafana"]);
+    assert!(
+        out.stdout
+            .starts_with("pinned grafana (apps) at 10.25.11.123 "),
+        "{out:?}"
+    );
+    assert_eq!(out.stderr, note);
+    // Asked for by name, the address is pinned, with a word on who else asks.
+    let out = lbipam(scratch.path(), &["pin", "apps", "web", "10.25.11.122"]);
+    assert!(
+        out.stdout.starts_with("pinned web (apps) at 10.25.11.122 "),
+        "{out:?}"
+    );
+    assert_eq!(
+        out.stderr,
+        "note: kubernetes/apps/web/service.yaml:7 already asks for 10.25.11.122: unless that is web's Service, two Services now ask for it\n"
+    );
+}
+
+#[test]
+fn next_free_in_a_repository_failing_its_checks_says_what_it_could_not_know() {
+    // infra applies a Service asking for an apps address: an audit error.
+    let scratch = with_web_service("infra", "10.25.11.122");
+    let out = lbipam(scratch.path(), &["next-free", "apps"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "10.25.11.122\n"));
+    assert_eq!(
+        out.stderr,
+        "warning: the repository fails its checks (1 error, see `lbipam check`), so the addresses its files ask for are not known and were not left out\n"
+    );
+}
 
 #[test]
 fn next_free_skips_pins_in_address_order() {

@@ -98,6 +98,8 @@ pub struct Audit {
     pub warnings: Vec<String>,
     /// The texts of the files read.
     pub texts: BTreeMap<PathBuf, String>,
+    /// Every LoadBalancer IP asked for, in file order.
+    pub requested: Vec<Requested>,
 }
 
 /// Every audit of the tree the build leaves: the Flux inclusion gate (each
@@ -132,11 +134,13 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
             Read::Text {
                 text,
                 asks,
+                requested,
                 errors: found,
             } => {
                 if asks {
                     asking.insert(path.clone());
                 }
+                out.requested.extend(requested);
                 errors.extend(found);
                 out.texts.insert(path, text);
             }
@@ -211,10 +215,12 @@ enum Read {
     NotYaml { text: String, why: String },
     /// A file the build renders whole: it asks for no address.
     Generated,
-    /// Its text, whether it asks for an address, and the problems with what it asks.
+    /// Its text, whether it asks for an address, what it asks for (as far as
+    /// the addresses are known), and the problems with that.
     Text {
         text: String,
         asks: bool,
+        requested: Vec<Requested>,
         errors: Vec<Error>,
     },
     /// A file some cluster applies that cannot be read.
@@ -241,15 +247,21 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
         return Read::Text {
             text,
             asks: false,
+            requested: Vec::new(),
             errors,
         };
     }
     match file_requests(&text) {
-        Ok(requests) => Read::Text {
-            asks: !requests.is_empty(),
-            errors: stray_ips(plan, own, path, &requests, how),
-            text,
-        },
+        Ok(requests) => {
+            let (errors, requested) = stray_ips(plan, own, path, &requests, how);
+            let asks = !requests.is_empty();
+            Read::Text {
+                text,
+                asks,
+                requested,
+                errors,
+            }
+        }
         Err(e) if how.is_empty() => Read::NotYaml {
             text,
             why: e.message,
@@ -257,6 +269,7 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
         Err(e) => Read::Text {
             text,
             asks: false,
+            requested: Vec::new(),
             errors: vec![yaml_error(path, e)],
         },
     }
@@ -368,20 +381,37 @@ fn is_yaml(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "yaml" || e == "yml")
 }
 
+/// A LoadBalancer IP a file asks for, as the cluster applying it reads it
+/// (after Flux's substitution).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Requested {
+    /// The address.
+    pub addr: IpAddr,
+    /// The cluster it is asked of: the one applying the file, else the cluster
+    /// of its path; `None` when neither is known.
+    pub cluster: Option<String>,
+    /// The file, relative to the root.
+    pub path: PathBuf,
+    /// The 1-based line of the request.
+    pub line: usize,
+}
+
 /// Checks the LoadBalancer IP requests of one file. A file some cluster applies
 /// must ask each such cluster only for that cluster's addresses, after Flux's
 /// substitution; a file no cluster applies is held against the cluster of its
 /// path (`kubernetes/clusters/<c>/`, `bootstrap/clusters/<c>/`), or else must ask
 /// for an address given to some cluster. `${VAR}` in a file nothing substitutes
-/// is left to the tool that reads it.
+/// is left to the tool that reads it. Also returns each address asked for, as
+/// the cluster asked reads it.
 pub fn stray_ips(
     plan: &Plan,
     own: &OwnDirs,
     path: &Path,
     requests: &[IpRequest],
     how: &[Applier],
-) -> Vec<Error> {
+) -> (Vec<Error>, Vec<Requested>) {
     let mut errors = Vec::new();
+    let mut requested = Vec::new();
     for req in requests {
         let at = |message: String| Error::File {
             path: path.to_owned(),
@@ -389,11 +419,23 @@ pub fn stray_ips(
             column: req.column,
             message,
         };
+        let mut asked = |value: &str, cluster: Option<String>| {
+            if let Ok(addr) = value.trim().parse() {
+                let (path, line) = (path.to_owned(), req.line);
+                requested.push(Requested {
+                    addr,
+                    cluster,
+                    path,
+                    line,
+                });
+            }
+        };
         if how.is_empty() {
             let cluster = own.cluster_of(path);
             if req.value.contains("${") {
                 continue;
             }
+            asked(&req.value, cluster.clone());
             if let Some(message) = judge(plan, cluster.as_deref(), &req.value, req.source, "") {
                 errors.push(at(message));
             }
@@ -409,6 +451,7 @@ pub fn stray_ips(
                     continue;
                 }
             };
+            asked(&value, Some(a.cluster.clone()));
             if let Some(message) = judge(plan, Some(&a.cluster), &value, req.source, &shown) {
                 errors.push(at(format!(
                     "{message}; cluster {} applies this file through Flux Kustomization {} ({})",
@@ -417,7 +460,7 @@ pub fn stray_ips(
             }
         }
     }
-    errors
+    (errors, requested)
 }
 
 /// A requested value after the applier's substitution.

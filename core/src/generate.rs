@@ -78,6 +78,8 @@ pub struct Outputs {
     pub remove: Vec<PathBuf>,
     /// What the build wants the user to know without failing (files it skipped).
     pub warnings: Vec<String>,
+    /// Every LoadBalancer IP a file of the tree asks for (see [`audit::Requested`]).
+    pub requested: Vec<audit::Requested>,
 }
 
 /// Computes the outputs of a checked plan: the generated files, and the
@@ -143,6 +145,7 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
         files,
         remove,
         warnings: audited.warnings,
+        requested: audited.requested,
     })
 }
 

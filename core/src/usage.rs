@@ -138,7 +138,7 @@ pub fn sub(a: Size, b: u128) -> Size {
 /// Size, pins and what is left of a pool or cluster.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Usage {
-    /// Addresses it holds.
+    /// Addresses Cilium can hand out from it.
     pub size: Size,
     /// How many of them are pinned.
     pub pinned: u128,
@@ -166,11 +166,10 @@ pub fn percent(part: u128, whole: Size) -> f64 {
     part as f64 * 100.0 / whole
 }
 
+/// The addresses Cilium can hand out from a pool (a `cidr:` block's first and
+/// last left out when the pool withholds them).
 fn pool_size(p: &Pool) -> Size {
-    p.blocks
-        .iter()
-        .filter_map(|b| b.item.interval())
-        .fold(Size::Count(0), |acc, iv| add(acc, iv.size()))
+    p.allocatable()
 }
 
 /// Whether a pool holds an address.
@@ -201,17 +200,22 @@ pub fn cluster_usage(c: &Cluster) -> Usage {
     }
 }
 
-/// The addresses of a cluster's pools (or of one of them) that no pin takes, in
-/// address order. Lazy: asking for the first few of a huge pool is cheap.
+/// The addresses of a cluster's pools (or of one of them) that Cilium can hand
+/// out and no pin takes, in address order: a `cidr:` block's first and last
+/// address are left out when its pool withholds them. Lazy: asking for the
+/// first few of a huge pool is cheap.
 pub fn free_addresses<'a>(
     c: &'a Cluster,
     pool: Option<&'a str>,
 ) -> impl Iterator<Item = IpAddr> + 'a {
-    let mut blocks: Vec<Interval> = c
+    let mut blocks: Vec<(Interval, bool)> = c
         .pools
         .iter()
         .filter(move |p| pool.is_none_or(|name| p.name.item == name))
-        .flat_map(|p| p.blocks.iter().filter_map(|b| b.item.interval()))
+        .flat_map(|p| {
+            let blocks = p.blocks.iter();
+            blocks.filter_map(|b| Some((b.item.interval()?, p.edges_withheld(&b.item))))
+        })
         .collect();
     blocks.sort();
     let mut pinned: Vec<Interval> = c
@@ -220,9 +224,14 @@ pub fn free_addresses<'a>(
         .map(|p| Interval::of_addr(p.addr.item))
         .collect();
     pinned.sort();
-    blocks.into_iter().flat_map(move |iv| {
+    blocks.into_iter().flat_map(move |(iv, withheld)| {
         let pinned = pinned.clone();
-        (iv.start..=iv.stop)
+        let (first, last) = if withheld {
+            (iv.start + 1, iv.stop - 1)
+        } else {
+            (iv.start, iv.stop)
+        };
+        (first..=last)
             .map(move |n| Interval {
                 v6: iv.v6,
                 start: n,
@@ -289,6 +298,43 @@ y = "10.0.0.6"
             (Size::Count(6), 2, Size::Count(4))
         );
         assert!((u.percent() - 100.0 / 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn free_addresses_leave_out_the_first_and_last_a_pool_withholds() {
+        let plan = compile(
+            r#"
+[network]
+cidr = "10.0.0.0/24"
+[clusters.a.pools.edges]
+blocks = ["10.0.0.16/30", "10.0.0.32-10.0.0.33", "10.0.0.40/31"]
+allow-first-last-ips = false
+[clusters.a.pools.all]
+blocks = ["10.0.0.64/30"]
+"#,
+        )
+        .expect("valid");
+        let c = &plan.clusters[0];
+        let free =
+            |pool| -> Vec<String> { free_addresses(c, pool).map(|a| a.to_string()).collect() };
+        // Cilium withholds .16 and .19 of the /30; a range and a /31 give out all.
+        assert_eq!(
+            free(Some("edges")),
+            [
+                "10.0.0.17",
+                "10.0.0.18",
+                "10.0.0.32",
+                "10.0.0.33",
+                "10.0.0.40",
+                "10.0.0.41"
+            ]
+        );
+        assert_eq!(
+            free(Some("all")),
+            ["10.0.0.64", "10.0.0.65", "10.0.0.66", "10.0.0.67"]
+        );
+        // As many as the report counts.
+        assert_eq!(Size::Count(free(None).len() as u128), cluster_usage(c).size);
     }
 
     #[test]

@@ -1,0 +1,134 @@
+//! `lbipam next-free CLUSTER [--count N] [--pool P]`: the lowest addresses of a
+//! cluster's pools that Cilium can hand out and nothing takes yet — no pin, and
+//! no file of the repository asking for it (a hand-written Service with a
+//! literal `lbipam.cilium.io/ips`, say) — which `pin` also picks from.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use lbipam_core::generate;
+use lbipam_core::plan::{Cluster, Plan};
+use lbipam_core::usage;
+
+use crate::{Output, fail, ok};
+
+/// The addresses the files of the repository ask of one cluster, each with the
+/// first place it is asked for.
+pub(crate) struct Asked {
+    taken: BTreeMap<IpAddr, (PathBuf, usize)>,
+    /// Why they are not known, when they are not: the repository fails its
+    /// checks, so what its files ask for cannot be worked out.
+    unknown: Option<String>,
+}
+
+impl Asked {
+    /// What the audit of the repository at `root` finds asked of `cluster` (or
+    /// of no cluster it can name).
+    pub(crate) fn of(root: &Path, plan: &Plan, cluster: &str) -> Asked {
+        let outputs = match generate::outputs(root, plan) {
+            Ok(outputs) => outputs,
+            Err(report) => {
+                let n = report.errors.len();
+                let why = format!(
+                    "the repository fails its checks ({n} error{}, see `lbipam check`), so the \
+                     addresses its files ask for are not known and were not left out",
+                    if n == 1 { "" } else { "s" }
+                );
+                let taken = BTreeMap::new();
+                return Asked {
+                    taken,
+                    unknown: Some(why),
+                };
+            }
+        };
+        let mut taken = BTreeMap::new();
+        for r in outputs.requested {
+            if r.cluster.as_deref().is_none_or(|c| c == cluster) {
+                taken.entry(r.addr).or_insert((r.path, r.line));
+            }
+        }
+        Asked {
+            taken,
+            unknown: None,
+        }
+    }
+
+    /// Where a file asks for `addr`, if one does.
+    pub(crate) fn at(&self, addr: IpAddr) -> Option<String> {
+        let (path, line) = self.taken.get(&addr)?;
+        Some(format!("{}:{line}", path.display()))
+    }
+
+    /// The first `count` addresses of the cluster's pools (or of `pool`) that
+    /// Cilium can hand out, no pin takes and no file asks for; and a note for
+    /// each address left out on the way, and for addresses not known.
+    pub(crate) fn free(
+        &self,
+        c: &Cluster,
+        pool: Option<&str>,
+        count: usize,
+    ) -> (Vec<IpAddr>, String) {
+        let mut notes = String::new();
+        let found = usage::free_addresses(c, pool)
+            .filter(|&addr| match self.at(addr) {
+                Some(at) => {
+                    let _ = writeln!(notes, "note: left out {addr}: {at} asks for it");
+                    false
+                }
+                None => true,
+            })
+            .take(count)
+            .collect();
+        if let Some(why) = &self.unknown {
+            let _ = writeln!(notes, "warning: {why}");
+        }
+        (found, notes)
+    }
+}
+
+pub(crate) fn run(
+    root: &Path,
+    plan: &Plan,
+    cluster: &str,
+    pool: Option<&str>,
+    count: u64,
+) -> Output {
+    let c = match crate::cluster(plan, cluster) {
+        Ok(c) => c,
+        Err(out) => return out,
+    };
+    if let Some(pool) = pool
+        && !c.pools.iter().any(|p| p.name.item == pool)
+    {
+        let names: Vec<&str> = c.pools.iter().map(|p| &*p.name.item).collect();
+        return fail(format!(
+            "cluster {cluster} has no pool `{pool}` (pools: {})",
+            names.join(", ")
+        ));
+    }
+    let asked = Asked::of(root, plan, cluster);
+    let (found, notes) = asked.free(c, pool, usize::try_from(count).unwrap_or(usize::MAX));
+    let stdout: String = found.iter().map(|a| format!("{a}\n")).collect();
+    if (found.len() as u64) < count {
+        let whose = match pool {
+            Some(p) => format!("pool {p} of cluster {cluster}"),
+            None => format!("the pools of cluster {cluster}"),
+        };
+        return Output {
+            code: 1,
+            stdout,
+            stderr: format!(
+                "{notes}error: {whose} {} only {} free address{}, {count} asked for\n",
+                if pool.is_some() { "has" } else { "have" },
+                found.len(),
+                if found.len() == 1 { "" } else { "es" }
+            ),
+        };
+    }
+    Output {
+        stderr: notes,
+        ..ok(stdout)
+    }
+}
