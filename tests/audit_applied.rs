@@ -202,6 +202,31 @@ fn a_hand_written_pool_in_an_applied_directory_fails_both_modes() {
 }
 
 #[test]
+fn a_pool_written_on_its_document_marker_line_is_seen() {
+    let repo = scratch_repo();
+    let root = repo.path();
+    // YAML lets a document start on its `---` line: kubectl applies this pool.
+    let pool = "# legacy\n--- {apiVersion: cilium.io/v2alpha1, kind: CiliumLoadBalancerIPPool,\n  metadata: {name: legacy-pool}, spec: {blocks: [{cidr: 10.25.11.240/28}]}}\n";
+    write(root, "kubernetes/apps/legacy/pool.yaml", pool);
+    add_flux(root, "apps", "legacy", "./kubernetes/apps/legacy", &[]);
+    let report = fails(root);
+    assert!(
+        report.contains("kubernetes/apps/legacy/pool.yaml:2:1: CiliumLoadBalancerIPPool legacy-pool (applied by Flux Kustomization legacy of cluster apps via legacy → ./kubernetes/apps/legacy → pool.yaml) is not a pool of plan.toml"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_service_written_on_its_document_marker_line_is_audited() {
+    let text = "--- {apiVersion: v1, kind: Service, metadata: {name: web, annotations: {lbipam.cilium.io/ips: 10.25.11.125}}, spec: {type: LoadBalancer}}\n";
+    let report = applied_by_infra(text);
+    assert!(
+        report.contains("kubernetes/apps/web/service.yaml:1:") && report.contains("LoadBalancer IP 10.25.11.125 (annotation lbipam.cilium.io/ips) is not given to cluster infra by plan.toml"),
+        "{report}"
+    );
+}
+
+#[test]
 fn a_helm_chart_with_templates_under_kubernetes_does_not_fail_the_build() {
     let repo = scratch_repo();
     let root = repo.path();

@@ -405,11 +405,11 @@ fn build_kustomization(
     match substitutions(k, cluster_objects) {
         Ok(Some(vars)) => {
             for o in &mut objects {
-                if let Err(problem) = substitute(o, &vars) {
+                if let Err((line, problem)) = substitute(o, &vars) {
                     errors.push(fail(
                         "postBuild",
                         o.via.clone(),
-                        format!("{}:{}: {problem}", o.source.display(), o.line),
+                        format!("{}:{line}: {problem}", o.source.display()),
                     ));
                 }
             }
@@ -802,7 +802,7 @@ fn substitutions(
 /// or `targetNamespace` set is set again. Objects that opt out with the
 /// `kustomize.toolkit.fluxcd.io/substitute: disabled` annotation or label are
 /// left alone.
-fn substitute(o: &mut Object, vars: &Vars) -> Result<(), String> {
+fn substitute(o: &mut Object, vars: &Vars) -> Result<(), (usize, String)> {
     const OPT_OUT: &str = "kustomize.toolkit.fluxcd.io/substitute";
     let meta = &o.value["metadata"];
     if [&meta["annotations"][OPT_OUT], &meta["labels"][OPT_OUT]]
@@ -812,10 +812,13 @@ fn substitute(o: &mut Object, vars: &Vars) -> Result<(), String> {
     {
         return Ok(());
     }
-    let replaced = envsubst_with(&o.raw, &vars.values, vars.secret)?;
+    let replaced = envsubst_with(&o.raw, &vars.values, vars.secret).map_err(|e| {
+        let line = o.line + o.raw[..e.at.min(o.raw.len())].matches('\n').count();
+        (line, e.message)
+    })?;
     let mut value = yaml_serde::from_str::<Value>(&replaced)
         .map(Arc::new)
-        .map_err(|e| format!("not valid YAML after substitution: {e}"))?;
+        .map_err(|e| (o.line, format!("not valid YAML after substitution: {e}")))?;
     if let Some(ns) = o.namespace().filter(|ns| !ns.contains("${")) {
         set_namespace(&mut value, ns);
     }
@@ -827,7 +830,16 @@ fn substitute(o: &mut Object, vars: &Vars) -> Result<(), String> {
 /// `$${...}` escapes to a literal `${...}`. An unset variable without a default is
 /// an error (Flux's strict substitution), naming the variable.
 pub fn envsubst(text: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
-    envsubst_with(text, vars, false)
+    envsubst_with(text, vars, false).map_err(|e| e.message)
+}
+
+/// Why a text cannot be substituted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubstError {
+    /// What is wrong, and how to fix it.
+    pub message: String,
+    /// The byte offset of the reference in the text.
+    pub at: usize,
 }
 
 /// [`envsubst`], leaving an unset variable without a default as written when
@@ -836,12 +848,16 @@ pub fn envsubst_with(
     text: &str,
     vars: &BTreeMap<String, String>,
     unknown: bool,
-) -> Result<String, String> {
+) -> Result<String, SubstError> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find('$') {
         out.push_str(&rest[..at]);
         let tail = &rest[at..];
+        let fail = |message: String| SubstError {
+            message,
+            at: text.len() - tail.len(),
+        };
         if let Some(escaped) = tail.strip_prefix("$$") {
             out.push('$');
             rest = escaped;
@@ -853,10 +869,8 @@ pub fn envsubst_with(
             continue;
         };
         let Some(end) = body.find('}') else {
-            return Err(format!(
-                "unterminated `{}`",
-                tail.lines().next().unwrap_or(tail)
-            ));
+            let line = tail.lines().next().unwrap_or(tail);
+            return Err(fail(format!("unterminated `{line}`")));
         };
         let expr = &body[..end];
         let (name, default) = match expr.find(':') {
@@ -871,23 +885,32 @@ pub fn envsubst_with(
             .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
             && name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
         if !valid {
-            return Err(format!("`${{{expr}}}` is not a valid variable reference"));
+            return Err(fail(format!(
+                "`${{{expr}}}` is not a valid variable reference"
+            )));
         }
         match (vars.get(name), default) {
             (Some(v), _) if !v.is_empty() || default.is_none() => out.push_str(v),
             (_, Some(d)) => out.push_str(d),
             (None, None) if unknown => out.push_str(&tail[..end + 3]),
-            (None, None) => {
-                return Err(format!(
-                    "variable ${{{name}}} is not set by spec.postBuild (substitute or substituteFrom)"
-                ));
-            }
+            (None, None) => return Err(fail(unset(name))),
             (Some(v), None) => out.push_str(v),
         }
         rest = &body[end + 1..];
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// The error for `${name}` with no value and no default, and the ways out.
+fn unset(name: &str) -> String {
+    format!(
+        "variable ${{{name}}} is not set by spec.postBuild (substitute or substituteFrom): set it \
+         there, give it a default (`${{{name}:=value}}`), write `$${{{name}}}` for a literal \
+         `${{{name}}}`, or opt the object out with the annotation \
+         `kustomize.toolkit.fluxcd.io/substitute: disabled` (Flux without its \
+         StrictPostBuildSubstitutions feature gate would put an empty string here)"
+    )
 }
 
 // ---------------------------------------------------------------------------

@@ -539,7 +539,8 @@ fn an_unset_substitution_variable_is_an_error() {
     );
     assert_one_contains(
         &resolve_errors(repo.path(), "one"),
-        "kubernetes/clusters/one/infrastructure.yaml: core → ./kubernetes/core → settings.yaml: kubernetes/core/settings.yaml:1: variable ${CLUSTER_NAM} is not set by spec.postBuild",
+        // At the reference (line 7: `  cluster: ${CLUSTER_NAM}`), with the ways out.
+        "kubernetes/clusters/one/infrastructure.yaml: core → ./kubernetes/core → settings.yaml: kubernetes/core/settings.yaml:7: variable ${CLUSTER_NAM} is not set by spec.postBuild (substitute or substituteFrom): set it there, give it a default (`${CLUSTER_NAM:=value}`), write `$${CLUSTER_NAM}` for a literal `${CLUSTER_NAM}`, or opt the object out with the annotation `kustomize.toolkit.fluxcd.io/substitute: disabled`",
     );
 }
 
@@ -598,10 +599,15 @@ fn envsubst_replaces_defaults_and_escapes_like_flux() {
         envsubst("${A} ${B:=x} ${E:-y} ${E} $${A} $A", &vars).as_deref(),
         Ok("1 x y  ${A} $A")
     );
-    assert_eq!(
-        envsubst("${B}", &vars),
-        Err("variable ${B} is not set by spec.postBuild (substitute or substituteFrom)".to_owned())
+    let unset = envsubst("${B}", &vars).expect_err("B is not set");
+    assert!(
+        unset.starts_with(
+            "variable ${B} is not set by spec.postBuild (substitute or substituteFrom): "
+        ),
+        "{unset}"
     );
+    let at = envsubst_with("a: 1\nb: ${B}\n", &vars, false).expect_err("B is not set");
+    assert_eq!(at.at, 8, "the offset of `${{B}}`");
     assert!(envsubst("${1x}", &vars).is_err());
     assert!(envsubst("${A", &vars).is_err());
 }

@@ -22,8 +22,10 @@ pub struct Document {
 
 /// The documents of a multi-document YAML text, in order, cut at every line
 /// that is `---` alone or followed by a space or tab: YAML forbids such a line
-/// inside any scalar or collection, so no content is cut. The text before the
-/// first `---` is a document too (empty if the file starts with one).
+/// inside any scalar or collection, so no content is cut. Content written on
+/// the marker line (`--- {kind: Service, ...}`, `--- |`) starts the document
+/// there; a comment there does not. The text before the first `---` is a
+/// document too (empty if the file starts with one).
 pub fn split(text: &str) -> Vec<Document> {
     let mut docs = Vec::new();
     let (mut start, mut line) = (0, 1);
@@ -35,7 +37,12 @@ pub fn split(text: &str) -> Vec<Document> {
                 line,
                 range: start..offset,
             });
-            (start, line) = (offset + l.len(), i + 2);
+            let tail = bare[3..].trim_start_matches([' ', '\t']);
+            (start, line) = if tail.is_empty() || tail.starts_with('#') {
+                (offset + l.len(), i + 2)
+            } else {
+                (offset + (bare.len() - tail.len()), i + 1)
+            };
         }
         offset += l.len();
     }
@@ -125,6 +132,25 @@ mod tests {
         assert_eq!(starts, [1, 3, 6]);
         assert_eq!(&text[docs[1].range.clone()], "b: 2\nc: 3\n");
         assert_eq!(&text[docs[2].range.clone()], "d: 4\n");
+    }
+
+    #[test]
+    fn content_on_a_marker_line_starts_its_document_there_and_a_comment_does_not() {
+        let text = "a: 1\n--- {kind: Service}\n---\t|\n  text\n--- # note\nb: 2\n";
+        let docs = split(text);
+        let got: Vec<(usize, &str)> = docs
+            .iter()
+            .map(|d| (d.line, &text[d.range.clone()]))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, "a: 1\n"),
+                (2, "{kind: Service}\n"),
+                (3, "|\n  text\n"),
+                (6, "b: 2\n"),
+            ]
+        );
     }
 
     #[test]
