@@ -138,6 +138,25 @@ mod one_cluster {
     }
 
     #[test]
+    fn the_pin_reaches_the_helm_release_beside_its_helm_repository() {
+        let repo = fixture("one-cluster");
+        let root = repo.path();
+        // Many repositories keep the chart's source in the release's file.
+        let source = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: cilium-mirror\n  namespace: kube-system\nspec:\n  interval: 1h\n  url: https://charts.example.org/cilium\n---\n";
+        let release = read(root, RELEASE);
+        fs::write(root.join(RELEASE), format!("{source}{release}")).expect("write");
+        adopt(root);
+        let edited = read(root, RELEASE);
+        assert!(edited.starts_with(source), "the HelmRepository as written");
+        let docs = docs(&edited);
+        let svc = &docs[1]["spec"]["values"]["hubble"]["relay"]["service"];
+        assert_eq!(
+            svc["annotations"]["io.cilium/lb-ipam-ips"],
+            Value::from("192.168.42.200")
+        );
+    }
+
+    #[test]
     fn a_hand_edited_pool_or_pin_fails_the_gate() {
         let repo = fixture("one-cluster");
         let root = repo.path();

@@ -77,12 +77,15 @@ fn configmaps(docs: &[DocInfo]) -> impl Iterator<Item = &DocInfo> {
 }
 
 /// Which document of a file an edit works on.
-#[derive(Clone, Copy, Debug)]
-enum Scope {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
     /// The one ConfigMap (cluster-settings).
     ConfigMap,
-    /// The one non-empty document (Helm values).
+    /// The one non-empty document (a Helm values file).
     Single,
+    /// The one document of this kind, among others (a `HelmRelease` beside its
+    /// `HelmRepository`), which must be there.
+    Kind(&'static str),
 }
 
 fn select<'d>(
@@ -93,6 +96,13 @@ fn select<'d>(
     match scope {
         Scope::ConfigMap => only(text, configmaps(docs), "ConfigMap"),
         Scope::Single => only(text, docs.iter().filter(|d| d.node.is_some()), "document"),
+        Scope::Kind(kind) => {
+            let of_kind = docs.iter().filter(|d| d.kind.as_deref() == Some(kind));
+            match only(text, of_kind, kind)? {
+                Some(doc) => Ok(Some(doc)),
+                None => Err(error_at(text, 0, format!("no {kind} document in the file"))),
+            }
+        }
     }
 }
 
@@ -108,25 +118,31 @@ pub fn prune_configmap_data(text: &str, keep: &[&str]) -> Result<String, EditErr
     marked::prune(text, &keep, Scope::ConfigMap)
 }
 
-/// Deletes every entry of a Helm values file that carries [`MARKER`] and whose
-/// path is neither in `keep` nor a parent of a kept path: the annotation and
-/// `type` the build wrote under a `helm-service` path that changed, or under a
-/// service no longer pinned. A marked map (one the build created) goes once it
-/// is empty; unmarked keys and maps are never touched.
-pub fn prune_values(text: &str, keep: &[&[&str]]) -> Result<String, EditError> {
+/// Deletes every entry of the document `scope` selects (a Helm values file, a
+/// HelmRelease) that carries [`MARKER`] and whose path is neither in `keep` nor
+/// a parent of a kept path: the annotation and `type` the build wrote under a
+/// `helm-service` path that changed, or under a service no longer pinned. A
+/// marked map (one the build created) goes once it is empty; unmarked keys and
+/// maps are never touched.
+pub fn prune_values(text: &str, scope: Scope, keep: &[&[&str]]) -> Result<String, EditError> {
     let keep: Vec<Vec<String>> = keep
         .iter()
         .map(|p| p.iter().map(|s| (*s).to_owned()).collect())
         .collect();
-    marked::prune(text, &keep, Scope::Single)
+    marked::prune(text, &keep, scope)
 }
 
-/// Sets nested keys of a Helm values file (one document, possibly empty) for each
+/// Sets nested keys of the document `scope` selects (a Helm values file, one
+/// document, possibly empty; a HelmRelease among other documents) for each
 /// (path, value). Each path segment is one whole key (`io.cilium/lb-ipam-ips`), quoted
 /// only if YAML needs it. Missing keys become block mappings indented like the file
 /// (2 spaces if it has no nesting yet); `key: {}` or an empty `key:` is opened into
 /// a block mapping. An intermediate scalar or list is an error at that node.
-pub fn set_values(text: &str, entries: &[(&[&str], Scalar)]) -> Result<String, EditError> {
+pub fn set_values(
+    text: &str,
+    scope: Scope,
+    entries: &[(&[&str], Scalar)],
+) -> Result<String, EditError> {
     for (path, value) in entries {
         let unsafe_plain = matches!(value, Scalar::Plain(v) if !is_safe_plain(v));
         if path.is_empty() || unsafe_plain {
@@ -138,7 +154,7 @@ pub fn set_values(text: &str, entries: &[(&[&str], Scalar)]) -> Result<String, E
     for (path, value) in entries {
         let file = reparse(text, &out)?;
         let docs = documents(&out, &file);
-        let doc = select(&out, &docs, Scope::Single)?;
+        let doc = select(&out, &docs, scope)?;
         if let Some(node) = doc.and_then(|d| d.node.as_ref())
             && as_mapping(node).is_none()
         {
@@ -151,10 +167,15 @@ pub fn set_values(text: &str, entries: &[(&[&str], Scalar)]) -> Result<String, E
             out = open_block(&out, node_range(node), &block);
             continue;
         }
+        // The same document as YAML 1.1 tools read it.
         let merged = merged_documents(&out)?;
+        let merged = match scope {
+            Scope::Kind(kind) => merged.iter().find(|v| v["kind"].as_str() == Some(kind)),
+            _ => merged.first(),
+        };
         let target = Target {
             root: doc.and_then(DocInfo::root),
-            merged: merged.first(),
+            merged,
             mark: Some(MARKER),
         };
         out = set_path(&out, target, path, value)?;

@@ -246,11 +246,11 @@ fn pruning_helm_values_drops_marked_lines_and_emptied_marked_maps() {
     let text = "# values\nclustermesh:\n  apiserver:\n    service:\n      type: LoadBalancer # keep\n      annotations:\n        lbipam.cilium.io/ips: \"10.25.11.100\" # managed by lbipam-plan\n        io.cilium/lb-ipam-ips: \"10.25.11.105\"\nhubble: # managed by lbipam-plan\n  service: # managed by lbipam-plan\n    type: LoadBalancer # managed by lbipam-plan\n";
     let kept: &[&str] = &["clustermesh", "apiserver", "service", "type"];
     assert_eq!(
-        prune_values(text, &[kept]).expect("edit"),
+        prune_values(text, Scope::Single, &[kept]).expect("edit"),
         "# values\nclustermesh:\n  apiserver:\n    service:\n      type: LoadBalancer # keep\n      annotations:\n        io.cilium/lb-ipam-ips: \"10.25.11.105\"\n"
     );
     let hubble: &[&str] = &["hubble", "service", "type"];
-    let out = prune_values(text, &[hubble]).expect("edit");
+    let out = prune_values(text, Scope::Single, &[hubble]).expect("edit");
     assert!(out.ends_with("hubble: # managed by lbipam-plan\n  service: # managed by lbipam-plan\n    type: LoadBalancer # managed by lbipam-plan\n"), "{out}");
 }
 
@@ -350,12 +350,15 @@ fn cilium_entries() -> Vec<(&'static [&'static str], Scalar)> {
 
 #[test]
 fn values_creates_missing_levels_and_opens_empty_flow_mappings() {
-    let out = set_values(CILIUM, &cilium_entries()).unwrap();
+    let out = set_values(CILIUM, Scope::Single, &cilium_entries()).unwrap();
     assert_eq!(out, CILIUM_EDITED);
     let service = &valid(&out)[0]["clustermesh"]["apiserver"]["service"];
     assert_eq!(service["annotations"][LB_IPS], Value::from("10.0.10.5"));
-    assert_eq!(set_values(&out, &cilium_entries()).unwrap(), out);
-    let crlf_out = set_values(&crlf(CILIUM), &cilium_entries()).unwrap();
+    assert_eq!(
+        set_values(&out, Scope::Single, &cilium_entries()).unwrap(),
+        out
+    );
+    let crlf_out = set_values(&crlf(CILIUM), Scope::Single, &cilium_entries()).unwrap();
     assert_eq!(crlf_out, crlf(CILIUM_EDITED));
 }
 
@@ -372,14 +375,44 @@ fn values_follow_four_space_indentation_and_unindented_lists() {
             plain("ClusterIP"),
         ),
     ];
-    let out = set_values(text, &entries).unwrap();
+    let out = set_values(text, Scope::Single, &entries).unwrap();
     let service = "        loadBalancerIP: \"10.0.10.7\" # managed by lbipam-plan\n";
     let webhooks = "    admissionWebhooks: # managed by lbipam-plan\n        service: # managed by lbipam-plan\n            type: ClusterIP # managed by lbipam-plan\n";
     assert_eq!(out, format!("{text}{service}{webhooks}"));
     valid(&out);
     // A byte order mark takes no column.
-    let bom = set_values("\u{feff}a: 1\n", &[(&["b"], plain("x"))]).unwrap();
+    let bom = set_values("\u{feff}a: 1\n", Scope::Single, &[(&["b"], plain("x"))]).unwrap();
     assert_eq!(bom, "\u{feff}a: 1\nb: x # managed by lbipam-plan\n");
+}
+
+#[test]
+fn values_of_a_helm_release_among_other_documents_go_into_it_alone() {
+    let repo = "# the chart\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata:\n  name: cilium\nspec:\n  url: https://helm.cilium.io\n";
+    let release = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: cilium\nspec:\n  values:\n    ipam:\n      mode: kubernetes\n";
+    let text = format!("{repo}---\n{release}---\n{repo}");
+    let entries: [(&[&str], Scalar); 1] = [(
+        &[
+            "spec",
+            "values",
+            "clustermesh",
+            "apiserver",
+            "service",
+            "type",
+        ],
+        plain("LoadBalancer"),
+    )];
+    let scope = Scope::Kind("HelmRelease");
+    let out = set_values(&text, scope, &entries).expect("edit");
+    let added = "    clustermesh: # managed by lbipam-plan\n      apiserver: # managed by lbipam-plan\n        service: # managed by lbipam-plan\n          type: LoadBalancer # managed by lbipam-plan\n";
+    assert_eq!(out, format!("{repo}---\n{release}{added}---\n{repo}"));
+    assert_eq!(set_values(&out, scope, &entries).expect("again"), out);
+    // Gone from the plan: only the marked keys go, from the HelmRelease alone.
+    assert_eq!(prune_values(&out, scope, &[]).expect("prune"), text);
+    // No HelmRelease, or two: nothing to guess.
+    let none = set_values(repo, scope, &entries).expect_err("no HelmRelease");
+    assert_eq!(none.message, "no HelmRelease document in the file");
+    let two = format!("{release}---\n{release}");
+    assert!(set_values(&two, scope, &entries).is_err());
 }
 
 #[test]
@@ -389,11 +422,14 @@ fn values_into_an_empty_file_or_empty_document() {
         (&["service", "type"], plain("LoadBalancer")),
     ];
     let expected = "service: # managed by lbipam-plan\n  annotations: # managed by lbipam-plan\n    io.cilium/lb-ipam-ips: \"10.0.0.9\" # managed by lbipam-plan\n  type: LoadBalancer # managed by lbipam-plan\n";
-    assert_eq!(set_values("", &entries).unwrap(), expected);
-    assert_eq!(set_values("{}\n", &entries).unwrap(), expected);
-    let commented = set_values("# values\n", &entries).unwrap();
+    assert_eq!(set_values("", Scope::Single, &entries).unwrap(), expected);
+    assert_eq!(
+        set_values("{}\n", Scope::Single, &entries).unwrap(),
+        expected
+    );
+    let commented = set_values("# values\n", Scope::Single, &entries).unwrap();
     assert_eq!(commented, format!("# values\n{expected}"));
-    let null = set_values("service:  # todo\nother: 1\n", &entries[1..]).unwrap();
+    let null = set_values("service:  # todo\nother: 1\n", Scope::Single, &entries[1..]).unwrap();
     assert_eq!(
         null,
         "service:  # todo\n  type: LoadBalancer # managed by lbipam-plan\nother: 1\n"
@@ -408,7 +444,7 @@ fn values_keys_are_quoted_only_when_needed() {
         (&["a", "key: with colon"], plain("y")),
         (&["a", "app.kubernetes.io/name"], plain("z")),
     ];
-    let out = set_values("a:\n  b: 0\n", &entries).unwrap();
+    let out = set_values("a:\n  b: 0\n", Scope::Single, &entries).unwrap();
     let added = "  \"true\": 1 # managed by lbipam-plan\n  \"8080\": x # managed by lbipam-plan\n  \"key: with colon\": y # managed by lbipam-plan\n  app.kubernetes.io/name: z # managed by lbipam-plan\n";
     assert_eq!(out, format!("a:\n  b: 0\n{added}"));
     let a = &valid(&out)[0]["a"];
@@ -418,7 +454,9 @@ fn values_keys_are_quoted_only_when_needed() {
 
 #[test]
 fn values_wrong_types_and_unwritable_values_are_errors() {
-    let set = |text: &str, path: &[&str], value: &str| set_values(text, &[(path, plain(value))]);
+    let set = |text: &str, path: &[&str], value: &str| {
+        set_values(text, Scope::Single, &[(path, plain(value))])
+    };
     let e = set("service: LoadBalancer\n", &["service", "type"], "x").unwrap_err();
     assert_eq!(
         e.to_string(),

@@ -15,6 +15,12 @@ pub fn wants(plan: &Plan) -> Vec<Want> {
         };
         let values = cilium_values(plan, c);
         let prefix = helm.prefix;
+        // `FILE#spec.values`: the HelmRelease, wherever it is among the file's documents.
+        let scope = if prefix.is_empty() {
+            edit::Scope::Single
+        } else {
+            edit::Scope::Kind("HelmRelease")
+        };
         out.push(Want::edit(helm.file, "", move |text| {
             let paths: Vec<Vec<&str>> = values
                 .iter()
@@ -23,13 +29,13 @@ pub fn wants(plan: &Plan) -> Vec<Want> {
             let keep: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
             // Marked values the plan no longer renders (a changed `helm-service`,
             // the other annotation key after `ip-annotation` changed) go.
-            let text = edit::prune_values(text, &keep)?;
+            let text = edit::prune_values(text, scope, &keep)?;
             let entries: Vec<(&[&str], edit::Scalar)> = paths
                 .iter()
                 .zip(&values)
                 .map(|(p, (_, v))| (p.as_slice(), v.clone()))
                 .collect();
-            edit::set_values(&text, &entries)
+            edit::set_values(&text, scope, &entries)
         }));
     }
     out
