@@ -222,6 +222,26 @@ mod one_cluster {
     }
 
     #[test]
+    fn dropping_the_docs_deletes_the_generated_ones_and_keeps_the_architecture_document() {
+        let repo = fixture("one-cluster");
+        let root = repo.path();
+        adopt(root);
+        let summary = "docs/IP-ALLOCATION-SUMMARY.md";
+        assert!(root.join(summary).exists() && root.join("docs/ip-map.svg").exists());
+        let plan = read(root, "plan.toml").replace("[layout]\n", "[layout]\ndocs-dir = \"\"\n");
+        fs::write(root.join("plan.toml"), plan).expect("write");
+        let report = build(root, Mode::Check).expect_err("the old docs are stale");
+        assert!(
+            report.contains(&format!("{summary}:1:1: not in the plan")),
+            "{report}"
+        );
+        adopt(root);
+        assert!(!root.join(summary).exists() && !root.join("docs/ip-map.svg").exists());
+        // Hand-written, only partly ours: left where it is.
+        assert!(root.join("docs/architecture.md").exists());
+    }
+
+    #[test]
     fn a_setting_without_a_settings_config_map_is_a_plan_error_at_its_line() {
         let repo = fixture("one-cluster");
         let root = repo.path();

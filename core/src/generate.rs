@@ -194,16 +194,15 @@ fn read_text(root: &Path, path: &Path) -> Result<Option<String>, Error> {
     }
 }
 
-/// Generated files (carrying our header) under the layout's generated root and
-/// the audited directories that no output names any more: the component of a
-/// cluster removed from the plan, or the old pools directory after `pools-dir`
-/// moved. Hand-written files are left alone; symlinked directories are never
+/// Generated files (carrying our header) under the layout's generated roots
+/// that no output names any more: the component of a cluster removed from the
+/// plan, the old pools directory after `pools-dir` moved, the docs after
+/// `docs-dir = ""`. Hand-written files are left alone; symlinked directories are never
 /// followed (their files are not the repository's).
 fn stale_generated(tree: &Tree, plan: &Plan, files: &[(PathBuf, String)]) -> Vec<PathBuf> {
     let wanted: BTreeSet<&Path> = files.iter().map(|(p, _)| p.as_path()).collect();
     let mut stale = BTreeSet::new();
-    let mut dirs = plan.layout.audit_roots();
-    dirs.push(plan.layout.generated_root());
+    let mut dirs = plan.layout.generated_roots();
     tree.prefetch(&dirs);
     let mut seen = BTreeSet::new();
     while let Some(dir) = dirs.pop() {

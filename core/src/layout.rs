@@ -181,6 +181,22 @@ impl Layout {
         self.doc(ARCHITECTURE)
     }
 
+    /// Where files an earlier build generated may be left over: the audited
+    /// directories, the pools' root, and the docs directory — the default one
+    /// too, for a layout that has moved or dropped its docs.
+    pub fn generated_roots(&self) -> Vec<PathBuf> {
+        let mut roots = self.audit_roots();
+        roots.push(self.generated_root());
+        for docs in [&self.docs_dir, &Layout::DEFAULT.docs_dir] {
+            if !docs.item.is_empty() {
+                roots.push(PathBuf::from(&*docs.item));
+            }
+        }
+        roots.sort();
+        roots.dedup();
+        roots
+    }
+
     /// The directories whose YAML files the audits read.
     pub fn audit_roots(&self) -> Vec<PathBuf> {
         self.audit.iter().map(|r| PathBuf::from(&*r.item)).collect()
