@@ -72,6 +72,18 @@ impl<'a> Lines<'a> {
     }
 }
 
+/// The JSON of one error in a file, at its first line: a plan that cannot be
+/// found or read.
+pub(crate) fn file_error_json(file: &str, message: &str) -> String {
+    let error = lbipam_core::error::Error::File {
+        path: file.into(),
+        line: 1,
+        column: 1,
+        message: message.to_owned(),
+    };
+    to_json(&Report::new(file, String::new(), vec![error]))
+}
+
 /// One JSON object per error: `file`, `line`, `col`, `code`, `message`; in an
 /// array, one object per line.
 pub(crate) fn to_json(report: &Report) -> String {

@@ -6,11 +6,13 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use lbipam_core::layout;
-use lbipam_core::plan::Plan;
+use lbipam_core::net::Size;
+use lbipam_core::plan::{Cluster, Plan, Pool};
 use lbipam_core::render::is_generated;
 use lbipam_core::usage::{self, Holder};
 
 use crate::Output;
+use crate::next_free::Asked;
 
 pub(crate) fn run(root: &Path, plan: &Plan, ip: IpAddr) -> Output {
     let segments = usage::segments(plan);
@@ -21,12 +23,9 @@ pub(crate) fn run(root: &Path, plan: &Plan, ip: IpAddr) -> Output {
     match segment.holder {
         Holder::Free => {
             let _ = writeln!(out, "{ip}: free (no reserved range or pool holds it)");
-            let _ = writeln!(
-                out,
-                "  free range: {} ({} addresses)",
-                segment.iv,
-                segment.iv.size()
-            );
+            let size = segment.iv.size();
+            let plural = if size == Size::Count(1) { "" } else { "es" };
+            let _ = writeln!(out, "  free range: {} ({size} address{plural})", segment.iv);
         }
         Holder::Unusable { which } => {
             let _ = writeln!(
@@ -38,7 +37,7 @@ pub(crate) fn run(root: &Path, plan: &Plan, ip: IpAddr) -> Output {
         Holder::Reserved { name, note } => {
             let _ = writeln!(out, "{ip}: reserved range {name} ({})", segment.iv);
             if let Some(note) = note {
-                let _ = writeln!(out, "  note: {}", one_line(note));
+                let _ = writeln!(out, "  note: {}", crate::printable(note));
             }
         }
         Holder::Pool { cluster, pool } => {
@@ -49,36 +48,7 @@ pub(crate) fn run(root: &Path, plan: &Plan, ip: IpAddr) -> Output {
                 "{ip}: pool {} of cluster {} (block {})",
                 p.name.item, c.name.item, segment.iv
             );
-            let withheld = p.blocks.iter().find(|b| {
-                let edge = b
-                    .item
-                    .interval()
-                    .is_some_and(|iv| iv.first() == ip || iv.last() == ip);
-                edge && p.edges_withheld(&b.item)
-            });
-            let pin = c.pins.iter().find(|pin| pin.addr.item == ip);
-            if let Some(block) = withheld {
-                let _ = writeln!(
-                    out,
-                    "  withheld: an end of cidr block {}, which pool {} does not hand out \
-                     (allow-first-last-ips = false); Cilium gives it to no Service and it \
-                     cannot be pinned",
-                    block.item, p.name.item
-                );
-            } else if let Some(pin) = pin {
-                let _ = writeln!(
-                    out,
-                    "  pinned: {}{}",
-                    pin.service.item,
-                    delivery(plan, &pin.service.item)
-                );
-            } else {
-                let _ = writeln!(
-                    out,
-                    "  not pinned: Cilium may give it to any LoadBalancer Service of cluster {}",
-                    c.name.item
-                );
-            }
+            let _ = writeln!(out, "  {}", in_pool(root, plan, (c, p), ip));
         }
     }
     let mentions = mentions(root, plan, ip);
@@ -93,6 +63,35 @@ pub(crate) fn run(root: &Path, plan: &Plan, ip: IpAddr) -> Output {
     crate::ok(out)
 }
 
+/// What becomes of an address of pool `p` of cluster `c`: withheld, pinned,
+/// asked for by a file, or Cilium's to give to any Service.
+fn in_pool(root: &Path, plan: &Plan, (c, p): (&Cluster, &Pool), ip: IpAddr) -> String {
+    let withheld = p.blocks.iter().find(|b| {
+        let iv = b.item.interval();
+        let end = iv.is_some_and(|iv| iv.first() == ip || iv.last() == ip);
+        end && p.edges_withheld(&b.item)
+    });
+    if let Some(block) = withheld {
+        return format!(
+            "withheld: an end of cidr block {}, which pool {} does not hand out \
+             (allow-first-last-ips = false); Cilium gives it to no Service and it cannot \
+             be pinned",
+            block.item, p.name.item
+        );
+    }
+    if let Some(pin) = c.pins.iter().find(|pin| pin.addr.item == ip) {
+        let service = &pin.service.item;
+        return format!("pinned: {service}{}", delivery(plan, service));
+    }
+    match Asked::of(root, plan, &c.name.item).at(ip) {
+        Some(at) => format!("not pinned: {at} asks for it, so Cilium gives it to that Service"),
+        None => format!(
+            "not pinned: Cilium may give it to any LoadBalancer Service of cluster {}",
+            c.name.item
+        ),
+    }
+}
+
 /// How a pin reaches its cluster, as ` → setting KEY, Helm values PATH`.
 fn delivery(plan: &Plan, pin: &str) -> String {
     let Some(s) = plan.service(pin) else {
@@ -103,7 +102,10 @@ fn delivery(plan: &Plan, pin: &str) -> String {
         ways.push(format!("cluster-settings {}", key.item));
     }
     if let Some(path) = &s.helm_service {
-        ways.push(format!("Cilium Helm values {}", one_line(&path.item)));
+        ways.push(format!(
+            "Cilium Helm values {}",
+            crate::printable(&path.item)
+        ));
     }
     if ways.is_empty() {
         String::new()
@@ -112,25 +114,15 @@ fn delivery(plan: &Plan, pin: &str) -> String {
     }
 }
 
-/// Free text on one line, control characters escaped.
-fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 /// A relative path with `/` separators.
+/// A path as the output shows it: `/`-separated, control characters escaped
+/// (a file name cannot move the cursor or start a line of its own).
 fn shown(path: &Path) -> String {
-    path.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    let parts: Vec<String> = path
+        .components()
+        .map(|c| crate::printable(&c.as_os_str().to_string_lossy()))
+        .collect();
+    parts.join("/")
 }
 
 /// Every line of plan.toml and of the files under the audited directories and

@@ -148,7 +148,26 @@ where
     };
     let plan_path = match locate(cli.plan.as_deref(), &env.cwd) {
         Ok(p) => p,
-        Err(message) => return fail(message),
+        Err(Located::Usage(message)) => {
+            return Output {
+                code: 2,
+                ..fail(message)
+            };
+        }
+        Err(Located::Missing(message)) => {
+            return match cli.command {
+                // A JSON consumer gets JSON, whatever went wrong.
+                Command::Check {
+                    format: CheckFormat::Json,
+                    ..
+                } => Output {
+                    code: 1,
+                    stdout: check::file_error_json(layout::PLAN_FILE, &message),
+                    ..Output::default()
+                },
+                _ => fail(message),
+            };
+        }
     };
     match cli.command {
         Command::Check { format, all } => check::run(&plan_path, format == CheckFormat::Json, all),
@@ -165,6 +184,20 @@ where
         }),
         Command::Pin { cluster, name, ip } => pin::run(&plan_path, &cluster, &name, ip),
     }
+}
+
+/// Text from a file or a file name as one line of output: control characters
+/// escaped, so it cannot move the cursor or start a line of its own.
+pub(crate) fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// An error message on stderr, exit code 1.
@@ -184,32 +217,41 @@ pub(crate) fn ok(stdout: String) -> Output {
     }
 }
 
+/// Why there is no plan file to work on.
+enum Located {
+    /// `--plan` names a file that cannot be the plan (exit 2).
+    Usage(String),
+    /// There is no such file.
+    Missing(String),
+}
+
 /// The plan file: `--plan` as given (it must be named plan.toml, since its
 /// directory is the repository the build works on), else plan.toml in `cwd` or
 /// the nearest parent directory holding one.
-fn locate(given: Option<&Path>, cwd: &Path) -> Result<PathBuf, String> {
+fn locate(given: Option<&Path>, cwd: &Path) -> Result<PathBuf, Located> {
     match given {
-        Some(path) => {
-            if path.file_name().is_some_and(|n| n == layout::PLAN_FILE) {
-                Ok(cwd.join(path))
-            } else {
-                Err(format!(
-                    "--plan {}: the file must be named {} (its directory is the repository root)",
-                    path.display(),
-                    layout::PLAN_FILE
-                ))
-            }
+        Some(path) if path.file_name().is_none_or(|n| n != layout::PLAN_FILE) => {
+            Err(Located::Usage(format!(
+                "--plan {}: the file must be named {} (its directory is the repository root)",
+                path.display(),
+                layout::PLAN_FILE
+            )))
         }
+        Some(path) if !cwd.join(path).is_file() => Err(Located::Missing(format!(
+            "--plan {}: no such file",
+            path.display()
+        ))),
+        Some(path) => Ok(cwd.join(path)),
         None => cwd
             .ancestors()
             .map(|dir| dir.join(layout::PLAN_FILE))
             .find(|p| p.is_file())
             .ok_or_else(|| {
-                format!(
+                Located::Missing(format!(
                     "no {} in {} or any parent directory (use --plan PATH)",
                     layout::PLAN_FILE,
                     cwd.display()
-                )
+                ))
             }),
     }
 }

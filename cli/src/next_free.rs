@@ -8,6 +8,7 @@ use std::fmt::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+use lbipam_core::error::Error;
 use lbipam_core::generate;
 use lbipam_core::plan::{Cluster, Plan};
 use lbipam_core::usage;
@@ -21,6 +22,8 @@ pub(crate) struct Asked {
     /// Why they are not known, when they are not: the repository fails its
     /// checks, so what its files ask for cannot be worked out.
     unknown: Option<String>,
+    /// The errors the repository has already (none when `unknown` is `None`).
+    pub(crate) errors: Vec<Error>,
 }
 
 impl Asked {
@@ -40,6 +43,7 @@ impl Asked {
                 return Asked {
                     taken,
                     unknown: Some(why),
+                    errors: report.errors,
                 };
             }
         };
@@ -52,13 +56,17 @@ impl Asked {
         Asked {
             taken,
             unknown: None,
+            errors: Vec::new(),
         }
     }
 
     /// Where a file asks for `addr`, if one does.
     pub(crate) fn at(&self, addr: IpAddr) -> Option<String> {
         let (path, line) = self.taken.get(&addr)?;
-        Some(format!("{}:{line}", path.display()))
+        Some(format!(
+            "{}:{line}",
+            crate::printable(&path.to_string_lossy())
+        ))
     }
 
     /// The first `count` addresses of the cluster's pools (or of `pool`) that
@@ -103,8 +111,14 @@ pub(crate) fn run(
         && !c.pools.iter().any(|p| p.name.item == pool)
     {
         let names: Vec<&str> = c.pools.iter().map(|p| &*p.name.item).collect();
+        let elsewhere = plan
+            .clusters
+            .iter()
+            .find(|o| o.pools.iter().any(|p| p.name.item == pool))
+            .map(|o| format!("; `{pool}` is a pool of cluster {}", o.name.item))
+            .unwrap_or_default();
         return fail(format!(
-            "cluster {cluster} has no pool `{pool}` (pools: {})",
+            "cluster {cluster} has no pool `{pool}` (pools: {}){elsewhere}",
             names.join(", ")
         ));
     }
@@ -120,10 +134,13 @@ pub(crate) fn run(
             code: 1,
             stdout,
             stderr: format!(
-                "{notes}error: {whose} {} only {} free address{}, {count} asked for\n",
+                "{notes}error: {whose} {} {}, {count} asked for\n",
                 if pool.is_some() { "has" } else { "have" },
-                found.len(),
-                if found.len() == 1 { "" } else { "es" }
+                match found.len() {
+                    0 => "no free address left".to_owned(),
+                    1 => "only 1 free address".to_owned(),
+                    n => format!("only {n} free addresses"),
+                }
             ),
         };
     }

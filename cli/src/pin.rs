@@ -1,5 +1,6 @@
 //! `lbipam pin CLUSTER NAME [IP]`: adds or moves a pin in plan.toml, in place.
 
+use std::fmt::Write;
 use std::fs;
 use std::net::IpAddr;
 use std::path::Path;
@@ -80,10 +81,26 @@ pub(crate) fn run(plan_path: &Path, cluster: &str, name: &str, ip: Option<IpAddr
         Ok(plan) => plan,
         Err(errors) => return refused(Report::new(layout::PLAN_FILE, edited, errors)),
     };
-    if let Err(report) = generate::outputs(root, &new_plan) {
-        return refused(report);
+    // Errors the repository had before are not the pin's: only new ones refuse it.
+    let mut notes = notes;
+    if let Err(mut report) = generate::outputs(root, &new_plan) {
+        report.errors.retain(|e| !asked.errors.contains(e));
+        if !report.errors.is_empty() {
+            return refused(report);
+        }
+        let n = asked.errors.len();
+        let _ = writeln!(
+            notes,
+            "warning: the repository still fails {n} check{} it failed before (see `lbipam check`)",
+            if n == 1 { "" } else { "s" }
+        );
     }
-    if let Err(e) = write::write_atomic(plan_path, edited.as_bytes()) {
+    // A symlinked plan.toml is edited where it lies, the link kept.
+    let dest = match plan_path.is_symlink() {
+        true => fs::canonicalize(plan_path).unwrap_or_else(|_| plan_path.to_owned()),
+        false => plan_path.to_owned(),
+    };
+    if let Err(e) = write::write_atomic(&dest, edited.as_bytes()) {
         return fail(format!("cannot write {}: {e}", plan_path.display()));
     }
     let moved = old.map(|o| format!(" (was {o})")).unwrap_or_default();
@@ -97,10 +114,27 @@ pub(crate) fn run(plan_path: &Path, cluster: &str, name: &str, ip: Option<IpAddr
 }
 
 /// plan.toml's text with `clusters.CLUSTER.pins.NAME = "IP"`, everything else
-/// (comments, blank lines, key order, alignment) kept. An existing pin keeps its
-/// place and its trailing comment; a new one goes after the cluster's last pin,
-/// and a missing `[clusters.CLUSTER.pins]` table after the cluster's last table.
+/// (comments, blank lines, key order, alignment, CRLF line endings, a byte
+/// order mark) kept. An existing pin keeps its place and its trailing comment;
+/// a new one goes after the cluster's last pin, and a missing
+/// `[clusters.CLUSTER.pins]` table after the cluster's last table.
 pub fn set_pin(text: &str, cluster: &str, name: &str, ip: IpAddr) -> Result<String, String> {
+    let (bom, body) = match text.strip_prefix('\u{feff}') {
+        Some(body) => ("\u{feff}", body),
+        None => ("", text),
+    };
+    // toml_edit writes `\n`: a file of CRLF lines gets them back.
+    let crlf = body.contains("\r\n") && !body.replace("\r\n", "").contains('\n');
+    let edited = if crlf {
+        pin_in(&body.replace("\r\n", "\n"), cluster, name, ip)?.replace('\n', "\r\n")
+    } else {
+        pin_in(body, cluster, name, ip)?
+    };
+    Ok(format!("{bom}{edited}"))
+}
+
+/// [`set_pin`] on a text with `\n` line endings.
+fn pin_in(text: &str, cluster: &str, name: &str, ip: IpAddr) -> Result<String, String> {
     let mut doc: DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
     let c = doc
         .get_mut("clusters")

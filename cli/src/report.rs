@@ -115,8 +115,16 @@ fn network_line(plan: &Plan, segments: &[Segment]) -> String {
         Size::Count(0) => String::new(),
         n => format!(", {n} network/broadcast"),
     };
+    // Pools that withhold their blocks' ends hand out fewer than they hold.
+    let handed = plan.clusters.iter().fold(Size::Count(0), |n, c| {
+        usage::add(n, usage::cluster_usage(c).size)
+    });
+    let handed = match handed == pools {
+        true => String::new(),
+        false => format!("{handed} Cilium can hand out, "),
+    };
     format!(
-        "Network {}: {} addresses; {reserved} reserved{edges}, {pools} in pools ({} pinned), {free} free; {:.1}% allocated",
+        "Network {}: {} addresses; {reserved} reserved{edges}, {pools} in pools ({handed}{} pinned), {free} free; {:.1}% allocated",
         plan.network.item,
         network_size(plan),
         pinned(plan),
@@ -236,8 +244,9 @@ fn size_json(size: Size) -> Value {
 }
 
 /// A percentage rounded to one decimal, as the table shows it.
+/// A percentage to one decimal, rounded exactly as the table prints it.
 fn percent_json(p: f64) -> Value {
-    json!((p * 10.0).round() / 10.0)
+    json!(format!("{p:.1}").parse::<f64>().unwrap_or(p))
 }
 
 fn usage_json(u: Usage) -> serde_json::Map<String, Value> {

@@ -22,15 +22,33 @@ fn the_committed_repository_passes_and_json_says_no_errors() {
 fn plan_is_found_in_a_parent_directory_and_must_be_named_plan_toml() {
     let out = lbipam(&repo().join("docs"), &["check"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
+    // Another name is a usage error (exit 2), as clap's own are.
     let out = lbipam(
         repo(),
         &["check", "--plan", "tests/bad_plans/empty-pool.toml"],
     );
-    assert_eq!(out.code, 1);
+    assert_eq!(out.code, 2);
     assert_eq!(
         out.stderr,
         "error: --plan tests/bad_plans/empty-pool.toml: the file must be named plan.toml (its directory is the repository root)\n"
     );
+}
+
+#[test]
+fn a_missing_plan_is_named_and_json_consumers_get_json() {
+    let out = lbipam(repo(), &["report", "--plan", "no/such/plan.toml"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (1, "error: --plan no/such/plan.toml: no such file\n")
+    );
+    let empty = tempfile::tempdir().expect("temp dir");
+    let out = lbipam(empty.path(), &["check", "--format", "json"]);
+    assert_eq!(out.code, 1);
+    let errors: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0]["file"], "plan.toml");
+    let message = errors[0]["message"].as_str().expect("message");
+    assert!(message.starts_with("no plan.toml in "), "{message}");
 }
 
 /// The catalogue's cases, by name.
@@ -230,4 +248,22 @@ fn the_binary_exits_with_the_checks_verdict() {
     assert_eq!(bad.status.code(), Some(1));
     let errors: Vec<serde_json::Value> = serde_json::from_slice(&bad.stdout).expect("json");
     assert_eq!(errors[0]["code"], "overlap");
+}
+
+#[test]
+fn an_error_in_a_file_the_build_would_create_shows_the_line_it_would_write() {
+    // Two clusters with the default `depends-on = ["cilium-core"]`, which no file
+    // defines: the error is on the dependsOn line of the Flux file the build
+    // would write, the same line in text and in JSON.
+    let dir = plan_only(
+        "[network]\ncidr = \"10.0.0.0/24\"\n[clusters.a.pools.pa]\nblocks = [\"10.0.0.10-10.0.0.19\"]\n[clusters.b.pools.pb]\nblocks = [\"10.0.0.20-10.0.0.29\"]\n",
+    );
+    let text = lbipam(dir.path(), &["check"]).stderr;
+    assert!(
+        text.contains(" --> kubernetes/clusters/a/infrastructure.yaml:17:1\n   |\n17 |   - name: cilium-core\n"),
+        "{text}"
+    );
+    let json = lbipam(dir.path(), &["check", "--format", "json"]).stdout;
+    let errors: Vec<serde_json::Value> = serde_json::from_str(&json).expect("json");
+    assert_eq!(errors[0]["line"], 17);
 }

@@ -390,7 +390,17 @@ fn next_free_says_when_the_pools_run_out() {
     let out = lbipam(dir.path(), &["next-free", "a", "--pool", "q"]);
     assert_eq!(
         out.stderr,
-        "error: cluster a has no pool `q` (pools: p1, p2)\n"
+        "error: cluster a has no pool `q` (pools: p1, p2); `q` is a pool of cluster b\n"
+    );
+    // Cluster b: q .8-.9 with z on .8; once .9 is pinned too, nothing is left.
+    assert_eq!(lbipam(dir.path(), &["pin", "b", "w", "10.0.0.9"]).code, 0);
+    let out = lbipam(dir.path(), &["next-free", "b"]);
+    assert_eq!(
+        (out.code, out.stderr.as_str()),
+        (
+            1,
+            "error: the pools of cluster b have no free address left, 1 asked for\n"
+        )
     );
     assert_eq!(
         lbipam(dir.path(), &["next-free", "a", "--count", "0"]).code,
@@ -508,5 +518,125 @@ fn pin_without_an_address_leaves_an_existing_pin() {
     assert_eq!(
         fs::read_to_string(plan_of(dir.path())).expect("read"),
         small()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// what an independent review broke
+
+#[test]
+fn pin_keeps_crlf_line_endings_and_a_byte_order_mark() {
+    let lf = plan_only(&small());
+    assert_eq!(lbipam(lf.path(), &["pin", "a", "w", "10.0.0.6"]).code, 0);
+    let pinned = fs::read_to_string(plan_of(lf.path())).expect("read");
+    // The same edit of the same plan written with CRLF and a BOM: only the
+    // new line differs, in the file's own line endings.
+    let crlf = plan_only(&format!("\u{feff}{}", small().replace('\n', "\r\n")));
+    assert_eq!(lbipam(crlf.path(), &["pin", "a", "w", "10.0.0.6"]).code, 0);
+    assert_eq!(
+        fs::read_to_string(plan_of(crlf.path())).expect("read"),
+        format!("\u{feff}{}", pinned.replace('\n', "\r\n"))
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn pin_edits_a_symlinked_plan_where_it_lies_and_keeps_its_permissions() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let dir = plan_only(&small());
+    let real = dir.path().join("real.toml");
+    fs::rename(plan_of(dir.path()), &real).expect("move");
+    fs::set_permissions(&real, fs::Permissions::from_mode(0o664)).expect("chmod");
+    symlink(&real, plan_of(dir.path())).expect("symlink");
+    assert_eq!(lbipam(dir.path(), &["pin", "a", "w", "10.0.0.6"]).code, 0);
+    assert!(plan_of(dir.path()).is_symlink(), "the link stays a link");
+    assert!(
+        fs::read_to_string(&real)
+            .expect("read")
+            .contains("w = \"10.0.0.6\"")
+    );
+    let mode = fs::metadata(&real).expect("meta").permissions().mode();
+    assert_eq!(mode & 0o777, 0o664);
+}
+
+#[test]
+fn pin_in_a_repository_already_failing_refuses_only_for_errors_of_its_own() {
+    // infra applies a Service asking for an apps address: an error before any pin.
+    let scratch = with_web_service("infra", "10.25.11.122");
+    let out = lbipam(scratch.path(), &["pin", "apps", "foo", "10.25.11.130"]);
+    assert!(
+        out.stdout.starts_with("pinned foo (apps) at 10.25.11.130 "),
+        "{out:?}"
+    );
+    assert_eq!(
+        out.stderr,
+        "warning: the repository still fails 1 check it failed before (see `lbipam check`)\n"
+    );
+    // A pin in another cluster's pool is this pin's error: refused, and only it shown.
+    let out = lbipam(scratch.path(), &["pin", "apps", "bar", "10.25.11.110"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("pin bar (apps) 10.25.11.110 is not in any pool of cluster apps")
+    );
+    assert!(
+        !out.stderr.contains("kubernetes/apps/web/service.yaml"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn report_json_rounds_as_the_table_does() {
+    // 400 addresses, one pinned: 0.25 %, which the table prints as 0.2%.
+    let dir = plan_only(
+        "[network]\ncidr = \"10.0.0.0/16\"\n[clusters.a.pools.p]\nblocks = [\"10.0.1.0-10.0.2.143\"]\n[clusters.a.pins]\nx = \"10.0.1.5\"\n[flux]\ndepends-on = []\n",
+    );
+    let table = lbipam(dir.path(), &["report"]).stdout;
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("  p "))
+        .expect("the pool's row");
+    assert!(row.contains(" 0.2% "), "{table}");
+    let json: serde_json::Value =
+        serde_json::from_str(&lbipam(dir.path(), &["report", "--format", "json"]).stdout)
+            .expect("json");
+    assert_eq!(json["clusters"][0]["utilization"], 0.2, "{json}");
+}
+
+#[test]
+fn the_network_line_says_how_many_addresses_withholding_pools_hand_out() {
+    // 16 + 2 addresses in pools; the /28 withholds 2 of its 16.
+    let out = lbipam(plan_only(EDGES).path(), &["report"]);
+    assert!(
+        out.stdout.starts_with("Network 10.0.0.0/24: 256 addresses; 0 reserved, 2 network/broadcast, 18 in pools (16 Cilium can hand out, 0 pinned), "),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn explain_names_the_file_that_asks_for_an_unpinned_address() {
+    let scratch = with_web_service("apps", "10.25.11.122");
+    let out = lbipam(scratch.path(), &["explain", "10.25.11.122"]);
+    assert!(
+        out.stdout.contains("\n  not pinned: kubernetes/apps/web/service.yaml:7 asks for it, so Cilium gives it to that Service\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn explain_escapes_control_characters_in_file_names() {
+    let dir = plan_only(EDGES);
+    let odd = dir.path().join("kubernetes/x\u{1b}[2J\nfake.yaml");
+    fs::create_dir_all(odd.parent().expect("dir")).expect("mkdir");
+    fs::write(&odd, "ip: 10.0.0.17\n").expect("write");
+    let out = lbipam(dir.path(), &["explain", "10.0.0.17"]);
+    assert!(
+        out.stdout
+            .contains("  kubernetes/x\\u{1b}[2J\\nfake.yaml:1 (hand-written)\n"),
+        "{}",
+        out.stdout
     );
 }

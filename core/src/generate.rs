@@ -89,7 +89,8 @@ pub struct Outputs {
 pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
-    // The original text of each edited file, for the excerpts of a report.
+    // The text each error's excerpt is cut from: a failed edit's file as it is,
+    // every other file as the audit read it (as the build would leave it).
     let mut sources = BTreeMap::new();
     let mut rendered = Vec::new();
     for applied in crate::par::map(artifact::wants(plan), |want| apply(root, want)) {
@@ -98,19 +99,17 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
                 rendered.extend(objects.map(|o| (path.clone(), o)));
                 files.push((path, text));
             }
-            Applied::Edit(path, before, after) => {
-                match after {
-                    Ok(new) => files.push((path.clone(), new)),
-                    Err(error) => errors.push(
-                        FileError::Update {
-                            path: path.clone(),
-                            error,
-                        }
-                        .into(),
-                    ),
+            Applied::Edit(path, before, after) => match after {
+                Ok(new) => files.push((path, new)),
+                Err(error) => {
+                    let update = FileError::Update {
+                        path: path.clone(),
+                        error,
+                    };
+                    errors.push(update.into());
+                    sources.insert(path, before);
                 }
-                sources.insert(path, before);
-            }
+            },
             Applied::Unread(error) => errors.push(error),
         }
     }

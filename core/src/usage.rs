@@ -338,6 +338,16 @@ blocks = ["10.0.0.64/30"]
     }
 
     #[test]
+    fn the_whole_ipv6_space_withholding_its_ends_hands_out_two_fewer() {
+        let plan = compile(
+            "[network]\ncidr = \"::/0\"\n[clusters.a.pools.all]\nblocks = [\"::/0\"]\nallow-first-last-ips = false\n",
+        )
+        .expect("valid");
+        let u = cluster_usage(&plan.clusters[0]);
+        assert_eq!(u.size, Size::Count(u128::MAX - 1));
+    }
+
+    #[test]
     fn the_whole_ipv6_space_minus_one_pin_is_counted_exactly() {
         assert_eq!(sub(Size::All128, 1), Size::Count(u128::MAX));
         assert_eq!(add(Size::Count(u128::MAX), Size::Count(1)), Size::All128);

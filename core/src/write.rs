@@ -190,12 +190,22 @@ pub fn write_atomic_with(fs: &mut dyn Fs, path: &Path, contents: &[u8]) -> io::R
     let tmp = temp_path(path);
     let result = fs
         .write_new(&tmp, contents)
+        .and_then(|()| keep_permissions(path, &tmp))
         .and_then(|()| fs.rename(&tmp, path));
     if result.is_err() {
         // Best effort: the error that matters is the one being returned.
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Gives the new text of an existing file the file's permissions (a group-
+/// writable file stays so), not the default ones of a new file.
+fn keep_permissions(path: &Path, tmp: &Path) -> io::Result<()> {
+    match std::fs::metadata(path) {
+        Ok(meta) => std::fs::set_permissions(tmp, meta.permissions()),
+        Err(_) => Ok(()),
+    }
 }
 
 /// The temporary file beside `path`: hidden, and named so a leftover is

@@ -219,6 +219,8 @@ pub fn allocatable<'a>(
         .fold(Size::Count(0), |acc, (b, iv)| {
             acc.plus(match iv.size() {
                 Size::Count(n) if edges_withheld(b, allow_first_last) => Size::Count(n - 2),
+                // 2^128 - 2: the whole IPv6 space less its two ends.
+                Size::All128 if edges_withheld(b, allow_first_last) => Size::Count(u128::MAX - 1),
                 size => size,
             })
         })
