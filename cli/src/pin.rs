@@ -9,7 +9,7 @@ use lbipam_core::diag::Report;
 use lbipam_core::generate;
 use lbipam_core::layout;
 use lbipam_core::write;
-use toml_edit::{DocumentMut, InlineTable, Item, Table, Value};
+use toml_edit::{DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
 use crate::next_free::Asked;
 use crate::{Output, fail, ok, root_of};
@@ -72,7 +72,7 @@ pub(crate) fn run(plan_path: &Path, cluster: &str, name: &str, ip: Option<IpAddr
     let refused = |report: Report| Output {
         code: 1,
         stderr: format!(
-            "error: refusing to pin {name} ({cluster}) at {ip}: plan.toml would fail its checks\n\n{}",
+            "error: refusing to pin {name} ({cluster}) at {ip}: plan.toml would fail its checks (the excerpts show the edited text, which was not written)\n\n{}",
             crate::check::render(&report, false)
         ),
         ..Output::default()
@@ -152,6 +152,7 @@ fn pin_in(text: &str, cluster: &str, name: &str, ip: IpAddr) -> Result<String, S
         };
         c.insert("pins", pins);
     }
+    let inline_pins = c.get("pins").is_some_and(Item::is_inline_table);
     let pins = c
         .get_mut("pins")
         .and_then(Item::as_table_like_mut)
@@ -167,8 +168,55 @@ fn pin_in(text: &str, cluster: &str, name: &str, ip: IpAddr) -> Result<String, S
             *value.decor_mut() = decor;
         }
         None => {
+            let width = aligned_width(pins);
+            let last = pins.iter().last().map(|(k, _)| k.to_owned());
             pins.insert(name, Item::Value(new));
+            if inline_pins && let Some(last) = last {
+                // `{ x = "a" }` + y: the space before `}` follows the new last value.
+                move_trailing_space(pins, &last, name);
+            }
+            // Lined up with the pins above, when they line up their `=`.
+            if let (Some(width), Some(mut key)) = (width, pins.key_mut(name)) {
+                let pad = width.saturating_sub(name.len()).max(1);
+                key.leaf_decor_mut().set_suffix(" ".repeat(pad));
+            }
         }
     }
     Ok(doc.to_string())
+}
+
+/// Moves the spaces after the value of `from` to after the value of `to`.
+fn move_trailing_space(table: &mut dyn TableLike, from: &str, to: &str) {
+    let Some(value) = table.get_mut(from).and_then(Item::as_value_mut) else {
+        return;
+    };
+    let space = value
+        .decor()
+        .suffix()
+        .and_then(|s| s.as_str())
+        .map(str::to_owned);
+    let Some(space) = space.filter(|s| s.chars().all(char::is_whitespace)) else {
+        return;
+    };
+    value.decor_mut().set_suffix("");
+    if let Some(new) = table.get_mut(to).and_then(Item::as_value_mut) {
+        new.decor_mut().set_suffix(space);
+    }
+}
+
+/// The column of `=` (key and spaces before it) the keys of `table` share,
+/// when they are lined up (at least one has more than one space before `=`).
+fn aligned_width(table: &dyn TableLike) -> Option<usize> {
+    let widths: Vec<(usize, usize)> = table
+        .iter()
+        .filter_map(|(k, _)| {
+            let key = table.key(k)?;
+            let spaces = key.leaf_decor().suffix()?.as_str()?;
+            let spaces = spaces.chars().all(|c| c == ' ').then_some(spaces.len())?;
+            Some((key.display_repr().len() + spaces, spaces))
+        })
+        .collect();
+    let (width, _) = *widths.first()?;
+    let same = widths.len() == table.len() && widths.iter().all(|(w, _)| *w == width);
+    (same && widths.iter().any(|(_, spaces)| *spaces > 1)).then_some(width)
 }

@@ -425,7 +425,9 @@ fn pin_adds_the_next_free_address_after_the_clusters_last_pin_keeping_everything
         ),
     );
     let gateway = "gateway               = \"10.25.11.121\"\n";
-    let want = before.replace(gateway, &format!("{gateway}grafana = \"10.25.11.122\"\n"));
+    // Lined up with the `=` of the pins above it.
+    let grafana = "grafana               = \"10.25.11.122\"\n";
+    let want = before.replace(gateway, &format!("{gateway}{grafana}"));
     assert_ne!(want, before);
     assert_eq!(fs::read_to_string(&plan).expect("read"), want);
     // The plan is valid; only the files the build writes lag behind.
@@ -475,7 +477,7 @@ fn pin_refuses_an_address_that_fails_the_checks_and_writes_nothing() {
     assert_eq!((out.code, out.stdout.as_str()), (1, ""));
     assert!(
         out.stderr.starts_with(
-            "error: refusing to pin y (a) at 10.0.0.8: plan.toml would fail its checks\n\n\
+            "error: refusing to pin y (a) at 10.0.0.8: plan.toml would fail its checks (the excerpts show the edited text, which was not written)\n\n\
              error: pin y (a) 10.0.0.8 is not in any pool of cluster a; it belongs to q (b)\n"
         ),
         "{}",
@@ -638,5 +640,17 @@ fn explain_escapes_control_characters_in_file_names() {
             .contains("  kubernetes/x\\u{1b}[2J\\nfake.yaml:1 (hand-written)\n"),
         "{}",
         out.stdout
+    );
+}
+
+#[test]
+fn pin_into_an_inline_table_writes_it_as_a_person_would() {
+    let head = "[network]\ncidr = \"10.0.0.0/24\"\n\n[clusters.a]\npools = { p = { blocks = [\"10.0.0.4-10.0.0.9\"] } }\n";
+    let tail = "   # inline\n\n[flux]\ndepends-on = []\n";
+    let dir = plan_only(&format!("{head}pins = {{ x = \"10.0.0.4\" }}{tail}"));
+    assert_eq!(lbipam(dir.path(), &["pin", "a", "y", "10.0.0.5"]).code, 0);
+    assert_eq!(
+        fs::read_to_string(plan_of(dir.path())).expect("read"),
+        format!("{head}pins = {{ x = \"10.0.0.4\", y = \"10.0.0.5\" }}{tail}")
     );
 }
