@@ -236,6 +236,14 @@ impl Fs for Faulty {
         }
         Disk.remove_file(path)
     }
+
+    fn keep_permissions(&mut self, from: &Path, to: &Path) -> io::Result<()> {
+        self.ops += 1;
+        if self.ops == self.fail_at {
+            return Err(io::Error::other("injected: chmod failed"));
+        }
+        Disk.keep_permissions(from, to)
+    }
 }
 
 fn temp_files(root: &Path) -> Vec<PathBuf> {

@@ -12,11 +12,14 @@ pub(crate) fn run(plan_path: &Path, json: bool, all: bool) -> Output {
     // what each cluster applies and its audits, committed files == plan.
     let result = lbipam_core::verify(plan_path);
     match (result, json) {
-        (Ok(()), false) => crate::ok(format!(
-            "ok: {} and the files it manages agree\n",
-            plan_path.display()
-        )),
-        (Ok(()), true) => crate::ok("[]\n".to_owned()),
+        (Ok(notices), false) => Output {
+            stderr: notices.iter().map(|n| format!("warning: {n}\n")).collect(),
+            ..crate::ok(format!(
+                "ok: {} and the files it manages agree\n",
+                plan_path.display()
+            ))
+        },
+        (Ok(_), true) => crate::ok("[]\n".to_owned()),
         (Err(report), false) => Output {
             code: 1,
             stderr: render(&report, all),

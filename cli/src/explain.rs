@@ -83,8 +83,12 @@ fn in_pool(root: &Path, plan: &Plan, (c, p): (&Cluster, &Pool), ip: IpAddr) -> S
         let service = &pin.service.item;
         return format!("pinned: {service}{}", delivery(plan, service));
     }
-    match Asked::of(root, plan, &c.name.item).at(ip) {
+    let asked = Asked::of(root, plan, &c.name.item);
+    match asked.at(ip) {
         Some(at) => format!("not pinned: {at} asks for it, so Cilium gives it to that Service"),
+        None if asked.unknown().is_some() => "not pinned; whether a file asks for it is not \
+             known, as the repository fails its checks (see `lbipam check`)"
+            .to_owned(),
         None => format!(
             "not pinned: Cilium may give it to any LoadBalancer Service of cluster {}",
             c.name.item
@@ -114,7 +118,6 @@ fn delivery(plan: &Plan, pin: &str) -> String {
     }
 }
 
-/// A relative path with `/` separators.
 /// A path as the output shows it: `/`-separated, control characters escaped
 /// (a file name cannot move the cursor or start a line of its own).
 fn shown(path: &Path) -> String {

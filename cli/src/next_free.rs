@@ -60,6 +60,11 @@ impl Asked {
         }
     }
 
+    /// Why what the files ask for is not known, if it is not.
+    pub(crate) fn unknown(&self) -> Option<&str> {
+        self.unknown.as_deref()
+    }
+
     /// Where a file asks for `addr`, if one does.
     pub(crate) fn at(&self, addr: IpAddr) -> Option<String> {
         let (path, line) = self.taken.get(&addr)?;

@@ -1,13 +1,15 @@
 //! `lbipam pin CLUSTER NAME [IP]`: adds or moves a pin in plan.toml, in place.
 
-use std::fmt::Write;
 use std::fs;
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use lbipam_core::check::Location;
 use lbipam_core::diag::Report;
+use lbipam_core::error::Error;
 use lbipam_core::generate;
 use lbipam_core::layout;
+use lbipam_core::plan::Cluster;
 use lbipam_core::write;
 use toml_edit::{DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
@@ -30,29 +32,9 @@ pub(crate) fn run(plan_path: &Path, cluster: &str, name: &str, ip: Option<IpAddr
         .find(|p| p.service.item == name)
         .map(|p| p.addr.item);
     let asked = Asked::of(root, &plan, cluster);
-    let (ip, notes) = match (ip, old) {
-        (Some(ip), _) => {
-            // Maybe the Service being pinned; else two Services would ask for it.
-            let note = asked.at(ip).map(|at| {
-                format!("note: {at} already asks for {ip}: unless that is {name}'s Service, two Services now ask for it\n")
-            });
-            (ip, note.unwrap_or_default())
-        }
-        (None, Some(old)) => {
-            return ok(format!(
-                "{name} ({cluster}) is already pinned at {old}; give an address to move it\n"
-            ));
-        }
-        (None, None) => match asked.free(c, None, 1) {
-            (found, notes) if !found.is_empty() => (found[0], notes),
-            (_, notes) => {
-                let mut out = fail(format!(
-                    "cluster {cluster} has no free address left in its pools"
-                ));
-                out.stderr.insert_str(0, &notes);
-                return out;
-            }
-        },
+    let (ip, mut notes) = match choose(c, name, (ip, old), &asked) {
+        Ok(chosen) => chosen,
+        Err(out) => return out,
     };
     if old == Some(ip) {
         return ok(format!(
@@ -68,39 +50,11 @@ pub(crate) fn run(plan_path: &Path, cluster: &str, name: &str, ip: Option<IpAddr
         Ok(edited) => edited,
         Err(message) => return fail(format!("cannot edit {}: {message}", plan_path.display())),
     };
-    // The same checks as the build, on the edited text, before anything is written.
-    let refused = |report: Report| Output {
-        code: 1,
-        stderr: format!(
-            "error: refusing to pin {name} ({cluster}) at {ip}: plan.toml would fail its checks (the excerpts show the edited text, which was not written)\n\n{}",
-            crate::check::render(&report, false)
-        ),
-        ..Output::default()
-    };
-    let new_plan = match generate::compile(&edited) {
-        Ok(plan) => plan,
-        Err(errors) => return refused(Report::new(layout::PLAN_FILE, edited, errors)),
-    };
-    // Errors the repository had before are not the pin's: only new ones refuse it.
-    let mut notes = notes;
-    if let Err(mut report) = generate::outputs(root, &new_plan) {
-        report.errors.retain(|e| !asked.errors.contains(e));
-        if !report.errors.is_empty() {
-            return refused(report);
-        }
-        let n = asked.errors.len();
-        let _ = writeln!(
-            notes,
-            "warning: the repository still fails {n} check{} it failed before (see `lbipam check`)",
-            if n == 1 { "" } else { "s" }
-        );
+    match checked(root, &edited, &asked) {
+        Ok(note) => notes.push_str(&note),
+        Err(report) => return refused(&format!("{name} ({cluster}) at {ip}"), &report),
     }
-    // A symlinked plan.toml is edited where it lies, the link kept.
-    let dest = match plan_path.is_symlink() {
-        true => fs::canonicalize(plan_path).unwrap_or_else(|_| plan_path.to_owned()),
-        false => plan_path.to_owned(),
-    };
-    if let Err(e) = write::write_atomic(&dest, edited.as_bytes()) {
+    if let Err(e) = write::write_atomic(&real_path(plan_path), edited.as_bytes()) {
         return fail(format!("cannot write {}: {e}", plan_path.display()));
     }
     let moved = old.map(|o| format!(" (was {o})")).unwrap_or_default();
@@ -110,6 +64,96 @@ pub(crate) fn run(plan_path: &Path, cluster: &str, name: &str, ip: Option<IpAddr
             "pinned {name} ({cluster}) at {ip}{moved} in {}; run `cargo build` to regenerate the repository\n",
             plan_path.display()
         ))
+    }
+}
+
+/// The address to pin (`ip` if given, else the cluster's next free one) and
+/// the notes to print; or, when there is nothing to do, the output that says so.
+fn choose(
+    c: &Cluster,
+    name: &str,
+    (ip, old): (Option<IpAddr>, Option<IpAddr>),
+    asked: &Asked,
+) -> Result<(IpAddr, String), Output> {
+    let cluster = &c.name.item;
+    match (ip, old) {
+        (Some(ip), _) => {
+            // Maybe the Service being pinned; else two Services would ask for it.
+            let note = asked.at(ip).map(|at| {
+                format!("note: {at} already asks for {ip}: unless that is {name}'s Service, two Services now ask for it\n")
+            });
+            Ok((ip, note.unwrap_or_default()))
+        }
+        (None, Some(old)) => Err(ok(format!(
+            "{name} ({cluster}) is already pinned at {old}; give an address to move it\n"
+        ))),
+        (None, None) => match asked.free(c, None, 1) {
+            (found, notes) if !found.is_empty() => Ok((found[0], notes)),
+            (_, notes) => {
+                let mut out = fail(format!(
+                    "cluster {cluster} has no free address left in its pools"
+                ));
+                out.stderr.insert_str(0, &notes);
+                Err(out)
+            }
+        },
+    }
+}
+
+/// The build's checks (plan and audits) on the edited plan: a warning when
+/// the repository still fails only checks it failed before (not the pin's to
+/// fix), or the report of the errors the pin brings.
+fn checked(root: &Path, edited: &str, asked: &Asked) -> Result<String, Report> {
+    let plan = generate::compile(edited)
+        .map_err(|errors| Report::new(layout::PLAN_FILE, edited.to_owned(), errors))?;
+    let Err(mut report) = generate::outputs(root, &plan) else {
+        return Ok(String::new());
+    };
+    // The pin's own edits move lines of the files it changes: an error is the
+    // same one if it says the same of the same file.
+    let before: Vec<_> = asked.errors.iter().map(gist).collect();
+    let (old, new): (Vec<Error>, Vec<Error>) = report
+        .errors
+        .drain(..)
+        .partition(|e| before.contains(&gist(e)));
+    if !new.is_empty() {
+        report.errors = new;
+        return Err(report);
+    }
+    let n = old.len();
+    Ok(format!(
+        "warning: the repository still fails {n} check{} it failed before (see `lbipam check`)\n",
+        if n == 1 { "" } else { "s" }
+    ))
+}
+
+/// An error without its line: the file it is in, its code and its message.
+fn gist(e: &Error) -> (Option<PathBuf>, &'static str, String) {
+    let file = match e.location() {
+        Location::File { path, .. } => Some(path.to_path_buf()),
+        Location::Plan { .. } => None,
+    };
+    (file, e.code(), e.to_string())
+}
+
+/// Why a pin is refused: the errors it would bring, shown on the edited text.
+fn refused(what: &str, report: &Report) -> Output {
+    Output {
+        code: 1,
+        stderr: format!(
+            "error: refusing to pin {what}: plan.toml would fail its checks (the excerpts show the edited text, which was not written)\n\n{}",
+            crate::check::render(report, false)
+        ),
+        ..Output::default()
+    }
+}
+
+/// Where to write plan.toml: a symlinked one is edited where it lies, the link
+/// kept.
+fn real_path(plan_path: &Path) -> PathBuf {
+    match plan_path.is_symlink() {
+        true => fs::canonicalize(plan_path).unwrap_or_else(|_| plan_path.to_owned()),
+        false => plan_path.to_owned(),
     }
 }
 

@@ -243,7 +243,6 @@ fn size_json(size: Size) -> Value {
     }
 }
 
-/// A percentage rounded to one decimal, as the table shows it.
 /// A percentage to one decimal, rounded exactly as the table prints it.
 fn percent_json(p: f64) -> Value {
     json!(format!("{p:.1}").parse::<f64>().unwrap_or(p))

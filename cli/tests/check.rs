@@ -267,3 +267,22 @@ fn an_error_in_a_file_the_build_would_create_shows_the_line_it_would_write() {
     let errors: Vec<serde_json::Value> = serde_json::from_str(&json).expect("json");
     assert_eq!(errors[0]["line"], 17);
 }
+
+#[test]
+fn a_passing_check_still_says_which_files_it_skipped() {
+    let scratch = scratch_repo();
+    fs::write(
+        scratch.path().join("kubernetes/notes.yaml"),
+        "key: [unclosed\n",
+    )
+    .expect("write");
+    let out = lbipam(scratch.path(), &["check"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.starts_with("ok: "));
+    assert!(
+        out.stderr
+            .starts_with("warning: skipped kubernetes/notes.yaml: not valid YAML"),
+        "{}",
+        out.stderr
+    );
+}

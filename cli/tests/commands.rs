@@ -654,3 +654,32 @@ fn pin_into_an_inline_table_writes_it_as_a_person_would() {
         format!("{head}pins = {{ x = \"10.0.0.4\", y = \"10.0.0.5\" }}{tail}")
     );
 }
+
+#[test]
+fn a_pin_that_moves_an_old_error_down_its_file_is_not_refused_for_it() {
+    let scratch = scratch_repo();
+    let root = scratch.path();
+    // Below the apps settings, a hand-written Service asks for an infra
+    // address: an error before any pin, on a line the new key will move.
+    let settings = root.join("kubernetes/clusters/apps/cluster-settings.yaml");
+    let mut text = fs::read_to_string(&settings).expect("read");
+    text.push_str("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations:\n    lbipam.cilium.io/ips: \"10.25.11.110\"\n");
+    fs::write(&settings, text).expect("write");
+    let plan = plan_of(root);
+    let mut toml = fs::read_to_string(&plan).expect("read");
+    toml.push_str("\n[services.metrics]\nsetting = \"METRICS_IP\"\n");
+    fs::write(&plan, toml).expect("write");
+    let before = lbipam(root, &["check", "--format", "json"]).stdout;
+    assert!(before.contains("LoadBalancer IP 10.25.11.110"), "{before}");
+    // The pin adds METRICS_IP to the ConfigMap above the Service.
+    let out = lbipam(root, &["pin", "apps", "metrics", "10.25.11.130"]);
+    assert!(
+        out.stdout
+            .starts_with("pinned metrics (apps) at 10.25.11.130 "),
+        "{out:?}"
+    );
+    assert_eq!(
+        out.stderr,
+        "warning: the repository still fails 1 check it failed before (see `lbipam check`)\n"
+    );
+}

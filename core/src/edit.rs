@@ -15,7 +15,7 @@ use crate::yaml::{
     GetPath, Positions, Target, as_mapping, break_after, break_changes_meaning, child, column,
     error_at, find_entry, finish, insertion_point, internal, is_empty_value, is_flow,
     is_safe_plain, leaf_paths, line_after, line_ending, line_start, merged_documents, node_end,
-    node_range, open_block, parse, parse_own, position, remove_entry, render_block, reparse,
+    node_range, open_block, ours, parse, parse_own, position, remove_entry, render_block, reparse,
     scalar_string, set_path, splice, start, with_line_ending,
 };
 pub use crate::yaml::{Scalar, YamlError as EditError, check_line_breaks, yaml11_values};
@@ -83,8 +83,9 @@ pub enum Scope {
     ConfigMap,
     /// The one non-empty document (a Helm values file).
     Single,
-    /// The one document of this kind, among others (a `HelmRelease` beside its
-    /// `HelmRepository`), which must be there.
+    /// The one document of this kind among others (a `HelmRelease` beside its
+    /// `HelmRepository`); in a file of one document, that document, whatever
+    /// its kind.
     Kind(&'static str),
 }
 
@@ -98,9 +99,17 @@ fn select<'d>(
         Scope::Single => only(text, docs.iter().filter(|d| d.node.is_some()), "document"),
         Scope::Kind(kind) => {
             let of_kind = docs.iter().filter(|d| d.kind.as_deref() == Some(kind));
-            match only(text, of_kind, kind)? {
-                Some(doc) => Ok(Some(doc)),
-                None => Err(error_at(text, 0, format!("no {kind} document in the file"))),
+            if of_kind.clone().next().is_some() {
+                return only(text, of_kind, kind);
+            }
+            let content = docs.iter().filter(|d| d.node.is_some());
+            match content.clone().count() {
+                0 | 1 => only(text, content, "document"),
+                n => Err(error_at(
+                    text,
+                    0,
+                    format!("no {kind} among the file's {n} documents"),
+                )),
             }
         }
     }
@@ -168,9 +177,12 @@ pub fn set_values(
             continue;
         }
         // The same document as YAML 1.1 tools read it.
-        let merged = merged_documents(&out)?;
+        let merged = ours(text, &out, merged_documents(&out))?;
         let merged = match scope {
-            Scope::Kind(kind) => merged.iter().find(|v| v["kind"].as_str() == Some(kind)),
+            Scope::Kind(kind) => merged
+                .iter()
+                .find(|v| v["kind"].as_str() == Some(kind))
+                .or(merged.first()),
             _ => merged.first(),
         };
         let target = Target {
@@ -282,7 +294,7 @@ fn sync_document(
                 format!("internal error: {kind} `{name}` lost"),
             ));
         };
-        let have = yaml11_values(&out[doc.range.clone()])?
+        let have = ours(text, &out, yaml11_values(&out[doc.range.clone()]))?
             .into_iter()
             .find(|v| !v.is_null());
         let have = have.unwrap_or_default();

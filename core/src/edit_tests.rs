@@ -408,11 +408,20 @@ fn values_of_a_helm_release_among_other_documents_go_into_it_alone() {
     assert_eq!(set_values(&out, scope, &entries).expect("again"), out);
     // Gone from the plan: only the marked keys go, from the HelmRelease alone.
     assert_eq!(prune_values(&out, scope, &[]).expect("prune"), text);
-    // No HelmRelease, or two: nothing to guess.
-    let none = set_values(repo, scope, &entries).expect_err("no HelmRelease");
-    assert_eq!(none.message, "no HelmRelease document in the file");
+    // Among several documents, none or two HelmReleases: nothing to guess.
+    let repos = format!("{repo}---\n{repo}");
+    let none = set_values(&repos, scope, &entries).expect_err("no HelmRelease");
+    assert_eq!(none.message, "no HelmRelease among the file's 2 documents");
     let two = format!("{release}---\n{release}");
     assert!(set_values(&two, scope, &entries).is_err());
+}
+
+#[test]
+fn values_under_a_prefix_of_a_file_of_one_document_go_into_it_whatever_its_kind() {
+    let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  values:\n    a: 1\n";
+    let entries: [(&[&str], Scalar); 1] = [(&["spec", "values", "b"], plain("x"))];
+    let out = set_values(app, Scope::Kind("HelmRelease"), &entries).expect("edit");
+    assert_eq!(out, format!("{app}    b: x # managed by lbipam-plan\n"));
 }
 
 #[test]

@@ -96,7 +96,9 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     for applied in crate::par::map(artifact::wants(plan), |want| apply(root, want)) {
         match applied {
             Applied::Whole(path, text, objects) => {
-                rendered.extend(objects.map(|o| (path.clone(), o)));
+                if let Some(objects) = objects {
+                    rendered.push((path.clone(), text.clone(), objects));
+                }
                 files.push((path, text));
             }
             Applied::Edit(path, before, after) => match after {
@@ -118,8 +120,8 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     let mut tree = Tree::pending(root, &files, &[]);
     let remove = stale_generated(&tree, plan, &files);
     tree.remove(&remove);
-    for (path, objects) in rendered {
-        tree.rendered(&path, objects);
+    for (path, text, objects) in rendered {
+        tree.rendered(&path, &text, objects);
     }
     // A file we already failed to edit is reported once, not again by the audits.
     let failed: BTreeSet<PathBuf> = errors
@@ -201,8 +203,13 @@ fn read_text(root: &Path, path: &Path) -> Result<Option<String>, Error> {
 fn stale_generated(tree: &Tree, plan: &Plan, files: &[(PathBuf, String)]) -> Vec<PathBuf> {
     let wanted: BTreeSet<&Path> = files.iter().map(|(p, _)| p.as_path()).collect();
     let mut stale = BTreeSet::new();
-    let mut dirs = plan.layout.generated_roots();
+    let (mut dirs, docs) = plan.layout.generated_roots();
     tree.prefetch(&dirs);
+    let is_stale = |rel: &Path| {
+        !wanted.contains(rel) && tree.read(rel).is_ok_and(|t| render::is_generated(&t))
+    };
+    let plain_file = |d: &Path| tree.is_file(d) && !tree.root().join(d).is_symlink();
+    stale.extend(docs.into_iter().filter(|d| plain_file(d) && is_stale(d)));
     let mut seen = BTreeSet::new();
     while let Some(dir) = dirs.pop() {
         if !seen.insert(dir.clone()) {
@@ -212,11 +219,7 @@ fn stale_generated(tree: &Tree, plan: &Plan, files: &[(PathBuf, String)]) -> Vec
             let rel = dir.join(&entry.name);
             if entry.is_dir {
                 dirs.push(rel);
-            } else if entry.is_file
-                && !entry.is_symlink
-                && !wanted.contains(rel.as_path())
-                && tree.read(&rel).is_ok_and(|t| render::is_generated(&t))
-            {
+            } else if entry.is_file && !entry.is_symlink && is_stale(&rel) {
                 stale.insert(rel);
             }
         }
@@ -323,8 +326,9 @@ fn constants_source(plan: &Plan) -> Option<String> {
 /// Everything the build checks, in check mode, without `OUT_DIR`: the plan, the
 /// audits, what each cluster applies, and whether the committed files are what the
 /// plan renders. `plan_path` is the repository's plan.toml; its directory is the
-/// repository root. Never writes.
-pub fn verify(plan_path: &Path) -> Result<(), Report> {
+/// repository root. Never writes. Passing, it returns the notices a build
+/// would print (files the audit skipped).
+pub fn verify(plan_path: &Path) -> Result<Vec<String>, Report> {
     let root = match plan_path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -333,7 +337,7 @@ pub fn verify(plan_path: &Path) -> Result<(), Report> {
         .file_name()
         .map_or(layout::PLAN_FILE.as_ref(), Path::new);
     let plan = load_at(root, name)?;
-    sync(root, &plan, Mode::Check).map(|_| ())
+    sync(root, &plan, Mode::Check).map(|summary| summary.warnings)
 }
 
 /// Proves, computes the outputs, and writes them or checks them against the disk.

@@ -182,19 +182,22 @@ impl Layout {
     }
 
     /// Where files an earlier build generated may be left over: the audited
-    /// directories, the pools' root, and the docs directory — the default one
-    /// too, for a layout that has moved or dropped its docs.
-    pub fn generated_roots(&self) -> Vec<PathBuf> {
-        let mut roots = self.audit_roots();
-        roots.push(self.generated_root());
-        for docs in [&self.docs_dir, &Layout::DEFAULT.docs_dir] {
-            if !docs.item.is_empty() {
-                roots.push(PathBuf::from(&*docs.item));
+    /// directories and the pools' root, searched whole, and the generated docs,
+    /// where this layout and the default one put them (for a layout that has
+    /// moved or dropped its docs).
+    pub fn generated_roots(&self) -> (Vec<PathBuf>, Vec<PathBuf>) {
+        let mut dirs = self.audit_roots();
+        dirs.push(self.generated_root());
+        let mut docs = Vec::new();
+        for dir in [&self.docs_dir, &Layout::DEFAULT.docs_dir] {
+            if !dir.item.is_empty() {
+                let dir = Path::new(&*dir.item);
+                docs.extend([dir.join(IP_SUMMARY), dir.join(IP_MAP_NAME)]);
             }
         }
-        roots.sort();
-        roots.dedup();
-        roots
+        docs.sort();
+        docs.dedup();
+        (dirs, docs)
     }
 
     /// The directories whose YAML files the audits read.

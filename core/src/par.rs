@@ -18,9 +18,19 @@ where
     I::IntoIter: ExactSizeIterator + Send,
     R: Send,
 {
-    let items = items.into_iter();
     let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    let threads = cores.min(items.len());
+    map_on(cores, items, f)
+}
+
+/// [`map`] on at most `threads` threads.
+fn map_on<I, R>(threads: usize, items: I, f: impl Fn(I::Item) -> R + Sync) -> Vec<R>
+where
+    I: IntoIterator,
+    I::IntoIter: ExactSizeIterator + Send,
+    R: Send,
+{
+    let items = items.into_iter();
+    let threads = threads.min(items.len());
     if threads <= 1 {
         return items.map(f).collect();
     }
@@ -57,18 +67,39 @@ mod tests {
     #[test]
     fn results_come_back_in_input_order_whatever_thread_made_them() {
         let items: Vec<u64> = (0..1000).collect();
-        let squares = map(&items, |n| {
+        let made_by = Mutex::new(std::collections::HashSet::new());
+        let squares = map_on(4, &items, |n| {
+            made_by.lock().expect("lock").insert(thread::current().id());
             // Uneven work, so threads finish items out of order.
             (0..n % 7).for_each(|_| thread::yield_now());
             n * n
         });
         let expected: Vec<u64> = items.iter().map(|n| n * n).collect();
         assert_eq!(squares, expected);
+        assert!(
+            made_by.lock().expect("lock").len() > 1,
+            "more than one thread worked"
+        );
     }
 
     #[test]
-    fn no_items_and_one_item_need_no_thread() {
-        assert_eq!(map(Vec::<u8>::new(), |n| n), Vec::<u8>::new());
-        assert_eq!(map([3], |n| n + 1), vec![4]);
+    fn no_items_and_one_item_are_mapped_on_the_calling_thread() {
+        let caller = thread::current().id();
+        assert_eq!(map_on(4, Vec::<u8>::new(), |n| n), Vec::<u8>::new());
+        assert_eq!(
+            map_on(4, [3], |n| (n + 1, thread::current().id())),
+            vec![(4, caller)]
+        );
+    }
+
+    #[test]
+    fn a_panic_in_any_thread_reaches_the_caller() {
+        let caught = std::panic::catch_unwind(|| {
+            map_on(2, 0..100, |n| {
+                assert!(n != 57, "item 57");
+                n
+            })
+        });
+        assert!(caught.is_err());
     }
 }

@@ -833,9 +833,10 @@ pub fn envsubst(text: &str, vars: &BTreeMap<String, String>) -> Result<String, S
     envsubst_with(text, vars, false).map_err(|e| e.message)
 }
 
-/// Why a text cannot be substituted.
+/// Why a text cannot be substituted (where [`envsubst_with`]'s callers place
+/// it; [`envsubst`] gives the message alone).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SubstError {
+pub(crate) struct SubstError {
     /// What is wrong, and how to fix it.
     pub message: String,
     /// The byte offset of the reference in the text.
@@ -844,7 +845,7 @@ pub struct SubstError {
 
 /// [`envsubst`], leaving an unset variable without a default as written when
 /// `unknown` (a Secret may set it) instead of failing.
-pub fn envsubst_with(
+pub(crate) fn envsubst_with(
     text: &str,
     vars: &BTreeMap<String, String>,
     unknown: bool,

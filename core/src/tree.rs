@@ -17,6 +17,8 @@ use yaml_serde::Value;
 use crate::error::Error;
 
 /// The repository on disk, with pending writes and deletions applied in memory.
+/// Parses and directory listings are kept for the tree's life: a tree is a
+/// snapshot for one build's checks, made again after anything is written.
 #[derive(Debug)]
 pub struct Tree {
     root: PathBuf,
@@ -115,11 +117,13 @@ impl Tree {
         self.removed.extend(files.iter().cloned());
     }
 
-    /// Tells the tree the objects of a pending file the build rendered from
-    /// them, in document order, so [`Tree::documents`] need not read them back
-    /// from its text. Ignored unless they match the text's documents one to one.
-    pub fn rendered(&mut self, rel: &Path, objects: Vec<Value>) {
-        let Some(text) = self.overlay.get(rel) else {
+    /// Tells the tree the objects the build rendered `text`, a pending file,
+    /// from, in document order, so [`Tree::documents`] need not read them back.
+    /// Ignored unless `text` is what the tree holds at `rel` and has one
+    /// document per object (that they say the same is the renderer's promise,
+    /// held by a property test).
+    pub fn rendered(&mut self, rel: &Path, text: &str, objects: Vec<Value>) {
+        let Some(text) = self.overlay.get(rel).filter(|t| *t == text) else {
             return;
         };
         let docs = crate::yaml::split(text);
@@ -205,9 +209,9 @@ impl Tree {
         (!real.starts_with(top)).then_some(real)
     }
 
-    /// Whether a symlink is on the way to `rel` on disk (or `rel` is one), as
-    /// the listings say: resolving every path a fleet applies costs a system
-    /// call per component.
+    /// Whether a symlink may be on the way to `rel` on disk (or `rel` may be
+    /// one), as the listings say: resolving every path a fleet applies costs a
+    /// system call per component, so only paths the listings cannot clear are.
     fn through_symlink(&self, rel: &Path) -> bool {
         let mut dir = PathBuf::new();
         for part in rel.components() {
@@ -220,7 +224,9 @@ impl Tree {
             match entries.binary_search_by(|e| e.name.as_os_str().cmp(name)) {
                 Ok(i) if entries[i].is_symlink => return true,
                 Ok(_) => dir.push(name),
-                Err(_) => return false,
+                // Not listed under this spelling (a case-insensitive disk, a
+                // file yet to be written): the real resolution decides.
+                Err(_) => return true,
             }
         }
         false
@@ -262,7 +268,8 @@ impl Tree {
 
     /// The entries of a directory, sorted by name, pending writes included.
     pub fn read_dir(&self, rel: &Path) -> io::Result<Vec<Entry>> {
-        let on_disk = self.disk_entries(rel)?;
+        // A directory that cannot be read lists as none, as it always has.
+        let on_disk = self.disk_entries(rel).ok().flatten();
         let pending = self.pending.get(rel);
         if on_disk.is_none() && pending.is_none() {
             return Err(io::ErrorKind::NotFound.into());
@@ -310,7 +317,8 @@ impl Tree {
     }
 
     /// The entries of a directory on disk, sorted by name; `None` if there is
-    /// no such directory.
+    /// no such directory. Another error (a directory that cannot be read) is
+    /// returned, not kept, so the callers ask the disk their own way.
     fn disk_entries(&self, rel: &Path) -> io::Result<Option<Arc<Vec<Entry>>>> {
         let listed = || self.listed.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(known) = listed().get(rel) {
@@ -332,7 +340,15 @@ impl Tree {
                 entries.sort();
                 Some(Arc::new(entries))
             }
-            Err(_) => None,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
+                None
+            }
+            Err(e) => return Err(e),
         };
         listed().insert(rel.to_owned(), entries.clone());
         Ok(entries)
@@ -370,30 +386,42 @@ mod tests {
     }
 
     #[test]
-    fn rendered_objects_stand_in_for_the_text_only_when_they_match_its_documents() {
+    fn rendered_objects_are_not_taken_for_another_text_or_another_count() {
         let dir = tempfile::tempdir().expect("temp dir");
         let text = "# header\nkind: A\n---\nkind: B\n";
-        let files = [
-            ("two.yaml".into(), text.to_owned()),
-            ("other.yaml".into(), text.to_owned()),
-        ];
+        let files = [("two.yaml".into(), text.to_owned())];
         let mut tree = Tree::pending(dir.path(), &files, &[]);
         let mapping = |kind: &str| {
             let mut map = yaml_serde::Mapping::new();
             map.insert("kind".into(), kind.into());
             Value::Mapping(map)
         };
-        let object = |kind: &str| Arc::new(mapping(kind));
-        // Told: taken as given, each at its document's line.
-        tree.rendered(
-            Path::new("two.yaml"),
-            vec![mapping("A"), mapping("rendered")],
-        );
-        let told = tree.documents(Path::new("two.yaml"), text);
-        assert_eq!(told.0, [(1, object("A")), (4, object("rendered"))]);
-        // One object for two documents: ignored, the text is read.
-        tree.rendered(Path::new("other.yaml"), vec![mapping("A")]);
-        let read = tree.documents(Path::new("other.yaml"), text);
-        assert_eq!(read.0, [(1, object("A")), (4, object("B"))]);
+        // Objects rendered as another text, or too few for the documents: the
+        // text is read, and says A and B.
+        tree.rendered(Path::new("two.yaml"), "kind: C\n", vec![mapping("C")]);
+        tree.rendered(Path::new("two.yaml"), text, vec![mapping("C")]);
+        let read = vec![(1, Arc::new(mapping("A"))), (4, Arc::new(mapping("B")))];
+        assert_eq!(tree.documents(Path::new("two.yaml"), text).0, read);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn listings_answer_what_is_there_and_leave_symlinks_to_the_disk() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let outside = tempfile::tempdir().expect("outside");
+        fs::create_dir_all(dir.path().join("a/b")).expect("mkdir");
+        fs::write(dir.path().join("a/b/f.yaml"), "x: 1\n").expect("write");
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("a/out")).expect("link");
+        fs::write(outside.path().join("g.yaml"), "x: 2\n").expect("write");
+        let tree = Tree::disk(dir.path());
+        assert!(tree.is_file(Path::new("a/b/f.yaml")) && tree.is_dir(Path::new("a/b")));
+        assert!(!tree.is_file(Path::new("a/b/missing.yaml")));
+        // A symlink on the way is found and resolved: it leads out.
+        assert!(tree.is_dir(Path::new("a/out")));
+        assert!(tree.escapes(Path::new("a/out/g.yaml")).is_some());
+        assert_eq!(tree.escapes(Path::new("a/b/f.yaml")), None);
+        // A name no listing holds (another spelling, a file to come) is
+        // resolved for real; a missing file leads nowhere.
+        assert_eq!(tree.escapes(Path::new("a/B/f.yaml")), None);
     }
 }

@@ -119,6 +119,27 @@ pub trait Fs {
     fn rename(&mut self, from: &Path, to: &Path) -> io::Result<()>;
     /// Deletes a file.
     fn remove_file(&mut self, path: &Path) -> io::Result<()>;
+    /// Gives `to` the permissions of `from`, if `from` exists.
+    fn keep_permissions(&mut self, from: &Path, to: &Path) -> io::Result<()> {
+        match fs::metadata(from) {
+            Ok(meta) => fs::set_permissions(to, plain(meta.permissions())),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+/// Permissions without set-user-ID, set-group-ID and sticky bits: a file the
+/// build rewrites is data, whatever it was.
+fn plain(permissions: fs::Permissions) -> fs::Permissions {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::Permissions::from_mode(permissions.mode() & 0o777)
+    }
+    #[cfg(not(unix))]
+    {
+        permissions
+    }
 }
 
 /// The real file system.
@@ -190,22 +211,13 @@ pub fn write_atomic_with(fs: &mut dyn Fs, path: &Path, contents: &[u8]) -> io::R
     let tmp = temp_path(path);
     let result = fs
         .write_new(&tmp, contents)
-        .and_then(|()| keep_permissions(path, &tmp))
+        .and_then(|()| fs.keep_permissions(path, &tmp))
         .and_then(|()| fs.rename(&tmp, path));
     if result.is_err() {
         // Best effort: the error that matters is the one being returned.
         let _ = std::fs::remove_file(&tmp);
     }
     result
-}
-
-/// Gives the new text of an existing file the file's permissions (a group-
-/// writable file stays so), not the default ones of a new file.
-fn keep_permissions(path: &Path, tmp: &Path) -> io::Result<()> {
-    match std::fs::metadata(path) {
-        Ok(meta) => std::fs::set_permissions(tmp, meta.permissions()),
-        Err(_) => Ok(()),
-    }
 }
 
 /// The temporary file beside `path`: hidden, and named so a leftover is

@@ -15,7 +15,8 @@ pub fn wants(plan: &Plan) -> Vec<Want> {
         };
         let values = cilium_values(plan, c);
         let prefix = helm.prefix;
-        // `FILE#spec.values`: the HelmRelease, wherever it is among the file's documents.
+        // `FILE#spec.values`: the HelmRelease among the file's documents (or
+        // its one document, whatever its kind).
         let scope = if prefix.is_empty() {
             edit::Scope::Single
         } else {

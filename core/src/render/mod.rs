@@ -52,7 +52,9 @@ pub(crate) fn yaml<T: Serialize>(value: &T) -> String {
 }
 
 /// `value` as a YAML value (what reading [`yaml`] of it back gives), or `Null`
-/// in the case [`yaml`] writes an empty document.
+/// in the case [`yaml`] writes an empty document (the plain structs rendered
+/// here cannot fail to serialize; a `Null` is never handed to the audit in
+/// place of its text, see [`crate::tree::Tree::rendered`]).
 pub(crate) fn value<T: Serialize>(value: &T) -> yaml_serde::Value {
     yaml_serde::to_value(value).unwrap_or_default()
 }

@@ -12,7 +12,20 @@ pub(crate) fn reparse(original: &str, current: &str) -> Result<YamlFile, YamlErr
     if current == original {
         return parse(current);
     }
-    parse_own(current).map_err(|e| internal(original, current, e.message))
+    ours(original, current, parse_own(current))
+}
+
+/// `result`, a reading of `current`, an edit in progress of `original`: an
+/// error in a text we changed is ours, reported as such (see [`internal`]).
+pub(crate) fn ours<T>(
+    original: &str,
+    current: &str,
+    result: Result<T, YamlError>,
+) -> Result<T, YamlError> {
+    result.map_err(|e| match current == original {
+        true => e,
+        false => internal(original, current, e.message),
+    })
 }
 
 /// An edit that would break the file or change what its user wrote, reported at
