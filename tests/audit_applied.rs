@@ -227,6 +227,52 @@ fn a_service_written_on_its_document_marker_line_is_audited() {
 }
 
 #[test]
+fn an_alias_annotation_the_primary_key_overrides_is_an_error_unless_they_agree() {
+    let both = |primary: &str, alias: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\n  annotations:\n    lbipam.cilium.io/ips: \"{primary}\"\n    io.cilium/lb-ipam-ips: \"{alias}\"\nspec:\n  type: LoadBalancer\n"
+        )
+    };
+    let repo = scratch_repo();
+    let root = repo.path();
+    write(
+        root,
+        "kubernetes/apps/web/service.yaml",
+        &both("10.25.11.125", "10.25.11.126"),
+    );
+    add_flux(root, "apps", "web", "./kubernetes/apps/web", &[]);
+    let report = fails(root);
+    assert!(
+        report.contains("kubernetes/apps/web/service.yaml:8:29: `io.cilium/lb-ipam-ips: 10.25.11.126` is never read: the same annotations ask for `10.25.11.125` with lbipam.cilium.io/ips, which Cilium reads first"),
+        "{report}"
+    );
+    // Saying the same thing twice is redundant, not wrong.
+    write(
+        root,
+        "kubernetes/apps/web/service.yaml",
+        &both("10.25.11.125", "10.25.11.125"),
+    );
+    build(root, Mode::Write).unwrap_or_else(|r| panic!("{r}"));
+}
+
+#[test]
+fn a_primary_key_written_beside_the_managed_alias_in_helm_values_is_caught() {
+    let repo = scratch_repo();
+    let root = repo.path();
+    let values = root.join("bootstrap/clusters/apps/cilium-values.yaml");
+    let text = fs::read_to_string(&values).expect("read");
+    let managed = "        io.cilium/lb-ipam-ips: \"10.25.11.120\" # managed by lbipam-plan\n";
+    assert!(text.contains(managed), "{text}");
+    let hand = "        lbipam.cilium.io/ips: \"10.25.11.125\"\n";
+    fs::write(&values, text.replace(managed, &format!("{hand}{managed}"))).expect("write");
+    let report = fails(root);
+    assert!(
+        report.contains("`io.cilium/lb-ipam-ips: 10.25.11.120` is never read: the same annotations ask for `10.25.11.125` with lbipam.cilium.io/ips"),
+        "{report}"
+    );
+}
+
+#[test]
 fn a_helm_chart_with_templates_under_kubernetes_does_not_fail_the_build() {
     let repo = scratch_repo();
     let root = repo.path();

@@ -253,7 +253,8 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
     }
     match file_requests(&text) {
         Ok(requests) => {
-            let (errors, requested) = stray_ips(plan, own, path, &requests, how);
+            let (mut errors, requested) = stray_ips(plan, own, path, &requests, how);
+            errors.extend(shadowed(path, &requests));
             let asks = !requests.is_empty();
             Read::Text {
                 text,
@@ -273,6 +274,27 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
             errors: vec![yaml_error(path, e)],
         },
     }
+}
+
+/// Alias-key requests Cilium never reads: the same annotations ask for other
+/// addresses with the primary key, which it reads first.
+fn shadowed(path: &Path, requests: &[IpRequest]) -> Vec<Error> {
+    let [(primary, _), (alias, _)] = crate::cilium::IP_ANNOTATIONS;
+    let shadowed = requests
+        .iter()
+        .filter_map(|r| Some((r, r.shadowed_by.as_ref()?)));
+    shadowed
+        .map(|(r, by)| Error::File {
+            path: path.to_owned(),
+            line: r.line,
+            column: r.column,
+            message: format!(
+                "`{alias}: {}` is never read: the same annotations ask for `{by}` with {primary}, \
+                 which Cilium reads first; remove one of the two or make them agree",
+                r.value
+            ),
+        })
+        .collect()
 }
 
 fn yaml_error(path: &Path, error: yaml::YamlError) -> Error {

@@ -6,6 +6,7 @@
 //! is parsed again, so a bug here surfaces as an [`EditError`], never as a
 //! broken file.
 
+use std::collections::BTreeSet;
 use std::ops::Range;
 
 use yaml_edit::{AnchorRegistry, Mapping, MappingEntry, YamlFile, YamlNode};
@@ -22,6 +23,23 @@ pub use crate::yaml::{Scalar, YamlError as EditError, check_line_breaks, yaml11_
 
 mod marked;
 
+/// Marks the requests of the alias annotation key (`alias`, a range of
+/// `found`) with what the primary key of the same annotations (`primary`) asks
+/// for, when the two ask for different addresses.
+fn shadow(found: &mut [IpRequest], primary: Range<usize>, alias: Range<usize>) {
+    let asked = |r: &Range<usize>| -> BTreeSet<String> {
+        found[r.clone()].iter().map(|q| q.value.clone()).collect()
+    };
+    let (wins, loses) = (asked(&primary), asked(&alias));
+    if wins == loses {
+        return;
+    }
+    let wins: Vec<String> = wins.into_iter().collect();
+    for q in &mut found[alias] {
+        q.shadowed_by = Some(wins.join(","));
+    }
+}
+
 /// The trailing comment on every key the build writes into a hand-written file
 /// (and on every map it creates for one): what the build owns, and removes once
 /// the plan no longer renders it. Keys without it are never removed.
@@ -35,6 +53,10 @@ pub struct IpRequest {
     pub column: usize,
     pub value: String,
     pub source: &'static str,
+    /// For the alias annotation key: what the primary key of the same
+    /// annotations asks for instead, when it asks for other addresses. Cilium
+    /// reads the primary key first, so this request is ignored.
+    pub shadowed_by: Option<String>,
 }
 
 /// Sets `data.<key>` of the single ConfigMap document in `text` to a double-quoted
@@ -545,6 +567,8 @@ struct Finder<'a> {
 impl Finder<'_> {
     fn collect(&self, node: &YamlNode, found: &mut Vec<IpRequest>) {
         if let Some(mapping) = as_mapping(node) {
+            // Where each annotation key's requests are in `found`.
+            let mut keys: [Option<Range<usize>>; 2] = [None, None];
             for entry in mapping.entries() {
                 let Some(value) = entry.value_node() else {
                     continue;
@@ -552,14 +576,21 @@ impl Finder<'_> {
                 let key = scalar_string(entry.key_node());
                 let annotation = IP_ANNOTATIONS
                     .iter()
-                    .find(|(k, _)| key.as_deref() == Some(*k));
+                    .position(|(k, _)| key.as_deref() == Some(*k));
                 match annotation {
-                    Some((_, source)) => self.push(&value, true, source, found),
+                    Some(i) => {
+                        let start = found.len();
+                        self.push(&value, true, IP_ANNOTATIONS[i].1, found);
+                        keys[i] = Some(start..found.len());
+                    }
                     None if key.as_deref() == Some("loadBalancerIP") => {
                         self.push(&value, false, "loadBalancerIP", found)
                     }
                     None => self.collect(&value, found),
                 }
+            }
+            if let [Some(primary), Some(alias)] = keys {
+                shadow(found, primary, alias);
             }
         } else if let Some(sequence) = node
             .as_sequence()
@@ -669,6 +700,7 @@ fn push_item(
         column,
         value: item.trim().to_string(),
         source,
+        shadowed_by: None,
     });
 }
 
