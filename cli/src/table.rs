@@ -73,9 +73,14 @@ impl Table {
         out
     }
 
-    /// The table in Markdown; `|` in a cell is escaped.
+    /// The table in Markdown; `|` in a cell is escaped, and a cell's indentation
+    /// is kept as non-breaking spaces (Markdown drops leading spaces).
     pub(crate) fn markdown(&self) -> String {
-        let cell = |t: &str| t.replace('|', "\\|");
+        let cell = |t: &str| {
+            let text = t.trim_start_matches(' ');
+            let indent = "&nbsp;".repeat(t.len() - text.len());
+            format!("{indent}{}", text.replace('|', "\\|"))
+        };
         let mut out = format!("| {} |\n|", self.header.join(" | "));
         for right in &self.right {
             out.push_str(if *right { " ---: |" } else { " --- |" });

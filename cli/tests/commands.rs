@@ -112,7 +112,7 @@ fn report_of_one_cluster_in_markdown() {
 | CLUSTER / POOL | SIZE | PINNED | FREE | UTILIZATION | BLOCKS |
 | --- | ---: | ---: | ---: | ---: | --- |
 | b | 2 | 1 | 1 | 50.0% |  |
-|   q | 2 | 1 | 1 | 50.0% | 10.0.0.8-10.0.0.9 |
+| &nbsp;&nbsp;q | 2 | 1 | 1 | 50.0% | 10.0.0.8-10.0.0.9 |
 
 | RANGE | SIZE | OWNER |
 | --- | ---: | --- |
