@@ -653,33 +653,8 @@ pub struct FluxKustomization {
     pub object: Value,
 }
 
-/// The objects of a multi-document YAML file, each with the line its document
-/// starts on. Empty documents (comments only, a stray `---`) are skipped; a
-/// document that is not valid YAML is an error at its line.
-pub fn parse_documents(path: &Path, text: &str) -> (Vec<(usize, Value)>, Vec<Error>) {
-    let mut objects = Vec::new();
-    let mut errors = Vec::new();
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Err(e) = yaml::check_line_breaks(text) {
-        errors.push(yaml_error(path, e));
-        return (objects, errors);
-    }
-    for doc in yaml::split(text) {
-        match yaml_serde::from_str::<Value>(&text[doc.range]) {
-            Ok(Value::Null) => {}
-            Ok(value) => objects.push((doc.line, value)),
-            Err(error) => errors.push(
-                FileError::NotYaml {
-                    path: path.to_owned(),
-                    line: doc.line,
-                    error,
-                }
-                .into(),
-            ),
-        }
-    }
-    (objects, errors)
-}
+/// Re-exported: the audits read every file as the tree does.
+pub use crate::tree::parse_documents;
 
 /// Whether an object is a Flux `Kustomization` (kustomize.toolkit.fluxcd.io),
 /// as opposed to a kustomize `kustomization.yaml` build file.

@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use yaml_serde::Value;
 
-use crate::error::Error;
+use crate::error::{Error, FileError};
+use crate::yaml;
 
 /// The repository on disk, with pending writes and deletions applied in memory.
 /// Parses and directory listings are kept for the tree's life: a tree is a
@@ -37,7 +38,7 @@ pub struct Tree {
 }
 
 /// A file's objects, each with the line its document starts on, and its parse
-/// errors: what [`crate::audit::parse_documents`] returns, each object shared
+/// errors: what [`parse_documents`] returns, each object shared
 /// with whatever the resolver builds of it.
 pub type Documents = (Vec<(usize, Arc<Value>)>, Vec<Error>);
 
@@ -93,7 +94,7 @@ impl Tree {
         &self.root
     }
 
-    /// [`crate::audit::parse_documents`] of the file `rel`, whose text is `text`,
+    /// [`parse_documents`] of the file `rel`, whose text is `text`,
     /// parsed once: the resolver reads a file for every cluster and Flux
     /// Kustomization applying it, and every file of a component directory again.
     pub fn documents(&self, rel: &Path, text: &str) -> Arc<Documents> {
@@ -104,7 +105,7 @@ impl Tree {
             return Arc::clone(docs);
         }
         // Parsed outside the lock: another thread may parse the same file meanwhile.
-        let (objects, errors) = crate::audit::parse_documents(rel, text);
+        let (objects, errors) = parse_documents(rel, text);
         let objects = objects.into_iter().map(|(l, v)| (l, Arc::new(v))).collect();
         let docs = Arc::new((objects, errors));
         let entry = (text.to_owned(), Arc::clone(&docs));
@@ -353,6 +354,40 @@ impl Tree {
         listed().insert(rel.to_owned(), entries.clone());
         Ok(entries)
     }
+}
+
+/// The objects of a multi-document YAML file, each with the line its document
+/// starts on. Empty documents (comments only, a stray `---`) are skipped; a
+/// document that is not valid YAML is an error at its line.
+pub fn parse_documents(path: &Path, text: &str) -> (Vec<(usize, Value)>, Vec<Error>) {
+    let mut objects = Vec::new();
+    let mut errors = Vec::new();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if let Err(e) = yaml::check_line_breaks(text) {
+        errors.push(
+            FileError::Yaml {
+                path: path.to_owned(),
+                error: e,
+            }
+            .into(),
+        );
+        return (objects, errors);
+    }
+    for doc in yaml::split(text) {
+        match yaml_serde::from_str::<Value>(&text[doc.range]) {
+            Ok(Value::Null) => {}
+            Ok(value) => objects.push((doc.line, value)),
+            Err(error) => errors.push(
+                FileError::NotYaml {
+                    path: path.to_owned(),
+                    line: doc.line,
+                    error,
+                }
+                .into(),
+            ),
+        }
+    }
+    (objects, errors)
 }
 
 #[cfg(test)]
