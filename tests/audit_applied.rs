@@ -8,40 +8,10 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{scratch_repo, snapshot};
+use common::{add_flux, scratch_repo, service, snapshot, write};
 use lbipam_plan::{Mode, build_with};
 
-/// Writes `text` to `root/path`, creating its directory.
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    fs::write(path, text).expect("write");
-}
-
-/// A Flux Kustomization `name` of `cluster` applying `path`, substituting from
-/// the ConfigMaps named in `from`, appended to the cluster's infrastructure.yaml.
-fn add_flux(root: &Path, cluster: &str, name: &str, path: &str, from: &[&str]) {
-    let file = root.join(format!("kubernetes/clusters/{cluster}/infrastructure.yaml"));
-    let mut text = fs::read_to_string(&file).expect("read");
-    text.push_str(&format!(
-        "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  path: {path}\n"
-    ));
-    if !from.is_empty() {
-        text.push_str("  postBuild:\n    substituteFrom:\n");
-        for cm in from {
-            text.push_str(&format!("      - kind: ConfigMap\n        name: {cm}\n"));
-        }
-    }
-    fs::write(file, text).expect("write");
-}
-
-/// A LoadBalancer Service asking for `ip`.
-fn service(name: &str, ip: &str) -> String {
-    format!(
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: default\n  annotations:\n    lbipam.cilium.io/ips: \"{ip}\"\nspec:\n  type: LoadBalancer\n  ports:\n    - port: 80\n"
-    )
-}
-
+/// The notices of a build, or its report.
 fn build(root: &Path, mode: Mode) -> Result<Vec<String>, String> {
     let out = tempfile::tempdir().expect("out dir");
     build_with(root, out.path(), mode)

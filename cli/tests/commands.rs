@@ -5,7 +5,7 @@ mod common;
 
 use std::fs;
 
-use common::{assert_ok, lbipam, plan_of, plan_only, repo, scratch_repo};
+use common::{add_flux, assert_ok, lbipam, plan_of, plan_only, repo, scratch_repo, service, write};
 
 /// A /27 (32 addresses): `gw` at .1, cluster a with p1 .4-.7 and p2 .12-.13,
 /// cluster b with q .8-.9; pins x .4 (p1), y .13 (p2, with a comment), z .8 (q).
@@ -302,15 +302,12 @@ fn next_free_and_pin_skip_the_ends_a_pool_withholds() {
 fn with_web_service(cluster: &str, ip: &str) -> tempfile::TempDir {
     let scratch = scratch_repo();
     let root = scratch.path();
-    fs::create_dir_all(root.join("kubernetes/apps/web")).expect("mkdir");
-    let service = format!(
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\n  annotations:\n    lbipam.cilium.io/ips: \"{ip}\"\nspec:\n  type: LoadBalancer\n  ports:\n    - port: 80\n"
+    write(
+        root,
+        "kubernetes/apps/web/service.yaml",
+        &service("web", ip),
     );
-    fs::write(root.join("kubernetes/apps/web/service.yaml"), service).expect("write");
-    let flux = root.join(format!("kubernetes/clusters/{cluster}/infrastructure.yaml"));
-    let mut text = fs::read_to_string(&flux).expect("read");
-    text.push_str("---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: web\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  path: ./kubernetes/apps/web\n");
-    fs::write(flux, text).expect("write");
+    add_flux(root, cluster, "web", "./kubernetes/apps/web", &[]);
     scratch
 }
 

@@ -12,7 +12,7 @@ use lbipam_cli::{Env, Output, run};
 #[path = "../../../tests/common/mod.rs"]
 mod repo_helpers;
 
-pub use repo_helpers::{repo, scratch_repo};
+pub use repo_helpers::{add_flux, repo, scratch_repo, service, write};
 
 /// A temporary directory holding only `plan.toml` with this text.
 pub fn plan_only(text: &str) -> tempfile::TempDir {
