@@ -12,7 +12,10 @@ use lbipam_cli::{Env, Output, run};
 #[path = "../../../tests/common/mod.rs"]
 mod repo_helpers;
 
-pub use repo_helpers::{add_flux, repo, scratch_repo, service, write};
+pub use repo_helpers::{repo, scratch_repo};
+// Each test file uses its own part of the helpers.
+#[allow(unused_imports)]
+pub use repo_helpers::{add_flux, service, write};
 
 /// A temporary directory holding only `plan.toml` with this text.
 pub fn plan_only(text: &str) -> tempfile::TempDir {
