@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::time;
+use common::{dotted, time};
 
 use std::fmt::Write;
 
@@ -41,18 +41,6 @@ fn plan(blocks: usize) -> String {
         }
     }
     toml
-}
-
-/// An offset into 10.0.0.0/8 as a dotted address.
-fn dotted(offset: u32) -> String {
-    let a = 0x0a00_0000u32 + offset;
-    format!(
-        "{}.{}.{}.{}",
-        a >> 24,
-        (a >> 16) & 255,
-        (a >> 8) & 255,
-        a & 255
-    )
 }
 
 fn main() {

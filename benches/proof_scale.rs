@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::time;
+use common::{sizes, time};
 
 use std::fmt::Write;
 
@@ -31,16 +31,6 @@ fn plan(pins: usize) -> String {
         toml.push('\n');
     }
     toml
-}
-
-/// The sizes given on the command line (cargo adds `--bench`), or the defaults.
-fn sizes(default: &[usize]) -> Vec<usize> {
-    let given: Vec<usize> = std::env::args().filter_map(|a| a.parse().ok()).collect();
-    if given.is_empty() {
-        default.to_vec()
-    } else {
-        given
-    }
 }
 
 fn main() {

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::best_of;
+use common::{best_of, sizes};
 
 use std::time::Duration;
 
@@ -40,15 +40,6 @@ fn plan(n: usize, layout: Layout) -> String {
 fn report(text: &str) -> Report {
     let errors = compile(text).err().unwrap_or_default();
     Report::new("plan.toml", text, errors)
-}
-
-fn sizes(default: &[usize]) -> Vec<usize> {
-    let given: Vec<usize> = std::env::args().filter_map(|a| a.parse().ok()).collect();
-    if given.is_empty() {
-        default.to_vec()
-    } else {
-        given
-    }
 }
 
 fn ms(d: Duration) -> String {

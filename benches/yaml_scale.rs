@@ -6,8 +6,12 @@
 //! `cargo bench --bench yaml_scale`; other sizes in KiB: `-- 2048`.
 //! Numbers are recorded in README.md; this is a measurement, not a test.
 
+#[path = "common/mod.rs"]
+mod bench;
 #[path = "../tests/common/mod.rs"]
 mod common;
+
+use bench::sizes;
 
 use std::fmt::Write;
 use std::fs;
@@ -93,15 +97,6 @@ fn with(path: &str, text: &str) -> tempfile::TempDir {
     old.push_str(text);
     fs::write(&path, old).expect("write");
     repo
-}
-
-fn sizes(default: &[usize]) -> Vec<usize> {
-    let given: Vec<usize> = std::env::args().filter_map(|a| a.parse().ok()).collect();
-    if given.is_empty() {
-        default.to_vec()
-    } else {
-        given
-    }
 }
 
 fn main() {

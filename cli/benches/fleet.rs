@@ -6,10 +6,15 @@
 //! check passes). `cargo bench -p lbipam-cli --bench fleet`.
 //! Prints best-of-5 wall times; the figures are recorded in README.md.
 
+#[path = "../../benches/common/mod.rs"]
+mod common;
+
+use common::{best_of, dotted};
+
 use std::fmt::Write;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const CLUSTERS: usize = 1_000;
 
@@ -38,33 +43,19 @@ fn plan(blocks: usize, overlaps: bool) -> String {
     toml
 }
 
-fn dotted(offset: u32) -> String {
-    let a = 0x0a00_0000u32 + offset;
-    format!(
-        "{}.{}.{}.{}",
-        a >> 24,
-        (a >> 16) & 255,
-        (a >> 8) & 255,
-        a & 255
-    )
-}
-
+/// The best of 5 runs of `lbipam check --plan`, and the last run's exit code
+/// and stderr length.
 fn time(plan_path: &Path) -> (Duration, Option<i32>, usize) {
-    let mut best = Duration::MAX;
-    let mut result = (None, 0);
-    for _ in 0..5 {
-        let start = Instant::now();
-        let out = Command::new(env!("CARGO_BIN_EXE_lbipam"))
+    let (best, out) = best_of(5, || {
+        Command::new(env!("CARGO_BIN_EXE_lbipam"))
             .arg("check")
             .arg("--plan")
             .arg(plan_path)
             .env("NO_COLOR", "1")
             .output()
-            .expect("run lbipam");
-        best = best.min(start.elapsed());
-        result = (out.status.code(), out.stderr.len());
-    }
-    (best, result.0, result.1)
+            .expect("run lbipam")
+    });
+    (best, out.status.code(), out.stderr.len())
 }
 
 fn main() {
