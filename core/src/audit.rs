@@ -17,7 +17,7 @@ use crate::error::{Error, FileError};
 use crate::glob::Globs;
 use crate::plan::{Owner, OwnerIndex, Plan};
 use crate::resolve::ClusterBuild;
-use crate::tree::Tree;
+use crate::tree::{Documents, Tree};
 use crate::yaml;
 
 /// The cluster a file belongs to when no Flux Kustomization applies it: the
@@ -165,7 +165,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
         })
         .collect();
     let stale = crate::par::map(settings, |(c, path, text)| {
-        stale_settings(&owners, c, &path, text)
+        stale_settings(&owners, c, (&path, text), &tree.documents(&path, text))
     });
     errors.extend(stale.into_iter().flatten());
     skipped.retain(|(path, _)| !is_chart_template(tree, path));
@@ -251,7 +251,7 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
             errors,
         };
     }
-    match file_requests(&text) {
+    match file_requests(&tree.documents(path, &text), &text) {
         Ok(requests) => {
             let (mut errors, requested) = stray_ips(plan, own, path, &requests, how);
             errors.extend(shadowed(path, &requests));
@@ -307,11 +307,12 @@ fn yaml_error(path: &Path, error: yaml::YamlError) -> Error {
 /// in which libyaml, reading as kubectl and Flux do, sees no request — nearly
 /// every file — is not parsed again: it requests nothing. A file libyaml cannot
 /// read takes the full parse too, to be reported as before.
-fn file_requests(text: &str) -> Result<Vec<IpRequest>, yaml::YamlError> {
-    match crate::edit::yaml11_values(text) {
-        Ok(docs) if !docs.iter().any(crate::edit::may_request_ips) => Ok(Vec::new()),
-        _ => find_ip_requests(text),
+fn file_requests(docs: &Documents, text: &str) -> Result<Vec<IpRequest>, yaml::YamlError> {
+    let (objects, errors) = docs;
+    if errors.is_empty() && !objects.iter().any(|(_, o)| crate::edit::may_request_ips(o)) {
+        return Ok(Vec::new());
     }
+    find_ip_requests(text)
 }
 
 fn unreadable(path: &Path, why: &str, how: &[Applier]) -> Error {
@@ -594,16 +595,20 @@ fn shared_ips(
 /// behind when a service's `setting` was renamed would still request its old
 /// address — which, once pools move, is another cluster's. Other addresses
 /// (the BGP peer, static hosts) are the hand-written settings' own business.
-pub fn stale_settings(owners: &OwnerIndex, cluster: &str, path: &Path, text: &str) -> Vec<Error> {
+pub fn stale_settings(
+    owners: &OwnerIndex,
+    cluster: &str,
+    (path, text): (&Path, &str),
+    docs: &Documents,
+) -> Vec<Error> {
     // A file the audit cannot read is an error, never a skipped check.
-    let docs = match yaml::yaml11_values(text) {
-        Ok(docs) => docs,
-        Err(e) => {
-            return vec![yaml_error(path, e)];
-        }
-    };
-    let configmaps = docs
+    let (objects, errors) = docs;
+    if !errors.is_empty() {
+        return errors.clone();
+    }
+    let configmaps = objects
         .iter()
+        .map(|(_, d)| &**d)
         .filter(|d| d["kind"].as_str() == Some("ConfigMap"));
     let data = configmaps.filter_map(|d| d.get("data").and_then(Value::as_mapping));
     let mut errors = Vec::new();
@@ -749,6 +754,7 @@ pub fn dangling_depends_on(cluster: &str, dir: &Path, ks: &[FluxKustomization]) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     fn plan() -> Plan {
         crate::generate::compile(
@@ -772,7 +778,9 @@ mod tests {
         ];
         for (i, text) in cases.iter().enumerate() {
             let full = find_ip_requests(text);
-            assert_eq!(file_requests(text), full, "{text}");
+            let (objects, errors) = parse_documents(Path::new("t.yaml"), text);
+            let objects = objects.into_iter().map(|(l, o)| (l, Arc::new(o))).collect();
+            assert_eq!(file_requests(&(objects, errors), text), full, "{text}");
             // The first six request an address, the last two do not parse.
             match i {
                 0..6 => assert!(full.is_ok_and(|r| !r.is_empty()), "{text}"),
