@@ -79,6 +79,7 @@ impl<'a> Lines<'a> {
 /// found or read.
 pub(crate) fn file_error_json(file: &str, message: &str) -> String {
     let error = lbipam_core::error::Error::File {
+        code: lbipam_core::codes::Code::Unreadable,
         path: file.into(),
         line: 1,
         column: 1,

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use yaml_serde::Value;
 
+use crate::codes::Code;
 use crate::edit::{IpRequest, find_ip_requests};
 use crate::error::{Error, FileError};
 use crate::glob::Globs;
@@ -285,6 +286,7 @@ fn shadowed(path: &Path, requests: &[IpRequest]) -> Vec<Error> {
         .filter_map(|r| Some((r, r.shadowed_by.as_ref()?)));
     shadowed
         .map(|(r, by)| Error::File {
+            code: Code::ShadowedIpAnnotation,
             path: path.to_owned(),
             line: r.line,
             column: r.column,
@@ -317,6 +319,7 @@ fn file_requests(docs: &Documents, text: &str) -> Result<Vec<IpRequest>, yaml::Y
 
 fn unreadable(path: &Path, why: &str, how: &[Applier]) -> Error {
     Error::File {
+        code: Code::Unreadable,
         path: path.to_owned(),
         line: 1,
         column: 1,
@@ -361,7 +364,8 @@ fn is_chart_template(tree: &Tree, path: &Path) -> bool {
 fn yaml_files(tree: &Tree, roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>) {
     let mut out = Vec::new();
     let mut refused = Vec::new();
-    let err = |path: &Path, message: String| Error::File {
+    let err = |code, path: &Path, message: String| Error::File {
+        code,
         path: path.to_owned(),
         line: 1,
         column: 1,
@@ -373,7 +377,7 @@ fn yaml_files(tree: &Tree, roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => {
-                refused.push(err(&dir, format!("cannot list: {e}")));
+                refused.push(err(Code::Unreadable, &dir, format!("cannot list: {e}")));
                 continue;
             }
         };
@@ -384,7 +388,7 @@ fn yaml_files(tree: &Tree, roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>) {
                 true => match tree.follow(&rel) {
                     Ok(is_dir) => is_dir,
                     Err(m) => {
-                        refused.push(err(&rel, m));
+                        refused.push(err(Code::SymlinkRefused, &rel, m));
                         continue;
                     }
                 },
@@ -436,7 +440,8 @@ pub fn stray_ips(
     let mut errors = Vec::new();
     let mut requested = Vec::new();
     for req in requests {
-        let at = |message: String| Error::File {
+        let at = |(code, message): (Code, String)| Error::File {
+            code,
             path: path.to_owned(),
             line: req.line,
             column: req.column,
@@ -459,8 +464,8 @@ pub fn stray_ips(
                 continue;
             }
             asked(&req.value, cluster.clone());
-            if let Some(message) = judge(plan, cluster.as_deref(), &req.value, req.source, "") {
-                errors.push(at(message));
+            if let Some(found) = judge(plan, cluster.as_deref(), &req.value, req.source, "") {
+                errors.push(at(found));
             }
             continue;
         }
@@ -470,16 +475,17 @@ pub fn stray_ips(
                 Ok(Subst::Value(v)) => (v, format!(", `{}` substituted by Flux", req.value)),
                 Ok(Subst::Unknown) => continue,
                 Err(message) => {
-                    errors.push(at(message));
+                    errors.push(at((Code::UnsubstitutedVariable, message)));
                     continue;
                 }
             };
             asked(&value, Some(a.cluster.clone()));
-            if let Some(message) = judge(plan, Some(&a.cluster), &value, req.source, &shown) {
-                errors.push(at(format!(
+            if let Some((code, message)) = judge(plan, Some(&a.cluster), &value, req.source, &shown)
+            {
+                errors.push(at((code, format!(
                     "{message}; cluster {} applies this file through Flux Kustomization {} ({})",
                     a.cluster, a.kustomization, a.via
-                )));
+                ))));
             }
         }
     }
@@ -523,13 +529,16 @@ fn judge(
     value: &str,
     source: &str,
     shown: &str,
-) -> Option<String> {
+) -> Option<(Code, String)> {
     let value = value.trim();
     if value.is_empty() {
         return None;
     }
     let Ok(addr) = value.parse::<IpAddr>() else {
-        return Some(format!("{source} `{value}`{shown} is not an IP address"));
+        return Some((
+            Code::NotAnIp,
+            format!("{source} `{value}`{shown} is not an IP address"),
+        ));
     };
     // A checked plan's pins lie inside their cluster's pools, so holding the
     // address is being given it.
@@ -552,8 +561,11 @@ fn judge(
         Some(owner @ Owner::Reserved(_)) => format!("it is in {owner}"),
         None => "no pool holds it".to_owned(),
     };
-    Some(format!(
-        "LoadBalancer IP {addr} ({source}{shown}) is not given to {whose} by plan.toml: {why}"
+    Some((
+        Code::StrayIp,
+        format!(
+            "LoadBalancer IP {addr} ({source}{shown}) is not given to {whose} by plan.toml: {why}"
+        ),
     ))
 }
 
@@ -631,6 +643,7 @@ pub fn stale_settings(
             .position(|l| l.trim_start().starts_with(&format!("{key}:")))
             .map_or(1, |i| i + 1);
         errors.push(Error::File {
+            code: Code::ForeignSetting,
             path: path.to_owned(),
             line,
             column: 1,
@@ -736,6 +749,7 @@ pub fn dangling_depends_on(cluster: &str, dir: &Path, ks: &[FluxKustomization]) 
         for (dep, line) in &k.depends_on {
             if !ks.iter().any(|other| other.name == *dep) {
                 errors.push(Error::File {
+                    code: Code::DanglingDependsOn,
                     path: k.path.clone(),
                     line: *line,
                     column: 1,

@@ -6,6 +6,7 @@ use std::io;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use crate::codes::Code;
 use crate::plan::Span;
 use crate::write::Refusal;
 use crate::yaml::YamlError;
@@ -159,6 +160,8 @@ pub enum Error {
     },
     /// A problem in a file of the repository other than plan.toml.
     File {
+        /// Which problem it is.
+        code: Code,
         path: PathBuf,
         line: usize,
         column: usize,
@@ -338,7 +341,7 @@ impl Error {
             NoPools { .. } => "no-pools",
             NoBlocks { .. } => "no-blocks",
             DuplicateSetting { .. } => "duplicate-setting",
-            File { .. } => "file",
+            File { code, .. } => code.as_str(),
             Stale { .. } => "stale",
             NetworkOrBroadcast { .. } => "network-or-broadcast",
             PinNotAllocatable { .. } => "pin-not-allocatable",
@@ -616,7 +619,14 @@ pub enum FileError {
 
 impl From<FileError> for Error {
     fn from(e: FileError) -> Error {
+        let code = match &e {
+            FileError::Yaml { .. } | FileError::NotYaml { .. } => Code::InvalidYaml,
+            FileError::Update { .. } => Code::EditRefused,
+            FileError::Read { .. } => Code::Unreadable,
+            FileError::NotUtf8 { .. } => Code::NotUtf8,
+        };
         let at = |path: PathBuf, line, column, message| Error::File {
+            code,
             path,
             line,
             column,
@@ -653,6 +663,7 @@ impl From<Refusal> for Error {
     /// that changed under the build).
     fn from(f: Refusal) -> Error {
         Error::File {
+            code: Code::WriteRefused,
             message: format!("cannot update {}: {}", f.path.display(), f.reason),
             path: f.path,
             line: 1,

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::artifact::{self, Want};
 use crate::audit;
 use crate::check::check;
+use crate::codes::Code;
 use crate::diag::Report;
 use crate::error::{Error, FileError};
 use crate::layout;
@@ -37,14 +38,17 @@ pub fn load(root: &Path) -> Result<Plan, Report> {
 /// Reads and compiles the plan at `root/plan`; messages name it `plan`.
 pub fn load_at(root: &Path, plan: &Path) -> Result<Plan, Report> {
     let shown = plan.display().to_string();
-    let bytes = fs::read(root.join(plan))
-        .map_err(|e| file_report(String::new(), &shown, format!("cannot read {shown}: {e}")))?;
+    let bytes = fs::read(root.join(plan)).map_err(|e| {
+        let message = format!("cannot read {shown}: {e}");
+        file_report(Code::Unreadable, &shown, message)
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
         let (line, column) = crate::diag::line_col(&text, valid);
         let mut r = Report::new(plan, text, Vec::new());
         r.errors.push(Error::File {
+            code: Code::NotUtf8,
             path: plan.into(),
             line,
             column,
@@ -55,11 +59,12 @@ pub fn load_at(root: &Path, plan: &Path) -> Result<Plan, Report> {
     compile(&text).map_err(|errors| Report::new(plan, text, errors))
 }
 
-fn file_report(plan_text: String, path: &str, message: String) -> Report {
+fn file_report(code: Code, path: &str, message: String) -> Report {
     Report::new(
         layout::PLAN_FILE,
-        plan_text,
+        String::new(),
         vec![Error::File {
+            code,
             path: path.into(),
             line: 1,
             column: 1,
@@ -347,7 +352,7 @@ fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
     let mut scratch = vec![crate::proof::Item::EMPTY; crate::proof::scratch_len(plan)];
     if let Err(msg) = crate::proof::validate(plan, &mut scratch) {
         return Err(file_report(
-            String::new(),
+            Code::ProofRejected,
             layout::PLAN_FILE,
             format!("the compile-time proof rejects this plan: {msg}"),
         ));
@@ -401,7 +406,7 @@ fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
 
 fn io_report(path: &Path, e: std::io::Error) -> Report {
     file_report(
-        String::new(),
+        Code::WriteFailed,
         &path.display().to_string(),
         format!("cannot write {}: {e}", path.display()),
     )

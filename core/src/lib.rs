@@ -12,6 +12,7 @@ pub mod audit;
 pub mod build_script;
 pub mod check;
 pub mod cilium;
+pub mod codes;
 pub mod diag;
 pub mod edit;
 pub mod error;

@@ -40,6 +40,7 @@ use yaml_serde::{Mapping, Value};
 
 use crate::audit::{self, FluxKustomization};
 use crate::cilium::{CiliumPool, cilium_pools};
+use crate::codes::Code;
 use crate::error::Error;
 use crate::net::Block;
 use crate::plan::{Cluster, Plan, Source};
@@ -124,6 +125,8 @@ impl ClusterBuild {
 /// Why a Flux Kustomization cannot be built, with the chain that led there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResolveError {
+    /// Which problem it is.
+    pub code: Code,
     /// The cluster file defining the Flux Kustomization (or the file that failed).
     pub file: PathBuf,
     /// The line in `file` it points at.
@@ -153,6 +156,7 @@ impl From<ResolveError> for Error {
             format!("{}: {}", e.chain.join(" → "), e.problem)
         };
         Error::File {
+            code: e.code,
             path: e.file,
             line: e.line,
             column: 1,
@@ -249,7 +253,12 @@ fn plain(path: &Path, e: &Error) -> ResolveError {
         crate::error::Location::File { line, .. } => line,
         crate::error::Location::Plan { .. } => 1,
     };
+    let code = match e {
+        Error::File { code, .. } => *code,
+        _ => Code::InvalidYaml,
+    };
     ResolveError {
+        code,
         file: path.to_owned(),
         line,
         chain: Vec::new(),
@@ -261,6 +270,7 @@ fn plain(path: &Path, e: &Error) -> ResolveError {
 fn cluster_files(tree: &Tree, dir: &Path) -> Result<BTreeMap<PathBuf, String>, Vec<ResolveError>> {
     let fail = |problem: String| {
         vec![ResolveError {
+            code: Code::Unreadable,
             file: dir.to_owned(),
             line: 1,
             chain: Vec::new(),
@@ -317,7 +327,8 @@ fn build_kustomization(
     cluster_objects: &[Object],
 ) -> Result<Applied, Vec<ResolveError>> {
     let spec = &k.object["spec"];
-    let fail = |key: &str, chain: Vec<String>, problem: String| ResolveError {
+    let fail = |key: &str, chain: Vec<String>, (code, problem): (Code, String)| ResolveError {
+        code,
         file: k.path.clone(),
         line: key_line(text, k.line, key),
         chain,
@@ -330,7 +341,7 @@ fn build_kustomization(
             errors.push(fail(
                 field,
                 name.clone(),
-                format!("spec.{field} is not modeled by the kustomize-free resolver (core/src/resolve.rs), so what Flux applies cannot be checked"),
+                (Code::UnmodelledKustomize, format!("spec.{field} is not modeled by the kustomize-free resolver (core/src/resolve.rs), so what Flux applies cannot be checked")),
             ));
         }
     }
@@ -341,7 +352,7 @@ fn build_kustomization(
         errors.push(fail(
             "sourceRef",
             name.clone(),
-            format!(
+            (Code::WrongSource, format!(
                 "spec.sourceRef must be {} {} (this repository, [flux] source in plan.toml) for its path to be resolved here, found {}",
                 own.kind.item,
                 own.name.item,
@@ -354,14 +365,14 @@ fn build_kustomization(
                         source["name"].as_str().unwrap_or("?")
                     )
                 }
-            ),
+            )),
         ));
     }
     let Some(path) = spec["path"].as_str() else {
         errors.push(fail(
             "spec",
             name,
-            "spec.path is missing or not a string; write the directory it applies, e.g. ./kubernetes/…".to_owned(),
+            (Code::MissingFluxPath, "spec.path is missing or not a string; write the directory it applies, e.g. ./kubernetes/…".to_owned()),
         ));
         return Err(errors);
     };
@@ -378,10 +389,15 @@ fn build_kustomization(
         Ok(dir) if tree.is_dir(&dir) => walk.dir(&dir, &chain, true),
         Ok(dir) if tree.exists(&dir) => walk.fail(
             &chain,
+            Code::MissingResource,
             format!("{} is a file; spec.path must be a directory", dir.display()),
         ),
-        Ok(dir) => walk.fail(&chain, format!("directory not found: {}", dir.display())),
-        Err(problem) => walk.fail(&chain, problem),
+        Ok(dir) => walk.fail(
+            &chain,
+            Code::MissingResource,
+            format!("directory not found: {}", dir.display()),
+        ),
+        Err((code, problem)) => walk.fail(&chain, code, problem),
     }
     let Walk {
         dirs,
@@ -392,7 +408,7 @@ fn build_kustomization(
     errors.extend(
         walk_errors
             .into_iter()
-            .map(|(chain, problem)| fail("path", chain, problem)),
+            .map(|(chain, code, problem)| fail("path", chain, (code, problem))),
     );
 
     let path_chain = || vec![k.name.clone(), path.to_owned()];
@@ -405,18 +421,22 @@ fn build_kustomization(
     match substitutions(k, cluster_objects) {
         Ok(Some(vars)) => {
             for o in &mut objects {
-                if let Err((line, problem)) = substitute(o, &vars) {
+                if let Err((line, code, problem)) = substitute(o, &vars) {
                     errors.push(fail(
                         "postBuild",
                         o.via.clone(),
-                        format!("{}:{line}: {problem}", o.source.display()),
+                        (code, format!("{}:{line}: {problem}", o.source.display())),
                     ));
                 }
             }
             post_build = Some(vars);
         }
         Ok(None) => {}
-        Err(problem) => errors.push(fail("postBuild", vec![k.name.clone()], problem)),
+        Err(problem) => errors.push(fail(
+            "postBuild",
+            vec![k.name.clone()],
+            (Code::MissingSubstituteFrom, problem),
+        )),
     }
     let mut seen: BTreeMap<(String, String, String, String), &Object> = BTreeMap::new();
     for o in &objects {
@@ -432,14 +452,17 @@ fn build_kustomization(
             errors.push(fail(
                 "path",
                 path_chain(),
-                format!(
-                    "{} {} is applied twice: from {}:{} and {}:{}",
-                    o.kind(),
-                    o.name(),
-                    first.source.display(),
-                    first.line,
-                    o.source.display(),
-                    o.line
+                (
+                    Code::DuplicateObject,
+                    format!(
+                        "{} {} is applied twice: from {}:{} and {}:{}",
+                        o.kind(),
+                        o.name(),
+                        first.source.display(),
+                        first.line,
+                        o.source.display(),
+                        o.line
+                    ),
                 ),
             ));
         } else {
@@ -465,20 +488,24 @@ struct Walk<'a> {
     stack: Vec<PathBuf>,
     dirs: Vec<PathBuf>,
     objects: Vec<Object>,
-    errors: Vec<(Vec<String>, String)>,
+    errors: Vec<(Vec<String>, Code, String)>,
 }
 
 impl Walk<'_> {
-    fn fail(&mut self, chain: &[String], problem: String) {
-        self.errors.push((chain.to_vec(), problem));
+    fn fail(&mut self, chain: &[String], code: Code, problem: String) {
+        self.errors.push((chain.to_vec(), code, problem));
     }
 
     /// `entry` (relative to `base`, both inside the repo) as a path relative to the
     /// repo root; an error if it is remote, absolute or leaves the repository.
-    fn locate(&self, base: &Path, entry: &str) -> Result<PathBuf, String> {
+    fn locate(&self, base: &Path, entry: &str) -> Result<PathBuf, (Code, String)> {
+        let outside = |problem| Err((Code::PathOutsideRepo, problem));
         if is_remote(entry) {
-            return Err(format!(
-                "remote resource `{entry}`: only files of this repository can be resolved; vendor it into the repository"
+            return Err((
+                Code::RemoteResource,
+                format!(
+                    "remote resource `{entry}`: only files of this repository can be resolved; vendor it into the repository"
+                ),
             ));
         }
         let mut out = base.to_path_buf();
@@ -488,13 +515,13 @@ impl Walk<'_> {
                 Component::Normal(part) => out.push(part),
                 Component::ParentDir => {
                     if !out.pop() {
-                        return Err(format!(
+                        return outside(format!(
                             "`{entry}` leaves the repository; paths must stay inside it"
                         ));
                     }
                 }
                 Component::RootDir | Component::Prefix(_) => {
-                    return Err(format!(
+                    return outside(format!(
                         "`{entry}` is an absolute path; paths must be relative to the repository"
                     ));
                 }
@@ -502,7 +529,7 @@ impl Walk<'_> {
         }
         // A symlink may still lead out.
         if let Some(real) = self.tree.escapes(&out) {
-            return Err(format!(
+            return outside(format!(
                 "`{entry}` leaves the repository through a symlink (to {})",
                 real.display()
             ));
@@ -521,6 +548,7 @@ impl Walk<'_> {
                 .collect();
             return self.fail(
                 chain,
+                Code::KustomizeCycle,
                 format!(
                     "cycle: {} includes itself ({})",
                     dir.display(),
@@ -541,6 +569,7 @@ impl Walk<'_> {
             None if flux_root => self.generated(dir, chain),
             None => self.fail(
                 chain,
+                Code::MissingKustomization,
                 format!(
                     "directory {} has no kustomization.yaml; kustomize needs one in every directory listed in resources",
                     dir.display()
@@ -555,7 +584,13 @@ impl Walk<'_> {
     fn generated(&mut self, dir: &Path, chain: &[String]) {
         let entries = match self.tree.read_dir(dir) {
             Ok(e) => e,
-            Err(e) => return self.fail(chain, format!("cannot read {}: {e}", dir.display())),
+            Err(e) => {
+                return self.fail(
+                    chain,
+                    Code::Unreadable,
+                    format!("cannot read {}: {e}", dir.display()),
+                );
+            }
         };
         let mut names: Vec<(String, bool)> = entries
             .into_iter()
@@ -585,22 +620,31 @@ impl Walk<'_> {
     fn kustomization(&mut self, dir: &Path, kfile: &Path, chain: &[String]) {
         let text = match self.tree.read(kfile) {
             Ok(t) => t,
-            Err(e) => return self.fail(chain, format!("cannot read {}: {e}", kfile.display())),
+            Err(e) => {
+                return self.fail(
+                    chain,
+                    Code::Unreadable,
+                    format!("cannot read {}: {e}", kfile.display()),
+                );
+            }
         };
         let value: Value = match yaml_serde::from_str(&text) {
             Ok(v) => v,
             Err(e) => {
-                return self.fail(chain, format!("{} is not valid YAML: {e}", kfile.display()));
+                let problem = format!("{} is not valid YAML: {e}", kfile.display());
+                return self.fail(chain, Code::InvalidYaml, problem);
             }
         };
         let Some(map) = value.as_mapping() else {
-            return self.fail(chain, format!("{} is not a YAML mapping", kfile.display()));
+            let problem = format!("{} is not a YAML mapping", kfile.display());
+            return self.fail(chain, Code::InvalidKustomization, problem);
         };
         for key in map.keys() {
             let key = key.as_str().unwrap_or("?");
             if !KUSTOMIZE_FIELDS.contains(&key) {
                 self.fail(
                     chain,
+                    Code::UnmodelledKustomize,
                     format!(
                         "{}: `{key}` is not modeled by the kustomize-free resolver (core/src/resolve.rs), so what Flux applies cannot be checked",
                         kfile.display()
@@ -615,6 +659,7 @@ impl Walk<'_> {
             Some(_) => {
                 return self.fail(
                     chain,
+                    Code::InvalidKustomization,
                     format!("{}: resources must be a list", kfile.display()),
                 );
             }
@@ -623,6 +668,7 @@ impl Walk<'_> {
             let Some(entry) = r.as_str() else {
                 self.fail(
                     chain,
+                    Code::InvalidKustomization,
                     format!("{}: every resource must be a string", kfile.display()),
                 );
                 continue;
@@ -630,11 +676,12 @@ impl Walk<'_> {
             let mut next = chain.to_vec();
             next.push(entry.to_owned());
             match self.locate(dir, entry) {
-                Err(problem) => self.fail(&next, problem),
+                Err((code, problem)) => self.fail(&next, code, problem),
                 Ok(p) if self.tree.is_dir(&p) => self.dir(&p, &next, false),
                 Ok(p) if self.tree.is_file(&p) => self.file(&p, &next),
                 Ok(p) => self.fail(
                     &next,
+                    Code::MissingResource,
                     format!(
                         "file not found: {} (listed in {})",
                         p.display(),
@@ -652,6 +699,7 @@ impl Walk<'_> {
             }
             Some(_) => self.fail(
                 chain,
+                Code::InvalidKustomization,
                 format!("{}: namespace must be a string", kfile.display()),
             ),
         }
@@ -661,7 +709,13 @@ impl Walk<'_> {
     fn file(&mut self, file: &Path, chain: &[String]) {
         let text = match self.tree.read(file) {
             Ok(t) => t,
-            Err(e) => return self.fail(chain, format!("cannot read {}: {e}", file.display())),
+            Err(e) => {
+                return self.fail(
+                    chain,
+                    Code::Unreadable,
+                    format!("cannot read {}: {e}", file.display()),
+                );
+            }
         };
         let parsed = self.tree.documents(file, &text);
         let (objects, bad) = &*parsed;
@@ -674,12 +728,17 @@ impl Walk<'_> {
                 crate::error::Location::File { line, .. } => line,
                 crate::error::Location::Plan { .. } => 1,
             };
-            self.fail(chain, format!("line {at}: {e}"));
+            let code = match e {
+                Error::File { code, .. } => *code,
+                _ => Code::InvalidYaml,
+            };
+            self.fail(chain, code, format!("line {at}: {e}"));
         }
         for (line, value) in objects.iter().cloned() {
             if !value.is_mapping() || value["kind"].as_str().is_none() {
                 self.fail(
                     chain,
+                    Code::NotAnObject,
                     format!(
                         "{}:{line}: not a Kubernetes object (no kind)",
                         file.display()
@@ -802,7 +861,7 @@ fn substitutions(
 /// or `targetNamespace` set is set again. Objects that opt out with the
 /// `kustomize.toolkit.fluxcd.io/substitute: disabled` annotation or label are
 /// left alone.
-fn substitute(o: &mut Object, vars: &Vars) -> Result<(), (usize, String)> {
+fn substitute(o: &mut Object, vars: &Vars) -> Result<(), (usize, Code, String)> {
     const OPT_OUT: &str = "kustomize.toolkit.fluxcd.io/substitute";
     let meta = &o.value["metadata"];
     if [&meta["annotations"][OPT_OUT], &meta["labels"][OPT_OUT]]
@@ -814,11 +873,14 @@ fn substitute(o: &mut Object, vars: &Vars) -> Result<(), (usize, String)> {
     }
     let replaced = envsubst_with(&o.raw, &vars.values, vars.secret).map_err(|e| {
         let line = o.line + o.raw[..e.at.min(o.raw.len())].matches('\n').count();
-        (line, e.message)
+        (line, e.code, e.message)
     })?;
     let mut value = yaml_serde::from_str::<Value>(&replaced)
         .map(Arc::new)
-        .map_err(|e| (o.line, format!("not valid YAML after substitution: {e}")))?;
+        .map_err(|e| {
+            let problem = format!("not valid YAML after substitution: {e}");
+            (o.line, Code::BadSubstitution, problem)
+        })?;
     if let Some(ns) = o.namespace().filter(|ns| !ns.contains("${")) {
         set_namespace(&mut value, ns);
     }
@@ -837,6 +899,8 @@ pub fn envsubst(text: &str, vars: &BTreeMap<String, String>) -> Result<String, S
 /// it; [`envsubst`] gives the message alone).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct SubstError {
+    /// [`Code::UnsetVariable`] or [`Code::BadSubstitution`].
+    pub code: Code,
     /// What is wrong, and how to fix it.
     pub message: String,
     /// The byte offset of the reference in the text.
@@ -855,7 +919,8 @@ pub(crate) fn envsubst_with(
     while let Some(at) = rest.find('$') {
         out.push_str(&rest[..at]);
         let tail = &rest[at..];
-        let fail = |message: String| SubstError {
+        let fail = |code, message: String| SubstError {
+            code,
             message,
             at: text.len() - tail.len(),
         };
@@ -871,7 +936,10 @@ pub(crate) fn envsubst_with(
         };
         let Some(end) = body.find('}') else {
             let line = tail.lines().next().unwrap_or(tail);
-            return Err(fail(format!("unterminated `{line}`")));
+            return Err(fail(
+                Code::BadSubstitution,
+                format!("unterminated `{line}`"),
+            ));
         };
         let expr = &body[..end];
         let (name, default) = match expr.find(':') {
@@ -886,15 +954,16 @@ pub(crate) fn envsubst_with(
             .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
             && name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
         if !valid {
-            return Err(fail(format!(
-                "`${{{expr}}}` is not a valid variable reference"
-            )));
+            return Err(fail(
+                Code::BadSubstitution,
+                format!("`${{{expr}}}` is not a valid variable reference"),
+            ));
         }
         match (vars.get(name), default) {
             (Some(v), _) if !v.is_empty() || default.is_none() => out.push_str(v),
             (_, Some(d)) => out.push_str(d),
             (None, None) if unknown => out.push_str(&tail[..end + 3]),
-            (None, None) => return Err(fail(unset(name))),
+            (None, None) => return Err(fail(Code::UnsetVariable, unset(name))),
             (Some(v), None) => out.push_str(v),
         }
         rest = &body[end + 1..];
@@ -978,7 +1047,8 @@ fn blocks_text(blocks: &[Block]) -> String {
 pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Error> {
     let c = build.cluster.as_str();
     let mut errors = Vec::new();
-    let at = |path: &Path, line: usize, message: String| Error::File {
+    let at = |path: &Path, line: usize, (code, message): (Code, String)| Error::File {
+        code,
         path: path.to_owned(),
         line,
         column: 1,
@@ -989,7 +1059,7 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
         errors.push(at(
             &plan.layout.cluster_dir(c),
             1,
-            format!("cluster {c} has files in {}/ but no [clusters.{c}] in plan.toml, so nothing checks what it applies: add it to plan.toml and run `cargo build`, or delete the directory", plan.layout.cluster_dir(c).display()),
+            (Code::UnplannedCluster, format!("cluster {c} has files in {}/ but no [clusters.{c}] in plan.toml, so nothing checks what it applies: add it to plan.toml and run `cargo build`, or delete the directory", plan.layout.cluster_dir(c).display())),
         ));
         return errors;
     };
@@ -999,9 +1069,9 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
         errors.push(at(
             &plan.layout.flux_file(c),
             1,
-            format!(
+            (Code::MissingIpamKustomization, format!(
                 "cluster {c} has no Flux Kustomization {flux_name}, so its pools are never applied; {fix}"
-            ),
+            )),
         ));
     }
 
@@ -1026,12 +1096,13 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
         for o in a.objects.iter().filter(|o| is_pool(&o.value)) {
             let name = o.name();
             let text = tree.read(&o.source).unwrap_or_default();
-            let here_at =
-                |key: &str, message: String| at(&o.source, key_line(&text, o.line, key), message);
-            let here = |message: String| here_at("name", message);
+            let here_at = |key: &str, code: Code, message: String| {
+                at(&o.source, key_line(&text, o.line, key), (code, message))
+            };
+            let here = |code: Code, message: String| here_at("name", code, message);
             let how = o.via.join(" → ");
             if let Some(ns) = o.namespace() {
-                errors.push(here_at("namespace", format!(
+                errors.push(here_at("namespace", Code::NamespacedPool, format!(
                     "CiliumLoadBalancerIPPool {name} is applied by {by} with metadata.namespace `{ns}`, but pools are cluster-scoped: remove it from the pool file (a generated one: run `cargo build`), its kustomization.yaml or spec.targetNamespace"
                 )));
             }
@@ -1041,33 +1112,33 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
                 None => foreign(name),
             };
             match owner {
-                None => errors.push(here(format!(
+                None => errors.push(here(Code::UnknownPool, format!(
                     "CiliumLoadBalancerIPPool {name} (applied by {by} via {how}) is not a pool of plan.toml; pools are generated: add it to plan.toml or delete the file, then run `cargo build`"
                 ))),
-                Some((pc, _)) if pc.name.item != c => errors.push(here(format!(
+                Some((pc, _)) if pc.name.item != c => errors.push(here(Code::ForeignPool, format!(
                     "CiliumLoadBalancerIPPool {name} belongs to cluster {} in plan.toml, but {by} applies it (via {how}): cluster {c} would hand out cluster {}'s addresses; its spec.path must be {}: run `cargo build`",
                     pc.name.item,
                     pc.name.item,
                     plan.layout.flux_path(c)
                 ))),
-                Some(_) if a.flux.name != flux_name => errors.push(here(format!(
+                Some(_) if a.flux.name != flux_name => errors.push(here(Code::PoolWrongKustomization, format!(
                     "CiliumLoadBalancerIPPool {name} of cluster {c} is applied by {by} (via {how}); only {flux_name} may apply the cluster's pools"
                 ))),
                 Some((_, pool)) => {
                     if !applied_pools.insert(name) {
-                        errors.push(here(format!(
+                        errors.push(here(Code::DuplicatePool, format!(
                             "CiliumLoadBalancerIPPool {name} is applied twice by {by}"
                         )));
                     }
                     let want = &pool.blocks;
                     match pool_blocks(&o.value) {
                         Ok(have) if have == *want => {}
-                        Ok(have) => errors.push(here_at("blocks", format!(
+                        Ok(have) => errors.push(here_at("blocks", Code::PoolBlocksDiffer, format!(
                             "CiliumLoadBalancerIPPool {name} of cluster {c} has spec.blocks {} but plan.toml gives it {}; the file was edited by hand: {fix}",
                             blocks_text(&have),
                             blocks_text(want)
                         ))),
-                        Err(e) => errors.push(here_at("blocks", format!(
+                        Err(e) => errors.push(here_at("blocks", Code::InvalidPoolBlocks, format!(
                             "CiliumLoadBalancerIPPool {name} of cluster {c}: {e}; {fix}"
                         ))),
                     }
@@ -1084,10 +1155,10 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
                 errors.push(at(
                     &ipam.flux.path,
                     line,
-                    format!(
+                    (Code::PoolNotApplied, format!(
                         "pool {} of cluster {c} in plan.toml is not applied: Flux Kustomization {flux_name} (spec.path {path}) does not include it; {fix}",
                         pool.name,
-                    ),
+                    )),
                 ));
             }
         }
@@ -1140,6 +1211,7 @@ fn flux_in_component(
         for (line, value) in &tree.documents(&file, &text).0 {
             if audit::is_flux_kustomization(value) {
                 errors.push(Error::File {
+                    code: Code::FluxInComponent,
                     path: file.clone(),
                     line: *line,
                     column: 1,

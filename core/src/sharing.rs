@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use yaml_serde::Value;
 
+use crate::codes::Code;
 use crate::edit::find_ip_requests;
 use crate::error::Error;
 use crate::plan::Plan;
@@ -134,7 +135,7 @@ pub fn check(requests: &[Request], pinned: &[Pinned]) -> Vec<Error> {
                 || "a request whose Service cannot be told".to_owned(),
                 ToString::to_string,
             );
-            errors.push(at(r, format!(
+            errors.push(at(r, Code::PinnedIpTaken, format!(
                 "LoadBalancer IP {} is pinned to Service {}/{} (pin {} of cluster {}) and its pool selects only that Service; {who} would stay pending (pool_selector_mismatch)",
                 r.addr, p.namespace, p.name, p.pin, p.cluster
             )));
@@ -149,25 +150,29 @@ pub fn check(requests: &[Request], pinned: &[Pinned]) -> Vec<Error> {
             continue;
         };
         let why = if o.cluster != r.cluster {
-            Some(format!(
-                "it is also requested in cluster {} at {}:{}; one address on the shared network cannot serve two clusters",
-                o.cluster,
-                o.file.display(),
-                o.line
+            Some((
+                Code::IpInTwoClusters,
+                format!(
+                    "it is also requested in cluster {} at {}:{}; one address on the shared network cannot serve two clusters",
+                    o.cluster,
+                    o.file.display(),
+                    o.line
+                ),
             ))
         } else {
-            not_shareable(r, o).map(|reason| {
-                format!(
+            not_shareable(r, o).map(|(code, reason)| {
+                (code, format!(
                     "it is also requested by {} at {}:{}, and Cilium will not let them share it: {reason}",
                     shown(&o.service),
                     o.file.display(),
                     o.line
-                )
+                ))
             })
         };
-        if let Some(why) = why {
+        if let Some((code, why)) = why {
             errors.push(at(
                 r,
+                code,
                 format!(
                     "LoadBalancer IP {} requested by {} in cluster {}: {why}",
                     r.addr,
@@ -185,8 +190,9 @@ fn shown(s: &Option<ServiceId>) -> String {
         .map_or_else(|| "an object".to_owned(), ToString::to_string)
 }
 
-fn at(r: &Request, message: String) -> Error {
+fn at(r: &Request, code: Code, message: String) -> Error {
     Error::File {
+        code,
         path: r.file.clone(),
         line: r.line,
         column: r.column,
@@ -203,13 +209,16 @@ fn owns(r: &Request, p: &Pinned) -> bool {
 }
 
 /// Why two Services of one cluster cannot share an address, if they cannot.
-fn not_shareable(a: &Request, b: &Request) -> Option<String> {
+fn not_shareable(a: &Request, b: &Request) -> Option<(Code, String)> {
     let key = |r: &Request| r.sharing_key.clone().unwrap_or_else(|| "none".to_owned());
     if a.sharing_key.is_none() || a.sharing_key != b.sharing_key {
-        return Some(format!(
-            "they have no common sharing key ({} and {})",
-            key(a),
-            key(b)
+        return Some((
+            Code::SharingKeyMismatch,
+            format!(
+                "they have no common sharing key ({} and {})",
+                key(a),
+                key(b)
+            ),
         ));
     }
     let ns = |r: &Request| r.service.as_ref().and_then(|s| s.namespace.clone());
@@ -219,22 +228,28 @@ fn not_shareable(a: &Request, b: &Request) -> Option<String> {
         let allows =
             |r: &Request, other: &str| r.cross_namespace.iter().any(|n| n == "*" || n == other);
         if !allows(a, &nb) || !allows(b, &na) {
-            return Some(format!(
-                "namespaces {na} and {nb} differ and do not both allow each other in {}",
-                CROSS_NAMESPACE[0]
+            return Some((
+                Code::SharingNamespaceMismatch,
+                format!(
+                    "namespaces {na} and {nb} differ and do not both allow each other in {}",
+                    CROSS_NAMESPACE[0]
+                ),
             ));
         }
     }
     if a.external_traffic_policy != b.external_traffic_policy {
-        return Some(format!(
-            "externalTrafficPolicy {} and {} differ",
-            a.external_traffic_policy, b.external_traffic_policy
+        return Some((
+            Code::SharingTrafficPolicyMismatch,
+            format!(
+                "externalTrafficPolicy {} and {} differ",
+                a.external_traffic_policy, b.external_traffic_policy
+            ),
         ));
     }
     if let (Some(pa), Some(pb)) = (&a.ports, &b.ports)
         && let Some(port) = pa.iter().find(|p| pb.contains(p))
     {
-        return Some(format!("both use port {port}"));
+        return Some((Code::SharingPortClash, format!("both use port {port}")));
     }
     None
 }

@@ -1,0 +1,164 @@
+//! The stable codes of findings in files other than plan.toml: what the audits,
+//! the resolver, the sharing rules and the file readers and writers report.
+//! [`crate::error::Error::code`] gives every error its code (plan errors by
+//! variant); README.md lists every code in one table, and `core/tests/codes.rs`
+//! proves that table and the codes produced agree.
+
+use std::fmt;
+
+macro_rules! codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $code:literal,)*) => {
+        /// The stable code of a finding in a file other than plan.toml. Never
+        /// changes once published: CI tools, scripts and suppressions key on it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as written in JSON, SARIF and suppressions (`stray-ip`).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// A file or directory that cannot be read or listed.
+    Unreadable = "unreadable",
+    /// A file that is not UTF-8.
+    NotUtf8 = "not-utf8",
+    /// A file that is not valid YAML, or whose line breaks YAML 1.1 reads differently.
+    InvalidYaml = "invalid-yaml",
+    /// The edit of the parts the build owns in a hand-written file was refused.
+    EditRefused = "edit-refused",
+    /// The write step will not touch a file (a symlink, a directory, changed under the build).
+    WriteRefused = "write-refused",
+    /// Writing a file failed.
+    WriteFailed = "write-failed",
+    /// A symlink the audit cannot follow (leading out of the repository, dangling, a loop).
+    SymlinkRefused = "symlink-refused",
+    /// The compile-time proof rejects a plan the checker passed (a safety net).
+    ProofRejected = "proof-rejected",
+    /// A LoadBalancer IP not given to the cluster that applies the file.
+    StrayIp = "stray-ip",
+    /// A LoadBalancer IP request whose value is not an IP address.
+    NotAnIp = "not-an-ip",
+    /// An alias-key IP request Cilium never reads (the primary key asks for another).
+    ShadowedIpAnnotation = "shadowed-ip-annotation",
+    /// `${VAR}` in an IP request applied by a Flux Kustomization without `postBuild`.
+    UnsubstitutedVariable = "unsubstituted-variable",
+    /// A `cluster-settings` value that is another cluster's pool address.
+    ForeignSetting = "foreign-setting",
+    /// A `dependsOn` naming no Flux Kustomization of the same cluster.
+    DanglingDependsOn = "dangling-depends-on",
+    /// A pinned address held back for one Service, requested by another.
+    PinnedIpTaken = "pinned-ip-taken",
+    /// One address requested in two clusters.
+    IpInTwoClusters = "ip-in-two-clusters",
+    /// Two Services on one address without a common sharing key.
+    SharingKeyMismatch = "sharing-key-mismatch",
+    /// Two Services on one address in namespaces that do not allow each other.
+    SharingNamespaceMismatch = "sharing-namespace-mismatch",
+    /// Two Services on one address with different `externalTrafficPolicy`.
+    SharingTrafficPolicyMismatch = "sharing-traffic-policy-mismatch",
+    /// Two Services on one address using the same port.
+    SharingPortClash = "sharing-port-clash",
+    /// A directory under the clusters' root with no cluster in plan.toml.
+    UnplannedCluster = "unplanned-cluster",
+    /// A cluster without the Flux Kustomization that applies its pools.
+    MissingIpamKustomization = "missing-ipam-kustomization",
+    /// A pool applied with `metadata.namespace` (pools are cluster-scoped).
+    NamespacedPool = "namespaced-pool",
+    /// A pool applied that plan.toml does not have.
+    UnknownPool = "unknown-pool",
+    /// Another cluster's pool applied to a cluster.
+    ForeignPool = "foreign-pool",
+    /// A cluster's pool applied by another Flux Kustomization than the plan's.
+    PoolWrongKustomization = "pool-wrong-kustomization",
+    /// A pool applied twice by one Flux Kustomization.
+    DuplicatePool = "duplicate-pool",
+    /// A pool whose `spec.blocks` differ from plan.toml.
+    PoolBlocksDiffer = "pool-blocks-differ",
+    /// A pool whose `spec.blocks` cannot be read.
+    InvalidPoolBlocks = "invalid-pool-blocks",
+    /// A pool of plan.toml that the cluster does not apply.
+    PoolNotApplied = "pool-not-applied",
+    /// A Flux Kustomization inside a component directory.
+    FluxInComponent = "flux-in-component",
+    /// A kustomize or Flux field the resolver does not model (`patches`, `namePrefix`, ...).
+    UnmodelledKustomize = "unmodelled-kustomize",
+    /// A Flux Kustomization whose `sourceRef` is not this repository.
+    WrongSource = "wrong-source",
+    /// A Flux Kustomization without a `spec.path` string.
+    MissingFluxPath = "missing-flux-path",
+    /// A `spec.path` or `resources:` entry naming nothing, or a file for a directory.
+    MissingResource = "missing-resource",
+    /// A remote `resources:` entry (URL, git).
+    RemoteResource = "remote-resource",
+    /// A path leaving the repository (`..`, absolute, a symlink out).
+    PathOutsideRepo = "path-outside-repo",
+    /// A kustomization that includes itself.
+    KustomizeCycle = "kustomize-cycle",
+    /// A directory in `resources:` without a kustomization file.
+    MissingKustomization = "missing-kustomization",
+    /// A kustomization file of the wrong shape (not a mapping, `resources` not a list, ...).
+    InvalidKustomization = "invalid-kustomization",
+    /// A document applied that is not a Kubernetes object (no `kind`).
+    NotAnObject = "not-an-object",
+    /// `${VAR}` that `postBuild` does not set, without a default.
+    UnsetVariable = "unset-variable",
+    /// A substitution Flux cannot make (unterminated or invalid `${...}`, not YAML after it).
+    BadSubstitution = "bad-substitution",
+    /// A `substituteFrom` ConfigMap no file of the cluster defines.
+    MissingSubstituteFrom = "missing-substitute-from",
+    /// One object applied twice by one Flux Kustomization.
+    DuplicateObject = "duplicate-object",
+    /// An ignore annotation without a reason.
+    SuppressionWithoutReason = "suppression-without-reason",
+    /// An ignore annotation that suppresses nothing.
+    UnusedSuppression = "unused-suppression",
+}
+
+impl Code {
+    /// The code of that name.
+    pub fn from_name(name: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+
+    /// Whether a hand-written object may opt out of this finding with
+    /// [`crate::suppress::ANNOTATION`]: the audits of what hand-written objects
+    /// ask for. What the resolver cannot model, the isolation of clusters, file
+    /// errors, stale files and plan errors cannot be suppressed.
+    pub fn suppressible(self) -> bool {
+        use Code::*;
+        matches!(
+            self,
+            StrayIp
+                | NotAnIp
+                | ShadowedIpAnnotation
+                | UnsubstitutedVariable
+                | ForeignSetting
+                | DanglingDependsOn
+                | FluxInComponent
+                | PinnedIpTaken
+                | IpInTwoClusters
+                | SharingKeyMismatch
+                | SharingNamespaceMismatch
+                | SharingTrafficPolicyMismatch
+                | SharingPortClash
+        )
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
