@@ -2,34 +2,52 @@
 
 use std::path::Path;
 
-use lbipam_core::check::Location;
 use lbipam_core::diag::{Report, SHOWN_IN_FULL};
 
-use crate::Output;
+use crate::{CheckFormat, Output, formats};
 
-pub(crate) fn run(plan_path: &Path, json: bool, all: bool) -> Output {
+pub(crate) fn run(plan_path: &Path, format: CheckFormat, all: bool) -> Output {
     // Everything the build checks in check mode: the plan, the compile-time proof,
     // what each cluster applies and its audits, committed files == plan.
-    let result = lbipam_core::verify(plan_path);
-    match (result, json) {
-        (Ok(notices), false) => Output {
-            stderr: notices.iter().map(|n| format!("warning: {n}\n")).collect(),
-            ..crate::ok(format!(
-                "ok: {} and the files it manages agree\n",
-                plan_path.display()
-            ))
-        },
-        (Ok(_), true) => crate::ok("[]\n".to_owned()),
-        (Err(report), false) => Output {
-            code: 1,
-            stderr: render(&report, all),
-            ..Output::default()
-        },
-        (Err(report), true) => Output {
-            code: 1,
-            stdout: to_json(&report),
-            ..Output::default()
-        },
+    let (notices, report) = match lbipam_core::verify(plan_path) {
+        Ok(notices) => (notices, None),
+        Err(report) => (Vec::new(), Some(report)),
+    };
+    let code = i32::from(report.is_some());
+    let findings = report.as_ref().map(formats::findings).unwrap_or_default();
+    let stdout = match (format, &report) {
+        (CheckFormat::Text, None) => {
+            return Output {
+                stderr: notices.iter().map(|n| format!("warning: {n}\n")).collect(),
+                ..crate::ok(format!(
+                    "ok: {} and the files it manages agree\n",
+                    plan_path.display()
+                ))
+            };
+        }
+        (CheckFormat::Text, Some(report)) => {
+            return Output {
+                code,
+                stderr: render(report, all),
+                ..Output::default()
+            };
+        }
+        _ => machine(format, &findings, &notices),
+    };
+    Output {
+        code,
+        stdout,
+        ..Output::default()
+    }
+}
+
+/// The findings in one of the machine formats (not text).
+fn machine(format: CheckFormat, findings: &[formats::Finding], notices: &[String]) -> String {
+    match format {
+        CheckFormat::Text | CheckFormat::Json => formats::json(findings),
+        CheckFormat::Github => formats::github(findings, notices),
+        CheckFormat::Sarif => formats::sarif(findings),
+        CheckFormat::Junit => formats::junit(findings),
     }
 }
 
@@ -48,36 +66,9 @@ pub(crate) fn render(report: &Report, all: bool) -> String {
     }
 }
 
-/// Line starts of a text, to turn byte offsets into line and column in
-/// O(log n) each (the report's own lookup scans from the start, which is slow
-/// for tens of thousands of errors in a big plan).
-struct Lines<'a> {
-    text: &'a str,
-    starts: Vec<usize>,
-}
-
-impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Lines<'a> {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Lines { text, starts }
-    }
-
-    /// 1-based line and column (in characters), as `Report::line` counts them.
-    fn at(&self, offset: usize) -> (usize, usize) {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = self.starts.partition_point(|&s| s <= offset);
-        let start = self.starts[line - 1];
-        (line, self.text[start..offset].chars().count() + 1)
-    }
-}
-
-/// The JSON of one error in a file, at its first line: a plan that cannot be
-/// found or read.
-pub(crate) fn file_error_json(file: &str, message: &str) -> String {
+/// A plan that cannot be found, in a machine format: one `unreadable` error
+/// at the first line of `file`, exit code 1.
+pub(crate) fn missing_plan(format: CheckFormat, file: &str, message: &str) -> Output {
     let error = lbipam_core::error::Error::File {
         code: lbipam_core::codes::Code::Unreadable,
         path: file.into(),
@@ -85,37 +76,10 @@ pub(crate) fn file_error_json(file: &str, message: &str) -> String {
         column: 1,
         message: message.to_owned(),
     };
-    to_json(&Report::new(file, String::new(), vec![error]))
-}
-
-/// One JSON object per error: `file`, `line`, `col`, `code`, `message`; in an
-/// array, one object per line.
-pub(crate) fn to_json(report: &Report) -> String {
-    let lines = Lines::new(&report.plan_text);
-    let objects: Vec<String> = report
-        .errors
-        .iter()
-        .map(|e| {
-            let (file, line, col) = match e.location() {
-                Location::Plan { span, .. } => {
-                    let (line, col) = lines.at(span.start as usize);
-                    (report.plan_path.display().to_string(), line, col)
-                }
-                Location::File { path, line, column } => (path.display().to_string(), line, column),
-            };
-            // Written by hand to keep the documented key order; strings by serde_json.
-            let string = |s: &str| serde_json::Value::from(s).to_string();
-            format!(
-                "{{\"file\":{},\"line\":{line},\"col\":{col},\"code\":{},\"message\":{}}}",
-                string(&file),
-                string(e.code()),
-                string(&e.to_string())
-            )
-        })
-        .collect();
-    if objects.is_empty() {
-        "[]\n".to_owned()
-    } else {
-        format!("[\n{}\n]\n", objects.join(",\n"))
+    let report = Report::new(file, String::new(), vec![error]);
+    Output {
+        code: 1,
+        stdout: machine(format, &formats::findings(&report), &[]),
+        ..Output::default()
     }
 }

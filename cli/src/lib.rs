@@ -6,8 +6,11 @@
 //! environment in, exit code and the text of stdout and stderr out, so tests
 //! call it directly and `main` only prints.
 
+mod build;
 mod check;
+mod diff;
 mod explain;
+mod formats;
 mod next_free;
 mod pin;
 mod report;
@@ -60,14 +63,35 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// The build in write mode, without Cargo: every check, then the files
+    /// plan.toml renders (only if everything passed).
+    Build,
     /// Everything the build checks, writing nothing: exit 1 on any error.
     Check {
-        /// `text` (as the build prints it, on stderr) or `json` (on stdout).
+        /// `text` (as the build prints it, on stderr); on stdout: `json`,
+        /// `github` (workflow commands), `sarif` (2.1.0) or `junit` (XML).
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
         /// Print every error, not only the first ones.
         #[arg(long)]
         all: bool,
+    },
+    /// What the change to plan.toml does, against a git revision: pools, pins
+    /// and reserved ranges added, removed, grown, shrunk or moved, addresses
+    /// changing owner, and a warning for each change that re-addresses a
+    /// running Service.
+    Diff {
+        /// The revision to compare with (default: the merge base of HEAD and
+        /// the default branch).
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// `text`, `markdown` (a pull-request comment) or `json`.
+        #[arg(long, value_enum, default_value_t = diff::DiffFormat::Text)]
+        format: diff::DiffFormat,
+        /// What makes the exit code 1: `re-address` (a change that
+        /// re-addresses a running Service), `any` change, or `never`.
+        #[arg(long, value_enum, default_value_t = diff::FailOn::ReAddress)]
+        fail_on: diff::FailOn,
     },
     /// Size, pins and free addresses per network, cluster and pool, and the
     /// network as ranges.
@@ -107,10 +131,14 @@ enum Command {
     },
 }
 
+/// How `check` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum CheckFormat {
+pub(crate) enum CheckFormat {
     Text,
     Json,
+    Github,
+    Sarif,
+    Junit,
 }
 
 /// How `report` prints.
@@ -156,21 +184,22 @@ where
         }
         Err(Located::Missing(message)) => {
             return match cli.command {
-                // A JSON consumer gets JSON, whatever went wrong.
-                Command::Check {
-                    format: CheckFormat::Json,
-                    ..
-                } => Output {
-                    code: 1,
-                    stdout: check::file_error_json(layout::PLAN_FILE, &message),
-                    ..Output::default()
-                },
+                // A machine consumer gets its format, whatever went wrong.
+                Command::Check { format, .. } if format != CheckFormat::Text => {
+                    check::missing_plan(format, layout::PLAN_FILE, &message)
+                }
                 _ => fail(message),
             };
         }
     };
     match cli.command {
-        Command::Check { format, all } => check::run(&plan_path, format == CheckFormat::Json, all),
+        Command::Build => build::run(&plan_path),
+        Command::Diff {
+            base,
+            format,
+            fail_on,
+        } => diff::run(&plan_path, base.as_deref(), format, fail_on),
+        Command::Check { format, all } => check::run(&plan_path, format, all),
         Command::Report { cluster, format } => with_plan(&plan_path, |root, plan| {
             report::run(root, plan, cluster.as_deref(), format, env.color)
         }),

@@ -126,6 +126,42 @@ codes! {
     UnusedSuppression = "unused-suppression",
 }
 
+/// The codes of plan.toml errors ([`crate::error::Error::code`] of every
+/// variant but `File` and `Stale`).
+pub const PLAN_CODES: [&str; 20] = [
+    "syntax",
+    "unknown-key",
+    "missing-key",
+    "wrong-type",
+    "bad-value",
+    "start-after-stop",
+    "mixed-family",
+    "host-bits",
+    "outside-network",
+    "overlap",
+    "pin-outside-pool",
+    "duplicate-pin",
+    "bad-name",
+    "no-clusters",
+    "no-pools",
+    "no-blocks",
+    "duplicate-setting",
+    "network-or-broadcast",
+    "pin-not-allocatable",
+    "pin-without-service",
+];
+
+/// The code of a file the plan renders that differs from what is committed.
+pub const STALE: &str = "stale";
+
+/// Every stable code: the plan's, then `stale`, then every [`Code`].
+pub fn all() -> Vec<&'static str> {
+    let mut out = PLAN_CODES.to_vec();
+    out.push(STALE);
+    out.extend(Code::ALL.iter().map(|c| c.as_str()));
+    out
+}
+
 impl Code {
     /// The code of that name.
     pub fn from_name(name: &str) -> Option<Code> {

@@ -284,7 +284,7 @@ pub fn build_with(root: &Path, out_dir: &Path, mode: Mode) -> Result<Summary, Re
 
 /// [`build_with`] for a plan already loaded from `root`.
 pub fn build_plan(root: &Path, out_dir: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
-    let summary = sync(root, plan, mode)?;
+    let summary = build_files(root, plan, mode)?;
     write_constants(out_dir, plan)?;
     Ok(summary)
 }
@@ -343,6 +343,14 @@ pub fn verify(plan_path: &Path) -> Result<Vec<String>, Report> {
         .map_or(layout::PLAN_FILE.as_ref(), Path::new);
     let plan = load_at(root, name)?;
     sync(root, &plan, Mode::Check).map(|summary| summary.warnings)
+}
+
+/// The build of the repository's files, without `plan.rs`: what [`build_plan`]
+/// does besides the Rust constants, and all that `lbipam build` does. Proves,
+/// computes every output, and only if all of that succeeded writes what changed
+/// ([`Mode::Write`]) or fails naming every file that differs ([`Mode::Check`]).
+pub fn build_files(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
+    sync(root, plan, mode)
 }
 
 /// Proves, computes the outputs, and writes them or checks them against the disk.

@@ -1,0 +1,251 @@
+//! The machine formats of `lbipam check`: JSON, GitHub workflow commands, SARIF
+//! 2.1.0 and JUnit XML, all from one list of [`Finding`]s.
+
+use std::collections::BTreeMap;
+
+use lbipam_core::check::Location;
+use lbipam_core::codes;
+use lbipam_core::diag::Report;
+use serde_json::{Value, json};
+
+/// One finding, placed: the file (relative to the repository root), 1-based line
+/// and column (in characters), its stable code and its message.
+pub(crate) struct Finding {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Every error of a report as a finding.
+pub(crate) fn findings(report: &Report) -> Vec<Finding> {
+    let lines = Lines::new(&report.plan_text);
+    report
+        .errors
+        .iter()
+        .map(|e| {
+            let (file, line, col) = match e.location() {
+                Location::Plan { span, .. } => {
+                    let (line, col) = lines.at(span.start as usize);
+                    (report.plan_path.display().to_string(), line, col)
+                }
+                Location::File { path, line, column } => (path.display().to_string(), line, column),
+            };
+            Finding {
+                file,
+                line,
+                col,
+                code: e.code(),
+                message: e.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// One JSON object per finding: `file`, `line`, `col`, `code`, `message`; in an
+/// array, one object per line.
+pub(crate) fn json(findings: &[Finding]) -> String {
+    if findings.is_empty() {
+        return "[]\n".to_owned();
+    }
+    // Written by hand to keep the documented key order; strings by serde_json.
+    let string = |s: &str| Value::from(s).to_string();
+    let objects: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{{\"file\":{},\"line\":{},\"col\":{},\"code\":{},\"message\":{}}}",
+                string(&f.file),
+                f.line,
+                f.col,
+                string(f.code),
+                string(&f.message)
+            )
+        })
+        .collect();
+    format!("[\n{}\n]\n", objects.join(",\n"))
+}
+
+/// GitHub Actions workflow commands: `::error file=…,line=…,col=…,title=CODE::MESSAGE`
+/// per finding and `::warning::NOTICE` per notice, so the findings show on the
+/// lines of the pull request.
+pub(crate) fn github(findings: &[Finding], notices: &[String]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        out.push_str(&format!(
+            "::error file={},line={},col={},title={}::{}\n",
+            property(&f.file),
+            f.line,
+            f.col,
+            property(f.code),
+            data(&f.message)
+        ));
+    }
+    for n in notices {
+        out.push_str(&format!("::warning::{}\n", data(n)));
+    }
+    out
+}
+
+/// A workflow command's message, escaped as the runner unescapes it.
+fn data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A workflow command's property value: as [`data`], and `:` and `,` too.
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// SARIF 2.1.0: one run of `lbipam`, one rule per stable code found, one
+/// result per finding (level `error`), columns in Unicode code points.
+pub(crate) fn sarif(findings: &[Finding]) -> String {
+    let mut rule_ids: Vec<&str> = findings.iter().map(|f| f.code).collect();
+    rule_ids.sort_unstable();
+    rule_ids.dedup();
+    let rules: Vec<Value> = rule_ids
+        .iter()
+        .map(|id| json!({"id": id, "name": id}))
+        .collect();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let index = rule_ids.binary_search(&f.code).unwrap_or(0);
+            json!({
+                "ruleId": f.code,
+                "ruleIndex": index,
+                "level": "error",
+                "message": {"text": f.message},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri(&f.file), "uriBaseId": "SRCROOT"},
+                        "region": {"startLine": f.line.max(1), "startColumn": f.col.max(1)},
+                    }
+                }],
+            })
+        })
+        .collect();
+    let log = json!({
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "lbipam",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// A relative path as a URI reference: `/`-separated, percent-encoded where a
+/// URI needs it.
+fn uri(path: &str) -> String {
+    let mut out = String::new();
+    for b in path.replace('\\', "/").bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// JUnit XML: one testcase per check (every stable code), failing with every
+/// finding of its code as `file:line:col: message`.
+pub(crate) fn junit(findings: &[Finding]) -> String {
+    let mut by_code: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for f in findings {
+        by_code.entry(f.code).or_default().push(f);
+    }
+    let all = codes::all();
+    let failures = all.iter().filter(|c| by_code.contains_key(*c)).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuites name=\"lbipam check\" tests=\"{n}\" failures=\"{failures}\">\n  <testsuite name=\"lbipam check\" tests=\"{n}\" failures=\"{failures}\" errors=\"0\">\n",
+        n = all.len()
+    ));
+    for code in &all {
+        let name = xml(code);
+        match by_code.get(code) {
+            None => out.push_str(&format!(
+                "    <testcase classname=\"lbipam.check\" name=\"{name}\"/>\n"
+            )),
+            Some(found) => {
+                let lines: Vec<String> = found
+                    .iter()
+                    .map(|f| format!("{}:{}:{}: {}", f.file, f.line, f.col, f.message))
+                    .collect();
+                let first = found[0];
+                out.push_str(&format!(
+                    "    <testcase classname=\"lbipam.check\" name=\"{name}\" file=\"{}\" line=\"{}\">\n      <failure type=\"{name}\" message=\"{}\">{}</failure>\n    </testcase>\n",
+                    xml(&first.file),
+                    first.line,
+                    xml(&format!("{} finding(s): {}", found.len(), lines[0])),
+                    xml(&lines.join("\n"))
+                ));
+            }
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+/// Text as XML character data or an attribute value: markup escaped, and
+/// characters XML 1.0 cannot hold at all (most control characters) shown as
+/// `\u{…}`.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' | '\t' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {
+                out.push_str(&c.escape_unicode().to_string())
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Line starts of a text, to turn byte offsets into line and column in
+/// O(log n) each (the report's own lookup scans from the start, which is slow
+/// for tens of thousands of errors in a big plan).
+struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { text, starts }
+    }
+
+    /// 1-based line and column (in characters), as `Report::line` counts them.
+    fn at(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, self.text[start..offset].chars().count() + 1)
+    }
+}
