@@ -171,7 +171,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     errors.extend(stale.into_iter().flatten());
     skipped.retain(|(path, _)| !is_chart_template(tree, path));
     out.warnings.extend(skipped_notice(&skipped));
-    out.errors = errors;
+    out.errors = crate::suppress::apply(tree, errors, &out.texts);
     out
 }
 

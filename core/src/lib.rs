@@ -26,6 +26,7 @@ pub mod proof;
 pub mod render;
 pub mod resolve;
 pub mod sharing;
+pub mod suppress;
 pub mod sync;
 pub mod tree;
 pub mod usage;
