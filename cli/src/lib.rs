@@ -149,6 +149,24 @@ pub(crate) enum ReportFormat {
     Markdown,
 }
 
+/// The whole process: runs `lbipam` with `args` (the first is the program
+/// name) in the working directory, prints, and exits with the exit code.
+pub fn process(args: impl IntoIterator<Item = OsString>) -> ! {
+    use std::io::{IsTerminal, Write};
+    let cwd = std::env::current_dir().unwrap_or_default();
+    // https://no-color.org: any non-empty NO_COLOR turns color off; so does a pipe.
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let env = Env {
+        cwd,
+        color: !no_color && std::io::stdout().is_terminal(),
+    };
+    let out = run(args, &env);
+    // A closed pipe (`lbipam report | head`) is not worth a panic.
+    let _ = std::io::stdout().write_all(out.stdout.as_bytes());
+    let _ = std::io::stderr().write_all(out.stderr.as_bytes());
+    std::process::exit(out.code);
+}
+
 /// Runs `lbipam` with `args` (the first is the program name).
 pub fn run<I, T>(args: I, env: &Env) -> Output
 where

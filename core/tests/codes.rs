@@ -25,7 +25,10 @@ fn plan_cases() -> Vec<(&'static str, String)> {
     let blocks = |b: &str| PLAN.replace("\"10.0.0.10-10.0.0.19\"", b);
     vec![
         ("syntax", "[network\n".to_owned()),
-        ("unknown-key", PLAN.replace("[network]\n", "[network]\ncolour = 1\n")),
+        (
+            "unknown-key",
+            PLAN.replace("[network]\n", "[network]\ncolour = 1\n"),
+        ),
         ("missing-key", PLAN.replace("cidr = \"10.0.0.0/24\"\n", "")),
         ("wrong-type", PLAN.replace("\"10.0.0.0/24\"", "5")),
         ("bad-value", PLAN.replace("\"10.0.0.0/24\"", "\"ten\"")),
@@ -33,16 +36,30 @@ fn plan_cases() -> Vec<(&'static str, String)> {
         ("mixed-family", blocks("\"10.0.0.10-::1\"")),
         ("host-bits", blocks("\"10.0.0.9/29\"")),
         ("outside-network", blocks("\"10.1.0.10\"")),
-        ("overlap", with("[clusters.b.pools.q]\nblocks = [\"10.0.0.15-10.0.0.25\"]\n")),
-        ("pin-outside-pool", with("[clusters.a.pins]\nweb = \"10.0.0.50\"\n")),
-        ("duplicate-pin", with("[clusters.a.pins]\nweb = \"10.0.0.11\"\napi = \"10.0.0.11\"\n")),
+        (
+            "overlap",
+            with("[clusters.b.pools.q]\nblocks = [\"10.0.0.15-10.0.0.25\"]\n"),
+        ),
+        (
+            "pin-outside-pool",
+            with("[clusters.a.pins]\nweb = \"10.0.0.50\"\n"),
+        ),
+        (
+            "duplicate-pin",
+            with("[clusters.a.pins]\nweb = \"10.0.0.11\"\napi = \"10.0.0.11\"\n"),
+        ),
         ("bad-name", PLAN.replace("clusters.a.", "clusters.A_.")),
-        ("no-clusters", "[network]\ncidr = \"10.0.0.0/24\"\n[clusters]\n".to_owned()),
+        (
+            "no-clusters",
+            "[network]\ncidr = \"10.0.0.0/24\"\n[clusters]\n".to_owned(),
+        ),
         ("no-pools", with("[clusters.b]\n")),
         ("no-blocks", blocks("")),
         (
             "duplicate-setting",
-            with("[clusters.a.pins]\nweb = \"10.0.0.11\"\napi = \"10.0.0.12\"\n[services.web]\nsetting = \"IP\"\n[services.api]\nsetting = \"IP\"\n"),
+            with(
+                "[clusters.a.pins]\nweb = \"10.0.0.11\"\napi = \"10.0.0.12\"\n[services.web]\nsetting = \"IP\"\n[services.api]\nsetting = \"IP\"\n",
+            ),
         ),
         ("network-or-broadcast", blocks("\"10.0.0.0/29\"")),
         (
@@ -124,12 +141,20 @@ fn flux(name: &str, path: &str, extra: &str) -> String {
 /// Puts `file` (with its text) into the cilium-core build every cluster applies.
 fn in_core(root: &Path, file: &str, text: &str) {
     write(root, &format!("{CORE}/{file}"), text);
-    append(root, &format!("{CORE}/kustomization.yaml"), &format!("  - {file}\n"));
+    append(
+        root,
+        &format!("{CORE}/kustomization.yaml"),
+        &format!("  - {file}\n"),
+    );
 }
 
 /// A Flux Kustomization `extra` of apps applying `kubernetes/extra`, holding `file`.
 fn extra(root: &Path, flux_extra: &str, file: &str, text: &str) {
-    append(root, APPS_FLUX, &flux("extra", "./kubernetes/extra", flux_extra));
+    append(
+        root,
+        APPS_FLUX,
+        &flux("extra", "./kubernetes/extra", flux_extra),
+    );
     write(root, &format!("kubernetes/extra/{file}"), text);
 }
 
@@ -172,134 +197,414 @@ enum Run {
 fn repo_cases() -> Vec<(&'static str, Run)> {
     use Run::*;
     vec![
-        ("unreadable", Check(|r| {
-            fs::remove_file(r.join("plan.toml")).expect("rm");
-            fs::create_dir(r.join("plan.toml")).expect("mkdir");
-        })),
-        ("not-utf8", Check(|r| {
-            fs::write(r.join(APPS).join("cluster-settings.yaml"), b"data:\n  A: \"\xff\"\n").expect("write");
-        })),
-        ("invalid-yaml", Check(|r| write(r, &format!("{APPS}/broken.yaml"), "a: [1\n"))),
-        ("edit-refused", Check(|r| {
-            replace(r, &format!("{APPS}/cluster-settings.yaml"), "data:\n", "base: &b {X: \"1\"}\ndata:\n  <<: *b\n");
-        })),
-        ("write-refused", Build(|r| {
-            // A symlink (inside the repository) where the build writes a pool.
-            let pool = r.join(POOL);
-            write(r, "notes/pool.yaml", "kind: Old\n");
-            fs::remove_file(&pool).expect("rm");
-            std::os::unix::fs::symlink(r.join("notes/pool.yaml"), &pool).expect("symlink");
-        })),
-        ("write-failed", Build(|r| {
-            // A directory where the write step puts its temporary file.
-            replace(r, POOL, "10.25.11.139", "10.25.11.138");
-            let tmp = lbipam_core::write::temp_path(&r.join(POOL));
-            fs::create_dir(tmp).expect("mkdir");
-        })),
-        ("symlink-refused", Check(|r| {
-            std::os::unix::fs::symlink("/etc", r.join("kubernetes/outside")).expect("symlink");
-        })),
-        ("stale", Check(|r| replace(r, POOL, "10.25.11.139", "10.25.11.138"))),
-        ("stray-ip", Check(|r| write(r, &format!("{APPS}/svc.yaml"), &service("web", "default", "10.25.11.100", "", "")))),
-        ("not-an-ip", Check(|r| write(r, &format!("{APPS}/svc.yaml"), &service("web", "default", "ten", "", "")))),
-        ("shadowed-ip-annotation", Check(|r| {
-            let both = service("web", "default", "10.25.11.125", "    io.cilium/lb-ipam-ips: \"10.25.11.126\"\n", "");
-            write(r, &format!("{APPS}/svc.yaml"), &both);
-        })),
-        ("unsubstituted-variable", Check(|r| extra(r, "", "svc.yaml", &service("web", "default", "${WEB_IP}", "", "")))),
-        ("foreign-setting", Check(|r| {
-            replace(r, &format!("{APPS}/cluster-settings.yaml"), "  CLUSTER_ID: \"2\"\n", "  CLUSTER_ID: \"2\"\n  OLD_IP: \"10.25.11.105\"\n");
-        })),
-        ("dangling-depends-on", Check(|r| {
-            let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n";
-            extra(r, "  dependsOn:\n  - name: nowhere\n", "x.yaml", cm);
-        })),
-        ("pinned-ip-taken", Check(|r| {
-            reserve_pins(r);
-            write(r, &format!("{APPS}/svc.yaml"), &service("web", "default", "10.25.11.121", "", ""));
-        })),
-        ("ip-in-two-clusters", Check(|r| {
-            write(r, &format!("{APPS}/svc.yaml"), &service("web", "default", "10.25.11.125", "", ""));
-            write(r, "kubernetes/clusters/infra/svc.yaml", &service("web", "default", "10.25.11.125", "", ""));
-        })),
-        ("sharing-key-mismatch", Check(|r| {
-            let two = service("a", "default", "10.25.11.125", "", "") + &service("b", "default", "10.25.11.125", "", "");
-            write(r, &format!("{APPS}/svc.yaml"), &two);
-        })),
-        ("sharing-namespace-mismatch", Check(|r| {
-            let key = "    lbipam.cilium.io/sharing-key: k\n";
-            let two = service("a", "one", "10.25.11.125", key, "") + &service("b", "two", "10.25.11.125", key, "");
-            write(r, &format!("{APPS}/svc.yaml"), &two);
-        })),
-        ("sharing-traffic-policy-mismatch", Check(|r| {
-            let key = "    lbipam.cilium.io/sharing-key: k\n";
-            let local = "  externalTrafficPolicy: Local\n";
-            let two = service("a", "default", "10.25.11.125", key, "") + &service("b", "default", "10.25.11.125", key, local);
-            write(r, &format!("{APPS}/svc.yaml"), &two);
-        })),
-        ("sharing-port-clash", Check(|r| {
-            let key = "    lbipam.cilium.io/sharing-key: k\n";
-            let two = service("a", "default", "10.25.11.125", key, "") + &service("b", "default", "10.25.11.125", key, "");
-            write(r, &format!("{APPS}/svc.yaml"), &two);
-        })),
-        ("unplanned-cluster", Check(|r| write(r, "kubernetes/clusters/ghost/settings.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"))),
-        ("missing-ipam-kustomization", Disk(|r| {
-            let text = fs::read_to_string(r.join(APPS_FLUX)).expect("read");
-            let at = text.find("---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: cilium-ipam").expect("ipam doc");
-            fs::write(r.join(APPS_FLUX), &text[..at]).expect("write");
-        })),
-        ("namespaced-pool", Check(|r| replace(r, APPS_FLUX, "  prune: true\n", "  prune: true\n  targetNamespace: kube-system\n"))),
-        ("unknown-pool", Check(|r| in_core(r, "pool.yaml", &pool("extra-pool", "")))),
-        ("foreign-pool", Check(|r| in_core(r, "pool.yaml", &pool("apps-pool", "")))),
-        ("pool-wrong-kustomization", Check(|r| in_core(r, "pool.yaml", &pool("apps-pool", "")))),
-        ("duplicate-pool", Disk(|r| {
-            let two = pool("apps-pool", "  namespace: a\n") + &pool("apps-pool", "  namespace: b\n");
-            fs::write(r.join(POOL), two).expect("write");
-        })),
-        ("pool-blocks-differ", Disk(|r| replace(r, POOL, "10.25.11.139", "10.25.11.138"))),
-        ("invalid-pool-blocks", Disk(|r| replace(r, POOL, "stop: 10.25.11.139", "stop: ten"))),
-        ("pool-not-applied", Disk(|r| {
-            replace(r, "kubernetes/infrastructure/networking/cilium/ipam/apps/kustomization.yaml", "- lb-ippool-apps.yaml\n", "[]\n");
-            replace(r, "kubernetes/infrastructure/networking/cilium/ipam/apps/kustomization.yaml", "resources:\n[]\n", "resources: []\n");
-        })),
-        ("flux-in-component", Check(|r| in_core(r, "flux.yaml", &flux("nested", "./kubernetes/extra", "")))),
-        ("unmodelled-kustomize", Check(|r| append(r, &format!("{CORE}/kustomization.yaml"), "namePrefix: x-\n"))),
-        ("wrong-source", Check(|r| append(r, APPS_FLUX, &flux("extra", "./kubernetes/extra", "").replace("name: flux-system\n  path", "name: elsewhere\n  path")))),
-        ("missing-flux-path", Check(|r| append(r, APPS_FLUX, &flux("extra", "./x", "").replace("  path: ./x\n", "")))),
-        ("missing-resource", Check(|r| append(r, APPS_FLUX, &flux("extra", "./kubernetes/nowhere", "")))),
-        ("remote-resource", Check(|r| append(r, &format!("{CORE}/kustomization.yaml"), "  - https://example.org/x.yaml\n"))),
-        ("path-outside-repo", Check(|r| append(r, &format!("{CORE}/kustomization.yaml"), "  - ../../../../../../x.yaml\n"))),
-        ("kustomize-cycle", Check(|r| {
-            write(r, "kubernetes/extra/kustomization.yaml", "resources:\n  - ../extra\n");
-            append(r, APPS_FLUX, &flux("extra", "./kubernetes/extra", ""));
-        })),
-        ("missing-kustomization", Check(|r| {
-            write(r, "kubernetes/lib/x.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
-            append(r, &format!("{CORE}/kustomization.yaml"), "  - ../../../../lib\n");
-        })),
-        ("invalid-kustomization", Check(|r| append(r, &format!("{CORE}/kustomization.yaml"), "namespace: [a]\n"))),
-        ("not-an-object", Check(|r| extra(r, "", "x.yaml", "just: data\n"))),
-        ("unset-variable", Check(|r| {
-            extra(r, "  postBuild:\n    substitute:\n      A: b\n", "x.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  v: ${NOT_SET}\n");
-        })),
-        ("bad-substitution", Check(|r| {
-            extra(r, "  postBuild:\n    substitute:\n      A: b\n", "x.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  v: ${A\n");
-        })),
-        ("missing-substitute-from", Check(|r| {
-            extra(r, "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: nowhere\n", "x.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
-        })),
-        ("duplicate-object", Check(|r| {
-            let cm = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n";
-            extra(r, "", "x.yaml", &format!("{cm}{cm}"));
-        })),
-        ("suppression-without-reason", Check(|r| {
-            let ann = "    lbipam.dev/ignore: \"stray-ip\"\n";
-            write(r, &format!("{APPS}/svc.yaml"), &service("web", "default", "10.25.11.100", ann, ""));
-        })),
-        ("unused-suppression", Check(|r| {
-            let ann = "    lbipam.dev/ignore: \"stray-ip: moved next week\"\n";
-            write(r, &format!("{APPS}/svc.yaml"), &service("web", "default", "10.25.11.125", ann, ""));
-        })),
+        (
+            "unreadable",
+            Check(|r| {
+                fs::remove_file(r.join("plan.toml")).expect("rm");
+                fs::create_dir(r.join("plan.toml")).expect("mkdir");
+            }),
+        ),
+        (
+            "not-utf8",
+            Check(|r| {
+                fs::write(
+                    r.join(APPS).join("cluster-settings.yaml"),
+                    b"data:\n  A: \"\xff\"\n",
+                )
+                .expect("write");
+            }),
+        ),
+        (
+            "invalid-yaml",
+            Check(|r| write(r, &format!("{APPS}/broken.yaml"), "a: [1\n")),
+        ),
+        (
+            "edit-refused",
+            Check(|r| {
+                replace(
+                    r,
+                    &format!("{APPS}/cluster-settings.yaml"),
+                    "data:\n",
+                    "base: &b {X: \"1\"}\ndata:\n  <<: *b\n",
+                );
+            }),
+        ),
+        (
+            "write-refused",
+            Build(|r| {
+                // A symlink (inside the repository) where the build writes a pool.
+                let pool = r.join(POOL);
+                write(r, "notes/pool.yaml", "kind: Old\n");
+                fs::remove_file(&pool).expect("rm");
+                std::os::unix::fs::symlink(r.join("notes/pool.yaml"), &pool).expect("symlink");
+            }),
+        ),
+        (
+            "write-failed",
+            Build(|r| {
+                // A directory where the write step puts its temporary file.
+                replace(r, POOL, "10.25.11.139", "10.25.11.138");
+                let tmp = lbipam_core::write::temp_path(&r.join(POOL));
+                fs::create_dir(tmp).expect("mkdir");
+            }),
+        ),
+        (
+            "symlink-refused",
+            Check(|r| {
+                std::os::unix::fs::symlink("/etc", r.join("kubernetes/outside")).expect("symlink");
+            }),
+        ),
+        (
+            "stale",
+            Check(|r| replace(r, POOL, "10.25.11.139", "10.25.11.138")),
+        ),
+        (
+            "stray-ip",
+            Check(|r| {
+                write(
+                    r,
+                    &format!("{APPS}/svc.yaml"),
+                    &service("web", "default", "10.25.11.100", "", ""),
+                )
+            }),
+        ),
+        (
+            "not-an-ip",
+            Check(|r| {
+                write(
+                    r,
+                    &format!("{APPS}/svc.yaml"),
+                    &service("web", "default", "ten", "", ""),
+                )
+            }),
+        ),
+        (
+            "shadowed-ip-annotation",
+            Check(|r| {
+                let both = service(
+                    "web",
+                    "default",
+                    "10.25.11.125",
+                    "    io.cilium/lb-ipam-ips: \"10.25.11.126\"\n",
+                    "",
+                );
+                write(r, &format!("{APPS}/svc.yaml"), &both);
+            }),
+        ),
+        (
+            "unsubstituted-variable",
+            Check(|r| {
+                extra(
+                    r,
+                    "",
+                    "svc.yaml",
+                    &service("web", "default", "${WEB_IP}", "", ""),
+                )
+            }),
+        ),
+        (
+            "foreign-setting",
+            Check(|r| {
+                replace(
+                    r,
+                    &format!("{APPS}/cluster-settings.yaml"),
+                    "  CLUSTER_ID: \"2\"\n",
+                    "  CLUSTER_ID: \"2\"\n  OLD_IP: \"10.25.11.105\"\n",
+                );
+            }),
+        ),
+        (
+            "dangling-depends-on",
+            Check(|r| {
+                let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n";
+                extra(r, "  dependsOn:\n  - name: nowhere\n", "x.yaml", cm);
+            }),
+        ),
+        (
+            "pinned-ip-taken",
+            Check(|r| {
+                reserve_pins(r);
+                write(
+                    r,
+                    &format!("{APPS}/svc.yaml"),
+                    &service("web", "default", "10.25.11.121", "", ""),
+                );
+            }),
+        ),
+        (
+            "ip-in-two-clusters",
+            Check(|r| {
+                write(
+                    r,
+                    &format!("{APPS}/svc.yaml"),
+                    &service("web", "default", "10.25.11.125", "", ""),
+                );
+                write(
+                    r,
+                    "kubernetes/clusters/infra/svc.yaml",
+                    &service("web", "default", "10.25.11.125", "", ""),
+                );
+            }),
+        ),
+        (
+            "sharing-key-mismatch",
+            Check(|r| {
+                let two = service("a", "default", "10.25.11.125", "", "")
+                    + &service("b", "default", "10.25.11.125", "", "");
+                write(r, &format!("{APPS}/svc.yaml"), &two);
+            }),
+        ),
+        (
+            "sharing-namespace-mismatch",
+            Check(|r| {
+                let key = "    lbipam.cilium.io/sharing-key: k\n";
+                let two = service("a", "one", "10.25.11.125", key, "")
+                    + &service("b", "two", "10.25.11.125", key, "");
+                write(r, &format!("{APPS}/svc.yaml"), &two);
+            }),
+        ),
+        (
+            "sharing-traffic-policy-mismatch",
+            Check(|r| {
+                let key = "    lbipam.cilium.io/sharing-key: k\n";
+                let local = "  externalTrafficPolicy: Local\n";
+                let two = service("a", "default", "10.25.11.125", key, "")
+                    + &service("b", "default", "10.25.11.125", key, local);
+                write(r, &format!("{APPS}/svc.yaml"), &two);
+            }),
+        ),
+        (
+            "sharing-port-clash",
+            Check(|r| {
+                let key = "    lbipam.cilium.io/sharing-key: k\n";
+                let two = service("a", "default", "10.25.11.125", key, "")
+                    + &service("b", "default", "10.25.11.125", key, "");
+                write(r, &format!("{APPS}/svc.yaml"), &two);
+            }),
+        ),
+        (
+            "unplanned-cluster",
+            Check(|r| {
+                write(
+                    r,
+                    "kubernetes/clusters/ghost/settings.yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+                )
+            }),
+        ),
+        (
+            "missing-ipam-kustomization",
+            Disk(|r| {
+                let text = fs::read_to_string(r.join(APPS_FLUX)).expect("read");
+                let at = text.find("---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: cilium-ipam").expect("ipam doc");
+                fs::write(r.join(APPS_FLUX), &text[..at]).expect("write");
+            }),
+        ),
+        (
+            "namespaced-pool",
+            Check(|r| {
+                replace(
+                    r,
+                    APPS_FLUX,
+                    "  prune: true\n",
+                    "  prune: true\n  targetNamespace: kube-system\n",
+                )
+            }),
+        ),
+        (
+            "unknown-pool",
+            Check(|r| in_core(r, "pool.yaml", &pool("extra-pool", ""))),
+        ),
+        (
+            "foreign-pool",
+            Check(|r| in_core(r, "pool.yaml", &pool("apps-pool", ""))),
+        ),
+        (
+            "pool-wrong-kustomization",
+            Check(|r| in_core(r, "pool.yaml", &pool("apps-pool", ""))),
+        ),
+        (
+            "duplicate-pool",
+            Disk(|r| {
+                let two =
+                    pool("apps-pool", "  namespace: a\n") + &pool("apps-pool", "  namespace: b\n");
+                fs::write(r.join(POOL), two).expect("write");
+            }),
+        ),
+        (
+            "pool-blocks-differ",
+            Disk(|r| replace(r, POOL, "10.25.11.139", "10.25.11.138")),
+        ),
+        (
+            "invalid-pool-blocks",
+            Disk(|r| replace(r, POOL, "stop: 10.25.11.139", "stop: ten")),
+        ),
+        (
+            "pool-not-applied",
+            Disk(|r| {
+                replace(
+                    r,
+                    "kubernetes/infrastructure/networking/cilium/ipam/apps/kustomization.yaml",
+                    "- lb-ippool-apps.yaml\n",
+                    "[]\n",
+                );
+                replace(
+                    r,
+                    "kubernetes/infrastructure/networking/cilium/ipam/apps/kustomization.yaml",
+                    "resources:\n[]\n",
+                    "resources: []\n",
+                );
+            }),
+        ),
+        (
+            "flux-in-component",
+            Check(|r| in_core(r, "flux.yaml", &flux("nested", "./kubernetes/extra", ""))),
+        ),
+        (
+            "unmodelled-kustomize",
+            Check(|r| append(r, &format!("{CORE}/kustomization.yaml"), "namePrefix: x-\n")),
+        ),
+        (
+            "wrong-source",
+            Check(|r| {
+                append(
+                    r,
+                    APPS_FLUX,
+                    &flux("extra", "./kubernetes/extra", "")
+                        .replace("name: flux-system\n  path", "name: elsewhere\n  path"),
+                )
+            }),
+        ),
+        (
+            "missing-flux-path",
+            Check(|r| {
+                append(
+                    r,
+                    APPS_FLUX,
+                    &flux("extra", "./x", "").replace("  path: ./x\n", ""),
+                )
+            }),
+        ),
+        (
+            "missing-resource",
+            Check(|r| append(r, APPS_FLUX, &flux("extra", "./kubernetes/nowhere", ""))),
+        ),
+        (
+            "remote-resource",
+            Check(|r| {
+                append(
+                    r,
+                    &format!("{CORE}/kustomization.yaml"),
+                    "  - https://example.org/x.yaml\n",
+                )
+            }),
+        ),
+        (
+            "path-outside-repo",
+            Check(|r| {
+                append(
+                    r,
+                    &format!("{CORE}/kustomization.yaml"),
+                    "  - ../../../../../../x.yaml\n",
+                )
+            }),
+        ),
+        (
+            "kustomize-cycle",
+            Check(|r| {
+                write(
+                    r,
+                    "kubernetes/extra/kustomization.yaml",
+                    "resources:\n  - ../extra\n",
+                );
+                append(r, APPS_FLUX, &flux("extra", "./kubernetes/extra", ""));
+            }),
+        ),
+        (
+            "missing-kustomization",
+            Check(|r| {
+                write(
+                    r,
+                    "kubernetes/lib/x.yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+                );
+                append(
+                    r,
+                    &format!("{CORE}/kustomization.yaml"),
+                    "  - ../../../../lib\n",
+                );
+            }),
+        ),
+        (
+            "invalid-kustomization",
+            Check(|r| append(r, &format!("{CORE}/kustomization.yaml"), "namespace: [a]\n")),
+        ),
+        (
+            "not-an-object",
+            Check(|r| extra(r, "", "x.yaml", "just: data\n")),
+        ),
+        (
+            "unset-variable",
+            Check(|r| {
+                extra(
+                    r,
+                    "  postBuild:\n    substitute:\n      A: b\n",
+                    "x.yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  v: ${NOT_SET}\n",
+                );
+            }),
+        ),
+        (
+            "bad-substitution",
+            Check(|r| {
+                extra(
+                    r,
+                    "  postBuild:\n    substitute:\n      A: b\n",
+                    "x.yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  v: ${A\n",
+                );
+            }),
+        ),
+        (
+            "missing-substitute-from",
+            Check(|r| {
+                extra(
+                    r,
+                    "  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: nowhere\n",
+                    "x.yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+                );
+            }),
+        ),
+        (
+            "duplicate-object",
+            Check(|r| {
+                let cm = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n";
+                extra(r, "", "x.yaml", &format!("{cm}{cm}"));
+            }),
+        ),
+        (
+            "suppression-without-reason",
+            Check(|r| {
+                let ann = "    lbipam.dev/ignore: \"stray-ip\"\n";
+                write(
+                    r,
+                    &format!("{APPS}/svc.yaml"),
+                    &service("web", "default", "10.25.11.100", ann, ""),
+                );
+            }),
+        ),
+        (
+            "unused-suppression",
+            Check(|r| {
+                let ann = "    lbipam.dev/ignore: \"stray-ip: moved next week\"\n";
+                write(
+                    r,
+                    &format!("{APPS}/svc.yaml"),
+                    &service("web", "default", "10.25.11.125", ann, ""),
+                );
+            }),
+        ),
     ]
 }
 
@@ -368,7 +673,9 @@ fn the_table_lists_every_code_once_and_only_codes_there_are() {
 #[test]
 fn every_plan_code_is_produced_by_its_plan() {
     for (code, text) in plan_cases() {
-        let errors = lbipam_core::generate::compile(&text).err().unwrap_or_default();
+        let errors = lbipam_core::generate::compile(&text)
+            .err()
+            .unwrap_or_default();
         assert!(
             codes_of(&errors).contains(code),
             "{code}: the plan gives {:?}\n{text}",
@@ -394,7 +701,9 @@ fn the_fixtures_produce_every_code_of_the_table_and_nothing_else() {
     let mut seen = BTreeSet::new();
     for (_, text) in plan_cases() {
         seen.extend(codes_of(
-            &lbipam_core::generate::compile(&text).err().unwrap_or_default(),
+            &lbipam_core::generate::compile(&text)
+                .err()
+                .unwrap_or_default(),
         ));
     }
     for (_, run) in repo_cases() {
@@ -402,13 +711,23 @@ fn the_fixtures_produce_every_code_of_the_table_and_nothing_else() {
     }
     let table: BTreeSet<String> = table().into_iter().collect();
     let unlisted: Vec<&String> = seen.difference(&table).collect();
-    assert!(unlisted.is_empty(), "produced but not in the table: {unlisted:?}");
+    assert!(
+        unlisted.is_empty(),
+        "produced but not in the table: {unlisted:?}"
+    );
     let unreachable: BTreeSet<String> = UNREACHABLE.iter().map(|(c, _)| (*c).to_owned()).collect();
     let missing: Vec<&String> = table
         .difference(&seen)
         .filter(|c| !unreachable.contains(*c))
         .collect();
-    assert!(missing.is_empty(), "in the table, produced by no fixture: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "in the table, produced by no fixture: {missing:?}"
+    );
     // A safety net that some fixture does reach belongs with the others.
-    assert!(unreachable.iter().all(|c| !seen.contains(c) && table.contains(c)));
+    assert!(
+        unreachable
+            .iter()
+            .all(|c| !seen.contains(c) && table.contains(c))
+    );
 }
