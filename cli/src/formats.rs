@@ -121,7 +121,7 @@ pub(crate) fn sarif(findings: &[Finding]) -> String {
                 "message": {"text": f.message},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&f.file), "uriBaseId": "SRCROOT"},
+                        "artifactLocation": {"uri": uri(&f.file)},
                         "region": {"startLine": f.line.max(1), "startColumn": f.col.max(1)},
                     }
                 }],
