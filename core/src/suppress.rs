@@ -106,11 +106,12 @@ fn unused(s: Suppression) -> Option<Error> {
         return None;
     }
     let why = match Code::from_name(&s.code) {
-        None => format!("`{}` is not a finding's code", s.code),
-        Some(c) if !c.suppressible() => {
-            format!("`{c}` cannot be suppressed (only what hand-written objects ask for)")
-        }
-        Some(c) => format!("this object has no `{c}` finding"),
+        Some(c) if c.suppressible() => format!("this object has no `{c}` finding"),
+        _ if crate::codes::all().contains(&s.code.as_str()) => format!(
+            "`{}` cannot be suppressed (only what hand-written objects ask for)",
+            s.code
+        ),
+        _ => format!("`{}` is not a finding's code", s.code),
     };
     Some(at(
         Code::UnusedSuppression,
