@@ -12,14 +12,18 @@ use std::process::Command;
 use yaml_serde::Value;
 
 fn hooks() -> Vec<Value> {
-    let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"))
-        .expect(".pre-commit-hooks.yaml");
+    let text =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"))
+            .expect(".pre-commit-hooks.yaml");
     yaml_serde::from_str(&text).expect("a YAML list of hooks")
 }
 
 fn seed() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("core/tests/fixtures/seed"), dir.path());
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("core/tests/fixtures/seed"),
+        dir.path(),
+    );
     dir
 }
 
@@ -40,10 +44,19 @@ fn run_hook(hook: &Value, root: &Path) -> (i32, String, String) {
     let entry = hook["entry"].as_str().expect("entry");
     let mut words = entry.split_whitespace();
     let program = words.next().expect("a program");
-    assert_eq!(program, "lbipam-check", "the entry must be a binary of this package");
+    assert_eq!(
+        program, "lbipam-check",
+        "the entry must be a binary of this package"
+    );
     let args: Vec<String> = words
         .map(str::to_owned)
-        .chain(hook["args"].as_sequence().into_iter().flatten().map(|a| a.as_str().expect("an argument").to_owned()))
+        .chain(
+            hook["args"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .map(|a| a.as_str().expect("an argument").to_owned()),
+        )
         .collect();
     let out = Command::new(env!("CARGO_BIN_EXE_lbipam-check"))
         .args(&args)
@@ -66,7 +79,11 @@ fn the_hook_is_lbipam_check_built_by_cargo_without_file_names() {
     assert_eq!(hook["id"].as_str(), Some("lbipam-check"));
     assert_eq!(hook["language"].as_str(), Some("rust"));
     assert_eq!(hook["pass_filenames"].as_bool(), Some(false));
-    assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bin/lbipam-check.rs").is_file());
+    assert!(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/bin/lbipam-check.rs")
+            .is_file()
+    );
 }
 
 #[test]
@@ -77,13 +94,16 @@ fn the_hooks_entry_passes_a_clean_repository_and_fails_a_broken_one() {
     assert_eq!((code, stderr.as_str()), (0, ""));
     assert!(stdout.starts_with("ok: "), "{stdout}");
     // A hand edit of a generated pool file: the commit is refused, naming the file.
-    let pool = dir.path().join("kubernetes/infrastructure/networking/cilium/ipam/apps/lb-ippool-apps.yaml");
+    let pool = dir
+        .path()
+        .join("kubernetes/infrastructure/networking/cilium/ipam/apps/lb-ippool-apps.yaml");
     let text = fs::read_to_string(&pool).expect("pool");
     fs::write(&pool, text.replace("10.25.11.139", "10.25.11.140")).expect("write");
     let (code, _, stderr) = run_hook(hook, dir.path());
     assert_eq!(code, 1);
     assert!(
-        stderr.contains("kubernetes/infrastructure/networking/cilium/ipam/apps/lb-ippool-apps.yaml"),
+        stderr
+            .contains("kubernetes/infrastructure/networking/cilium/ipam/apps/lb-ippool-apps.yaml"),
         "{stderr}"
     );
 }

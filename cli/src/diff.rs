@@ -53,14 +53,8 @@ pub(crate) fn run(
             Err(message) => return usage(message),
         },
     };
-    let old = match git(
-        root,
-        &[
-            "show",
-            &format!("{rev}:./{}", lbipam_core::layout::PLAN_FILE),
-        ],
-    ) {
-        Ok(text) => match lbipam_core::generate::compile(&text) {
+    let old = match base_plan(root, &rev) {
+        Ok(Some(text)) => match lbipam_core::generate::compile(&text) {
             Ok(plan) => Some(plan),
             Err(errors) => {
                 return crate::fail(format!(
@@ -70,7 +64,7 @@ pub(crate) fn run(
             }
         },
         // A plan the base does not have: everything is new.
-        Err(e) if e.contains("does not exist") || e.contains("exists on disk, but not in") => None,
+        Ok(None) => None,
         Err(e) => return usage(format!("cannot read plan.toml at `{shown}`: {e}")),
     };
     let diff = diff(old.as_ref(), &new);
@@ -115,6 +109,28 @@ fn git(root: &Path, args: &[&str]) -> Result<String, String> {
     } else {
         Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
     }
+}
+
+/// plan.toml (of the directory holding it) at revision `rev`; `None` when
+/// the revision has no such file.
+fn base_plan(root: &Path, rev: &str) -> Result<Option<String>, String> {
+    let commit = format!("{rev}^{{commit}}");
+    git(
+        root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &commit,
+        ],
+    )
+    .map_err(|_| "no such revision".to_owned())?;
+    let spec = format!("{rev}:./{}", lbipam_core::layout::PLAN_FILE);
+    if git(root, &["cat-file", "-e", &spec]).is_err() {
+        return Ok(None);
+    }
+    git(root, &["show", &spec]).map(Some)
 }
 
 /// The merge base of `HEAD` with the default branch (`origin/HEAD`, else

@@ -1,6 +1,7 @@
 //! `lbipam`, the operator's command line for a repository with a `plan.toml`:
-//! `check`, `report`, `explain`, `next-free` and `pin`, all on the same library
-//! as the build (`lbipam-core`): one parser, one checker.
+//! `build`, `check` (also as GitHub workflow commands, SARIF or JUnit), `diff`,
+//! `report`, `explain`, `next-free` and `pin`, all on the same library as the
+//! build (`lbipam-core`): one parser, one checker.
 //!
 //! [`run`] is the whole program minus the process: arguments and an
 //! environment in, exit code and the text of stdout and stderr out, so tests

@@ -44,14 +44,22 @@ fn change<'v>(v: &'v Value, kind: &str, name: &str) -> &'v Value {
 fn a_shrunk_pool_warns_that_its_lost_addresses_are_re_addressed_and_exits_1() {
     let repo = seed_git();
     let dir = repo.path();
-    replace(dir, "plan.toml", APPS_BLOCK, "blocks = [\"10.25.11.120-10.25.11.129\"]");
+    replace(
+        dir,
+        "plan.toml",
+        APPS_BLOCK,
+        "blocks = [\"10.25.11.120-10.25.11.129\"]",
+    );
     commit_all(dir, "shrink apps");
     let (code, v) = json(dir, &["--base", "HEAD~1"]);
     assert_eq!(code, 1);
     let pool = change(&v, "pool", "apps-pool");
     assert_eq!(pool["cluster"], "apps");
     assert_eq!(pool["change"], "shrunk");
-    assert_eq!(pool["taken"], serde_json::json!(["10.25.11.130-10.25.11.139"]));
+    assert_eq!(
+        pool["taken"],
+        serde_json::json!(["10.25.11.130-10.25.11.139"])
+    );
     assert_eq!(pool["given"], serde_json::json!([]));
     assert_eq!(warnings(&v), ["pool-shrunk"]);
     assert_eq!(
@@ -62,7 +70,9 @@ fn a_shrunk_pool_warns_that_its_lost_addresses_are_re_addressed_and_exits_1() {
     let text = lbipam(dir, &["diff", "--base", "HEAD~1"]);
     assert_eq!(text.code, 1);
     assert!(
-        text.stdout.contains("warning: pool apps-pool (apps) shrunk: it no longer holds 10.25.11.130-10.25.11.139;"),
+        text.stdout.contains(
+            "warning: pool apps-pool (apps) shrunk: it no longer holds 10.25.11.130-10.25.11.139;"
+        ),
         "{}",
         text.stdout
     );
@@ -84,8 +94,14 @@ fn a_moved_block_takes_and_gives_addresses_and_warns() {
     assert_eq!(code, 1);
     let pool = change(&v, "pool", "apps-pool");
     assert_eq!(pool["change"], "moved");
-    assert_eq!(pool["taken"], serde_json::json!(["10.25.11.130-10.25.11.139"]));
-    assert_eq!(pool["given"], serde_json::json!(["10.25.11.140-10.25.11.149"]));
+    assert_eq!(
+        pool["taken"],
+        serde_json::json!(["10.25.11.130-10.25.11.139"])
+    );
+    assert_eq!(
+        pool["given"],
+        serde_json::json!(["10.25.11.140-10.25.11.149"])
+    );
     assert_eq!(warnings(&v), ["pool-moved"]);
     let owners: Vec<(&str, &str, &str)> = v["owners"]
         .as_array()
@@ -118,8 +134,18 @@ fn a_moved_pin_is_a_re_address_of_its_service() {
     assert_eq!(code, 1);
     let pin = change(&v, "pin", "gateway");
     assert_eq!(
-        (&pin["cluster"], &pin["change"], &pin["before"], &pin["after"]),
-        (&"apps".into(), &"moved".into(), &"10.25.11.121".into(), &"10.25.11.125".into())
+        (
+            &pin["cluster"],
+            &pin["change"],
+            &pin["before"],
+            &pin["after"]
+        ),
+        (
+            &"apps".into(),
+            &"moved".into(),
+            &"10.25.11.121".into(),
+            &"10.25.11.125".into()
+        )
     );
     assert_eq!(warnings(&v), ["pin-moved"]);
     // Both addresses change owner: the pin leaves .121 to the pool, takes .125.
@@ -136,8 +162,18 @@ fn a_moved_pin_is_a_re_address_of_its_service() {
 fn a_grown_pool_and_a_new_pin_re_address_nothing_and_exit_0_unless_fail_on_any() {
     let repo = seed_git();
     let dir = repo.path();
-    replace(dir, "plan.toml", APPS_BLOCK, "blocks = [\"10.25.11.120-10.25.11.149\"]");
-    replace(dir, "plan.toml", GATEWAY_PIN, &format!("{GATEWAY_PIN}\nweb = \"10.25.11.140\""));
+    replace(
+        dir,
+        "plan.toml",
+        APPS_BLOCK,
+        "blocks = [\"10.25.11.120-10.25.11.149\"]",
+    );
+    replace(
+        dir,
+        "plan.toml",
+        GATEWAY_PIN,
+        &format!("{GATEWAY_PIN}\nweb = \"10.25.11.140\""),
+    );
     commit_all(dir, "grow apps");
     let (code, v) = json(dir, &["--base", "HEAD~1"]);
     assert_eq!(code, 0);
@@ -145,18 +181,30 @@ fn a_grown_pool_and_a_new_pin_re_address_nothing_and_exit_0_unless_fail_on_any()
     assert_eq!(change(&v, "pin", "web")["change"], "added");
     assert_eq!(warnings(&v), Vec::<String>::new());
     assert_eq!(v["re_addresses"], false);
-    assert_eq!(lbipam(dir, &["diff", "--base", "HEAD~1", "--fail-on", "any"]).code, 1);
+    assert_eq!(
+        lbipam(dir, &["diff", "--base", "HEAD~1", "--fail-on", "any"]).code,
+        1
+    );
 }
 
 #[test]
 fn fail_on_never_reports_a_shrink_and_exits_0() {
     let repo = seed_git();
     let dir = repo.path();
-    replace(dir, "plan.toml", APPS_BLOCK, "blocks = [\"10.25.11.120-10.25.11.129\"]");
+    replace(
+        dir,
+        "plan.toml",
+        APPS_BLOCK,
+        "blocks = [\"10.25.11.120-10.25.11.129\"]",
+    );
     commit_all(dir, "shrink apps");
     let out = lbipam(dir, &["diff", "--base", "HEAD~1", "--fail-on", "never"]);
     assert_eq!(out.code, 0);
-    assert!(out.stdout.contains("warning: pool apps-pool (apps) shrunk"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("warning: pool apps-pool (apps) shrunk"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -172,7 +220,12 @@ fn without_base_a_branch_is_compared_with_its_merge_base_with_main_and_the_worki
     commit_all(dir, "main moves on");
     git(dir, &["checkout", "-q", "feature"]);
     // Uncommitted: a change of the working tree is part of the diff.
-    replace(dir, "plan.toml", APPS_BLOCK, "blocks = [\"10.25.11.120-10.25.11.149\"]");
+    replace(
+        dir,
+        "plan.toml",
+        APPS_BLOCK,
+        "blocks = [\"10.25.11.120-10.25.11.149\"]",
+    );
     let base = git(dir, &["rev-list", "--max-parents=0", "HEAD"]);
     let (code, v) = json(dir, &[]);
     assert_eq!(code, 1);
@@ -188,7 +241,11 @@ fn no_change_prints_so_and_exits_0() {
     let out = lbipam(repo.path(), &["diff", "--base", "HEAD"]);
     assert_eq!(
         (out.code, out.stdout.as_str(), out.stderr.as_str()),
-        (0, "plan.toml against HEAD\nno change to pools, pins, reserved ranges or the network\n", "")
+        (
+            0,
+            "plan.toml against HEAD\nno change to pools, pins, reserved ranges or the network\n",
+            ""
+        )
     );
 }
 
@@ -197,7 +254,12 @@ fn an_unknown_base_is_a_usage_error() {
     let repo = seed_git();
     let out = lbipam(repo.path(), &["diff", "--base", "no-such-rev"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.starts_with("error: cannot read plan.toml at `no-such-rev`:"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("error: cannot read plan.toml at `no-such-rev`:"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -217,8 +279,18 @@ fn an_address_moving_between_clusters_changes_owner() {
     let repo = seed_git();
     let dir = repo.path();
     // .119 leaves infra, .140 joins apps... and infra takes .140-.149 instead.
-    replace(dir, "plan.toml", "blocks = [\"10.25.11.100-10.25.11.119\"]", "blocks = [\"10.25.11.100-10.25.11.118\"]");
-    replace(dir, "plan.toml", APPS_BLOCK, "blocks = [\"10.25.11.119-10.25.11.139\"]");
+    replace(
+        dir,
+        "plan.toml",
+        "blocks = [\"10.25.11.100-10.25.11.119\"]",
+        "blocks = [\"10.25.11.100-10.25.11.118\"]",
+    );
+    replace(
+        dir,
+        "plan.toml",
+        APPS_BLOCK,
+        "blocks = [\"10.25.11.119-10.25.11.139\"]",
+    );
     commit_all(dir, "give .119 to apps");
     let (code, v) = json(dir, &["--base", "HEAD~1"]);
     assert_eq!(code, 1);
@@ -237,7 +309,12 @@ fn an_address_moving_between_clusters_changes_owner() {
 fn markdown_of_a_shrink_and_a_pin_move_is_the_reviewed_comment() {
     let repo = seed_git();
     let dir = repo.path();
-    replace(dir, "plan.toml", APPS_BLOCK, "blocks = [\"10.25.11.120-10.25.11.129\"]");
+    replace(
+        dir,
+        "plan.toml",
+        APPS_BLOCK,
+        "blocks = [\"10.25.11.120-10.25.11.129\"]",
+    );
     replace(dir, "plan.toml", GATEWAY_PIN, "gateway = \"10.25.11.125\"");
     commit_all(dir, "shrink apps, move the gateway");
     let out = lbipam(dir, &["diff", "--base", "HEAD~1", "--format", "markdown"]);

@@ -13,7 +13,8 @@ use scratch::{commit_all, git, lbipam, replace, repo_root, seed_git};
 use yaml_serde::Value;
 
 fn workflow_text() -> String {
-    fs::read_to_string(repo_root().join("examples/github-actions/lbipam.yaml")).expect("the example")
+    fs::read_to_string(repo_root().join("examples/github-actions/lbipam.yaml"))
+        .expect("the example")
 }
 
 fn workflow() -> Value {
@@ -30,7 +31,12 @@ fn job() -> (Vec<Value>, BTreeMap<String, String>) {
         .as_mapping()
         .expect("env")
         .iter()
-        .map(|(k, v)| (k.as_str().expect("name").to_owned(), v.as_str().expect("value").to_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().expect("name").to_owned(),
+                v.as_str().expect("value").to_owned(),
+            )
+        })
         .collect();
     (job["steps"].as_sequence().expect("steps").clone(), env)
 }
@@ -47,11 +53,17 @@ fn words(line: &str, env: &BTreeMap<String, String>) -> Vec<String> {
             '"' => quoted = !quoted,
             '$' => {
                 let mut name = String::new();
-                while let Some(&n) = chars.peek().filter(|n| n.is_ascii_alphanumeric() || **n == '_') {
+                while let Some(&n) = chars
+                    .peek()
+                    .filter(|n| n.is_ascii_alphanumeric() || **n == '_')
+                {
                     name.push(n);
                     chars.next();
                 }
-                word.push_str(env.get(&name).unwrap_or_else(|| panic!("${name} is not set")));
+                word.push_str(
+                    env.get(&name)
+                        .unwrap_or_else(|| panic!("${name} is not set")),
+                );
             }
             '>' if !quoted => break,
             ' ' if !quoted => {
@@ -76,8 +88,12 @@ fn lbipam_steps(env: &BTreeMap<String, String>) -> Vec<(String, Vec<String>)> {
         .filter_map(|s| {
             let run = s["run"].as_str()?;
             let line = run.trim();
-            line.starts_with("lbipam ")
-                .then(|| (s["name"].as_str().expect("a name").to_owned(), words(line, env)))
+            line.starts_with("lbipam ").then(|| {
+                (
+                    s["name"].as_str().expect("a name").to_owned(),
+                    words(line, env),
+                )
+            })
         })
         .collect()
 }
@@ -85,7 +101,12 @@ fn lbipam_steps(env: &BTreeMap<String, String>) -> Vec<(String, Vec<String>)> {
 #[test]
 fn the_workflow_runs_on_pull_requests_and_installs_the_cli_package() {
     let w = workflow();
-    assert!(w["on"].as_mapping().expect("on").contains_key("pull_request"));
+    assert!(
+        w["on"]
+            .as_mapping()
+            .expect("on")
+            .contains_key("pull_request")
+    );
     assert_eq!(w["permissions"]["pull-requests"].as_str(), Some("write"));
     let (steps, env) = job();
     let install = steps
@@ -105,7 +126,14 @@ fn the_workflow_runs_on_pull_requests_and_installs_the_cli_package() {
     let bins = manifest["bin"].as_array_of_tables().expect("[[bin]]");
     assert!(bins.iter().any(|b| b["name"].as_str() == Some("lbipam")));
     // A step the diff's comment needs: the checkout with the base branch.
-    let checkout = steps.iter().find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/checkout@"))).expect("checkout");
+    let checkout = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/checkout@"))
+        })
+        .expect("checkout");
     assert_eq!(checkout["with"]["fetch-depth"].as_u64(), Some(0));
 }
 
@@ -130,7 +158,12 @@ fn pull_request() -> (tempfile::TempDir, tempfile::TempDir) {
     assert!(ok);
     let dir = clone.path();
     git(dir, &["checkout", "-q", "-b", "shrink"]);
-    replace(dir, "plan.toml", "10.25.11.120-10.25.11.139", "10.25.11.120-10.25.11.129");
+    replace(
+        dir,
+        "plan.toml",
+        "10.25.11.120-10.25.11.139",
+        "10.25.11.120-10.25.11.129",
+    );
     assert_eq!(lbipam(dir, &["build"]).code, 0);
     commit_all(dir, "shrink apps-pool");
     (upstream, clone)
@@ -150,7 +183,14 @@ fn each_lbipam_command_of_the_workflow_does_its_part_on_a_pull_request() {
     env.insert("BASE_REF".into(), "main".into()); // ${{ github.base_ref }}
     let steps = lbipam_steps(&env);
     let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["Check", "Diff against the base branch", "Fail on a change that re-addresses running Services"]);
+    assert_eq!(
+        names,
+        [
+            "Check",
+            "Diff against the base branch",
+            "Fail on a change that re-addresses running Services"
+        ]
+    );
 
     // Check: the branch is built and committed, so nothing to report.
     let check = run(dir, &steps[0].1);
@@ -160,8 +200,19 @@ fn each_lbipam_command_of_the_workflow_does_its_part_on_a_pull_request() {
     // The comment: Markdown of the shrink against origin/main, never failing the step.
     let diff = run(dir, &steps[1].1);
     assert_eq!(diff.code, 0);
-    assert!(diff.stdout.starts_with("### lbipam diff: `plan.toml` against origin/main\n"), "{}", diff.stdout);
-    assert!(diff.stdout.contains("> - pool apps-pool (apps) shrunk: it no longer holds 10.25.11.130-10.25.11.139;"), "{}", diff.stdout);
+    assert!(
+        diff.stdout
+            .starts_with("### lbipam diff: `plan.toml` against origin/main\n"),
+        "{}",
+        diff.stdout
+    );
+    assert!(
+        diff.stdout.contains(
+            "> - pool apps-pool (apps) shrunk: it no longer holds 10.25.11.130-10.25.11.139;"
+        ),
+        "{}",
+        diff.stdout
+    );
 
     // The gate: a shrink re-addresses Services, so the job fails.
     assert_eq!(run(dir, &steps[2].1).code, 1);

@@ -92,12 +92,24 @@ fn github_commands_put_each_finding_on_its_file_line_and_column() {
         assert!(message.contains(IP), "{message}");
         codes.insert(props[3].1.clone());
     }
-    assert_eq!(codes, BTreeSet::from(["ip-in-two-clusters".to_owned(), "stray-ip".to_owned()]));
+    assert_eq!(
+        codes,
+        BTreeSet::from(["ip-in-two-clusters".to_owned(), "stray-ip".to_owned()])
+    );
     // The same findings as JSON, one command each.
     let json = json_findings(dir.path());
     assert_eq!(json.len(), parsed.len());
     for ((file, l, c, code, message), (_, props, text)) in json.iter().zip(&parsed) {
-        assert_eq!((file, l.to_string(), c.to_string(), code, message), (&props[0].1, props[1].1.clone(), props[2].1.clone(), &props[3].1, text));
+        assert_eq!(
+            (file, l.to_string(), c.to_string(), code, message),
+            (
+                &props[0].1,
+                props[1].1.clone(),
+                props[2].1.clone(),
+                &props[3].1,
+                text
+            )
+        );
     }
 }
 
@@ -115,21 +127,30 @@ fn github_escapes_a_message_so_it_stays_one_command() {
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines.len(), 1, "{}", out.stdout);
     let (command, props, message) = parse_command(lines[0]);
-    assert_eq!((command.as_str(), props[0].1.as_str(), props[3].1.as_str()), ("error", "plan.toml", "bad-value"));
+    assert_eq!(
+        (command.as_str(), props[0].1.as_str(), props[3].1.as_str()),
+        ("error", "plan.toml", "bad-value")
+    );
     assert!(message.contains("50%"), "{message}");
 }
 
 #[test]
 fn github_prints_notices_as_warnings_and_a_clean_check_as_nothing() {
     let dir = seed();
-    assert_eq!(lbipam(dir.path(), &["check", "--format", "github"]).stdout, "");
+    assert_eq!(
+        lbipam(dir.path(), &["check", "--format", "github"]).stdout,
+        ""
+    );
     // A file that is not YAML and that nothing applies: skipped, with a notice.
     write(dir.path(), "kubernetes/notes.yaml", "a: [1\n");
     let out = lbipam(dir.path(), &["check", "--format", "github"]);
     assert_eq!(out.code, 0);
     let (command, props, message) = parse_command(out.stdout.trim_end());
     assert_eq!((command.as_str(), props.len()), ("warning", 0));
-    assert!(message.starts_with("skipped kubernetes/notes.yaml"), "{message}");
+    assert!(
+        message.starts_with("skipped kubernetes/notes.yaml"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -138,8 +159,13 @@ fn a_missing_plan_is_one_finding_in_every_machine_format() {
     let out = lbipam(empty.path(), &["check", "--format", "github"]);
     assert_eq!(out.code, 1);
     let (command, props, _) = parse_command(out.stdout.trim_end());
-    assert_eq!((command.as_str(), props[0].1.as_str(), props[3].1.as_str()), ("error", "plan.toml", "unreadable"));
-    let sarif: Value = serde_json::from_str(&lbipam(empty.path(), &["check", "--format", "sarif"]).stdout).expect("SARIF");
+    assert_eq!(
+        (command.as_str(), props[0].1.as_str(), props[3].1.as_str()),
+        ("error", "plan.toml", "unreadable")
+    );
+    let sarif: Value =
+        serde_json::from_str(&lbipam(empty.path(), &["check", "--format", "sarif"]).stdout)
+            .expect("SARIF");
     assert_eq!(sarif["runs"][0]["results"][0]["ruleId"], "unreadable");
 }
 
@@ -157,21 +183,40 @@ fn assert_sarif(log: &Value) {
     for run in runs {
         let driver = &run["tool"]["driver"];
         assert!(driver["name"].is_string(), "tool.driver.name");
-        assert!(["utf16CodeUnits", "unicodeCodePoints"].contains(&run["columnKind"].as_str().expect("columnKind")));
+        assert!(
+            ["utf16CodeUnits", "unicodeCodePoints"]
+                .contains(&run["columnKind"].as_str().expect("columnKind"))
+        );
         let rules = driver["rules"].as_array().expect("rules");
-        let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().expect("rule id")).collect();
+        let ids: Vec<&str> = rules
+            .iter()
+            .map(|r| r["id"].as_str().expect("rule id"))
+            .collect();
         let unique: BTreeSet<&str> = ids.iter().copied().collect();
         assert_eq!(unique.len(), ids.len(), "one rule per code");
         for result in run["results"].as_array().expect("results") {
             let message = &result["message"];
-            assert!(message["text"].is_string() || message["id"].is_string(), "result.message");
-            assert!(["none", "note", "warning", "error"].contains(&result["level"].as_str().expect("level")));
+            assert!(
+                message["text"].is_string() || message["id"].is_string(),
+                "result.message"
+            );
+            assert!(
+                ["none", "note", "warning", "error"]
+                    .contains(&result["level"].as_str().expect("level"))
+            );
             let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
-            assert_eq!(Some(&result["ruleId"]), rules.get(index).map(|r| &r["id"]), "ruleIndex");
+            assert_eq!(
+                Some(&result["ruleId"]),
+                rules.get(index).map(|r| &r["id"]),
+                "ruleIndex"
+            );
             for location in result["locations"].as_array().expect("locations") {
                 let physical = &location["physicalLocation"];
                 let uri = physical["artifactLocation"]["uri"].as_str().expect("uri");
-                assert!(!uri.contains(',') && !uri.contains(':') && !uri.contains(' '), "a URI reference: {uri}");
+                assert!(
+                    !uri.contains(',') && !uri.contains(':') && !uri.contains(' '),
+                    "a URI reference: {uri}"
+                );
                 let region = &physical["region"];
                 assert!(region["startLine"].as_u64().expect("startLine") >= 1);
                 assert!(region["startColumn"].as_u64().expect("startColumn") >= 1);
@@ -188,18 +233,31 @@ fn sarif_has_one_rule_per_code_and_one_result_per_finding_at_its_line() {
     let log: Value = serde_json::from_str(&out.stdout).expect("JSON");
     assert_sarif(&log);
     let run = &log["runs"][0];
-    let rules: Vec<&str> = run["tool"]["driver"]["rules"].as_array().expect("rules").iter().map(|r| r["id"].as_str().expect("id")).collect();
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
     assert_eq!(rules, ["ip-in-two-clusters", "stray-ip"]);
     let results = run["results"].as_array().expect("results");
     assert_eq!(results.len(), json_findings(dir.path()).len());
     for r in results {
         let region = &r["locations"][0]["physicalLocation"]["region"];
-        assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64()), (Some(line as u64), Some(col as u64)));
-        assert_eq!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "kubernetes/clusters/apps/web%2Cv2%3Ablue.yaml");
+        assert_eq!(
+            (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+            (Some(line as u64), Some(col as u64))
+        );
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "kubernetes/clusters/apps/web%2Cv2%3Ablue.yaml"
+        );
     }
     // A clean check is a valid log with no result.
     let clean = seed();
-    let log: Value = serde_json::from_str(&lbipam(clean.path(), &["check", "--format", "sarif"]).stdout).expect("JSON");
+    let log: Value =
+        serde_json::from_str(&lbipam(clean.path(), &["check", "--format", "sarif"]).stdout)
+            .expect("JSON");
     assert_sarif(&log);
     assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
 }
@@ -222,21 +280,33 @@ fn junit(xml: &str) -> (Vec<Case>, usize, usize) {
         e.attributes()
             .map(|a| a.expect("attribute"))
             .find(|a| a.key.as_ref() == key)
-            .map(|a| a.normalized_value(XmlVersion::Implicit1_0).expect("value").into_owned())
+            .map(|a| {
+                a.normalized_value(XmlVersion::Implicit1_0)
+                    .expect("value")
+                    .into_owned()
+            })
     };
     fn body(cases: &mut [Case]) -> &mut String {
-        cases.last_mut().and_then(|c| c.failure.as_mut()).expect("inside a failure")
+        cases
+            .last_mut()
+            .and_then(|c| c.failure.as_mut())
+            .expect("inside a failure")
     }
     loop {
         match reader.read_event().expect("well-formed XML") {
             Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "testsuite" => {
                 tests = attr(&e, "tests").expect("tests").parse().expect("a number");
-                failures = attr(&e, "failures").expect("failures").parse().expect("a number");
+                failures = attr(&e, "failures")
+                    .expect("failures")
+                    .parse()
+                    .expect("a number");
             }
-            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "testcase" => cases.push(Case {
-                name: attr(&e, "name").expect("name"),
-                failure: None,
-            }),
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == "testcase" => {
+                cases.push(Case {
+                    name: attr(&e, "name").expect("name"),
+                    failure: None,
+                })
+            }
             Event::Start(e) if e.name().as_ref() == "failure" => {
                 in_failure = true;
                 cases.last_mut().expect("a testcase").failure = Some(String::new());
@@ -268,7 +338,10 @@ fn junit_has_one_testcase_per_check_failing_with_file_and_line() {
         match case.name.as_str() {
             "stray-ip" | "ip-in-two-clusters" => {
                 let body = case.failure.as_deref().expect("a failure");
-                assert!(body.starts_with(&format!("{FILE}:{line}:{col}: LoadBalancer IP {IP}")), "{body}");
+                assert!(
+                    body.starts_with(&format!("{FILE}:{line}:{col}: LoadBalancer IP {IP}")),
+                    "{body}"
+                );
             }
             _ => assert!(case.failure.is_none(), "{case:?}"),
         }
@@ -282,10 +355,20 @@ fn junit_has_one_testcase_per_check_failing_with_file_and_line() {
 #[test]
 fn junit_escapes_markup_in_messages() {
     let dir = seed();
-    write(dir.path(), "kubernetes/clusters/apps/a<b>&\"c\".yaml", &service("web", IP, ""));
+    write(
+        dir.path(),
+        "kubernetes/clusters/apps/a<b>&\"c\".yaml",
+        &service("web", IP, ""),
+    );
     let out = lbipam(dir.path(), &["check", "--format", "junit"]);
     let (cases, _, _) = junit(&out.stdout);
-    let stray = cases.iter().find(|c| c.name == "stray-ip").expect("stray-ip");
+    let stray = cases
+        .iter()
+        .find(|c| c.name == "stray-ip")
+        .expect("stray-ip");
     let body = stray.failure.as_deref().expect("a failure");
-    assert!(body.starts_with("kubernetes/clusters/apps/a<b>&\"c\".yaml:"), "{body}");
+    assert!(
+        body.starts_with("kubernetes/clusters/apps/a<b>&\"c\".yaml:"),
+        "{body}"
+    );
 }

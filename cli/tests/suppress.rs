@@ -20,7 +20,10 @@ fn findings(dir: &Path) -> Vec<(String, u64)> {
     v.iter()
         .map(|e| {
             assert_eq!(e["file"], FILE, "{e}");
-            (e["code"].as_str().expect("code").to_owned(), e["line"].as_u64().expect("line"))
+            (
+                e["code"].as_str().expect("code").to_owned(),
+                e["line"].as_u64().expect("line"),
+            )
         })
         .collect()
 }
@@ -36,20 +39,30 @@ fn message(dir: &Path, code: &str) -> String {
 /// annotation is then line 8, the request line 7).
 fn stray(ignore: Option<&str>) -> tempfile::TempDir {
     let dir = seed();
-    let annotation = ignore.map_or_else(String::new, |v| format!("    lbipam.dev/ignore: \"{v}\"\n"));
-    write(dir.path(), FILE, &service("web", "10.25.11.100", &annotation));
+    let annotation =
+        ignore.map_or_else(String::new, |v| format!("    lbipam.dev/ignore: \"{v}\"\n"));
+    write(
+        dir.path(),
+        FILE,
+        &service("web", "10.25.11.100", &annotation),
+    );
     dir
 }
 
 #[test]
 fn the_unsuppressed_fixture_has_both_findings() {
     let dir = stray(None);
-    assert_eq!(findings(dir.path()), [("stray-ip".into(), 7), ("ip-in-two-clusters".into(), 7)]);
+    assert_eq!(
+        findings(dir.path()),
+        [("stray-ip".into(), 7), ("ip-in-two-clusters".into(), 7)]
+    );
 }
 
 #[test]
 fn a_suppression_with_a_reason_removes_that_finding_only() {
-    let dir = stray(Some("stray-ip: moves to the apps pool with the DNS cut-over"));
+    let dir = stray(Some(
+        "stray-ip: moves to the apps pool with the DNS cut-over",
+    ));
     assert_eq!(findings(dir.path()), [("ip-in-two-clusters".into(), 7)]);
     let other = stray(Some("ip-in-two-clusters: the infra value is removed next"));
     assert_eq!(findings(other.path()), [("stray-ip".into(), 7)]);
@@ -60,7 +73,11 @@ fn a_suppression_without_a_reason_is_a_finding_and_suppresses_nothing() {
     let dir = stray(Some("stray-ip"));
     assert_eq!(
         findings(dir.path()),
-        [("stray-ip".into(), 7), ("ip-in-two-clusters".into(), 7), ("suppression-without-reason".into(), 8)]
+        [
+            ("stray-ip".into(), 7),
+            ("ip-in-two-clusters".into(), 7),
+            ("suppression-without-reason".into(), 8)
+        ]
     );
     let empty = stray(Some("stray-ip:   "));
     assert!(findings(empty.path()).contains(&("suppression-without-reason".into(), 8)));
@@ -70,12 +87,21 @@ fn a_suppression_without_a_reason_is_a_finding_and_suppresses_nothing() {
 fn a_suppression_of_nothing_is_a_finding_naming_why() {
     // An address of the apps pool: nothing to suppress.
     let dir = seed();
-    let text = service("web", "10.25.11.125", "    lbipam.dev/ignore: \"stray-ip: just in case\"\n");
+    let text = service(
+        "web",
+        "10.25.11.125",
+        "    lbipam.dev/ignore: \"stray-ip: just in case\"\n",
+    );
     write(dir.path(), FILE, &text);
     assert_eq!(findings(dir.path()), [("unused-suppression".into(), 8)]);
-    assert!(message(dir.path(), "unused-suppression").contains("this object has no `stray-ip` finding"));
+    assert!(
+        message(dir.path(), "unused-suppression").contains("this object has no `stray-ip` finding")
+    );
     let unknown = stray(Some("stray-ips: typo"));
-    assert!(message(unknown.path(), "unused-suppression").contains("`stray-ips` is not a finding's code"));
+    assert!(
+        message(unknown.path(), "unused-suppression")
+            .contains("`stray-ips` is not a finding's code")
+    );
 }
 
 #[test]
@@ -85,7 +111,10 @@ fn plan_errors_stale_files_and_isolation_cannot_be_suppressed() {
         let found = findings(dir.path());
         assert!(found.contains(&("stray-ip".into(), 7)), "{code}: {found:?}");
         let why = message(dir.path(), "unused-suppression");
-        assert!(why.contains(&format!("`{code}` cannot be suppressed")), "{why}");
+        assert!(
+            why.contains(&format!("`{code}` cannot be suppressed")),
+            "{why}"
+        );
     }
 }
 
@@ -97,5 +126,8 @@ fn a_suppression_covers_only_its_own_document() {
     write(dir.path(), FILE, &text);
     let found = findings(dir.path());
     assert!(found.contains(&("stray-ip".into(), 14)), "{found:?}");
-    assert!(found.contains(&("unused-suppression".into(), 6)), "{found:?}");
+    assert!(
+        found.contains(&("unused-suppression".into(), 6)),
+        "{found:?}"
+    );
 }
