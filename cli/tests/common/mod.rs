@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use lbipam_cli::{Env, Output, run};
 
 // The repository and its scratch copies: the root crate's test helpers.
-#[path = "../../../tests/common/mod.rs"]
+#[path = "../../../core/tests/common/mod.rs"]
 mod repo_helpers;
 
-pub use repo_helpers::{repo, scratch_repo};
+pub use repo_helpers::scratch_repo;
 // Each test file uses its own part of the helpers.
 #[allow(unused_imports)]
 pub use repo_helpers::{add_flux, service, write};
