@@ -284,8 +284,8 @@ pub fn build_plan(root: &Path, out_dir: &Path, plan: &Plan, mode: Mode) -> Resul
     Ok(summary)
 }
 
-/// Writes `out_dir/plan.rs`. Rendering it (syn and prettyplease, unoptimized in a
-/// dev build) is a sixth of a build script run, and most runs follow an edit
+/// Writes `out_dir/plan.rs`. Rendering it (unoptimized in a dev build) is a
+/// noticeable part of a build script run, and most runs follow an edit
 /// under kubernetes/ that leaves the plan as it was: `plan.rs.from` records what
 /// the file was rendered from and its text, and while both hold, it is left alone.
 fn write_constants(out_dir: &Path, plan: &Plan) -> Result<(), Report> {
