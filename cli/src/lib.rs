@@ -237,7 +237,7 @@ fn locate(given: Option<&Path>, cwd: &Path) -> Result<PathBuf, Located> {
                 layout::PLAN_FILE
             )))
         }
-        Some(path) if !cwd.join(path).is_file() => Err(Located::Missing(format!(
+        Some(path) if !is_there(&cwd.join(path)) => Err(Located::Missing(format!(
             "--plan {}: no such file",
             path.display()
         ))),
@@ -245,7 +245,7 @@ fn locate(given: Option<&Path>, cwd: &Path) -> Result<PathBuf, Located> {
         None => cwd
             .ancestors()
             .map(|dir| dir.join(layout::PLAN_FILE))
-            .find(|p| p.is_file())
+            .find(|p| is_there(p))
             .ok_or_else(|| {
                 Located::Missing(format!(
                     "no {} in {} or any parent directory (use --plan PATH)",
@@ -254,6 +254,13 @@ fn locate(given: Option<&Path>, cwd: &Path) -> Result<PathBuf, Located> {
                 ))
             }),
     }
+}
+
+/// Whether something other than a directory is at `path` (a symlink too, even
+/// a dangling one): a plan.toml that is a FIFO or a link to a device is found,
+/// and loading it says what it is, instead of "no such file".
+fn is_there(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_dir())
 }
 
 /// The repository root of a plan file: its directory.

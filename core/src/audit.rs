@@ -123,9 +123,11 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     let mut asking = BTreeSet::new();
     let (read, refused) = read_files(tree, plan, skip, &applied, &own);
     errors.extend(refused);
+    let mut unread = Vec::new();
     for (path, found) in read {
         match found {
-            Read::Unreadable(why) => skipped.push((path, why)),
+            Read::Unreadable(why) => unread.push((path, format!("it cannot be read: {why}"))),
+            Read::Unparsed(bytes) => unread.push((path, unparsed(bytes))),
             Read::NotYaml { text, why } => {
                 skipped.push((path.clone(), why));
                 out.texts.insert(path, text);
@@ -170,6 +172,12 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     errors.extend(stale.into_iter().flatten());
     skipped.retain(|(path, _)| !is_chart_template(tree, path));
     out.warnings.extend(skipped_notice(&skipped));
+    out.warnings.extend(unread.iter().map(|(path, why)| {
+        format!(
+            "skipped {}: {why}; no Flux Kustomization applies it (add it to [layout] exclude in plan.toml to say so)",
+            path.display()
+        )
+    }));
     out.errors = errors;
     out
 }
@@ -211,6 +219,9 @@ fn read_files(
 enum Read {
     /// Not readable as text, and applied by no cluster: skipped with a notice.
     Unreadable(String),
+    /// A file of this many bytes, applied by no cluster, too large to parse and
+    /// asking for no address: skipped with a notice.
+    Unparsed(usize),
     /// Text that is not YAML, applied by no cluster: skipped with a notice.
     NotYaml { text: String, why: String },
     /// A file the build renders whole: it asks for no address.
@@ -251,6 +262,12 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
             errors,
         };
     }
+    // Parsing runs at tens of MB/s and holds the whole tree of values: a large
+    // file nobody applies, whose text holds no key that asks for an address, has
+    // nothing to audit, and is not parsed just to say whether it is valid YAML.
+    if how.is_empty() && text.len() > PARSE_LIMIT && !crate::edit::may_ask_for_ips(&text) {
+        return Read::Unparsed(text.len());
+    }
     match file_requests(&tree.documents(path, &text), &text) {
         Ok(requests) => {
             let (mut errors, requested) = stray_ips(plan, own, path, &requests, how);
@@ -274,6 +291,19 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
             errors: vec![yaml_error(path, e)],
         },
     }
+}
+
+/// The largest file nobody applies that the audit parses when its text asks for
+/// no address (about a third of a second of parsing).
+const PARSE_LIMIT: usize = 8 << 20;
+
+/// Why a file was not parsed, for the notice.
+fn unparsed(bytes: usize) -> String {
+    format!(
+        "{:.1} MB, larger than the {} MiB the audit parses of a file whose text asks for no LoadBalancer IP, so it was not read as YAML",
+        bytes as f64 / 1e6,
+        PARSE_LIMIT >> 20
+    )
 }
 
 /// Alias-key requests Cilium never reads: the same annotations ask for other
