@@ -183,17 +183,12 @@ fn not_ours(root: &Path, plan: &Plan, whole: &[PathBuf]) -> Vec<Error> {
                 render::GENERATED
             ),
         };
-        Some(Error::BadValue {
-            span: p.value.span,
-            what: crate::error::Subject::LayoutPath,
-            value: p.value.item.to_string(),
-            reason: format!(
-                "{} would replace {}, but {why}; move that file away or change {} so the build writes elsewhere",
-                p.what,
-                p.path.display(),
-                p.key
-            ),
-        })
+        Some(p.error(format!(
+            "{} would replace {}, but {why}; move that file away or change {} so the build writes elsewhere",
+            p.what,
+            p.path.display(),
+            p.key
+        )))
     });
     found.into_iter().flatten().collect()
 }
@@ -241,10 +236,8 @@ fn apply(root: &Path, want: Want) -> Applied {
 /// A file's text, `None` if it does not exist.
 fn read_text(root: &Path, path: &Path) -> Result<Option<String>, Error> {
     let path = path.to_owned();
-    match crate::read::bytes(&root.join(&path)) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| FileError::NotUtf8 { path }.into()),
+    match crate::read::text(&root.join(&path)) {
+        Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(error) => Err(FileError::Read { path, error }.into()),
     }

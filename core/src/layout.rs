@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Subject};
 pub use crate::plan::Layout;
-use crate::plan::{At, Cluster, Str};
+use crate::plan::{At, Cluster, Span, Str};
 
 /// The file that is the single source of truth.
 pub const PLAN_FILE: &str = "plan.toml";
@@ -380,17 +380,15 @@ impl Layout {
             } else {
                 format!("{} or {}", earlier.key, p.key)
             };
-            errors.push(Error::BadValue {
-                span: p.value.span,
-                what: Subject::LayoutPath,
-                value: p.value.item.to_string(),
-                reason: format!(
-                    "{} and {} are both {}: two outputs cannot share one file; change {keys} (or a name) so each has its own",
-                    earlier.what,
-                    p.what,
-                    p.path.display()
-                ),
-            });
+            let reason = format!(
+                "{} and {} are both {}: two outputs cannot share one file; change {keys} (or a name) so each has its own",
+                earlier.what,
+                p.what,
+                p.path.display()
+            );
+            // At the value written in plan.toml, if one of the two is.
+            let at = if p.value.span == Span::default() { earlier } else { &p };
+            errors.push(at.error(reason));
         }
         errors
     }
@@ -483,6 +481,33 @@ pub struct Placed<'a> {
     pub key: &'static str,
     /// That key's value in the plan.
     pub value: &'a At<Str>,
+}
+
+impl Placed<'_> {
+    /// A problem with putting this output at its path: a plan error at the
+    /// layout value, or, when the value is the default (not in plan.toml), an
+    /// error at the file naming the key and its default.
+    pub fn error(&self, reason: String) -> Error {
+        if self.value.span != Span::default() {
+            return Error::BadValue {
+                span: self.value.span,
+                what: Subject::LayoutPath,
+                value: self.value.item.to_string(),
+                reason,
+            };
+        }
+        Error::File {
+            path: self.path.clone(),
+            line: 1,
+            column: 1,
+            message: format!(
+                "{}: {reason} ([layout] {} is its default, `{}`; set it in plan.toml)",
+                self.path.display(),
+                self.key,
+                self.value.item
+            ),
+        }
+    }
 }
 
 /// Why a layout value of `key` cannot be used when it holds a control character

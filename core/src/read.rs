@@ -43,11 +43,15 @@ pub fn head(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 /// The text of the regular file at `path`; not UTF-8 is an
 /// [`io::ErrorKind::InvalidData`] error, as [`fs::read_to_string`] gives.
 pub fn text(path: &Path) -> io::Result<String> {
-    String::from_utf8(bytes(path)?).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        )
+    String::from_utf8(bytes(path)?).map_err(|e| {
+        let bytes = e.as_bytes();
+        let why = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+            "it is UTF-16 text (it starts with a UTF-16 byte order mark); save it as UTF-8".to_owned()
+        } else {
+            let at = e.utf8_error().valid_up_to();
+            format!("it is not valid UTF-8 (at byte {at}); save it as UTF-8")
+        };
+        io::Error::new(io::ErrorKind::InvalidData, why)
     })
 }
 
