@@ -238,9 +238,7 @@ where
         } => {
             let root = root_of(&plan_path);
             return match lbipam_core::generate::load(root) {
-                Ok(plan) => {
-                    next_free::run(root, &plan, (&cluster, pool.as_deref(), count), stdout)
-                }
+                Ok(plan) => next_free::run(root, &plan, (&cluster, pool.as_deref(), count), stdout),
                 Err(report) => Ok(invalid(&report)),
             };
         }

@@ -123,12 +123,12 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     let mut asking = BTreeSet::new();
     let (read, refused) = read_files(tree, plan, skip, &applied, &own);
     errors.extend(refused);
-    let mut unread = Vec::new();
     for (path, found) in read {
         match found {
-            Read::Unreadable(why) => unread.push((path, format!("it cannot be read: {why}"))),
-            Read::Unparsed(bytes) => unread.push((path, unparsed(bytes))),
+            Read::Unreadable(why) => skipped.push((path, format!("it cannot be read ({why})"))),
+            Read::Unparsed(bytes) => skipped.push((path, unparsed(bytes))),
             Read::NotYaml { text, why } => {
+                let why = format!("not valid YAML ({})", why.lines().next().unwrap_or(""));
                 skipped.push((path.clone(), why));
                 out.texts.insert(path, text);
             }
@@ -172,12 +172,6 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     errors.extend(stale.into_iter().flatten());
     skipped.retain(|(path, _)| !is_chart_template(tree, path));
     out.warnings.extend(skipped_notice(&skipped));
-    out.warnings.extend(unread.iter().map(|(path, why)| {
-        format!(
-            "skipped {}: {why}; no Flux Kustomization applies it (add it to [layout] exclude in plan.toml to say so)",
-            path.display()
-        )
-    }));
     out.errors = errors;
     out
 }
@@ -359,17 +353,17 @@ fn unreadable(path: &Path, why: &str, how: &[Applier]) -> Error {
     }
 }
 
-/// One notice for every file skipped because it is not YAML, naming a few.
+/// One notice for every file skipped (not YAML, not readable, too large to
+/// parse), naming the first with why, in path order.
 fn skipped_notice(skipped: &[(PathBuf, String)]) -> Option<String> {
-    let (first, why) = skipped.first()?;
+    let (first, why) = skipped.iter().min_by(|a, b| a.0.cmp(&b.0))?;
     let more = match skipped.len() {
         1 => String::new(),
         n => format!(" and {} more", n - 1),
     };
     Some(format!(
-        "skipped {}{more}: not valid YAML ({}) and applied by no Flux Kustomization; add it to [layout] exclude in plan.toml to say so",
+        "skipped {}{more}: {why} and applied by no Flux Kustomization; add it to [layout] exclude in plan.toml to say so",
         first.display(),
-        why.lines().next().unwrap_or("")
     ))
 }
 

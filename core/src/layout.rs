@@ -387,7 +387,11 @@ impl Layout {
                 p.path.display()
             );
             // At the value written in plan.toml, if one of the two is.
-            let at = if p.value.span == Span::default() { earlier } else { &p };
+            let at = if p.value.span == Span::default() {
+                earlier
+            } else {
+                &p
+            };
             errors.push(at.error(reason));
         }
         errors
@@ -401,17 +405,25 @@ impl Layout {
         let Ok(home) = root.canonicalize() else {
             return Vec::new();
         };
-        let mut paths: Vec<(PathBuf, &At<Str>)> = self
+        let mut paths: Vec<(PathBuf, &'static str, &At<Str>)> = self
             .placed(clusters)
             .into_iter()
-            .map(|p| (p.path, p.value))
+            .map(|p| (p.path, p.key, p.value))
             .collect();
-        paths.extend(self.audit.iter().map(|a| (PathBuf::from(&*a.item), a)));
-        paths.push((self.generated_root().join("x"), &self.pools_dir));
+        paths.extend(
+            self.audit
+                .iter()
+                .map(|a| (PathBuf::from(&*a.item), "audit", a)),
+        );
+        paths.push((
+            self.generated_root().join("x"),
+            "pools-dir",
+            &self.pools_dir,
+        ));
         let mut checked: BTreeMap<PathBuf, Option<PathBuf>> = BTreeMap::new();
         let mut reported = BTreeSet::new();
         let mut errors = Vec::new();
-        for (path, value) in paths {
+        for (path, key, value) in paths {
             let mut at = PathBuf::new();
             for part in path.components() {
                 at.push(part);
@@ -420,16 +432,12 @@ impl Layout {
                     .or_insert_with(|| leads_out(root, &home, &at));
                 if let Some(target) = out.clone() {
                     if reported.insert((value.span.start, value.span.end, at.clone())) {
-                        errors.push(Error::BadValue {
-                            span: value.span,
-                            what: Subject::LayoutPath,
-                            value: value.item.to_string(),
-                            reason: format!(
-                                "{} is a symbolic link to {}, outside the repository: the build reads and writes only inside it; replace the link with the directory",
-                                at.display(),
-                                target.display()
-                            ),
-                        });
+                        let reason = format!(
+                            "{} is a symbolic link to {}, outside the repository: the build reads and writes only inside it; replace the link with what it points to",
+                            at.display(),
+                            target.display()
+                        );
+                        errors.push(value_error((key, value), &at, reason));
                     }
                     break;
                 }
@@ -484,29 +492,33 @@ pub struct Placed<'a> {
 }
 
 impl Placed<'_> {
-    /// A problem with putting this output at its path: a plan error at the
-    /// layout value, or, when the value is the default (not in plan.toml), an
-    /// error at the file naming the key and its default.
+    /// A problem with putting this output at its path (see [`value_error`]).
     pub fn error(&self, reason: String) -> Error {
-        if self.value.span != Span::default() {
-            return Error::BadValue {
-                span: self.value.span,
-                what: Subject::LayoutPath,
-                value: self.value.item.to_string(),
-                reason,
-            };
-        }
-        Error::File {
-            path: self.path.clone(),
-            line: 1,
-            column: 1,
-            message: format!(
-                "{}: {reason} ([layout] {} is its default, `{}`; set it in plan.toml)",
-                self.path.display(),
-                self.key,
-                self.value.item
-            ),
-        }
+        value_error((self.key, self.value), &self.path, reason)
+    }
+}
+
+/// A problem with the layout value of `key` about `path`: a plan error at the
+/// value, or, when the value is the default (not in plan.toml), an error at
+/// `path` naming the key and its default.
+fn value_error((key, value): (&str, &At<Str>), path: &Path, reason: String) -> Error {
+    if value.span != Span::default() {
+        return Error::BadValue {
+            span: value.span,
+            what: Subject::LayoutPath,
+            value: value.item.to_string(),
+            reason,
+        };
+    }
+    Error::File {
+        path: path.to_owned(),
+        line: 1,
+        column: 1,
+        message: format!(
+            "{}: {reason} ([layout] {key} is its default, `{}`; set it in plan.toml)",
+            path.display(),
+            value.item
+        ),
     }
 }
 

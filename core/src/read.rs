@@ -21,7 +21,14 @@ pub fn bytes(path: &Path) -> io::Result<Vec<u8>> {
 
 /// The regular file at `path`, open for reading.
 fn regular(path: &Path) -> io::Result<File> {
-    let file = open(path)?;
+    let file = open(path).map_err(|e| match fs::metadata(path) {
+        // A socket cannot be opened at all (ENXIO): say what it is instead.
+        Ok(meta) if !meta.is_file() => io::Error::other(format!(
+            "it is {}, not a regular file",
+            kind(&meta.file_type())
+        )),
+        _ => e,
+    })?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::other(format!(
@@ -46,7 +53,8 @@ pub fn text(path: &Path) -> io::Result<String> {
     String::from_utf8(bytes(path)?).map_err(|e| {
         let bytes = e.as_bytes();
         let why = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-            "it is UTF-16 text (it starts with a UTF-16 byte order mark); save it as UTF-8".to_owned()
+            "it is UTF-16 text (it starts with a UTF-16 byte order mark); save it as UTF-8"
+                .to_owned()
         } else {
             let at = e.utf8_error().valid_up_to();
             format!("it is not valid UTF-8 (at byte {at}); save it as UTF-8")

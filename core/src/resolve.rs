@@ -489,6 +489,12 @@ impl Walk<'_> {
         self.errors.push((chain.to_vec(), problem, None));
     }
 
+    /// Whether something that is neither a file nor a directory (a FIFO, a
+    /// socket, a device) is at `rel`: reading it says what it is.
+    fn is_special(&self, rel: &Path) -> bool {
+        !self.tree.is_dir(rel) && self.tree.exists(rel)
+    }
+
     /// A problem located in `file` itself, at `line`.
     fn fail_in(&mut self, chain: &[String], file: &Path, line: usize, problem: String) {
         let at = Some((file.to_owned(), line));
@@ -557,7 +563,7 @@ impl Walk<'_> {
         let kfile = KUSTOMIZATION_FILES
             .iter()
             .map(|f| dir.join(f))
-            .find(|f| self.tree.is_file(f));
+            .find(|f| self.tree.is_file(f) || self.is_special(f));
         match kfile {
             Some(kfile) => self.kustomization(dir, &kfile, chain),
             None if flux_root => self.generated(dir, chain),
@@ -659,7 +665,8 @@ impl Walk<'_> {
             match self.locate(dir, entry) {
                 Err(problem) => self.fail(&next, problem),
                 Ok(p) if self.tree.is_dir(&p) => self.dir(&p, &next, false),
-                Ok(p) if self.tree.is_file(&p) => self.file(&p, &next),
+                // A FIFO or device is read, and refused by name, not "not found".
+                Ok(p) if self.tree.is_file(&p) || self.is_special(&p) => self.file(&p, &next),
                 Ok(p) => self.fail(
                     &next,
                     format!(
