@@ -237,7 +237,7 @@ where
             pool,
         } => {
             let root = root_of(&plan_path);
-            return match lbipam_core::generate::load(root) {
+            return match load(root) {
                 Ok(plan) => next_free::run(root, &plan, (&cluster, pool.as_deref(), count), stdout),
                 Err(report) => Ok(invalid(&report)),
             };
@@ -336,10 +336,22 @@ pub(crate) fn root_of(plan_path: &Path) -> &Path {
 /// diagnostics instead.
 fn with_plan(plan_path: &Path, f: impl FnOnce(&Path, &Plan) -> Output) -> Output {
     let root = root_of(plan_path);
-    match lbipam_core::generate::load(root) {
+    match load(root) {
         Ok(plan) => f(root, &plan),
         Err(report) => invalid(&report),
     }
+}
+
+/// Loads and checks the plan, and refuses a layout leading out of the
+/// repository through a symlink on disk (the commands walk its directories).
+fn load(root: &Path) -> Result<Plan, Report> {
+    let plan = lbipam_core::generate::load(root)?;
+    let escapes = plan.layout.escapes(root, &plan.clusters);
+    if escapes.is_empty() {
+        return Ok(plan);
+    }
+    let text = lbipam_core::read::text(&root.join(layout::PLAN_FILE)).unwrap_or_default();
+    Err(Report::new(layout::PLAN_FILE, text, escapes))
 }
 
 /// The build's diagnostics of an invalid plan, exit code 1.

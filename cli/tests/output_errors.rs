@@ -264,3 +264,28 @@ fn a_plan_that_is_a_fifo_is_named_as_one_not_as_missing() {
         assert!(!stderr.contains("no such file"), "{stderr}");
     }
 }
+
+#[test]
+fn explain_and_report_refuse_an_audit_directory_linked_out_of_the_repository() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let root = temp.path().join("repo");
+    copy(&seed(), &root);
+    fs::create_dir_all(temp.path().join("outside")).expect("mkdir");
+    fs::write(temp.path().join("outside/x.yaml"), "ip: 10.25.11.120\n").expect("write");
+    std::os::unix::fs::symlink(temp.path().join("outside"), root.join("kubernetes/ext"))
+        .expect("link");
+    let mut plan = fs::read_to_string(root.join("plan.toml")).expect("plan");
+    plan.push_str("\n[layout]\naudit = [\"kubernetes/ext\", \"kubernetes\"]\n");
+    fs::write(root.join("plan.toml"), plan).expect("plan");
+    for args in [&["explain", "10.25.11.120"][..], &["report"], &["check"]] {
+        let out = lbipam(&root).args(args).output().expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr.contains("kubernetes/ext is a symbolic link to")
+                && stderr.contains("outside the repository"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("outside/x.yaml"));
+    }
+}

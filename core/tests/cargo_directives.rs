@@ -153,9 +153,19 @@ fn no_file_name_or_plan_value_injects_a_cargo_directive() {
         .nth(1)
         .and_then(|s| s.split("--- stderr").next())
         .expect("cargo shows the build script's stdout");
-    let printed: String = stdout.lines().map(|l| format!("{}\n", l.trim_start())).collect();
-    assert!(printed.contains("cargo::rerun-if-changed=plan.toml"), "{printed}");
-    assert_eq!(foreign_directives(&printed), Vec::<&str>::new(), "{printed}");
+    let printed: String = stdout
+        .lines()
+        .map(|l| format!("{}\n", l.trim_start()))
+        .collect();
+    assert!(
+        printed.contains("cargo::rerun-if-changed=plan.toml"),
+        "{printed}"
+    );
+    assert_eq!(
+        foreign_directives(&printed),
+        Vec::<&str>::new(),
+        "{printed}"
+    );
     assert!(
         stderr.contains("pools-dir must not contain control characters"),
         "{stderr}"
