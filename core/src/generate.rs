@@ -254,7 +254,10 @@ fn stale_generated(tree: &Tree, plan: &Plan, files: &[(PathBuf, String)]) -> Vec
     let (mut dirs, docs) = plan.layout.generated_roots();
     tree.prefetch(&dirs);
     let is_stale = |rel: &Path| !wanted.contains(rel) && tree.is_generated(rel);
-    let plain_file = |d: &Path| tree.is_file(d) && !tree.root().join(d).is_symlink();
+    // The default docs are searched too when docs-dir moved: only inside the repository.
+    let plain_file = |d: &Path| {
+        tree.is_file(d) && !tree.root().join(d).is_symlink() && tree.escapes(d).is_none()
+    };
     stale.extend(docs.into_iter().filter(|d| plain_file(d) && is_stale(d)));
     let mut seen = BTreeSet::new();
     while let Some(dir) = dirs.pop() {

@@ -420,6 +420,11 @@ impl Layout {
             "pools-dir",
             &self.pools_dir,
         ));
+        // Where the resolver starts.
+        for c in clusters {
+            let dir = self.cluster_dir(&c.name.item);
+            paths.push((dir, "cluster-dir", &self.cluster_dir));
+        }
         let mut checked: BTreeMap<PathBuf, Option<PathBuf>> = BTreeMap::new();
         let mut reported = BTreeSet::new();
         let mut errors = Vec::new();
