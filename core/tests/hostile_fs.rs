@@ -452,3 +452,25 @@ fn several_build_processes_on_one_tree_at_once_all_succeed_and_converge() {
         assert!(leftovers.is_empty(), "{leftovers:?}");
     }
 }
+
+#[test]
+fn a_settings_file_with_a_yaml_directive_is_edited_and_keeps_it() {
+    let repo = scratch::repo();
+    let root = repo.path();
+    let rel = "kubernetes/clusters/apps/cluster-settings.yaml";
+    let text = fs::read_to_string(root.join(rel)).expect("read");
+    fs::write(root.join(rel), format!("%YAML 1.2\n---\n{text}")).expect("write");
+    scratch::edit(
+        root,
+        "plan.toml",
+        "gateway               = \"10.25.11.121\"",
+        "gateway               = \"10.25.11.122\"",
+    );
+    passes(root);
+    let after = fs::read_to_string(root.join(rel)).expect("read");
+    assert!(after.starts_with("%YAML 1.2\n---\n"), "{after}");
+    assert!(
+        after.contains("CILIUM_GATEWAY_LB_IP: \"10.25.11.122\" # managed by lbipam-plan"),
+        "{after}"
+    );
+}
