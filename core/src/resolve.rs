@@ -481,8 +481,11 @@ struct Walk<'a> {
     objects: Vec<Object>,
     /// Each problem with its chain, and the file and line it is in when that
     /// is not the Flux Kustomization's `path:` (a file that cannot be read).
-    errors: Vec<(Vec<String>, String, Option<(PathBuf, usize)>)>,
+    errors: Vec<(Vec<String>, String, Option<FileLine>)>,
 }
+
+/// A file, relative to the root, and a 1-based line in it.
+type FileLine = (PathBuf, usize);
 
 impl Walk<'_> {
     fn fail(&mut self, chain: &[String], problem: String) {
