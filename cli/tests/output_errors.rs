@@ -289,3 +289,36 @@ fn explain_and_report_refuse_an_audit_directory_linked_out_of_the_repository() {
         assert!(!String::from_utf8_lossy(&out.stdout).contains("outside/x.yaml"));
     }
 }
+
+#[test]
+fn a_warning_that_cannot_be_written_to_stderr_fails_the_command() {
+    // A passing check with a notice to print: stderr is full.
+    let repo = scratch_repo();
+    fs::write(
+        repo.path().join("kubernetes/notes.yaml"),
+        "key: [unclosed\n",
+    )
+    .expect("write");
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = lbipam(repo.path())
+        .arg("check")
+        .stderr(full)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "the warning was lost unsaid");
+    // Without the notice, the same check passes into a full stderr.
+    fs::remove_file(repo.path().join("kubernetes/notes.yaml")).expect("rm");
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = lbipam(repo.path())
+        .arg("check")
+        .stderr(full)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+}
