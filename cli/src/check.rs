@@ -13,7 +13,10 @@ pub(crate) fn run(plan_path: &Path, json: bool, all: bool) -> Output {
     let result = lbipam_core::verify(plan_path);
     match (result, json) {
         (Ok(notices), false) => Output {
-            stderr: notices.iter().map(|n| format!("warning: {n}\n")).collect(),
+            stderr: notices
+                .iter()
+                .map(|n| format!("warning: {}\n", crate::printable(n)))
+                .collect(),
             ..crate::ok(format!(
                 "ok: {} and the files it manages agree\n",
                 plan_path.display()

@@ -2,9 +2,9 @@
 //! `check`, `report`, `explain`, `next-free` and `pin`, all on the same library
 //! as the build (`lbipam-core`): one parser, one checker.
 //!
-//! [`run`] is the whole program minus the process: arguments and an
-//! environment in, exit code and the text of stdout and stderr out, so tests
-//! call it directly and `main` only prints.
+//! [`run_to`] is the whole program minus the process: arguments and an
+//! environment in, output written as it comes to the streams it is given, exit
+//! code out; `main` passes the real ones. [`run`] collects the output for tests.
 
 mod check;
 mod explain;
@@ -14,6 +14,7 @@ mod report;
 mod table;
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -121,8 +122,63 @@ pub(crate) enum ReportFormat {
     Markdown,
 }
 
-/// Runs `lbipam` with `args` (the first is the program name).
+/// Runs `lbipam` with `args` (the first is the program name), collecting
+/// what it prints (see [`run_to`]).
 pub fn run<I, T>(args: I, env: &Env) -> Output
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let code = run_to(args, env, &mut stdout, &mut stderr);
+    Output {
+        code,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// Runs `lbipam` with `args`, writing its output to `stdout` and `stderr` as it
+/// goes (`next-free` prints each address as found), and returns the exit code.
+/// A write that fails is an error — the message on stderr, exit 1 — except a
+/// closed pipe (`lbipam next-free c --count 1000000 | head`), which ends the
+/// program quietly (with the command's exit code once it has one).
+pub fn run_to<I, T>(args: I, env: &Env, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let out = match execute(args, env, stdout) {
+        Ok(out) => out,
+        Err(e) => return write_failed(&e, stderr, 0),
+    };
+    let mut print = || -> std::io::Result<()> {
+        stdout.write_all(out.stdout.as_bytes())?;
+        stdout.flush()?;
+        stderr.write_all(out.stderr.as_bytes())?;
+        stderr.flush()
+    };
+    match print() {
+        Ok(()) => out.code,
+        Err(e) => write_failed(&e, stderr, out.code),
+    }
+}
+
+/// The exit code after a failed write: `code` (the command's own) for a closed
+/// pipe, else 1 with the error on stderr — or, if stderr fails too, the exit
+/// code is all that is left to say it with.
+fn write_failed(e: &std::io::Error, stderr: &mut dyn Write, code: i32) -> i32 {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return code;
+    }
+    let _ = writeln!(stderr, "error: cannot write the output: {e}");
+    let _ = stderr.flush();
+    1
+}
+
+/// Runs the command; what it streams goes to `stdout` at once, the rest is
+/// returned.
+fn execute<I, T>(args: I, env: &Env, stdout: &mut dyn Write) -> std::io::Result<Output>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -131,7 +187,7 @@ where
         Ok(cli) => cli,
         Err(e) => {
             let text = e.render().to_string();
-            return if e.use_stderr() {
+            return Ok(if e.use_stderr() {
                 Output {
                     code: e.exit_code(),
                     stderr: text,
@@ -143,19 +199,19 @@ where
                     stdout: text,
                     ..Output::default()
                 }
-            };
+            });
         }
     };
     let plan_path = match locate(cli.plan.as_deref(), &env.cwd) {
         Ok(p) => p,
         Err(Located::Usage(message)) => {
-            return Output {
+            return Ok(Output {
                 code: 2,
                 ..fail(message)
-            };
+            });
         }
         Err(Located::Missing(message)) => {
-            return match cli.command {
+            return Ok(match cli.command {
                 // A JSON consumer gets JSON, whatever went wrong.
                 Command::Check {
                     format: CheckFormat::Json,
@@ -166,10 +222,10 @@ where
                     ..Output::default()
                 },
                 _ => fail(message),
-            };
+            });
         }
     };
-    match cli.command {
+    let out = match cli.command {
         Command::Check { format, all } => check::run(&plan_path, format == CheckFormat::Json, all),
         Command::Report { cluster, format } => with_plan(&plan_path, |root, plan| {
             report::run(root, plan, cluster.as_deref(), format, env.color)
@@ -179,11 +235,16 @@ where
             cluster,
             count,
             pool,
-        } => with_plan(&plan_path, |root, plan| {
-            next_free::run(root, plan, &cluster, pool.as_deref(), count)
-        }),
+        } => {
+            let root = root_of(&plan_path);
+            return match load(root) {
+                Ok(plan) => next_free::run(root, &plan, (&cluster, pool.as_deref(), count), stdout),
+                Err(report) => Ok(invalid(&report)),
+            };
+        }
         Command::Pin { cluster, name, ip } => pin::run(&plan_path, &cluster, &name, ip),
-    }
+    };
+    Ok(out)
 }
 
 /// Text from a file or a file name as one line of output: control characters
@@ -237,7 +298,7 @@ fn locate(given: Option<&Path>, cwd: &Path) -> Result<PathBuf, Located> {
                 layout::PLAN_FILE
             )))
         }
-        Some(path) if !cwd.join(path).is_file() => Err(Located::Missing(format!(
+        Some(path) if !is_there(&cwd.join(path)) => Err(Located::Missing(format!(
             "--plan {}: no such file",
             path.display()
         ))),
@@ -245,7 +306,7 @@ fn locate(given: Option<&Path>, cwd: &Path) -> Result<PathBuf, Located> {
         None => cwd
             .ancestors()
             .map(|dir| dir.join(layout::PLAN_FILE))
-            .find(|p| p.is_file())
+            .find(|p| is_there(p))
             .ok_or_else(|| {
                 Located::Missing(format!(
                     "no {} in {} or any parent directory (use --plan PATH)",
@@ -254,6 +315,13 @@ fn locate(given: Option<&Path>, cwd: &Path) -> Result<PathBuf, Located> {
                 ))
             }),
     }
+}
+
+/// Whether something other than a directory is at `path` (a symlink too, even
+/// a dangling one): a plan.toml that is a FIFO or a link to a device is found,
+/// and loading it says what it is, instead of "no such file".
+fn is_there(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_dir())
 }
 
 /// The repository root of a plan file: its directory.
@@ -268,10 +336,22 @@ pub(crate) fn root_of(plan_path: &Path) -> &Path {
 /// diagnostics instead.
 fn with_plan(plan_path: &Path, f: impl FnOnce(&Path, &Plan) -> Output) -> Output {
     let root = root_of(plan_path);
-    match lbipam_core::generate::load(root) {
+    match load(root) {
         Ok(plan) => f(root, &plan),
         Err(report) => invalid(&report),
     }
+}
+
+/// Loads and checks the plan, and refuses a layout leading out of the
+/// repository through a symlink on disk (the commands walk its directories).
+fn load(root: &Path) -> Result<Plan, Report> {
+    let plan = lbipam_core::generate::load(root)?;
+    let escapes = plan.layout.escapes(root, &plan.clusters);
+    if escapes.is_empty() {
+        return Ok(plan);
+    }
+    let text = lbipam_core::read::text(&root.join(layout::PLAN_FILE)).unwrap_or_default();
+    Err(Report::new(layout::PLAN_FILE, text, escapes))
 }
 
 /// The build's diagnostics of an invalid plan, exit code 1.

@@ -280,9 +280,15 @@ fn cluster_files(tree: &Tree, dir: &Path) -> Result<BTreeMap<PathBuf, String>, V
             if entry.is_dir {
                 dirs.push(rel);
             } else if entry.is_file && is_yaml(&rel) {
-                let text = tree
-                    .read(&rel)
-                    .map_err(|e| fail(format!("cannot read {}: {e}", rel.display())))?;
+                let text = tree.read(&rel).map_err(|e| {
+                    // At the file that cannot be read, not at its directory.
+                    vec![ResolveError {
+                        file: rel.clone(),
+                        line: 1,
+                        chain: Vec::new(),
+                        problem: format!("cannot read {}: {e}", rel.display()),
+                    }]
+                })?;
                 out.insert(rel, text);
             }
         }
@@ -392,7 +398,15 @@ fn build_kustomization(
     errors.extend(
         walk_errors
             .into_iter()
-            .map(|(chain, problem)| fail("path", chain, problem)),
+            .map(|(chain, problem, at)| match at {
+                Some((file, line)) => ResolveError {
+                    file,
+                    line,
+                    chain,
+                    problem,
+                },
+                None => fail("path", chain, problem),
+            }),
     );
 
     let path_chain = || vec![k.name.clone(), path.to_owned()];
@@ -465,12 +479,29 @@ struct Walk<'a> {
     stack: Vec<PathBuf>,
     dirs: Vec<PathBuf>,
     objects: Vec<Object>,
-    errors: Vec<(Vec<String>, String)>,
+    /// Each problem with its chain, and the file and line it is in when that
+    /// is not the Flux Kustomization's `path:` (a file that cannot be read).
+    errors: Vec<(Vec<String>, String, Option<FileLine>)>,
 }
+
+/// A file, relative to the root, and a 1-based line in it.
+type FileLine = (PathBuf, usize);
 
 impl Walk<'_> {
     fn fail(&mut self, chain: &[String], problem: String) {
-        self.errors.push((chain.to_vec(), problem));
+        self.errors.push((chain.to_vec(), problem, None));
+    }
+
+    /// Whether something that is neither a file nor a directory (a FIFO, a
+    /// socket, a device) is at `rel`: reading it says what it is.
+    fn is_special(&self, rel: &Path) -> bool {
+        !self.tree.is_dir(rel) && self.tree.exists(rel)
+    }
+
+    /// A problem located in `file` itself, at `line`.
+    fn fail_in(&mut self, chain: &[String], file: &Path, line: usize, problem: String) {
+        let at = Some((file.to_owned(), line));
+        self.errors.push((chain.to_vec(), problem, at));
     }
 
     /// `entry` (relative to `base`, both inside the repo) as a path relative to the
@@ -535,7 +566,7 @@ impl Walk<'_> {
         let kfile = KUSTOMIZATION_FILES
             .iter()
             .map(|f| dir.join(f))
-            .find(|f| self.tree.is_file(f));
+            .find(|f| self.tree.is_file(f) || self.is_special(f));
         match kfile {
             Some(kfile) => self.kustomization(dir, &kfile, chain),
             None if flux_root => self.generated(dir, chain),
@@ -585,12 +616,17 @@ impl Walk<'_> {
     fn kustomization(&mut self, dir: &Path, kfile: &Path, chain: &[String]) {
         let text = match self.tree.read(kfile) {
             Ok(t) => t,
-            Err(e) => return self.fail(chain, format!("cannot read {}: {e}", kfile.display())),
+            Err(e) => {
+                let problem = format!("cannot read {}: {e}", kfile.display());
+                return self.fail_in(chain, kfile, 1, problem);
+            }
         };
         let value: Value = match yaml_serde::from_str(&text) {
             Ok(v) => v,
             Err(e) => {
-                return self.fail(chain, format!("{} is not valid YAML: {e}", kfile.display()));
+                let line = e.location().map_or(1, |l| l.line());
+                let problem = format!("{} is not valid YAML: {e}", kfile.display());
+                return self.fail_in(chain, kfile, line, problem);
             }
         };
         let Some(map) = value.as_mapping() else {
@@ -632,7 +668,8 @@ impl Walk<'_> {
             match self.locate(dir, entry) {
                 Err(problem) => self.fail(&next, problem),
                 Ok(p) if self.tree.is_dir(&p) => self.dir(&p, &next, false),
-                Ok(p) if self.tree.is_file(&p) => self.file(&p, &next),
+                // A FIFO or device is read, and refused by name, not "not found".
+                Ok(p) if self.tree.is_file(&p) || self.is_special(&p) => self.file(&p, &next),
                 Ok(p) => self.fail(
                     &next,
                     format!(
@@ -661,7 +698,10 @@ impl Walk<'_> {
     fn file(&mut self, file: &Path, chain: &[String]) {
         let text = match self.tree.read(file) {
             Ok(t) => t,
-            Err(e) => return self.fail(chain, format!("cannot read {}: {e}", file.display())),
+            Err(e) => {
+                let problem = format!("cannot read {}: {e}", file.display());
+                return self.fail_in(chain, file, 1, problem);
+            }
         };
         let parsed = self.tree.documents(file, &text);
         let (objects, bad) = &*parsed;

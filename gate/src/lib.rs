@@ -35,7 +35,6 @@ mod sops;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use lbipam_core::audit::parse_documents;
@@ -188,7 +187,7 @@ pub fn check_repository(root: &Path, plan: &Plan) -> Report {
 
 /// The documents of a file, its read and parse errors added to the report.
 fn documents(root: &Path, file: &Path, report: &mut Report) -> Vec<(usize, Value)> {
-    let text = match fs::read(root.join(file)).map(String::from_utf8) {
+    let text = match lbipam_core::read::bytes(&root.join(file)).map(String::from_utf8) {
         Ok(Ok(text)) => text,
         Ok(Err(_)) => {
             report
