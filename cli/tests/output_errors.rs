@@ -28,10 +28,14 @@ fn copy(from: &Path, to: &Path) {
     }
 }
 
-/// A copy of the seed repository in a fresh temporary directory.
+/// A copy of the seed repository in a fresh temporary directory, built.
 fn scratch_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     copy(&seed(), dir.path());
+    // The fixture keeps only what is written by hand: build it as a user would.
+    let out = tempfile::tempdir().expect("out dir");
+    lbipam_core::build_with(dir.path(), out.path(), lbipam_core::Mode::Write)
+        .unwrap_or_else(|r| panic!("the seed fixture must build: {r}"));
     dir
 }
 

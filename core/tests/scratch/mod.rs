@@ -14,10 +14,14 @@ pub fn seed() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed")
 }
 
-/// A copy of the seed repository in a fresh temporary directory.
+/// A copy of the seed repository in a fresh temporary directory, built.
 pub fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     copy(&seed(), dir.path());
+    // The fixture keeps only what is written by hand: build it as a user would.
+    let out = tempfile::tempdir().expect("out dir");
+    lbipam_core::build_with(dir.path(), out.path(), lbipam_core::Mode::Write)
+        .unwrap_or_else(|r| panic!("the seed fixture must build: {r}"));
     dir
 }
 
