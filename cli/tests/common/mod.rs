@@ -12,6 +12,7 @@ use lbipam_cli::{Env, Output, run};
 #[path = "../../../tests/common/mod.rs"]
 mod repo_helpers;
 
+#[allow(unused_imports)]
 pub use repo_helpers::{repo, scratch_repo};
 // Each test file uses its own part of the helpers.
 #[allow(unused_imports)]
