@@ -846,3 +846,39 @@ fn a_missing_kubectl_is_named() {
     assert_eq!((code, stdout.as_str()), (Some(2), ""), "{stderr}");
     assert!(stderr.contains("kubectl is not on PATH"), "{stderr}");
 }
+
+#[test]
+fn with_reserve_pins_each_pin_has_its_pool_selecting_its_service() {
+    let dir = fleet();
+    let plan = PLAN
+        .replace(
+            "[flux]",
+            "[cilium]\nreserve-pins = true\n\n[flux]",
+        )
+        .replace(
+            "setting = \"CILIUM_GATEWAY_LB_IP\"\n",
+            "setting = \"CILIUM_GATEWAY_LB_IP\"\nservice = \"gateway/cilium-gateway-cluster-gateway\"\n",
+        );
+    fs::write(dir.path().join("plan.toml"), plan).expect("plan");
+    // apps-pool without .120 and .121; the ClusterMesh pool selects its Service,
+    // the Gateway's selects a Gateway `main` instead of `cluster-gateway`.
+    let all = findings(dir.path(), &["--from", "apps=apps-reserve-pins.json"]);
+    let codes: Vec<&str> = all
+        .iter()
+        .map(|f| f["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(codes, ["not-checked", "pool-selector"], "{all:#?}");
+    let f = assert_finding(
+        dir.path(),
+        &all,
+        "pool-selector",
+        ("apps", Some("apps-pool.gateway"), None),
+        ("apps-reserve-pins.json", "serviceSelector"),
+    );
+    assert!(
+        message(f).ends_with(
+            "selects only Service gateway/cilium-gateway-main; plan.toml's selects only Service gateway/cilium-gateway-cluster-gateway"
+        ),
+        "{f:#}"
+    );
+}
