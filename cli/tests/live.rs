@@ -281,7 +281,8 @@ fn the_same_address_held_by_services_of_two_clusters() {
         .position(|l| l.contains("\"ip\": \"10.25.11.101\""))
         .expect("grafana's address")
         + 1;
-    let there = format!("Service monitoring/grafana of cluster infra (infra.json:{line}:");
+    let there =
+        format!("; Service monitoring/grafana of cluster infra holds it at infra.json:{line}:");
     assert!(message(f).contains(&there), "{f:#}");
     // The address is also another cluster's, for apps.
     assert!(all.iter().any(|f| f["code"] == "other-cluster-pool"));

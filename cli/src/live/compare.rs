@@ -74,6 +74,10 @@ pub(crate) struct Finding {
     pub(crate) address: Option<IpAddr>,
     pub(crate) message: String,
     pub(crate) at: Place,
+    /// A second place the finding concerns, and the words naming it: the
+    /// message ends `; WORDS FILE:LINE:COL` (positions are found for all
+    /// findings at once, when printing).
+    pub(crate) also: Option<(String, Place)>,
 }
 
 /// How full a pool the plan gives a cluster is.
@@ -132,6 +136,7 @@ pub(crate) fn compare(plan: &Plan, live: &[Option<Objects>], sources: &[Source])
                     cluster.name.item
                 ),
                 at: Place::Plan(cluster.name.span),
+                also: None,
             });
             clusters.push(ClusterUsage {
                 cluster: cluster.name.item.to_string(),
@@ -188,6 +193,7 @@ impl<'a> Check<'a, '_> {
             address,
             message,
             at,
+            also: None,
         });
     }
 
@@ -246,15 +252,20 @@ impl<'a> Check<'a, '_> {
                     }
                     Some(&(other, o)) if other != ci => {
                         let at = self.at_ip(s, Some(ip));
-                        let there = place_text(self.sources, &o.at, &ip);
+                        let (o_id, o_cluster) = (o.id(), &self.plan.clusters[other].name.item);
                         let message = format!(
-                            "{ip} is held by Service {} of cluster {} and by Service {} of cluster {} ({there}): two clusters answer for one address on the shared network",
+                            "{ip} is held by Service {} of cluster {} and by Service {o_id} of cluster {o_cluster}: two clusters answer for one address on the shared network",
                             s.id(),
                             self.name(),
-                            o.id(),
-                            self.plan.clusters[other].name.item,
                         );
                         self.push(Code::HeldInTwoClusters, Some(s.id()), Some(ip), at, message);
+                        let also = self.at_ip(o, Some(ip));
+                        if let Some(f) = self.findings.last_mut() {
+                            f.also = Some((
+                                format!("Service {o_id} of cluster {o_cluster} holds it at"),
+                                also,
+                            ));
+                        }
                     }
                     Some(_) => {}
                 }
@@ -589,16 +600,6 @@ impl<'a> Check<'a, '_> {
 
 fn plan_network_holds(plan: &Plan, ip: IpAddr) -> bool {
     plan.network.item.contains(&ip)
-}
-
-/// Where an object holds an address, as `file:line` for a message.
-fn place_text(sources: &[Source], item: &Item, ip: &IpAddr) -> String {
-    let Some(source) = sources.get(item.source) else {
-        return String::new();
-    };
-    let at = kube::find_in(&source.text, item.range.clone(), "ingress", &ip.to_string());
-    let (line, col) = lbipam_core::diag::line_col(&source.text, at);
-    format!("{}:{line}:{col}", source.name)
 }
 
 fn list(ips: &[IpAddr]) -> String {

@@ -171,8 +171,10 @@ fn read_json(text: &str, source: usize) -> Result<Objects, String> {
             source,
             range: start..start + item.len(),
         };
-        let line = lbipam_core::diag::line_col(text, start).0;
-        add_item(&mut objects, item, at).map_err(|e| format!("line {line}: items[{i}]: {e}"))?;
+        add_item(&mut objects, item, at).map_err(|e| {
+            let line = lbipam_core::diag::line_col(text, start).0;
+            format!("line {line}: items[{i}]: {e}")
+        })?;
     }
     Ok(objects)
 }
@@ -211,10 +213,17 @@ fn read_yaml(text: &str, source: usize) -> Result<Objects, String> {
     let mut objects = Objects::default();
     for (i, value) in items.iter().enumerate() {
         let range = starts.as_ref().map_or(0..0, |r| r[i].clone());
-        let line = lbipam_core::diag::line_col(text, range.start).0;
+        let line = || lbipam_core::diag::line_col(text, range.start).0;
         let json = serde_json::to_string(value).map_err(|e| format!("items[{i}]: {e}"))?;
-        add_item(&mut objects, &json, Item { source, range })
-            .map_err(|e| format!("line {line}: items[{i}]: {e}"))?;
+        add_item(
+            &mut objects,
+            &json,
+            Item {
+                source,
+                range: range.clone(),
+            },
+        )
+        .map_err(|e| format!("line {}: items[{i}]: {e}", line()))?;
     }
     Ok(objects)
 }

@@ -27,17 +27,17 @@ struct Position {
     col: usize,
 }
 
-/// The position of every finding, each text scanned once.
-fn positions(findings: &[Finding], sources: &[Source], plan_text: &str) -> Vec<Position> {
+/// The position of every place, each text scanned once.
+fn positions(places: &[Place], sources: &[Source], plan_text: &str) -> Vec<Position> {
     // Offsets by text: sources first, plan.toml last.
     let mut wanted: Vec<Vec<(usize, usize)>> = vec![Vec::new(); sources.len() + 1];
-    for (i, f) in findings.iter().enumerate() {
-        match f.at {
+    for (i, place) in places.iter().enumerate() {
+        match *place {
             Place::Live { source, offset } => wanted[source].push((i, offset)),
             Place::Plan(span) => wanted[sources.len()].push((i, span.start as usize)),
         }
     }
-    let mut out: Vec<Option<Position>> = findings.iter().map(|_| None).collect();
+    let mut out: Vec<Option<Position>> = places.iter().map(|_| None).collect();
     for (t, list) in wanted.iter().enumerate() {
         let (text, name, file) = match sources.get(t) {
             Some(s) => (s.text.as_str(), s.name.clone(), s.file.clone()),
@@ -75,7 +75,9 @@ pub(crate) fn render(
     plan_text: &str,
     args: &Args,
 ) -> Output {
-    let at = positions(&outcome.findings, sources, plan_text);
+    let places: Vec<Place> = outcome.findings.iter().map(|f| f.at).collect();
+    let at = positions(&places, sources, plan_text);
+    let outcome = &with_also(outcome, sources, plan_text);
     let code = i32::from(!outcome.findings.is_empty());
     match args.format {
         Format::Text => Output {
@@ -97,6 +99,33 @@ pub(crate) fn render(
             ),
             stderr: String::new(),
         },
+    }
+}
+
+/// The findings with their second places named at the end of their messages.
+fn with_also(outcome: &Outcome, sources: &[Source], plan_text: &str) -> Outcome {
+    let places: Vec<Place> = outcome
+        .findings
+        .iter()
+        .filter_map(|f| f.also.as_ref().map(|(_, p)| *p))
+        .collect();
+    let mut at = positions(&places, sources, plan_text).into_iter();
+    let findings = outcome
+        .findings
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            if let Some((words, _)) = f.also.take()
+                && let Some(p) = at.next()
+            {
+                f.message = format!("{}; {words} {}:{}:{}", f.message, p.name, p.line, p.col);
+            }
+            f
+        })
+        .collect();
+    Outcome {
+        findings,
+        clusters: outcome.clusters.clone(),
     }
 }
 
@@ -132,10 +161,17 @@ fn findings_text(
             message: format!("{} [{}]", f.message, f.code.as_str()),
         })
         .collect();
-    let mut files: BTreeMap<PathBuf, String> = sources
-        .iter()
-        .map(|s| (PathBuf::from(&s.name), s.text.clone()))
-        .collect();
+    // Only the texts the shown findings point into, for their excerpts.
+    let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
+    for f in &findings[..shown] {
+        if let Place::Live { source, .. } = f.at
+            && let Some(s) = sources.get(source)
+        {
+            files
+                .entry(PathBuf::from(&s.name))
+                .or_insert_with(|| s.text.clone());
+        }
+    }
     files.insert(PathBuf::from(PLAN_FILE), plan_text.to_owned());
     let report = Report {
         files,
