@@ -206,15 +206,21 @@ fn main() {
     println!("| fleet | input | `lbipam live` (whole process) | exit | output |");
     println!("| --- | ---: | ---: | ---: | ---: |");
     for stray in [false, true] {
-        let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::write(dir.path().join("plan.toml"), plan()).expect("plan");
+        let temp = tempfile::tempdir().expect("temp dir");
+        // LBIPAM_LIVE_BENCH_KEEP=DIR leaves the healthy fleet there, to profile.
+        let dir = match std::env::var_os("LBIPAM_LIVE_BENCH_KEEP").filter(|_| !stray) {
+            Some(keep) => std::path::PathBuf::from(keep),
+            None => temp.path().to_owned(),
+        };
+        std::fs::create_dir_all(&dir).expect("fleet dir");
+        std::fs::write(dir.join("plan.toml"), plan()).expect("plan");
         let mut bytes = 0;
         for c in 0..CLUSTERS {
             let text = cluster(c, stray);
             bytes += text.len();
-            std::fs::write(dir.path().join(format!("c{c}.json")), text).expect("input");
+            std::fs::write(dir.join(format!("c{c}.json")), text).expect("input");
         }
-        let (best, code, output) = time(dir.path());
+        let (best, code, output) = time(&dir);
         println!(
             "| {CLUSTERS} clusters x {SERVICES} Services, {} | {} MiB | {:.0} ms | {} | {} KiB |",
             if stray {

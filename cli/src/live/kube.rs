@@ -154,7 +154,81 @@ struct List<'a> {
     items: Option<Vec<&'a RawValue>>,
 }
 
+/// A List read in one pass: each item's parts as this command reads them, its
+/// metadata kept as text (its start marks where the item is).
+#[derive(Deserialize)]
+struct FastList<'a> {
+    #[serde(default, borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    items: Option<Vec<FastItem<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct FastItem<'a> {
+    #[serde(default, borrow)]
+    kind: Cow<'a, str>,
+    #[serde(default, borrow)]
+    metadata: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    spec: Option<Spec<'a>>,
+    #[serde(default, borrow)]
+    status: Option<Status<'a>>,
+}
+
 fn read_json(text: &str, source: usize) -> Result<Objects, String> {
+    // Items of other kinds may not fit the parts read in one pass: then each
+    // item is read on its own, which also says which item is wrong.
+    match serde_json::from_str::<FastList>(text) {
+        Ok(list) if is_list(list.kind.as_deref()) => {
+            read_fast(text, list.items.unwrap_or_default(), source)
+        }
+        _ => read_json_by_item(text, source),
+    }
+}
+
+fn read_fast(text: &str, items: Vec<FastItem>, source: usize) -> Result<Objects, String> {
+    let offset = |raw: &RawValue| raw.get().as_ptr() as usize - text.as_ptr() as usize;
+    let starts: Vec<Option<usize>> = items.iter().map(|i| i.metadata.map(offset)).collect();
+    let mut objects = Objects::default();
+    for (i, item) in items.into_iter().enumerate() {
+        // An item runs from its metadata to the next item's (kubectl sorts
+        // keys: apiVersion and kind come first, spec and status after).
+        let range = match starts[i] {
+            Some(start) => {
+                let end = starts[i + 1..].iter().flatten().next().copied();
+                start..end.unwrap_or(text.len())
+            }
+            None => 0..0,
+        };
+        let meta: Meta = match item.metadata {
+            Some(raw) => serde_json::from_str(raw.get()).map_err(|e| {
+                let line = lbipam_core::diag::line_col(text, range.start).0;
+                format!("line {line}: items[{i}].metadata: {e}")
+            })?,
+            None => Meta::default(),
+        };
+        let at = Item { source, range };
+        let (spec, status) = (
+            item.spec.unwrap_or_default(),
+            item.status.unwrap_or_default(),
+        );
+        match &*item.kind {
+            "Service" => objects.services.push(service(&meta, spec, status, at)),
+            "CiliumLoadBalancerIPPool" => {
+                let line = lbipam_core::diag::line_col(text, at.range.start).0;
+                let pool = pool(&meta, spec, status, at);
+                objects
+                    .pools
+                    .push(pool.map_err(|e| format!("line {line}: items[{i}]: {e}"))?);
+            }
+            _ => {}
+        }
+    }
+    Ok(objects)
+}
+
+fn read_json_by_item(text: &str, source: usize) -> Result<Objects, String> {
     let list: List = serde_json::from_str(text).map_err(|e| {
         format!(
             "line {}:{}: not a kubectl List in JSON: {e}",
@@ -179,10 +253,15 @@ fn read_json(text: &str, source: usize) -> Result<Objects, String> {
     Ok(objects)
 }
 
+/// Whether an object of this kind is a List (`List`, `ServiceList`, ...).
+fn is_list(kind: Option<&str>) -> bool {
+    kind.is_some_and(|k| k.ends_with("List"))
+}
+
 /// The items of a List, or why the text is not one.
 fn list_items<T>(kind: Option<&str>, items: Option<Vec<T>>) -> Result<Vec<T>, String> {
     match (kind, items) {
-        (Some(k), Some(items)) if k == "List" || k.ends_with("List") => Ok(items),
+        (k, Some(items)) if is_list(k) => Ok(items),
         (Some(k), _) => Err(format!(
             "a `{k}`, not a kubectl List (run `kubectl get services,ciliumloadbalancerippools -A -o json`)"
         )),
@@ -288,20 +367,32 @@ struct Meta<'a> {
     annotations: Option<BTreeMap<Cow<'a, str>, Cow<'a, str>>>,
 }
 
+/// What this command reads of a Service's and of a pool's `spec`, in one
+/// struct (their fields differ), so a List of both parses in one pass
+/// without knowing each item's kind first.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct ServiceSpec<'a> {
+struct Spec<'a> {
     #[serde(default, rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     load_balancer_class: Option<Cow<'a, str>>,
     #[serde(default, rename = "loadBalancerIP", borrow)]
     load_balancer_ip: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    blocks: Option<Vec<RawBlock<'a>>>,
+    #[serde(default, borrow)]
+    service_selector: Option<&'a RawValue>,
+    #[serde(default)]
+    disabled: Option<bool>,
+    #[serde(default, rename = "allowFirstLastIPs", borrow)]
+    allow_first_last_ips: Option<Cow<'a, str>>,
 }
 
+/// What this command reads of a Service's and of a pool's `status`.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct ServiceStatus<'a> {
+struct Status<'a> {
     #[serde(default, borrow)]
     load_balancer: Option<LoadBalancer<'a>>,
     #[serde(default, borrow)]
@@ -332,19 +423,6 @@ struct RawCondition<'a> {
     message: Cow<'a, str>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct PoolSpec<'a> {
-    #[serde(default, borrow)]
-    blocks: Option<Vec<RawBlock<'a>>>,
-    #[serde(default, borrow)]
-    service_selector: Option<&'a RawValue>,
-    #[serde(default)]
-    disabled: Option<bool>,
-    #[serde(default, rename = "allowFirstLastIPs", borrow)]
-    allow_first_last_ips: Option<Cow<'a, str>>,
-}
-
 #[derive(Deserialize)]
 struct RawBlock<'a> {
     #[serde(default, borrow)]
@@ -353,12 +431,6 @@ struct RawBlock<'a> {
     start: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     stop: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize, Default)]
-struct PoolStatus<'a> {
-    #[serde(default, borrow)]
-    conditions: Option<Vec<RawCondition<'a>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -376,15 +448,15 @@ fn add_item(objects: &mut Objects, item: &str, at: Item) -> Result<(), String> {
     let head: Head = serde_json::from_str(item).map_err(|e| e.to_string())?;
     match &*head.kind {
         "Service" => {
-            let spec: ServiceSpec = parse_part(head.spec, "spec")?;
-            let status: ServiceStatus = parse_part(head.status, "status")?;
+            let spec: Spec = parse_part(head.spec, "spec")?;
+            let status: Status = parse_part(head.status, "status")?;
             objects
                 .services
                 .push(service(&head.metadata, spec, status, at));
         }
         "CiliumLoadBalancerIPPool" => {
-            let spec: PoolSpec = parse_part(head.spec, "spec")?;
-            let status: PoolStatus = parse_part(head.status, "status")?;
+            let spec: Spec = parse_part(head.spec, "spec")?;
+            let status: Status = parse_part(head.status, "status")?;
             objects.pools.push(pool(&head.metadata, spec, status, at)?);
         }
         _ => {}
@@ -417,7 +489,7 @@ fn condition(conditions: &Option<Vec<RawCondition>>, kind: &str) -> Option<Condi
         })
 }
 
-fn service(meta: &Meta, spec: ServiceSpec, status: ServiceStatus, at: Item) -> Service {
+fn service(meta: &Meta, spec: Spec, status: Status, at: Item) -> Service {
     let annotation = |keys: &[&str]| {
         let map = meta.annotations.as_ref()?;
         keys.iter().find_map(|k| map.get(*k)).map(|v| v.to_string())
@@ -460,7 +532,7 @@ fn service(meta: &Meta, spec: ServiceSpec, status: ServiceStatus, at: Item) -> S
     }
 }
 
-fn pool(meta: &Meta, spec: PoolSpec, status: PoolStatus, at: Item) -> Result<Pool, String> {
+fn pool(meta: &Meta, spec: Spec, status: Status, at: Item) -> Result<Pool, String> {
     let blocks = spec
         .blocks
         .iter()
