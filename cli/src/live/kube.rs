@@ -216,11 +216,12 @@ fn read_fast(text: &str, items: Vec<FastItem>, source: usize) -> Result<Objects,
         match &*item.kind {
             "Service" => objects.services.push(service(&meta, spec, status, at)),
             "CiliumLoadBalancerIPPool" => {
-                let line = lbipam_core::diag::line_col(text, at.range.start).0;
-                let pool = pool(&meta, spec, status, at);
-                objects
-                    .pools
-                    .push(pool.map_err(|e| format!("line {line}: items[{i}]: {e}"))?);
+                let start = at.range.start;
+                let pool = pool(&meta, spec, status, at).map_err(|e| {
+                    let line = lbipam_core::diag::line_col(text, start).0;
+                    format!("line {line}: items[{i}]: {e}")
+                })?;
+                objects.pools.push(pool);
             }
             _ => {}
         }
