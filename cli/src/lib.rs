@@ -1,5 +1,5 @@
 //! `lbipam`, the operator's command line for a repository with a `plan.toml`:
-//! `check`, `report`, `explain`, `next-free` and `pin`, all on the same library
+//! `check`, `report`, `explain`, `next-free`, `pin` and `live`, all on the same library
 //! as the build (`lbipam-core`): one parser, one checker.
 //!
 //! [`run_to`] is the whole program minus the process: arguments and an
@@ -8,6 +8,7 @@
 
 mod check;
 mod explain;
+mod live;
 mod next_free;
 mod pin;
 mod report;
@@ -105,6 +106,29 @@ enum Command {
         name: String,
         /// The address; default: the cluster's next free address.
         ip: Option<IpAddr>,
+    },
+    /// What the running clusters hold (Services' LoadBalancer IPs, LB-IPAM
+    /// pools), held against the plan across the fleet: exit 1 on any finding,
+    /// 2 on unusable input.
+    Live {
+        /// A cluster's state: the output of `kubectl get
+        /// services,ciliumloadbalancerippools -A -o json` (or `-o yaml`) in FILE,
+        /// `-` for stdin; give a cluster twice for the two kinds in two files.
+        #[arg(long, value_name = "CLUSTER=FILE", value_parser = live::binding)]
+        from: Vec<live::Binding>,
+        /// A cluster's state from `kubectl --context KUBECONTEXT get …`, run here.
+        #[arg(long, value_name = "CLUSTER=KUBECONTEXT", value_parser = live::binding)]
+        context: Vec<live::Binding>,
+        /// `text` (findings as the build prints errors, on stderr; the report
+        /// on stdout), `json` or `github` (workflow annotations).
+        #[arg(long, value_enum, default_value_t = live::Format::Text)]
+        format: live::Format,
+        /// Seconds each kubectl may take.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+        timeout: u64,
+        /// Print every finding in full, not only the first ones.
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -243,6 +267,23 @@ where
             };
         }
         Command::Pin { cluster, name, ip } => pin::run(&plan_path, &cluster, &name, ip),
+        Command::Live {
+            from,
+            context,
+            format,
+            timeout,
+            all,
+        } => with_plan(&plan_path, |root, plan| {
+            let args = live::Args {
+                from,
+                context,
+                format,
+                timeout: std::time::Duration::from_secs(timeout),
+                all,
+                color: env.color,
+            };
+            live::run(root, &env.cwd, plan, &args)
+        }),
     };
     Ok(out)
 }

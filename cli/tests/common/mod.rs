@@ -12,10 +12,9 @@ use lbipam_cli::{Env, Output, run};
 #[path = "../../../core/tests/common/mod.rs"]
 mod repo_helpers;
 
-pub use repo_helpers::scratch_repo;
 // Each test file uses its own part of the helpers.
 #[allow(unused_imports)]
-pub use repo_helpers::{add_flux, service, write};
+pub use repo_helpers::{add_flux, scratch_repo, service, write};
 
 /// A temporary directory holding only `plan.toml` with this text.
 pub fn plan_only(text: &str) -> tempfile::TempDir {
