@@ -4,6 +4,8 @@
 //! runs `entry` with the hook's `args` at the root of the repository being
 //! committed, with no file names (`pass_filenames: false`). Here the entry is
 //! the binary Cargo built for this package, run on scratch copies of the seed.
+//! (The root package's tests are the gate and this: the binary is the root
+//! package's own.)
 
 use std::fs;
 use std::path::Path;
@@ -11,32 +13,14 @@ use std::process::Command;
 
 use yaml_serde::Value;
 
+#[path = "../core/tests/common/mod.rs"]
+mod common;
+
 fn hooks() -> Vec<Value> {
     let text =
         fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"))
             .expect(".pre-commit-hooks.yaml");
     yaml_serde::from_str(&text).expect("a YAML list of hooks")
-}
-
-fn seed() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    copy(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("core/tests/fixtures/seed"),
-        dir.path(),
-    );
-    dir
-}
-
-fn copy(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for e in fs::read_dir(from).expect("read_dir") {
-        let e = e.expect("entry");
-        if e.path().is_dir() {
-            copy(&e.path(), &to.join(e.file_name()));
-        } else {
-            fs::copy(e.path(), to.join(e.file_name())).expect("copy");
-        }
-    }
 }
 
 /// Runs the hook's entry and args in `root`: (exit code, stdout, stderr).
@@ -89,7 +73,7 @@ fn the_hook_is_lbipam_check_built_by_cargo_without_file_names() {
 #[test]
 fn the_hooks_entry_passes_a_clean_repository_and_fails_a_broken_one() {
     let hook = &hooks()[0];
-    let dir = seed();
+    let dir = common::scratch_repo();
     let (code, stdout, stderr) = run_hook(hook, dir.path());
     assert_eq!((code, stderr.as_str()), (0, ""));
     assert!(stdout.starts_with("ok: "), "{stdout}");
@@ -98,7 +82,7 @@ fn the_hooks_entry_passes_a_clean_repository_and_fails_a_broken_one() {
         .path()
         .join("kubernetes/infrastructure/networking/cilium/ipam/apps/lb-ippool-apps.yaml");
     let text = fs::read_to_string(&pool).expect("pool");
-    fs::write(&pool, text.replace("10.25.11.139", "10.25.11.140")).expect("write");
+    fs::write(&pool, format!("{text}# edited by hand\n")).expect("write");
     let (code, _, stderr) = run_hook(hook, dir.path());
     assert_eq!(code, 1);
     assert!(
@@ -109,14 +93,28 @@ fn the_hooks_entry_passes_a_clean_repository_and_fails_a_broken_one() {
 }
 
 #[test]
-fn the_hooks_binary_passes_check_options_through() {
-    let dir = seed();
-    let out = Command::new(env!("CARGO_BIN_EXE_lbipam-check"))
-        .args(["--format", "json"])
-        .current_dir(dir.path())
-        .env_remove("CI")
-        .output()
-        .expect("run");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "[]\n");
-    assert_eq!(out.status.code(), Some(0));
+fn the_hooks_binary_prints_every_error_with_all_and_refuses_other_arguments() {
+    let dir = common::scratch_repo();
+    let pools = "kubernetes/infrastructure/networking/cilium/ipam";
+    for cluster in ["infra", "apps"] {
+        let pool = dir.path().join(format!("{pools}/{cluster}/lb-ippool-{cluster}.yaml"));
+        fs::write(&pool, "# edited by hand\n").expect("write");
+    }
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_lbipam-check"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("CI")
+            .output()
+            .expect("run")
+    };
+    let all = run(&["--all"]);
+    let stderr = String::from_utf8_lossy(&all.stderr);
+    assert_eq!(all.status.code(), Some(1));
+    for cluster in ["infra", "apps"] {
+        assert!(stderr.contains(&format!("{cluster}/lb-ippool-{cluster}.yaml")), "{stderr}");
+    }
+    let usage = run(&["--format", "json"]);
+    assert_eq!(usage.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&usage.stderr).contains("\"--format\""));
 }

@@ -6,7 +6,7 @@
 //! check passes). `cargo bench -p lbipam-cli --bench fleet`.
 //! Prints best-of-5 wall times; the figures are recorded in README.md.
 
-#[path = "../../benches/common/mod.rs"]
+#[path = "../../core/benches/common/mod.rs"]
 mod common;
 
 use common::{best_of, dotted};

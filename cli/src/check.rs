@@ -18,7 +18,10 @@ pub(crate) fn run(plan_path: &Path, format: CheckFormat, all: bool) -> Output {
     let stdout = match (format, &report) {
         (CheckFormat::Text, None) => {
             return Output {
-                stderr: notices.iter().map(|n| format!("warning: {n}\n")).collect(),
+                stderr: notices
+                    .iter()
+                    .map(|n| format!("warning: {}\n", crate::printable(n)))
+                    .collect(),
                 ..crate::ok(format!(
                     "ok: {} and the files it manages agree\n",
                     plan_path.display()

@@ -145,7 +145,7 @@ fn mentions(root: &Path, plan: &Plan, ip: IpAddr) -> Vec<(PathBuf, usize, &'stat
     files.retain(|f| seen.insert(f.clone()));
     let mut out = Vec::new();
     for rel in files {
-        let Ok(text) = fs::read_to_string(root.join(&rel)) else {
+        let Ok(text) = lbipam_core::read::text(&root.join(&rel)) else {
             continue;
         };
         let kind = kind(plan, &rel, &text);

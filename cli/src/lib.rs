@@ -1,23 +1,25 @@
 //! `lbipam`, the operator's command line for a repository with a `plan.toml`:
 //! `build`, `check` (also as GitHub workflow commands, SARIF or JUnit), `diff`,
-//! `report`, `explain`, `next-free` and `pin`, all on the same library as the
-//! build (`lbipam-core`): one parser, one checker.
+//! `report`, `explain`, `next-free`, `pin` and `live`, all on the same library
+//! as the build (`lbipam-core`): one parser, one checker.
 //!
-//! [`run`] is the whole program minus the process: arguments and an
-//! environment in, exit code and the text of stdout and stderr out, so tests
-//! call it directly and `main` only prints.
+//! [`run_to`] is the whole program minus the process: arguments and an
+//! environment in, output written as it comes to the streams it is given, exit
+//! code out; `main` passes the real ones. [`run`] collects the output for tests.
 
 mod build;
 mod check;
 mod diff;
 mod explain;
 mod formats;
+mod live;
 mod next_free;
 mod pin;
 mod report;
 mod table;
 
 use std::ffi::OsString;
+use std::io::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -130,6 +132,29 @@ enum Command {
         /// The address; default: the cluster's next free address.
         ip: Option<IpAddr>,
     },
+    /// What the running clusters hold (Services' LoadBalancer IPs, LB-IPAM
+    /// pools), held against the plan across the fleet: exit 1 on any finding,
+    /// 2 on unusable input.
+    Live {
+        /// A cluster's state: the output of `kubectl get
+        /// services,ciliumloadbalancerippools -A -o json` (or `-o yaml`) in FILE,
+        /// `-` for stdin; give a cluster twice for the two kinds in two files.
+        #[arg(long, value_name = "CLUSTER=FILE", value_parser = live::binding)]
+        from: Vec<live::Binding>,
+        /// A cluster's state from `kubectl --context KUBECONTEXT get …`, run here.
+        #[arg(long, value_name = "CLUSTER=KUBECONTEXT", value_parser = live::binding)]
+        context: Vec<live::Binding>,
+        /// `text` (findings as the build prints errors, on stderr; the report
+        /// on stdout), `json` or `github` (workflow annotations).
+        #[arg(long, value_enum, default_value_t = live::Format::Text)]
+        format: live::Format,
+        /// Seconds each kubectl may take.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+        timeout: u64,
+        /// Print every finding in full, not only the first ones.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 /// How `check` prints.
@@ -150,26 +175,63 @@ pub(crate) enum ReportFormat {
     Markdown,
 }
 
-/// The whole process: runs `lbipam` with `args` (the first is the program
-/// name) in the working directory, prints, and exits with the exit code.
-pub fn process(args: impl IntoIterator<Item = OsString>) -> ! {
-    use std::io::{IsTerminal, Write};
-    let cwd = std::env::current_dir().unwrap_or_default();
-    // https://no-color.org: any non-empty NO_COLOR turns color off; so does a pipe.
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let env = Env {
-        cwd,
-        color: !no_color && std::io::stdout().is_terminal(),
-    };
-    let out = run(args, &env);
-    // A closed pipe (`lbipam report | head`) is not worth a panic.
-    let _ = std::io::stdout().write_all(out.stdout.as_bytes());
-    let _ = std::io::stderr().write_all(out.stderr.as_bytes());
-    std::process::exit(out.code);
+/// Runs `lbipam` with `args` (the first is the program name), collecting
+/// what it prints (see [`run_to`]).
+pub fn run<I, T>(args: I, env: &Env) -> Output
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let code = run_to(args, env, &mut stdout, &mut stderr);
+    Output {
+        code,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
 }
 
-/// Runs `lbipam` with `args` (the first is the program name).
-pub fn run<I, T>(args: I, env: &Env) -> Output
+/// Runs `lbipam` with `args`, writing its output to `stdout` and `stderr` as it
+/// goes (`next-free` prints each address as found), and returns the exit code.
+/// A write that fails is an error — the message on stderr, exit 1 — except a
+/// closed pipe (`lbipam next-free c --count 1000000 | head`), which ends the
+/// program quietly (with the command's exit code once it has one).
+pub fn run_to<I, T>(args: I, env: &Env, stdout: &mut dyn Write, stderr: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let out = match execute(args, env, stdout) {
+        Ok(out) => out,
+        Err(e) => return write_failed(&e, stderr, 0),
+    };
+    let mut print = || -> std::io::Result<()> {
+        stdout.write_all(out.stdout.as_bytes())?;
+        stdout.flush()?;
+        stderr.write_all(out.stderr.as_bytes())?;
+        stderr.flush()
+    };
+    match print() {
+        Ok(()) => out.code,
+        Err(e) => write_failed(&e, stderr, out.code),
+    }
+}
+
+/// The exit code after a failed write: `code` (the command's own) for a closed
+/// pipe, else 1 with the error on stderr — or, if stderr fails too, the exit
+/// code is all that is left to say it with.
+fn write_failed(e: &std::io::Error, stderr: &mut dyn Write, code: i32) -> i32 {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return code;
+    }
+    let _ = writeln!(stderr, "error: cannot write the output: {e}");
+    let _ = stderr.flush();
+    1
+}
+
+/// Runs the command; what it streams goes to `stdout` at once, the rest is
+/// returned.
+fn execute<I, T>(args: I, env: &Env, stdout: &mut dyn Write) -> std::io::Result<Output>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -178,7 +240,7 @@ where
         Ok(cli) => cli,
         Err(e) => {
             let text = e.render().to_string();
-            return if e.use_stderr() {
+            return Ok(if e.use_stderr() {
                 Output {
                     code: e.exit_code(),
                     stderr: text,
@@ -190,28 +252,28 @@ where
                     stdout: text,
                     ..Output::default()
                 }
-            };
+            });
         }
     };
     let plan_path = match locate(cli.plan.as_deref(), &env.cwd) {
         Ok(p) => p,
         Err(Located::Usage(message)) => {
-            return Output {
+            return Ok(Output {
                 code: 2,
                 ..fail(message)
-            };
+            });
         }
         Err(Located::Missing(message)) => {
-            return match cli.command {
+            return Ok(match cli.command {
                 // A machine consumer gets its format, whatever went wrong.
                 Command::Check { format, .. } if format != CheckFormat::Text => {
                     check::missing_plan(format, layout::PLAN_FILE, &message)
                 }
                 _ => fail(message),
-            };
+            });
         }
     };
-    match cli.command {
+    let out = match cli.command {
         Command::Build => build::run(&plan_path),
         Command::Diff {
             base,
@@ -227,11 +289,33 @@ where
             cluster,
             count,
             pool,
-        } => with_plan(&plan_path, |root, plan| {
-            next_free::run(root, plan, &cluster, pool.as_deref(), count)
-        }),
+        } => {
+            let root = root_of(&plan_path);
+            return match load(root) {
+                Ok(plan) => next_free::run(root, &plan, (&cluster, pool.as_deref(), count), stdout),
+                Err(report) => Ok(invalid(&report)),
+            };
+        }
         Command::Pin { cluster, name, ip } => pin::run(&plan_path, &cluster, &name, ip),
-    }
+        Command::Live {
+            from,
+            context,
+            format,
+            timeout,
+            all,
+        } => with_plan(&plan_path, |root, plan| {
+            let args = live::Args {
+                from,
+                context,
+                format,
+                timeout: std::time::Duration::from_secs(timeout),
+                all,
+                color: env.color,
+            };
+            live::run(root, &env.cwd, plan, &args)
+        }),
+    };
+    Ok(out)
 }
 
 /// Text from a file or a file name as one line of output: control characters
@@ -285,7 +369,7 @@ fn locate(given: Option<&Path>, cwd: &Path) -> Result<PathBuf, Located> {
                 layout::PLAN_FILE
             )))
         }
-        Some(path) if !cwd.join(path).is_file() => Err(Located::Missing(format!(
+        Some(path) if !is_there(&cwd.join(path)) => Err(Located::Missing(format!(
             "--plan {}: no such file",
             path.display()
         ))),
@@ -293,7 +377,7 @@ fn locate(given: Option<&Path>, cwd: &Path) -> Result<PathBuf, Located> {
         None => cwd
             .ancestors()
             .map(|dir| dir.join(layout::PLAN_FILE))
-            .find(|p| p.is_file())
+            .find(|p| is_there(p))
             .ok_or_else(|| {
                 Located::Missing(format!(
                     "no {} in {} or any parent directory (use --plan PATH)",
@@ -302,6 +386,13 @@ fn locate(given: Option<&Path>, cwd: &Path) -> Result<PathBuf, Located> {
                 ))
             }),
     }
+}
+
+/// Whether something other than a directory is at `path` (a symlink too, even
+/// a dangling one): a plan.toml that is a FIFO or a link to a device is found,
+/// and loading it says what it is, instead of "no such file".
+fn is_there(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_dir())
 }
 
 /// The repository root of a plan file: its directory.
@@ -316,10 +407,22 @@ pub(crate) fn root_of(plan_path: &Path) -> &Path {
 /// diagnostics instead.
 fn with_plan(plan_path: &Path, f: impl FnOnce(&Path, &Plan) -> Output) -> Output {
     let root = root_of(plan_path);
-    match lbipam_core::generate::load(root) {
+    match load(root) {
         Ok(plan) => f(root, &plan),
         Err(report) => invalid(&report),
     }
+}
+
+/// Loads and checks the plan, and refuses a layout leading out of the
+/// repository through a symlink on disk (the commands walk its directories).
+fn load(root: &Path) -> Result<Plan, Report> {
+    let plan = lbipam_core::generate::load(root)?;
+    let escapes = plan.layout.escapes(root, &plan.clusters);
+    if escapes.is_empty() {
+        return Ok(plan);
+    }
+    let text = lbipam_core::read::text(&root.join(layout::PLAN_FILE)).unwrap_or_default();
+    Err(Report::new(layout::PLAN_FILE, text, escapes))
 }
 
 /// The build's diagnostics of an invalid plan, exit code 1.

@@ -84,33 +84,44 @@ impl Asked {
         count: usize,
     ) -> (Vec<IpAddr>, String) {
         let mut notes = String::new();
-        let found = usage::free_addresses(c, pool)
-            .filter(|&addr| match self.at(addr) {
-                Some(at) => {
-                    let _ = writeln!(notes, "note: left out {addr}: {at} asks for it");
-                    false
-                }
-                None => true,
-            })
-            .take(count)
-            .collect();
+        let found = self.free_iter(c, pool, &mut notes).take(count).collect();
         if let Some(why) = &self.unknown {
             let _ = writeln!(notes, "warning: {why}");
         }
         (found, notes)
     }
+
+    /// The addresses of [`Asked::free`], lazily and without end but the pools':
+    /// an IPv6 pool holds more than any list could; a note goes to `notes` for
+    /// each address left out on the way.
+    fn free_iter<'a>(
+        &'a self,
+        c: &'a Cluster,
+        pool: Option<&'a str>,
+        notes: &'a mut String,
+    ) -> impl Iterator<Item = IpAddr> + 'a {
+        usage::free_addresses(c, pool).filter(move |&addr| match self.at(addr) {
+            Some(at) => {
+                let _ = writeln!(notes, "note: left out {addr}: {at} asks for it");
+                false
+            }
+            None => true,
+        })
+    }
 }
 
+/// Prints the free addresses to `stdout` as they are found (a count beyond what
+/// the pools hold ends where they do; a closed pipe ends it at once); returns
+/// what is left to say on stderr and the exit code, or the write error.
 pub(crate) fn run(
     root: &Path,
     plan: &Plan,
-    cluster: &str,
-    pool: Option<&str>,
-    count: u64,
-) -> Output {
+    (cluster, pool, count): (&str, Option<&str>, u64),
+    stdout: &mut dyn std::io::Write,
+) -> std::io::Result<Output> {
     let c = match crate::cluster(plan, cluster) {
         Ok(c) => c,
-        Err(out) => return out,
+        Err(out) => return Ok(out),
     };
     if let Some(pool) = pool
         && !c.pools.iter().any(|p| p.name.item == pool)
@@ -122,35 +133,45 @@ pub(crate) fn run(
             .find(|o| o.pools.iter().any(|p| p.name.item == pool))
             .map(|o| format!("; `{pool}` is a pool of cluster {}", o.name.item))
             .unwrap_or_default();
-        return fail(format!(
+        return Ok(fail(format!(
             "cluster {cluster} has no pool `{pool}` (pools: {}){elsewhere}",
             names.join(", ")
-        ));
+        )));
     }
     let asked = Asked::of(root, plan, cluster);
-    let (found, notes) = asked.free(c, pool, usize::try_from(count).unwrap_or(usize::MAX));
-    let stdout: String = found.iter().map(|a| format!("{a}\n")).collect();
-    if (found.len() as u64) < count {
+    let mut notes = String::new();
+    let mut found: u64 = 0;
+    for addr in asked.free_iter(c, pool, &mut notes) {
+        if found == count {
+            break;
+        }
+        writeln!(stdout, "{addr}")?;
+        found += 1;
+    }
+    if let Some(why) = asked.unknown() {
+        let _ = writeln!(notes, "warning: {why}");
+    }
+    if found < count {
         let whose = match pool {
             Some(p) => format!("pool {p} of cluster {cluster}"),
             None => format!("the pools of cluster {cluster}"),
         };
-        return Output {
+        return Ok(Output {
             code: 1,
-            stdout,
+            stdout: String::new(),
             stderr: format!(
                 "{notes}error: {whose} {} {}, {count} asked for\n",
                 if pool.is_some() { "has" } else { "have" },
-                match found.len() {
+                match found {
                     0 => "no free address left".to_owned(),
                     1 => "only 1 free address".to_owned(),
                     n => format!("only {n} free addresses"),
                 }
             ),
-        };
+        });
     }
-    Output {
+    Ok(Output {
         stderr: notes,
-        ..ok(stdout)
-    }
+        ..ok(String::new())
+    })
 }

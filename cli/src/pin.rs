@@ -42,7 +42,7 @@ pub(crate) fn run(plan_path: &Path, cluster: &str, name: &str, ip: Option<IpAddr
         ));
     }
     // load() succeeded, so the file is readable UTF-8.
-    let text = match fs::read_to_string(plan_path) {
+    let text = match lbipam_core::read::text(plan_path) {
         Ok(text) => text,
         Err(e) => return fail(format!("cannot read {}: {e}", plan_path.display())),
     };

@@ -236,7 +236,7 @@ fn ranges_table(plan: &Plan, segments: &[&Segment]) -> Table {
 }
 
 /// A size as a JSON number: exact up to 2^64, a float beyond.
-fn size_json(size: Size) -> Value {
+pub(crate) fn size_json(size: Size) -> Value {
     match size {
         Size::Count(n) => u64::try_from(n).map_or_else(|_| json!(n as f64), |n| json!(n)),
         Size::All128 => json!(2f64.powi(128)),

@@ -3,15 +3,15 @@
 //! CLI on one, `lbipam_core::build` (what `build_script::run` calls) on the
 //! other, and the two must leave the same files and say the same things.
 
-mod scratch;
+mod common;
 
 use std::path::Path;
 
-use scratch::{lbipam, replace, seed, service, snapshot, write};
+use common::{lbipam, replace, unbuilt_seed, service_with, snapshot, write};
 
 /// The same edit on two fresh seeds.
 fn twins(edit: impl Fn(&Path)) -> (tempfile::TempDir, tempfile::TempDir) {
-    let (a, b) = (seed(), seed());
+    let (a, b) = (unbuilt_seed(), unbuilt_seed());
     edit(a.path());
     edit(b.path());
     (a, b)
@@ -56,7 +56,7 @@ fn build_writes_what_the_build_script_writes_and_says_so() {
 
 #[test]
 fn a_second_build_writes_nothing_and_the_check_then_passes() {
-    let dir = seed();
+    let dir = unbuilt_seed();
     move_gateway(dir.path());
     assert_eq!(
         lbipam(dir.path(), &["check"]).code,
@@ -84,7 +84,7 @@ fn a_failing_audit_writes_nothing_and_prints_the_build_scripts_report() {
         write(
             root,
             "kubernetes/clusters/apps/web.yaml",
-            &service("web", "10.25.11.100", ""),
+            &service_with("web", "10.25.11.100", ""),
         );
     });
     let before = snapshot(cli.path());
@@ -104,7 +104,7 @@ fn a_failing_audit_writes_nothing_and_prints_the_build_scripts_report() {
 
 #[test]
 fn an_invalid_plan_writes_nothing_and_prints_its_errors() {
-    let dir = seed();
+    let dir = unbuilt_seed();
     replace(
         dir.path(),
         "plan.toml",

@@ -5,26 +5,28 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{assert_ok, lbipam, plan_of, plan_only, repo, scratch_repo};
+use common::{assert_ok, lbipam, plan_of, plan_only, scratch_repo};
 use lbipam_core::Mode;
 
 #[test]
 fn the_committed_repository_passes_and_json_says_no_errors() {
-    let shown = plan_of(repo()).display().to_string();
+    let seed = scratch_repo();
+    let shown = plan_of(seed.path()).display().to_string();
     assert_ok(
-        &lbipam(repo(), &["check"]),
+        &lbipam(seed.path(), &["check"]),
         &format!("ok: {shown} and the files it manages agree\n"),
     );
-    assert_ok(&lbipam(repo(), &["check", "--format", "json"]), "[]\n");
+    assert_ok(&lbipam(seed.path(), &["check", "--format", "json"]), "[]\n");
 }
 
 #[test]
 fn plan_is_found_in_a_parent_directory_and_must_be_named_plan_toml() {
-    let out = lbipam(&repo().join("docs"), &["check"]);
+    let seed = scratch_repo();
+    let out = lbipam(&seed.path().join("docs"), &["check"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     // Another name is a usage error (exit 2), as clap's own are.
     let out = lbipam(
-        repo(),
+        seed.path(),
         &["check", "--plan", "tests/bad_plans/empty-pool.toml"],
     );
     assert_eq!(out.code, 2);
@@ -36,7 +38,8 @@ fn plan_is_found_in_a_parent_directory_and_must_be_named_plan_toml() {
 
 #[test]
 fn a_missing_plan_is_named_and_json_consumers_get_json() {
-    let out = lbipam(repo(), &["report", "--plan", "no/such/plan.toml"]);
+    let seed = scratch_repo();
+    let out = lbipam(seed.path(), &["report", "--plan", "no/such/plan.toml"]);
     assert_eq!(
         (out.code, out.stderr.as_str()),
         (1, "error: --plan no/such/plan.toml: no such file\n")
@@ -51,9 +54,14 @@ fn a_missing_plan_is_named_and_json_consumers_get_json() {
     assert!(message.starts_with("no plan.toml in "), "{message}");
 }
 
+/// The catalogue of bad plans, kept with the core's tests.
+fn catalogue_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/bad_plans")
+}
+
 /// The catalogue's cases, by name.
 fn catalogue() -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(repo().join("tests/bad_plans"))
+    let mut names: Vec<String> = fs::read_dir(catalogue_dir())
         .expect("catalogue")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
@@ -88,7 +96,7 @@ fn every_bad_plan_of_the_catalogue_gives_the_builds_diagnostics_and_writes_nothi
     assert!(names.len() >= 30, "{names:?}");
     let mut failures = Vec::new();
     for name in names {
-        let dir = repo().join("tests/bad_plans");
+        let dir = catalogue_dir();
         let plan = fs::read(dir.join(format!("{name}.toml"))).expect("plan");
         let want = fs::read_to_string(dir.join(format!("{name}.stderr"))).expect("stderr");
         let scratch = scratch_repo();
@@ -225,10 +233,11 @@ fn line_of(text: &str, needle: &str) -> usize {
 
 #[test]
 fn the_binary_exits_with_the_checks_verdict() {
+    let seed = scratch_repo();
     let bin = Path::new(env!("CARGO_BIN_EXE_lbipam"));
     let ok = std::process::Command::new(bin)
         .args(["check", "--plan"])
-        .arg(plan_of(repo()))
+        .arg(plan_of(seed.path()))
         .env_remove("CI")
         .env("NO_COLOR", "1")
         .output()

@@ -5,7 +5,7 @@ mod common;
 
 use std::fs;
 
-use common::{add_flux, assert_ok, lbipam, plan_of, plan_only, repo, scratch_repo, service, write};
+use common::{add_flux, assert_ok, lbipam, plan_of, plan_only, scratch_repo, service, write};
 
 /// A /27 (32 addresses): `gw` at .1, cluster a with p1 .4-.7 and p2 .12-.13,
 /// cluster b with q .8-.9; pins x .4 (p1), y .13 (p2, with a comment), z .8 (q).
@@ -46,11 +46,12 @@ fn small() -> String {
 
 #[test]
 fn report_of_the_committed_plan() {
+    let seed = scratch_repo();
     // 256 addresses: bgp-router 1 + static-infra 98 reserved, two pools of 20,
     // two pins each; .0 and .255 are the network and broadcast addresses; free:
     // .140-.254, 115; allocated (256 - 115)/256 = 55.1 %.
     assert_ok(
-        &lbipam(repo(), &["report"]),
+        &lbipam(seed.path(), &["report"]),
         "Network 10.25.11.0/24: 256 addresses; 99 reserved, 2 network/broadcast, 40 in pools (4 pinned), 115 free; 55.1% allocated
 
 CLUSTER / POOL  SIZE  PINNED  FREE  UTILIZATION  BLOCKS
@@ -162,8 +163,9 @@ fn report_json_parses_and_holds_the_same_numbers() {
 
 #[test]
 fn report_is_colored_only_when_asked_and_the_binary_honours_no_color() {
+    let seed = scratch_repo();
     let env = lbipam_cli::Env {
-        cwd: repo().to_path_buf(),
+        cwd: seed.path().to_path_buf(),
         color: true,
     };
     let colored = lbipam_cli::run(["lbipam", "report"], &env);
@@ -174,13 +176,13 @@ fn report_is_colored_only_when_asked_and_the_binary_honours_no_color() {
         colored.stdout
     );
     assert!(colored.stdout.contains("\x1b[32m10.0%\x1b[0m"));
-    let plain = lbipam(repo(), &["report"]);
+    let plain = lbipam(seed.path(), &["report"]);
     assert!(!plain.stdout.contains('\x1b'));
     // A pipe is no terminal: the binary prints no escape even without NO_COLOR.
     let bin = env!("CARGO_BIN_EXE_lbipam");
     let out = std::process::Command::new(bin)
         .arg("report")
-        .current_dir(repo())
+        .current_dir(seed.path())
         .env_remove("NO_COLOR")
         .output()
         .expect("run");
@@ -192,9 +194,10 @@ fn report_is_colored_only_when_asked_and_the_binary_honours_no_color() {
 
 #[test]
 fn explain_a_pinned_address_names_its_pool_pin_and_every_file() {
+    let seed = scratch_repo();
     // Found with `grep -rn '10\.25\.11\.121\b' plan.toml kubernetes bootstrap docs`.
     assert_ok(
-        &lbipam(repo(), &["explain", "10.25.11.121"]),
+        &lbipam(seed.path(), &["explain", "10.25.11.121"]),
         "10.25.11.121: pool apps-pool of cluster apps (block 10.25.11.120-10.25.11.139)
   pinned: gateway (reaches the cluster through cluster-settings CILIUM_GATEWAY_LB_IP)
 mentioned in:
@@ -209,7 +212,8 @@ mentioned in:
 
 #[test]
 fn explain_a_reserved_address_gives_its_note() {
-    let out = lbipam(repo(), &["explain", "10.25.11.3"]);
+    let seed = scratch_repo();
+    let out = lbipam(seed.path(), &["explain", "10.25.11.3"]);
     assert_ok(
         &out,
         "10.25.11.3: reserved range static-infra (10.25.11.2-10.25.11.99)
@@ -354,9 +358,10 @@ fn next_free_in_a_repository_failing_its_checks_says_what_it_could_not_know() {
 
 #[test]
 fn next_free_skips_pins_in_address_order() {
+    let seed = scratch_repo();
     // apps-pool .120-.139 pins .120 and .121.
     assert_ok(
-        &lbipam(repo(), &["next-free", "apps", "--count", "3"]),
+        &lbipam(seed.path(), &["next-free", "apps", "--count", "3"]),
         "10.25.11.122\n10.25.11.123\n10.25.11.124\n",
     );
     let dir = plan_only(&small());

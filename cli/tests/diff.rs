@@ -3,9 +3,9 @@
 //! change). The seed's apps cluster has `apps-pool` = 10.25.11.120-139 with pins
 //! clustermesh-apiserver .120 and gateway .121; infra has 10.25.11.100-119.
 
-mod scratch;
+mod common;
 
-use scratch::{commit_all, git, lbipam, replace, seed_git};
+use common::{commit_all, git, lbipam, replace, seed_git};
 use serde_json::Value;
 
 const APPS_BLOCK: &str = "blocks = [\"10.25.11.120-10.25.11.139\"]";

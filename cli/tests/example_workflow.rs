@@ -3,13 +3,13 @@
 //! does on a pull request what the job needs — run here on a scratch clone
 //! whose `origin/main` is the seed and whose branch shrinks a pool.
 
-mod scratch;
+mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use scratch::{commit_all, git, lbipam, replace, repo_root, seed_git};
+use common::{commit_all, git, lbipam, replace, repo_root, seed_git};
 use yaml_serde::Value;
 
 fn workflow_text() -> String {

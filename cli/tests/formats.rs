@@ -4,14 +4,14 @@
 //! asks, in the apps cluster, for an infra address (two findings: `stray-ip`
 //! and `ip-in-two-clusters`) from a file whose name needs escaping.
 
-mod scratch;
+mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use quick_xml::XmlVersion;
 use quick_xml::events::Event;
-use scratch::{lbipam, seed, service, write};
+use common::{lbipam, scratch_repo, service_with, write};
 use serde_json::Value;
 
 /// A file name with the two characters workflow-command properties escape.
@@ -20,8 +20,8 @@ const IP: &str = "10.25.11.100";
 
 /// The seed with the stray request, and the line and column of its address.
 fn broken() -> (tempfile::TempDir, usize, usize) {
-    let dir = seed();
-    let text = service("web", IP, "");
+    let dir = scratch_repo();
+    let text = service_with("web", IP, "");
     write(dir.path(), FILE, &text);
     let (line, col) = text
         .lines()
@@ -136,7 +136,7 @@ fn github_escapes_a_message_so_it_stays_one_command() {
 
 #[test]
 fn github_prints_notices_as_warnings_and_a_clean_check_as_nothing() {
-    let dir = seed();
+    let dir = scratch_repo();
     assert_eq!(
         lbipam(dir.path(), &["check", "--format", "github"]).stdout,
         ""
@@ -254,7 +254,7 @@ fn sarif_has_one_rule_per_code_and_one_result_per_finding_at_its_line() {
         );
     }
     // A clean check is a valid log with no result.
-    let clean = seed();
+    let clean = scratch_repo();
     let log: Value =
         serde_json::from_str(&lbipam(clean.path(), &["check", "--format", "sarif"]).stdout)
             .expect("JSON");
@@ -346,7 +346,7 @@ fn junit_has_one_testcase_per_check_failing_with_file_and_line() {
             _ => assert!(case.failure.is_none(), "{case:?}"),
         }
     }
-    let clean = seed();
+    let clean = scratch_repo();
     let (cases, _, failures) = junit(&lbipam(clean.path(), &["check", "--format", "junit"]).stdout);
     assert_eq!(failures, 0);
     assert!(cases.iter().all(|c| c.failure.is_none()));
@@ -354,11 +354,11 @@ fn junit_has_one_testcase_per_check_failing_with_file_and_line() {
 
 #[test]
 fn junit_escapes_markup_in_messages() {
-    let dir = seed();
+    let dir = scratch_repo();
     write(
         dir.path(),
         "kubernetes/clusters/apps/a<b>&\"c\".yaml",
-        &service("web", IP, ""),
+        &service_with("web", IP, ""),
     );
     let out = lbipam(dir.path(), &["check", "--format", "junit"]);
     let (cases, _, _) = junit(&out.stdout);

@@ -2,13 +2,13 @@
 //! for real by git in a scratch repository with the built `lbipam` on the
 //! PATH, and the lefthook configuration, whose command is the same.
 
-mod scratch;
+mod common;
 
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use scratch::{repo_root, seed_git, service, write};
+use common::{repo_root, seed_git, service_with, write};
 
 /// The README's code block that starts with `first_line`.
 fn readme_block(first_line: &str) -> String {
@@ -81,7 +81,7 @@ fn the_documented_git_hook_refuses_a_commit_that_fails_the_check() {
     write(
         dir,
         "kubernetes/clusters/apps/web.yaml",
-        &service("web", "10.25.11.100", ""),
+        &service_with("web", "10.25.11.100", ""),
     );
     add_all(dir);
     let out = commit(dir, "a stray address");
@@ -96,7 +96,7 @@ fn the_documented_git_hook_refuses_a_commit_that_fails_the_check() {
     write(
         dir,
         "kubernetes/clusters/apps/web.yaml",
-        &service("web", "10.25.11.125", ""),
+        &service_with("web", "10.25.11.125", ""),
     );
     add_all(dir);
     let out = commit(dir, "an apps address");

@@ -1,14 +1,14 @@
 //! `lbipam.dev/ignore: "<code>: <reason>"` on a hand-written object: it removes
 //! that one finding of that object, and a suppression without a reason or one
 //! that suppresses nothing is a finding of its own. On scratch copies of the
-//! seed, where a Service in the apps cluster's directory asks for infra's
+//! scratch_repo, where a Service in the apps cluster's directory asks for infra's
 //! 10.25.11.100 (findings `stray-ip` and `ip-in-two-clusters` on line 7).
 
-mod scratch;
+mod common;
 
 use std::path::Path;
 
-use scratch::{lbipam, seed, service, write};
+use common::{lbipam, scratch_repo, service_with, write};
 use serde_json::Value;
 
 const FILE: &str = "kubernetes/clusters/apps/web.yaml";
@@ -38,13 +38,13 @@ fn message(dir: &Path, code: &str) -> String {
 /// The seed with the stray Service, annotated with `ignore` if given (the
 /// annotation is then line 8, the request line 7).
 fn stray(ignore: Option<&str>) -> tempfile::TempDir {
-    let dir = seed();
+    let dir = scratch_repo();
     let annotation =
         ignore.map_or_else(String::new, |v| format!("    lbipam.dev/ignore: \"{v}\"\n"));
     write(
         dir.path(),
         FILE,
-        &service("web", "10.25.11.100", &annotation),
+        &service_with("web", "10.25.11.100", &annotation),
     );
     dir
 }
@@ -86,8 +86,8 @@ fn a_suppression_without_a_reason_is_a_finding_and_suppresses_nothing() {
 #[test]
 fn a_suppression_of_nothing_is_a_finding_naming_why() {
     // An address of the apps pool: nothing to suppress.
-    let dir = seed();
-    let text = service(
+    let dir = scratch_repo();
+    let text = service_with(
         "web",
         "10.25.11.125",
         "    lbipam.dev/ignore: \"stray-ip: just in case\"\n",
@@ -120,9 +120,9 @@ fn plan_errors_stale_files_and_isolation_cannot_be_suppressed() {
 
 #[test]
 fn a_suppression_covers_only_its_own_document() {
-    let dir = seed();
+    let dir = scratch_repo();
     let quiet = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n  annotations:\n    lbipam.dev/ignore: \"stray-ip: meant for the Service below\"\n";
-    let text = format!("{quiet}---\n{}", service("web", "10.25.11.100", ""));
+    let text = format!("{quiet}---\n{}", service_with("web", "10.25.11.100", ""));
     write(dir.path(), FILE, &text);
     let found = findings(dir.path());
     assert!(found.contains(&("stray-ip".into(), 14)), "{found:?}");

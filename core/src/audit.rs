@@ -126,8 +126,10 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     errors.extend(refused);
     for (path, found) in read {
         match found {
-            Read::Unreadable(why) => skipped.push((path, why)),
+            Read::Unreadable(why) => skipped.push((path, format!("it cannot be read ({why})"))),
+            Read::Unparsed(bytes) => skipped.push((path, unparsed(bytes))),
             Read::NotYaml { text, why } => {
+                let why = format!("not valid YAML ({})", why.lines().next().unwrap_or(""));
                 skipped.push((path.clone(), why));
                 out.texts.insert(path, text);
             }
@@ -212,6 +214,9 @@ fn read_files(
 enum Read {
     /// Not readable as text, and applied by no cluster: skipped with a notice.
     Unreadable(String),
+    /// A file of this many bytes, applied by no cluster, too large to parse and
+    /// asking for no address: skipped with a notice.
+    Unparsed(usize),
     /// Text that is not YAML, applied by no cluster: skipped with a notice.
     NotYaml { text: String, why: String },
     /// A file the build renders whole: it asks for no address.
@@ -252,6 +257,12 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
             errors,
         };
     }
+    // Parsing runs at tens of MB/s and holds the whole tree of values: a large
+    // file nobody applies, whose text holds no key that asks for an address, has
+    // nothing to audit, and is not parsed just to say whether it is valid YAML.
+    if how.is_empty() && text.len() > PARSE_LIMIT && !crate::edit::may_ask_for_ips(&text) {
+        return Read::Unparsed(text.len());
+    }
     match file_requests(&tree.documents(path, &text), &text) {
         Ok(requests) => {
             let (mut errors, requested) = stray_ips(plan, own, path, &requests, how);
@@ -275,6 +286,19 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
             errors: vec![yaml_error(path, e)],
         },
     }
+}
+
+/// The largest file nobody applies that the audit parses when its text asks for
+/// no address (about a third of a second of parsing).
+const PARSE_LIMIT: usize = 8 << 20;
+
+/// Why a file was not parsed, for the notice.
+fn unparsed(bytes: usize) -> String {
+    format!(
+        "{:.1} MB, larger than the {} MiB the audit parses of a file whose text asks for no LoadBalancer IP, so it was not read as YAML",
+        bytes as f64 / 1e6,
+        PARSE_LIMIT >> 20
+    )
 }
 
 /// Alias-key requests Cilium never reads: the same annotations ask for other
@@ -332,17 +356,17 @@ fn unreadable(path: &Path, why: &str, how: &[Applier]) -> Error {
     }
 }
 
-/// One notice for every file skipped because it is not YAML, naming a few.
+/// One notice for every file skipped (not YAML, not readable, too large to
+/// parse), naming the first with why, in path order.
 fn skipped_notice(skipped: &[(PathBuf, String)]) -> Option<String> {
-    let (first, why) = skipped.first()?;
+    let (first, why) = skipped.iter().min_by(|a, b| a.0.cmp(&b.0))?;
     let more = match skipped.len() {
         1 => String::new(),
         n => format!(" and {} more", n - 1),
     };
     Some(format!(
-        "skipped {}{more}: not valid YAML ({}) and applied by no Flux Kustomization; add it to [layout] exclude in plan.toml to say so",
+        "skipped {}{more}: {why} and applied by no Flux Kustomization; add it to [layout] exclude in plan.toml to say so",
         first.display(),
-        why.lines().next().unwrap_or("")
     ))
 }
 

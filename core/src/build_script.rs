@@ -23,7 +23,7 @@ pub fn run() {
     match result {
         Ok(summary) => {
             for notice in summary.notices() {
-                println!("cargo::warning={notice}");
+                println!("cargo::warning={}", one_line(&notice));
             }
         }
         Err(report) => {
@@ -31,6 +31,22 @@ pub fn run() {
             std::process::exit(1);
         }
     }
+}
+
+/// `text` as the value of one cargo directive: cargo reads the build script's
+/// output line by line, so a line break in a file name (`x\ncargo::rustc-env=…`)
+/// would start a directive of its own. Control characters and Unicode line
+/// separators are written escaped (`\n`).
+pub(crate) fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Tells cargo to re-run the build on a change to plan.toml, to the selecting
@@ -46,8 +62,11 @@ fn watch(root: &Path, plan: Option<&Plan>) {
         // A path that does not exist would make cargo re-run the script on every
         // build (an unused default such as `bootstrap/`).
         for input in plan.layout.inputs(&clusters) {
-            if root.join(&input).exists() {
-                println!("cargo::rerun-if-changed={}", input.display());
+            let shown = input.display().to_string();
+            // A path cannot be escaped for cargo; one with a line break (which
+            // the plan's checks refuse) is not watched rather than split.
+            if root.join(&input).exists() && one_line(&shown) == shown {
+                println!("cargo::rerun-if-changed={shown}");
             }
         }
     }

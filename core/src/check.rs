@@ -17,6 +17,7 @@ pub fn check(plan: &Plan) -> Vec<Error> {
     check_services(plan, &mut errors);
     check_cilium(plan, &mut errors);
     errors.extend(plan.layout.problems(plan.clusters.len()));
+    errors.extend(plan.layout.collisions(&plan.clusters));
     errors.extend(source_problems(plan));
     errors.extend(setting_problems(plan));
     errors

@@ -19,7 +19,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// O(text + n log n) for n offsets, where asking [`line_col`] for each would
 /// rescan the text from its start every time. An offset inside a character
 /// counts as that character.
-fn positions(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+pub fn positions(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
     let mut order: Vec<usize> = (0..offsets.len()).collect();
     order.sort_by_key(|&i| offsets[i]);
     let mut out = vec![(1, 1); offsets.len()];
@@ -278,8 +278,47 @@ impl Report {
         self.render_first(usize::MAX)
     }
 
+    /// Every error in full with its excerpt, and nothing else: no count of the
+    /// rest, no summary line. For a report that words its own summary (`lbipam
+    /// live`, whose findings are about clusters, not about the files it writes).
+    pub fn render_each(&self) -> String {
+        self.excerpts(&self.errors)
+    }
+
     fn render_first(&self, limit: usize) -> String {
         let (shown, rest) = self.errors.split_at(limit.min(self.errors.len()));
+        let mut out = self.excerpts(shown);
+        out.push_str(&not_shown(rest));
+        let n = self.errors.len();
+        let stale = self
+            .errors
+            .iter()
+            .filter(|e| matches!(e, Error::Stale { .. }))
+            .count();
+        if stale > 0 {
+            out.push_str(&format!(
+                "\nerror: {stale} file{} differ{} from what plan.toml renders; run `cargo build` without CI (and without LBIPAM_CHECK) and commit the result\n",
+                if stale == 1 { "" } else { "s" },
+                if stale == 1 { "s" } else { "" },
+            ));
+            if stale == n {
+                return out;
+            }
+        }
+        out.push_str(&format!(
+            "error: {n} error{} in the plan or the files it manages; {}\n",
+            if n == 1 { "" } else { "s" },
+            if self.partial {
+                "files before the failing one were updated (each whole); run `cargo build` again"
+            } else {
+                "nothing was written"
+            }
+        ));
+        out
+    }
+
+    /// Each of `shown` in full with its excerpt, in order.
+    fn excerpts(&self, shown: &[Error]) -> String {
         let plan = Lines::new(&self.plan_text);
         let at = self.plan_positions(shown);
         let mut files: BTreeMap<&Path, Lines<'_>> = BTreeMap::new();
@@ -310,32 +349,6 @@ impl Report {
             out.push_str(&rendered);
             out.push_str("\n\n");
         }
-        out.push_str(&not_shown(rest));
-        let n = self.errors.len();
-        let stale = self
-            .errors
-            .iter()
-            .filter(|e| matches!(e, Error::Stale { .. }))
-            .count();
-        if stale > 0 {
-            out.push_str(&format!(
-                "\nerror: {stale} file{} differ{} from what plan.toml renders; run `cargo build` without CI (and without LBIPAM_CHECK) and commit the result\n",
-                if stale == 1 { "" } else { "s" },
-                if stale == 1 { "s" } else { "" },
-            ));
-            if stale == n {
-                return out;
-            }
-        }
-        out.push_str(&format!(
-            "error: {n} error{} in the plan or the files it manages; {}\n",
-            if n == 1 { "" } else { "s" },
-            if self.partial {
-                "files before the failing one were updated (each whole); run `cargo build` again"
-            } else {
-                "nothing was written"
-            }
-        ));
         out
     }
 

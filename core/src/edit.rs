@@ -496,6 +496,18 @@ pub fn replace_marked_section(
     )))
 }
 
+/// Whether `text` may ask for a LoadBalancer IP at all, read as text: every
+/// request has a key (`loadBalancerIP`, an LB-IPAM annotation) or a kind
+/// (`Gateway`) that is written out literally — unless a double-quoted escape
+/// (`"\x6coadBalancerIP"`) spells it, so a backslash anywhere counts too. A text
+/// without any of them needs no parse to know it asks for nothing.
+pub fn may_ask_for_ips(text: &str) -> bool {
+    text.contains('\\')
+        || text.contains("loadBalancerIP")
+        || text.contains("Gateway")
+        || IP_ANNOTATIONS.iter().any(|(name, _)| text.contains(name))
+}
+
 /// Whether a document, as YAML 1.1 tools read it (aliases expanded), holds
 /// anything [`find_ip_requests`] looks at: a Gateway, or an [`IP_ANNOTATIONS`] or
 /// `loadBalancerIP` key at any depth, maps merged in with `<<` included. Most

@@ -38,7 +38,7 @@ pub fn load(root: &Path) -> Result<Plan, Report> {
 /// Reads and compiles the plan at `root/plan`; messages name it `plan`.
 pub fn load_at(root: &Path, plan: &Path) -> Result<Plan, Report> {
     let shown = plan.display().to_string();
-    let bytes = fs::read(root.join(plan)).map_err(|e| {
+    let bytes = crate::read::bytes(&root.join(plan)).map_err(|e| {
         let message = format!("cannot read {shown}: {e}");
         file_report(Code::Unreadable, &shown, message)
     })?;
@@ -92,15 +92,22 @@ pub struct Outputs {
 /// writes nothing. Also audits the resulting tree (stray LoadBalancer IPs,
 /// dangling `dependsOn`), so a build fails before any write if it is not whole.
 pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
+    // Before reading anything: no path of the plan may lead out of the repository.
+    let escapes = plan.layout.escapes(root, &plan.clusters);
+    if !escapes.is_empty() {
+        return Err(plan_report(root, escapes));
+    }
     let mut files = Vec::new();
     let mut errors = Vec::new();
     // The text each error's excerpt is cut from: a failed edit's file as it is,
     // every other file as the audit read it (as the build would leave it).
     let mut sources = BTreeMap::new();
     let mut rendered = Vec::new();
+    let mut whole = Vec::new();
     for applied in crate::par::map(artifact::wants(plan), |want| apply(root, want)) {
         match applied {
             Applied::Whole(path, text, objects) => {
+                whole.push(path.clone());
                 if let Some(objects) = objects {
                     rendered.push((path.clone(), text.clone(), objects));
                 }
@@ -119,6 +126,11 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
             },
             Applied::Unread(error) => errors.push(error),
         }
+    }
+
+    let foreign = not_ours(root, plan, &whole);
+    if !foreign.is_empty() {
+        return Err(plan_report(root, foreign));
     }
 
     // Audit the tree as it will be after the build: disk, overlaid with our outputs.
@@ -153,6 +165,44 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
         warnings: audited.warnings,
         requested: audited.requested,
     })
+}
+
+/// The files the build would write whole over something it did not write: a
+/// hand-written file without our header (its content would be lost), or
+/// something that is not a regular file. A plan error at the value that puts
+/// the output there, naming the file.
+fn not_ours(root: &Path, plan: &Plan, whole: &[PathBuf]) -> Vec<Error> {
+    let whole: BTreeSet<&Path> = whole.iter().map(PathBuf::as_path).collect();
+    let placed = plan.layout.placed(&plan.clusters);
+    let placed: Vec<_> = placed
+        .iter()
+        .filter(|p| p.whole && whole.contains(p.path.as_path()))
+        .collect();
+    let found = crate::par::map(placed, |p| {
+        let why = match crate::read::head(&root.join(&p.path), 1024) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(e) => format!("it cannot be read ({e})"),
+            Ok(head) if render::is_generated(&String::from_utf8_lossy(&head)) => return None,
+            Ok(_) => format!(
+                "that file is hand-written (its first line is not the `# {}` header) and would be lost",
+                render::GENERATED
+            ),
+        };
+        Some(p.error(format!(
+            "{} would replace {}, but {why}; move that file away or change {} so the build writes elsewhere",
+            p.what,
+            p.path.display(),
+            p.key
+        )))
+    });
+    found.into_iter().flatten().collect()
+}
+
+/// A report of plan errors found after the plan was loaded: plan.toml is read
+/// again for the excerpts (only on this failure path).
+fn plan_report(root: &Path, errors: Vec<Error>) -> Report {
+    let text = crate::read::text(&root.join(layout::PLAN_FILE)).unwrap_or_default();
+    Report::new(layout::PLAN_FILE, text, errors)
 }
 
 /// A [`Want`] worked out against the repository.
@@ -191,10 +241,8 @@ fn apply(root: &Path, want: Want) -> Applied {
 /// A file's text, `None` if it does not exist.
 fn read_text(root: &Path, path: &Path) -> Result<Option<String>, Error> {
     let path = path.to_owned();
-    match fs::read(root.join(&path)) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| FileError::NotUtf8 { path }.into()),
+    match crate::read::text(&root.join(&path)) {
+        Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(error) => Err(FileError::Read { path, error }.into()),
     }
@@ -210,10 +258,11 @@ fn stale_generated(tree: &Tree, plan: &Plan, files: &[(PathBuf, String)]) -> Vec
     let mut stale = BTreeSet::new();
     let (mut dirs, docs) = plan.layout.generated_roots();
     tree.prefetch(&dirs);
-    let is_stale = |rel: &Path| {
-        !wanted.contains(rel) && tree.read(rel).is_ok_and(|t| render::is_generated(&t))
+    let is_stale = |rel: &Path| !wanted.contains(rel) && tree.is_generated(rel);
+    // The default docs are searched too when docs-dir moved: only inside the repository.
+    let plain_file = |d: &Path| {
+        tree.is_file(d) && !tree.root().join(d).is_symlink() && tree.escapes(d).is_none()
     };
-    let plain_file = |d: &Path| tree.is_file(d) && !tree.root().join(d).is_symlink();
     stale.extend(docs.into_iter().filter(|d| plain_file(d) && is_stale(d)));
     let mut seen = BTreeSet::new();
     while let Some(dir) = dirs.pop() {
@@ -224,7 +273,11 @@ fn stale_generated(tree: &Tree, plan: &Plan, files: &[(PathBuf, String)]) -> Vec
             let rel = dir.join(&entry.name);
             if entry.is_dir {
                 dirs.push(rel);
-            } else if entry.is_file && !entry.is_symlink && is_stale(&rel) {
+            } else if entry.is_file
+                && !entry.is_symlink
+                && !write::is_temp(&entry.name)
+                && is_stale(&rel)
+            {
                 stale.insert(rel);
             }
         }
@@ -289,8 +342,8 @@ pub fn build_plan(root: &Path, out_dir: &Path, plan: &Plan, mode: Mode) -> Resul
     Ok(summary)
 }
 
-/// Writes `out_dir/plan.rs`. Rendering it (syn and prettyplease, unoptimized in a
-/// dev build) is a sixth of a build script run, and most runs follow an edit
+/// Writes `out_dir/plan.rs`. Rendering it (unoptimized in a dev build) is a
+/// noticeable part of a build script run, and most runs follow an edit
 /// under kubernetes/ that leaves the plan as it was: `plan.rs.from` records what
 /// the file was rendered from and its text, and while both hold, it is left alone.
 fn write_constants(out_dir: &Path, plan: &Plan) -> Result<(), Report> {

@@ -2,29 +2,32 @@
 
 use std::path::Path;
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use glob::{MatchOptions, Pattern};
 
 /// A set of globs; `*` stays within one path segment, `**` crosses them.
 #[derive(Clone, Debug)]
-pub struct Globs(GlobSet);
+pub struct Globs(Vec<Pattern>);
+
+/// `*` and `?` never match a `/`; a leading `.` is matched like any character.
+const OPTIONS: MatchOptions = MatchOptions {
+    case_sensitive: true,
+    require_literal_separator: true,
+    require_literal_leading_dot: false,
+};
 
 impl Globs {
     /// Compiles the globs, or says why one is not valid.
     pub fn new<'a>(globs: impl IntoIterator<Item = &'a str>) -> Result<Globs, String> {
-        let mut set = GlobSetBuilder::new();
-        for g in globs {
-            let glob = GlobBuilder::new(g)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| e.kind().to_string())?;
-            set.add(glob);
-        }
-        set.build().map(Globs).map_err(|e| e.to_string())
+        globs
+            .into_iter()
+            .map(|g| Pattern::new(g).map_err(|e| e.msg.to_string()))
+            .collect::<Result<_, _>>()
+            .map(Globs)
     }
 
     /// Whether a path matches any glob.
     pub fn matches(&self, path: &Path) -> bool {
-        self.0.is_match(path)
+        self.0.iter().any(|g| g.matches_path_with(path, OPTIONS))
     }
 }
 

@@ -23,6 +23,7 @@ pub mod net;
 pub mod par;
 pub mod plan;
 pub mod proof;
+pub mod read;
 pub mod render;
 pub mod resolve;
 pub mod sharing;

@@ -290,9 +290,15 @@ fn cluster_files(tree: &Tree, dir: &Path) -> Result<BTreeMap<PathBuf, String>, V
             if entry.is_dir {
                 dirs.push(rel);
             } else if entry.is_file && is_yaml(&rel) {
-                let text = tree
-                    .read(&rel)
-                    .map_err(|e| fail(format!("cannot read {}: {e}", rel.display())))?;
+                let text = tree.read(&rel).map_err(|e| {
+                    // At the file that cannot be read, not at its directory.
+                    vec![ResolveError {
+                        file: rel.clone(),
+                        line: 1,
+                        chain: Vec::new(),
+                        problem: format!("cannot read {}: {e}", rel.display()),
+                    }]
+                })?;
                 out.insert(rel, text);
             }
         }
@@ -408,7 +414,16 @@ fn build_kustomization(
     errors.extend(
         walk_errors
             .into_iter()
-            .map(|(chain, code, problem)| fail("path", chain, (code, problem))),
+            .map(|(chain, code, problem, at)| match at {
+                Some((file, line)) => ResolveError {
+                    code,
+                    file,
+                    line,
+                    chain,
+                    problem,
+                },
+                None => fail("path", chain, (code, problem)),
+            }),
     );
 
     let path_chain = || vec![k.name.clone(), path.to_owned()];
@@ -488,12 +503,29 @@ struct Walk<'a> {
     stack: Vec<PathBuf>,
     dirs: Vec<PathBuf>,
     objects: Vec<Object>,
-    errors: Vec<(Vec<String>, Code, String)>,
+    /// Each problem with its chain, and the file and line it is in when that
+    /// is not the Flux Kustomization's `path:` (a file that cannot be read).
+    errors: Vec<(Vec<String>, Code, String, Option<FileLine>)>,
 }
+
+/// A file, relative to the root, and a 1-based line in it.
+type FileLine = (PathBuf, usize);
 
 impl Walk<'_> {
     fn fail(&mut self, chain: &[String], code: Code, problem: String) {
-        self.errors.push((chain.to_vec(), code, problem));
+        self.errors.push((chain.to_vec(), code, problem, None));
+    }
+
+    /// Whether something that is neither a file nor a directory (a FIFO, a
+    /// socket, a device) is at `rel`: reading it says what it is.
+    fn is_special(&self, rel: &Path) -> bool {
+        !self.tree.is_dir(rel) && self.tree.exists(rel)
+    }
+
+    /// A problem located in `file` itself, at `line`.
+    fn fail_in(&mut self, chain: &[String], file: &Path, line: usize, problem: (Code, String)) {
+        let at = Some((file.to_owned(), line));
+        self.errors.push((chain.to_vec(), problem.0, problem.1, at));
     }
 
     /// `entry` (relative to `base`, both inside the repo) as a path relative to the
@@ -563,7 +595,7 @@ impl Walk<'_> {
         let kfile = KUSTOMIZATION_FILES
             .iter()
             .map(|f| dir.join(f))
-            .find(|f| self.tree.is_file(f));
+            .find(|f| self.tree.is_file(f) || self.is_special(f));
         match kfile {
             Some(kfile) => self.kustomization(dir, &kfile, chain),
             None if flux_root => self.generated(dir, chain),
@@ -621,18 +653,16 @@ impl Walk<'_> {
         let text = match self.tree.read(kfile) {
             Ok(t) => t,
             Err(e) => {
-                return self.fail(
-                    chain,
-                    Code::Unreadable,
-                    format!("cannot read {}: {e}", kfile.display()),
-                );
+                let problem = format!("cannot read {}: {e}", kfile.display());
+                return self.fail_in(chain, kfile, 1, (Code::Unreadable, problem));
             }
         };
         let value: Value = match yaml_serde::from_str(&text) {
             Ok(v) => v,
             Err(e) => {
+                let line = e.location().map_or(1, |l| l.line());
                 let problem = format!("{} is not valid YAML: {e}", kfile.display());
-                return self.fail(chain, Code::InvalidYaml, problem);
+                return self.fail_in(chain, kfile, line, (Code::InvalidYaml, problem));
             }
         };
         let Some(map) = value.as_mapping() else {
@@ -678,7 +708,8 @@ impl Walk<'_> {
             match self.locate(dir, entry) {
                 Err((code, problem)) => self.fail(&next, code, problem),
                 Ok(p) if self.tree.is_dir(&p) => self.dir(&p, &next, false),
-                Ok(p) if self.tree.is_file(&p) => self.file(&p, &next),
+                // A FIFO or device is read, and refused by name, not "not found".
+                Ok(p) if self.tree.is_file(&p) || self.is_special(&p) => self.file(&p, &next),
                 Ok(p) => self.fail(
                     &next,
                     Code::MissingResource,
@@ -710,11 +741,8 @@ impl Walk<'_> {
         let text = match self.tree.read(file) {
             Ok(t) => t,
             Err(e) => {
-                return self.fail(
-                    chain,
-                    Code::Unreadable,
-                    format!("cannot read {}: {e}", file.display()),
-                );
+                let problem = format!("cannot read {}: {e}", file.display());
+                return self.fail_in(chain, file, 1, (Code::Unreadable, problem));
             }
         };
         let parsed = self.tree.documents(file, &text);

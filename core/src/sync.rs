@@ -5,7 +5,6 @@
 //! the plan says. So in CI the build computes everything as usual, writes nothing
 //! outside `OUT_DIR`, and fails naming each file that differs.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
@@ -65,7 +64,7 @@ pub fn stale(root: &Path, wanted: &[(PathBuf, String)], remove: &[PathBuf]) -> V
 
 /// The [`Error::Stale`] of one file whose committed bytes are not `rendered`.
 fn differs(root: &Path, path: &Path, rendered: &str) -> Option<Error> {
-    match fs::read(root.join(path)) {
+    match crate::read::bytes(&root.join(path)) {
         Ok(bytes) if bytes == rendered.as_bytes() => None,
         Ok(bytes) => {
             let found = String::from_utf8_lossy(&bytes);
@@ -77,6 +76,13 @@ fn differs(root: &Path, path: &Path, rendered: &str) -> Option<Error> {
                 rendered: Some(rendered),
             })
         }
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Some(
+            crate::error::FileError::Read {
+                path: path.to_owned(),
+                error,
+            }
+            .into(),
+        ),
         Err(_) => Some(Error::Stale {
             path: path.to_owned(),
             line: 1,

@@ -152,7 +152,19 @@ impl Tree {
         if self.removed.contains(rel) {
             return Err(io::ErrorKind::NotFound.into());
         }
-        fs::read_to_string(self.root.join(rel))
+        crate::read::text(&self.root.join(rel))
+    }
+
+    /// Whether the file at `rel` carries our generated-file header. Only its
+    /// first bytes are read from disk: the stale-file search asks this of every
+    /// file under the audited directories, vendored bundles of any size included.
+    pub fn is_generated(&self, rel: &Path) -> bool {
+        if let Some(text) = self.overlay.get(rel) {
+            return crate::render::is_generated(text);
+        }
+        !self.removed.contains(rel)
+            && crate::read::head(&self.root.join(rel), 1024)
+                .is_ok_and(|head| crate::render::is_generated(&String::from_utf8_lossy(&head)))
     }
 
     /// Whether the build is about to write `rel` or something below it.

@@ -48,7 +48,7 @@ pub fn changes(
     let mut out = Vec::new();
     let mut refused = Vec::new();
     for (path, contents) in wanted {
-        if fs::read(root.join(path)).is_ok_and(|old| old == contents.as_bytes()) {
+        if crate::read::bytes(&root.join(path)).is_ok_and(|old| old == contents.as_bytes()) {
             continue;
         }
         match writable(root, path) {
@@ -82,6 +82,8 @@ pub fn changes(
 fn writable(root: &Path, rel: &Path) -> Result<(), String> {
     // A symlinked directory on the way would let a write land outside the repo.
     let mut dir = root.to_path_buf();
+    // The deepest directory that exists: where the write creates its entry.
+    let mut existing = fs::metadata(root).ok().map(|m| (root.to_path_buf(), m));
     if let Some(parent) = rel.parent() {
         for part in parent.components() {
             dir.push(part);
@@ -94,9 +96,23 @@ fn writable(root: &Path, rel: &Path) -> Result<(), String> {
                     ));
                 }
                 Ok(m) if !m.is_dir() => return Err(format!("{} is not a directory", shown())),
+                Ok(m) => existing = Some((dir.clone(), m)),
                 _ => {}
             }
         }
+    }
+    // Checked by its mode, as for a file below: root may write anywhere, and the
+    // build must fail before its first write, not halfway.
+    if let Some((dir, meta)) = existing
+        && meta.permissions().readonly()
+    {
+        let shown = dir.strip_prefix(root).unwrap_or(&dir).display().to_string();
+        let shown = if shown.is_empty() {
+            ".".to_owned()
+        } else {
+            shown
+        };
+        return Err(format!("its directory {shown} is read-only"));
     }
     match fs::symlink_metadata(root.join(rel)) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -184,12 +200,17 @@ pub fn apply_with(
                 write_atomic_with(fs, &path, contents.as_bytes()).map_err(failed)?;
             }
             Change::Remove { .. } => {
-                fs.remove_file(&path).map_err(failed)?;
-                // Drop the directory too once it holds nothing else.
+                match fs.remove_file(&path) {
+                    // Another build of the same tree removed it first: the same end.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    other => other.map_err(failed)?,
+                }
+                // Drop the directory too once it holds nothing else. Best effort:
+                // another build may be writing into it (or have removed it).
                 if let Some(dir) = path.parent()
-                    && std::fs::read_dir(dir).map_err(failed)?.next().is_none()
+                    && std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none())
                 {
-                    std::fs::remove_dir(dir).map_err(failed)?;
+                    let _ = std::fs::remove_dir(dir);
                 }
             }
         }
@@ -207,10 +228,18 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
 /// [`write_atomic`] through the given file system.
 pub fn write_atomic_with(fs: &mut dyn Fs, path: &Path, contents: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
     let tmp = temp_path(path);
-    let result = fs
-        .write_new(&tmp, contents)
+    let mut tries = 0;
+    let result = loop {
+        std::fs::create_dir_all(dir)?;
+        match fs.write_new(&tmp, contents) {
+            // Another build of the same tree removed the directory, emptied by its
+            // deletion of a stale file, between our mkdir and our write: again.
+            Err(e) if e.kind() == io::ErrorKind::NotFound && tries < 3 => tries += 1,
+            written => break written,
+        }
+    };
+    let result = result
         .and_then(|()| fs.keep_permissions(path, &tmp))
         .and_then(|()| fs.rename(&tmp, path));
     if result.is_err() {
@@ -220,13 +249,25 @@ pub fn write_atomic_with(fs: &mut dyn Fs, path: &Path, contents: &[u8]) -> io::R
     result
 }
 
-/// The temporary file beside `path`: hidden, and named so a leftover is
-/// recognizable (`.NAME.lbipam-PID.tmp`).
+/// The temporary file beside `path`: hidden, named so a leftover is
+/// recognizable (`.NAME.lbipam-PID-N.tmp`, see [`is_temp`]), and unique to this
+/// write, so builds of one tree at once (an editor's and a terminal's) never
+/// share one.
 pub fn temp_path(path: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    dir.join(format!(".{name}.lbipam-{}.tmp", std::process::id()))
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    dir.join(format!(".{name}.lbipam-{}-{n}.tmp", std::process::id()))
+}
+
+/// Whether a file name is one of [`temp_path`]'s: another build's write in
+/// flight, never a stale generated file, though it carries our header.
+pub fn is_temp(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    name.starts_with('.') && name.ends_with(".tmp") && name.contains(".lbipam-")
 }

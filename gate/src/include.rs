@@ -220,7 +220,7 @@ impl Walk<'_> {
             return; // a cycle; the resolver reports it
         }
         self.out.kustomizations.insert(kfile.to_path_buf());
-        let Ok(text) = fs::read_to_string(self.root.join(kfile)) else {
+        let Ok(text) = lbipam_core::read::text(&self.root.join(kfile)) else {
             return;
         };
         let Ok(k) = yaml_serde::from_str::<Value>(&text) else {
@@ -262,7 +262,7 @@ impl Walk<'_> {
         }
         for p in list(&k["patchesStrategicMerge"]) {
             let text = p.as_str().unwrap_or("");
-            let file = fs::read_to_string(self.root.join(dir).join(text));
+            let file = lbipam_core::read::text(&self.root.join(dir).join(text));
             out.extend(Target::from_patch_text(file.as_deref().unwrap_or(text)));
         }
         for r in list(&k["replacements"]) {
@@ -281,7 +281,9 @@ impl Walk<'_> {
         let component = self
             .locate(dir, entry, from)
             .and_then(|cdir| Some((kustomization_in(self.root, &cdir)?, cdir)))
-            .and_then(|(cfile, cdir)| Some((fs::read_to_string(self.root.join(cfile)).ok()?, cdir)))
+            .and_then(|(cfile, cdir)| {
+                Some((lbipam_core::read::text(&self.root.join(cfile)).ok()?, cdir))
+            })
             .and_then(|(text, cdir)| Some((yaml_serde::from_str::<Value>(&text).ok()?, cdir)));
         component.map_or_else(Vec::new, |(c, cdir)| self.patch_targets(&cdir, &c))
     }
@@ -295,7 +297,7 @@ impl Walk<'_> {
         }
         match p["path"]
             .as_str()
-            .map(|f| fs::read_to_string(self.root.join(dir).join(f)))
+            .map(|f| lbipam_core::read::text(&self.root.join(dir).join(f)))
         {
             Some(Ok(text)) => Target::from_patch_text(&text),
             _ => vec![Target::default()],
@@ -316,7 +318,7 @@ impl Walk<'_> {
         loop {
             let mut found = Vec::new();
             for (path, targets) in &self.out.files {
-                let Ok(text) = fs::read_to_string(self.root.join(path)) else {
+                let Ok(text) = lbipam_core::read::text(&self.root.join(path)) else {
                     continue;
                 };
                 for (line, object) in parse_documents(path, &text).0 {

@@ -35,7 +35,6 @@ mod sops;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use lbipam_core::audit::parse_documents;
@@ -188,7 +187,7 @@ pub fn check_repository(root: &Path, plan: &Plan) -> Report {
 
 /// The documents of a file, its read and parse errors added to the report.
 fn documents(root: &Path, file: &Path, report: &mut Report) -> Vec<(usize, Value)> {
-    let text = match fs::read(root.join(file)).map(String::from_utf8) {
+    let text = match lbipam_core::read::bytes(&root.join(file)).map(String::from_utf8) {
         Ok(Ok(text)) => text,
         Ok(Err(_)) => {
             report
@@ -217,29 +216,41 @@ fn yaml_files(root: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
     })
 }
 
+/// The whole gate of the repository at `root` as a value: core's
+/// [`lbipam_core::verify`] (plan, audits, committed files == plan) and both schema
+/// checks. `Ok` holds the schema checks' summaries; `Err` the whole report, every
+/// problem found.
+pub fn check(root: &Path) -> Result<String, String> {
+    let plan_path = root.join(lbipam_core::layout::PLAN_FILE);
+    lbipam_core::verify(&plan_path).map_err(|report| report.render_all())?;
+    let plan = lbipam_core::generate::load(root).map_err(|report| report.render_all())?;
+    let mut problems = Vec::new();
+    let mut summaries = Vec::new();
+    for report in [check_repository(root, &plan), check_applied(root, &plan)] {
+        summaries.push(report.summary());
+        problems.extend(report.problems);
+    }
+    if problems.is_empty() {
+        Ok(summaries.join("\n"))
+    } else {
+        Err(format!(
+            "the schema gate found {} problem(s):\n  {}",
+            problems.len(),
+            problems.join("\n  ")
+        ))
+    }
+}
+
 /// The whole gate for a repository's `tests/gate.rs`: panics with every problem
 /// unless plan.toml is valid, every audit of what each cluster applies passes,
 /// the committed files are what plan.toml renders ([`lbipam_core::gate`]), and
 /// every object passes the schema checks as written and as applied. `root` is
 /// the directory holding plan.toml. Prints the schema gate's counts.
 pub fn gate(root: impl AsRef<Path>) {
-    let root = root.as_ref();
-    lbipam_core::gate(root);
-    let plan = match lbipam_core::generate::load(root) {
-        Ok(plan) => plan,
-        Err(report) => panic!("{}", report.render_all()),
-    };
-    let mut problems = Vec::new();
-    for report in [check_repository(root, &plan), check_applied(root, &plan)] {
-        eprintln!("{}", report.summary());
-        problems.extend(report.problems);
+    match check(root.as_ref()) {
+        Ok(summary) => eprintln!("{summary}"),
+        Err(report) => panic!("{report}"),
     }
-    assert!(
-        problems.is_empty(),
-        "the schema gate found {} problem(s):\n  {}",
-        problems.len(),
-        problems.join("\n  ")
-    );
 }
 
 /// The schema gate on what Flux applies: every object core's resolver says the

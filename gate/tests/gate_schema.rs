@@ -3,20 +3,19 @@
 //! ways real repositories grow (more kinds, Helm charts, SOPS files, kustomize
 //! `configurations:`, patches from a parent Flux Kustomization).
 
-#[path = "../../tests/common/mod.rs"]
+#[path = "../../core/tests/common/mod.rs"]
 mod common;
 
 use std::fs;
 use std::io::Write as _;
 use std::path::Path;
 
-use common::{edit, repo, scratch_repo};
+use common::{edit, scratch_repo, seed_plan};
 use lbipam_gate::{Report, check_applied, check_repository};
-use lbipam_plan::PLAN;
 
 /// The files gate on the repository at `root`.
 fn gate(root: &Path) -> Report {
-    check_repository(root, &PLAN)
+    check_repository(root, seed_plan())
 }
 
 fn assert_reports(report: &Report, expected: &str) {
@@ -58,7 +57,8 @@ const PLAN_KINDS: [&str; 6] = [
 
 #[test]
 fn every_resource_under_kubernetes_passes_the_strict_schema_check() {
-    let report = gate(repo());
+    let seed = scratch_repo();
+    let report = gate(seed.path());
     // The counts, in the test output: straight to stderr, which the test
     // harness does not capture.
     let _ = writeln!(std::io::stderr(), "{}", report.summary());
@@ -78,7 +78,8 @@ fn every_resource_under_kubernetes_passes_the_strict_schema_check() {
 
 #[test]
 fn everything_flux_applies_to_each_cluster_passes_the_strict_schema_check() {
-    let report = check_applied(repo(), &PLAN);
+    let seed = scratch_repo();
+    let report = check_applied(seed.path(), seed_plan());
     assert!(
         report.problems.is_empty(),
         "objects Flux would apply that the cluster would reject or misread:\n  {}",
@@ -116,7 +117,7 @@ fn a_misspelled_service_selector_fails_both_gates() {
     assert_reports(&report, &format!("{APPS_POOL}:1: {expected}"));
     assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
     assert_reports(
-        &check_applied(repo.path(), &PLAN),
+        &check_applied(repo.path(), seed_plan()),
         &format!("cluster apps: {APPS_POOL}:1: {expected}"),
     );
 }
@@ -500,7 +501,8 @@ fn a_sops_encrypted_secret_listed_as_a_resource_passes() {
 /// the Services its pins are for, and a `/29` in apps-pool that withholds its
 /// first and last address.
 fn cilium_plan(api_version: &str, reserve_pins: bool) -> String {
-    let plan = std::fs::read_to_string(repo().join("plan.toml")).expect("plan.toml");
+    let seed = scratch_repo();
+    let plan = std::fs::read_to_string(seed.path().join("plan.toml")).expect("plan.toml");
     plan.replace(
         "blocks = [\"10.25.11.120-10.25.11.139\"]\n",
         "blocks = [\"10.25.11.120-10.25.11.139\", \"10.25.11.144/29\"]\nallow-first-last-ips = false\n",
@@ -532,9 +534,9 @@ fn pools_of_both_api_versions_with_and_without_reserved_pins_pass_the_crd_types_
                 cilium_plan(api_version, reserve_pins),
             )
             .expect("write plan");
-            lbipam_plan::build(repo.path(), out.path())
+            lbipam_core::build(repo.path(), out.path())
                 .unwrap_or_else(|r| panic!("{case}: build failed:\n{r}"));
-            let plan = lbipam_plan::generate::load(repo.path()).expect("plan");
+            let plan = lbipam_core::generate::load(repo.path()).expect("plan");
             for checked in [
                 check_repository(repo.path(), &plan),
                 check_applied(repo.path(), &plan),
@@ -547,15 +549,15 @@ fn pools_of_both_api_versions_with_and_without_reserved_pins_pass_the_crd_types_
                     checked.checked
                 );
             }
-            let gate = lbipam_plan::resolve::check_repo(
-                &lbipam_plan::tree::Tree::disk(repo.path()),
+            let gate = lbipam_core::resolve::check_repo(
+                &lbipam_core::tree::Tree::disk(repo.path()),
                 &plan,
             );
             assert_eq!(gate, Vec::new(), "{case}: the inclusion gate");
             // What the apps cluster applies: its pools, by name, with selector
             // and first/last setting.
-            let build = lbipam_plan::resolve::resolve_cluster(
-                &lbipam_plan::tree::Tree::disk(repo.path()),
+            let build = lbipam_core::resolve::resolve_cluster(
+                &lbipam_core::tree::Tree::disk(repo.path()),
                 &plan,
                 "apps",
             )

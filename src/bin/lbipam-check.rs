@@ -1,10 +1,47 @@
-//! `lbipam-check [ARGS]`: `lbipam check [ARGS]`, for pre-commit. Its `language:
-//! rust` installs the binaries of this repository's root package (`cargo
-//! install --bins --path .`), while `lbipam` itself is the `cli/` package's; a
-//! second binary named `lbipam` here would collide with it in `target/`.
+//! `lbipam-check [--all]`: everything `lbipam check` checks, for pre-commit.
+//! Its `language: rust` installs the binaries of this repository's root package
+//! (`cargo install --bins --path .`), while `lbipam` is the `cli/` package's; so
+//! this one is built on the library alone, and `cargo build` stays as cheap as
+//! the build script needs.
+//!
+//! Run at the root of a repository with a `plan.toml`: exit 0 when the plan and
+//! the files it manages agree, 1 with every error on stderr otherwise, 2 on
+//! unknown arguments.
 
-fn main() {
-    let mut args = std::env::args_os();
-    let program = args.next().unwrap_or_else(|| "lbipam-check".into());
-    lbipam_cli::process([program, "check".into()].into_iter().chain(args));
+use std::path::Path;
+use std::process::ExitCode;
+
+use lbipam_core::diag::SHOWN_IN_FULL;
+
+fn main() -> ExitCode {
+    let mut all = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--all" => all = true,
+            _ => {
+                eprintln!("error: unexpected argument {arg:?}\nusage: lbipam-check [--all]");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match lbipam_core::verify(Path::new("plan.toml")) {
+        Ok(notices) => {
+            for notice in notices {
+                eprintln!("warning: {}", notice.escape_debug());
+            }
+            println!("ok: plan.toml and the files it manages agree");
+            ExitCode::SUCCESS
+        }
+        Err(report) if all => {
+            eprint!("{}", report.render_all());
+            ExitCode::FAILURE
+        }
+        Err(report) => {
+            eprint!("{}", report.render());
+            if report.errors.len() > SHOWN_IN_FULL {
+                eprintln!("note: run `lbipam-check --all` to print every error in full");
+            }
+            ExitCode::FAILURE
+        }
+    }
 }

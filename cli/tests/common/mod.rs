@@ -9,13 +9,57 @@ use std::path::{Path, PathBuf};
 use lbipam_cli::{Env, Output, run};
 
 // The repository and its scratch copies: the root crate's test helpers.
-#[path = "../../../tests/common/mod.rs"]
+#[path = "../../../core/tests/common/mod.rs"]
 mod repo_helpers;
 
-pub use repo_helpers::{repo, scratch_repo};
 // Each test file uses its own part of the helpers.
 #[allow(unused_imports)]
-pub use repo_helpers::{add_flux, service, write};
+pub use repo_helpers::{
+    add_flux, edit, scratch_repo, service, service_with, snapshot, unbuilt_seed, write,
+};
+
+/// This repository's root (where `.pre-commit-hooks.yaml` and `examples/` are).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Replaces the first `from` in the file at `path` below `root`.
+pub fn replace(root: &Path, path: &str, from: &str, to: &str) {
+    edit(&root.join(path), from, to);
+}
+
+/// A built scratch copy of the seed as a git repository on branch `main` with
+/// one commit.
+pub fn seed_git() -> tempfile::TempDir {
+    let dir = scratch_repo();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    commit_all(dir.path(), "the seed");
+    dir
+}
+
+/// `git ARGS` in `dir`, which must succeed; its stdout. Identity, signing and
+/// hooks are set here so the user's git configuration cannot change a test.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=test", "-c", "user.email=test@example.org"])
+        .args(["-c", "commit.gpgsign=false", "-c", "core.hooksPath=.git/hooks"])
+        .args(args)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Commits every change in `dir`.
+pub fn commit_all(dir: &Path, message: &str) {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "--no-verify", "-m", message]);
+}
 
 /// A temporary directory holding only `plan.toml` with this text.
 pub fn plan_only(text: &str) -> tempfile::TempDir {

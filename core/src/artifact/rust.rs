@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use proc_macro2::{Literal, TokenStream};
+use proc_macro2::{Delimiter, Literal, Spacing, TokenStream, TokenTree};
 use quote::quote;
 
 use crate::net::Block;
@@ -22,12 +22,106 @@ pub fn rust_constants(plan: &Plan) -> String {
         // The plan is proved valid again while this crate compiles.
         ::lbipam_core::assert_plan!(PLAN);
     };
-    let pretty = match syn::parse2::<syn::File>(file.clone()) {
-        Ok(parsed) => prettyplease::unparse(&parsed),
-        // Unreachable for tokens built above; the unformatted tokens still compile.
-        Err(_) => file.to_string(),
+    let mut text = format!("// {GENERATED}\n// {HOW_TO_CHANGE}\n\n");
+    layout_tokens(file, 0, &mut text);
+    text.push('\n');
+    text
+}
+
+/// Writes tokens one struct field or list item a line, indented by nesting, so a
+/// compile error in `plan.rs` points at a readable line. (A formatter such as
+/// prettyplease would need syn's full parser in every cold build.)
+fn layout_tokens(tokens: TokenStream, depth: usize, out: &mut String) {
+    let mut joint_colon = false;
+    for tree in tokens {
+        let was_joint_colon = std::mem::take(&mut joint_colon);
+        match tree {
+            TokenTree::Group(g) => group(&g, depth, out),
+            TokenTree::Punct(p) => match p.as_char() {
+                ',' | ';' if depth_is_block(out) => {
+                    out.push(p.as_char());
+                    newline(out, depth);
+                }
+                ',' => out.push_str(", "),
+                ':' if p.spacing() == Spacing::Joint => {
+                    out.push(':');
+                    joint_colon = true;
+                }
+                ':' if was_joint_colon => out.push(':'),
+                ':' => out.push_str(": "),
+                '=' => {
+                    space_unless_open(out);
+                    out.push_str("= ");
+                }
+                c => out.push(c),
+            },
+            other => {
+                if out.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ')') {
+                    out.push(' ');
+                }
+                out.push_str(&other.to_string());
+            }
+        }
+    }
+}
+
+/// Whether the innermost open delimiter of `out` is a brace or bracket (one item a
+/// line) rather than a parenthesis (items inline).
+fn depth_is_block(out: &str) -> bool {
+    let mut depth = 0i32;
+    for c in out.chars().rev() {
+        match c {
+            ')' | ']' | '}' => depth += 1,
+            '(' if depth == 0 => return false,
+            '[' | '{' if depth == 0 => return true,
+            '(' | '[' | '{' => depth -= 1,
+            _ => {}
+        }
+    }
+    true
+}
+
+fn group(g: &proc_macro2::Group, depth: usize, out: &mut String) {
+    let (open, close) = match g.delimiter() {
+        Delimiter::Parenthesis => ('(', ')'),
+        Delimiter::Bracket => ('[', ']'),
+        _ => ('{', '}'),
     };
-    format!("// {GENERATED}\n// {HOW_TO_CHANGE}\n\n{pretty}")
+    if open == '{' {
+        space_unless_open(out);
+    }
+    // Calls and attributes (`#[doc = …]`) stay on their line.
+    let attribute = out.ends_with('#');
+    let inline = open == '(' || attribute;
+    out.push(open);
+    if inline {
+        layout_tokens(g.stream(), depth, out);
+    } else if !g.stream().is_empty() {
+        newline(out, depth + 1);
+        layout_tokens(g.stream(), depth + 1, out);
+        while out.ends_with([' ', '\n']) {
+            out.pop();
+        }
+        newline(out, depth);
+    }
+    out.push(close);
+    if attribute {
+        newline(out, depth);
+    }
+}
+
+fn newline(out: &mut String, depth: usize) {
+    while out.ends_with(' ') {
+        out.pop();
+    }
+    out.push('\n');
+    out.push_str(&"    ".repeat(depth));
+}
+
+fn space_unless_open(out: &mut String) {
+    if !out.ends_with([' ', '\n', '(', '[', '{', '&', ':']) && !out.is_empty() {
+        out.push(' ');
+    }
 }
 
 fn plan_tokens(plan: &Plan) -> TokenStream {

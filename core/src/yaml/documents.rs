@@ -26,13 +26,25 @@ pub struct Document {
 /// the marker line (`--- {kind: Service, ...}`, `--- |`) starts the document
 /// there; a comment there does not. The text before the first `---` is a
 /// document too (empty if the file starts with one).
+///
+/// Directives (`%YAML 1.2`, `%TAG ! tag:example.com,2000:`), which YAML allows
+/// only before a document's `---`, stay with the document they precede, so it
+/// is parsed with them; a `...` line ends a document (directives may follow it).
 pub fn split(text: &str) -> Vec<Document> {
     let mut docs = Vec::new();
     let (mut start, mut line) = (0, 1);
     let mut offset = 0;
+    // Whether the text since `start` is directives (at least one), comments
+    // and blank lines only: the prologue of the next document.
+    let mut directives = false;
+    let mut prologue = true;
     for (i, l) in text.split_inclusive('\n').enumerate() {
         let bare = l.trim_end();
-        if bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t") {
+        let marker = bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t");
+        if marker && directives && prologue {
+            // The directives belong to this document: it starts at them.
+            (directives, prologue) = (false, false);
+        } else if marker {
             docs.push(Document {
                 line,
                 range: start..offset,
@@ -43,6 +55,20 @@ pub fn split(text: &str) -> Vec<Document> {
             } else {
                 (offset + (bare.len() - tail.len()), i + 1)
             };
+            (directives, prologue) = (false, false);
+        } else if bare == "..." || bare.starts_with("... ") || bare.starts_with("...\t") {
+            // The end of a document: what follows may be the next one's prologue.
+            docs.push(Document {
+                line,
+                range: start..offset + l.len(),
+            });
+            (start, line) = (offset + l.len(), i + 2);
+            (directives, prologue) = (false, true);
+        } else if prologue && l.starts_with('%') {
+            directives = true;
+        } else if prologue && !(bare.trim_start().is_empty() || bare.trim_start().starts_with('#'))
+        {
+            prologue = false;
         }
         offset += l.len();
     }

@@ -1,0 +1,20 @@
+//! The apps pool is edited to start at .119, the infra pool's last address.
+
+#[path = "../support.rs"]
+#[macro_use]
+mod support;
+
+use lbipam_core::plan::Plan;
+use support::{ip, range};
+
+const PLAN: Plan = plan!(
+    reserved: [],
+    clusters: [
+        cluster!("infra", "infra-pool", [range(ip(11, 100), ip(11, 119))], []),
+        cluster!("apps", "apps-pool", [range(ip(11, 119), ip(11, 139))], []),
+    ],
+);
+
+lbipam_core::assert_plan!(PLAN);
+
+fn main() {}
