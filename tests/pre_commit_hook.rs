@@ -97,7 +97,9 @@ fn the_hooks_binary_prints_every_error_with_all_and_refuses_other_arguments() {
     let dir = common::scratch_repo();
     let pools = "kubernetes/infrastructure/networking/cilium/ipam";
     for cluster in ["infra", "apps"] {
-        let pool = dir.path().join(format!("{pools}/{cluster}/lb-ippool-{cluster}.yaml"));
+        let pool = dir
+            .path()
+            .join(format!("{pools}/{cluster}/lb-ippool-{cluster}.yaml"));
         fs::write(&pool, "# edited by hand\n").expect("write");
     }
     let run = |args: &[&str]| {
@@ -112,7 +114,10 @@ fn the_hooks_binary_prints_every_error_with_all_and_refuses_other_arguments() {
     let stderr = String::from_utf8_lossy(&all.stderr);
     assert_eq!(all.status.code(), Some(1));
     for cluster in ["infra", "apps"] {
-        assert!(stderr.contains(&format!("{cluster}/lb-ippool-{cluster}.yaml")), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{cluster}/lb-ippool-{cluster}.yaml")),
+            "{stderr}"
+        );
     }
     let usage = run(&["--format", "json"]);
     assert_eq!(usage.status.code(), Some(2));

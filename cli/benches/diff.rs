@@ -5,7 +5,7 @@
 //! moves its pin. `cargo bench -p lbipam-cli --bench diff`; best of 10 (seed)
 //! and of 5 (fleet); the figures are recorded in README.md.
 
-#[path = "../../benches/common/mod.rs"]
+#[path = "../../core/benches/common/mod.rs"]
 mod common;
 
 use std::fmt::Write as _;

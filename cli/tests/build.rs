@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{lbipam, replace, unbuilt_seed, service_with, snapshot, write};
+use common::{lbipam, replace, service_with, snapshot, unbuilt_seed, write};
 
 /// The same edit on two fresh seeds.
 fn twins(edit: impl Fn(&Path)) -> (tempfile::TempDir, tempfile::TempDir) {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{commit_all, git, lbipam, replace, seed_git};
+use common::{commit_all, git, lbipam, replace, seed_git, write};
 use serde_json::Value;
 
 const APPS_BLOCK: &str = "blocks = [\"10.25.11.120-10.25.11.139\"]";
@@ -216,7 +216,7 @@ fn without_base_a_branch_is_compared_with_its_merge_base_with_main_and_the_worki
     commit_all(dir, "move the gateway");
     // main moves on meanwhile; the merge base is still the seed.
     git(dir, &["checkout", "-q", "main"]);
-    replace(dir, "README.md", "# The seed", "# The seed, later");
+    write(dir, "NOTES.md", "main moves on\n");
     commit_all(dir, "main moves on");
     git(dir, &["checkout", "-q", "feature"]);
     // Uncommitted: a change of the working tree is part of the diff.

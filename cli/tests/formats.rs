@@ -9,9 +9,9 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use common::{lbipam, scratch_repo, service_with, write};
 use quick_xml::XmlVersion;
 use quick_xml::events::Event;
-use common::{lbipam, scratch_repo, service_with, write};
 use serde_json::Value;
 
 /// A file name with the two characters workflow-command properties escape.

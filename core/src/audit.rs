@@ -239,7 +239,7 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
     let text = match tree.read(path) {
         Ok(text) => text,
         Err(e) if how.is_empty() => return Read::Unreadable(e.to_string()),
-        Err(e) => return Read::Failed(unreadable(path, &e.to_string(), how)),
+        Err(e) => return Read::Failed(unreadable(path, &e, how)),
     };
     // A file the build renders whole asks for no address (pools list blocks,
     // not requests): reading it again is all cost, at a fleet's thousands.
@@ -341,9 +341,9 @@ fn file_requests(docs: &Documents, text: &str) -> Result<Vec<IpRequest>, yaml::Y
     find_ip_requests(text)
 }
 
-fn unreadable(path: &Path, why: &str, how: &[Applier]) -> Error {
+fn unreadable(path: &Path, why: &std::io::Error, how: &[Applier]) -> Error {
     Error::File {
-        code: Code::Unreadable,
+        code: Code::of_read(why),
         path: path.to_owned(),
         line: 1,
         column: 1,

@@ -1,5 +1,6 @@
 //! The stable codes of findings in files other than plan.toml: what the audits,
-//! the resolver, the sharing rules and the file readers and writers report.
+//! the resolver, the sharing rules and the file readers and writers report, and
+//! what `lbipam live` finds in the running clusters.
 //! [`crate::error::Error::code`] gives every error its code (plan errors by
 //! variant); README.md lists every code in one table, and `core/tests/codes.rs`
 //! proves that table and the codes produced agree.
@@ -38,7 +39,8 @@ codes! {
     InvalidYaml = "invalid-yaml",
     /// The edit of the parts the build owns in a hand-written file was refused.
     EditRefused = "edit-refused",
-    /// The write step will not touch a file (a symlink, a directory, changed under the build).
+    /// The write step will not touch a file (a symlink, a directory, changed under the
+    /// build, a hand-written file where a generated one goes, one file for two outputs).
     WriteRefused = "write-refused",
     /// Writing a file failed.
     WriteFailed = "write-failed",
@@ -124,6 +126,35 @@ codes! {
     SuppressionWithoutReason = "suppression-without-reason",
     /// An ignore annotation that suppresses nothing.
     UnusedSuppression = "unused-suppression",
+    // What `lbipam live` finds in what the clusters hold.
+    /// A Service's LoadBalancer address is in no pool of its cluster.
+    OutsidePools = "outside-pools",
+    /// A Service's LoadBalancer address is in another cluster's pool.
+    OtherClusterPool = "other-cluster-pool",
+    /// Services of two clusters hold the same address.
+    HeldInTwoClusters = "held-in-two-clusters",
+    /// A pinned Service lacks its pinned address.
+    PinNotHeld = "pin-not-held",
+    /// Another Service holds a pinned address.
+    PinTaken = "pin-taken",
+    /// A LoadBalancer Service of Cilium's has no address.
+    Pending = "pending",
+    /// A pool the build writes is not in the cluster.
+    PoolMissing = "pool-missing",
+    /// The cluster has a pool the plan does not.
+    PoolExtra = "pool-extra",
+    /// A pool in the cluster hands out other addresses than the plan's.
+    PoolBlocks = "pool-blocks",
+    /// A pool's `serviceSelector` in the cluster differs from the plan's.
+    PoolSelector = "pool-selector",
+    /// A pool in the cluster is `disabled: true`.
+    PoolDisabled = "pool-disabled",
+    /// A pool's `cilium.io/PoolConflict` condition is `True`.
+    PoolConflict = "pool-conflict",
+    /// No Gateway Service holds the address the plan renders for it.
+    GatewayAddress = "gateway-address",
+    /// A cluster of the plan was given no input.
+    NotChecked = "not-checked",
 }
 
 /// The codes of plan.toml errors ([`crate::error::Error::code`] of every
@@ -163,6 +194,38 @@ pub fn all() -> Vec<&'static str> {
 }
 
 impl Code {
+    /// The code of a file that cannot be read for `error`: `not-utf8` for text
+    /// that is not UTF-8 ([`crate::read::text`]), `unreadable` otherwise.
+    pub fn of_read(error: &std::io::Error) -> Code {
+        match error.kind() {
+            std::io::ErrorKind::InvalidData => Code::NotUtf8,
+            _ => Code::Unreadable,
+        }
+    }
+
+    /// Whether `lbipam live` reports this, from what a running cluster holds
+    /// (the build never does).
+    pub fn is_live(self) -> bool {
+        use Code::*;
+        matches!(
+            self,
+            OutsidePools
+                | OtherClusterPool
+                | HeldInTwoClusters
+                | PinNotHeld
+                | PinTaken
+                | Pending
+                | PoolMissing
+                | PoolExtra
+                | PoolBlocks
+                | PoolSelector
+                | PoolDisabled
+                | PoolConflict
+                | GatewayAddress
+                | NotChecked
+        )
+    }
+
     /// The code of that name.
     pub fn from_name(name: &str) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| c.as_str() == name)

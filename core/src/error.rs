@@ -622,7 +622,7 @@ impl From<FileError> for Error {
         let code = match &e {
             FileError::Yaml { .. } | FileError::NotYaml { .. } => Code::InvalidYaml,
             FileError::Update { .. } => Code::EditRefused,
-            FileError::Read { .. } => Code::Unreadable,
+            FileError::Read { error, .. } => Code::of_read(error),
             FileError::NotUtf8 { .. } => Code::NotUtf8,
         };
         let at = |path: PathBuf, line, column, message| Error::File {

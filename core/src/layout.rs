@@ -442,7 +442,8 @@ impl Layout {
                             at.display(),
                             target.display()
                         );
-                        errors.push(value_error((key, value), &at, reason));
+                        let problem = (crate::codes::Code::PathOutsideRepo, reason);
+                        errors.push(value_error((key, value), &at, problem));
                     }
                     break;
                 }
@@ -499,14 +500,19 @@ pub struct Placed<'a> {
 impl Placed<'_> {
     /// A problem with putting this output at its path (see [`value_error`]).
     pub fn error(&self, reason: String) -> Error {
-        value_error((self.key, self.value), &self.path, reason)
+        let problem = (crate::codes::Code::WriteRefused, reason);
+        value_error((self.key, self.value), &self.path, problem)
     }
 }
 
 /// A problem with the layout value of `key` about `path`: a plan error at the
 /// value, or, when the value is the default (not in plan.toml), an error at
 /// `path` naming the key and its default.
-fn value_error((key, value): (&str, &At<Str>), path: &Path, reason: String) -> Error {
+fn value_error(
+    (key, value): (&str, &At<Str>),
+    path: &Path,
+    (code, reason): (crate::codes::Code, String),
+) -> Error {
     if value.span != Span::default() {
         return Error::BadValue {
             span: value.span,
@@ -516,6 +522,7 @@ fn value_error((key, value): (&str, &At<Str>), path: &Path, reason: String) -> E
         };
     }
     Error::File {
+        code,
         path: path.to_owned(),
         line: 1,
         column: 1,

@@ -293,6 +293,7 @@ fn cluster_files(tree: &Tree, dir: &Path) -> Result<BTreeMap<PathBuf, String>, V
                 let text = tree.read(&rel).map_err(|e| {
                     // At the file that cannot be read, not at its directory.
                     vec![ResolveError {
+                        code: Code::Unreadable,
                         file: rel.clone(),
                         line: 1,
                         chain: Vec::new(),
@@ -654,7 +655,7 @@ impl Walk<'_> {
             Ok(t) => t,
             Err(e) => {
                 let problem = format!("cannot read {}: {e}", kfile.display());
-                return self.fail_in(chain, kfile, 1, (Code::Unreadable, problem));
+                return self.fail_in(chain, kfile, 1, (Code::of_read(&e), problem));
             }
         };
         let value: Value = match yaml_serde::from_str(&text) {
@@ -742,7 +743,7 @@ impl Walk<'_> {
             Ok(t) => t,
             Err(e) => {
                 let problem = format!("cannot read {}: {e}", file.display());
-                return self.fail_in(chain, file, 1, (Code::Unreadable, problem));
+                return self.fail_in(chain, file, 1, (Code::of_read(&e), problem));
             }
         };
         let parsed = self.tree.documents(file, &text);

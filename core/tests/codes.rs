@@ -4,10 +4,13 @@
 //! Fixtures are scratch copies of `core/tests/fixtures/seed/`, each broken one
 //! way, or small plans.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
+use common::{scratch_repo as seed, write};
 use lbipam_core::codes;
 use lbipam_core::error::Error;
 
@@ -74,34 +77,6 @@ fn plan_cases() -> Vec<(&'static str, String)> {
     ]
 }
 
-fn seed() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    copy(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed"),
-        dir.path(),
-    );
-    dir
-}
-
-fn copy(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for e in fs::read_dir(from).expect("read_dir") {
-        let e = e.expect("entry");
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy(&e.path(), &target);
-        } else {
-            fs::copy(e.path(), target).expect("copy");
-        }
-    }
-}
-
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    fs::write(path, text).expect("write");
-}
-
 fn append(root: &Path, path: &str, text: &str) {
     let mut old = fs::read_to_string(root.join(path)).expect("read");
     old.push_str(text);
@@ -109,9 +84,7 @@ fn append(root: &Path, path: &str, text: &str) {
 }
 
 fn replace(root: &Path, path: &str, from: &str, to: &str) {
-    let old = fs::read_to_string(root.join(path)).expect("read");
-    assert!(old.contains(from), "{path} must contain {from:?}");
-    fs::write(root.join(path), old.replacen(from, to, 1)).expect("write");
+    common::edit(&root.join(path), from, to);
 }
 
 /// A Service asking for `ip`, with extra annotations and spec lines.
@@ -242,10 +215,14 @@ fn repo_cases() -> Vec<(&'static str, Run)> {
         (
             "write-failed",
             Build(|r| {
-                // A directory where the write step puts its temporary file.
-                replace(r, POOL, "10.25.11.139", "10.25.11.138");
-                let tmp = lbipam_core::write::temp_path(&r.join(POOL));
-                fs::create_dir(tmp).expect("mkdir");
+                // A pool file name the file system takes (240 bytes) but not the
+                // write step's temporary file beside it (longer than 255).
+                let name = format!("{}-{{cluster}}.yaml", "p".repeat(225));
+                append(
+                    r,
+                    "plan.toml",
+                    &format!("\n[layout]\npool-file = \"{name}\"\n"),
+                );
             }),
         ),
         (
@@ -608,6 +585,12 @@ fn repo_cases() -> Vec<(&'static str, Run)> {
     ]
 }
 
+/// A code of `lbipam live`, found in what a running cluster holds:
+/// `cli/tests/live.rs` has a fixture for each, no fixture of the build can.
+fn is_live(code: &str) -> bool {
+    codes::Code::from_name(code).is_some_and(codes::Code::is_live)
+}
+
 fn codes_of(errors: &[Error]) -> BTreeSet<String> {
     errors.iter().map(|e| e.code().to_owned()).collect()
 }
@@ -641,21 +624,21 @@ fn produced(run: &Run) -> BTreeSet<String> {
     }
 }
 
-/// The codes of the table in README.md: the first column of the rows after
-/// its `| code | meaning |` header.
+/// The codes of the tables in README.md: the first column of the rows after
+/// each `| code | … |` header (the build's findings, and `lbipam live`'s).
 fn table() -> Vec<String> {
     let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
     let text = fs::read_to_string(readme).expect("README.md");
-    let start = text.find("| code | meaning |").expect("the table of codes");
-    text[start..]
-        .lines()
-        .skip(2)
-        .take_while(|l| l.starts_with('|'))
-        .map(|l| {
+    let mut codes = Vec::new();
+    for (start, _) in text.match_indices("\n| code |") {
+        let rows = text[start + 1..].lines().skip(2);
+        codes.extend(rows.take_while(|l| l.starts_with('|')).map(|l| {
             let cell = l.split('|').nth(1).expect("a first cell").trim();
             cell.trim_matches('`').to_owned()
-        })
-        .collect()
+        }));
+    }
+    assert!(!codes.is_empty(), "the tables of codes");
+    codes
 }
 
 #[test]
@@ -718,7 +701,7 @@ fn the_fixtures_produce_every_code_of_the_table_and_nothing_else() {
     let unreachable: BTreeSet<String> = UNREACHABLE.iter().map(|(c, _)| (*c).to_owned()).collect();
     let missing: Vec<&String> = table
         .difference(&seen)
-        .filter(|c| !unreachable.contains(*c))
+        .filter(|c| !unreachable.contains(*c) && !is_live(c))
         .collect();
     assert!(
         missing.is_empty(),

@@ -12,48 +12,10 @@ use lbipam_core::usage;
 use super::Source;
 use super::kube::{self, Item, Objects, Selects, Service};
 
+pub(crate) use lbipam_core::codes::Code;
+
 /// The `[services.NAME] setting` through which a Gateway takes its address.
 pub(crate) const GATEWAY_SETTING: &str = "CILIUM_GATEWAY_LB_IP";
-
-/// Every kind of finding, by its stable code (README, `lbipam live`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Code {
-    OutsidePools,
-    OtherClusterPool,
-    HeldInTwoClusters,
-    PinNotHeld,
-    PinTaken,
-    Pending,
-    PoolMissing,
-    PoolExtra,
-    PoolBlocks,
-    PoolSelector,
-    PoolDisabled,
-    PoolConflict,
-    GatewayAddress,
-    NotChecked,
-}
-
-impl Code {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Code::OutsidePools => "outside-pools",
-            Code::OtherClusterPool => "other-cluster-pool",
-            Code::HeldInTwoClusters => "held-in-two-clusters",
-            Code::PinNotHeld => "pin-not-held",
-            Code::PinTaken => "pin-taken",
-            Code::Pending => "pending",
-            Code::PoolMissing => "pool-missing",
-            Code::PoolExtra => "pool-extra",
-            Code::PoolBlocks => "pool-blocks",
-            Code::PoolSelector => "pool-selector",
-            Code::PoolDisabled => "pool-disabled",
-            Code::PoolConflict => "pool-conflict",
-            Code::GatewayAddress => "gateway-address",
-            Code::NotChecked => "not-checked",
-        }
-    }
-}
 
 /// Where a finding points.
 #[derive(Clone, Copy, Debug)]

@@ -155,6 +155,7 @@ fn findings_text(
         .iter()
         .zip(at)
         .map(|(f, p)| Error::File {
+            code: f.code,
             path: PathBuf::from(&p.name),
             line: p.line,
             column: p.col,

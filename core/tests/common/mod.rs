@@ -15,9 +15,18 @@ pub fn crate_dir() -> &'static Path {
 /// The frozen seed repository (`tests/fixtures/seed`): its plan.toml and the files
 /// written by hand, without what the build generates.
 pub fn seed() -> &'static Path {
-    // Through `..` so the path holds in every crate whose tests include this module.
-    static SEED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/fixtures/seed");
-    Path::new(SEED)
+    // Found from the crate whose tests include this module: a member of the
+    // workspace (through `..`) or the root package.
+    static SEED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    SEED.get_or_init(|| {
+        let krate = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let from_root = krate.join("core/tests/fixtures/seed");
+        if from_root.is_dir() {
+            from_root
+        } else {
+            krate.join("../core/tests/fixtures/seed")
+        }
+    })
 }
 
 /// A scratch copy of the seed repository, built once in write mode: the tree a
