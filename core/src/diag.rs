@@ -528,7 +528,7 @@ mod tests {
         assert_eq!(want[3], (2, 4));
     }
 
-    /// The README's example ("What an error looks like"), from a plan with the
+    /// The example of README.md ("What an error looks like"), from a plan with the
     /// two blocks on the same lines 13 and 20.
     #[test]
     fn an_overlap_renders_as_in_the_readme_with_both_blocks_in_one_excerpt() {

@@ -320,7 +320,7 @@ impl Error {
 
     /// A stable, machine-readable name of the kind of error (`overlap`,
     /// `pin-outside-pool`, ...), for JSON output and scripts. Never changes
-    /// once published; README.md lists every code.
+    /// once published; manual/codes.md lists every code.
     pub fn code(&self) -> &'static str {
         use Error::*;
         match self {
