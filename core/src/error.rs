@@ -138,6 +138,8 @@ pub enum Error {
         /// `network` or `broadcast`.
         which: &'static str,
         network: String,
+        /// What to do about it, which depends on what holds the address.
+        fix: &'static str,
     },
     /// A pin on the first or last address of a `cidr:` block whose pool does
     /// not allow first and last IPs: Cilium never hands it out.
@@ -553,10 +555,11 @@ impl fmt::Display for Error {
                 addr,
                 which,
                 network,
+                fix,
                 ..
             } => write!(
                 f,
-                "{} `{}` holds {addr}, the {which} address of {network}: Cilium would hand it out; reserve it instead",
+                "{} `{}` holds {addr}, the {which} address of {network}: Cilium would hand it out; {fix}",
                 s(what),
                 s(value)
             ),
