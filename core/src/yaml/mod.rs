@@ -10,6 +10,7 @@
 
 use std::fmt;
 
+mod comments;
 mod documents;
 mod parse;
 mod path;
@@ -23,6 +24,7 @@ pub use path::Mark;
 pub use scalar::Scalar;
 pub(crate) use verify::untag;
 
+pub(crate) use comments::*;
 pub(crate) use documents::*;
 pub(crate) use parse::*;
 pub(crate) use path::*;
