@@ -910,7 +910,7 @@ fn substitute(o: &mut Object, vars: &Vars) -> Result<(), (usize, Code, String)> 
         let line = o.line + raw[..e.at.min(raw.len())].matches('\n').count();
         (line, e.code, e.message)
     })?;
-    let mut value = yaml_serde::from_str::<Value>(&replaced)
+    let mut value = yaml_serde::from_str::<Value>(&crate::yaml::go_ints(&replaced))
         .map(Arc::new)
         .map_err(|e| {
             let problem = format!("not valid YAML after substitution: {e}");

@@ -12,6 +12,7 @@ use std::fmt;
 
 mod comments;
 mod documents;
+mod ints;
 mod parse;
 mod path;
 mod scalar;
@@ -19,6 +20,7 @@ mod splice;
 mod verify;
 
 pub use documents::{Document, split};
+pub use ints::go_ints;
 pub use parse::{check_line_breaks, yaml11_values};
 pub use path::Mark;
 pub use scalar::Scalar;
