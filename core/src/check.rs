@@ -56,16 +56,11 @@ fn source_problems(plan: &Plan) -> Vec<Error> {
 }
 
 /// How to keep a block holding the network's network or broadcast address from
-/// handing it out: the setting that decides is the pool's `allow-first-last-ips`,
-/// and it applies to `cidr:` blocks only.
-fn block_fix(block: &crate::net::Block) -> &'static str {
+/// handing it out: the pool's `allow-first-last-ips` decides, for `cidr:` blocks only.
+fn block_fix(block: &crate::net::Block) -> crate::error::EdgeFix {
     match block {
-        crate::net::Block::Cidr(_) => {
-            "set `allow-first-last-ips = false` on the pool (Cilium then withholds the first and last address of its `cidr:` blocks), or leave the address out of the block"
-        }
-        crate::net::Block::Range { .. } => {
-            "leave it out of the range (Cilium hands out every address of a range; only a `cidr:` block in a pool with `allow-first-last-ips = false` keeps its ends back)"
-        }
+        crate::net::Block::Cidr(_) => crate::error::EdgeFix::CidrBlock,
+        crate::net::Block::Range { .. } => crate::error::EdgeFix::Range,
     }
 }
 
@@ -125,7 +120,7 @@ fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
                 pin.addr.span,
                 &what,
                 Interval::of_addr(addr),
-                "pin another address",
+                crate::error::EdgeFix::Pin,
             );
         }
     }

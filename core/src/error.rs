@@ -139,7 +139,7 @@ pub enum Error {
         which: &'static str,
         network: String,
         /// What to do about it, which depends on what holds the address.
-        fix: &'static str,
+        fix: EdgeFix,
     },
     /// A pin on the first or last address of a `cidr:` block whose pool does
     /// not allow first and last IPs: Cilium never hands it out.
@@ -254,6 +254,32 @@ pub enum Location<'a> {
         line: usize,
         column: usize,
     },
+}
+
+/// How to keep the network's network or broadcast address from being handed out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EdgeFix {
+    /// A `cidr:` block in a pool that lets Cilium hand out its ends.
+    CidrBlock,
+    /// A `start-stop` range, which hands out every address.
+    Range,
+    /// A pin.
+    Pin,
+}
+
+impl EdgeFix {
+    /// The fix, as the error says it: the setting that decides, where one does.
+    pub fn text(self) -> &'static str {
+        match self {
+            EdgeFix::CidrBlock => {
+                "set `allow-first-last-ips = false` on the pool (Cilium then withholds the first and last address of its `cidr:` blocks), or leave the address out of the block"
+            }
+            EdgeFix::Range => {
+                "leave it out of the range (Cilium hands out every address of a range; only a `cidr:` block in a pool with `allow-first-last-ips = false` keeps its ends back)"
+            }
+            EdgeFix::Pin => "pin another address",
+        }
+    }
 }
 
 impl Error {
@@ -559,9 +585,10 @@ impl fmt::Display for Error {
                 ..
             } => write!(
                 f,
-                "{} `{}` holds {addr}, the {which} address of {network}: Cilium would hand it out; {fix}",
+                "{} `{}` holds {addr}, the {which} address of {network}: Cilium would hand it out; {}",
                 s(what),
-                s(value)
+                s(value),
+                fix.text()
             ),
             PinNotAllocatable {
                 pin,
