@@ -3,9 +3,12 @@
 //! Every Kubernetes object of the repository — generated or hand-written — is
 //! checked against its type: Kubernetes' own (`k8s-openapi`, every kind) and the
 //! types generated from the upstream CRDs (Cilium, Flux). An unknown or
-//! misspelled field, a wrong type or enum value, a missing required field or a
-//! namespace on a cluster-scoped kind is a problem ([`schema`] explains how and
-//! what it does not check). Real content is not:
+//! misspelled field, a wrong type or enum value or a missing required field is
+//! a problem ([`schema`] explains how and what it does not check). A namespace
+//! written on a cluster-scoped kind is a warning (the API server drops it); one
+//! that kustomize's `namespace:` or Flux's `targetNamespace` set — they set it on
+//! every kind they do not know is cluster-scoped — is nothing. Real content is
+//! not a problem either:
 //!
 //! - only files a kustomization or a Flux path includes as resources are objects
 //!   ([`include`]); a Helm chart's templates, a `values.yaml`, a kustomize
@@ -43,7 +46,7 @@ use lbipam_core::resolve::resolve_cluster;
 use yaml_serde::Value;
 
 use include::Target;
-use schema::{MISSING, check_build_file, object_problems, with_label};
+use schema::{MISSING, NAMESPACE_ON_CLUSTER_SCOPED, check_build_file, object_problems, with_label};
 
 /// What a schema gate checked and found.
 #[derive(Debug, Default)]
@@ -64,11 +67,27 @@ pub struct Report {
     /// Every problem, as `file:line: Kind/name: problem` (the line a document
     /// starts on).
     pub problems: Vec<String>,
+    /// What is harmless but worth fixing, in the same form: a namespace written
+    /// on a cluster-scoped kind (the API server drops it).
+    pub warnings: Vec<String>,
 }
 
 impl Report {
     /// One object at `at` (`file:line`), which patches of `targets` may change.
     fn object(&mut self, at: &str, value: &Value, targets: &BTreeSet<Target>) {
+        self.object_placed(at, value, targets, true);
+    }
+
+    /// [`Report::object`], for an object whose namespace its file may not have
+    /// written (`in_file` false: a kustomize or Flux transformer set it, which
+    /// is how such a tool treats a kind it does not know is cluster-scoped).
+    fn object_placed(
+        &mut self,
+        at: &str,
+        value: &Value,
+        targets: &BTreeSet<Target>,
+        in_file: bool,
+    ) {
         let value = sops::decrypted_shape(value);
         let (label, mut problems) = match object_problems(&value) {
             Err(e) => return self.problems.push(format!("{at}: {e}")),
@@ -83,6 +102,16 @@ impl Report {
             let before = problems.len();
             problems.retain(|p| !p.starts_with(MISSING));
             self.left_to_patches += usize::from(problems.len() < before);
+        }
+        let (namespace, rest): (Vec<String>, Vec<String>) = problems
+            .into_iter()
+            .partition(|p| p.starts_with(NAMESPACE_ON_CLUSTER_SCOPED));
+        let problems = rest;
+        if in_file && !namespace.is_empty() {
+            let fix = "; the API server drops it, so nothing breaks: remove it from the file";
+            let lines = with_label(&label, &namespace);
+            self.warnings
+                .extend(lines.lines().map(|line| format!("{at}: {line}{fix}")));
         }
         if !problems.is_empty() {
             let lines = with_label(&label, &problems);
@@ -131,6 +160,9 @@ impl Report {
                 "; references not followed: {}",
                 self.unfollowed.join("; ")
             );
+        }
+        for w in &self.warnings {
+            let _ = write!(s, "\nwarning: {w}");
         }
         s
     }
@@ -255,6 +287,11 @@ pub fn gate(root: impl AsRef<Path>) {
 
 /// The schema gate on what Flux applies: every object core's resolver says the
 /// Flux Kustomizations of each of `clusters` apply, from the repository at
+/// Whether a document as written sets `metadata.namespace` itself.
+fn written_namespace(raw: &str) -> bool {
+    yaml_serde::from_str::<Value>(raw).is_ok_and(|v| !v["metadata"]["namespace"].is_null())
+}
+
 /// `root`. A cluster the resolver cannot build is a problem.
 pub fn check_applied(root: &Path, plan: &Plan) -> Report {
     let mut report = Report::default();
@@ -268,7 +305,9 @@ pub fn check_applied(root: &Path, plan: &Plan) -> Report {
             Ok(build) => {
                 for o in build.objects() {
                     let at = format!("cluster {c}: {}:{}", o.source.display(), o.line);
-                    report.object(&at, &o.value, &BTreeSet::new());
+                    let in_file =
+                        o.value["metadata"]["namespace"].is_null() || written_namespace(&o.raw);
+                    report.object_placed(&at, &o.value, &BTreeSet::new(), in_file);
                 }
             }
         }

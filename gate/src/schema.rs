@@ -204,7 +204,7 @@ fn typed_problems(spec: &KindSpec, obj: &Value) -> Vec<String> {
         && !ns.is_null()
     {
         problems.push(format!(
-            "metadata.namespace is set ({}) but {} is cluster-scoped",
+            "{NAMESPACE_ON_CLUSTER_SCOPED} ({}) but {} is cluster-scoped",
             show(ns),
             spec.kind
         ));
@@ -285,6 +285,9 @@ fn round_trip<T: DeserializeOwned + Serialize>(obj: &Value) -> Result<Value, Str
     })?;
     yaml_serde::to_value(&typed).map_err(|e| format!("serializing back failed: {e}"))
 }
+
+/// How the problem of a namespace on a cluster-scoped kind begins.
+pub const NAMESPACE_ON_CLUSTER_SCOPED: &str = "metadata.namespace is set";
 
 /// How a problem about a required field that is not there begins.
 pub const MISSING: &str = "missing required field";

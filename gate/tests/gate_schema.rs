@@ -123,18 +123,27 @@ fn a_misspelled_service_selector_fails_both_gates() {
 }
 
 #[test]
-fn a_namespaced_pool_fails_the_schema_gate() {
+fn a_namespace_written_on_a_pool_is_a_warning_with_the_fix() {
+    // The API server drops a namespace on a cluster-scoped kind: harmless, but
+    // not what the file means.
     let repo = scratch_repo();
     edit(
         &repo.path().join(APPS_POOL),
         "name: apps-pool\n",
         "name: apps-pool\n  namespace: kube-system\n",
     );
-    assert_reports(
-        &gate(repo.path()),
-        &format!(
-            "{APPS_POOL}:1: CiliumLoadBalancerIPPool/apps-pool: metadata.namespace is set (\"kube-system\") but CiliumLoadBalancerIPPool is cluster-scoped"
-        ),
+    let report = gate(repo.path());
+    assert_passes(&report);
+    assert_eq!(
+        report.warnings,
+        [format!(
+            "{APPS_POOL}:1: CiliumLoadBalancerIPPool/apps-pool: metadata.namespace is set (\"kube-system\") but CiliumLoadBalancerIPPool is cluster-scoped; the API server drops it, so nothing breaks: remove it from the file"
+        )]
+    );
+    assert!(
+        report.summary().contains("\nwarning: "),
+        "{}",
+        report.summary()
     );
 }
 
@@ -589,4 +598,58 @@ fn pools_of_both_api_versions_with_and_without_reserved_pins_pass_the_crd_types_
             assert_eq!(pools, want, "{case}");
         }
     }
+}
+
+/// A cluster-scoped Cilium kind in a directory the apps cluster applies through
+/// a Flux Kustomization with `targetNamespace`, below a kustomization with
+/// `namespace:`: both transformers set the namespace of a kind they do not know
+/// is cluster-scoped.
+fn with_cluster_scoped_kind(root: &Path, metadata_extra: &str) {
+    write(
+        root,
+        "kubernetes/clusters/apps/l2.yaml",
+        &format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: l2\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n{SOURCE_REF}  path: ./kubernetes/l2\n  targetNamespace: kube-system\n"
+        ),
+    );
+    write(
+        root,
+        "kubernetes/l2/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kube-system\nresources:\n  - ./policy.yaml\n",
+    );
+    write(
+        root,
+        "kubernetes/l2/policy.yaml",
+        &format!(
+            "apiVersion: cilium.io/v2alpha1\nkind: CiliumL2AnnouncementPolicy\nmetadata:\n  name: l2\n{metadata_extra}spec:\n  loadBalancerIPs: true\n"
+        ),
+    );
+}
+
+#[test]
+fn a_namespace_a_transformer_sets_on_a_cluster_scoped_kind_is_neither_a_problem_nor_a_warning() {
+    let repo = scratch_repo();
+    with_cluster_scoped_kind(repo.path(), "");
+    let applied = check_applied(repo.path(), seed_plan());
+    assert_passes(&applied);
+    assert_eq!(applied.warnings, Vec::<String>::new());
+    assert!(
+        applied
+            .checked
+            .contains_key("cilium.io/v2alpha1 CiliumL2AnnouncementPolicy"),
+        "{:?}",
+        applied.checked
+    );
+}
+
+#[test]
+fn a_namespace_written_on_a_cluster_scoped_kind_warns_as_applied_too() {
+    let repo = scratch_repo();
+    with_cluster_scoped_kind(repo.path(), "  namespace: kube-system\n");
+    let applied = check_applied(repo.path(), seed_plan());
+    assert_passes(&applied);
+    assert_eq!(applied.warnings.len(), 1, "{:?}", applied.warnings);
+    assert!(
+        applied.warnings[0].contains("CiliumL2AnnouncementPolicy/l2: metadata.namespace is set")
+    );
 }
