@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 
 use yaml_serde::Value;
 
-use crate::codes::Code;
+use crate::diag::codes::Code;
+use crate::diag::error::{Error, FileError};
 use crate::edit::{IpRequest, find_ip_requests};
-use crate::error::{Error, FileError};
 use crate::glob::Globs;
 use crate::plan::{Owner, OwnerIndex, Plan};
 use crate::resolve::ClusterBuild;
@@ -243,7 +243,7 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
     };
     // A file the build renders whole asks for no address (pools list blocks,
     // not requests): reading it again is all cost, at a fleet's thousands.
-    if tree.is_pending(path) && crate::render::is_generated(&text) {
+    if tree.is_pending(path) && crate::header::is_generated(&text) {
         return Read::Generated;
     }
     // Whether or not anything applies it: a file whose lines YAML 1.1 tools
@@ -795,7 +795,7 @@ mod tests {
     use std::sync::Arc;
 
     fn plan() -> Plan {
-        crate::generate::compile(
+        crate::check::compile(
             "[network]\ncidr = \"10.0.0.0/24\"\n[clusters.infra.pools.p]\nblocks = [\"10.0.0.8/29\"]\n[clusters.apps.pools.q]\nblocks = [\"10.0.0.16/29\"]\n",
         )
         .unwrap_or_else(|e| panic!("{e:?}"))

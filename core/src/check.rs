@@ -4,9 +4,21 @@
 //! a hundred thousand blocks is checked as fast as it is parsed.
 
 use crate::net::{Interval, Sweep, has_host_bits};
-use crate::plan::{Block, Plan, Span};
+use crate::plan::{Block, Plan, Span, parse_lenient};
 
-pub use crate::error::{Error, Location, Subject};
+pub use crate::diag::error::{Error, Location, Subject};
+
+/// Parses and checks plan.toml's text: the plan, or every error in it.
+pub fn compile(text: &str) -> Result<Plan, Vec<Error>> {
+    let (plan, mut errors) = parse_lenient(text);
+    if let Some(plan) = &plan {
+        errors.extend(check(plan));
+    }
+    match plan {
+        Some(plan) if errors.is_empty() => Ok(plan),
+        _ => Err(errors),
+    }
+}
 
 /// Checks what the values of a parsed plan mean together. Returns every problem.
 pub fn check(plan: &Plan) -> Vec<Error> {

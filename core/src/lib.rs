@@ -12,13 +12,11 @@ pub mod audit;
 pub mod build_script;
 pub mod check;
 pub mod cilium;
-pub mod codes;
 pub mod diag;
 pub mod edit;
-pub mod error;
 pub mod generate;
 pub mod glob;
-pub mod layout;
+pub mod header;
 pub mod net;
 pub mod par;
 pub mod plan;
@@ -45,7 +43,7 @@ pub use sync::Mode;
 /// and the committed files are what plan.toml renders ([`verify`], in check
 /// mode whatever the environment). `root` is the directory holding plan.toml.
 pub fn gate(root: impl AsRef<std::path::Path>) {
-    let plan = root.as_ref().join(layout::PLAN_FILE);
+    let plan = root.as_ref().join(plan::layout::PLAN_FILE);
     if let Err(report) = verify(&plan) {
         panic!("{}", report.render_all());
     }

@@ -40,8 +40,8 @@ use yaml_serde::{Mapping, Value};
 
 use crate::audit::{self, FluxKustomization};
 use crate::cilium::{CiliumPool, cilium_pools};
-use crate::codes::Code;
-use crate::error::Error;
+use crate::diag::codes::Code;
+use crate::diag::error::Error;
 use crate::net::Block;
 use crate::plan::{Cluster, Plan, Source};
 use crate::tree::Tree;
@@ -250,8 +250,8 @@ pub fn resolve_cluster(
 /// A parse error of a cluster file, as a [`ResolveError`] without a chain.
 fn plain(path: &Path, e: &Error) -> ResolveError {
     let line = match e.location() {
-        crate::error::Location::File { line, .. } => line,
-        crate::error::Location::Plan { .. } => 1,
+        crate::diag::error::Location::File { line, .. } => line,
+        crate::diag::error::Location::Plan { .. } => 1,
     };
     let code = match e {
         Error::File { code, .. } => *code,
@@ -754,8 +754,8 @@ impl Walk<'_> {
             .collect();
         for e in bad {
             let at = match e.location() {
-                crate::error::Location::File { line, .. } => line,
-                crate::error::Location::Plan { .. } => 1,
+                crate::diag::error::Location::File { line, .. } => line,
+                crate::diag::error::Location::Plan { .. } => 1,
             };
             let code = match e {
                 Error::File { code, .. } => *code,

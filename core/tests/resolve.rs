@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use lbipam_core::check::compile;
 use lbipam_core::diag::Report;
-use lbipam_core::generate::compile;
 use lbipam_core::plan::Plan;
 use lbipam_core::resolve::*;
 use lbipam_core::tree::Tree;

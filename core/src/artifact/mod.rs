@@ -1,5 +1,5 @@
 //! Everything the build owns in the repository, one module per artifact. Each
-//! module owns its paths (from the plan's [`crate::layout`]), its render and its
+//! module owns its paths (from the plan's [`crate::plan::layout`]), its render and its
 //! edit, and says what it wants through [`Want`]s; [`crate::generate`] only
 //! loops over [`wants`], applies the edits and audits the result.
 //!

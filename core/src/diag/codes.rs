@@ -1,7 +1,7 @@
 //! The stable codes of findings in files other than plan.toml: what the audits,
 //! the resolver, the sharing rules and the file readers and writers report, and
 //! what `lbipam live` finds in the running clusters.
-//! [`crate::error::Error::code`] gives every error its code (plan errors by
+//! [`crate::diag::error::Error::code`] gives every error its code (plan errors by
 //! variant); README.md lists every code in one table, and `core/tests/codes.rs`
 //! proves that table and the codes produced agree.
 
@@ -157,7 +157,7 @@ codes! {
     NotChecked = "not-checked",
 }
 
-/// The codes of plan.toml errors ([`crate::error::Error::code`] of every
+/// The codes of plan.toml errors ([`crate::diag::error::Error::code`] of every
 /// variant but `File` and `Stale`).
 pub const PLAN_CODES: [&str; 20] = [
     "syntax",
