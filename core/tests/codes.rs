@@ -619,7 +619,7 @@ fn produced(run: &Run) -> BTreeSet<String> {
             setup(root);
             let plan = lbipam_core::generate::load(root).unwrap_or_else(|r| panic!("{r}"));
             let tree = lbipam_core::tree::Tree::disk(root);
-            codes_of(&lbipam_core::resolve::check_repo(&tree, &plan))
+            codes_of(&lbipam_core::audit::isolation::check_repo(&tree, &plan))
         }
     }
 }

@@ -37,9 +37,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use lbipam_core::audit::parse_documents;
+use lbipam_core::flux::resolve::resolve_cluster;
 use lbipam_core::plan::Plan;
-use lbipam_core::resolve::resolve_cluster;
+use lbipam_core::tree::parse_documents;
 use yaml_serde::Value;
 
 use include::Target;

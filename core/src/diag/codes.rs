@@ -232,7 +232,7 @@ impl Code {
     }
 
     /// Whether a hand-written object may opt out of this finding with
-    /// [`crate::suppress::ANNOTATION`]: the audits of what hand-written objects
+    /// [`crate::audit::suppress::ANNOTATION`]: the audits of what hand-written objects
     /// ask for. What the resolver cannot model, the isolation of clusters, file
     /// errors, stale files and plan errors cannot be suppressed.
     pub fn suppressible(self) -> bool {

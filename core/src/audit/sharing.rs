@@ -266,7 +266,7 @@ pub fn requests_in(
     let Ok(found) = find_ip_requests(text) else {
         return Vec::new(); // the stray-IP audit reports the broken file
     };
-    let (objects, _) = crate::audit::parse_documents(path, text);
+    let (objects, _) = crate::tree::parse_documents(path, text);
     let mut out = Vec::new();
     for req in found {
         let Ok(addr) = req.value.trim().parse::<IpAddr>() else {

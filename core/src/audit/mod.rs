@@ -15,11 +15,15 @@ use yaml_serde::Value;
 use crate::diag::codes::Code;
 use crate::diag::error::{Error, FileError};
 use crate::edit::{IpRequest, find_ip_requests};
+use crate::flux::resolve::ClusterBuild;
 use crate::glob::Globs;
 use crate::plan::{Owner, OwnerIndex, Plan};
-use crate::resolve::ClusterBuild;
 use crate::tree::{Documents, Tree};
 use crate::yaml;
+
+pub mod isolation;
+pub mod sharing;
+pub mod suppress;
 
 /// The cluster a file belongs to when no Flux Kustomization applies it: the
 /// cluster of the layout's own directories it lies in (the seed's
@@ -62,7 +66,7 @@ pub struct Applier {
     /// Its `spec.path` and each `resources:` entry followed, joined with ` → `.
     pub via: String,
     /// Its `postBuild` variables; `None` without `postBuild`.
-    pub vars: Option<crate::resolve::Vars>,
+    pub vars: Option<crate::flux::resolve::Vars>,
 }
 
 /// Every file some cluster applies, with each way it is applied.
@@ -112,7 +116,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     // A file the build could not edit is broken already: resolving through it
     // would only report it again, so the resolver waits for the fix.
     let (builds, mut errors) = if skip.is_empty() {
-        crate::resolve::resolve_repo(tree, plan)
+        isolation::resolve_repo(tree, plan)
     } else {
         Default::default()
     };
@@ -173,7 +177,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     errors.extend(stale.into_iter().flatten());
     skipped.retain(|(path, _)| !is_chart_template(tree, path));
     out.warnings.extend(skipped_notice(&skipped));
-    out.errors = crate::suppress::apply(tree, errors, &out.texts);
+    out.errors = crate::audit::suppress::apply(tree, errors, &out.texts);
     out
 }
 
@@ -533,7 +537,7 @@ fn substituted(value: &str, a: &Applier) -> Result<Subst, String> {
     }
     match &a.vars {
         Some(vars) => Ok(
-            match crate::resolve::envsubst_with(value, &vars.values, vars.secret) {
+            match crate::flux::resolve::envsubst_with(value, &vars.values, vars.secret) {
                 Ok(v) if !v.contains("${") => Subst::Value(v),
                 _ => Subst::Unknown,
             },
@@ -593,7 +597,7 @@ fn judge(
     ))
 }
 
-/// The shared-IP and held-back-pin rules of [`crate::sharing`] over the same
+/// The shared-IP and held-back-pin rules of [`crate::audit::sharing`] over the same
 /// files: a file is applied to each cluster that applies it; a file no cluster
 /// applies, to the cluster of its path, else to the cluster whose pool holds the
 /// address.
@@ -609,21 +613,26 @@ fn shared_ips(
         let mut clusters: Vec<&str> = how.iter().map(|a| a.cluster.as_str()).collect();
         clusters.dedup();
         for c in clusters {
-            requests.extend(crate::sharing::requests_in(plan, path, text, |_| {
+            requests.extend(crate::audit::sharing::requests_in(plan, path, text, |_| {
                 Some(c.to_owned())
             }));
         }
         if how.is_empty() {
             let own = own_dirs.cluster_of(path);
-            requests.extend(crate::sharing::requests_in(plan, path, text, |addr| {
-                own.clone().or_else(|| {
-                    let c = plan.clusters.iter().find(|c| c.holds(addr))?;
-                    Some(c.name.item.to_string())
-                })
-            }));
+            requests.extend(crate::audit::sharing::requests_in(
+                plan,
+                path,
+                text,
+                |addr| {
+                    own.clone().or_else(|| {
+                        let c = plan.clusters.iter().find(|c| c.holds(addr))?;
+                        Some(c.name.item.to_string())
+                    })
+                },
+            ));
         }
     }
-    crate::sharing::check(&requests, &crate::sharing::pinned(plan))
+    crate::audit::sharing::check(&requests, &crate::audit::sharing::pinned(plan))
 }
 
 /// A `cluster-settings` value must not be an address of another cluster's pool.
@@ -679,116 +688,6 @@ pub fn stale_settings(
     errors
 }
 
-/// A Flux Kustomization found in a cluster's files.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FluxKustomization {
-    /// `metadata.name`.
-    pub name: String,
-    /// `spec.dependsOn[].name`, each with the line it is written on.
-    pub depends_on: Vec<(String, usize)>,
-    /// The file defining it, relative to the repo root.
-    pub path: PathBuf,
-    /// The line its document starts on.
-    pub line: usize,
-    /// The whole object, for the fields the audits above do not lift out
-    /// (`spec.path`, `spec.sourceRef`, `spec.postBuild`, ...).
-    pub object: Value,
-}
-
-/// Re-exported: the audits read every file as the tree does.
-pub use crate::tree::parse_documents;
-
-/// Whether an object is a Flux `Kustomization` (kustomize.toolkit.fluxcd.io),
-/// as opposed to a kustomize `kustomization.yaml` build file.
-pub fn is_flux_kustomization(value: &Value) -> bool {
-    value["kind"].as_str() == Some("Kustomization")
-        && value["apiVersion"]
-            .as_str()
-            .is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io/"))
-}
-
-/// Every Flux `Kustomization` (kustomize.toolkit.fluxcd.io) in the given files
-/// of `tree`.
-pub fn flux_kustomizations(
-    tree: &Tree,
-    files: &BTreeMap<PathBuf, String>,
-) -> Result<Vec<FluxKustomization>, Vec<Error>> {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for (path, text) in files {
-        let parsed = tree.documents(path, text);
-        let (objects, bad) = &*parsed;
-        errors.extend(bad.iter().cloned());
-        let docs: BTreeMap<usize, &str> = yaml::split(text)
-            .into_iter()
-            .map(|d| (d.line, &text[d.range]))
-            .collect();
-        for (line, value) in objects.iter().cloned() {
-            if !is_flux_kustomization(&value) {
-                continue;
-            }
-            let doc = docs.get(&line).copied().unwrap_or_default();
-            let name = value["metadata"]["name"].as_str().unwrap_or("").to_owned();
-            let depends_on = value["spec"]["dependsOn"]
-                .as_sequence()
-                .map(|deps| {
-                    deps.iter()
-                        .filter_map(|d| d["name"].as_str())
-                        .map(|d| (d.to_owned(), line + line_in(doc, d)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            out.push(FluxKustomization {
-                name,
-                depends_on,
-                path: path.clone(),
-                line,
-                object: (*value).clone(),
-            });
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
-}
-
-/// Lines after the document's first at which `name` is written as a dependency.
-fn line_in(doc: &str, name: &str) -> usize {
-    doc.lines()
-        .position(|l| {
-            let l = l.trim().trim_start_matches('-').trim();
-            l.strip_prefix("name:")
-                .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == name)
-        })
-        .unwrap_or(0)
-}
-
-/// Every `dependsOn` of a cluster's Flux Kustomizations must name one the same
-/// cluster defines, or Flux waits for it forever.
-pub fn dangling_depends_on(cluster: &str, dir: &Path, ks: &[FluxKustomization]) -> Vec<Error> {
-    let mut errors = Vec::new();
-    for k in ks {
-        for (dep, line) in &k.depends_on {
-            if !ks.iter().any(|other| other.name == *dep) {
-                errors.push(Error::File {
-                    code: Code::DanglingDependsOn,
-                    path: k.path.clone(),
-                    line: *line,
-                    column: 1,
-                    message: format!(
-                        "Flux Kustomization {} of cluster {cluster} depends on `{dep}`, which no file in {}/ defines",
-                        k.name,
-                        dir.display()
-                    ),
-                });
-            }
-        }
-    }
-    errors
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -816,7 +715,7 @@ mod tests {
         ];
         for (i, text) in cases.iter().enumerate() {
             let full = find_ip_requests(text);
-            let (objects, errors) = parse_documents(Path::new("t.yaml"), text);
+            let (objects, errors) = crate::tree::parse_documents(Path::new("t.yaml"), text);
             let objects = objects.into_iter().map(|(l, o)| (l, Arc::new(o))).collect();
             assert_eq!(file_requests(&(objects, errors), text), full, "{text}");
             // The first six request an address, the last two do not parse.
