@@ -199,7 +199,11 @@ enum Applied {
     /// A file written whole: its path, text and objects (see [`Want::Whole`]).
     Whole(PathBuf, String, Option<Vec<yaml_serde::Value>>),
     /// A hand-written file: its path, its text now, and the edited text.
-    Edit(PathBuf, String, Result<String, crate::edit::EditError>),
+    Edit(
+        PathBuf,
+        String,
+        Result<String, crate::artifact::edit::EditError>,
+    ),
     /// A hand-written file that cannot be read.
     Unread(Error),
 }

@@ -6,10 +6,12 @@
 //! Adding an artifact means adding a module here and one line to [`wants`].
 
 pub mod docs;
+pub mod edit;
 pub mod flux;
 pub mod helm_values;
 pub mod ip_map;
 pub mod pools;
+pub mod render;
 pub mod rust;
 pub mod settings;
 pub mod summary;
@@ -17,7 +19,7 @@ pub mod summary;
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::edit::EditError;
+use crate::artifact::edit::EditError;
 use crate::plan::Plan;
 
 /// An edit of a hand-written file's text: the new text, or why it cannot be made.

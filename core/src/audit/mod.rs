@@ -14,14 +14,15 @@ use yaml_serde::Value;
 
 use crate::diag::codes::Code;
 use crate::diag::error::{Error, FileError};
-use crate::edit::{IpRequest, find_ip_requests};
 use crate::flux::resolve::ClusterBuild;
 use crate::glob::Globs;
 use crate::plan::{Owner, OwnerIndex, Plan};
 use crate::tree::{Documents, Tree};
 use crate::yaml;
+use requests::{IpRequest, find_ip_requests};
 
 pub mod isolation;
+pub mod requests;
 pub mod sharing;
 pub mod suppress;
 
@@ -264,7 +265,7 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
     // Parsing runs at tens of MB/s and holds the whole tree of values: a large
     // file nobody applies, whose text holds no key that asks for an address, has
     // nothing to audit, and is not parsed just to say whether it is valid YAML.
-    if how.is_empty() && text.len() > PARSE_LIMIT && !crate::edit::may_ask_for_ips(&text) {
+    if how.is_empty() && text.len() > PARSE_LIMIT && !requests::may_ask_for_ips(&text) {
         return Read::Unparsed(text.len());
     }
     match file_requests(&tree.documents(path, &text), &text) {
@@ -339,7 +340,7 @@ fn yaml_error(path: &Path, error: yaml::YamlError) -> Error {
 /// read takes the full parse too, to be reported as before.
 fn file_requests(docs: &Documents, text: &str) -> Result<Vec<IpRequest>, yaml::YamlError> {
     let (objects, errors) = docs;
-    if errors.is_empty() && !objects.iter().any(|(_, o)| crate::edit::may_request_ips(o)) {
+    if errors.is_empty() && !objects.iter().any(|(_, o)| requests::may_request_ips(o)) {
         return Ok(Vec::new());
     }
     find_ip_requests(text)

@@ -19,9 +19,9 @@ use std::path::{Path, PathBuf};
 
 use yaml_serde::Value;
 
+use super::requests::find_ip_requests;
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
-use crate::edit::find_ip_requests;
 use crate::plan::Plan;
 
 /// The sharing-key annotation and its alias.
