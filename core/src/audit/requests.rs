@@ -271,37 +271,37 @@ mod tests {
     use super::*;
 
     const IPS: &str = r#"apiVersion: v1
-    kind: Service
-    metadata:
-      name: dns
-      annotations:
-        lbipam.cilium.io/ips: "10.0.10.53, 10.0.10.54"
-        external-dns.alpha.kubernetes.io/hostname: dns.home
-    spec:
-      type: LoadBalancer
-      loadBalancerIP: 10.0.10.50
-    ---
-    # Helm values embedded in a HelmRelease
-    spec:
-      values:
-        controller:
-          service:
-            annotations: {"io.cilium/lb-ipam-ips": '10.0.10.60'}
-            loadBalancerIP: ""
-    ---
-    apiVersion: gateway.networking.k8s.io/v1
-    kind: Gateway
-    metadata:
-      name: public
-    spec:
-      gatewayClassName: cilium
-      addresses:
-      - type: IPAddress
-        value: 10.0.10.80
-      - value: "10.0.10.81"
-      - type: Hostname
-        value: gw.home
-    "#;
+kind: Service
+metadata:
+  name: dns
+  annotations:
+    lbipam.cilium.io/ips: "10.0.10.53, 10.0.10.54"
+    external-dns.alpha.kubernetes.io/hostname: dns.home
+spec:
+  type: LoadBalancer
+  loadBalancerIP: 10.0.10.50
+---
+# Helm values embedded in a HelmRelease
+spec:
+  values:
+    controller:
+      service:
+        annotations: {"io.cilium/lb-ipam-ips": '10.0.10.60'}
+        loadBalancerIP: ""
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: public
+spec:
+  gatewayClassName: cilium
+  addresses:
+  - type: IPAddress
+    value: 10.0.10.80
+  - value: "10.0.10.81"
+  - type: Hostname
+    value: gw.home
+"#;
 
     #[test]
     fn ip_requests_are_found_with_positions() {
