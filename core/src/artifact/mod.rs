@@ -5,16 +5,16 @@
 //!
 //! Adding an artifact means adding a module here and one line to [`wants`].
 
-pub mod docs;
+pub(crate) mod docs;
 pub mod edit;
-pub mod flux;
-pub mod helm_values;
+pub(crate) mod flux;
+pub(crate) mod helm_values;
 pub mod ip_map;
 pub mod pools;
-pub mod render;
-pub mod rust;
-pub mod settings;
-pub mod summary;
+pub(crate) mod render;
+pub(crate) mod rust;
+pub(crate) mod settings;
+pub(crate) mod summary;
 
 use std::fmt;
 use std::path::PathBuf;

@@ -24,7 +24,7 @@ use requests::{IpRequest, find_ip_requests};
 pub mod isolation;
 pub mod requests;
 pub mod sharing;
-pub mod suppress;
+pub(crate) mod suppress;
 
 /// The cluster a file belongs to when no Flux Kustomization applies it: the
 /// cluster of the layout's own directories it lies in (the seed's
