@@ -1,30 +1,36 @@
-//! Repository-wide audits of hand-written YAML: every LoadBalancer IP a manifest
-//! asks for is one the plan gives to that cluster, and every Flux `dependsOn`
-//! names a Kustomization the cluster defines.
+//! Repository-wide audits of hand-written YAML, on what the resolver
+//! ([`crate::flux`]) says each cluster applies: the IP requests a manifest makes
+//! ([`requests`]) are the cluster's own ([`stray`]) and may share an address
+//! ([`sharing`]); a cluster applies its own pools alone ([`isolation`]); a
+//! cluster-settings value is no other cluster's address ([`settings`]); a finding
+//! can be suppressed ([`suppress`]). This module reads the files and drives them.
 //!
 //! The seed repository's two real bugs were hand-written IPs — an apps ClusterMesh
 //! annotation on `10.25.12.100`, an infra Gateway on the apps pool's first address —
 //! which no per-file check could see.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-
-use yaml_serde::Value;
 
 use crate::diag::codes::Code;
 use crate::diag::error::{Error, FileError};
 use crate::flux::resolve::ClusterBuild;
 use crate::glob::Globs;
-use crate::plan::{Owner, OwnerIndex, Plan};
+use crate::plan::{OwnerIndex, Plan};
 use crate::tree::{Documents, Tree};
 use crate::yaml;
 use requests::{IpRequest, find_ip_requests};
 
 pub mod isolation;
 pub mod requests;
+mod settings;
 pub mod sharing;
+mod stray;
 pub(crate) mod suppress;
+
+use settings::stale_settings;
+pub use stray::Requested;
+use stray::stray_ips;
 
 /// The cluster a file belongs to when no Flux Kustomization applies it: the
 /// cluster of the layout's own directories it lies in (the seed's
@@ -437,167 +443,6 @@ fn is_yaml(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "yaml" || e == "yml")
 }
 
-/// A LoadBalancer IP a file asks for, as the cluster applying it reads it
-/// (after Flux's substitution).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Requested {
-    /// The address.
-    pub addr: IpAddr,
-    /// The cluster it is asked of: the one applying the file, else the cluster
-    /// of its path; `None` when neither is known.
-    pub cluster: Option<String>,
-    /// The file, relative to the root.
-    pub path: PathBuf,
-    /// The 1-based line of the request.
-    pub line: usize,
-}
-
-/// Checks the LoadBalancer IP requests of one file. A file some cluster applies
-/// must ask each such cluster only for that cluster's addresses, after Flux's
-/// substitution; a file no cluster applies is held against the cluster of its
-/// path (`kubernetes/clusters/<c>/`, `bootstrap/clusters/<c>/`), or else must ask
-/// for an address given to some cluster. `${VAR}` in a file nothing substitutes
-/// is left to the tool that reads it. Also returns each address asked for, as
-/// the cluster asked reads it.
-pub fn stray_ips(
-    plan: &Plan,
-    own: &OwnDirs,
-    path: &Path,
-    requests: &[IpRequest],
-    how: &[Applier],
-) -> (Vec<Error>, Vec<Requested>) {
-    let mut errors = Vec::new();
-    let mut requested = Vec::new();
-    for req in requests {
-        let at = |(code, message): (Code, String)| Error::File {
-            code,
-            path: path.to_owned(),
-            line: req.line,
-            column: req.column,
-            message,
-        };
-        let mut asked = |value: &str, cluster: Option<String>| {
-            if let Ok(addr) = value.trim().parse() {
-                let (path, line) = (path.to_owned(), req.line);
-                requested.push(Requested {
-                    addr,
-                    cluster,
-                    path,
-                    line,
-                });
-            }
-        };
-        if how.is_empty() {
-            let cluster = own.cluster_of(path);
-            if req.value.contains("${") {
-                continue;
-            }
-            asked(&req.value, cluster.clone());
-            if let Some(found) = judge(plan, cluster.as_deref(), &req.value, req.source, "") {
-                errors.push(at(found));
-            }
-            continue;
-        }
-        for a in how {
-            let (value, shown) = match substituted(&req.value, a) {
-                Ok(Subst::Literal) => (req.value.clone(), String::new()),
-                Ok(Subst::Value(v)) => (v, format!(", `{}` substituted by Flux", req.value)),
-                Ok(Subst::Unknown) => continue,
-                Err(message) => {
-                    errors.push(at((Code::UnsubstitutedVariable, message)));
-                    continue;
-                }
-            };
-            asked(&value, Some(a.cluster.clone()));
-            if let Some((code, message)) = judge(plan, Some(&a.cluster), &value, req.source, &shown)
-            {
-                errors.push(at((code, format!(
-                    "{message}; cluster {} applies this file through Flux Kustomization {} ({})",
-                    a.cluster, a.kustomization, a.via
-                ))));
-            }
-        }
-    }
-    (errors, requested)
-}
-
-/// A requested value after the applier's substitution.
-enum Subst {
-    /// It has no `${`.
-    Literal,
-    /// What Flux makes of it.
-    Value(String),
-    /// Not knowable from the repository: a variable a Secret may set, or one the
-    /// resolver already reported as unset.
-    Unknown,
-}
-
-fn substituted(value: &str, a: &Applier) -> Result<Subst, String> {
-    if !value.contains("${") {
-        return Ok(Subst::Literal);
-    }
-    match &a.vars {
-        Some(vars) => Ok(
-            match crate::flux::resolve::envsubst_with(value, &vars.values, vars.secret) {
-                Ok(v) if !v.contains("${") => Subst::Value(v),
-                _ => Subst::Unknown,
-            },
-        ),
-        None => Err(format!(
-            "`{value}` is applied to cluster {} by Flux Kustomization {}, which has no spec.postBuild, so Cilium receives it unsubstituted",
-            a.cluster, a.kustomization
-        )),
-    }
-}
-
-/// Why a requested address is not the given cluster's (or, with no cluster,
-/// nobody's); `None` when it is fine.
-fn judge(
-    plan: &Plan,
-    cluster: Option<&str>,
-    value: &str,
-    source: &str,
-    shown: &str,
-) -> Option<(Code, String)> {
-    let value = value.trim();
-    if value.is_empty() {
-        return None;
-    }
-    let Ok(addr) = value.parse::<IpAddr>() else {
-        return Some((
-            Code::NotAnIp,
-            format!("{source} `{value}`{shown} is not an IP address"),
-        ));
-    };
-    // A checked plan's pins lie inside their cluster's pools, so holding the
-    // address is being given it.
-    let given = |c: &crate::plan::Cluster| c.holds(addr);
-    let (ok, whose) = match cluster {
-        Some(name) => (
-            plan.cluster(name).is_some_and(given),
-            format!("cluster {name}"),
-        ),
-        None => (plan.clusters.iter().any(given), "any cluster".to_owned()),
-    };
-    if ok {
-        return None;
-    }
-    let why = match plan.owner_of(addr) {
-        _ if !crate::net::Interval::of_net(plan.network.item).contains_addr(addr) => {
-            format!("it is outside network {}", plan.network.item)
-        }
-        Some(owner @ Owner::Pool { .. }) => format!("it belongs to {owner}"),
-        Some(owner @ Owner::Reserved(_)) => format!("it is in {owner}"),
-        None => "no pool holds it".to_owned(),
-    };
-    Some((
-        Code::StrayIp,
-        format!(
-            "LoadBalancer IP {addr} ({source}{shown}) is not given to {whose} by plan.toml: {why}"
-        ),
-    ))
-}
-
 /// The shared-IP and held-back-pin rules of [`crate::audit::sharing`] over the same
 /// files: a file is applied to each cluster that applies it; a file no cluster
 /// applies, to the cluster of its path, else to the cluster whose pool holds the
@@ -634,59 +479,6 @@ fn shared_ips(
         }
     }
     crate::audit::sharing::check(&requests, &crate::audit::sharing::pinned(plan))
-}
-
-/// A `cluster-settings` value must not be an address of another cluster's pool.
-/// Flux substitutes these into manifests (`${CLUSTERMESH_IP}`), so a key left
-/// behind when a service's `setting` was renamed would still request its old
-/// address — which, once pools move, is another cluster's. Other addresses
-/// (the BGP peer, static hosts) are the hand-written settings' own business.
-pub fn stale_settings(
-    owners: &OwnerIndex,
-    cluster: &str,
-    (path, text): (&Path, &str),
-    docs: &Documents,
-) -> Vec<Error> {
-    // A file the audit cannot read is an error, never a skipped check.
-    let (objects, errors) = docs;
-    if !errors.is_empty() {
-        return errors.clone();
-    }
-    let configmaps = objects
-        .iter()
-        .map(|(_, d)| &**d)
-        .filter(|d| d["kind"].as_str() == Some("ConfigMap"));
-    let data = configmaps.filter_map(|d| d.get("data").and_then(Value::as_mapping));
-    let mut errors = Vec::new();
-    for (key, v) in data.flat_map(|d| d.iter()) {
-        let (Some(key), Some(v)) = (key.as_str(), v.as_str()) else {
-            continue;
-        };
-        let Ok(addr) = v.trim().parse::<IpAddr>() else {
-            continue;
-        };
-        let Some(owner @ Owner::Pool { cluster: other, .. }) = owners.get(addr) else {
-            continue;
-        };
-        if other == cluster {
-            continue;
-        }
-        let why = format!("it belongs to {owner}");
-        let line = text
-            .lines()
-            .position(|l| l.trim_start().starts_with(&format!("{key}:")))
-            .map_or(1, |i| i + 1);
-        errors.push(Error::File {
-            code: Code::ForeignSetting,
-            path: path.to_owned(),
-            line,
-            column: 1,
-            message: format!(
-                "cluster-settings `{key}: {addr}` of cluster {cluster} is another cluster's address: {why}; remove the key or fix plan.toml"
-            ),
-        });
-    }
-    errors
 }
 
 #[cfg(test)]
