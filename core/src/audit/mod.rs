@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::codes::Code;
 use crate::diag::error::{Error, FileError};
-use crate::flux::resolve::ClusterBuild;
+use crate::flux::resolve::{ClusterBuild, is_yaml};
 use crate::glob::Globs;
 use crate::plan::{OwnerIndex, Plan};
 use crate::tree::{Documents, Tree};
@@ -437,10 +437,6 @@ fn yaml_files(tree: &Tree, roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>) {
     }
     out.sort();
     (out, refused)
-}
-
-fn is_yaml(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "yaml" || e == "yml")
 }
 
 /// The shared-IP and held-back-pin rules of [`crate::audit::sharing`] over the same
