@@ -3,7 +3,7 @@
 //! moved pin, and on a fleet plan of 1,000 clusters with 100 `/30` blocks each
 //! (the shape of the `fleet` bench) where every tenth cluster loses a block and
 //! moves its pin. `cargo bench -p lbipam-cli --bench diff`; best of 10 (seed)
-//! and of 5 (fleet); the figures are recorded in README.md.
+//! and of 5 (fleet); the figures are recorded in manual/cli.md.
 
 #[path = "../../core/benches/common/mod.rs"]
 mod common;

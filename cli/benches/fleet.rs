@@ -4,7 +4,7 @@
 //! overlapping the one before; and the valid plan again with every file it
 //! renders already built beside it (a committed fleet repository, where the
 //! check passes). `cargo bench -p lbipam-cli --bench fleet`.
-//! Prints best-of-5 wall times; the figures are recorded in README.md.
+//! Prints best-of-5 wall times; the figures are recorded in manual/cli.md.
 
 #[path = "../../core/benches/common/mod.rs"]
 mod common;

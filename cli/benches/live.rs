@@ -6,7 +6,7 @@
 //! tenth Service on an address of the next cluster's pool (10,000
 //! `other-cluster-pool` and as many `held-in-two-clusters` findings).
 //! `cargo bench -p lbipam-cli --bench live`; best of 5 wall times, recorded in
-//! README.md.
+//! manual/cli.md.
 
 #[path = "../../core/benches/common/mod.rs"]
 mod common;

@@ -470,8 +470,11 @@ fn pool_change(d: &mut Diff, cluster: &str, name: &str, old: Option<&Pool>, new:
     });
 }
 
+/// Pinned addresses (by family and bits) with their holder's name.
+type PinHolders = BTreeMap<(bool, u128), String>;
+
 /// Who holds each address of a plan: a pin, a pool, a reserved range.
-fn holders(plan: Option<&Plan>) -> (BTreeMap<(bool, u128), String>, Vec<(Interval, String)>) {
+fn holders(plan: Option<&Plan>) -> (PinHolders, Vec<(Interval, String)>) {
     let mut pins = BTreeMap::new();
     let mut ranges = Vec::new();
     let Some(plan) = plan else {

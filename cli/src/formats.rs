@@ -73,19 +73,26 @@ pub(crate) fn json(findings: &[Finding]) -> String {
 pub(crate) fn github(findings: &[Finding], notices: &[String]) -> String {
     let mut out = String::new();
     for f in findings {
-        out.push_str(&format!(
-            "::error file={},line={},col={},title={}::{}\n",
-            property(&f.file),
-            f.line,
-            f.col,
-            property(f.code),
-            data(&f.message)
-        ));
+        let at = (f.file.as_str(), f.line, f.col);
+        out.push_str(&github_error(Some(at), f.code, &f.message));
     }
     for n in notices {
         out.push_str(&format!("::warning::{}\n", data(n)));
     }
     out
+}
+
+/// One `::error` workflow command: at `file`, `line` and `col` when given
+/// (GitHub then shows it on that line of the pull request), titled `title`.
+pub(crate) fn github_error(at: Option<(&str, usize, usize)>, title: &str, message: &str) -> String {
+    let place = at.map_or(String::new(), |(file, line, col)| {
+        format!("file={},line={line},col={col},", property(file))
+    });
+    format!(
+        "::error {place}title={}::{}\n",
+        property(title),
+        data(message)
+    )
 }
 
 /// A workflow command's message, escaped as the runner unescapes it.

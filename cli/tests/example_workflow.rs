@@ -139,7 +139,8 @@ fn the_workflow_runs_on_pull_requests_and_installs_the_cli_package() {
 
 #[test]
 fn the_readme_shows_the_example_as_it_is() {
-    let readme = fs::read_to_string(repo_root().join("README.md")).expect("README.md");
+    let readme =
+        fs::read_to_string(repo_root().join("manual/adoption.md")).expect("manual/adoption.md");
     assert!(readme.contains(&format!("```yaml\n{}```\n", workflow_text())));
 }
 

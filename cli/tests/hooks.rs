@@ -1,4 +1,4 @@
-//! The hooks README.md documents besides pre-commit: the plain git hook, run
+//! The hooks manual/adoption.md documents besides pre-commit: the plain git hook, run
 //! for real by git in a scratch repository with the built `lbipam` on the
 //! PATH, and the lefthook configuration, whose command is the same.
 
@@ -10,9 +10,10 @@ use std::process::{Command, Output};
 
 use common::{repo_root, seed_git, service_with, write};
 
-/// The README's code block that starts with `first_line`.
+/// The code block of manual/adoption.md that starts with `first_line`.
 fn readme_block(first_line: &str) -> String {
-    let readme = fs::read_to_string(repo_root().join("README.md")).expect("README.md");
+    let readme =
+        fs::read_to_string(repo_root().join("manual/adoption.md")).expect("manual/adoption.md");
     let start = readme
         .find(&format!("\n{first_line}\n"))
         .expect("the block")

@@ -5,7 +5,7 @@
 //! `lbipam check` run). Peak memory is the process's high-water mark (VmHWM),
 //! reset before the run.
 //! `cargo bench -p lbipam-core --bench audit_scale`; other sizes in MB: `-- 50 400`.
-//! Numbers are recorded in README.md; this is a measurement, not a test.
+//! Numbers are recorded in manual/performance.md; this is a measurement, not a test.
 
 #[path = "../tests/scratch/mod.rs"]
 mod scratch;

@@ -1,6 +1,6 @@
 //! How the checks scale: parse + check + compile-time proof (run at run time) on
 //! plans of 1k, 10k and 100k blocks. `cargo bench --bench check_scale`.
-//! Numbers are recorded in README.md; this is a measurement, not a test.
+//! Numbers are recorded in manual/performance.md; this is a measurement, not a test.
 
 mod common;
 

@@ -5,7 +5,7 @@
 //! into a temporary directory, adds the synthetic apps, and times the whole build
 //! (`lbipam_core::build`, release profile) on it. `cargo bench --bench flux_repo --
 //! DIR` only adds the synthetic apps to DIR, a clone of this repository, to measure
-//! `cargo build` there (see README, "Build-script speed"). The files are generated
+//! `cargo build` there (see manual/performance.md, "Build-script speed"). The files are generated
 //! here, from nothing fetched; they are shaped like real Flux + Cilium repositories:
 //! one directory per app with a kustomization, a HelmRelease with its values, an
 //! OCIRepository, an ExternalSecret, a PVC, a ConfigMap and either a LoadBalancer

@@ -2,7 +2,7 @@
 //! `const fn`, run at run time, on plans of 10k, 100k and 1M pins (and the
 //! checker on the same plans, for comparison). `cargo bench --bench proof_scale`;
 //! other sizes: `cargo bench --bench proof_scale -- 5000 20000`.
-//! Numbers are recorded in README.md; this is a measurement, not a test.
+//! Numbers are recorded in manual/performance.md; this is a measurement, not a test.
 
 mod common;
 

@@ -2,7 +2,7 @@
 //! (`Report::render`, capped; `Report::render_all`, every excerpt) of plans with
 //! 10k, 100k and 1M errors one per line, and of 10k errors on one line.
 //! `cargo bench --bench report_scale`; other sizes: `-- 5000 20000`.
-//! Numbers are recorded in README.md; this is a measurement, not a test.
+//! Numbers are recorded in manual/performance.md; this is a measurement, not a test.
 
 mod common;
 

@@ -4,7 +4,7 @@
 //! or an extra manifest under `kubernetes/` (a file it only audits) — built
 //! with `lbipam_core::build`.
 //! `cargo bench --bench yaml_scale`; other sizes in KiB: `-- 2048`.
-//! Numbers are recorded in README.md; this is a measurement, not a test.
+//! Numbers are recorded in manual/performance.md; this is a measurement, not a test.
 
 #[path = "common/mod.rs"]
 mod bench;

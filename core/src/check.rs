@@ -67,6 +67,15 @@ fn source_problems(plan: &Plan) -> Vec<Error> {
     }]
 }
 
+/// How to keep a block holding the network's network or broadcast address from
+/// handing it out: the pool's `allow-first-last-ips` decides, for `cidr:` blocks only.
+fn block_fix(block: &crate::net::Block) -> crate::diag::error::EdgeFix {
+    match block {
+        crate::net::Block::Cidr(_) => crate::diag::error::EdgeFix::CidrBlock,
+        crate::net::Block::Range { .. } => crate::diag::error::EdgeFix::Range,
+    }
+}
+
 /// What Cilium will do with the pools: no network or broadcast address in a
 /// pool or pin, no pin on an address Cilium withholds, and with `reserve-pins`
 /// every pin knows the Service its own pool selects.
@@ -77,7 +86,7 @@ fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
     let net_iv = Interval::of_net(network);
     // Outside the network is reported already; the edges matter inside it.
     // `what` and `value` name the range, made only for an error.
-    let mut edge = |span: Span, what: &dyn Fn() -> (String, String), iv: Interval| {
+    let mut edge = |span: Span, what: &dyn Fn() -> (String, String), iv: Interval, fix| {
         let Some((first, last)) = edges.filter(|_| net_iv.contains(&iv)) else {
             return;
         };
@@ -91,6 +100,7 @@ fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
                     addr,
                     which,
                     network: net_str.clone(),
+                    fix,
                 });
             }
         }
@@ -98,12 +108,17 @@ fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
     for c in plan.clusters.iter() {
         for p in c.pools.iter() {
             for b in p.blocks.iter() {
+                // A CIDR block's ends that Cilium withholds are never handed out,
+                // and the network's ends can only be a block's ends.
+                if p.edges_withheld(&b.item) {
+                    continue;
+                }
                 if let Some(iv) = b.item.interval() {
                     let what = || {
                         let what = format!("block of {} ({})", p.name.item, c.name.item);
                         (what, b.item.to_string())
                     };
-                    edge(b.span, &what, iv);
+                    edge(b.span, &what, iv, block_fix(&b.item));
                 }
             }
         }
@@ -113,7 +128,12 @@ fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
                 let what = format!("pin {} ({})", pin.service.item, c.name.item);
                 (what, addr.to_string())
             };
-            edge(pin.addr.span, &what, Interval::of_addr(addr));
+            edge(
+                pin.addr.span,
+                &what,
+                Interval::of_addr(addr),
+                crate::diag::error::EdgeFix::Pin,
+            );
         }
     }
     for c in plan.clusters.iter() {

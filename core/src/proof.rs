@@ -196,8 +196,9 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
             }
             let mut b = 0;
             while b < blocks.len() {
+                let withheld = pools[p].edges_withheld(&blocks[b].item);
                 match range_ok(&blocks[b].item, net_iv) {
-                    Ok(iv) if !edges_ok(iv, net) => {
+                    Ok(iv) if !withheld && !edges_ok(iv, net) => {
                         let m = interval(Msg::new().push("range "), iv);
                         return Err(owner(
                             m.push(" holds the network or broadcast address; in pool "),

@@ -386,7 +386,8 @@ pub fn parse_documents(path: &Path, text: &str) -> (Vec<(usize, Value)>, Vec<Err
         return (objects, errors);
     }
     for doc in yaml::split(text) {
-        match yaml_serde::from_str::<Value>(&text[doc.range]) {
+        // Integers as Kubernetes reads them (`defaultMode: 0755` is 493).
+        match yaml_serde::from_str::<Value>(&yaml::go_ints(&text[doc.range])) {
             Ok(Value::Null) => {}
             Ok(value) => objects.push((doc.line, value)),
             Err(error) => errors.push(

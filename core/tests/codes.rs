@@ -1,4 +1,4 @@
-//! Every finding has its own stable code: the table of README.md lists exactly
+//! Every finding has its own stable code: the table of manual/codes.md lists exactly
 //! the codes there are ([`codes::all`]), every code of the table is produced by
 //! one of the fixtures below, and every code a fixture produces is in the table.
 //! Fixtures are scratch copies of `core/tests/fixtures/seed/`, each broken one
@@ -624,11 +624,11 @@ fn produced(run: &Run) -> BTreeSet<String> {
     }
 }
 
-/// The codes of the tables in README.md: the first column of the rows after
+/// The codes of the table in manual/codes.md: the first column of the rows after
 /// each `| code | … |` header (the build's findings, and `lbipam live`'s).
 fn table() -> Vec<String> {
-    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
-    let text = fs::read_to_string(readme).expect("README.md");
+    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../manual/codes.md");
+    let text = fs::read_to_string(readme).expect("manual/codes.md");
     let mut codes = Vec::new();
     for (start, _) in text.match_indices("\n| code |") {
         let rows = text[start + 1..].lines().skip(2);

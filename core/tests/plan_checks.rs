@@ -355,7 +355,70 @@ fn two_services_on_one_helm_values_path_are_rejected() {
     );
 }
 
-/// The README's example ("What an error looks like"), from a plan with the
+/// A plan whose one pool is the whole /24 as a single `cidr:` block, with
+/// `allow-first-last-ips` as given (`None`: not written, Cilium's default).
+fn whole_network_pool(allow_first_last: Option<bool>) -> String {
+    let setting =
+        allow_first_last.map_or(String::new(), |a| format!("allow-first-last-ips = {a}\n"));
+    format!(
+        "[network]\ncidr = \"10.25.11.0/24\"\n\n[clusters.infra.pools.infra-pool]\nblocks = [\"10.25.11.0/24\"]\n{setting}"
+    )
+}
+
+#[test]
+fn a_cidr_block_of_the_whole_network_passes_when_its_pool_withholds_first_and_last() {
+    // Cilium never hands out a CIDR block's first and last address when the pool
+    // says `allowFirstLastIPs: "No"`: here they are .0 and .255, the network's ends.
+    let text = whole_network_pool(Some(false));
+    assert_eq!(errors(&text), Vec::<String>::new());
+    // The compile-time proof agrees, and refuses the same block handed out whole.
+    let proof = |text: &str| {
+        let plan = compile(text)
+            .or_else(|_| lbipam_core::plan::parse(text))
+            .expect("parses");
+        let mut scratch =
+            vec![lbipam_core::proof::Item::EMPTY; lbipam_core::proof::scratch_len(&plan)];
+        lbipam_core::proof::validate(&plan, &mut scratch).map_err(|m| m.to_string())
+    };
+    assert_eq!(proof(&text), Ok(()));
+    let refused = proof(&whole_network_pool(Some(true))).expect_err("ends handed out");
+    assert!(refused.contains("network or broadcast"), "{refused}");
+}
+
+#[test]
+fn a_cidr_block_of_the_whole_network_names_the_setting_that_decides_when_its_pool_hands_ends_out() {
+    for allow in [None, Some(true)] {
+        let e = errors(&whole_network_pool(allow));
+        assert_eq!(e.len(), 2, "{e:?}");
+        for (line, which) in e
+            .iter()
+            .zip(["10.25.11.0, the network", "10.25.11.255, the broadcast"])
+        {
+            assert!(line.starts_with("plan.toml:5:11: "), "{line}");
+            assert!(line.contains(which), "{line}");
+            assert!(
+                line.contains("set `allow-first-last-ips = false` on the pool"),
+                "{line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_range_block_holding_the_network_address_fails_whatever_its_pool_allows() {
+    // Only `cidr:` blocks have their ends withheld; a range hands out every address.
+    let plan =
+        whole_network_pool(Some(false)).replace("10.25.11.0/24\"]", "10.25.11.0-10.25.11.9\"]");
+    let e = errors(&plan);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].contains("holds 10.25.11.0, the network address"),
+        "{e:?}"
+    );
+    assert!(e[0].contains("leave it out of the range"), "{e:?}");
+}
+
+/// The example of README.md ("What an error looks like"), from a plan with the
 /// two blocks on the same lines 13 and 20.
 #[test]
 fn an_overlap_renders_as_in_the_readme_with_both_blocks_in_one_excerpt() {

@@ -546,6 +546,36 @@ fn an_unset_substitution_variable_is_an_error() {
 }
 
 #[test]
+fn a_variable_in_a_comment_is_never_substituted_so_it_need_not_be_set() {
+    // Flux substitutes kustomize's output, which has no comments left.
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/core/settings.yaml",
+        "  cluster: ${CLUSTER_NAME}\n",
+        "  # ${UNSET_IN_A_COMMENT} on a line of its own\n  cluster: ${CLUSTER_NAME} # and ${AFTER_A_VALUE}\n",
+    );
+    let build = resolved(repo.path(), "one");
+    let core = &build.applied("core").expect("core built").objects[0];
+    assert_eq!(core.value["data"]["cluster"].as_str(), Some("one"));
+}
+
+#[test]
+fn a_variable_in_a_value_that_holds_a_hash_is_still_substituted() {
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/core/settings.yaml",
+        "  cluster: ${CLUSTER_NAME}\n",
+        "  cluster: \"# ${CLUSTER_NAM}\"\n",
+    );
+    assert_one_contains(
+        &resolve_errors(repo.path(), "one"),
+        "variable ${CLUSTER_NAM} is not set by spec.postBuild",
+    );
+}
+
+#[test]
 fn a_missing_substitute_from_config_map_is_an_error() {
     let repo = fixture();
     fs::remove_file(

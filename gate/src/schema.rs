@@ -224,7 +224,9 @@ fn typed_problems(spec: &KindSpec, obj: &Value) -> Vec<String> {
 pub fn check_yaml(text: &str) -> Result<(), Vec<String>> {
     let mut errors = Vec::new();
     let mut objects = 0usize;
-    for (i, doc) in yaml_serde::Deserializer::from_str(text).enumerate() {
+    // Integers as Kubernetes reads them: `defaultMode: 0755` is 493, not a string.
+    let text = lbipam_core::yaml::go_ints(text);
+    for (i, doc) in yaml_serde::Deserializer::from_str(&text).enumerate() {
         let n = i + 1;
         match Value::deserialize(doc) {
             Err(e) => {

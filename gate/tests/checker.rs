@@ -605,3 +605,28 @@ fn the_table_has_every_kubernetes_kind() {
         "kinds of k8s-openapi without a row: {missing:?}"
     );
 }
+
+/// A Deployment mounting a ConfigMap with `defaultMode` written as given.
+fn deployment_with_default_mode(mode: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: default\nspec:\n  selector:\n    matchLabels: {{app: web}}\n  template:\n    metadata:\n      labels: {{app: web}}\n    spec:\n      containers:\n        - name: web\n          image: nginx\n      volumes:\n        - name: scripts\n          configMap:\n            name: scripts\n            defaultMode: {mode}\n"
+    )
+}
+
+#[test]
+fn yaml_1_1_integers_are_integers_as_kubernetes_reads_them() {
+    // go-yaml, which kubectl and the API machinery use, reads these as integers.
+    for mode in ["0755", "0o755", "0x1ED", "493", "0b111101101", "4_93"] {
+        check_yaml(&deployment_with_default_mode(mode))
+            .unwrap_or_else(|e| panic!("defaultMode: {mode}: {e:?}"));
+    }
+}
+
+#[test]
+fn a_quoted_integer_is_still_a_string() {
+    let errors = check_yaml(&deployment_with_default_mode("\"0755\"")).unwrap_err();
+    assert!(
+        errors.iter().any(|e| e.contains("defaultMode")),
+        "{errors:?}"
+    );
+}

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use super::compare::{ClusterUsage, Finding, Outcome, Place};
 use super::{Args, Format, Source};
 use crate::Output;
+use crate::formats::github_error;
 use crate::table::{self, Table};
 
 /// Where a finding is, as printed.
@@ -332,36 +333,17 @@ fn annotations(findings: &[Finding], at: &[Position]) -> String {
         .iter()
         .zip(at)
         .map(|(f, p)| {
-            let place = match &p.file {
-                Some(file) => format!(
-                    "file={},line={},col={},",
-                    property(&file.display().to_string()),
-                    p.line,
-                    p.col
-                ),
-                None => String::new(),
-            };
-            let message = match &p.file {
-                Some(_) => f.message.clone(),
-                None => format!("{}:{}:{}: {}", p.name, p.line, p.col, f.message),
-            };
-            format!(
-                "::error {place}title=lbipam live {}::{}\n",
-                f.code.as_str(),
-                data(&message)
-            )
+            let title = format!("lbipam live {}", f.code.as_str());
+            match &p.file {
+                Some(file) => {
+                    let file = file.display().to_string();
+                    github_error(Some((&file, p.line, p.col)), &title, &f.message)
+                }
+                None => {
+                    let message = format!("{}:{}:{}: {}", p.name, p.line, p.col, f.message);
+                    github_error(None, &title, &message)
+                }
+            }
         })
         .collect()
-}
-
-/// A workflow command's message, escaped as the runner reads it.
-fn data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// A workflow command's property value, escaped as the runner reads it.
-fn property(s: &str) -> String {
-    data(s).replace(':', "%3A").replace(',', "%2C")
 }

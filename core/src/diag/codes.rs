@@ -2,7 +2,7 @@
 //! the resolver, the sharing rules and the file readers and writers report, and
 //! what `lbipam live` finds in the running clusters.
 //! [`crate::diag::error::Error::code`] gives every error its code (plan errors by
-//! variant); README.md lists every code in one table, and `core/tests/codes.rs`
+//! variant); manual/codes.md lists every code in one table, and `core/tests/codes.rs`
 //! proves that table and the codes produced agree.
 
 use std::fmt;

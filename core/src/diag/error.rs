@@ -137,6 +137,8 @@ pub enum Error {
         /// `network` or `broadcast`.
         which: &'static str,
         network: String,
+        /// What to do about it, which depends on what holds the address.
+        fix: EdgeFix,
     },
     /// A pin on the first or last address of a `cidr:` block whose pool does
     /// not allow first and last IPs: Cilium never hands it out.
@@ -253,6 +255,32 @@ pub enum Location<'a> {
     },
 }
 
+/// How to keep the network's network or broadcast address from being handed out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EdgeFix {
+    /// A `cidr:` block in a pool that lets Cilium hand out its ends.
+    CidrBlock,
+    /// A `start-stop` range, which hands out every address.
+    Range,
+    /// A pin.
+    Pin,
+}
+
+impl EdgeFix {
+    /// The fix, as the error says it: the setting that decides, where one does.
+    pub fn text(self) -> &'static str {
+        match self {
+            EdgeFix::CidrBlock => {
+                "set `allow-first-last-ips = false` on the pool (Cilium then withholds the first and last address of its `cidr:` blocks), or leave the address out of the block"
+            }
+            EdgeFix::Range => {
+                "leave it out of the range (Cilium hands out every address of a range; only a `cidr:` block in a pool with `allow-first-last-ips = false` keeps its ends back)"
+            }
+            EdgeFix::Pin => "pin another address",
+        }
+    }
+}
+
 impl Error {
     /// Where the error points.
     pub fn location(&self) -> Location<'_> {
@@ -319,7 +347,7 @@ impl Error {
 
     /// A stable, machine-readable name of the kind of error (`overlap`,
     /// `pin-outside-pool`, ...), for JSON output and scripts. Never changes
-    /// once published; README.md lists every code.
+    /// once published; manual/codes.md lists every code.
     pub fn code(&self) -> &'static str {
         use Error::*;
         match self {
@@ -552,12 +580,14 @@ impl fmt::Display for Error {
                 addr,
                 which,
                 network,
+                fix,
                 ..
             } => write!(
                 f,
-                "{} `{}` holds {addr}, the {which} address of {network}: Cilium would hand it out; reserve it instead",
+                "{} `{}` holds {addr}, the {which} address of {network}: Cilium would hand it out; {}",
                 s(what),
-                s(value)
+                s(value),
+                fix.text()
             ),
             PinNotAllocatable {
                 pin,

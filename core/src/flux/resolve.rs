@@ -878,8 +878,8 @@ fn substitutions(
     }))
 }
 
-/// Flux's post-build substitution on one object: its document substituted as
-/// text and parsed again, as kustomize-controller does with the build's output
+/// Flux's post-build substitution on one object: its document (comments
+/// blanked) substituted as text and parsed again, as kustomize-controller does with the build's output
 /// (which keeps the quoting style of the source). The namespace a kustomization
 /// or `targetNamespace` set is set again. Objects that opt out with the
 /// `kustomize.toolkit.fluxcd.io/substitute: disabled` annotation or label are
@@ -894,11 +894,17 @@ fn substitute(o: &mut Object, vars: &Vars) -> Result<(), (usize, Code, String)> 
     {
         return Ok(());
     }
-    let replaced = envsubst_with(&o.raw, &vars.values, vars.secret).map_err(|e| {
-        let line = o.line + o.raw[..e.at.min(o.raw.len())].matches('\n').count();
+    // Flux substitutes kustomize's output, where comments are gone: a `${VAR}`
+    // in a comment is never substituted, so it can be neither set nor unset.
+    let raw = crate::yaml::blank_comments(&o.raw);
+    if !raw.contains("${") {
+        return Ok(());
+    }
+    let replaced = envsubst_with(&raw, &vars.values, vars.secret).map_err(|e| {
+        let line = o.line + raw[..e.at.min(raw.len())].matches('\n').count();
         (line, e.code, e.message)
     })?;
-    let mut value = yaml_serde::from_str::<Value>(&replaced)
+    let mut value = yaml_serde::from_str::<Value>(&crate::yaml::go_ints(&replaced))
         .map(Arc::new)
         .map_err(|e| {
             let problem = format!("not valid YAML after substitution: {e}");

@@ -119,7 +119,7 @@ impl Pool {
 
     /// Whether Cilium withholds the first and last address of this block of
     /// this pool.
-    pub fn edges_withheld(&self, block: &Block) -> bool {
+    pub const fn edges_withheld(&self, block: &Block) -> bool {
         edges_withheld(block, self.allows_first_last())
     }
 }
@@ -127,11 +127,13 @@ impl Pool {
 /// Whether Cilium withholds a block's first and last address: a `cidr:` block
 /// of more than two addresses in a pool that does not allow first and last
 /// IPs. Ranges hand out every address.
-pub fn edges_withheld(block: &Block, allow_first_last: bool) -> bool {
-    match block {
-        Block::Cidr(net) => !allow_first_last && net.prefix_len() + 1 < net.max_prefix_len(),
-        Block::Range { .. } => false,
-    }
+pub const fn edges_withheld(block: &Block, allow_first_last: bool) -> bool {
+    let (prefix, max) = match block {
+        Block::Cidr(ipnet::IpNet::V4(net)) => (net.prefix_len(), net.max_prefix_len()),
+        Block::Cidr(ipnet::IpNet::V6(net)) => (net.prefix_len(), net.max_prefix_len()),
+        Block::Range { .. } => return false,
+    };
+    !allow_first_last && prefix + 1 < max
 }
 
 /// How many addresses Cilium can allocate from blocks of one pool.

@@ -10,7 +10,9 @@
 
 use std::fmt;
 
+mod comments;
 mod documents;
+mod ints;
 mod parse;
 mod path;
 mod scalar;
@@ -18,11 +20,13 @@ mod splice;
 mod verify;
 
 pub use documents::{Document, split};
+pub use ints::go_ints;
 pub use parse::{check_line_breaks, yaml11_values};
 pub use path::Mark;
 pub use scalar::Scalar;
 pub(crate) use verify::untag;
 
+pub(crate) use comments::*;
 pub(crate) use documents::*;
 pub(crate) use parse::*;
 pub(crate) use path::*;

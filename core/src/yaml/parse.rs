@@ -140,7 +140,8 @@ fn yaml11_uncached(text: &str) -> Result<Vec<yaml_serde::Value>, YamlError> {
     use serde::Deserialize;
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let shift = text.len() - body.len();
-    yaml_serde::Deserializer::from_str(body)
+    let body = super::go_ints(body);
+    yaml_serde::Deserializer::from_str(&body)
         .map(|doc| match yaml_serde::Value::deserialize(doc) {
             // A well-formed scalar whose core tag libyaml's reader maps strictly
             // (`--- !!null` with no text): parsed, just not typed as we need.
