@@ -216,8 +216,9 @@ fn repo_cases() -> Vec<(&'static str, Run)> {
             "write-failed",
             Build(|r| {
                 // A pool file name the file system takes (240 bytes) but not the
-                // write step's temporary file beside it (longer than 255).
-                let name = format!("{}-{{cluster}}.yaml", "p".repeat(225));
+                // write step's temporary file beside it (`.NAME.lbipam-PID-N.tmp`,
+                // longer than 255 whatever the process id).
+                let name = format!("{}-{{cluster}}.yaml", "p".repeat(230));
                 append(
                     r,
                     "plan.toml",
