@@ -54,7 +54,7 @@ pub(crate) fn run(
         },
     };
     let old = match base_plan(root, &rev) {
-        Ok(Some(text)) => match lbipam_core::generate::compile(&text) {
+        Ok(Some(text)) => match lbipam_core::check::compile(&text) {
             Ok(plan) => Some(plan),
             Err(errors) => {
                 return crate::fail(format!(
@@ -126,7 +126,7 @@ fn base_plan(root: &Path, rev: &str) -> Result<Option<String>, String> {
         ],
     )
     .map_err(|_| "no such revision".to_owned())?;
-    let spec = format!("{rev}:./{}", lbipam_core::layout::PLAN_FILE);
+    let spec = format!("{rev}:./{}", lbipam_core::plan::layout::PLAN_FILE);
     if git(root, &["cat-file", "-e", &spec]).is_err() {
         return Ok(None);
     }

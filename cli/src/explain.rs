@@ -5,10 +5,10 @@ use std::fs;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use lbipam_core::layout;
+use lbipam_core::header::is_generated;
 use lbipam_core::net::Size;
+use lbipam_core::plan::layout;
 use lbipam_core::plan::{Cluster, Plan, Pool};
-use lbipam_core::render::is_generated;
 use lbipam_core::usage::{self, Holder};
 
 use crate::Output;

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use lbipam_core::check::Location;
-use lbipam_core::codes;
 use lbipam_core::diag::Report;
+use lbipam_core::diag::codes;
 use serde_json::{Value, json};
 
 /// One finding, placed: the file (relative to the repository root), 1-based line

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use lbipam_core::diag::Report;
-use lbipam_core::layout;
+use lbipam_core::plan::layout;
 use lbipam_core::plan::{Cluster, Plan};
 
 /// What the program prints and how it exits.

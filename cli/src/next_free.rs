@@ -8,7 +8,7 @@ use std::fmt::Write;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use lbipam_core::error::Error;
+use lbipam_core::diag::error::Error;
 use lbipam_core::generate;
 use lbipam_core::plan::{Cluster, Plan};
 use lbipam_core::usage;

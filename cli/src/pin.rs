@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use lbipam_core::check::Location;
 use lbipam_core::diag::Report;
-use lbipam_core::error::Error;
+use lbipam_core::diag::error::Error;
 use lbipam_core::generate;
-use lbipam_core::layout;
 use lbipam_core::plan::Cluster;
+use lbipam_core::plan::layout;
 use lbipam_core::write;
 use toml_edit::{DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
@@ -104,7 +104,7 @@ fn choose(
 /// the repository still fails only checks it failed before (not the pin's to
 /// fix), or the report of the errors the pin brings.
 fn checked(root: &Path, edited: &str, asked: &Asked) -> Result<String, Report> {
-    let plan = generate::compile(edited)
+    let plan = lbipam_core::check::compile(edited)
         .map_err(|errors| Report::new(layout::PLAN_FILE, edited.to_owned(), errors))?;
     let Err(mut report) = generate::outputs(root, &plan) else {
         return Ok(String::new());

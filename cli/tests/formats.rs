@@ -332,7 +332,7 @@ fn junit_has_one_testcase_per_check_failing_with_file_and_line() {
     assert_eq!(out.code, 1);
     let (cases, tests, failures) = junit(&out.stdout);
     let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, lbipam_core::codes::all());
+    assert_eq!(names, lbipam_core::diag::codes::all());
     assert_eq!((tests, failures), (cases.len(), 2));
     for case in &cases {
         match case.name.as_str() {

@@ -8,7 +8,7 @@ use common::{dotted, time};
 
 use std::fmt::Write;
 
-use lbipam_core::generate::compile;
+use lbipam_core::check::compile;
 use lbipam_core::proof::{Item, scratch_len, validate};
 
 /// `blocks` /30 blocks in 10.0.0.0/8, spread over 100 clusters of 10 pools each,

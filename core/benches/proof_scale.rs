@@ -10,7 +10,7 @@ use common::{sizes, time};
 
 use std::fmt::Write;
 
-use lbipam_core::generate::compile;
+use lbipam_core::check::compile;
 use lbipam_core::proof::{Item, scratch_len, validate};
 
 /// `pins` pins spread over 100 clusters, each with one `/16` pool in

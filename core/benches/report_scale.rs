@@ -10,8 +10,8 @@ use common::{best_of, sizes};
 
 use std::time::Duration;
 
+use lbipam_core::check::compile;
 use lbipam_core::diag::Report;
-use lbipam_core::generate::compile;
 
 const HEAD: &str = "[network]\ncidr = \"10.25.11.0/24\"\n\n[clusters.c.pools.p]\n";
 

@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::layout;
 use crate::plan::Plan;
+use crate::plan::layout;
 use crate::sync::{CHECK_VARS, Mode};
 
 /// Runs the build for the crate whose `build.rs` calls it: builds in the mode the

@@ -4,9 +4,21 @@
 //! a hundred thousand blocks is checked as fast as it is parsed.
 
 use crate::net::{Interval, Sweep, has_host_bits};
-use crate::plan::{Block, Plan, Span};
+use crate::plan::{Block, Plan, Span, parse_lenient};
 
-pub use crate::error::{Error, Location, Subject};
+pub use crate::diag::error::{Error, Location, Subject};
+
+/// Parses and checks plan.toml's text: the plan, or every error in it.
+pub fn compile(text: &str) -> Result<Plan, Vec<Error>> {
+    let (plan, mut errors) = parse_lenient(text);
+    if let Some(plan) = &plan {
+        errors.extend(check(plan));
+    }
+    match plan {
+        Some(plan) if errors.is_empty() => Ok(plan),
+        _ => Err(errors),
+    }
+}
 
 /// Checks what the values of a parsed plan mean together. Returns every problem.
 pub fn check(plan: &Plan) -> Vec<Error> {
@@ -57,10 +69,10 @@ fn source_problems(plan: &Plan) -> Vec<Error> {
 
 /// How to keep a block holding the network's network or broadcast address from
 /// handing it out: the pool's `allow-first-last-ips` decides, for `cidr:` blocks only.
-fn block_fix(block: &crate::net::Block) -> crate::error::EdgeFix {
+fn block_fix(block: &crate::net::Block) -> crate::diag::error::EdgeFix {
     match block {
-        crate::net::Block::Cidr(_) => crate::error::EdgeFix::CidrBlock,
-        crate::net::Block::Range { .. } => crate::error::EdgeFix::Range,
+        crate::net::Block::Cidr(_) => crate::diag::error::EdgeFix::CidrBlock,
+        crate::net::Block::Range { .. } => crate::diag::error::EdgeFix::Range,
     }
 }
 
@@ -120,7 +132,7 @@ fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
                 pin.addr.span,
                 &what,
                 Interval::of_addr(addr),
-                crate::error::EdgeFix::Pin,
+                crate::diag::error::EdgeFix::Pin,
             );
         }
     }

@@ -7,28 +7,15 @@ use std::path::{Path, PathBuf};
 
 use crate::artifact::{self, Want};
 use crate::audit;
-use crate::check::check;
-use crate::codes::Code;
+use crate::check::compile;
 use crate::diag::Report;
-use crate::error::{Error, FileError};
-use crate::layout;
-use crate::plan::{Plan, parse_lenient};
-use crate::render;
+use crate::diag::codes::Code;
+use crate::diag::error::{Error, FileError};
+use crate::plan::Plan;
+use crate::plan::layout;
 use crate::sync::{self, Mode};
 use crate::tree::Tree;
 use crate::write::{self, Change};
-
-/// Parses and checks plan.toml's text: the plan, or every error in it.
-pub fn compile(text: &str) -> Result<Plan, Vec<Error>> {
-    let (plan, mut errors) = parse_lenient(text);
-    if let Some(plan) = &plan {
-        errors.extend(check(plan));
-    }
-    match plan {
-        Some(plan) if errors.is_empty() => Ok(plan),
-        _ => Err(errors),
-    }
-}
 
 /// Reads and compiles `root/plan.toml`.
 pub fn load(root: &Path) -> Result<Plan, Report> {
@@ -182,10 +169,12 @@ fn not_ours(root: &Path, plan: &Plan, whole: &[PathBuf]) -> Vec<Error> {
         let why = match crate::read::head(&root.join(&p.path), 1024) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
             Err(e) => format!("it cannot be read ({e})"),
-            Ok(head) if render::is_generated(&String::from_utf8_lossy(&head)) => return None,
+            Ok(head) if crate::header::is_generated(&String::from_utf8_lossy(&head)) => {
+                return None;
+            }
             Ok(_) => format!(
                 "that file is hand-written (its first line is not the `# {}` header) and would be lost",
-                render::GENERATED
+                crate::header::GENERATED
             ),
         };
         Some(p.error(format!(
@@ -210,7 +199,11 @@ enum Applied {
     /// A file written whole: its path, text and objects (see [`Want::Whole`]).
     Whole(PathBuf, String, Option<Vec<yaml_serde::Value>>),
     /// A hand-written file: its path, its text now, and the edited text.
-    Edit(PathBuf, String, Result<String, crate::edit::EditError>),
+    Edit(
+        PathBuf,
+        String,
+        Result<String, crate::artifact::edit::EditError>,
+    ),
     /// A hand-written file that cannot be read.
     Unread(Error),
 }

@@ -1,38 +1,51 @@
 //! The validation core of lbipam-plan, shared by its `build.rs` and its library.
 //!
-//! `plan.toml` → [`plan::parse`] → [`check::check`] → [`render`] / [`edit`] →
-//! [`write`]. [`generate::build`] runs the whole chain; [`proof`] re-checks the
-//! generated constants at compile time. [`resolve`] works out what each cluster's
-//! Flux Kustomizations apply, without kustomize, and holds it against the plan.
-//! [`edit`] changes only the parts of hand-written files the build owns, on the
-//! domain-free lossless YAML of [`yaml`]; [`error`] is the one error type.
+//! The data flows up through layers; a module uses its own layer and those below,
+//! never one above (`core/tests/layers.rs` holds the code to this order and
+//! finds any cycle):
+//!
+//! - primitives — [`net`] (addresses, blocks, intervals), `glob`, [`par`],
+//!   [`read`], [`write`] (atomic writes), [`header`] (the generated-file header),
+//!   [`yaml`] (lossless YAML, domain-free);
+//! - diagnostics — [`diag`]: the codes, the one error type, the rendered report;
+//! - the model — [`plan`] (types, parse, layout), [`check`] (the plan checker),
+//!   [`proof`] (the compile-time re-check), [`usage`], [`cilium`] (what Cilium
+//!   makes of the plan);
+//! - the repository — [`tree`]: files on disk or pending, and the one parse cache;
+//! - [`flux`] — what each cluster's Flux Kustomizations apply, without kustomize;
+//! - [`audit`] — the hand-written files held against the plan and that model;
+//! - [`artifact`] — what the plan renders, whole files and edits of the parts the
+//!   build owns;
+//! - the build — [`generate`] (load → proof → artifacts → edits → pending tree →
+//!   audit → check or write), `sync`, [`build_script`], and this crate root.
 
-pub mod artifact;
-pub mod audit;
-pub mod build_script;
-pub mod check;
-pub mod cilium;
-pub mod codes;
-pub mod diag;
-pub mod edit;
-pub mod error;
-pub mod generate;
-pub mod glob;
-pub mod layout;
+pub(crate) mod glob;
+pub mod header;
 pub mod net;
 pub mod par;
-pub mod plan;
-pub mod proof;
 pub mod read;
-pub mod render;
-pub mod resolve;
-pub mod sharing;
-pub mod suppress;
-pub mod sync;
-pub mod tree;
-pub mod usage;
 pub mod write;
 pub mod yaml;
+
+pub mod diag;
+
+pub mod check;
+pub mod cilium;
+pub mod plan;
+pub mod proof;
+pub mod usage;
+
+pub mod tree;
+
+pub mod flux;
+
+pub mod audit;
+
+pub mod artifact;
+
+pub mod build_script;
+pub mod generate;
+pub(crate) mod sync;
 
 /// Re-exported for the generated `plan.rs`, which names `ipnet` types.
 pub use ipnet;
@@ -45,7 +58,7 @@ pub use sync::Mode;
 /// and the committed files are what plan.toml renders ([`verify`], in check
 /// mode whatever the environment). `root` is the directory holding plan.toml.
 pub fn gate(root: impl AsRef<std::path::Path>) {
-    let plan = root.as_ref().join(layout::PLAN_FILE);
+    let plan = root.as_ref().join(plan::layout::PLAN_FILE);
     if let Err(report) = verify(&plan) {
         panic!("{}", report.render_all());
     }

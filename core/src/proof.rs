@@ -46,8 +46,8 @@ macro_rules! assert_plan {
 /// addresses and names of ranges, pools and pins. Services, Flux settings, the
 /// layout and the annotation key are the checker's alone — they cannot make a
 /// pool overlap.
-pub fn covers(e: &crate::error::Error) -> bool {
-    use crate::error::{Error, Subject};
+pub fn covers(e: &crate::diag::error::Error) -> bool {
+    use crate::diag::error::{Error, Subject};
     !matches!(
         e,
         Error::BadValue {

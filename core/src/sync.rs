@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
+use crate::diag::error::Error;
 
 /// How a build treats the files it owns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +77,7 @@ fn differs(root: &Path, path: &Path, rendered: &str) -> Option<Error> {
             })
         }
         Err(error) if error.kind() != std::io::ErrorKind::NotFound => Some(
-            crate::error::FileError::Read {
+            crate::diag::error::FileError::Read {
                 path: path.to_owned(),
                 error,
             }

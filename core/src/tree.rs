@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use yaml_serde::Value;
 
-use crate::error::{Error, FileError};
+use crate::diag::error::{Error, FileError};
 use crate::yaml;
 
 /// The repository on disk, with pending writes and deletions applied in memory.
@@ -160,11 +160,11 @@ impl Tree {
     /// file under the audited directories, vendored bundles of any size included.
     pub fn is_generated(&self, rel: &Path) -> bool {
         if let Some(text) = self.overlay.get(rel) {
-            return crate::render::is_generated(text);
+            return crate::header::is_generated(text);
         }
         !self.removed.contains(rel)
             && crate::read::head(&self.root.join(rel), 1024)
-                .is_ok_and(|head| crate::render::is_generated(&String::from_utf8_lossy(&head)))
+                .is_ok_and(|head| crate::header::is_generated(&String::from_utf8_lossy(&head)))
     }
 
     /// Whether the build is about to write `rel` or something below it.

@@ -245,7 +245,7 @@ pub fn free_addresses<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::compile;
+    use crate::check::compile;
 
     const PLAN: &str = r#"
 [network]

@@ -11,8 +11,8 @@ use std::fs;
 use std::path::Path;
 
 use common::{scratch_repo as seed, write};
-use lbipam_core::codes;
-use lbipam_core::error::Error;
+use lbipam_core::diag::codes;
+use lbipam_core::diag::error::Error;
 
 /// Codes no fixture can produce, with why: safety nets behind other checks.
 const UNREACHABLE: [(&str, &str); 1] = [(
@@ -216,8 +216,9 @@ fn repo_cases() -> Vec<(&'static str, Run)> {
             "write-failed",
             Build(|r| {
                 // A pool file name the file system takes (240 bytes) but not the
-                // write step's temporary file beside it (longer than 255).
-                let name = format!("{}-{{cluster}}.yaml", "p".repeat(225));
+                // write step's temporary file beside it (`.NAME.lbipam-PID-N.tmp`,
+                // longer than 255 whatever the process id).
+                let name = format!("{}-{{cluster}}.yaml", "p".repeat(230));
                 append(
                     r,
                     "plan.toml",
@@ -619,7 +620,7 @@ fn produced(run: &Run) -> BTreeSet<String> {
             setup(root);
             let plan = lbipam_core::generate::load(root).unwrap_or_else(|r| panic!("{r}"));
             let tree = lbipam_core::tree::Tree::disk(root);
-            codes_of(&lbipam_core::resolve::check_repo(&tree, &plan))
+            codes_of(&lbipam_core::audit::isolation::check_repo(&tree, &plan))
         }
     }
 }
@@ -656,9 +657,7 @@ fn the_table_lists_every_code_once_and_only_codes_there_are() {
 #[test]
 fn every_plan_code_is_produced_by_its_plan() {
     for (code, text) in plan_cases() {
-        let errors = lbipam_core::generate::compile(&text)
-            .err()
-            .unwrap_or_default();
+        let errors = lbipam_core::check::compile(&text).err().unwrap_or_default();
         assert!(
             codes_of(&errors).contains(code),
             "{code}: the plan gives {:?}\n{text}",
@@ -684,9 +683,7 @@ fn the_fixtures_produce_every_code_of_the_table_and_nothing_else() {
     let mut seen = BTreeSet::new();
     for (_, text) in plan_cases() {
         seen.extend(codes_of(
-            &lbipam_core::generate::compile(&text)
-                .err()
-                .unwrap_or_default(),
+            &lbipam_core::check::compile(&text).err().unwrap_or_default(),
         ));
     }
     for (_, run) in repo_cases() {

@@ -10,8 +10,8 @@ use std::fs;
 use std::path::Path;
 
 use common::{builds_twice, edit, read, scratch_repo, snapshot};
+use lbipam_core::artifact::edit::upsert_document;
 use lbipam_core::build;
-use lbipam_core::edit::upsert_document;
 use yaml_serde::Value;
 
 const SETTINGS: &str = "kubernetes/clusters/infra/cluster-settings.yaml";

@@ -353,8 +353,8 @@ fn a_large_file_no_cluster_applies_that_asks_for_an_address_is_still_audited() {
 fn an_escaped_key_is_not_taken_for_text_without_requests() {
     // `\x6c` is `l`: the text holds no literal `loadBalancerIP`, the YAML does.
     let text = "kind: Service\nspec:\n  \"\\x6coadBalancerIP\": 10.25.12.1\n";
-    assert!(lbipam_core::edit::may_ask_for_ips(text));
-    assert!(!lbipam_core::edit::may_ask_for_ips(
+    assert!(lbipam_core::audit::requests::may_ask_for_ips(text));
+    assert!(!lbipam_core::audit::requests::may_ask_for_ips(
         "kind: ConfigMap\ndata:\n  a: b\n"
     ));
 }

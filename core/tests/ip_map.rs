@@ -11,7 +11,7 @@ use std::fs;
 use std::path::Path;
 
 use lbipam_core::artifact::ip_map::ip_map_svg;
-use lbipam_core::generate::compile;
+use lbipam_core::check::compile;
 
 const PLAN: &str = r#"
 [network]

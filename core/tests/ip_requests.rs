@@ -1,6 +1,6 @@
 //! Which LoadBalancer IPs a YAML file asks for, however it spells them.
 
-use lbipam_core::edit::find_ip_requests;
+use lbipam_core::audit::requests::find_ip_requests;
 
 fn requests(text: &str) -> Vec<(usize, usize, String)> {
     find_ip_requests(text)

@@ -1,5 +1,5 @@
 //! Issue 5, part 1: what Flux applies to each cluster, worked out without kustomize
-//! or flux (`lbipam_core::resolve`), holds the plan's isolation: a cluster's
+//! or flux (`lbipam_core::flux::resolve`), holds the plan's isolation: a cluster's
 //! `cilium-ipam` applies exactly its own pools with the plan's blocks, nothing of
 //! another cluster, no namespaced pool, no dangling `dependsOn`, no Flux
 //! Kustomization hidden in a component directory.
@@ -16,9 +16,10 @@ use std::path::{Path, PathBuf};
 
 use common::{edit, scratch_repo, seed_plan};
 
+use lbipam_core::audit::isolation::{check_repo, is_pool, pool_blocks};
 use lbipam_core::diag::Report;
+use lbipam_core::flux::resolve::{ClusterBuild, resolve_cluster};
 use lbipam_core::net::Block;
-use lbipam_core::resolve::{ClusterBuild, check_repo, is_pool, pool_blocks, resolve_cluster};
 
 /// The inclusion gate on the repository at `root`: every problem of every cluster
 /// of the seed plan, as `file:line:col: message`.

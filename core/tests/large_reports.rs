@@ -3,8 +3,8 @@
 //! line of ten thousand errors, and the proof finds duplicate pins however far
 //! apart they are written. (Timings are the benchmarks' business, in benches/.)
 
+use lbipam_core::check::compile;
 use lbipam_core::diag::{Report, SHOWN_IN_FULL};
-use lbipam_core::generate::compile;
 use lbipam_core::plan::parse;
 use lbipam_core::proof::{Item, scratch_len, validate};
 

@@ -1,8 +1,8 @@
 //! One test per check of plan.toml: each feeds a small plan and asserts the
 //! message and the `plan.toml:line:col` it points at.
 
+use lbipam_core::check::compile;
 use lbipam_core::diag::Report;
-use lbipam_core::generate::compile;
 
 /// The errors of a plan as `plan.toml:line:col: message` lines.
 fn errors(plan: &str) -> Vec<String> {
@@ -416,4 +416,32 @@ fn a_range_block_holding_the_network_address_fails_whatever_its_pool_allows() {
         "{e:?}"
     );
     assert!(e[0].contains("leave it out of the range"), "{e:?}");
+}
+
+/// The example of README.md ("What an error looks like"), from a plan with the
+/// two blocks on the same lines 13 and 20.
+#[test]
+fn an_overlap_renders_as_in_the_readme_with_both_blocks_in_one_excerpt() {
+    let plan = "[network]\ncidr = \"10.25.11.0/24\"\n\n[reserved]\n\
+        bgp-router = { range = \"10.25.11.1\" }\n\
+        static-infra = { range = \"10.25.11.2-10.25.11.99\" }\n\n\
+        [clusters.infra.pins]\nclustermesh-apiserver = \"10.25.11.100\"\n\
+        gateway = \"10.25.11.110\"\n\n[clusters.infra.pools.infra-pool]\n\
+        blocks = [\"10.25.11.100-10.25.11.119\"]\n\n[clusters.apps.pins]\n\
+        clustermesh-apiserver = \"10.25.11.120\"\ngateway = \"10.25.11.121\"\n\n\
+        [clusters.apps.pools.apps-pool]\nblocks = [\"10.25.11.119-10.25.11.139\"]\n";
+    let errors = compile(plan).expect_err("overlap");
+    let want = "\
+error: apps-pool (apps) 10.25.11.119-10.25.11.139 overlaps infra-pool (infra) at 10.25.11.119
+  --> plan.toml:20:11
+   |
+13 | blocks = [\"10.25.11.100-10.25.11.119\"]
+   |           --------------------------- overlapped range
+...
+20 | blocks = [\"10.25.11.119-10.25.11.139\"]
+   |           ^^^^^^^^^^^^^^^^^^^^^^^^^^^ overlap
+
+error: 1 error in the plan or the files it manages; nothing was written
+";
+    assert_eq!(Report::new("plan.toml", plan, errors).render(), want);
 }

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use lbipam_core::audit::isolation::{check_cluster, check_repo};
+use lbipam_core::check::compile;
 use lbipam_core::diag::Report;
-use lbipam_core::generate::compile;
+use lbipam_core::flux::resolve::*;
 use lbipam_core::plan::Plan;
-use lbipam_core::resolve::*;
 use lbipam_core::tree::Tree;
 
 const PLAN: &str = "[network]\ncidr = \"10.0.0.0/24\"\n\n[clusters.one.pools.one-pool]\nblocks = [\"10.0.0.10-10.0.0.19\"]\n\n[clusters.two.pools.two-pool]\nblocks = [\"10.0.0.20-10.0.0.29\", \"10.0.0.32/28\"]\n";

@@ -1,13 +1,13 @@
-//! The shared-IP and held-back-pin rules (`lbipam_core::sharing`): each rule
+//! The shared-IP and held-back-pin rules (`lbipam_core::audit::sharing`): each rule
 //! with requests that pass and requests that fail, and requests lifted out of
 //! YAML the way the stray-IP audit finds them.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use lbipam_core::audit::sharing::{Pinned, Request, ServiceId, check, pinned, requests_in};
 use lbipam_core::check::Error;
 use lbipam_core::plan::parse;
-use lbipam_core::sharing::{Pinned, Request, ServiceId, check, pinned, requests_in};
 
 const ADDR: &str = "10.25.11.150";
 

@@ -6,7 +6,7 @@
 
 use lbipam_core::check::check;
 use lbipam_core::diag::Report;
-use lbipam_core::generate::compile;
+use lbipam_core::check::compile;
 use lbipam_core::plan::parse;
 use lbipam_core::proof::{Item, covers, scratch_len, validate};
 use libfuzzer_sys::fuzz_target;

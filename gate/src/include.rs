@@ -15,7 +15,7 @@
 //!   flux-operator `FluxInstance`) found in an included file: its kustomization
 //!   file, or — as Flux generates one when there is none — every YAML file below.
 //!
-//! Unlike core's resolver ([`lbipam_core::resolve`]), which refuses whatever it
+//! Unlike core's resolver ([`lbipam_core::flux::resolve`]), which refuses whatever it
 //! cannot model so that the isolation check never guesses, this walk only needs
 //! to know *which files* are objects, so it reads past `patches`, `components`,
 //! `configurations` and the like. What a patch may supply is recorded as a
@@ -25,8 +25,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use lbipam_core::audit::{is_flux_kustomization, parse_documents};
+use lbipam_core::flux::kustomization::is_flux_kustomization;
 use lbipam_core::plan::Plan;
+use lbipam_core::tree::parse_documents;
 use yaml_serde::Value;
 
 /// The names kustomize looks for in a directory, in its order.

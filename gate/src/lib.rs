@@ -40,9 +40,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use lbipam_core::audit::parse_documents;
+use lbipam_core::flux::resolve::resolve_cluster;
 use lbipam_core::plan::Plan;
-use lbipam_core::resolve::resolve_cluster;
+use lbipam_core::tree::parse_documents;
 use yaml_serde::Value;
 
 use include::Target;
@@ -253,7 +253,7 @@ fn yaml_files(root: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
 /// checks. `Ok` holds the schema checks' summaries; `Err` the whole report, every
 /// problem found.
 pub fn check(root: &Path) -> Result<String, String> {
-    let plan_path = root.join(lbipam_core::layout::PLAN_FILE);
+    let plan_path = root.join(lbipam_core::plan::layout::PLAN_FILE);
     lbipam_core::verify(&plan_path).map_err(|report| report.render_all())?;
     let plan = lbipam_core::generate::load(root).map_err(|report| report.render_all())?;
     let mut problems = Vec::new();

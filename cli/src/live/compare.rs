@@ -12,7 +12,7 @@ use lbipam_core::usage;
 use super::Source;
 use super::kube::{self, Item, Objects, Selects, Service};
 
-pub(crate) use lbipam_core::codes::Code;
+pub(crate) use lbipam_core::diag::codes::Code;
 
 /// The `[services.NAME] setting` through which a Gateway takes its address.
 pub(crate) const GATEWAY_SETTING: &str = "CILIUM_GATEWAY_LB_IP";

@@ -118,7 +118,7 @@ pub(crate) fn run(root: &Path, cwd: &Path, plan: &Plan, args: &Args) -> Output {
         return unusable(&errors);
     }
     let outcome = compare::compare(plan, &live, &sources);
-    let plan_text =
-        std::fs::read_to_string(root.join(lbipam_core::layout::PLAN_FILE)).unwrap_or_default();
+    let plan_text = std::fs::read_to_string(root.join(lbipam_core::plan::layout::PLAN_FILE))
+        .unwrap_or_default();
     render::render(&outcome, &sources, &plan_text, args)
 }

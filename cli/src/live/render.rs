@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use lbipam_core::diag::error::Error;
 use lbipam_core::diag::{self, Report, SHOWN_IN_FULL};
-use lbipam_core::error::Error;
-use lbipam_core::layout::PLAN_FILE;
 use lbipam_core::net::Size;
+use lbipam_core::plan::layout::PLAN_FILE;
 use lbipam_core::usage;
 use serde_json::{Value, json};
 

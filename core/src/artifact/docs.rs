@@ -3,7 +3,7 @@
 
 use super::Want;
 use super::summary::{ARCH_BEGIN, ARCH_END, ARCH_HEADING, architecture_section, ip_summary};
-use crate::edit::{self, EditError};
+use crate::artifact::edit::{self, EditError};
 use crate::plan::Plan;
 
 /// `docs/architecture.md` for a repository that has none yet.

@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use super::Want;
-use crate::edit;
+use crate::artifact::edit;
+use crate::artifact::render::{Metadata, Object, yaml};
 use crate::plan::{Cluster, Plan};
-use crate::render::{Metadata, Object, yaml};
 
 /// The managed document of each cluster's Flux file.
 pub fn wants(plan: &Plan) -> Vec<Want> {

@@ -3,7 +3,7 @@
 //! IP annotation and `type: LoadBalancer`, marked as the build's.
 
 use super::Want;
-use crate::edit;
+use crate::artifact::edit;
 use crate::plan::{Cluster, Plan};
 
 /// Each cluster's managed Helm values, when the layout has Helm values.
@@ -43,7 +43,7 @@ pub fn wants(plan: &Plan) -> Vec<Want> {
 }
 
 /// A value the build sets in a Helm values file.
-pub type HelmValue = (Vec<String>, crate::edit::Scalar);
+pub type HelmValue = (Vec<String>, crate::artifact::edit::Scalar);
 
 /// The bootstrap Helm values the build owns: for each pinned service with a
 /// `helm-service` path, its IP annotation and `type: LoadBalancer` (Cilium's
@@ -64,11 +64,14 @@ pub fn cilium_values(plan: &Plan, cluster: &Cluster) -> Vec<HelmValue> {
         annotation.push(plan.cilium.ip_annotation.item.to_string());
         out.push((
             annotation,
-            crate::edit::Scalar::Quoted(pin.addr.item.to_string()),
+            crate::artifact::edit::Scalar::Quoted(pin.addr.item.to_string()),
         ));
         let mut ty = base;
         ty.push("type".to_owned());
-        out.push((ty, crate::edit::Scalar::Plain("LoadBalancer".to_owned())));
+        out.push((
+            ty,
+            crate::artifact::edit::Scalar::Plain("LoadBalancer".to_owned()),
+        ));
     }
     out
 }

@@ -11,7 +11,7 @@ use crate::net::{Interval, Size};
 use crate::plan::Plan;
 use crate::usage::{self, Holder, Segment};
 
-use crate::render::GENERATED;
+use crate::header::GENERATED;
 
 const CELL: u32 = 26;
 const COLUMNS: u128 = 16;

@@ -1,23 +1,25 @@
 //! Everything the build owns in the repository, one module per artifact. Each
-//! module owns its paths (from the plan's [`crate::layout`]), its render and its
+//! module owns its paths (from the plan's [`crate::plan::layout`]), its render and its
 //! edit, and says what it wants through [`Want`]s; [`crate::generate`] only
 //! loops over [`wants`], applies the edits and audits the result.
 //!
 //! Adding an artifact means adding a module here and one line to [`wants`].
 
-pub mod docs;
-pub mod flux;
-pub mod helm_values;
+pub(crate) mod docs;
+pub mod edit;
+pub(crate) mod flux;
+pub(crate) mod helm_values;
 pub mod ip_map;
 pub mod pools;
-pub mod rust;
-pub mod settings;
-pub mod summary;
+pub(crate) mod render;
+pub(crate) mod rust;
+pub(crate) mod settings;
+pub(crate) mod summary;
 
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::edit::EditError;
+use crate::artifact::edit::EditError;
 use crate::plan::Plan;
 
 /// An edit of a hand-written file's text: the new text, or why it cannot be made.

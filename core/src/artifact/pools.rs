@@ -4,10 +4,11 @@
 use serde::Serialize;
 
 use super::Want;
+use crate::artifact::render::{Metadata, Object, value, yaml};
 use crate::cilium::{NAME_LABEL, NAMESPACE_LABEL, Selector, cilium_pools};
+use crate::header::yaml_header;
 use crate::net::Block;
 use crate::plan::{ApiVersion, Cluster, Plan};
-use crate::render::{Metadata, Object, value, yaml, yaml_header};
 
 /// Every file of each cluster's pool component (a fleet's clusters rendered
 /// side by side: serializing a thousand pools' blocks is most of a fleet build).

@@ -6,9 +6,9 @@ use ipnet::IpNet;
 use proc_macro2::{Delimiter, Literal, Spacing, TokenStream, TokenTree};
 use quote::quote;
 
+use crate::header::{GENERATED, HOW_TO_CHANGE};
 use crate::net::Block;
 use crate::plan::{ApiVersion, At, Cluster, Layout, Plan, Pool, Reserved, Service, Span, Str};
-use crate::render::{GENERATED, HOW_TO_CHANGE};
 
 /// The whole plan as a `PLAN` constant with typed addresses, followed by a
 /// `const` assertion that re-checks it at compile time, so the crate cannot be

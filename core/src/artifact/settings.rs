@@ -2,7 +2,7 @@
 //! in `settings-file`), which Flux substitutes into manifests as `${VAR}`.
 
 use super::Want;
-use crate::edit;
+use crate::artifact::edit;
 use crate::plan::{Cluster, Plan};
 
 /// Each cluster's settings keys, when the layout has a settings ConfigMap.

@@ -8,7 +8,7 @@ use crate::cilium::{Selector, cilium_pools};
 use crate::net::{Interval, Size};
 use crate::plan::{Cluster, Plan};
 
-use crate::render::{GENERATED, HOW_TO_CHANGE};
+use crate::header::{GENERATED, HOW_TO_CHANGE};
 
 /// Escapes free text (notes) for a Markdown table cell: it cannot end the cell,
 /// start a new line, or open HTML.

@@ -4,6 +4,7 @@
 //! a plan parsed at run time and the `PLAN` constant that `build.rs` generates;
 //! one set of checks serves both.
 
+pub mod layout;
 mod parse;
 
 use std::borrow::Cow;
@@ -11,29 +12,15 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
+pub use crate::diag::Span;
 pub use crate::net::Block;
+pub use layout::Layout;
 pub use parse::{parse, parse_lenient};
 
 /// A string that is borrowed in the generated constant and owned when parsed.
 pub type Str = Cow<'static, str>;
 /// A list that is borrowed in the generated constant and owned when parsed.
 pub type List<T> = Cow<'static, [T]>;
-
-/// Byte offsets of a value in plan.toml (`start..end`); `0..0` when unknown.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Span {
-    /// First byte.
-    pub start: u32,
-    /// One past the last byte.
-    pub end: u32,
-}
-
-impl Span {
-    /// The span as a `Range<usize>` for slicing and diagnostics.
-    pub fn range(self) -> std::ops::Range<usize> {
-        self.start as usize..self.end as usize
-    }
-}
 
 /// A value together with where plan.toml spells it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,67 +58,6 @@ pub struct Plan {
     pub flux: Flux,
     /// Where things are in the repository (`[layout]`).
     pub layout: Layout,
-}
-
-/// `[layout]`: where things are in the repository. Paths are relative to the
-/// repository root; `{cluster}` and `{pool}` stand for a cluster's and a pool's
-/// name. The defaults are the seed repository's layout (see [`Layout::DEFAULT`]);
-/// every path the build writes, edits or reads comes from here, through the
-/// methods in [`crate::layout`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Layout {
-    /// The generated component directory of a cluster's pools.
-    pub pools_dir: At<Str>,
-    /// The pool manifest in it; with `{pool}`, one file per pool.
-    pub pool_file: At<Str>,
-    /// The cluster's own Flux directory (what `flux bootstrap` applies).
-    pub cluster_dir: At<Str>,
-    /// The file holding the managed Flux Kustomization.
-    pub flux_file: At<Str>,
-    /// The managed Flux Kustomization's name.
-    pub flux_name: At<Str>,
-    /// The file of the settings ConfigMap the build writes keys into.
-    pub settings_file: At<Str>,
-    /// That ConfigMap's name; empty: no settings ConfigMap.
-    pub settings_name: At<Str>,
-    /// Cilium's Helm values: a values file, or `FILE#spec.values` for the values
-    /// inside a HelmRelease; empty: none.
-    pub helm_values: At<Str>,
-    /// Where the generated docs go; empty: no docs.
-    pub docs_dir: At<Str>,
-    /// The directories whose YAML files the audits read.
-    pub audit: List<At<Str>>,
-    /// Globs (relative to the repo root) of YAML files the audits skip: content
-    /// that is YAML by name only, such as templates of a tool other than Helm.
-    pub exclude: List<At<Str>>,
-}
-
-impl Layout {
-    /// `[layout]` when the plan leaves it out: the seed repository's.
-    pub const DEFAULT: Layout = Layout {
-        pools_dir: At::new(Cow::Borrowed(
-            "kubernetes/infrastructure/networking/cilium/ipam/{cluster}",
-        )),
-        pool_file: At::new(Cow::Borrowed("lb-ippool-{cluster}.yaml")),
-        cluster_dir: At::new(Cow::Borrowed("kubernetes/clusters/{cluster}")),
-        flux_file: At::new(Cow::Borrowed(
-            "kubernetes/clusters/{cluster}/infrastructure.yaml",
-        )),
-        flux_name: At::new(Cow::Borrowed("cilium-ipam")),
-        settings_file: At::new(Cow::Borrowed(
-            "kubernetes/clusters/{cluster}/cluster-settings.yaml",
-        )),
-        settings_name: At::new(Cow::Borrowed("cluster-settings")),
-        helm_values: At::new(Cow::Borrowed(
-            "bootstrap/clusters/{cluster}/cilium-values.yaml",
-        )),
-        docs_dir: At::new(Cow::Borrowed("docs")),
-        audit: Cow::Borrowed(&[
-            At::new(Cow::Borrowed("kubernetes")),
-            At::new(Cow::Borrowed("bootstrap")),
-        ]),
-        exclude: Cow::Borrowed(&[]),
-    };
 }
 
 /// A reserved range (`[reserved] NAME = { range, note }`).

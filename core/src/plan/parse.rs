@@ -17,7 +17,7 @@ use super::{
     ApiVersion, At, Block, Cilium, Cluster, Flux, Layout, Pin, Plan, Pool, Reserved, Service, Span,
     Str,
 };
-use crate::error::{Error, Subject};
+use crate::diag::error::{Error, Subject};
 
 /// Parses plan.toml. Returns every syntax and shape error found, or the plan.
 pub fn parse(text: &str) -> Result<Plan, Vec<Error>> {

@@ -1,7 +1,7 @@
 //! Lossless YAML, domain-free: parsing that refuses what readers would disagree
 //! on, documents, nodes by key path, and byte-exact splices checked by a
-//! re-parse. It knows nothing of Kubernetes, Cilium or Flux; [`crate::edit`]
-//! builds the edits of the files the build partly owns on it.
+//! re-parse. It knows nothing of Kubernetes, Cilium or Flux, nor of the modules
+//! built on it.
 //!
 //! Every edit is a text splice: yaml-edit parses the file losslessly to find
 //! nodes and their byte ranges, and the text is replaced or inserted there.

@@ -6,9 +6,14 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+pub mod codes;
+pub mod error;
+
+pub use error::Span;
+
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 
-use crate::error::{Error, Location};
+use crate::diag::error::{Error, Location};
 
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -526,34 +531,6 @@ mod tests {
         let want: Vec<_> = offsets.iter().map(|&o| counted(o)).collect();
         assert_eq!(positions(text, &offsets), want);
         assert_eq!(want[3], (2, 4));
-    }
-
-    /// The example of README.md ("What an error looks like"), from a plan with the
-    /// two blocks on the same lines 13 and 20.
-    #[test]
-    fn an_overlap_renders_as_in_the_readme_with_both_blocks_in_one_excerpt() {
-        let plan = "[network]\ncidr = \"10.25.11.0/24\"\n\n[reserved]\n\
-            bgp-router = { range = \"10.25.11.1\" }\n\
-            static-infra = { range = \"10.25.11.2-10.25.11.99\" }\n\n\
-            [clusters.infra.pins]\nclustermesh-apiserver = \"10.25.11.100\"\n\
-            gateway = \"10.25.11.110\"\n\n[clusters.infra.pools.infra-pool]\n\
-            blocks = [\"10.25.11.100-10.25.11.119\"]\n\n[clusters.apps.pins]\n\
-            clustermesh-apiserver = \"10.25.11.120\"\ngateway = \"10.25.11.121\"\n\n\
-            [clusters.apps.pools.apps-pool]\nblocks = [\"10.25.11.119-10.25.11.139\"]\n";
-        let errors = crate::generate::compile(plan).expect_err("overlap");
-        let want = "\
-error: apps-pool (apps) 10.25.11.119-10.25.11.139 overlaps infra-pool (infra) at 10.25.11.119
-  --> plan.toml:20:11
-   |
-13 | blocks = [\"10.25.11.100-10.25.11.119\"]
-   |           --------------------------- overlapped range
-...
-20 | blocks = [\"10.25.11.119-10.25.11.139\"]
-   |           ^^^^^^^^^^^^^^^^^^^^^^^^^^^ overlap
-
-error: 1 error in the plan or the files it manages; nothing was written
-";
-        assert_eq!(Report::new("plan.toml", plan, errors).render(), want);
     }
 
     #[test]

@@ -19,9 +19,9 @@ use std::path::{Path, PathBuf};
 
 use yaml_serde::Value;
 
-use crate::codes::Code;
-use crate::edit::find_ip_requests;
-use crate::error::Error;
+use super::requests::find_ip_requests;
+use crate::diag::codes::Code;
+use crate::diag::error::Error;
 use crate::plan::Plan;
 
 /// The sharing-key annotation and its alias.
@@ -266,7 +266,7 @@ pub fn requests_in(
     let Ok(found) = find_ip_requests(text) else {
         return Vec::new(); // the stray-IP audit reports the broken file
     };
-    let (objects, _) = crate::audit::parse_documents(path, text);
+    let (objects, _) = crate::tree::parse_documents(path, text);
     let mut out = Vec::new();
     for req in found {
         let Ok(addr) = req.value.trim().parse::<IpAddr>() else {

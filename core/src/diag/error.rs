@@ -6,8 +6,7 @@ use std::io;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use crate::codes::Code;
-use crate::plan::Span;
+use crate::diag::codes::Code;
 use crate::write::Refusal;
 use crate::yaml::YamlError;
 
@@ -699,5 +698,21 @@ impl From<Refusal> for Error {
             line: 1,
             column: 1,
         }
+    }
+}
+
+/// Byte offsets of a value in plan.toml (`start..end`); `0..0` when unknown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// The span as a `Range<usize>` for slicing and diagnostics.
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
     }
 }

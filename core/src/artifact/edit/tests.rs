@@ -216,7 +216,6 @@ fn malformed_files_are_refused() {
         error_position(set_configmap_data(indent, &[("A", "2")])),
         (4, 1)
     );
-    assert_eq!(error_position(find_ip_requests("a:\n\tb: 1\n")), (2, 1));
     let doc = "kind: X\nmetadata: {name: y}\n";
     assert!(upsert_document("a: [1\n", "X", "y", doc, None, &[]).is_err());
 }
@@ -601,58 +600,4 @@ fn marked_section_is_replaced_between_markers() {
         error_position(section(&format!("{END}\n{BEGIN}\n{END}\n"), "y")),
         (1, 1)
     );
-}
-
-const IPS: &str = r#"apiVersion: v1
-kind: Service
-metadata:
-  name: dns
-  annotations:
-    lbipam.cilium.io/ips: "10.0.10.53, 10.0.10.54"
-    external-dns.alpha.kubernetes.io/hostname: dns.home
-spec:
-  type: LoadBalancer
-  loadBalancerIP: 10.0.10.50
----
-# Helm values embedded in a HelmRelease
-spec:
-  values:
-    controller:
-      service:
-        annotations: {"io.cilium/lb-ipam-ips": '10.0.10.60'}
-        loadBalancerIP: ""
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: public
-spec:
-  gatewayClassName: cilium
-  addresses:
-  - type: IPAddress
-    value: 10.0.10.80
-  - value: "10.0.10.81"
-  - type: Hostname
-    value: gw.home
-"#;
-
-#[test]
-fn ip_requests_are_found_with_positions() {
-    let found = find_ip_requests(IPS).unwrap();
-    let got: Vec<_> = found
-        .iter()
-        .map(|r| (r.line, r.column, r.value.as_str(), r.source))
-        .collect();
-    let annotation = "annotation lbipam.cilium.io/ips";
-    let gateway = "Gateway spec.addresses";
-    let expected = [
-        (6, 28, "10.0.10.53", annotation),
-        (6, 40, "10.0.10.54", annotation),
-        (10, 19, "10.0.10.50", "loadBalancerIP"),
-        (17, 49, "10.0.10.60", "annotation io.cilium/lb-ipam-ips"),
-        (28, 12, "10.0.10.80", gateway),
-        (29, 13, "10.0.10.81", gateway),
-    ];
-    assert_eq!(got, expected);
-    assert_eq!(find_ip_requests(&crlf(IPS)).unwrap(), found);
 }

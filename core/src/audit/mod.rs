@@ -1,25 +1,36 @@
-//! Repository-wide audits of hand-written YAML: every LoadBalancer IP a manifest
-//! asks for is one the plan gives to that cluster, and every Flux `dependsOn`
-//! names a Kustomization the cluster defines.
+//! Repository-wide audits of hand-written YAML, on what the resolver
+//! ([`crate::flux`]) says each cluster applies: the IP requests a manifest makes
+//! ([`requests`]) are the cluster's own ([`stray`]) and may share an address
+//! ([`sharing`]); a cluster applies its own pools alone ([`isolation`]); a
+//! cluster-settings value is no other cluster's address ([`settings`]); a finding
+//! can be suppressed ([`suppress`]). This module reads the files and drives them.
 //!
 //! The seed repository's two real bugs were hand-written IPs — an apps ClusterMesh
 //! annotation on `10.25.12.100`, an infra Gateway on the apps pool's first address —
 //! which no per-file check could see.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use yaml_serde::Value;
-
-use crate::codes::Code;
-use crate::edit::{IpRequest, find_ip_requests};
-use crate::error::{Error, FileError};
+use crate::diag::codes::Code;
+use crate::diag::error::{Error, FileError};
+use crate::flux::resolve::{ClusterBuild, is_yaml};
 use crate::glob::Globs;
-use crate::plan::{Owner, OwnerIndex, Plan};
-use crate::resolve::ClusterBuild;
+use crate::plan::{OwnerIndex, Plan};
 use crate::tree::{Documents, Tree};
 use crate::yaml;
+use requests::{IpRequest, find_ip_requests};
+
+pub mod isolation;
+pub mod requests;
+mod settings;
+pub mod sharing;
+mod stray;
+pub(crate) mod suppress;
+
+use settings::stale_settings;
+pub use stray::Requested;
+use stray::stray_ips;
 
 /// The cluster a file belongs to when no Flux Kustomization applies it: the
 /// cluster of the layout's own directories it lies in (the seed's
@@ -62,7 +73,7 @@ pub struct Applier {
     /// Its `spec.path` and each `resources:` entry followed, joined with ` → `.
     pub via: String,
     /// Its `postBuild` variables; `None` without `postBuild`.
-    pub vars: Option<crate::resolve::Vars>,
+    pub vars: Option<crate::flux::resolve::Vars>,
 }
 
 /// Every file some cluster applies, with each way it is applied.
@@ -112,7 +123,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     // A file the build could not edit is broken already: resolving through it
     // would only report it again, so the resolver waits for the fix.
     let (builds, mut errors) = if skip.is_empty() {
-        crate::resolve::resolve_repo(tree, plan)
+        isolation::resolve_repo(tree, plan)
     } else {
         Default::default()
     };
@@ -173,7 +184,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     errors.extend(stale.into_iter().flatten());
     skipped.retain(|(path, _)| !is_chart_template(tree, path));
     out.warnings.extend(skipped_notice(&skipped));
-    out.errors = crate::suppress::apply(tree, errors, &out.texts);
+    out.errors = crate::audit::suppress::apply(tree, errors, &out.texts);
     out
 }
 
@@ -243,7 +254,7 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
     };
     // A file the build renders whole asks for no address (pools list blocks,
     // not requests): reading it again is all cost, at a fleet's thousands.
-    if tree.is_pending(path) && crate::render::is_generated(&text) {
+    if tree.is_pending(path) && crate::header::is_generated(&text) {
         return Read::Generated;
     }
     // Whether or not anything applies it: a file whose lines YAML 1.1 tools
@@ -260,7 +271,7 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
     // Parsing runs at tens of MB/s and holds the whole tree of values: a large
     // file nobody applies, whose text holds no key that asks for an address, has
     // nothing to audit, and is not parsed just to say whether it is valid YAML.
-    if how.is_empty() && text.len() > PARSE_LIMIT && !crate::edit::may_ask_for_ips(&text) {
+    if how.is_empty() && text.len() > PARSE_LIMIT && !requests::may_ask_for_ips(&text) {
         return Read::Unparsed(text.len());
     }
     match file_requests(&tree.documents(path, &text), &text) {
@@ -335,7 +346,7 @@ fn yaml_error(path: &Path, error: yaml::YamlError) -> Error {
 /// read takes the full parse too, to be reported as before.
 fn file_requests(docs: &Documents, text: &str) -> Result<Vec<IpRequest>, yaml::YamlError> {
     let (objects, errors) = docs;
-    if errors.is_empty() && !objects.iter().any(|(_, o)| crate::edit::may_request_ips(o)) {
+    if errors.is_empty() && !objects.iter().any(|(_, o)| requests::may_request_ips(o)) {
         return Ok(Vec::new());
     }
     find_ip_requests(text)
@@ -428,172 +439,7 @@ fn yaml_files(tree: &Tree, roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>) {
     (out, refused)
 }
 
-fn is_yaml(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "yaml" || e == "yml")
-}
-
-/// A LoadBalancer IP a file asks for, as the cluster applying it reads it
-/// (after Flux's substitution).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Requested {
-    /// The address.
-    pub addr: IpAddr,
-    /// The cluster it is asked of: the one applying the file, else the cluster
-    /// of its path; `None` when neither is known.
-    pub cluster: Option<String>,
-    /// The file, relative to the root.
-    pub path: PathBuf,
-    /// The 1-based line of the request.
-    pub line: usize,
-}
-
-/// Checks the LoadBalancer IP requests of one file. A file some cluster applies
-/// must ask each such cluster only for that cluster's addresses, after Flux's
-/// substitution; a file no cluster applies is held against the cluster of its
-/// path (`kubernetes/clusters/<c>/`, `bootstrap/clusters/<c>/`), or else must ask
-/// for an address given to some cluster. `${VAR}` in a file nothing substitutes
-/// is left to the tool that reads it. Also returns each address asked for, as
-/// the cluster asked reads it.
-pub fn stray_ips(
-    plan: &Plan,
-    own: &OwnDirs,
-    path: &Path,
-    requests: &[IpRequest],
-    how: &[Applier],
-) -> (Vec<Error>, Vec<Requested>) {
-    let mut errors = Vec::new();
-    let mut requested = Vec::new();
-    for req in requests {
-        let at = |(code, message): (Code, String)| Error::File {
-            code,
-            path: path.to_owned(),
-            line: req.line,
-            column: req.column,
-            message,
-        };
-        let mut asked = |value: &str, cluster: Option<String>| {
-            if let Ok(addr) = value.trim().parse() {
-                let (path, line) = (path.to_owned(), req.line);
-                requested.push(Requested {
-                    addr,
-                    cluster,
-                    path,
-                    line,
-                });
-            }
-        };
-        if how.is_empty() {
-            let cluster = own.cluster_of(path);
-            if req.value.contains("${") {
-                continue;
-            }
-            asked(&req.value, cluster.clone());
-            if let Some(found) = judge(plan, cluster.as_deref(), &req.value, req.source, "") {
-                errors.push(at(found));
-            }
-            continue;
-        }
-        for a in how {
-            let (value, shown) = match substituted(&req.value, a) {
-                Ok(Subst::Literal) => (req.value.clone(), String::new()),
-                Ok(Subst::Value(v)) => (v, format!(", `{}` substituted by Flux", req.value)),
-                Ok(Subst::Unknown) => continue,
-                Err(message) => {
-                    errors.push(at((Code::UnsubstitutedVariable, message)));
-                    continue;
-                }
-            };
-            asked(&value, Some(a.cluster.clone()));
-            if let Some((code, message)) = judge(plan, Some(&a.cluster), &value, req.source, &shown)
-            {
-                errors.push(at((code, format!(
-                    "{message}; cluster {} applies this file through Flux Kustomization {} ({})",
-                    a.cluster, a.kustomization, a.via
-                ))));
-            }
-        }
-    }
-    (errors, requested)
-}
-
-/// A requested value after the applier's substitution.
-enum Subst {
-    /// It has no `${`.
-    Literal,
-    /// What Flux makes of it.
-    Value(String),
-    /// Not knowable from the repository: a variable a Secret may set, or one the
-    /// resolver already reported as unset.
-    Unknown,
-}
-
-fn substituted(value: &str, a: &Applier) -> Result<Subst, String> {
-    if !value.contains("${") {
-        return Ok(Subst::Literal);
-    }
-    match &a.vars {
-        Some(vars) => Ok(
-            match crate::resolve::envsubst_with(value, &vars.values, vars.secret) {
-                Ok(v) if !v.contains("${") => Subst::Value(v),
-                _ => Subst::Unknown,
-            },
-        ),
-        None => Err(format!(
-            "`{value}` is applied to cluster {} by Flux Kustomization {}, which has no spec.postBuild, so Cilium receives it unsubstituted",
-            a.cluster, a.kustomization
-        )),
-    }
-}
-
-/// Why a requested address is not the given cluster's (or, with no cluster,
-/// nobody's); `None` when it is fine.
-fn judge(
-    plan: &Plan,
-    cluster: Option<&str>,
-    value: &str,
-    source: &str,
-    shown: &str,
-) -> Option<(Code, String)> {
-    let value = value.trim();
-    if value.is_empty() {
-        return None;
-    }
-    let Ok(addr) = value.parse::<IpAddr>() else {
-        return Some((
-            Code::NotAnIp,
-            format!("{source} `{value}`{shown} is not an IP address"),
-        ));
-    };
-    // A checked plan's pins lie inside their cluster's pools, so holding the
-    // address is being given it.
-    let given = |c: &crate::plan::Cluster| c.holds(addr);
-    let (ok, whose) = match cluster {
-        Some(name) => (
-            plan.cluster(name).is_some_and(given),
-            format!("cluster {name}"),
-        ),
-        None => (plan.clusters.iter().any(given), "any cluster".to_owned()),
-    };
-    if ok {
-        return None;
-    }
-    let why = match plan.owner_of(addr) {
-        _ if !crate::net::Interval::of_net(plan.network.item).contains_addr(addr) => {
-            format!("it is outside network {}", plan.network.item)
-        }
-        Some(owner @ Owner::Pool { .. }) => format!("it belongs to {owner}"),
-        Some(owner @ Owner::Reserved(_)) => format!("it is in {owner}"),
-        None => "no pool holds it".to_owned(),
-    };
-    Some((
-        Code::StrayIp,
-        format!(
-            "LoadBalancer IP {addr} ({source}{shown}) is not given to {whose} by plan.toml: {why}"
-        ),
-    ))
-}
-
-/// The shared-IP and held-back-pin rules of [`crate::sharing`] over the same
+/// The shared-IP and held-back-pin rules of [`crate::audit::sharing`] over the same
 /// files: a file is applied to each cluster that applies it; a file no cluster
 /// applies, to the cluster of its path, else to the cluster whose pool holds the
 /// address.
@@ -609,184 +455,26 @@ fn shared_ips(
         let mut clusters: Vec<&str> = how.iter().map(|a| a.cluster.as_str()).collect();
         clusters.dedup();
         for c in clusters {
-            requests.extend(crate::sharing::requests_in(plan, path, text, |_| {
+            requests.extend(crate::audit::sharing::requests_in(plan, path, text, |_| {
                 Some(c.to_owned())
             }));
         }
         if how.is_empty() {
             let own = own_dirs.cluster_of(path);
-            requests.extend(crate::sharing::requests_in(plan, path, text, |addr| {
-                own.clone().or_else(|| {
-                    let c = plan.clusters.iter().find(|c| c.holds(addr))?;
-                    Some(c.name.item.to_string())
-                })
-            }));
+            requests.extend(crate::audit::sharing::requests_in(
+                plan,
+                path,
+                text,
+                |addr| {
+                    own.clone().or_else(|| {
+                        let c = plan.clusters.iter().find(|c| c.holds(addr))?;
+                        Some(c.name.item.to_string())
+                    })
+                },
+            ));
         }
     }
-    crate::sharing::check(&requests, &crate::sharing::pinned(plan))
-}
-
-/// A `cluster-settings` value must not be an address of another cluster's pool.
-/// Flux substitutes these into manifests (`${CLUSTERMESH_IP}`), so a key left
-/// behind when a service's `setting` was renamed would still request its old
-/// address — which, once pools move, is another cluster's. Other addresses
-/// (the BGP peer, static hosts) are the hand-written settings' own business.
-pub fn stale_settings(
-    owners: &OwnerIndex,
-    cluster: &str,
-    (path, text): (&Path, &str),
-    docs: &Documents,
-) -> Vec<Error> {
-    // A file the audit cannot read is an error, never a skipped check.
-    let (objects, errors) = docs;
-    if !errors.is_empty() {
-        return errors.clone();
-    }
-    let configmaps = objects
-        .iter()
-        .map(|(_, d)| &**d)
-        .filter(|d| d["kind"].as_str() == Some("ConfigMap"));
-    let data = configmaps.filter_map(|d| d.get("data").and_then(Value::as_mapping));
-    let mut errors = Vec::new();
-    for (key, v) in data.flat_map(|d| d.iter()) {
-        let (Some(key), Some(v)) = (key.as_str(), v.as_str()) else {
-            continue;
-        };
-        let Ok(addr) = v.trim().parse::<IpAddr>() else {
-            continue;
-        };
-        let Some(owner @ Owner::Pool { cluster: other, .. }) = owners.get(addr) else {
-            continue;
-        };
-        if other == cluster {
-            continue;
-        }
-        let why = format!("it belongs to {owner}");
-        let line = text
-            .lines()
-            .position(|l| l.trim_start().starts_with(&format!("{key}:")))
-            .map_or(1, |i| i + 1);
-        errors.push(Error::File {
-            code: Code::ForeignSetting,
-            path: path.to_owned(),
-            line,
-            column: 1,
-            message: format!(
-                "cluster-settings `{key}: {addr}` of cluster {cluster} is another cluster's address: {why}; remove the key or fix plan.toml"
-            ),
-        });
-    }
-    errors
-}
-
-/// A Flux Kustomization found in a cluster's files.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FluxKustomization {
-    /// `metadata.name`.
-    pub name: String,
-    /// `spec.dependsOn[].name`, each with the line it is written on.
-    pub depends_on: Vec<(String, usize)>,
-    /// The file defining it, relative to the repo root.
-    pub path: PathBuf,
-    /// The line its document starts on.
-    pub line: usize,
-    /// The whole object, for the fields the audits above do not lift out
-    /// (`spec.path`, `spec.sourceRef`, `spec.postBuild`, ...).
-    pub object: Value,
-}
-
-/// Re-exported: the audits read every file as the tree does.
-pub use crate::tree::parse_documents;
-
-/// Whether an object is a Flux `Kustomization` (kustomize.toolkit.fluxcd.io),
-/// as opposed to a kustomize `kustomization.yaml` build file.
-pub fn is_flux_kustomization(value: &Value) -> bool {
-    value["kind"].as_str() == Some("Kustomization")
-        && value["apiVersion"]
-            .as_str()
-            .is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io/"))
-}
-
-/// Every Flux `Kustomization` (kustomize.toolkit.fluxcd.io) in the given files
-/// of `tree`.
-pub fn flux_kustomizations(
-    tree: &Tree,
-    files: &BTreeMap<PathBuf, String>,
-) -> Result<Vec<FluxKustomization>, Vec<Error>> {
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for (path, text) in files {
-        let parsed = tree.documents(path, text);
-        let (objects, bad) = &*parsed;
-        errors.extend(bad.iter().cloned());
-        let docs: BTreeMap<usize, &str> = yaml::split(text)
-            .into_iter()
-            .map(|d| (d.line, &text[d.range]))
-            .collect();
-        for (line, value) in objects.iter().cloned() {
-            if !is_flux_kustomization(&value) {
-                continue;
-            }
-            let doc = docs.get(&line).copied().unwrap_or_default();
-            let name = value["metadata"]["name"].as_str().unwrap_or("").to_owned();
-            let depends_on = value["spec"]["dependsOn"]
-                .as_sequence()
-                .map(|deps| {
-                    deps.iter()
-                        .filter_map(|d| d["name"].as_str())
-                        .map(|d| (d.to_owned(), line + line_in(doc, d)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            out.push(FluxKustomization {
-                name,
-                depends_on,
-                path: path.clone(),
-                line,
-                object: (*value).clone(),
-            });
-        }
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
-}
-
-/// Lines after the document's first at which `name` is written as a dependency.
-fn line_in(doc: &str, name: &str) -> usize {
-    doc.lines()
-        .position(|l| {
-            let l = l.trim().trim_start_matches('-').trim();
-            l.strip_prefix("name:")
-                .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == name)
-        })
-        .unwrap_or(0)
-}
-
-/// Every `dependsOn` of a cluster's Flux Kustomizations must name one the same
-/// cluster defines, or Flux waits for it forever.
-pub fn dangling_depends_on(cluster: &str, dir: &Path, ks: &[FluxKustomization]) -> Vec<Error> {
-    let mut errors = Vec::new();
-    for k in ks {
-        for (dep, line) in &k.depends_on {
-            if !ks.iter().any(|other| other.name == *dep) {
-                errors.push(Error::File {
-                    code: Code::DanglingDependsOn,
-                    path: k.path.clone(),
-                    line: *line,
-                    column: 1,
-                    message: format!(
-                        "Flux Kustomization {} of cluster {cluster} depends on `{dep}`, which no file in {}/ defines",
-                        k.name,
-                        dir.display()
-                    ),
-                });
-            }
-        }
-    }
-    errors
+    crate::audit::sharing::check(&requests, &crate::audit::sharing::pinned(plan))
 }
 
 #[cfg(test)]
@@ -795,7 +483,7 @@ mod tests {
     use std::sync::Arc;
 
     fn plan() -> Plan {
-        crate::generate::compile(
+        crate::check::compile(
             "[network]\ncidr = \"10.0.0.0/24\"\n[clusters.infra.pools.p]\nblocks = [\"10.0.0.8/29\"]\n[clusters.apps.pools.q]\nblocks = [\"10.0.0.16/29\"]\n",
         )
         .unwrap_or_else(|e| panic!("{e:?}"))
@@ -816,7 +504,7 @@ mod tests {
         ];
         for (i, text) in cases.iter().enumerate() {
             let full = find_ip_requests(text);
-            let (objects, errors) = parse_documents(Path::new("t.yaml"), text);
+            let (objects, errors) = crate::tree::parse_documents(Path::new("t.yaml"), text);
             let objects = objects.into_iter().map(|(l, o)| (l, Arc::new(o))).collect();
             assert_eq!(file_requests(&(objects, errors), text), full, "{text}");
             // The first six request an address, the last two do not parse.

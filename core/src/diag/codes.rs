@@ -1,7 +1,7 @@
 //! The stable codes of findings in files other than plan.toml: what the audits,
 //! the resolver, the sharing rules and the file readers and writers report, and
 //! what `lbipam live` finds in the running clusters.
-//! [`crate::error::Error::code`] gives every error its code (plan errors by
+//! [`crate::diag::error::Error::code`] gives every error its code (plan errors by
 //! variant); manual/codes.md lists every code in one table, and `core/tests/codes.rs`
 //! proves that table and the codes produced agree.
 
@@ -157,7 +157,7 @@ codes! {
     NotChecked = "not-checked",
 }
 
-/// The codes of plan.toml errors ([`crate::error::Error::code`] of every
+/// The codes of plan.toml errors ([`crate::diag::error::Error::code`] of every
 /// variant but `File` and `Stale`).
 pub const PLAN_CODES: [&str; 20] = [
     "syntax",
@@ -232,7 +232,7 @@ impl Code {
     }
 
     /// Whether a hand-written object may opt out of this finding with
-    /// [`crate::suppress::ANNOTATION`]: the audits of what hand-written objects
+    /// [`crate::audit::suppress::ANNOTATION`]: the audits of what hand-written objects
     /// ask for. What the resolver cannot model, the isolation of clusters, file
     /// errors, stale files and plan errors cannot be suppressed.
     pub fn suppressible(self) -> bool {

@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::codes::Code;
-use crate::error::Error;
+use crate::diag::codes::Code;
+use crate::diag::error::Error;
 use crate::tree::Tree;
 
 /// The annotation key.
@@ -107,7 +107,7 @@ fn unused(s: Suppression) -> Option<Error> {
     }
     let why = match Code::from_name(&s.code) {
         Some(c) if c.suppressible() => format!("this object has no `{c}` finding"),
-        _ if crate::codes::all().contains(&s.code.as_str()) => format!(
+        _ if crate::diag::codes::all().contains(&s.code.as_str()) => format!(
             "`{}` cannot be suppressed (only what hand-written objects ask for)",
             s.code
         ),

@@ -5,9 +5,71 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Subject};
-pub use crate::plan::Layout;
-use crate::plan::{At, Cluster, Span, Str};
+use crate::diag::error::{Error, Subject};
+use std::borrow::Cow;
+
+use crate::plan::{At, Cluster, List, Span, Str};
+
+/// `[layout]`: where things are in the repository. Paths are relative to the
+/// repository root; `{cluster}` and `{pool}` stand for a cluster's and a pool's
+/// name. The defaults are the seed repository's layout (see [`Layout::DEFAULT`]);
+/// every path the build writes, edits or reads comes from here, through the
+/// methods below.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// The generated component directory of a cluster's pools.
+    pub pools_dir: At<Str>,
+    /// The pool manifest in it; with `{pool}`, one file per pool.
+    pub pool_file: At<Str>,
+    /// The cluster's own Flux directory (what `flux bootstrap` applies).
+    pub cluster_dir: At<Str>,
+    /// The file holding the managed Flux Kustomization.
+    pub flux_file: At<Str>,
+    /// The managed Flux Kustomization's name.
+    pub flux_name: At<Str>,
+    /// The file of the settings ConfigMap the build writes keys into.
+    pub settings_file: At<Str>,
+    /// That ConfigMap's name; empty: no settings ConfigMap.
+    pub settings_name: At<Str>,
+    /// Cilium's Helm values: a values file, or `FILE#spec.values` for the values
+    /// inside a HelmRelease; empty: none.
+    pub helm_values: At<Str>,
+    /// Where the generated docs go; empty: no docs.
+    pub docs_dir: At<Str>,
+    /// The directories whose YAML files the audits read.
+    pub audit: List<At<Str>>,
+    /// Globs (relative to the repo root) of YAML files the audits skip: content
+    /// that is YAML by name only, such as templates of a tool other than Helm.
+    pub exclude: List<At<Str>>,
+}
+
+impl Layout {
+    /// `[layout]` when the plan leaves it out: the seed repository's.
+    pub const DEFAULT: Layout = Layout {
+        pools_dir: At::new(Cow::Borrowed(
+            "kubernetes/infrastructure/networking/cilium/ipam/{cluster}",
+        )),
+        pool_file: At::new(Cow::Borrowed("lb-ippool-{cluster}.yaml")),
+        cluster_dir: At::new(Cow::Borrowed("kubernetes/clusters/{cluster}")),
+        flux_file: At::new(Cow::Borrowed(
+            "kubernetes/clusters/{cluster}/infrastructure.yaml",
+        )),
+        flux_name: At::new(Cow::Borrowed("cilium-ipam")),
+        settings_file: At::new(Cow::Borrowed(
+            "kubernetes/clusters/{cluster}/cluster-settings.yaml",
+        )),
+        settings_name: At::new(Cow::Borrowed("cluster-settings")),
+        helm_values: At::new(Cow::Borrowed(
+            "bootstrap/clusters/{cluster}/cilium-values.yaml",
+        )),
+        docs_dir: At::new(Cow::Borrowed("docs")),
+        audit: Cow::Borrowed(&[
+            At::new(Cow::Borrowed("kubernetes")),
+            At::new(Cow::Borrowed("bootstrap")),
+        ]),
+        exclude: Cow::Borrowed(&[]),
+    };
+}
 
 /// The file that is the single source of truth.
 pub const PLAN_FILE: &str = "plan.toml";
@@ -442,7 +504,7 @@ impl Layout {
                             at.display(),
                             target.display()
                         );
-                        let problem = (crate::codes::Code::PathOutsideRepo, reason);
+                        let problem = (crate::diag::codes::Code::PathOutsideRepo, reason);
                         errors.push(value_error((key, value), &at, problem));
                     }
                     break;
@@ -500,7 +562,7 @@ pub struct Placed<'a> {
 impl Placed<'_> {
     /// A problem with putting this output at its path (see [`value_error`]).
     pub fn error(&self, reason: String) -> Error {
-        let problem = (crate::codes::Code::WriteRefused, reason);
+        let problem = (crate::diag::codes::Code::WriteRefused, reason);
         value_error((self.key, self.value), &self.path, problem)
     }
 }
@@ -511,7 +573,7 @@ impl Placed<'_> {
 fn value_error(
     (key, value): (&str, &At<Str>),
     path: &Path,
-    (code, reason): (crate::codes::Code, String),
+    (code, reason): (crate::diag::codes::Code, String),
 ) -> Error {
     if value.span != Span::default() {
         return Error::BadValue {

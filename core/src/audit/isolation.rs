@@ -1,0 +1,330 @@
+//! What each cluster applies, held against the plan: a cluster applies exactly
+//! its own pools, with the plan's blocks, cluster-scoped, and nothing of another
+//! cluster — the isolation the Flux wiring exists for. Drives the resolver
+//! ([`crate::flux::resolve`]) over every cluster of the repository.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use ipnet::IpNet;
+use yaml_serde::Value;
+
+use crate::cilium::{CiliumPool, cilium_pools};
+use crate::diag::codes::Code;
+use crate::diag::error::Error;
+use crate::flux::kustomization::{FluxKustomization, is_flux_kustomization};
+use crate::flux::resolve::{ClusterBuild, is_yaml, key_line, resolve_cluster};
+use crate::net::Block;
+use crate::plan::{Cluster, Plan};
+use crate::tree::Tree;
+
+/// Whether an object is a Cilium LB-IPAM pool.
+pub fn is_pool(value: &Value) -> bool {
+    value["kind"].as_str() == Some("CiliumLoadBalancerIPPool")
+        && value["apiVersion"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("cilium.io/"))
+}
+
+/// A pool object's `spec.blocks` as plan blocks, or why they are not.
+pub fn pool_blocks(value: &Value) -> Result<Vec<Block>, String> {
+    let Some(list) = value["spec"]["blocks"].as_sequence() else {
+        return Err("spec.blocks is missing or not a list".to_owned());
+    };
+    list.iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let ip = |key: &str| {
+                b[key]
+                    .as_str()
+                    .ok_or_else(|| format!("spec.blocks[{i}].{key} is missing"))?
+                    .parse::<IpAddr>()
+                    .map_err(|e| format!("spec.blocks[{i}].{key} `{}`: {e}", show(&b[key])))
+            };
+            if b.get("cidr").is_some() {
+                b["cidr"]
+                    .as_str()
+                    .and_then(|c| c.parse::<IpNet>().ok())
+                    .map(Block::Cidr)
+                    .ok_or_else(|| {
+                        format!("spec.blocks[{i}].cidr `{}` is not a CIDR", show(&b["cidr"]))
+                    })
+            } else {
+                Ok(Block::Range {
+                    start: ip("start")?,
+                    stop: ip("stop")?,
+                })
+            }
+        })
+        .collect()
+}
+
+fn show(v: &Value) -> String {
+    yaml_serde::to_string(v).map_or_else(|_| format!("{v:?}"), |s| s.trim_end().to_owned())
+}
+
+fn blocks_text(blocks: &[Block]) -> String {
+    let list: Vec<String> = blocks.iter().map(Block::to_string).collect();
+    list.join(", ")
+}
+
+/// Holds a cluster's build against the plan; every problem, in the user's terms:
+///
+/// - its `cilium-ipam` applies exactly the cluster's pools of plan.toml, with the
+///   plan's blocks, and no Kustomization of the cluster applies another
+///   cluster's pool or a pool plan.toml does not have;
+/// - pools carry no namespace (they are cluster-scoped);
+/// - every `dependsOn` names a Flux Kustomization of the same cluster;
+/// - no Flux Kustomization lives in a directory a build reaches (a component).
+pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Error> {
+    let c = build.cluster.as_str();
+    let mut errors = Vec::new();
+    let at = |path: &Path, line: usize, (code, message): (Code, String)| Error::File {
+        code,
+        path: path.to_owned(),
+        line,
+        column: 1,
+        message,
+    };
+    let fix = "run `cargo build` to regenerate it from plan.toml";
+    let Some(cluster) = plan.cluster(c) else {
+        errors.push(at(
+            &plan.layout.cluster_dir(c),
+            1,
+            (Code::UnplannedCluster, format!("cluster {c} has files in {}/ but no [clusters.{c}] in plan.toml, so nothing checks what it applies: add it to plan.toml and run `cargo build`, or delete the directory", plan.layout.cluster_dir(c).display())),
+        ));
+        return errors;
+    };
+    let flux_name = plan.layout.flux_name();
+    let ipam = build.applied(flux_name);
+    if ipam.is_none() {
+        errors.push(at(
+            &plan.layout.flux_file(c),
+            1,
+            (Code::MissingIpamKustomization, format!(
+                "cluster {c} has no Flux Kustomization {flux_name}, so its pools are never applied; {fix}"
+            )),
+        ));
+    }
+
+    // The pools the build writes for this cluster (with `reserve-pins`, the
+    // pools of the pins too); another cluster's only when a name is not ours,
+    // which is rare, so a fleet of clusters is not checked pairwise.
+    let mine = cilium_pools(plan, cluster);
+    let foreign = |name: &str| -> Option<(&Cluster, CiliumPool)> {
+        plan.clusters
+            .iter()
+            .filter(|pc| pc.name.item != c)
+            .find_map(|pc| {
+                let pool = cilium_pools(plan, pc)
+                    .into_iter()
+                    .find(|p| p.name == name)?;
+                Some((pc, pool))
+            })
+    };
+    let mut applied_pools: BTreeSet<&str> = BTreeSet::new();
+    for a in &build.kustomizations {
+        let by = format!("Flux Kustomization {} of cluster {c}", a.flux.name);
+        for o in a.objects.iter().filter(|o| is_pool(&o.value)) {
+            let name = o.name();
+            let text = tree.read(&o.source).unwrap_or_default();
+            let here_at = |key: &str, code: Code, message: String| {
+                at(&o.source, key_line(&text, o.line, key), (code, message))
+            };
+            let here = |code: Code, message: String| here_at("name", code, message);
+            let how = o.via.join(" → ");
+            if let Some(ns) = o.namespace() {
+                errors.push(here_at("namespace", Code::NamespacedPool, format!(
+                    "CiliumLoadBalancerIPPool {name} is applied by {by} with metadata.namespace `{ns}`, but pools are cluster-scoped: remove it from the pool file (a generated one: run `cargo build`), its kustomization.yaml or spec.targetNamespace"
+                )));
+            }
+            // The cluster's own pool first: names are only unique per cluster.
+            let owner = match mine.iter().find(|p| p.name == name) {
+                Some(p) => Some((cluster, p.clone())),
+                None => foreign(name),
+            };
+            match owner {
+                None => errors.push(here(Code::UnknownPool, format!(
+                    "CiliumLoadBalancerIPPool {name} (applied by {by} via {how}) is not a pool of plan.toml; pools are generated: add it to plan.toml or delete the file, then run `cargo build`"
+                ))),
+                Some((pc, _)) if pc.name.item != c => errors.push(here(Code::ForeignPool, format!(
+                    "CiliumLoadBalancerIPPool {name} belongs to cluster {} in plan.toml, but {by} applies it (via {how}): cluster {c} would hand out cluster {}'s addresses; its spec.path must be {}: run `cargo build`",
+                    pc.name.item,
+                    pc.name.item,
+                    plan.layout.flux_path(c)
+                ))),
+                Some(_) if a.flux.name != flux_name => errors.push(here(Code::PoolWrongKustomization, format!(
+                    "CiliumLoadBalancerIPPool {name} of cluster {c} is applied by {by} (via {how}); only {flux_name} may apply the cluster's pools"
+                ))),
+                Some((_, pool)) => {
+                    if !applied_pools.insert(name) {
+                        errors.push(here(Code::DuplicatePool, format!(
+                            "CiliumLoadBalancerIPPool {name} is applied twice by {by}"
+                        )));
+                    }
+                    let want = &pool.blocks;
+                    match pool_blocks(&o.value) {
+                        Ok(have) if have == *want => {}
+                        Ok(have) => errors.push(here_at("blocks", Code::PoolBlocksDiffer, format!(
+                            "CiliumLoadBalancerIPPool {name} of cluster {c} has spec.blocks {} but plan.toml gives it {}; the file was edited by hand: {fix}",
+                            blocks_text(&have),
+                            blocks_text(want)
+                        ))),
+                        Err(e) => errors.push(here_at("blocks", Code::InvalidPoolBlocks, format!(
+                            "CiliumLoadBalancerIPPool {name} of cluster {c}: {e}; {fix}"
+                        ))),
+                    }
+                }
+            }
+        }
+    }
+    if let Some(ipam) = ipam {
+        let text = tree.read(&ipam.flux.path).unwrap_or_default();
+        let line = key_line(&text, ipam.flux.line, "path");
+        let path = ipam.flux.object["spec"]["path"].as_str().unwrap_or("");
+        for pool in &mine {
+            if !applied_pools.contains(pool.name.as_str()) {
+                errors.push(at(
+                    &ipam.flux.path,
+                    line,
+                    (Code::PoolNotApplied, format!(
+                        "pool {} of cluster {c} in plan.toml is not applied: Flux Kustomization {flux_name} (spec.path {path}) does not include it; {fix}",
+                        pool.name,
+                    )),
+                ));
+            }
+        }
+    }
+
+    let ks: Vec<FluxKustomization> = build
+        .kustomizations
+        .iter()
+        .map(|a| a.flux.clone())
+        .collect();
+    let own = plan.layout.cluster_dir(c);
+    errors.extend(dangling_depends_on(c, &own, &ks));
+
+    // The cluster's own directory (a bootstrap `flux-system` Kustomization applies
+    // it) is where Flux Kustomizations belong, not a component.
+    let mut scanned = BTreeSet::new();
+    for a in &build.kustomizations {
+        for dir in &a.dirs {
+            if !dir.starts_with(&own) && scanned.insert(dir.clone()) {
+                errors.extend(flux_in_component(tree, (c, &own), &a.flux.name, dir));
+            }
+        }
+    }
+    errors
+}
+
+/// Flux Kustomizations in a component directory: Flux would apply them from
+/// inside another build, out of sight of `kubernetes/clusters/<c>/`.
+fn flux_in_component(
+    tree: &Tree,
+    (cluster, own): (&str, &Path),
+    reached_by: &str,
+    dir: &Path,
+) -> Vec<Error> {
+    let mut errors = Vec::new();
+    let Ok(entries) = tree.read_dir(dir) else {
+        return errors;
+    };
+    let mut files: Vec<PathBuf> = entries
+        .into_iter()
+        .filter(|e| e.is_file)
+        .map(|e| dir.join(&e.name))
+        .filter(|p| is_yaml(p))
+        .collect();
+    files.sort();
+    for file in files {
+        let Ok(text) = tree.read(&file) else {
+            continue;
+        };
+        for (line, value) in &tree.documents(&file, &text).0 {
+            if is_flux_kustomization(value) {
+                errors.push(Error::File {
+                    code: Code::FluxInComponent,
+                    path: file.clone(),
+                    line: *line,
+                    column: 1,
+                    message: format!(
+                        "Flux Kustomization {} lives in component directory {} (reached by {reached_by} of cluster {cluster}); Flux Kustomizations belong in {}/",
+                        value["metadata"]["name"].as_str().unwrap_or("?"),
+                        dir.display(),
+                        own.display()
+                    ),
+                });
+            }
+        }
+    }
+    errors
+}
+
+/// Resolves and checks every cluster of the tree: each cluster of the plan, and
+/// each directory of `kubernetes/clusters/` the plan does not name (Flux still
+/// reconciles it, so its pools would go unchecked). The whole inclusion gate,
+/// every problem of every cluster.
+pub fn check_repo(tree: &Tree, plan: &Plan) -> Vec<Error> {
+    resolve_repo(tree, plan).1
+}
+
+/// What every cluster applies (the clusters that could be resolved), and every
+/// problem of the inclusion gate; see [`check_repo`].
+pub fn resolve_repo(tree: &Tree, plan: &Plan) -> (Vec<ClusterBuild>, Vec<Error>) {
+    let mut clusters: Vec<String> = plan
+        .clusters
+        .iter()
+        .map(|c| c.name.item.to_string())
+        .collect();
+    let root = plan.layout.clusters_root();
+    let planned: BTreeSet<&str> = plan.clusters.iter().map(|c| &*c.name.item).collect();
+    let mut unplanned: Vec<String> = root
+        .iter()
+        .flat_map(|root| tree.read_dir(root))
+        .flatten()
+        .filter(|e| e.is_dir)
+        .map(|e| e.name.to_string_lossy().into_owned())
+        .filter(|name| !planned.contains(name.as_str()))
+        .collect();
+    unplanned.sort();
+    clusters.extend(unplanned);
+    let resolved = crate::par::map(&clusters, |c| match resolve_cluster(tree, plan, c) {
+        Ok(build) => {
+            let errors = check_cluster(tree, plan, &build);
+            (Some(build), errors)
+        }
+        Err(e) => (None, e.into_iter().map(Error::from).collect()),
+    });
+    let mut builds = Vec::new();
+    let mut errors = Vec::new();
+    for (build, errs) in resolved {
+        builds.extend(build);
+        errors.extend(errs);
+    }
+    (builds, errors)
+}
+
+/// Every `dependsOn` of a cluster's Flux Kustomizations must name one the same
+/// cluster defines, or Flux waits for it forever.
+pub fn dangling_depends_on(cluster: &str, dir: &Path, ks: &[FluxKustomization]) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for k in ks {
+        for (dep, line) in &k.depends_on {
+            if !ks.iter().any(|other| other.name == *dep) {
+                errors.push(Error::File {
+                    code: Code::DanglingDependsOn,
+                    path: k.path.clone(),
+                    line: *line,
+                    column: 1,
+                    message: format!(
+                        "Flux Kustomization {} of cluster {cluster} depends on `{dep}`, which no file in {}/ defines",
+                        k.name,
+                        dir.display()
+                    ),
+                });
+            }
+        }
+    }
+    errors
+}

@@ -1,0 +1,336 @@
+//! The LoadBalancer IP requests a manifest makes, read losslessly so each is
+//! reported at its own line and column: LB-IPAM annotations, `loadBalancerIP`
+//! keys, and the `spec.addresses` of Gateways. What the audits hold against the
+//! plan.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use yaml_edit::{AnchorRegistry, YamlNode};
+
+use crate::cilium::IP_ANNOTATIONS;
+use crate::yaml::{Positions, YamlError, as_mapping, child, parse, scalar_string};
+
+/// A LoadBalancer IP request found in a YAML file, for an audit of stray
+/// hand-written IPs that would clash with the planned pools.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpRequest {
+    pub line: usize,
+    pub column: usize,
+    pub value: String,
+    pub source: &'static str,
+    /// For the alias annotation key: what the primary key of the same
+    /// annotations asks for instead, when it asks for other addresses. Cilium
+    /// reads the primary key first, so this request is ignored.
+    pub shadowed_by: Option<String>,
+}
+
+/// Marks the requests of the alias annotation key (`alias`, a range of
+/// `found`) with what the primary key of the same annotations (`primary`) asks
+/// for, when the two ask for different addresses.
+fn shadow(found: &mut [IpRequest], primary: Range<usize>, alias: Range<usize>) {
+    let asked = |r: &Range<usize>| -> BTreeSet<String> {
+        found[r.clone()].iter().map(|q| q.value.clone()).collect()
+    };
+    let (wins, loses) = (asked(&primary), asked(&alias));
+    if wins == loses {
+        return;
+    }
+    let wins: Vec<String> = wins.into_iter().collect();
+    for q in &mut found[alias] {
+        q.shadowed_by = Some(wins.join(","));
+    }
+}
+
+/// Whether `text` may ask for a LoadBalancer IP at all, read as text: every
+/// request has a key (`loadBalancerIP`, an LB-IPAM annotation) or a kind
+/// (`Gateway`) that is written out literally — unless a double-quoted escape
+/// (`"\x6coadBalancerIP"`) spells it, so a backslash anywhere counts too. A text
+/// without any of them needs no parse to know it asks for nothing.
+pub fn may_ask_for_ips(text: &str) -> bool {
+    text.contains('\\')
+        || text.contains("loadBalancerIP")
+        || text.contains("Gateway")
+        || IP_ANNOTATIONS.iter().any(|(name, _)| text.contains(name))
+}
+
+/// Whether a document, as YAML 1.1 tools read it (aliases expanded), holds
+/// anything [`find_ip_requests`] looks at: a Gateway, or an [`IP_ANNOTATIONS`] or
+/// `loadBalancerIP` key at any depth, maps merged in with `<<` included. Most
+/// files hold none, and are then known to request nothing without the full parse.
+pub fn may_request_ips(doc: &yaml_serde::Value) -> bool {
+    doc["kind"].as_str() == Some("Gateway") || has_request_key(doc)
+}
+
+fn has_request_key(value: &yaml_serde::Value) -> bool {
+    use yaml_serde::Value;
+    let is_request_key = |key: &Value| {
+        crate::yaml::untag(key).as_str().is_some_and(|k| {
+            k == "loadBalancerIP" || IP_ANNOTATIONS.iter().any(|(name, _)| *name == k)
+        })
+    };
+    match value {
+        Value::Mapping(m) => m
+            .iter()
+            .any(|(k, v)| is_request_key(k) || has_request_key(v)),
+        Value::Sequence(items) => items.iter().any(has_request_key),
+        Value::Tagged(t) => has_request_key(&t.value),
+        _ => false,
+    }
+}
+
+/// Lists every LoadBalancer IP requested in `text`, in file order and unquoted:
+/// LB-IPAM annotations anywhere (one request per comma-separated item),
+/// `loadBalancerIP` keys anywhere, and `spec.addresses[].value` of Gateways (except
+/// addresses whose `type` is not IPAddress). Empty values are skipped. A value
+/// written as an alias (`*lbIP`) is resolved to its anchor and reported at the
+/// alias; a tagged value (`!!str 10.0.0.5`) counts as its scalar.
+pub fn find_ip_requests(text: &str) -> Result<Vec<IpRequest>, YamlError> {
+    let file = parse(text)?;
+    let text = &Positions::new(text);
+    let mut found = Vec::new();
+    let registries = file.documents().map(|d| AnchorRegistry::from_document(&d));
+    for (doc, anchors) in crate::yaml::parsed(text.text, &file)
+        .into_iter()
+        .zip(registries)
+    {
+        let Some(root) = doc.node else { continue };
+        let kind = scalar_string(child(&root, "kind"));
+        let finder = Finder {
+            text,
+            anchors: &anchors,
+        };
+        finder.collect(&root, &mut found);
+        let addresses = child(&root, "spec").and_then(|spec| child(&spec, "addresses"));
+        let Some(YamlNode::Sequence(addresses)) =
+            addresses.filter(|_| kind.as_deref() == Some("Gateway"))
+        else {
+            continue;
+        };
+        for address in addresses.values() {
+            let kind = scalar_string(child(&address, "type"));
+            if let (Some(value), None | Some("IPAddress")) =
+                (child(&address, "value"), kind.as_deref())
+            {
+                finder.push(&value, false, "Gateway spec.addresses", &mut found);
+            }
+        }
+    }
+    found.sort_by_key(|r| (r.line, r.column));
+    Ok(found)
+}
+
+/// Walks one document for IP requests, resolving aliases through its anchors.
+struct Finder<'a> {
+    text: &'a Positions<'a>,
+    anchors: &'a AnchorRegistry,
+}
+
+impl Finder<'_> {
+    fn collect(&self, node: &YamlNode, found: &mut Vec<IpRequest>) {
+        if let Some(mapping) = as_mapping(node) {
+            // Where each annotation key's requests are in `found`.
+            let mut keys: [Option<Range<usize>>; 2] = [None, None];
+            for entry in mapping.entries() {
+                let Some(value) = entry.value_node() else {
+                    continue;
+                };
+                let key = scalar_string(entry.key_node());
+                let annotation = IP_ANNOTATIONS
+                    .iter()
+                    .position(|(k, _)| key.as_deref() == Some(*k));
+                match annotation {
+                    Some(i) => {
+                        let start = found.len();
+                        self.push(&value, true, IP_ANNOTATIONS[i].1, found);
+                        keys[i] = Some(start..found.len());
+                    }
+                    None if key.as_deref() == Some("loadBalancerIP") => {
+                        self.push(&value, false, "loadBalancerIP", found)
+                    }
+                    None => self.collect(&value, found),
+                }
+            }
+            if let [Some(primary), Some(alias)] = keys {
+                shadow(found, primary, alias);
+            }
+        } else if let Some(sequence) = node
+            .as_sequence()
+            .cloned()
+            .or_else(|| node.as_tagged()?.as_sequence())
+        {
+            sequence
+                .values()
+                .for_each(|item| self.collect(&item, found));
+        }
+    }
+
+    /// Pushes the requests of a request value: a scalar, a tagged scalar, or an
+    /// alias of one (at the alias, its anchor's value).
+    fn push(&self, node: &YamlNode, list: bool, source: &'static str, found: &mut Vec<IpRequest>) {
+        match node {
+            YamlNode::Scalar(s) => push_requests(self.text, s, list, source, found),
+            YamlNode::TaggedNode(t) => {
+                if let Some(s) = t.value() {
+                    push_requests(self.text, &s, list, source, found);
+                }
+            }
+            YamlNode::Alias(alias) => {
+                let Ok(target) = self.anchors.resolve_alias(alias) else {
+                    return;
+                };
+                let scalar = match target {
+                    YamlNode::Scalar(s) => s,
+                    YamlNode::TaggedNode(t) => match t.value() {
+                        Some(s) => s,
+                        None => return,
+                    },
+                    _ => return,
+                };
+                let at = node.byte_range().start as usize;
+                push_values(self.text, &scalar.as_string(), list, source, at, found);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Pushes the (comma-separated, if `list`) items of `scalar`, each at its own column
+/// when the source spells the value literally (no escapes, no line folding).
+fn push_requests(
+    text: &Positions<'_>,
+    scalar: &yaml_edit::Scalar,
+    list: bool,
+    source: &'static str,
+    found: &mut Vec<IpRequest>,
+) {
+    if scalar.is_null() {
+        return;
+    }
+    let value = scalar.as_string();
+    let start = scalar.byte_range().start as usize;
+    let inner = start + usize::from(scalar.is_quoted());
+    if text.text.get(inner..inner + value.len()) != Some(value.as_str()) {
+        return push_values(text, &value, list, source, start, found);
+    }
+    let items: Vec<&str> = if list {
+        value.split(',').collect()
+    } else {
+        vec![value.as_str()]
+    };
+    let mut offset = inner;
+    for item in items {
+        let lead = item.len() - item.trim_start().len();
+        push_item(text, item, offset + lead, source, found);
+        offset += item.len() + 1;
+    }
+}
+
+/// Pushes the items of `value`, all at byte `at` (a value not spelled literally
+/// there: escaped, folded, or reached through an alias).
+fn push_values(
+    text: &Positions<'_>,
+    value: &str,
+    list: bool,
+    source: &'static str,
+    at: usize,
+    found: &mut Vec<IpRequest>,
+) {
+    let items: Vec<&str> = if list {
+        value.split(',').collect()
+    } else {
+        vec![value]
+    };
+    for item in items {
+        push_item(text, item, at, source, found);
+    }
+}
+
+fn push_item(
+    text: &Positions<'_>,
+    item: &str,
+    at: usize,
+    source: &'static str,
+    found: &mut Vec<IpRequest>,
+) {
+    if item.trim().is_empty() {
+        return;
+    }
+    let (line, column) = text.at(at);
+    found.push(IpRequest {
+        line,
+        column,
+        value: item.trim().to_string(),
+        source,
+        shadowed_by: None,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IPS: &str = r#"apiVersion: v1
+kind: Service
+metadata:
+  name: dns
+  annotations:
+    lbipam.cilium.io/ips: "10.0.10.53, 10.0.10.54"
+    external-dns.alpha.kubernetes.io/hostname: dns.home
+spec:
+  type: LoadBalancer
+  loadBalancerIP: 10.0.10.50
+---
+# Helm values embedded in a HelmRelease
+spec:
+  values:
+    controller:
+      service:
+        annotations: {"io.cilium/lb-ipam-ips": '10.0.10.60'}
+        loadBalancerIP: ""
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: public
+spec:
+  gatewayClassName: cilium
+  addresses:
+  - type: IPAddress
+    value: 10.0.10.80
+  - value: "10.0.10.81"
+  - type: Hostname
+    value: gw.home
+"#;
+
+    #[test]
+    fn ip_requests_are_found_with_positions() {
+        let found = find_ip_requests(IPS).unwrap();
+        let got: Vec<_> = found
+            .iter()
+            .map(|r| (r.line, r.column, r.value.as_str(), r.source))
+            .collect();
+        let annotation = "annotation lbipam.cilium.io/ips";
+        let gateway = "Gateway spec.addresses";
+        let expected = [
+            (6, 28, "10.0.10.53", annotation),
+            (6, 40, "10.0.10.54", annotation),
+            (10, 19, "10.0.10.50", "loadBalancerIP"),
+            (17, 49, "10.0.10.60", "annotation io.cilium/lb-ipam-ips"),
+            (28, 12, "10.0.10.80", gateway),
+            (29, 13, "10.0.10.81", gateway),
+        ];
+        assert_eq!(got, expected);
+        assert_eq!(find_ip_requests(&crlf(IPS)).unwrap(), found);
+    }
+
+    #[test]
+    fn a_malformed_file_is_refused_at_the_offending_line() {
+        let e = find_ip_requests("a:\n\tb: 1\n").expect_err("a tab in the indentation");
+        assert_eq!((e.line, e.column), (2, 1));
+    }
+
+    fn crlf(text: &str) -> String {
+        text.replace('\n', "\r\n")
+    }
+}

@@ -1,0 +1,65 @@
+//! The hand-written cluster-settings ConfigMap: no value is an address of
+//! another cluster's pool.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use yaml_serde::Value;
+
+use crate::diag::codes::Code;
+use crate::diag::error::Error;
+use crate::plan::{Owner, OwnerIndex};
+use crate::tree::Documents;
+
+/// A `cluster-settings` value must not be an address of another cluster's pool.
+/// Flux substitutes these into manifests (`${CLUSTERMESH_IP}`), so a key left
+/// behind when a service's `setting` was renamed would still request its old
+/// address — which, once pools move, is another cluster's. Other addresses
+/// (the BGP peer, static hosts) are the hand-written settings' own business.
+pub fn stale_settings(
+    owners: &OwnerIndex,
+    cluster: &str,
+    (path, text): (&Path, &str),
+    docs: &Documents,
+) -> Vec<Error> {
+    // A file the audit cannot read is an error, never a skipped check.
+    let (objects, errors) = docs;
+    if !errors.is_empty() {
+        return errors.clone();
+    }
+    let configmaps = objects
+        .iter()
+        .map(|(_, d)| &**d)
+        .filter(|d| d["kind"].as_str() == Some("ConfigMap"));
+    let data = configmaps.filter_map(|d| d.get("data").and_then(Value::as_mapping));
+    let mut errors = Vec::new();
+    for (key, v) in data.flat_map(|d| d.iter()) {
+        let (Some(key), Some(v)) = (key.as_str(), v.as_str()) else {
+            continue;
+        };
+        let Ok(addr) = v.trim().parse::<IpAddr>() else {
+            continue;
+        };
+        let Some(owner @ Owner::Pool { cluster: other, .. }) = owners.get(addr) else {
+            continue;
+        };
+        if other == cluster {
+            continue;
+        }
+        let why = format!("it belongs to {owner}");
+        let line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with(&format!("{key}:")))
+            .map_or(1, |i| i + 1);
+        errors.push(Error::File {
+            code: Code::ForeignSetting,
+            path: path.to_owned(),
+            line,
+            column: 1,
+            message: format!(
+                "cluster-settings `{key}: {addr}` of cluster {cluster} is another cluster's address: {why}; remove the key or fix plan.toml"
+            ),
+        });
+    }
+    errors
+}

@@ -1,0 +1,94 @@
+//! The Flux `Kustomization` objects (kustomize.toolkit.fluxcd.io) of a cluster's
+//! files: what the resolver starts from.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use yaml_serde::Value;
+
+use crate::diag::error::Error;
+use crate::tree::Tree;
+use crate::yaml;
+
+/// A Flux Kustomization found in a cluster's files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FluxKustomization {
+    /// `metadata.name`.
+    pub name: String,
+    /// `spec.dependsOn[].name`, each with the line it is written on.
+    pub depends_on: Vec<(String, usize)>,
+    /// The file defining it, relative to the repo root.
+    pub path: PathBuf,
+    /// The line its document starts on.
+    pub line: usize,
+    /// The whole object, for the fields the audits above do not lift out
+    /// (`spec.path`, `spec.sourceRef`, `spec.postBuild`, ...).
+    pub object: Value,
+}
+
+/// Whether an object is a Flux `Kustomization` (kustomize.toolkit.fluxcd.io),
+/// as opposed to a kustomize `kustomization.yaml` build file.
+pub fn is_flux_kustomization(value: &Value) -> bool {
+    value["kind"].as_str() == Some("Kustomization")
+        && value["apiVersion"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io/"))
+}
+
+/// Every Flux `Kustomization` (kustomize.toolkit.fluxcd.io) in the given files
+/// of `tree`.
+pub fn flux_kustomizations(
+    tree: &Tree,
+    files: &BTreeMap<PathBuf, String>,
+) -> Result<Vec<FluxKustomization>, Vec<Error>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (path, text) in files {
+        let parsed = tree.documents(path, text);
+        let (objects, bad) = &*parsed;
+        errors.extend(bad.iter().cloned());
+        let docs: BTreeMap<usize, &str> = yaml::split(text)
+            .into_iter()
+            .map(|d| (d.line, &text[d.range]))
+            .collect();
+        for (line, value) in objects.iter().cloned() {
+            if !is_flux_kustomization(&value) {
+                continue;
+            }
+            let doc = docs.get(&line).copied().unwrap_or_default();
+            let name = value["metadata"]["name"].as_str().unwrap_or("").to_owned();
+            let depends_on = value["spec"]["dependsOn"]
+                .as_sequence()
+                .map(|deps| {
+                    deps.iter()
+                        .filter_map(|d| d["name"].as_str())
+                        .map(|d| (d.to_owned(), line + line_in(doc, d)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push(FluxKustomization {
+                name,
+                depends_on,
+                path: path.clone(),
+                line,
+                object: (*value).clone(),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Lines after the document's first at which `name` is written as a dependency.
+fn line_in(doc: &str, name: &str) -> usize {
+    doc.lines()
+        .position(|l| {
+            let l = l.trim().trim_start_matches('-').trim();
+            l.strip_prefix("name:")
+                .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == name)
+        })
+        .unwrap_or(0)
+}

@@ -1,0 +1,469 @@
+//! The module layers of lbipam-core: the graph of `crate::` and `super::` paths
+//! in `core/src` has no cycle, and every module uses only its own layer or the
+//! layers below it, in the order documented by [`LAYERS`].
+//!
+//! A node is a top-level module (`net`, from `net.rs`) or, for a folder module,
+//! one of its children (`audit::sharing`, from `audit/sharing.rs` or
+//! `audit/sharing/**`; `audit` itself is the folder's `mod.rs`). A path to an item
+//! of a folder's `mod.rs` is an edge to the folder. Comments are skipped: a doc
+//! link is not a dependency. A folder's `mod.rs` naming its own children
+//! (`mod x; pub use x::Y`) is how it owns them, not an edge.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The layers of lbipam-core, lowest first. A module may use its own layer and
+/// every layer below; a layer above is an error, and so is a cycle within one.
+const LAYERS: &[(&str, &[&str])] = &[
+    (
+        "primitives",
+        &["net", "glob", "par", "read", "write", "header", "yaml"],
+    ),
+    ("diagnostics", &["diag"]),
+    ("model", &["plan", "check", "proof", "usage", "cilium"]),
+    ("io", &["tree"]),
+    ("flux", &["flux"]),
+    ("audit", &["audit"]),
+    ("artifact", &["artifact"]),
+    ("build", &["generate", "sync", "build_script", "lib"]),
+];
+
+/// One use of a module by another: where it is written.
+#[derive(Clone, Debug)]
+struct Use {
+    file: PathBuf,
+    line: usize,
+}
+
+/// The module graph: node → (used node → first use).
+type Graph = BTreeMap<String, BTreeMap<String, Use>>;
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|x| x == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The module path of a file below `src` (`audit/mod.rs` → `[audit]`).
+fn module_of(rel: &Path) -> Vec<String> {
+    let mut parts: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let last = parts.pop().expect("a file name");
+    let stem = last.trim_end_matches(".rs");
+    if stem != "mod" && !(parts.is_empty() && stem == "lib") {
+        parts.push(stem.to_string());
+    }
+    if parts.is_empty() {
+        parts.push("lib".to_string());
+    }
+    parts
+}
+
+/// The graph node of a module path: a folder module's child, or a top-level module.
+fn node_of(path: &[String], folders: &BTreeMap<String, BTreeSet<String>>) -> String {
+    match folders.get(&path[0]) {
+        Some(children) if path.len() > 1 && children.contains(&path[1]) => {
+            format!("{}::{}", path[0], path[1])
+        }
+        _ => path[0].clone(),
+    }
+}
+
+/// The code of a line without its `//` comment (strings holding `//` are rare
+/// enough in this crate's `use` paths to ignore).
+fn code_of(line: &str) -> &str {
+    match line.find("//") {
+        Some(i) => &line[..i],
+        None => line,
+    }
+}
+
+/// The name of the inline module a line opens (`mod tests {`), if it opens one.
+fn inline_module(code: &str) -> Option<&str> {
+    let rest = code.trim_start();
+    let rest = rest
+        .strip_prefix("pub(crate) ")
+        .or_else(|| rest.strip_prefix("pub "))
+        .unwrap_or(rest);
+    let rest = rest.strip_prefix("mod ")?;
+    let name = ident_at(rest);
+    rest[name.len()..]
+        .trim_start()
+        .starts_with('{')
+        .then_some(name)
+}
+
+fn ident_at(s: &str) -> &str {
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
+    &s[..end]
+}
+
+/// The module paths a line names from the crate root: `crate::a::b`,
+/// `crate::{a, b::c}` and, relative to `here`, `super::x`.
+fn paths_in(code: &str, here: &[String]) -> Vec<Vec<String>> {
+    let mut found = Vec::new();
+    for (i, _) in code.match_indices("crate::") {
+        if i > 0 && code[..i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+            continue; // `lbipam_crate::` or similar: not this crate
+        }
+        let rest = &code[i + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let group = &group[..group.find('}').unwrap_or(group.len())];
+            for item in group.split(',') {
+                found.push(segments(item.trim()));
+            }
+        } else {
+            found.push(segments(rest));
+        }
+    }
+    for (i, _) in code.match_indices("super::") {
+        if i > 0 && code[..i].ends_with("super::") {
+            continue; // counted with the first `super::`
+        }
+        let mut base: Vec<String> = here.to_vec();
+        let mut rest = &code[i..];
+        while let Some(r) = rest.strip_prefix("super::") {
+            base.pop();
+            rest = r;
+        }
+        let mut path = base;
+        path.extend(segments(rest));
+        found.push(path);
+    }
+    found.retain(|p| !p.is_empty() && p[0] != "self");
+    found
+}
+
+fn segments(mut s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    loop {
+        let id = ident_at(s);
+        if id.is_empty() {
+            break;
+        }
+        out.push(id.to_string());
+        match s[id.len()..].strip_prefix("::") {
+            Some(r) => s = r,
+            None => break,
+        }
+    }
+    out
+}
+
+/// The module graph of the crate whose sources are in `src`.
+fn graph(src: &Path) -> Graph {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    let modules: Vec<(PathBuf, Vec<String>)> = files
+        .iter()
+        .map(|f| {
+            (
+                f.clone(),
+                module_of(f.strip_prefix(src).expect("below src")),
+            )
+        })
+        .collect();
+    let mut folders: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (file, path) in &modules {
+        let rel = file.strip_prefix(src).expect("below src");
+        if rel.components().count() > 1 {
+            let children = folders.entry(path[0].clone()).or_default();
+            if path.len() > 1 {
+                children.insert(path[1].clone());
+            }
+        }
+    }
+    let mut graph = Graph::new();
+    for (file, here) in &modules {
+        let from = node_of(here, &folders);
+        graph.entry(from.clone()).or_default();
+        let text = fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        // Below an inline module (`mod tests {`, which runs to the end of the
+        // file in this crate), `super::` is the file's own module.
+        let mut inner = here.clone();
+        for (n, line) in text.lines().enumerate() {
+            let code = code_of(line);
+            if let Some(name) = inline_module(code) {
+                inner.push(name.to_string());
+            }
+            for path in paths_in(code, &inner) {
+                let to = node_of(&path, &folders);
+                // A use within one node, or of a crate-root item (`crate::Mode`).
+                if to == from || to == "lib" || !modules.iter().any(|(_, m)| m[0] == path[0]) {
+                    continue;
+                }
+                let rel = file.strip_prefix(src).expect("below src").to_path_buf();
+                graph
+                    .entry(from.clone())
+                    .or_default()
+                    .entry(to)
+                    .or_insert(Use {
+                        file: rel,
+                        line: n + 1,
+                    });
+            }
+        }
+    }
+    graph
+}
+
+fn top(node: &str) -> &str {
+    node.split("::").next().unwrap_or(node)
+}
+
+/// The graph with every folder's children merged into the folder.
+fn top_level(graph: &Graph) -> Graph {
+    let mut out = Graph::new();
+    for (from, uses) in graph {
+        let entry = out.entry(top(from).to_string()).or_default();
+        for (to, at) in uses {
+            if top(to) != top(from) {
+                entry
+                    .entry(top(to).to_string())
+                    .or_insert_with(|| at.clone());
+            }
+        }
+    }
+    out
+}
+
+/// A cycle of the graph, as `a → b → a` with where each use is written.
+fn cycle(graph: &Graph) -> Option<String> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Open,
+        Done,
+    }
+    fn visit<'g>(
+        graph: &'g Graph,
+        node: &'g str,
+        marks: &mut BTreeMap<&'g str, Mark>,
+        stack: &mut Vec<&'g str>,
+    ) -> Option<String> {
+        match marks.get(node) {
+            Some(Mark::Done) => return None,
+            Some(Mark::Open) => {
+                let start = stack.iter().position(|n| *n == node).expect("on the stack");
+                let mut ring: Vec<&str> = stack[start..].to_vec();
+                ring.push(node);
+                let steps: Vec<String> = ring
+                    .windows(2)
+                    .map(|w| {
+                        let at = &graph[w[0]][w[1]];
+                        format!("{} → {} ({}:{})", w[0], w[1], at.file.display(), at.line)
+                    })
+                    .collect();
+                return Some(steps.join(", "));
+            }
+            None => {}
+        }
+        marks.insert(node, Mark::Open);
+        stack.push(node);
+        if let Some(uses) = graph.get(node) {
+            for to in uses.keys() {
+                if let Some(found) = visit(graph, to, marks, stack) {
+                    return Some(found);
+                }
+            }
+        }
+        stack.pop();
+        marks.insert(node, Mark::Done);
+        None
+    }
+    let mut marks = BTreeMap::new();
+    for node in graph.keys() {
+        if let Some(found) = visit(graph, node, &mut marks, &mut Vec::new()) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// Every use of a layer above the user's, and every module missing from [`LAYERS`].
+fn layer_violations(graph: &Graph) -> Vec<String> {
+    let layer_of = |module: &str| LAYERS.iter().position(|(_, mods)| mods.contains(&module));
+    let mut out = Vec::new();
+    for (from, uses) in top_level(graph) {
+        let Some(own) = layer_of(&from) else {
+            out.push(format!("module `{from}` is in no layer of LAYERS"));
+            continue;
+        };
+        for (to, at) in uses {
+            match layer_of(&to) {
+                Some(layer) if layer > own => out.push(format!(
+                    "`{from}` ({}) uses `{to}` ({}) at {}:{}",
+                    LAYERS[own].0,
+                    LAYERS[layer].0,
+                    at.file.display(),
+                    at.line
+                )),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn core_src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+#[test]
+fn no_two_top_level_modules_use_each_other_even_through_others() {
+    let graph = top_level(&graph(&core_src()));
+    assert!(graph.len() > 5, "found the modules: {:?}", graph.keys());
+    if let Some(found) = cycle(&graph) {
+        panic!("module cycle: {found}");
+    }
+}
+
+#[test]
+fn no_cycle_among_the_children_of_folder_modules() {
+    if let Some(found) = cycle(&graph(&core_src())) {
+        panic!("module cycle: {found}");
+    }
+}
+
+#[test]
+fn every_module_uses_only_its_own_layer_and_those_below() {
+    let violations = layer_violations(&graph(&core_src()));
+    assert!(
+        violations.is_empty(),
+        "layer order broken:\n{}",
+        violations.join("\n")
+    );
+}
+
+#[test]
+fn yaml_uses_no_other_module_of_the_crate() {
+    let graph = graph(&core_src());
+    let outside: Vec<String> = graph
+        .iter()
+        .filter(|(from, _)| top(from) == "yaml")
+        .flat_map(|(from, uses)| {
+            uses.iter()
+                .filter(|(to, _)| top(to) != "yaml")
+                .map(move |(to, at)| format!("{from} → {to} ({}:{})", at.file.display(), at.line))
+        })
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "yaml/ is domain-free, but uses: {outside:?}"
+    );
+    // Not even its docs name a domain module: it is documented on its own terms.
+    let mut files = Vec::new();
+    rust_files(&core_src().join("yaml"), &mut files);
+    for file in files {
+        let here = module_of(file.strip_prefix(core_src()).expect("below src"));
+        let text = fs::read_to_string(&file).expect("readable");
+        let mut inner = here.clone();
+        for (n, line) in text.lines().enumerate() {
+            if let Some(name) = inline_module(code_of(line)) {
+                inner.push(name.to_string());
+            }
+            let named = paths_in(line, &inner);
+            assert!(
+                named.iter().all(|p| p[0] == "yaml"),
+                "{}:{}: yaml/ names {named:?}",
+                file.display(),
+                n + 1
+            );
+        }
+    }
+}
+
+/// Writes a small crate source tree into a temp dir.
+fn fixture(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+        fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+#[test]
+fn a_cycle_through_a_third_module_is_named_with_where_each_use_is() {
+    let dir = fixture(&[
+        ("lib.rs", "pub mod a;\npub mod b;\npub mod c;\n"),
+        ("a.rs", "use crate::b::B;\n"),
+        ("b/mod.rs", "mod inner;\n"),
+        (
+            "b/inner.rs",
+            "// crate::a is only named here\nuse crate::c::{C, D};\n",
+        ),
+        ("c.rs", "fn f() { crate::a::g() }\n"),
+    ]);
+    let found = cycle(&top_level(&graph(dir.path()))).expect("a → b → c → a");
+    assert_eq!(
+        found,
+        "a → b (a.rs:1), b → c (b/inner.rs:2), c → a (c.rs:1)"
+    );
+}
+
+#[test]
+fn a_cycle_between_two_children_of_one_folder_is_found() {
+    let dir = fixture(&[
+        ("lib.rs", "pub mod f;\n"),
+        ("f/mod.rs", "mod x;\nmod y;\n"),
+        ("f/x.rs", "use super::y::Y;\n"),
+        ("f/y.rs", "use crate::f::x::X;\n"),
+    ]);
+    assert!(
+        cycle(&top_level(&graph(dir.path()))).is_none(),
+        "one top-level module"
+    );
+    let found = cycle(&graph(dir.path())).expect("f::x → f::y → f::x");
+    assert_eq!(found, "f::x → f::y (f/x.rs:1), f::y → f::x (f/y.rs:1)");
+}
+
+#[test]
+fn a_use_of_a_higher_layer_is_reported_and_a_lower_one_is_not() {
+    let dir = fixture(&[
+        ("lib.rs", "pub mod net;\npub mod plan;\n"),
+        ("net.rs", "use crate::plan::Plan;\n"),
+        ("plan/mod.rs", "use crate::net::Block;\n"),
+    ]);
+    let violations = layer_violations(&graph(dir.path()));
+    assert_eq!(
+        violations,
+        ["`net` (primitives) uses `plan` (model) at net.rs:1"],
+        "plan → net is downward and allowed"
+    );
+}
+
+#[test]
+fn super_in_an_inline_test_module_is_the_file_itself() {
+    let dir = fixture(&[
+        ("lib.rs", "pub mod f;\npub mod g;\n"),
+        ("f/mod.rs", "mod x;\nfn h() { crate::g::k() }\n"),
+        (
+            "f/x.rs",
+            "fn y() {}\n#[cfg(test)]\nmod tests {\n    use super::*;\n}\n",
+        ),
+        (
+            "g.rs",
+            "#[cfg(test)]\nmod tests {\n    use super::super::f::x;\n}\n",
+        ),
+    ]);
+    let graph = graph(dir.path());
+    assert!(graph["f::x"].is_empty(), "{graph:?}");
+    assert_eq!(graph["g"].keys().collect::<Vec<_>>(), ["f::x"]);
+    let found = cycle(&top_level(&graph)).expect("f → g → f, through a test module");
+    assert_eq!(found, "f → g (f/mod.rs:2), g → f (g.rs:3)");
+}
