@@ -388,7 +388,7 @@ fn object_transforms_the_resolver_does_not_model_are_errors() {
 }
 
 #[test]
-fn a_kustomization_namespace_lands_on_the_pool_and_fails_the_check() {
+fn a_kustomization_namespace_lands_on_the_pool_but_is_no_finding() {
     let repo = fixture();
     edit(
         repo.path(),
@@ -398,10 +398,24 @@ fn a_kustomization_namespace_lands_on_the_pool_and_fails_the_check() {
     );
     let build = resolved(repo.path(), "one");
     let pool = &build.applied("cilium-ipam").expect("built").objects[0];
+    // Set as kustomize sets it, and dropped by the API server from a pool.
     assert_eq!(pool.namespace(), Some("kube-system"));
+    assert!(!pool.writes_namespace());
+    assert_eq!(problems(repo.path(), "one"), Vec::<String>::new());
+}
+
+#[test]
+fn a_namespace_written_in_the_pool_file_is_a_finding() {
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/ipam/one/pool.yaml",
+        "name: one-pool",
+        "name: one-pool\n  namespace: kube-system",
+    );
     assert_one_contains(
         &problems(repo.path(), "one"),
-        "kubernetes/ipam/one/pool.yaml:1:1: CiliumLoadBalancerIPPool one-pool is applied by Flux Kustomization cilium-ipam of cluster one with metadata.namespace `kube-system`, but pools are cluster-scoped",
+        "CiliumLoadBalancerIPPool one-pool is applied by Flux Kustomization cilium-ipam of cluster one with metadata.namespace `kube-system` written in its file, but pools are cluster-scoped",
     );
 }
 

@@ -134,9 +134,10 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
             };
             let here = |code: Code, message: String| here_at("name", code, message);
             let how = o.via.join(" → ");
-            if let Some(ns) = o.namespace() {
+            // Only one the file writes: a transformer's is dropped by the API server.
+            if let Some(ns) = o.namespace().filter(|_| o.writes_namespace()) {
                 errors.push(here_at("namespace", Code::NamespacedPool, format!(
-                    "CiliumLoadBalancerIPPool {name} is applied by {by} with metadata.namespace `{ns}`, but pools are cluster-scoped: remove it from the pool file (a generated one: run `cargo build`), its kustomization.yaml or spec.targetNamespace"
+                    "CiliumLoadBalancerIPPool {name} is applied by {by} with metadata.namespace `{ns}` written in its file, but pools are cluster-scoped: remove it from the pool file (a generated one: run `cargo build`)"
                 )));
             }
             // The cluster's own pool first: names are only unique per cluster.

@@ -73,6 +73,15 @@ impl Object {
     pub fn namespace(&self) -> Option<&str> {
         self.value["metadata"]["namespace"].as_str()
     }
+
+    /// Whether its document as written sets `metadata.namespace` itself, rather
+    /// than a kustomization's `namespace:` or Flux's `targetNamespace` (which set
+    /// it on every kind they do not know is cluster-scoped; the API server drops
+    /// it from a cluster-scoped one).
+    pub fn writes_namespace(&self) -> bool {
+        yaml_serde::from_str::<Value>(&self.raw)
+            .is_ok_and(|v| !v["metadata"]["namespace"].is_null())
+    }
 }
 
 /// The build of one Flux Kustomization.
