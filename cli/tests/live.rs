@@ -143,6 +143,23 @@ fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
+/// The one finding of the apps cluster's pool fixture `file` (beside the apps
+/// cluster's healthy Services): `code`, about `pool`, at the line of `file`
+/// holding `needle`; its message.
+fn the_pool_finding(file: &str, code: &str, pool: &str, needle: &str) -> String {
+    let dir = fleet();
+    let all = findings(dir.path(), &strs(&with_apps(&["apps-services.json", file])));
+    assert_eq!(all.len(), 1, "{all:#?}");
+    let f = assert_finding(
+        dir.path(),
+        &all,
+        code,
+        ("apps", Some(pool), None),
+        (file, needle),
+    );
+    message(f).to_owned()
+}
+
 // ---------------------------------------------------------------------------
 // a healthy fleet
 
@@ -410,80 +427,40 @@ fn a_pool_the_plan_has_missing_from_the_cluster() {
 
 #[test]
 fn a_pool_the_plan_does_not_have() {
-    let dir = fleet();
-    let all = findings(
-        dir.path(),
-        &strs(&with_apps(&["apps-services.json", "pool-extra.json"])),
-    );
-    assert_eq!(all.len(), 1, "{all:#?}");
-    let f = assert_finding(
-        dir.path(),
-        &all,
+    let m = the_pool_finding(
+        "pool-extra.json",
         "pool-extra",
-        ("apps", Some("apps-pool-old"), None),
-        ("pool-extra.json", "\"apps-pool-old\""),
+        "apps-pool-old",
+        "\"apps-pool-old\"",
     );
-    assert!(message(f).contains("(10.25.11.144/28)"), "{f:#}");
+    assert!(m.contains("(10.25.11.144/28)"), "{m}");
 }
 
 #[test]
 fn a_pool_with_other_blocks() {
-    let dir = fleet();
-    let all = findings(
-        dir.path(),
-        &strs(&with_apps(&["apps-services.json", "pool-blocks.json"])),
-    );
-    assert_eq!(all.len(), 1, "{all:#?}");
-    let f = assert_finding(
-        dir.path(),
-        &all,
-        "pool-blocks",
-        ("apps", Some("apps-pool"), None),
-        ("pool-blocks.json", "blocks"),
-    );
-    assert!(
-        message(f).contains(
-            "hands out 10.25.11.120-10.25.11.129; plan.toml gives it 10.25.11.120-10.25.11.139"
-        ),
-        "{f:#}"
-    );
+    let m = the_pool_finding("pool-blocks.json", "pool-blocks", "apps-pool", "blocks");
+    let says = "hands out 10.25.11.120-10.25.11.129; plan.toml gives it 10.25.11.120-10.25.11.139";
+    assert!(m.contains(says), "{m}");
 }
 
 #[test]
 fn a_pool_selecting_other_services() {
-    let dir = fleet();
-    let all = findings(
-        dir.path(),
-        &strs(&with_apps(&["apps-services.json", "pool-selector.json"])),
-    );
-    assert_eq!(all.len(), 1, "{all:#?}");
-    let f = assert_finding(
-        dir.path(),
-        &all,
+    let m = the_pool_finding(
+        "pool-selector.json",
         "pool-selector",
-        ("apps", Some("apps-pool"), None),
-        ("pool-selector.json", "serviceSelector"),
+        "apps-pool",
+        "serviceSelector",
     );
-    assert!(
-        message(f).contains("selects Services labelled team=web"),
-        "{f:#}"
-    );
+    assert!(m.contains("selects Services labelled team=web"), "{m}");
 }
 
 #[test]
 fn a_disabled_pool() {
-    let dir = fleet();
-    let all = findings(
-        dir.path(),
-        &strs(&with_apps(&["apps-services.json", "pool-disabled.json"])),
-    );
-    assert_eq!(all.len(), 1, "{all:#?}");
-    assert_finding(
-        dir.path(),
-        &all,
+    the_pool_finding(
+        "pool-disabled.json",
         "pool-disabled",
-        ("apps", Some("apps-pool"), None),
-        ("pool-disabled.json", "disabled\": true"),
+        "apps-pool",
+        "disabled\": true",
     );
 }
 
