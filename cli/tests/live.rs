@@ -143,21 +143,26 @@ fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
 
-/// The one finding of the apps cluster's pool fixture `file` (beside the apps
-/// cluster's healthy Services): `code`, about `pool`, at the line of `file`
-/// holding `needle`; its message.
-fn the_pool_finding(file: &str, code: &str, pool: &str, needle: &str) -> String {
+/// The one finding of the apps cluster given `base` and the fixture `file`:
+/// `code`, about `subject` (a pool or a Service's `NS/NAME`, and its address),
+/// at the line of `file` holding `needle`; its message.
+fn the_finding(
+    (base, file): (&str, &str),
+    code: &str,
+    subject: (&str, Option<&str>),
+    needle: &str,
+) -> String {
     let dir = fleet();
-    let all = findings(dir.path(), &strs(&with_apps(&["apps-services.json", file])));
+    let all = findings(dir.path(), &strs(&with_apps(&[base, file])));
     assert_eq!(all.len(), 1, "{all:#?}");
-    let f = assert_finding(
-        dir.path(),
-        &all,
-        code,
-        ("apps", Some(pool), None),
-        (file, needle),
-    );
+    let about = ("apps", Some(subject.0), subject.1);
+    let f = assert_finding(dir.path(), &all, code, about, (file, needle));
     message(f).to_owned()
+}
+
+/// [`the_finding`] of a pool fixture, beside the apps cluster's healthy Services.
+fn the_pool_finding(file: &str, code: &str, pool: &str, needle: &str) -> String {
+    the_finding(("apps-services.json", file), code, (pool, None), needle)
 }
 
 // ---------------------------------------------------------------------------
@@ -240,41 +245,23 @@ fn addresses_held_outside_the_clusters_pools_are_listed_under_the_usage() {
 
 #[test]
 fn a_service_outside_its_clusters_pools() {
-    let dir = fleet();
-    let all = findings(
-        dir.path(),
-        &strs(&with_apps(&["apps.json", "outside-pools.json"])),
-    );
-    assert_eq!(all.len(), 1);
-    let f = assert_finding(
-        dir.path(),
-        &all,
-        "outside-pools",
-        ("apps", Some("web/static"), Some("10.25.11.200")),
-        ("outside-pools.json", "10.25.11.200\""),
-    );
-    assert!(message(f).contains("no pool or reserved range"), "{f:#}");
+    let file = "outside-pools.json";
+    let at = ("web/static", Some("10.25.11.200"));
+    let m = the_finding(("apps.json", file), "outside-pools", at, "10.25.11.200\"");
+    assert!(m.contains("no pool or reserved range"), "{m}");
 }
 
 #[test]
 fn a_service_holding_an_address_of_another_clusters_pool() {
-    let dir = fleet();
-    let all = findings(
-        dir.path(),
-        &strs(&with_apps(&["apps.json", "other-cluster-pool.json"])),
-    );
-    assert_eq!(all.len(), 1);
-    let f = assert_finding(
-        dir.path(),
-        &all,
+    let file = "other-cluster-pool.json";
+    let at = ("web/legacy", Some("10.25.11.105"));
+    let m = the_finding(
+        ("apps.json", file),
         "other-cluster-pool",
-        ("apps", Some("web/legacy"), Some("10.25.11.105")),
-        ("other-cluster-pool.json", "10.25.11.105\""),
+        at,
+        "10.25.11.105\"",
     );
-    assert!(
-        message(f).contains("cluster infra (pool infra-pool)"),
-        "{f:#}"
-    );
+    assert!(m.contains("cluster infra (pool infra-pool)"), "{m}");
 }
 
 #[test]
