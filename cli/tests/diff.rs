@@ -19,6 +19,16 @@ fn json(dir: &std::path::Path, args: &[&str]) -> (i32, Value) {
     (out.code, serde_json::from_str(&out.stdout).expect("JSON"))
 }
 
+/// A git repository of the seed with one more commit, `from` replaced by `to`
+/// in plan.toml, and `lbipam diff --format json` against the commit before.
+fn committed_plan_edit(from: &str, to: &str) -> (tempfile::TempDir, i32, Value) {
+    let repo = seed_git();
+    replace(repo.path(), "plan.toml", from, to);
+    commit_all(repo.path(), "edit the plan");
+    let (code, v) = json(repo.path(), &["--base", "HEAD~1"]);
+    (repo, code, v)
+}
+
 fn warnings(v: &Value) -> Vec<String> {
     v["warnings"]
         .as_array()
@@ -42,16 +52,9 @@ fn change<'v>(v: &'v Value, kind: &str, name: &str) -> &'v Value {
 
 #[test]
 fn a_shrunk_pool_warns_that_its_lost_addresses_are_re_addressed_and_exits_1() {
-    let repo = seed_git();
+    let (repo, code, v) =
+        committed_plan_edit(APPS_BLOCK, "blocks = [\"10.25.11.120-10.25.11.129\"]");
     let dir = repo.path();
-    replace(
-        dir,
-        "plan.toml",
-        APPS_BLOCK,
-        "blocks = [\"10.25.11.120-10.25.11.129\"]",
-    );
-    commit_all(dir, "shrink apps");
-    let (code, v) = json(dir, &["--base", "HEAD~1"]);
     assert_eq!(code, 1);
     let pool = change(&v, "pool", "apps-pool");
     assert_eq!(pool["cluster"], "apps");
@@ -80,17 +83,9 @@ fn a_shrunk_pool_warns_that_its_lost_addresses_are_re_addressed_and_exits_1() {
 
 #[test]
 fn a_moved_block_takes_and_gives_addresses_and_warns() {
-    let repo = seed_git();
-    let dir = repo.path();
     // .130-.139 leave the pool, .140-.149 join it.
-    replace(
-        dir,
-        "plan.toml",
-        APPS_BLOCK,
-        "blocks = [\"10.25.11.120-10.25.11.129\", \"10.25.11.140-10.25.11.149\"]",
-    );
-    commit_all(dir, "move part of apps");
-    let (code, v) = json(dir, &["--base", "HEAD~1"]);
+    let moved = "blocks = [\"10.25.11.120-10.25.11.129\", \"10.25.11.140-10.25.11.149\"]";
+    let (_repo, code, v) = committed_plan_edit(APPS_BLOCK, moved);
     assert_eq!(code, 1);
     let pool = change(&v, "pool", "apps-pool");
     assert_eq!(pool["change"], "moved");
@@ -126,11 +121,7 @@ fn a_moved_block_takes_and_gives_addresses_and_warns() {
 
 #[test]
 fn a_moved_pin_is_a_re_address_of_its_service() {
-    let repo = seed_git();
-    let dir = repo.path();
-    replace(dir, "plan.toml", GATEWAY_PIN, "gateway = \"10.25.11.125\"");
-    commit_all(dir, "move the gateway");
-    let (code, v) = json(dir, &["--base", "HEAD~1"]);
+    let (_repo, code, v) = committed_plan_edit(GATEWAY_PIN, "gateway = \"10.25.11.125\"");
     assert_eq!(code, 1);
     let pin = change(&v, "pin", "gateway");
     assert_eq!(
