@@ -287,11 +287,6 @@ pub fn gate(root: impl AsRef<Path>) {
 
 /// The schema gate on what Flux applies: every object core's resolver says the
 /// Flux Kustomizations of each of `clusters` apply, from the repository at
-/// Whether a document as written sets `metadata.namespace` itself.
-fn written_namespace(raw: &str) -> bool {
-    yaml_serde::from_str::<Value>(raw).is_ok_and(|v| !v["metadata"]["namespace"].is_null())
-}
-
 /// `root`. A cluster the resolver cannot build is a problem.
 pub fn check_applied(root: &Path, plan: &Plan) -> Report {
     let mut report = Report::default();
@@ -305,8 +300,7 @@ pub fn check_applied(root: &Path, plan: &Plan) -> Report {
             Ok(build) => {
                 for o in build.objects() {
                     let at = format!("cluster {c}: {}:{}", o.source.display(), o.line);
-                    let in_file =
-                        o.value["metadata"]["namespace"].is_null() || written_namespace(&o.raw);
+                    let in_file = o.namespace().is_none() || o.writes_namespace();
                     report.object_placed(&at, &o.value, &BTreeSet::new(), in_file);
                 }
             }
