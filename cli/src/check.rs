@@ -72,13 +72,13 @@ pub(crate) fn render(report: &Report, all: bool) -> String {
 /// A plan that cannot be found, in a machine format: one `unreadable` error
 /// at the first line of `file`, exit code 1.
 pub(crate) fn missing_plan(format: CheckFormat, file: &str, message: &str) -> Output {
-    let error = lbipam_core::diag::error::Error::File {
-        code: lbipam_core::diag::codes::Code::Unreadable,
-        path: file.into(),
-        line: 1,
-        column: 1,
-        message: message.to_owned(),
-    };
+    let error = lbipam_core::diag::error::Error::file(
+        lbipam_core::diag::codes::Code::Unreadable,
+        file,
+        1,
+        1,
+        message.to_owned(),
+    );
     let report = Report::new(file, String::new(), vec![error]);
     Output {
         code: 1,

@@ -6,45 +6,66 @@ use std::collections::BTreeMap;
 use lbipam_core::check::Location;
 use lbipam_core::diag::Report;
 use lbipam_core::diag::codes;
+use lbipam_core::text::LineIndex;
 use serde_json::{Value, json};
 
 /// One finding, placed: the file (relative to the repository root), 1-based line
-/// and column (in characters), its stable code and its message.
+/// and column (in characters), its stable code, its message, what to do about it
+/// and the other places it involves.
 pub(crate) struct Finding {
     pub file: String,
     pub line: usize,
     pub col: usize,
     pub code: &'static str,
     pub message: String,
+    pub help: Option<&'static str>,
+    pub related: Vec<Related>,
+}
+
+/// Another place a finding involves: file, 1-based line and column, and what is there.
+pub(crate) struct Related {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    pub label: String,
 }
 
 /// Every error of a report as a finding.
 pub(crate) fn findings(report: &Report) -> Vec<Finding> {
-    let lines = Lines::new(&report.plan_text);
+    let lines = LineIndex::new(&report.plan_text);
     report
         .errors
         .iter()
         .map(|e| {
             let (file, line, col) = match e.location() {
                 Location::Plan { span, .. } => {
-                    let (line, col) = lines.at(span.start as usize);
+                    let (line, col) = lines.line_col(span.start as usize);
                     (report.plan_path.display().to_string(), line, col)
                 }
                 Location::File { path, line, column } => (path.display().to_string(), line, column),
             };
+            let related = e.related_files().iter().map(|r| Related {
+                file: r.path.display().to_string(),
+                line: r.line,
+                col: r.column,
+                label: r.label.clone(),
+            });
             Finding {
                 file,
                 line,
                 col,
                 code: e.code(),
                 message: e.to_string(),
+                help: e.help(),
+                related: related.collect(),
             }
         })
         .collect()
 }
 
-/// One JSON object per finding: `file`, `line`, `col`, `code`, `message`; in an
-/// array, one object per line.
+/// One JSON object per finding: `file`, `line`, `col`, `code`, `message`,
+/// `help` (`null` when none) and `related` (`file`, `line`, `col`, `label` of
+/// each other place); in an array, one object per line.
 pub(crate) fn json(findings: &[Finding]) -> String {
     if findings.is_empty() {
         return "[]\n".to_owned();
@@ -54,13 +75,28 @@ pub(crate) fn json(findings: &[Finding]) -> String {
     let objects: Vec<String> = findings
         .iter()
         .map(|f| {
+            let related: Vec<String> = f
+                .related
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{{\"file\":{},\"line\":{},\"col\":{},\"label\":{}}}",
+                        string(&r.file),
+                        r.line,
+                        r.col,
+                        string(&r.label)
+                    )
+                })
+                .collect();
             format!(
-                "{{\"file\":{},\"line\":{},\"col\":{},\"code\":{},\"message\":{}}}",
+                "{{\"file\":{},\"line\":{},\"col\":{},\"code\":{},\"message\":{},\"help\":{},\"related\":[{}]}}",
                 string(&f.file),
                 f.line,
                 f.col,
                 string(f.code),
-                string(&f.message)
+                string(&f.message),
+                f.help.map_or("null".to_owned(), string),
+                related.join(",")
             )
         })
         .collect();
@@ -74,7 +110,7 @@ pub(crate) fn github(findings: &[Finding], notices: &[String]) -> String {
     let mut out = String::new();
     for f in findings {
         let at = (f.file.as_str(), f.line, f.col);
-        out.push_str(&github_error(Some(at), f.code, &f.message));
+        out.push_str(&github_error(Some(at), f.code, &with_help(f)));
     }
     for n in notices {
         out.push_str(&format!("::warning::{}\n", data(n)));
@@ -125,13 +161,14 @@ pub(crate) fn sarif(findings: &[Finding]) -> String {
                 "ruleId": f.code,
                 "ruleIndex": index,
                 "level": "error",
-                "message": {"text": f.message},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&f.file)},
-                        "region": {"startLine": f.line.max(1), "startColumn": f.col.max(1)},
-                    }
-                }],
+                "message": {"text": with_help(f)},
+                "locations": [location(&f.file, f.line, f.col)],
+                "relatedLocations": f.related.iter().enumerate().map(|(i, r)| {
+                    let mut at = location(&r.file, r.line, r.col);
+                    at["id"] = json!(i);
+                    at["message"] = json!({"text": r.label});
+                    at
+                }).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -151,6 +188,25 @@ pub(crate) fn sarif(findings: &[Finding]) -> String {
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// A finding's message, then what to do about it: the text of a SARIF result
+/// or a workflow command.
+fn with_help(f: &Finding) -> String {
+    match f.help {
+        Some(help) => format!("{}\nhelp: {help}", f.message),
+        None => f.message.clone(),
+    }
+}
+
+/// A SARIF location: a file and a 1-based line and column.
+fn location(file: &str, line: usize, col: usize) -> Value {
+    json!({
+        "physicalLocation": {
+            "artifactLocation": {"uri": uri(file)},
+            "region": {"startLine": line.max(1), "startColumn": col.max(1)},
+        }
+    })
 }
 
 /// A relative path as a URI reference: `/`-separated, percent-encoded where a
@@ -228,31 +284,4 @@ fn xml(s: &str) -> String {
         }
     }
     out
-}
-
-/// Line starts of a text, to turn byte offsets into line and column in
-/// O(log n) each (the report's own lookup scans from the start, which is slow
-/// for tens of thousands of errors in a big plan).
-struct Lines<'a> {
-    text: &'a str,
-    starts: Vec<usize>,
-}
-
-impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Lines<'a> {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Lines { text, starts }
-    }
-
-    /// 1-based line and column (in characters), as `Report::line` counts them.
-    fn at(&self, offset: usize) -> (usize, usize) {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        let line = self.starts.partition_point(|&s| s <= offset);
-        let start = self.starts[line - 1];
-        (line, self.text[start..offset].chars().count() + 1)
-    }
 }

@@ -31,7 +31,9 @@ fn broken() -> (tempfile::TempDir, usize, usize) {
     (dir, line, col)
 }
 
-/// (file, line, col, code, message) of `check --format json`.
+/// (file, line, col, code, message) of `check --format json`; the message
+/// followed by `help: …` on a line of its own when the finding has help, as
+/// the text of a workflow command or SARIF result shows it.
 fn json_findings(dir: &Path) -> Vec<(String, u64, u64, String, String)> {
     let out = lbipam(dir, &["check", "--format", "json"]);
     let v: Vec<Value> = serde_json::from_str(&out.stdout).expect("JSON");
@@ -42,7 +44,12 @@ fn json_findings(dir: &Path) -> Vec<(String, u64, u64, String, String)> {
                 e["line"].as_u64().expect("line"),
                 e["col"].as_u64().expect("col"),
                 e["code"].as_str().expect("code").to_owned(),
-                e["message"].as_str().expect("message").to_owned(),
+                match e["help"].as_str() {
+                    Some(help) => {
+                        format!("{}\nhelp: {help}", e["message"].as_str().expect("message"))
+                    }
+                    None => e["message"].as_str().expect("message").to_owned(),
+                },
             )
         })
         .collect()
@@ -370,5 +377,40 @@ fn junit_escapes_markup_in_messages() {
     assert!(
         body.starts_with("kubernetes/clusters/apps/a<b>&\"c\".yaml:"),
         "{body}"
+    );
+}
+
+#[test]
+fn each_finding_carries_its_help_and_the_other_places_it_involves() {
+    let (dir, _, _) = broken();
+    let out = lbipam(dir.path(), &["check", "--format", "json"]);
+    let v: Vec<Value> = serde_json::from_str(&out.stdout).expect("JSON");
+    let by = |code: &str| v.iter().find(|e| e["code"] == code).expect("finding");
+    let stray = by("stray-ip");
+    let help = stray["help"].as_str().expect("stray-ip has help");
+    assert!(help.contains("lbipam next-free"), "{help}");
+    assert_eq!(stray["related"].as_array().map(Vec::len), Some(0));
+    // The same address asked for in the other cluster: that request is the
+    // related place, with the line and column of its address.
+    let twice = by("ip-in-two-clusters");
+    assert!(twice["help"].is_null());
+    let related = twice["related"].as_array().expect("related");
+    assert_eq!(related.len(), 1, "{twice}");
+    let file = related[0]["file"].as_str().expect("file");
+    let text = std::fs::read_to_string(dir.path().join(file)).expect("related file");
+    let line = related[0]["line"].as_u64().expect("line") as usize;
+    let col = related[0]["col"].as_u64().expect("col") as usize;
+    let at_col = text.lines().nth(line - 1).map(|l| &l[col - 1..]);
+    assert!(
+        at_col.is_some_and(|s| s.starts_with(IP)),
+        "{file}:{line}:{col}"
+    );
+    // The text report shows both under the excerpt, as cargo does.
+    let text = lbipam(dir.path(), &["check"]).stderr;
+    assert!(text.contains(&format!("= help: {help}")), "{text}");
+    let label = related[0]["label"].as_str().expect("label");
+    assert!(
+        text.contains(&format!("= note: {label}: {file}:{line}:{col}")),
+        "{text}"
     );
 }

@@ -32,15 +32,15 @@ pub fn load_at(root: &Path, plan: &Path) -> Result<Plan, Report> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-        let (line, column) = crate::diag::line_col(&text, valid);
+        let (line, column) = crate::text::LineIndex::new(&text).line_col(valid);
         let mut r = Report::new(plan, text, Vec::new());
-        r.errors.push(Error::File {
-            code: Code::NotUtf8,
-            path: plan.into(),
+        r.errors.push(Error::file(
+            Code::NotUtf8,
+            plan,
             line,
             column,
-            message: format!("{shown} is not valid UTF-8 (at byte {valid})"),
-        });
+            format!("{shown} is not valid UTF-8 (at byte {valid})"),
+        ));
         r
     })?;
     compile(&text).map_err(|errors| Report::new(plan, text, errors))
@@ -50,13 +50,7 @@ fn file_report(code: Code, path: &str, message: String) -> Report {
     Report::new(
         layout::PLAN_FILE,
         String::new(),
-        vec![Error::File {
-            code,
-            path: path.into(),
-            line: 1,
-            column: 1,
-            message,
-        }],
+        vec![Error::file(code, path, 1, 1, message)],
     )
 }
 

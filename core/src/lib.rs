@@ -5,7 +5,7 @@
 //! finds any cycle):
 //!
 //! - primitives — [`net`] (addresses, blocks, intervals), `glob`, [`par`],
-//!   [`read`], [`write`] (atomic writes), [`header`] (the generated-file header),
+//!   [`read`], [`text`] (the line index), [`write`] (atomic writes), [`header`] (the generated-file header),
 //!   [`yaml`] (lossless YAML, domain-free);
 //! - diagnostics — [`diag`]: the codes, the one error type, the rendered report;
 //! - the model — [`plan`] (types, parse, layout), [`check`] (the plan checker),
@@ -24,6 +24,7 @@ pub mod header;
 pub mod net;
 pub mod par;
 pub mod read;
+pub mod text;
 pub mod write;
 pub mod yaml;
 

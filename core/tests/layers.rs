@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "primitives",
-        &["net", "glob", "par", "read", "write", "header", "yaml"],
+        &[
+            "net", "glob", "par", "read", "text", "write", "header", "yaml",
+        ],
     ),
     ("diagnostics", &["diag"]),
     ("model", &["plan", "check", "proof", "usage", "cilium"]),

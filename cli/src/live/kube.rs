@@ -203,7 +203,9 @@ fn read_fast(text: &str, items: Vec<FastItem>, source: usize) -> Result<Objects,
         };
         let meta: Meta = match item.metadata {
             Some(raw) => serde_json::from_str(raw.get()).map_err(|e| {
-                let line = lbipam_core::diag::line_col(text, range.start).0;
+                let line = lbipam_core::text::LineIndex::new(text)
+                    .line_col(range.start)
+                    .0;
                 format!("line {line}: items[{i}].metadata: {e}")
             })?,
             None => Meta::default(),
@@ -218,7 +220,7 @@ fn read_fast(text: &str, items: Vec<FastItem>, source: usize) -> Result<Objects,
             "CiliumLoadBalancerIPPool" => {
                 let start = at.range.start;
                 let pool = pool(&meta, spec, status, at).map_err(|e| {
-                    let line = lbipam_core::diag::line_col(text, start).0;
+                    let line = lbipam_core::text::LineIndex::new(text).line_col(start).0;
                     format!("line {line}: items[{i}]: {e}")
                 })?;
                 objects.pools.push(pool);
@@ -247,7 +249,7 @@ fn read_json_by_item(text: &str, source: usize) -> Result<Objects, String> {
             range: start..start + item.len(),
         };
         add_item(&mut objects, item, at).map_err(|e| {
-            let line = lbipam_core::diag::line_col(text, start).0;
+            let line = lbipam_core::text::LineIndex::new(text).line_col(start).0;
             format!("line {line}: items[{i}]: {e}")
         })?;
     }
@@ -293,7 +295,11 @@ fn read_yaml(text: &str, source: usize) -> Result<Objects, String> {
     let mut objects = Objects::default();
     for (i, value) in items.iter().enumerate() {
         let range = starts.as_ref().map_or(0..0, |r| r[i].clone());
-        let line = || lbipam_core::diag::line_col(text, range.start).0;
+        let line = || {
+            lbipam_core::text::LineIndex::new(text)
+                .line_col(range.start)
+                .0
+        };
         let json = serde_json::to_string(value).map_err(|e| format!("items[{i}]: {e}"))?;
         add_item(
             &mut objects,

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use lbipam_core::diag::error::Error;
-use lbipam_core::diag::{self, Report, SHOWN_IN_FULL};
+use lbipam_core::diag::{Report, SHOWN_IN_FULL};
 use lbipam_core::net::Size;
 use lbipam_core::plan::layout::PLAN_FILE;
+use lbipam_core::text::LineIndex;
 use lbipam_core::usage;
 use serde_json::{Value, json};
 
@@ -48,8 +49,9 @@ fn positions(places: &[Place], sources: &[Source], plan_text: &str) -> Vec<Posit
                 Some(PathBuf::from(PLAN_FILE)),
             ),
         };
-        let offsets: Vec<usize> = list.iter().map(|&(_, o)| o).collect();
-        for (&(i, _), (line, col)) in list.iter().zip(diag::positions(text, &offsets)) {
+        let index = LineIndex::new(text);
+        for &(i, offset) in list {
+            let (line, col) = index.line_col(offset);
             out[i] = Some(Position {
                 name: name.clone(),
                 file: file.clone(),
@@ -155,12 +157,14 @@ fn findings_text(
     let errors = findings[..shown]
         .iter()
         .zip(at)
-        .map(|(f, p)| Error::File {
-            code: f.code,
-            path: PathBuf::from(&p.name),
-            line: p.line,
-            column: p.col,
-            message: format!("{} [{}]", f.message, f.code.as_str()),
+        .map(|(f, p)| {
+            Error::file(
+                f.code,
+                PathBuf::from(&p.name),
+                p.line,
+                p.col,
+                format!("{} [{}]", f.message, f.code.as_str()),
+            )
         })
         .collect();
     // Only the texts the shown findings point into, for their excerpts.

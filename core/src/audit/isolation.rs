@@ -80,19 +80,14 @@ fn blocks_text(blocks: &[Block]) -> String {
 pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Error> {
     let c = build.cluster.as_str();
     let mut errors = Vec::new();
-    let at = |path: &Path, line: usize, (code, message): (Code, String)| Error::File {
-        code,
-        path: path.to_owned(),
-        line,
-        column: 1,
-        message,
+    let at = |path: &Path, line: usize, (code, message): (Code, String)| {
+        Error::file(code, path.to_owned(), line, 1, message)
     };
-    let fix = "run `cargo build` to regenerate it from plan.toml";
     let Some(cluster) = plan.cluster(c) else {
         errors.push(at(
             &plan.layout.cluster_dir(c),
             1,
-            (Code::UnplannedCluster, format!("cluster {c} has files in {}/ but no [clusters.{c}] in plan.toml, so nothing checks what it applies: add it to plan.toml and run `cargo build`, or delete the directory", plan.layout.cluster_dir(c).display())),
+            (Code::UnplannedCluster, format!("cluster {c} has files in {}/ but no [clusters.{c}] in plan.toml, so nothing checks what it applies", plan.layout.cluster_dir(c).display())),
         ));
         return errors;
     };
@@ -103,7 +98,7 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
             &plan.layout.flux_file(c),
             1,
             (Code::MissingIpamKustomization, format!(
-                "cluster {c} has no Flux Kustomization {flux_name}, so its pools are never applied; {fix}"
+                "cluster {c} has no Flux Kustomization {flux_name}, so its pools are never applied"
             )),
         ));
     }
@@ -137,7 +132,7 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
             // Only one the file writes: a transformer's is dropped by the API server.
             if let Some(ns) = o.namespace().filter(|_| o.writes_namespace()) {
                 errors.push(here_at("namespace", Code::NamespacedPool, format!(
-                    "CiliumLoadBalancerIPPool {name} is applied by {by} with metadata.namespace `{ns}` written in its file, but pools are cluster-scoped: remove it from the pool file (a generated one: run `cargo build`)"
+                    "CiliumLoadBalancerIPPool {name} is applied by {by} with metadata.namespace `{ns}` written in its file, but pools are cluster-scoped"
                 )));
             }
             // The cluster's own pool first: names are only unique per cluster.
@@ -147,10 +142,10 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
             };
             match owner {
                 None => errors.push(here(Code::UnknownPool, format!(
-                    "CiliumLoadBalancerIPPool {name} (applied by {by} via {how}) is not a pool of plan.toml; pools are generated: add it to plan.toml or delete the file, then run `cargo build`"
+                    "CiliumLoadBalancerIPPool {name} (applied by {by} via {how}) is not a pool of plan.toml, and pools are generated from it"
                 ))),
                 Some((pc, _)) if pc.name.item != c => errors.push(here(Code::ForeignPool, format!(
-                    "CiliumLoadBalancerIPPool {name} belongs to cluster {} in plan.toml, but {by} applies it (via {how}): cluster {c} would hand out cluster {}'s addresses; its spec.path must be {}: run `cargo build`",
+                    "CiliumLoadBalancerIPPool {name} belongs to cluster {} in plan.toml, but {by} applies it (via {how}): cluster {c} would hand out cluster {}'s addresses; its spec.path must be {}",
                     pc.name.item,
                     pc.name.item,
                     plan.layout.flux_path(c)
@@ -168,12 +163,12 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
                     match pool_blocks(&o.value) {
                         Ok(have) if have == *want => {}
                         Ok(have) => errors.push(here_at("blocks", Code::PoolBlocksDiffer, format!(
-                            "CiliumLoadBalancerIPPool {name} of cluster {c} has spec.blocks {} but plan.toml gives it {}; the file was edited by hand: {fix}",
+                            "CiliumLoadBalancerIPPool {name} of cluster {c} has spec.blocks {} but plan.toml gives it {}; the file was edited by hand",
                             blocks_text(&have),
                             blocks_text(want)
                         ))),
                         Err(e) => errors.push(here_at("blocks", Code::InvalidPoolBlocks, format!(
-                            "CiliumLoadBalancerIPPool {name} of cluster {c}: {e}; {fix}"
+                            "CiliumLoadBalancerIPPool {name} of cluster {c}: {e}"
                         ))),
                     }
                 }
@@ -190,7 +185,7 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
                     &ipam.flux.path,
                     line,
                     (Code::PoolNotApplied, format!(
-                        "pool {} of cluster {c} in plan.toml is not applied: Flux Kustomization {flux_name} (spec.path {path}) does not include it; {fix}",
+                        "pool {} of cluster {c} in plan.toml is not applied: Flux Kustomization {flux_name} (spec.path {path}) does not include it",
                         pool.name,
                     )),
                 ));
@@ -244,18 +239,12 @@ fn flux_in_component(
         };
         for (line, value) in &tree.documents(&file, &text).0 {
             if is_flux_kustomization(value) {
-                errors.push(Error::File {
-                    code: Code::FluxInComponent,
-                    path: file.clone(),
-                    line: *line,
-                    column: 1,
-                    message: format!(
+                errors.push(Error::file(Code::FluxInComponent, file.clone(), *line, 1, format!(
                         "Flux Kustomization {} lives in component directory {} (reached by {reached_by} of cluster {cluster}); Flux Kustomizations belong in {}/",
                         value["metadata"]["name"].as_str().unwrap_or("?"),
                         dir.display(),
                         own.display()
-                    ),
-                });
+                    )));
             }
         }
     }
@@ -313,17 +302,11 @@ pub fn dangling_depends_on(cluster: &str, dir: &Path, ks: &[FluxKustomization]) 
     for k in ks {
         for (dep, line) in &k.depends_on {
             if !ks.iter().any(|other| other.name == *dep) {
-                errors.push(Error::File {
-                    code: Code::DanglingDependsOn,
-                    path: k.path.clone(),
-                    line: *line,
-                    column: 1,
-                    message: format!(
+                errors.push(Error::file(Code::DanglingDependsOn, k.path.clone(), *line, 1, format!(
                         "Flux Kustomization {} of cluster {cluster} depends on `{dep}`, which no file in {}/ defines",
                         k.name,
                         dir.display()
-                    ),
-                });
+                    )));
             }
         }
     }

@@ -320,17 +320,11 @@ fn shadowed(path: &Path, requests: &[IpRequest]) -> Vec<Error> {
         .iter()
         .filter_map(|r| Some((r, r.shadowed_by.as_ref()?)));
     shadowed
-        .map(|(r, by)| Error::File {
-            code: Code::ShadowedIpAnnotation,
-            path: path.to_owned(),
-            line: r.line,
-            column: r.column,
-            message: format!(
+        .map(|(r, by)| Error::file(Code::ShadowedIpAnnotation, path.to_owned(), r.line, r.column, format!(
                 "`{alias}: {}` is never read: the same annotations ask for `{by}` with {primary}, \
                  which Cilium reads first; remove one of the two or make them agree",
                 r.value
-            ),
-        })
+            )))
         .collect()
 }
 
@@ -353,18 +347,18 @@ fn file_requests(docs: &Documents, text: &str) -> Result<Vec<IpRequest>, yaml::Y
 }
 
 fn unreadable(path: &Path, why: &std::io::Error, how: &[Applier]) -> Error {
-    Error::File {
-        code: Code::of_read(why),
-        path: path.to_owned(),
-        line: 1,
-        column: 1,
-        message: format!(
+    Error::file(
+        Code::of_read(why),
+        path.to_owned(),
+        1,
+        1,
+        format!(
             "{} cannot be read ({why}), but cluster {} applies it through Flux Kustomization {}",
             path.display(),
             how[0].cluster,
             how[0].kustomization
         ),
-    }
+    )
 }
 
 /// One notice for every file skipped (not YAML, not readable, too large to
@@ -399,12 +393,14 @@ fn is_chart_template(tree: &Tree, path: &Path) -> bool {
 fn yaml_files(tree: &Tree, roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>) {
     let mut out = Vec::new();
     let mut refused = Vec::new();
-    let err = |code, path: &Path, message: String| Error::File {
-        code,
-        path: path.to_owned(),
-        line: 1,
-        column: 1,
-        message: format!("{}: {message}", path.display()),
+    let err = |code, path: &Path, message: String| {
+        Error::file(
+            code,
+            path.to_owned(),
+            1,
+            1,
+            format!("{}: {message}", path.display()),
+        )
     };
     let mut dirs = roots.to_vec();
     while let Some(dir) = dirs.pop() {

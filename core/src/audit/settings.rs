@@ -51,15 +51,9 @@ pub fn stale_settings(
             .lines()
             .position(|l| l.trim_start().starts_with(&format!("{key}:")))
             .map_or(1, |i| i + 1);
-        errors.push(Error::File {
-            code: Code::ForeignSetting,
-            path: path.to_owned(),
-            line,
-            column: 1,
-            message: format!(
+        errors.push(Error::file(Code::ForeignSetting, path.to_owned(), line, 1, format!(
                 "cluster-settings `{key}: {addr}` of cluster {cluster} is another cluster's address: {why}; remove the key or fix plan.toml"
-            ),
-        });
+            )));
     }
     errors
 }

@@ -21,7 +21,7 @@ use yaml_serde::Value;
 
 use super::requests::find_ip_requests;
 use crate::diag::codes::Code;
-use crate::diag::error::Error;
+use crate::diag::error::{Error, Related};
 use crate::plan::Plan;
 
 /// The sharing-key annotation and its alias.
@@ -170,16 +170,22 @@ pub fn check(requests: &[Request], pinned: &[Pinned]) -> Vec<Error> {
             })
         };
         if let Some((code, why)) = why {
-            errors.push(at(
-                r,
-                code,
-                format!(
-                    "LoadBalancer IP {} requested by {} in cluster {}: {why}",
-                    r.addr,
-                    shown(&r.service),
-                    r.cluster
-                ),
-            ));
+            let message = format!(
+                "LoadBalancer IP {} requested by {} in cluster {}: {why}",
+                r.addr,
+                shown(&r.service),
+                r.cluster
+            );
+            let other = Related {
+                path: o.file.clone(),
+                line: o.line,
+                column: o.column,
+                label: match &o.service {
+                    Some(s) => format!("also requested by {s}"),
+                    None => "also requested here".to_owned(),
+                },
+            };
+            errors.push(at(r, code, message).with_related(other));
         }
     }
     errors
@@ -191,13 +197,7 @@ fn shown(s: &Option<ServiceId>) -> String {
 }
 
 fn at(r: &Request, code: Code, message: String) -> Error {
-    Error::File {
-        code,
-        path: r.file.clone(),
-        line: r.line,
-        column: r.column,
-        message,
-    }
+    Error::file(code, r.file.clone(), r.line, r.column, message)
 }
 
 /// Whether the request is the pinned Service's (a namespace the manifest leaves

@@ -43,12 +43,8 @@ pub fn stray_ips(
     let mut errors = Vec::new();
     let mut requested = Vec::new();
     for req in requests {
-        let at = |(code, message): (Code, String)| Error::File {
-            code,
-            path: path.to_owned(),
-            line: req.line,
-            column: req.column,
-            message,
+        let at = |(code, message): (Code, String)| {
+            Error::file(code, path.to_owned(), req.line, req.column, message)
         };
         let mut asked = |value: &str, cluster: Option<String>| {
             if let Ok(addr) = value.trim().parse() {

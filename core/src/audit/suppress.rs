@@ -86,13 +86,7 @@ pub fn apply(tree: &Tree, errors: Vec<Error>, texts: &BTreeMap<PathBuf, String>)
 
 /// The finding of a suppression that suppressed nothing, if it did.
 fn unused(s: Suppression) -> Option<Error> {
-    let at = |code, message| Error::File {
-        code,
-        path: s.path.clone(),
-        line: s.line,
-        column: 1,
-        message,
-    };
+    let at = |code, message| Error::file(code, s.path.clone(), s.line, 1, message);
     if s.reason.is_empty() {
         return Some(at(
             Code::SuppressionWithoutReason,

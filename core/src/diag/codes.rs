@@ -8,7 +8,7 @@
 use std::fmt;
 
 macro_rules! codes {
-    ($($(#[doc = $doc:literal])* $variant:ident = $code:literal,)*) => {
+    ($($(#[doc = $doc:literal])* $variant:ident = $code:literal $(=> $help:literal)?,)*) => {
         /// The stable code of a finding in a file other than plan.toml. Never
         /// changes once published: CI tools, scripts and suppressions key on it.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -24,6 +24,15 @@ macro_rules! codes {
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(Code::$variant => $code,)*
+                }
+            }
+
+            /// What to do about every finding of this code, when one thing is
+            /// right whatever its details; the rendering adds it (`= help:`),
+            /// the finding's message does not carry it.
+            pub fn help(self) -> Option<&'static str> {
+                match self {
+                    $(Code::$variant => None $(.or(Some($help)))?,)*
                 }
             }
         }
@@ -49,7 +58,8 @@ codes! {
     /// The compile-time proof rejects a plan the checker passed (a safety net).
     ProofRejected = "proof-rejected",
     /// A LoadBalancer IP not given to the cluster that applies the file.
-    StrayIp = "stray-ip",
+    StrayIp = "stray-ip"
+        => "ask for an address of the cluster's own pools (`lbipam next-free CLUSTER` lists free ones), or pin the Service in plan.toml",
     /// A LoadBalancer IP request whose value is not an IP address.
     NotAnIp = "not-an-ip",
     /// An alias-key IP request Cilium never reads (the primary key asks for another).
@@ -73,25 +83,33 @@ codes! {
     /// Two Services on one address using the same port.
     SharingPortClash = "sharing-port-clash",
     /// A directory under the clusters' root with no cluster in plan.toml.
-    UnplannedCluster = "unplanned-cluster",
+    UnplannedCluster = "unplanned-cluster"
+        => "add the cluster to plan.toml and run `cargo build`, or delete the directory",
     /// A cluster without the Flux Kustomization that applies its pools.
-    MissingIpamKustomization = "missing-ipam-kustomization",
+    MissingIpamKustomization = "missing-ipam-kustomization"
+        => "run `cargo build` to regenerate the cluster's Flux wiring from plan.toml",
     /// A pool applied with `metadata.namespace` (pools are cluster-scoped).
-    NamespacedPool = "namespaced-pool",
+    NamespacedPool = "namespaced-pool"
+        => "delete `metadata.namespace` from the pool's file (a generated file: run `cargo build`)",
     /// A pool applied that plan.toml does not have.
-    UnknownPool = "unknown-pool",
+    UnknownPool = "unknown-pool"
+        => "add the pool to plan.toml or delete its file, then run `cargo build`",
     /// Another cluster's pool applied to a cluster.
-    ForeignPool = "foreign-pool",
+    ForeignPool = "foreign-pool"
+        => "run `cargo build`: the cluster's generated Flux wiring applies only its own pools",
     /// A cluster's pool applied by another Flux Kustomization than the plan's.
     PoolWrongKustomization = "pool-wrong-kustomization",
     /// A pool applied twice by one Flux Kustomization.
     DuplicatePool = "duplicate-pool",
     /// A pool whose `spec.blocks` differ from plan.toml.
-    PoolBlocksDiffer = "pool-blocks-differ",
+    PoolBlocksDiffer = "pool-blocks-differ"
+        => "change the blocks in plan.toml, not in the file, and run `cargo build` to regenerate it",
     /// A pool whose `spec.blocks` cannot be read.
-    InvalidPoolBlocks = "invalid-pool-blocks",
+    InvalidPoolBlocks = "invalid-pool-blocks"
+        => "run `cargo build` to regenerate the pool from plan.toml",
     /// A pool of plan.toml that the cluster does not apply.
-    PoolNotApplied = "pool-not-applied",
+    PoolNotApplied = "pool-not-applied"
+        => "run `cargo build` to regenerate the cluster's Flux wiring from plan.toml",
     /// A Flux Kustomization inside a component directory.
     FluxInComponent = "flux-in-component",
     /// A kustomize or Flux field the resolver does not model (`patches`, `namePrefix`, ...).
@@ -123,9 +141,11 @@ codes! {
     /// One object applied twice by one Flux Kustomization.
     DuplicateObject = "duplicate-object",
     /// An ignore annotation without a reason.
-    SuppressionWithoutReason = "suppression-without-reason",
+    SuppressionWithoutReason = "suppression-without-reason"
+        => "say why after the code: `lbipam.dev/ignore: \"CODE: the reason\"`",
     /// An ignore annotation that suppresses nothing.
-    UnusedSuppression = "unused-suppression",
+    UnusedSuppression = "unused-suppression"
+        => "delete the annotation: nothing here has that finding any more",
     // What `lbipam live` finds in what the clusters hold.
     /// A Service's LoadBalancer address is in no pool of its cluster.
     OutsidePools = "outside-pools",

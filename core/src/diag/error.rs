@@ -167,7 +167,22 @@ pub enum Error {
         line: usize,
         column: usize,
         message: String,
+        /// Other places the finding involves (the other Service on one address).
+        related: Vec<Related>,
     },
+}
+
+/// A place a finding involves besides its own, with what it is there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    /// The file, relative to the repository root.
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is there (`also requested here`).
+    pub label: String,
 }
 
 /// What a [`Error::BadValue`] or [`Error::BadName`] is about: the value's
@@ -282,6 +297,55 @@ impl EdgeFix {
 }
 
 impl Error {
+    /// A finding in a file other than plan.toml, with no related place.
+    pub fn file(
+        code: Code,
+        path: impl Into<PathBuf>,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Error {
+        Error::File {
+            code,
+            path: path.into(),
+            line,
+            column,
+            message: message.into(),
+            related: Vec::new(),
+        }
+    }
+
+    /// The finding with one more related place (a no-op on a plan error, whose
+    /// related span is part of its variant).
+    pub fn with_related(mut self, at: Related) -> Error {
+        if let Error::File { related, .. } = &mut self {
+            related.push(at);
+        }
+        self
+    }
+
+    /// The related places of a finding in a file other than plan.toml.
+    pub fn related_files(&self) -> &[Related] {
+        match self {
+            Error::File { related, .. } => related,
+            _ => &[],
+        }
+    }
+
+    /// How to fix it, when there is one thing to do whatever the details: added
+    /// when the finding is shown (`= help:`, the `help` of JSON), never part of
+    /// its message, so the model's findings say what is wrong and the rendering
+    /// says what to run.
+    pub fn help(&self) -> Option<&'static str> {
+        match self {
+            Error::File { code, .. } => code.help(),
+            Error::Stale { .. } => Some(
+                "run `cargo build` without CI (and without LBIPAM_CHECK) and commit the result",
+            ),
+            _ => None,
+        }
+    }
+
     /// Where the error points.
     pub fn location(&self) -> Location<'_> {
         use Error::*;
@@ -654,13 +718,8 @@ impl From<FileError> for Error {
             FileError::Read { error, .. } => Code::of_read(error),
             FileError::NotUtf8 { .. } => Code::NotUtf8,
         };
-        let at = |path: PathBuf, line, column, message| Error::File {
-            code,
-            path,
-            line,
-            column,
-            message,
-        };
+        let at =
+            |path: PathBuf, line, column, message| Error::file(code, path, line, column, message);
         match e {
             FileError::Yaml { path, error } => {
                 let message = format!("{}: {}", path.display(), error.message);
@@ -691,13 +750,8 @@ impl From<Refusal> for Error {
     /// A file the write step will not touch (a symlink, a directory, a file
     /// that changed under the build).
     fn from(f: Refusal) -> Error {
-        Error::File {
-            code: Code::WriteRefused,
-            message: format!("cannot update {}: {}", f.path.display(), f.reason),
-            path: f.path,
-            line: 1,
-            column: 1,
-        }
+        let message = format!("cannot update {}: {}", f.path.display(), f.reason);
+        Error::file(Code::WriteRefused, f.path, 1, 1, message)
     }
 }
 

@@ -14,35 +14,10 @@ pub use error::Span;
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 
 use crate::diag::error::{Error, Location};
+use crate::text::LineIndex;
 
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    positions(text, &[offset])[0]
-}
-
-/// 1-based line and column of each byte offset, in one pass over the text:
-/// O(text + n log n) for n offsets, where asking [`line_col`] for each would
-/// rescan the text from its start every time. An offset inside a character
-/// counts as that character.
-pub fn positions(text: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
-    let mut order: Vec<usize> = (0..offsets.len()).collect();
-    order.sort_by_key(|&i| offsets[i]);
-    let mut out = vec![(1, 1); offsets.len()];
-    let (mut at, mut line, mut col) = (0, 1, 1);
-    for i in order {
-        let to = floor_boundary(text, offsets[i]);
-        for &b in &text.as_bytes()[at..to] {
-            if b == b'\n' {
-                (line, col) = (line + 1, 1);
-            } else if b & 0xc0 != 0x80 {
-                col += 1;
-            }
-        }
-        at = to;
-        out[i] = (line, col);
-    }
-    out
-}
+/// The lines of a text an excerpt is cut from.
+type Lines<'a> = LineIndex<'a>;
 
 /// The largest char boundary at or before `i`, clamped to the text.
 fn floor_boundary(text: &str, i: usize) -> usize {
@@ -60,58 +35,6 @@ fn ceil_boundary(text: &str, i: usize) -> usize {
         i += 1;
     }
     i
-}
-
-/// Where each line of a text starts, computed once: a line is then found by
-/// binary search instead of by counting from the start of the text.
-struct Lines<'a> {
-    text: &'a str,
-    starts: Vec<usize>,
-}
-
-impl<'a> Lines<'a> {
-    fn new(text: &'a str) -> Lines<'a> {
-        let breaks = text.bytes().enumerate().filter(|&(_, b)| b == b'\n');
-        let starts = std::iter::once(0)
-            .chain(breaks.map(|(i, _)| i + 1))
-            .collect();
-        Lines { text, starts }
-    }
-
-    /// The 0-based line holding byte `offset`.
-    fn line_of(&self, offset: usize) -> usize {
-        self.starts
-            .partition_point(|&s| s <= offset)
-            .saturating_sub(1)
-    }
-
-    /// Byte range of a 0-based line, without its line break.
-    fn range(&self, line: usize) -> Range<usize> {
-        let start = self.starts[line];
-        let end = self
-            .starts
-            .get(line + 1)
-            .map_or(self.text.len(), |&next| next - 1);
-        let end = if self.text[start..end].ends_with('\r') {
-            end - 1
-        } else {
-            end
-        };
-        start..end
-    }
-
-    /// Byte offset of a 1-based line and column, clamped to the text.
-    fn offset_of(&self, line: usize, column: usize) -> usize {
-        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
-            return self.text.len();
-        };
-        let rest = &self.text[start..];
-        let in_line = rest
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(rest.len(), |(i, _)| i);
-        start + in_line
-    }
 }
 
 /// Longest line shown whole in an excerpt; a longer one is clipped to
@@ -140,7 +63,14 @@ struct Excerpt<'a> {
     cut: bool,
 }
 
-impl<'a> Lines<'a> {
+/// Excerpts of an indexed text.
+trait Excerpts<'a> {
+    fn excerpt(&self, span: Range<usize>) -> Excerpt<'a>;
+    fn excerpt_of(&self, first: Range<usize>, last: Range<usize>) -> Excerpt<'a>;
+    fn near(&self, a: &Range<usize>, b: &Range<usize>) -> bool;
+}
+
+impl<'a> Excerpts<'a> for LineIndex<'a> {
     /// The lines holding `span`, or a window around it if they are long.
     fn excerpt(&self, span: Range<usize>) -> Excerpt<'a> {
         self.excerpt_of(span.clone(), span)
@@ -150,23 +80,23 @@ impl<'a> Lines<'a> {
     /// that is small, else a window of their one shared long line.
     fn excerpt_of(&self, first: Range<usize>, last: Range<usize>) -> Excerpt<'a> {
         let (la, lb) = (self.line_of(first.start), self.line_of(last.end));
-        let whole = self.range(la).start..self.range(lb).end;
+        let whole = self.line_range(la).start..self.line_range(lb).end;
         if whole.len() <= LONG_LINE || la != lb {
             return Excerpt {
-                source: &self.text[whole.clone()],
+                source: &self.text()[whole.clone()],
                 at: whole.start,
                 line: la + 1,
                 cut: false,
             };
         }
         let lo = floor_boundary(
-            self.text,
+            self.text(),
             first.start.saturating_sub(CONTEXT).max(whole.start),
         );
         let shown_end = last.end.min(last.start + LONG_SPAN);
-        let hi = ceil_boundary(self.text, (shown_end + CONTEXT).min(whole.end));
+        let hi = ceil_boundary(self.text(), (shown_end + CONTEXT).min(whole.end));
         Excerpt {
-            source: &self.text[lo..hi],
+            source: &self.text()[lo..hi],
             at: lo,
             line: la + 1,
             cut: lo > whole.start,
@@ -179,10 +109,10 @@ impl<'a> Lines<'a> {
         let (first, last) = if a.start <= b.start { (a, b) } else { (b, a) };
         let (la, lb) = (self.line_of(first.start), self.line_of(last.end));
         if la == lb {
-            return self.range(la).len() <= LONG_LINE || last.end - first.start <= LONG_SPAN;
+            return self.line_range(la).len() <= LONG_LINE || last.end - first.start <= LONG_SPAN;
         }
-        self.range(lb).end - self.range(la).start <= NEAR
-            && (la..=lb).all(|l| self.range(l).len() <= LONG_LINE)
+        self.line_range(lb).end - self.line_range(la).start <= NEAR
+            && (la..=lb).all(|l| self.line_range(l).len() <= LONG_LINE)
     }
 }
 
@@ -259,14 +189,12 @@ impl Report {
     /// Line and column in plan.toml of each error's span, all in one pass;
     /// `(1, 1)` for errors in other files.
     fn plan_positions(&self, errors: &[Error]) -> Vec<(usize, usize)> {
-        let offsets: Vec<usize> = errors
-            .iter()
-            .map(|e| match e.location() {
-                Location::Plan { span, .. } => span.start as usize,
-                Location::File { .. } => 0,
-            })
-            .collect();
-        positions(&self.plan_text, &offsets)
+        let index = LineIndex::new(&self.plan_text);
+        let at = |e: &Error| match e.location() {
+            Location::Plan { span, .. } => index.line_col(span.start as usize),
+            Location::File { .. } => (1, 1),
+        };
+        errors.iter().map(at).collect()
     }
 
     /// The report as cargo would print it, without colour: the first
@@ -348,7 +276,14 @@ impl Report {
                         let at = (line, column);
                         self.render_excerpt(e, lines, path, start..end, at, None)
                     }
-                    None => format!("error: {e}\n  --> {}:{line}:{column}", path.display()),
+                    None => {
+                        let mut out =
+                            format!("error: {e}\n  --> {}:{line}:{column}", path.display());
+                        for note in footer(e) {
+                            out.push_str(&format!("\n  = {note}"));
+                        }
+                        out
+                    }
                 },
             };
             out.push_str(&rendered);
@@ -368,7 +303,7 @@ impl Report {
         pos: (usize, usize),
         related: Option<(Range<usize>, &'static str)>,
     ) -> String {
-        let text = lines.text;
+        let text = lines.text();
         let span = clamp(text, span);
         let primary = Mark {
             primary: true,
@@ -393,7 +328,7 @@ impl Report {
                     lines.excerpt(other.clone()),
                     vec![Mark::context(other.clone(), label)],
                     ":::",
-                    positions(text, &[other.start])[0],
+                    lines.line_col(other.start),
                 ),
             ],
             None => vec![(lines.excerpt(span.clone()), vec![primary], "-->", pos)],
@@ -429,12 +364,43 @@ impl Report {
             .collect();
         let message = e.to_string();
         let title = Level::ERROR.primary_title(&message);
-        let mut rendered = Renderer::plain().render(&[title.elements(snippets)]);
+        let notes = footer(e);
+        let notes = notes.iter().map(|n| match n {
+            Footer::Note(text) => Level::NOTE.message(text.as_str()),
+            Footer::Help(text) => Level::HELP.message(*text),
+        });
+        let group = title.elements(snippets).elements(notes);
+        let mut rendered = Renderer::plain().render(&[group]);
         for (from, to) in fixes {
             rendered = rendered.replacen(&from, &to, 1);
         }
         rendered
     }
+}
+
+/// A line under an error's excerpt: a related place, or what to do.
+enum Footer {
+    Note(String),
+    Help(&'static str),
+}
+
+impl fmt::Display for Footer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Footer::Note(text) => write!(f, "note: {text}"),
+            Footer::Help(text) => write!(f, "help: {text}"),
+        }
+    }
+}
+
+/// The related places of `e` in other files, then its help: added here, when
+/// the finding is shown, not carried by its message.
+fn footer(e: &Error) -> Vec<Footer> {
+    let related = e.related_files().iter().map(|r| {
+        let at = format!("{}:{}:{}", r.path.display(), r.line, r.column);
+        Footer::Note(format!("{}: {}", r.label, at.escape_debug()))
+    });
+    related.chain(e.help().map(Footer::Help)).collect()
 }
 
 /// An annotation of an excerpt: a span of the whole text and its label.
@@ -502,36 +468,6 @@ impl std::error::Error for Report {}
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn line_col_counts_from_one_in_characters() {
-        let text = "a = 1\nbé = \"x\"\n";
-        assert_eq!(line_col(text, 0), (1, 1));
-        assert_eq!(line_col(text, 6), (2, 1));
-        // After the two-byte é, the column counts characters.
-        assert_eq!(line_col(text, 10), (2, 4));
-        assert_eq!(Lines::new(text).offset_of(2, 4), 10);
-    }
-
-    #[test]
-    fn positions_in_one_pass_equal_counting_from_the_start_for_each_offset() {
-        let text = "a = 1\nbé = \"x\"\r\n\nzz";
-        // Unsorted, repeated, inside the two-byte é (8), past the end (100).
-        let offsets = [14, 0, 6, 10, 7, 100, 8, 14, 17];
-        let counted = |offset: usize| {
-            let mut end = offset.min(text.len());
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            let before = &text[..end];
-            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-            let line = before.matches('\n').count() + 1;
-            (line, before[line_start..].chars().count() + 1)
-        };
-        let want: Vec<_> = offsets.iter().map(|&o| counted(o)).collect();
-        assert_eq!(positions(text, &offsets), want);
-        assert_eq!(want[3], (2, 4));
-    }
 
     #[test]
     fn a_span_on_a_long_line_is_shown_in_a_window_of_the_line() {

@@ -158,13 +158,7 @@ impl From<ResolveError> for Error {
         } else {
             format!("{}: {}", e.chain.join(" → "), e.problem)
         };
-        Error::File {
-            code: e.code,
-            path: e.file,
-            line: e.line,
-            column: 1,
-            message,
-        }
+        Error::file(e.code, e.file, e.line, 1, message)
     }
 }
 

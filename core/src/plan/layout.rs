@@ -583,17 +583,12 @@ fn value_error(
             reason,
         };
     }
-    Error::File {
-        code,
-        path: path.to_owned(),
-        line: 1,
-        column: 1,
-        message: format!(
-            "{}: {reason} ([layout] {key} is its default, `{}`; set it in plan.toml)",
-            path.display(),
-            value.item
-        ),
-    }
+    let message = format!(
+        "{}: {reason} ([layout] {key} is its default, `{}`; set it in plan.toml)",
+        path.display(),
+        value.item
+    );
+    Error::file(code, path.to_owned(), 1, 1, message)
 }
 
 /// Why a layout value of `key` cannot be used when it holds a control character

@@ -4,6 +4,7 @@
 use std::ops::Range;
 
 use super::*;
+use crate::text::LineIndex;
 
 pub(crate) fn splice(text: &str, range: Range<usize>, with: &str) -> String {
     format!("{}{with}{}", &text[..range.start], &text[range.end..])
@@ -29,52 +30,31 @@ pub(crate) fn column(text: &str, offset: usize) -> usize {
     line.chars().filter(|c| *c != '\u{feff}').count()
 }
 
+/// 1-based line and column of `offset` as the user's editor shows them.
 pub(crate) fn position(text: &str, offset: usize) -> (usize, usize) {
-    let at = yaml_edit::byte_offset_to_line_column(text, offset);
-    (at.line, at.column)
+    Positions::new(text).at(offset)
 }
 
-/// Line and column of many offsets of one text, as [`position`] gives them
-/// (YAML line breaks `\n`, `\r`, `\r\n`; columns in characters; a byte order
-/// mark starting a line takes none), in O(log n) each: `position` indexes the
-/// whole text again on every call, quadratic over a file of many requests.
+/// Line and column of many offsets of one text: the crate's [`LineIndex`]
+/// (YAML line breaks `\n`, `\r`, `\r\n`; columns in characters), where a byte
+/// order mark starting a line takes no column, as in an editor.
 pub(crate) struct Positions<'a> {
     pub(crate) text: &'a str,
-    line_starts: Vec<usize>,
-    /// Offsets of the bytes that continue a multi-byte character.
-    continuations: Vec<usize>,
+    index: LineIndex<'a>,
 }
 
 impl<'a> Positions<'a> {
     pub(crate) fn new(text: &'a str) -> Positions<'a> {
-        let bytes = text.as_bytes();
-        let mut line_starts = vec![0];
-        let mut continuations = Vec::new();
-        for (i, &b) in bytes.iter().enumerate() {
-            if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
-                line_starts.push(i + 1);
-            } else if b & 0xc0 == 0x80 {
-                continuations.push(i);
-            }
-        }
-        Positions {
-            text,
-            line_starts,
-            continuations,
-        }
+        let index = LineIndex::new(text);
+        Positions { text, index }
     }
 
     /// 1-based line and column of `offset`.
     pub(crate) fn at(&self, offset: usize) -> (usize, usize) {
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line];
-        let offset = offset.clamp(start, self.text.len());
-        let continuations = self.continuations.partition_point(|&i| i < offset)
-            - self.continuations.partition_point(|&i| i < start);
-        let chars = offset - start - continuations;
-        let line_text = &self.text[start..];
+        let (line, column) = self.index.line_col(offset);
+        let line_text = &self.text[self.index.line_range(line - 1).start..];
         let boms = (line_text.len() - line_text.trim_start_matches('\u{feff}').len()) / 3;
-        (line + 1, chars - chars.min(boms) + 1)
+        (line, column - boms.min(column - 1))
     }
 }
 

@@ -12,7 +12,10 @@ use yaml_serde::Value;
 fn positions_from_one_index_equal_yaml_edits_own_at_every_offset() {
     let text = "\u{feff}a: é\r\nb: \"x\"\rc: ü\n\u{feff}d: 1\n\nz";
     let index = Positions::new(text);
-    for offset in 0..=text.len() + 2 {
+    // Offsets inside a character are no parser's positions (the index counts
+    // them as that character, yaml-edit as the next): only boundaries compare.
+    let boundaries = (0..=text.len() + 2).filter(|&o| o >= text.len() || text.is_char_boundary(o));
+    for offset in boundaries {
         let want = yaml_edit::byte_offset_to_line_column(text, offset);
         assert_eq!(
             index.at(offset),
