@@ -625,21 +625,46 @@ fn produced(run: &Run) -> BTreeSet<String> {
     }
 }
 
-/// The codes of the table in manual/codes.md: the first column of the rows after
-/// each `| code | … |` header (the build's findings, and `lbipam live`'s).
-fn table() -> Vec<String> {
+/// The rows of the tables in manual/codes.md after each `| code | … |` header
+/// (the build's findings, and `lbipam live`'s): the code and its help cell.
+fn rows() -> Vec<(String, String)> {
     let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../manual/codes.md");
     let text = fs::read_to_string(readme).expect("manual/codes.md");
-    let mut codes = Vec::new();
+    let mut rows = Vec::new();
     for (start, _) in text.match_indices("\n| code |") {
-        let rows = text[start + 1..].lines().skip(2);
-        codes.extend(rows.take_while(|l| l.starts_with('|')).map(|l| {
-            let cell = l.split('|').nth(1).expect("a first cell").trim();
-            cell.trim_matches('`').to_owned()
+        let lines = text[start + 1..].lines().skip(2);
+        rows.extend(lines.take_while(|l| l.starts_with('|')).map(|l| {
+            let cells: Vec<&str> = l.split(" | ").collect();
+            let code = cells[0].trim_start_matches('|').trim().trim_matches('`');
+            let help = cells.get(2).map_or("", |c| c.trim_end_matches('|').trim());
+            (code.to_owned(), help.replace("\\|", "|"))
         }));
     }
-    assert!(!codes.is_empty(), "the tables of codes");
-    codes
+    assert!(!rows.is_empty(), "the tables of codes");
+    rows
+}
+
+/// The codes of the tables in manual/codes.md.
+fn table() -> Vec<String> {
+    rows().into_iter().map(|(code, _)| code).collect()
+}
+
+#[test]
+fn the_table_gives_each_code_the_help_its_findings_show() {
+    for (code, help) in rows() {
+        let shown = match codes::Code::from_name(&code) {
+            Some(c) => c.help(),
+            None if code == codes::STALE => Error::Stale {
+                path: "f".into(),
+                line: 1,
+                found: None,
+                rendered: None,
+            }
+            .help(),
+            None => None,
+        };
+        assert_eq!(help, shown.unwrap_or(""), "the help of `{code}`");
+    }
 }
 
 #[test]
