@@ -270,7 +270,7 @@ fn a_namespace_on_a_pool_fails_the_gate() {
     assert_eq!(
         inclusion_gate(repo.path()),
         [
-            "kubernetes/infrastructure/networking/cilium/ipam/apps/lb-ippool-apps.yaml:7:1: CiliumLoadBalancerIPPool apps-pool is applied by Flux Kustomization cilium-ipam of cluster apps with metadata.namespace `kube-system` written in its file, but pools are cluster-scoped: remove it from the pool file (a generated one: run `cargo build`)"
+            "kubernetes/infrastructure/networking/cilium/ipam/apps/lb-ippool-apps.yaml:7:1: CiliumLoadBalancerIPPool apps-pool is applied by Flux Kustomization cilium-ipam of cluster apps with metadata.namespace `kube-system` written in its file, but pools are cluster-scoped"
         ]
     );
 }
@@ -301,7 +301,7 @@ fn a_hand_edited_stop_address_fails_the_gate_against_the_plan() {
     assert_eq!(
         inclusion_gate(repo.path()),
         [
-            "kubernetes/infrastructure/networking/cilium/ipam/apps/lb-ippool-apps.yaml:8:1: CiliumLoadBalancerIPPool apps-pool of cluster apps has spec.blocks 10.25.11.120-10.25.11.149 but plan.toml gives it 10.25.11.120-10.25.11.139; the file was edited by hand: run `cargo build` to regenerate it from plan.toml"
+            "kubernetes/infrastructure/networking/cilium/ipam/apps/lb-ippool-apps.yaml:8:1: CiliumLoadBalancerIPPool apps-pool of cluster apps has spec.blocks 10.25.11.120-10.25.11.149 but plan.toml gives it 10.25.11.120-10.25.11.139; the file was edited by hand"
         ]
     );
 }

@@ -303,63 +303,14 @@ impl Report {
         pos: (usize, usize),
         related: Option<(Range<usize>, &'static str)>,
     ) -> String {
-        let text = lines.text();
-        let span = clamp(text, span);
-        let primary = Mark {
-            primary: true,
-            span: span.clone(),
-            label: e.label(),
-        };
-        // Each excerpt with its marks, its header (`-->` names the error's
-        // place, `:::` the related one's) and the real position of its first mark.
-        let parts = match related.map(|(r, label)| (clamp(text, r), label)) {
-            Some((other, label)) if lines.near(&span, &other) => {
-                let ex = if other.start < span.start {
-                    lines.excerpt_of(other.clone(), span.clone())
-                } else {
-                    lines.excerpt_of(span.clone(), other.clone())
-                };
-                let context = Mark::context(other, label);
-                vec![(ex, vec![primary, context], "-->", pos)]
-            }
-            Some((other, label)) => vec![
-                (lines.excerpt(span.clone()), vec![primary], "-->", pos),
-                (
-                    lines.excerpt(other.clone()),
-                    vec![Mark::context(other.clone(), label)],
-                    ":::",
-                    lines.line_col(other.start),
-                ),
-            ],
-            None => vec![(lines.excerpt(span.clone()), vec![primary], "-->", pos)],
-        };
+        let parts = parts(e, lines, span, pos, related);
         let path = path.to_str().unwrap_or("?");
         let mut fixes = Vec::new();
         let snippets: Vec<_> = parts
             .iter()
-            .map(|(ex, marks, arrow, (line, col))| {
-                if ex.cut {
-                    // The renderer counts columns from the cut: put the real one back.
-                    let shown = ex.source[..inside(ex, &marks[0].span).start]
-                        .chars()
-                        .count()
-                        + 1;
-                    fixes.push((
-                        format!("{arrow} {path}:{line}:{shown}\n"),
-                        format!("{arrow} {path}:{line}:{col}\n"),
-                    ));
-                }
-                Snippet::source(ex.source)
-                    .line_start(ex.line)
-                    .path(path)
-                    .annotations(marks.iter().map(|m| {
-                        let kind = if m.primary {
-                            AnnotationKind::Primary
-                        } else {
-                            AnnotationKind::Context
-                        };
-                        kind.span(inside(ex, &m.span)).label(m.label)
-                    }))
+            .map(|part| {
+                fixes.extend(part.column_fix(path));
+                part.snippet(path)
             })
             .collect();
         let message = e.to_string();
@@ -375,6 +326,96 @@ impl Report {
             rendered = rendered.replacen(&from, &to, 1);
         }
         rendered
+    }
+}
+
+/// One excerpt of an error: its marks, its header (`-->` names the error's
+/// place, `:::` the related one's) and the real position of its first mark.
+struct Part<'a> {
+    excerpt: Excerpt<'a>,
+    marks: Vec<Mark>,
+    arrow: &'static str,
+    at: (usize, usize),
+}
+
+/// The excerpts of an error at `span` (at `pos`) with its related span: one
+/// showing both when they are near, else one each.
+fn parts<'a>(
+    e: &Error,
+    lines: &Lines<'a>,
+    span: Range<usize>,
+    pos: (usize, usize),
+    related: Option<(Range<usize>, &'static str)>,
+) -> Vec<Part<'a>> {
+    let text = lines.text();
+    let span = clamp(text, span);
+    let primary = Mark {
+        primary: true,
+        span: span.clone(),
+        label: e.label(),
+    };
+    let part = |excerpt, marks, arrow, at| Part {
+        excerpt,
+        marks,
+        arrow,
+        at,
+    };
+    match related.map(|(r, label)| (clamp(text, r), label)) {
+        Some((other, label)) if lines.near(&span, &other) => {
+            let ex = if other.start < span.start {
+                lines.excerpt_of(other.clone(), span.clone())
+            } else {
+                lines.excerpt_of(span.clone(), other.clone())
+            };
+            let context = Mark::context(other, label);
+            vec![part(ex, vec![primary, context], "-->", pos)]
+        }
+        Some((other, label)) => vec![
+            part(lines.excerpt(span.clone()), vec![primary], "-->", pos),
+            part(
+                lines.excerpt(other.clone()),
+                vec![Mark::context(other.clone(), label)],
+                ":::",
+                lines.line_col(other.start),
+            ),
+        ],
+        None => vec![part(lines.excerpt(span), vec![primary], "-->", pos)],
+    }
+}
+
+impl<'a> Part<'a> {
+    /// The excerpt as the renderer takes it.
+    fn snippet(&self, path: &'a str) -> Snippet<'a, annotate_snippets::Annotation<'a>> {
+        let ex = &self.excerpt;
+        Snippet::source(ex.source)
+            .line_start(ex.line)
+            .path(path)
+            .annotations(self.marks.iter().map(|m| {
+                let kind = if m.primary {
+                    AnnotationKind::Primary
+                } else {
+                    AnnotationKind::Context
+                };
+                kind.span(inside(ex, &m.span)).label(m.label)
+            }))
+    }
+
+    /// The renderer counts columns from a cut: the header it prints for a cut
+    /// excerpt, and the one with the real column to put in its place.
+    fn column_fix(&self, path: &str) -> Option<(String, String)> {
+        let ex = &self.excerpt;
+        if !ex.cut {
+            return None;
+        }
+        let (arrow, (line, col)) = (self.arrow, self.at);
+        let shown = ex.source[..inside(ex, &self.marks[0].span).start]
+            .chars()
+            .count()
+            + 1;
+        Some((
+            format!("{arrow} {path}:{line}:{shown}\n"),
+            format!("{arrow} {path}:{line}:{col}\n"),
+        ))
     }
 }
 
