@@ -17,10 +17,7 @@ use std::net::IpAddr;
 use crate::net::{Block, Interval, addr};
 use crate::plan::{Cluster, Pin, Plan, Pool};
 
-/// The label LB-IPAM sets to a Service's namespace, selectable by pools.
-pub const NAMESPACE_LABEL: &str = "io.kubernetes.service.namespace";
-/// The label LB-IPAM sets to a Service's name, selectable by pools.
-pub const NAME_LABEL: &str = "io.kubernetes.service.name";
+pub use crate::plan::selector::{NAME_LABEL, NAMESPACE_LABEL};
 
 /// Annotation keys through which a Service asks Cilium LB-IPAM for specific IPs
 /// (the primary first, then its alias), each with how a request names its source.

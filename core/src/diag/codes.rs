@@ -188,6 +188,7 @@ pub const STALE: &str = "stale";
 /// Every stable code: the plan's, then `stale`, then every [`Code`].
 pub fn all() -> Vec<&'static str> {
     let mut out = PLAN_CODES.to_vec();
+    out.extend(crate::diag::rule::Rule::ALL.iter().map(|r| r.code()));
     out.push(STALE);
     out.extend(Code::ALL.iter().map(|c| c.as_str()));
     out
