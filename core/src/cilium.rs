@@ -31,6 +31,8 @@ pub const IP_ANNOTATIONS: [(&str, &str); 2] = [
 pub enum Selector {
     /// `serviceSelector: {}`: every Service.
     All,
+    /// The Services the plan pool's `service-selector` matches.
+    Plan(crate::plan::LabelSelector),
     /// Only the Service of that namespace and name.
     Service {
         /// `metadata.namespace` of the Service.
@@ -92,7 +94,10 @@ pub fn cilium_pools(plan: &Plan, cluster: &Cluster) -> Vec<CiliumPool> {
             name: pool.name.item.to_string(),
             allow_first_last_ips: has_cidr(&blocks).then(|| pool.allows_first_last()),
             blocks,
-            selector: Selector::All,
+            selector: pool
+                .service_selector
+                .clone()
+                .map_or(Selector::All, Selector::Plan),
             pool: pool.name.item.to_string(),
             pin: None,
         });

@@ -50,6 +50,8 @@ struct PoolSpec {
 enum ServiceSelector {
     /// `{}`: a selector that matches every Service, so the pool is the cluster's default.
     All {},
+    /// The plan pool's `service-selector`.
+    Plan(crate::artifact::render::Selector),
     /// `matchLabels` on the labels LB-IPAM gives every Service.
     Labels {
         #[serde(rename = "matchLabels")]
@@ -97,6 +99,7 @@ fn pool_objects(plan: &Plan, cluster: &Cluster, pools: &[&str]) -> Vec<yaml_serd
                 .collect();
             let service_selector = match pool.selector {
                 Selector::All => ServiceSelector::All {},
+                Selector::Plan(s) => ServiceSelector::Plan(crate::artifact::render::Selector::of(&s)),
                 Selector::Service { namespace, name } => ServiceSelector::Labels {
                     match_labels: [(NAMESPACE_LABEL, namespace), (NAME_LABEL, name)]
                         .into_iter()
@@ -150,7 +153,19 @@ pub fn component_kustomization(plan: &Plan, cluster: &Cluster) -> String {
                 .pool_files(cluster)
                 .into_iter()
                 .filter_map(|(file, _)| Some(file.file_name()?.to_string_lossy().into_owned()))
+                .chain(advertisement_files(plan, cluster))
                 .collect(),
         })
     )
+}
+
+/// The file names of the cluster's advertisement objects, listed after its pools.
+fn advertisement_files(plan: &Plan, cluster: &Cluster) -> Vec<String> {
+    let bgp = super::bgp::file(plan, cluster).map(|(p, _)| p);
+    let l2 = super::l2::file(plan, cluster).map(|(p, _)| p);
+    [bgp, l2]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some(p.file_name()?.to_string_lossy().into_owned()))
+        .collect()
 }

@@ -251,6 +251,7 @@ fn cilium_pool_table(md: &mut String, plan: &Plan, c: &Cluster) {
         let n = cp.allocatable();
         let serves = match &cp.selector {
             Selector::All => "any Service".to_owned(),
+            Selector::Plan(_) => "the Services its service-selector matches".to_owned(),
             Selector::Service { namespace, name } => format!(
                 "only Service `{namespace}/{name}` (pin {})",
                 cp.pin.as_deref().unwrap_or("")
