@@ -126,8 +126,12 @@ fn pool_objects(plan: &Plan, cluster: &Cluster, pools: &[&str]) -> Vec<yaml_serd
 }
 
 /// The warning a build prints once when it writes pools as `cilium.io/v2alpha1`.
+///
+/// Only from Cilium 1.18, which deprecates it; 1.20 no longer serves it, which
+/// the checker refuses.
 pub fn api_version_warning(plan: &Plan) -> Option<String> {
-    (plan.cilium.api_version.item == ApiVersion::V2Alpha1).then(|| {
+    let deprecated = plan.cilium.version.item.at_least(18);
+    (plan.cilium.api_version.item == ApiVersion::V2Alpha1 && deprecated).then(|| {
         "CiliumLoadBalancerIPPool is written as cilium.io/v2alpha1, which Cilium 1.18 and later serve but deprecate; cilium.io/v2 is the storage version since 1.18: set [cilium] api-version = \"cilium.io/v2\" in plan.toml".to_owned()
     })
 }

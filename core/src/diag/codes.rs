@@ -122,6 +122,10 @@ codes! {
     MissingSubstituteFrom = "missing-substitute-from",
     /// One object applied twice by one Flux Kustomization.
     DuplicateObject = "duplicate-object",
+    /// Cilium Helm values that do not enable what the cluster's `advertise` needs.
+    AdvertisementNotEnabled = "advertisement-not-enabled",
+    /// A `sharing-cross-namespace` entry with spaces, which Cilium does not trim.
+    SharingNamespaceSpace = "sharing-namespace-space",
     /// An ignore annotation without a reason.
     SuppressionWithoutReason = "suppression-without-reason",
     /// An ignore annotation that suppresses nothing.
