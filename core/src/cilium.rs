@@ -115,6 +115,23 @@ pub fn cilium_pools(plan: &Plan, cluster: &Cluster) -> Vec<CiliumPool> {
     out
 }
 
+/// What to say of a cluster whose every pool has a `service-selector`: a
+/// LoadBalancer Service that none of them matches gets no address at all
+/// (Cilium's `no_pool`), which a cluster with a selector-free pool never does.
+pub fn unselected_note(cluster: &Cluster) -> Option<String> {
+    let all = !cluster.pools.is_empty()
+        && cluster
+            .pools
+            .iter()
+            .all(|p| p.service_selector.as_ref().is_some_and(|s| !s.is_empty()));
+    all.then(|| {
+        format!(
+            "every pool of cluster {} has a service-selector: a LoadBalancer Service that none of them matches gets no address (Cilium leaves it pending, no_pool)",
+            cluster.name.item
+        )
+    })
+}
+
 /// The Service (namespace, name) a pin of this name is for, if the plan says.
 pub fn pinned_service(plan: &Plan, pin: &str) -> Option<(String, String)> {
     let (namespace, name) = plan.service(pin)?.namespaced_name()?;

@@ -35,7 +35,7 @@ pub fn md_escape(s: &str) -> String {
 /// Free text as a Markdown code span when it can be one (`clustermesh.apiserver.service`),
 /// else escaped text: a backtick would end the span early, a `|` would end the
 /// table cell even inside it, and `<`, `&` or a line break are never shown raw.
-fn md_code(s: &str) -> String {
+pub(crate) fn md_code(s: &str) -> String {
     let plain = !s.is_empty()
         && s.trim() == s
         && !s.contains(|c: char| "`|<>&\\".contains(c) || c.is_control());
@@ -235,6 +235,7 @@ pub fn ip_summary(plan: &Plan) -> String {
                 );
             }
         }
+        md.push_str(&super::notes::cluster_notes(c));
     }
     md
 }
