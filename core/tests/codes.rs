@@ -401,7 +401,11 @@ fn repo_cases() -> Vec<(&'static str, Run)> {
             "sharing-namespace-space",
             Check(|r| {
                 let ann = "    lbipam.cilium.io/sharing-key: k\n    lbipam.cilium.io/sharing-cross-namespace: \"web, blog\"\n";
-                write(r, &format!("{APPS}/svc.yaml"), &service("a", "default", "10.25.11.125", ann, ""));
+                write(
+                    r,
+                    &format!("{APPS}/svc.yaml"),
+                    &service("a", "default", "10.25.11.125", ann, ""),
+                );
             }),
         ),
         (

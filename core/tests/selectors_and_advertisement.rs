@@ -17,9 +17,9 @@ const IPAM: &str = "kubernetes/infrastructure/networking/cilium/ipam";
 /// `kubectl kustomize` of each IPAM dir of the opted-in fixture, committed
 /// (made with kubectl v1.x on the fixture's build).
 fn kustomized(cluster: &str) -> String {
-    std::fs::read_to_string(crate_dir().join(format!(
-        "tests/fixtures/beyond/kustomized/{cluster}.yaml"
-    )))
+    std::fs::read_to_string(
+        crate_dir().join(format!("tests/fixtures/beyond/kustomized/{cluster}.yaml")),
+    )
     .expect("committed kubectl output")
 }
 
@@ -83,8 +83,16 @@ fn the_committed_kubectl_output_is_what_kubectl_kustomize_builds_where_kubectl_i
             eprintln!("kubectl is not installed: the committed output stands");
             return;
         };
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!(String::from_utf8_lossy(&out.stdout), kustomized(cluster), "{cluster}");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            kustomized(cluster),
+            "{cluster}"
+        );
     }
 }
 
@@ -108,9 +116,19 @@ fn a_cluster_that_stops_advertising_loses_its_generated_advertisement() {
     let repo = beyond_repo();
     let plan = repo.path().join("plan.toml");
     edit(&plan, "advertise = \"bgp\"\n", "");
-    edit(&plan, "[clusters.infra.bgp]\npeer-address = \"10.25.11.1\"\npeer-asn = 64501\nadvertise-labels = { advertise = \"bgp\" }\n", "");
+    edit(
+        &plan,
+        "[clusters.infra.bgp]\npeer-address = \"10.25.11.1\"\npeer-asn = 64501\nadvertise-labels = { advertise = \"bgp\" }\n",
+        "",
+    );
     builds_twice(repo.path());
-    assert!(!repo.path().join(IPAM).join("infra/advertisement.bgp.yaml").exists());
+    assert!(
+        !repo
+            .path()
+            .join(IPAM)
+            .join("infra/advertisement.bgp.yaml")
+            .exists()
+    );
     let infra = read(repo.path(), &format!("{IPAM}/infra/kustomization.yaml"));
     assert!(!infra.contains("advertisement"), "{infra}");
 }
@@ -157,11 +175,25 @@ fn an_advertising_cluster_whose_helm_values_lack_the_feature_fails_naming_the_fi
             "{values}:1:1: {values}: `l2announcements.enabled` is not true, but cluster apps has advertise = \"l2\" in plan.toml: the build writes a CiliumL2AnnouncementPolicy, which needs L2 announcements and the kube-proxy replacement; set `l2announcements.enabled: true` in {values} (or change advertise)"
         )]
     );
-    let lines = errors_after(values, &[("kubeProxyReplacement: true", "kubeProxyReplacement: false")]);
+    let lines = errors_after(
+        values,
+        &[("kubeProxyReplacement: true", "kubeProxyReplacement: false")],
+    );
     assert_eq!(lines.len(), 1, "{lines:?}");
-    assert!(lines[0].starts_with(&format!("{values}:11:1: {values}: `kubeProxyReplacement` is not true")), "{lines:?}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "{values}:11:1: {values}: `kubeProxyReplacement` is not true"
+        )),
+        "{lines:?}"
+    );
     let infra = "bootstrap/clusters/infra/cilium-values.yaml";
-    let lines = errors_after(infra, &[("bgpControlPlane:\n  enabled: true", "bgpControlPlane:\n  enabled: false")]);
+    let lines = errors_after(
+        infra,
+        &[(
+            "bgpControlPlane:\n  enabled: true",
+            "bgpControlPlane:\n  enabled: false",
+        )],
+    );
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].starts_with(&format!("{infra}:13:1: {infra}: `bgpControlPlane.enabled` is not true, but cluster infra has advertise = \"bgp\"")), "{lines:?}");
 }
@@ -176,7 +208,10 @@ fn plan_errors(from: &str, to: &str) -> Vec<String> {
     assert!(plan.contains(from), "{from}");
     match compile(&plan.replacen(from, to, 1)) {
         Ok(_) => Vec::new(),
-        Err(errors) => errors.iter().map(|e| format!("{}: {e}", e.code())).collect(),
+        Err(errors) => errors
+            .iter()
+            .map(|e| format!("{}: {e}", e.code()))
+            .collect(),
     }
 }
 
@@ -189,7 +224,9 @@ fn a_pin_in_a_pool_whose_selector_cannot_match_its_service_is_an_error() {
     );
     assert_eq!(
         errors,
-        ["pool-selector-mismatch: pin gateway (apps) 10.25.11.121 is in pool apps-pool, whose service-selector cannot match Service gateway/cilium-gateway-cluster-gateway (labels io.kubernetes.service.namespace=gateway, io.kubernetes.service.name=cilium-gateway-cluster-gateway): Cilium would leave it pending (pool_selector_mismatch); pin an address of a pool that selects it, or give the Service the labels in [services.gateway] labels"]
+        [
+            "pool-selector-mismatch: pin gateway (apps) 10.25.11.121 is in pool apps-pool, whose service-selector cannot match Service gateway/cilium-gateway-cluster-gateway (labels io.kubernetes.service.namespace=gateway, io.kubernetes.service.name=cilium-gateway-cluster-gateway): Cilium would leave it pending (pool_selector_mismatch); pin an address of a pool that selects it, or give the Service the labels in [services.gateway] labels"
+        ]
     );
 }
 
@@ -198,12 +235,17 @@ fn labels_the_plan_declares_for_a_service_count_for_selectors() {
     let with_selector = |extra: &str| {
         plan_errors(
             "[clusters.infra.pools.infra-gateway]\nblocks = [\"10.25.11.110-10.25.11.119\"]\nservice-selector = { match-labels = { \"io.kubernetes.service.namespace\" = \"gateway\" } }",
-            &format!("[clusters.infra.pools.infra-gateway]\nblocks = [\"10.25.11.110-10.25.11.119\"]\nservice-selector = {{ match-labels = {{ \"io.kubernetes.service.namespace\" = \"gateway\", tier = \"edge\" }} }}{extra}"),
+            &format!(
+                "[clusters.infra.pools.infra-gateway]\nblocks = [\"10.25.11.110-10.25.11.119\"]\nservice-selector = {{ match-labels = {{ \"io.kubernetes.service.namespace\" = \"gateway\", tier = \"edge\" }} }}{extra}"
+            ),
         )
     };
     let errors = with_selector("");
     assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(errors[0].starts_with("pool-selector-mismatch: pin gateway (infra)"), "{errors:?}");
+    assert!(
+        errors[0].starts_with("pool-selector-mismatch: pin gateway (infra)"),
+        "{errors:?}"
+    );
     let plan = beyond_plan().replace(
         "service-selector = { match-labels = { \"io.kubernetes.service.namespace\" = \"gateway\" } }\nnote",
         "service-selector = { match-labels = { \"io.kubernetes.service.namespace\" = \"gateway\", tier = \"edge\" } }\nnote",
@@ -219,24 +261,39 @@ fn a_pin_naming_a_pool_must_lie_in_it() {
     let errors = plan_errors("pool = \"infra-gateway\"", "pool = \"infra-pool\"");
     assert_eq!(
         errors,
-        ["pin-pool-mismatch: pin gateway (infra) 10.25.11.110 is not in pool infra-pool, which it names"]
+        [
+            "pin-pool-mismatch: pin gateway (infra) 10.25.11.110 is not in pool infra-pool, which it names"
+        ]
     );
     let errors = plan_errors("pool = \"infra-gateway\"", "pool = \"nowhere\"");
     assert_eq!(
         errors,
-        ["pin-pool-mismatch: pin gateway (infra) names pool `nowhere`, which cluster infra does not have"]
+        [
+            "pin-pool-mismatch: pin gateway (infra) names pool `nowhere`, which cluster infra does not have"
+        ]
     );
 }
 
 #[test]
 fn the_bgp_peer_must_be_a_reserved_address_outside_every_pool() {
-    let errors = plan_errors("peer-address = \"10.25.11.1\"", "peer-address = \"10.25.11.105\"");
+    let errors = plan_errors(
+        "peer-address = \"10.25.11.1\"",
+        "peer-address = \"10.25.11.105\"",
+    );
     assert_eq!(
         errors,
-        ["bgp-peer-not-reserved: BGP peer 10.25.11.105 of cluster infra must be a reserved address outside every pool: it is in pool infra-pool (infra), so Cilium could hand the router's address to a Service"]
+        [
+            "bgp-peer-not-reserved: BGP peer 10.25.11.105 of cluster infra must be a reserved address outside every pool: it is in pool infra-pool (infra), so Cilium could hand the router's address to a Service"
+        ]
     );
-    let errors = plan_errors("peer-address = \"10.25.11.1\"", "peer-address = \"10.25.11.250\"");
-    assert!(errors[0].ends_with("it is in no [reserved] range; reserve it so that no pool can take it"), "{errors:?}");
+    let errors = plan_errors(
+        "peer-address = \"10.25.11.1\"",
+        "peer-address = \"10.25.11.250\"",
+    );
+    assert!(
+        errors[0].ends_with("it is in no [reserved] range; reserve it so that no pool can take it"),
+        "{errors:?}"
+    );
 }
 
 #[test]
@@ -245,11 +302,16 @@ fn an_l2_cluster_with_an_ipv6_block_is_an_error() {
     let plan = lbipam_core::plan::parse(&beyond_plan()).expect("plan");
     let mut plan = plan;
     let clusters = plan.clusters.to_mut();
-    let apps = clusters.iter_mut().find(|c| c.name.item == "apps").expect("apps");
+    let apps = clusters
+        .iter_mut()
+        .find(|c| c.name.item == "apps")
+        .expect("apps");
     let pool = &mut apps.pools.to_mut()[0];
-    pool.blocks.to_mut().push(lbipam_core::plan::At::new(lbipam_core::net::Block::single(
-        "fd00::10".parse().expect("v6"),
-    )));
+    pool.blocks
+        .to_mut()
+        .push(lbipam_core::plan::At::new(lbipam_core::net::Block::single(
+            "fd00::10".parse().expect("v6"),
+        )));
     let errors: Vec<String> = lbipam_core::check::check(&plan)
         .iter()
         .filter(|e| e.code() == "l2-ipv6")
@@ -257,7 +319,9 @@ fn an_l2_cluster_with_an_ipv6_block_is_an_error() {
         .collect();
     assert_eq!(
         errors,
-        ["pool apps-pool (apps) has IPv6 block `fd00::10`, but cluster apps has advertise = \"l2\": Cilium's L2 announcements answer ARP (IPv4) only, so the address would never be reachable; advertise the cluster over BGP or keep IPv6 out of its pools"]
+        [
+            "pool apps-pool (apps) has IPv6 block `fd00::10`, but cluster apps has advertise = \"l2\": Cilium's L2 announcements answer ARP (IPv4) only, so the address would never be reachable; advertise the cluster over BGP or keep IPv6 out of its pools"
+        ]
     );
 }
 
@@ -273,28 +337,52 @@ fn interface_patterns_must_be_regular_expressions() {
 
 #[test]
 fn label_keys_and_values_follow_kubernetes_syntax_and_operators_their_values() {
-    let key = |k: &str| plan_errors("{ advertise = \"bgp\" }", &format!("{{ \"{k}\" = \"bgp\" }}"));
+    let key = |k: &str| {
+        plan_errors(
+            "{ advertise = \"bgp\" }",
+            &format!("{{ \"{k}\" = \"bgp\" }}"),
+        )
+    };
     assert_eq!(key("example.com/ok"), Vec::<String>::new());
     assert!(key("Example.com/x")[0].contains("its prefix `Example.com` is not a DNS subdomain"));
-    assert!(key(&format!("{}", "a".repeat(64)))[0].contains("its name is longer than 63 characters"));
+    assert!(
+        key(&format!("{}", "a".repeat(64)))[0].contains("its name is longer than 63 characters")
+    );
     assert!(key("-x")[0].contains("its name must start and end with a letter or digit"));
     assert!(key(&format!("{}/x", "a.".repeat(127) + "a"))[0].contains("longer than 253"));
     let value = plan_errors("{ advertise = \"bgp\" }", "{ advertise = \"b g p\" }");
-    assert!(value[0].starts_with("bad-value: invalid label value `b g p`: a label value may hold only letters"), "{value:?}");
-    let no_values = plan_errors("operator = \"NotIn\", values = [\"gateway\"]", "operator = \"NotIn\"");
+    assert!(
+        value[0].starts_with(
+            "bad-value: invalid label value `b g p`: a label value may hold only letters"
+        ),
+        "{value:?}"
+    );
+    let no_values = plan_errors(
+        "operator = \"NotIn\", values = [\"gateway\"]",
+        "operator = \"NotIn\"",
+    );
     assert_eq!(
         no_values,
-        ["selector-values: expression on `io.kubernetes.service.namespace` with operator NotIn needs `values`: Kubernetes rejects an empty list"]
+        [
+            "selector-values: expression on `io.kubernetes.service.namespace` with operator NotIn needs `values`: Kubernetes rejects an empty list"
+        ]
     );
-    let with_values = plan_errors("operator = \"DoesNotExist\"", "operator = \"DoesNotExist\", values = [\"x\"]");
+    let with_values = plan_errors(
+        "operator = \"DoesNotExist\"",
+        "operator = \"DoesNotExist\", values = [\"x\"]",
+    );
     assert_eq!(
         with_values,
-        ["selector-values: expression on `node-role.kubernetes.io/control-plane` with operator DoesNotExist must have no `values`"]
+        [
+            "selector-values: expression on `node-role.kubernetes.io/control-plane` with operator DoesNotExist must have no `values`"
+        ]
     );
     let bad_op = plan_errors("operator = \"DoesNotExist\"", "operator = \"Absent\"");
     assert_eq!(
         bad_op,
-        ["bad-value: invalid selector operator `Absent`: expected In, NotIn, Exists or DoesNotExist"]
+        [
+            "bad-value: invalid selector operator `Absent`: expected In, NotIn, Exists or DoesNotExist"
+        ]
     );
 }
 
@@ -322,34 +410,58 @@ fn advertise_needs_the_table_of_its_mode_and_no_other() {
 
 #[test]
 fn the_cilium_version_decides_api_versions_protocol_differentiation_and_first_last_defaults() {
-    let errors = plan_errors("api-version = \"cilium.io/v2\"\nversion = \"1.18\"", "version = \"1.20\"");
+    let errors = plan_errors(
+        "api-version = \"cilium.io/v2\"\nversion = \"1.18\"",
+        "version = \"1.20\"",
+    );
     assert_eq!(
         errors,
-        ["cilium-version: Cilium 1.20 no longer serves CiliumLoadBalancerIPPool as cilium.io/v2alpha1: set [cilium] api-version = \"cilium.io/v2\""]
+        [
+            "cilium-version: Cilium 1.20 no longer serves CiliumLoadBalancerIPPool as cilium.io/v2alpha1: set [cilium] api-version = \"cilium.io/v2\""
+        ]
     );
-    assert_eq!(plan_errors("version = \"1.18\"", "version = \"1.20\""), Vec::<String>::new());
+    assert_eq!(
+        plan_errors("version = \"1.18\"", "version = \"1.20\""),
+        Vec::<String>::new()
+    );
     let errors = plan_errors(
         "version = \"1.18\"",
         "version = \"1.16\"\nload-balancer-protocol-differentiation = true",
     );
     assert_eq!(
         errors,
-        ["cilium-version: load-balancer-protocol-differentiation needs Cilium 1.17 or later; [cilium] version is 1.16"]
+        [
+            "cilium-version: load-balancer-protocol-differentiation needs Cilium 1.17 or later; [cilium] version is 1.16"
+        ]
     );
     assert_eq!(
         plan_errors("version = \"1.18\"", "version = \"1.9\""),
-        ["bad-value: invalid Cilium version `1.9`: lbipam-plan knows the rules of Cilium 1.15 to 1.20"]
+        [
+            "bad-value: invalid Cilium version `1.9`: lbipam-plan knows the rules of Cilium 1.15 to 1.20"
+        ]
     );
     assert_eq!(
         plan_errors("version = \"1.18\"", "version = \"v1.18\""),
-        ["bad-value: invalid Cilium version `v1.18`: expected a Cilium minor version like \"1.18\" (1.15 to 1.20)"]
+        [
+            "bad-value: invalid Cilium version `v1.18`: expected a Cilium minor version like \"1.18\" (1.15 to 1.20)"
+        ]
     );
     // Before 1.16 a pool without allow-first-last-ips withholds a CIDR's ends.
     let old = beyond_plan().replace("version = \"1.18\"", "version = \"1.15\"");
     let plan = compile(&old).expect("1.15 plan");
-    assert!(plan.clusters.iter().flat_map(|c| c.pools.iter()).all(|p| !p.allows_first_last()));
+    assert!(
+        plan.clusters
+            .iter()
+            .flat_map(|c| c.pools.iter())
+            .all(|p| !p.allows_first_last())
+    );
     let new = compile(&beyond_plan()).expect("1.18 plan");
-    assert!(new.clusters.iter().flat_map(|c| c.pools.iter()).all(|p| p.allows_first_last()));
+    assert!(
+        new.clusters
+            .iter()
+            .flat_map(|c| c.pools.iter())
+            .all(|p| p.allows_first_last())
+    );
 }
 
 #[test]

@@ -103,7 +103,10 @@ fn services_in_two_namespaces_share_only_if_each_allows_the_other() {
     );
     let mut b1 = b.clone();
     b1.cross_namespace = vec!["*".to_owned()];
-    assert!(check(&[a1, b1], &[], false).is_empty(), "both sides, one by `*`");
+    assert!(
+        check(&[a1, b1], &[], false).is_empty(),
+        "both sides, one by `*`"
+    );
 }
 
 #[test]
@@ -220,10 +223,7 @@ fn tcp_and_udp_on_one_port_clash_unless_protocol_differentiation_is_on() {
     b.ports = Some(vec![(443, "UDP".to_owned())]);
     let refused = messages(&check(&[a.clone(), b.clone()], &[], false));
     assert_eq!(refused.len(), 1, "{refused:?}");
-    assert!(
-        refused[0].ends_with("both use port 443"),
-        "{refused:?}"
-    );
+    assert!(refused[0].ends_with("both use port 443"), "{refused:?}");
     assert!(
         check(&[a.clone(), b], &[], true).is_empty(),
         "TCP 443 and UDP 443 share with protocol differentiation"

@@ -687,13 +687,25 @@ fn the_opted_in_fixtures_selectors_advertisement_and_l2_policy_pass_the_crd_type
     );
     // Each cluster applies its own advertisement object, and only its own.
     for (cluster, kind, other) in [
-        ("infra", "CiliumBGPAdvertisement", "CiliumL2AnnouncementPolicy"),
-        ("apps", "CiliumL2AnnouncementPolicy", "CiliumBGPAdvertisement"),
+        (
+            "infra",
+            "CiliumBGPAdvertisement",
+            "CiliumL2AnnouncementPolicy",
+        ),
+        (
+            "apps",
+            "CiliumL2AnnouncementPolicy",
+            "CiliumBGPAdvertisement",
+        ),
     ] {
-        let build = lbipam_core::flux::resolve::resolve_cluster(&tree, &plan, cluster)
-            .expect("builds");
+        let build =
+            lbipam_core::flux::resolve::resolve_cluster(&tree, &plan, cluster).expect("builds");
         let kinds: Vec<&str> = build.objects().map(|o| o.kind()).collect();
-        assert_eq!(kinds.iter().filter(|k| **k == kind).count(), 1, "{cluster}: {kinds:?}");
+        assert_eq!(
+            kinds.iter().filter(|k| **k == kind).count(),
+            1,
+            "{cluster}: {kinds:?}"
+        );
         assert!(!kinds.contains(&other), "{cluster}: {kinds:?}");
     }
 }
@@ -706,7 +718,11 @@ fn a_generated_selector_the_crd_types_refuse_fails_the_schema_gate() {
     let file = repo
         .path()
         .join("kubernetes/infrastructure/networking/cilium/ipam/infra/advertisement.bgp.yaml");
-    edit(&file, "    selector:\n", "    selector:\n      matchLabels: [a]\n");
+    edit(
+        &file,
+        "    selector:\n",
+        "    selector:\n      matchLabels: [a]\n",
+    );
     let report = check_repository(repo.path(), &plan);
     assert!(
         report

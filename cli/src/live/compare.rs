@@ -746,7 +746,8 @@ fn plan_selects(sel: &lbipam_core::plan::LabelSelector) -> Selects {
         .match_expressions
         .iter()
         .map(|e| {
-            let mut o = serde_json::json!({ "key": &*e.key.item, "operator": e.operator.item.as_str() });
+            let mut o =
+                serde_json::json!({ "key": &*e.key.item, "operator": e.operator.item.as_str() });
             if !e.values.is_empty() {
                 let values: Vec<&str> = e.values.iter().map(|v| &*v.item).collect();
                 o["values"] = serde_json::json!(values);

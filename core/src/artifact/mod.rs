@@ -12,6 +12,7 @@ pub(crate) mod flux;
 pub(crate) mod helm_values;
 pub mod ip_map;
 pub(crate) mod l2;
+pub(crate) mod markdown;
 pub(crate) mod notes;
 pub mod pools;
 pub(crate) mod render;

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::summary::{md_code, md_escape};
+use super::markdown::{md_code, md_escape};
 use crate::plan::{Cluster, LabelSelector, Mode};
 
 /// The notes of one cluster, as Markdown (empty when there is nothing to say).
@@ -37,34 +37,39 @@ pub fn cluster_notes(c: &Cluster) -> String {
                     "- Advertised over BGP to peer `{}` (ASN {}) by CiliumBGPAdvertisement `{name}` (labels {}, which the cluster's CiliumBGPPeerConfig selects); Services: {}.",
                     b.peer_address.item,
                     b.peer_asn.item,
-                    if labels.is_empty() { "none".to_owned() } else { labels.join(", ") },
-                    b.service_selector.as_ref().map_or("all".to_owned(), describe)
+                    if labels.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        labels.join(", ")
+                    },
+                    b.service_selector
+                        .as_ref()
+                        .map_or("all".to_owned(), describe)
                 );
             }
         }
         Mode::L2 => {
             if let Some(l) = &c.advertise.l2 {
-                let interfaces: Vec<String> = l
-                    .interfaces
-                    .iter()
-                    .map(|i| md_code(&i.item))
-                    .collect();
+                let interfaces: Vec<String> =
+                    l.interfaces.iter().map(|i| md_code(&i.item)).collect();
                 let _ = writeln!(
                     md,
                     "- Announced by L2 (ARP) by CiliumL2AnnouncementPolicy `{name}` on interfaces {}, from nodes {}; Services: {}.",
-                    if interfaces.is_empty() { "all".to_owned() } else { interfaces.join(", ") },
+                    if interfaces.is_empty() {
+                        "all".to_owned()
+                    } else {
+                        interfaces.join(", ")
+                    },
                     l.node_selector.as_ref().map_or("all".to_owned(), describe),
-                    l.service_selector.as_ref().map_or("all".to_owned(), describe)
+                    l.service_selector
+                        .as_ref()
+                        .map_or("all".to_owned(), describe)
                 );
             }
         }
         Mode::None => {}
     }
-    if md.is_empty() {
-        md
-    } else {
-        format!("\n{md}")
-    }
+    if md.is_empty() { md } else { format!("\n{md}") }
 }
 
 /// A selector in words: `key=value` pairs and expressions, joined by "and".

@@ -99,7 +99,9 @@ fn pool_objects(plan: &Plan, cluster: &Cluster, pools: &[&str]) -> Vec<yaml_serd
                 .collect();
             let service_selector = match pool.selector {
                 Selector::All => ServiceSelector::All {},
-                Selector::Plan(s) => ServiceSelector::Plan(crate::artifact::render::Selector::of(&s)),
+                Selector::Plan(s) => {
+                    ServiceSelector::Plan(crate::artifact::render::Selector::of(&s))
+                }
                 Selector::Service { namespace, name } => ServiceSelector::Labels {
                     match_labels: [(NAMESPACE_LABEL, namespace), (NAME_LABEL, name)]
                         .into_iter()

@@ -47,7 +47,14 @@ pub(super) fn check(tree: &Tree, plan: &Plan) -> Vec<Error> {
         for key in needs(mode) {
             let set = values.is_some_and(|v| is_true(key.iter().fold(v, |v, k| &v[*k])));
             if !set {
-                out.push(not_enabled(&helm.file, &text, &helm.prefix, key, &c.name.item, mode));
+                out.push(not_enabled(
+                    &helm.file,
+                    &text,
+                    &helm.prefix,
+                    key,
+                    &c.name.item,
+                    mode,
+                ));
             }
         }
     }
@@ -67,12 +74,18 @@ fn not_enabled(
     cluster: &str,
     mode: Mode,
 ) -> Error {
-    let path: Vec<&str> = prefix.iter().map(String::as_str).chain(key.iter().copied()).collect();
+    let path: Vec<&str> = prefix
+        .iter()
+        .map(String::as_str)
+        .chain(key.iter().copied())
+        .collect();
     let dotted = path.join(".");
     let (line, column) = line_of(text, key[0]);
     let what = match mode {
         Mode::Bgp => "a CiliumBGPAdvertisement, which only the BGP control plane reads",
-        _ => "a CiliumL2AnnouncementPolicy, which needs L2 announcements and the kube-proxy replacement",
+        _ => {
+            "a CiliumL2AnnouncementPolicy, which needs L2 announcements and the kube-proxy replacement"
+        }
     };
     Error::File {
         code: Code::AdvertisementNotEnabled,

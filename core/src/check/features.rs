@@ -46,7 +46,11 @@ fn labels(labels: &[Label], errors: &mut Vec<Error>) {
     for l in labels {
         key(&l.key, errors);
         if let Some(why) = label_value_error(&l.value.item) {
-            errors.push(bad(&l.value, Subject::LabelValue, format!("a label value {why}")));
+            errors.push(bad(
+                &l.value,
+                Subject::LabelValue,
+                format!("a label value {why}"),
+            ));
         }
     }
 }
@@ -228,9 +232,9 @@ fn bgp(plan: &Plan, c: &Cluster, b: &crate::plan::Bgp, errors: &mut Vec<Error>) 
             shown(&p.name.item),
             shown(&o.name.item)
         )),
-        None if !reserved => Some(
-            "it is in no [reserved] range; reserve it so that no pool can take it".to_owned(),
-        ),
+        None if !reserved => {
+            Some("it is in no [reserved] range; reserve it so that no pool can take it".to_owned())
+        }
         None => None,
     };
     if let Some(why) = why {
@@ -253,11 +257,17 @@ fn l2(c: &Cluster, l: &crate::plan::L2, errors: &mut Vec<Error>) {
             errors.push(bad(
                 i,
                 Subject::InterfaceRegex,
-                format!("not a regular expression ({})", last.trim_start_matches("error: ")),
+                format!(
+                    "not a regular expression ({})",
+                    last.trim_start_matches("error: ")
+                ),
             ));
         }
     }
-    for s in [&l.node_selector, &l.service_selector].into_iter().flatten() {
+    for s in [&l.node_selector, &l.service_selector]
+        .into_iter()
+        .flatten()
+    {
         selector(s, errors);
     }
     for p in c.pools.iter() {

@@ -18,8 +18,8 @@ pub use crate::diag::Span;
 pub use crate::net::Block;
 pub use advertise::{Advertise, Bgp, L2, Mode};
 pub use layout::Layout;
-pub use selector::{Expression, Label, LabelSelector, Operator};
 pub use parse::{parse, parse_lenient};
+pub use selector::{Expression, Label, LabelSelector, Operator};
 
 /// A string that is borrowed in the generated constant and owned when parsed.
 pub type Str = Cow<'static, str>;

@@ -122,7 +122,9 @@ pub fn label_key_error(key: &str) -> Option<String> {
     if let Some(prefix) = prefix
         && let Some(why) = dns_subdomain_error(prefix)
     {
-        return Some(format!("its prefix `{prefix}` is not a DNS subdomain: {why}"));
+        return Some(format!(
+            "its prefix `{prefix}` is not a DNS subdomain: {why}"
+        ));
     }
     if name.is_empty() {
         return Some("its name is empty".to_owned());

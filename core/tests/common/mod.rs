@@ -167,9 +167,14 @@ pub fn seed_plan() -> &'static lbipam_core::plan::Plan {
 pub fn unbuilt_beyond() -> tempfile::TempDir {
     let dir = unbuilt_seed();
     let fixtures = seed().parent().expect("fixtures dir");
-    fs::copy(fixtures.join("beyond/plan.toml"), dir.path().join("plan.toml")).expect("plan");
+    fs::copy(
+        fixtures.join("beyond/plan.toml"),
+        dir.path().join("plan.toml"),
+    )
+    .expect("plan");
     edit(
-        &dir.path().join("bootstrap/clusters/apps/cilium-values.yaml"),
+        &dir.path()
+            .join("bootstrap/clusters/apps/cilium-values.yaml"),
         "bgpControlPlane:\n  enabled: true\n",
         "l2announcements:\n  enabled: true\n",
     );

@@ -71,11 +71,8 @@ impl Walker {
     }
 
     fn expression(&mut self, table: &DeTable<'_>, at: Span, path: &str) -> Option<Expression> {
-        let [key, operator, values] = self.fields(
-            table,
-            &format!("[{path}]"),
-            ["key", "operator", "values"],
-        );
+        let [key, operator, values] =
+            self.fields(table, &format!("[{path}]"), ["key", "operator", "values"]);
         let key = self
             .required(key, "key", path, at)
             .and_then(|e| self.string(e, &format!("{path}.key")));
@@ -172,9 +169,7 @@ impl Walker {
                     span: at,
                     related: None,
                     rule: crate::diag::rule::Rule::InvalidAdvertisement,
-                    message: format!(
-                        "BGP ASN `{i}` is out of range: an ASN is 1 to 4294967295"
-                    ),
+                    message: format!("BGP ASN `{i}` is out of range: an ASN is 1 to 4294967295"),
                 });
                 None
             }
@@ -212,7 +207,12 @@ impl Walker {
         };
         let [address, pool] = self.fields(table, &format!("[{path}]"), ["address", "pool"]);
         let address = self
-            .required(address, "address", &format!("[{path}]"), span(entry.1.span()))
+            .required(
+                address,
+                "address",
+                &format!("[{path}]"),
+                span(entry.1.span()),
+            )
             .and_then(|e| self.string(e, &format!("{path}.address")))?;
         let pool = pool.and_then(|e| self.string(e, &format!("{path}.pool")));
         Some((address, pool))
