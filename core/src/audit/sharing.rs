@@ -422,10 +422,10 @@ fn ports(list: &Value, key: &str) -> Option<Vec<(u32, String)>> {
         list.iter()
             .filter_map(|p| {
                 let port = u32::try_from(p[key].as_u64()?).ok()?;
-                let proto = match p["protocol"].as_str() {
-                    Some(v @ ("UDP" | "SCTP")) => v,
-                    _ => "TCP",
-                };
+                let proto = p["protocol"]
+                    .as_str()
+                    .filter(|v| ["UDP", "SCTP"].contains(v))
+                    .unwrap_or("TCP");
                 Some((port, proto.to_owned()))
             })
             .collect(),
