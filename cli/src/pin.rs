@@ -207,6 +207,14 @@ fn pin_in(text: &str, cluster: &str, name: &str, ip: IpAddr) -> Result<String, S
             let value = item
                 .as_value_mut()
                 .ok_or_else(|| format!("clusters.{cluster}.pins.{name} is not a value"))?;
+            // `{ address = "…", pool = "…" }`: the address moves, the pool it names
+            // stays (the checks then say if the address left that pool).
+            let value = match value.as_inline_table_mut() {
+                Some(table) => table
+                    .get_mut("address")
+                    .ok_or_else(|| format!("clusters.{cluster}.pins.{name} has no address"))?,
+                None => value,
+            };
             let decor = value.decor().clone();
             *value = new;
             *value.decor_mut() = decor;

@@ -37,15 +37,20 @@ pub(crate) fn run(
     let clusters: Vec<usize> = (0..plan.clusters.len())
         .filter(|i| only.is_none_or(|o| o == *i))
         .collect();
+    let notes: String = clusters
+        .iter()
+        .filter_map(|&i| lbipam_core::cilium::unselected_note(&plan.clusters[i]))
+        .map(|n| format!("\nnote: {n}\n"))
+        .collect();
     crate::ok(match format {
         ReportFormat::Table => format!(
-            "{}\n\n{}\n{}",
+            "{}\n\n{}\n{}{notes}",
             network_line(plan, &segments),
             usage_table(plan, &clusters).text(color),
             ranges_table(plan, &shown).text(color)
         ),
         ReportFormat::Markdown => format!(
-            "{}\n\n{}\n{}",
+            "{}\n\n{}\n{}{notes}",
             network_line(plan, &segments),
             usage_table(plan, &clusters).markdown(),
             ranges_table(plan, &shown).markdown()

@@ -462,6 +462,18 @@ fn pin_moves_a_pin_in_place_keeping_its_comment() {
 }
 
 #[test]
+fn pin_moves_a_pin_that_names_its_pool_keeping_the_pool() {
+    let plan = "[network]\ncidr = \"10.0.0.0/24\"\n\n[clusters.a.pools.p]\nblocks = [\"10.0.0.10-10.0.0.19\"]\n\n[clusters.a.pins]\ny = { address = \"10.0.0.13\", pool = \"p\" }\n";
+    let dir = plan_only(plan);
+    let out = lbipam(dir.path(), &["pin", "a", "y", "10.0.0.15"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        fs::read_to_string(plan_of(dir.path())).expect("read"),
+        plan.replace("10.0.0.13", "10.0.0.15")
+    );
+}
+
+#[test]
 fn pin_creates_the_pins_table_after_the_clusters_pools() {
     let dir = plan_only(SMALL);
     assert_eq!(lbipam(dir.path(), &["pin", "b", "web"]).code, 0);

@@ -8,6 +8,8 @@ use crate::plan::{Block, Plan, Span, parse_lenient};
 
 pub use crate::diag::error::{Error, Location, Subject};
 
+mod features;
+
 /// Parses and checks plan.toml's text: the plan, or every error in it.
 pub fn compile(text: &str) -> Result<Plan, Vec<Error>> {
     let (plan, mut errors) = parse_lenient(text);
@@ -28,6 +30,7 @@ pub fn check(plan: &Plan) -> Vec<Error> {
     check_pins(plan, &ranges, &intact, &mut errors);
     check_services(plan, &mut errors);
     check_cilium(plan, &mut errors);
+    features::check(plan, &mut errors);
     errors.extend(plan.layout.problems(plan.clusters.len()));
     errors.extend(plan.layout.collisions(&plan.clusters));
     errors.extend(source_problems(plan));

@@ -17,10 +17,7 @@ use std::net::IpAddr;
 use crate::net::{Block, Interval, addr};
 use crate::plan::{Cluster, Pin, Plan, Pool};
 
-/// The label LB-IPAM sets to a Service's namespace, selectable by pools.
-pub const NAMESPACE_LABEL: &str = "io.kubernetes.service.namespace";
-/// The label LB-IPAM sets to a Service's name, selectable by pools.
-pub const NAME_LABEL: &str = "io.kubernetes.service.name";
+pub use crate::plan::selector::{NAME_LABEL, NAMESPACE_LABEL};
 
 /// Annotation keys through which a Service asks Cilium LB-IPAM for specific IPs
 /// (the primary first, then its alias), each with how a request names its source.
@@ -34,6 +31,8 @@ pub const IP_ANNOTATIONS: [(&str, &str); 2] = [
 pub enum Selector {
     /// `serviceSelector: {}`: every Service.
     All,
+    /// The Services the plan pool's `service-selector` matches.
+    Plan(crate::plan::LabelSelector),
     /// Only the Service of that namespace and name.
     Service {
         /// `metadata.namespace` of the Service.
@@ -95,7 +94,10 @@ pub fn cilium_pools(plan: &Plan, cluster: &Cluster) -> Vec<CiliumPool> {
             name: pool.name.item.to_string(),
             allow_first_last_ips: has_cidr(&blocks).then(|| pool.allows_first_last()),
             blocks,
-            selector: Selector::All,
+            selector: pool
+                .service_selector
+                .clone()
+                .map_or(Selector::All, Selector::Plan),
             pool: pool.name.item.to_string(),
             pin: None,
         });
@@ -111,6 +113,23 @@ pub fn cilium_pools(plan: &Plan, cluster: &Cluster) -> Vec<CiliumPool> {
         }
     }
     out
+}
+
+/// What to say of a cluster whose every pool has a `service-selector`: a
+/// LoadBalancer Service that none of them matches gets no address at all
+/// (Cilium's `no_pool`), which a cluster with a selector-free pool never does.
+pub fn unselected_note(cluster: &Cluster) -> Option<String> {
+    let all = !cluster.pools.is_empty()
+        && cluster
+            .pools
+            .iter()
+            .all(|p| p.service_selector.as_ref().is_some_and(|s| !s.is_empty()));
+    all.then(|| {
+        format!(
+            "every pool of cluster {} has a service-selector: a LoadBalancer Service that none of them matches gets no address (Cilium leaves it pending, no_pool)",
+            cluster.name.item
+        )
+    })
 }
 
 /// The Service (namespace, name) a pin of this name is for, if the plan says.

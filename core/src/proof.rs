@@ -58,11 +58,19 @@ pub fn covers(e: &crate::diag::error::Error) -> bool {
                 | Subject::ServiceRef
                 | Subject::FluxSourceKind
                 | Subject::LayoutPath
-                | Subject::Glob,
+                | Subject::Glob
+                | Subject::LabelKey
+                | Subject::LabelValue
+                | Subject::SelectorOperator
+                | Subject::InterfaceRegex
+                | Subject::CiliumVersion
+                | Subject::AdvertiseMode
+                | Subject::PeerAddress,
             ..
         } | Error::DuplicateSetting { .. }
             | Error::PinNotAllocatable { .. }
             | Error::PinWithoutService { .. }
+            | Error::Rule { .. }
             | Error::BadName {
                 what: Subject::Service | Subject::FluxKustomization,
                 ..

@@ -74,6 +74,43 @@ fn plan_cases() -> Vec<(&'static str, String)> {
             "pin-without-service",
             with("[cilium]\nreserve-pins = true\n[clusters.a.pins]\nweb = \"10.0.0.11\"\n"),
         ),
+        (
+            "selector-values",
+            PLAN.replace(
+                "blocks = ",
+                "service-selector = { match-expressions = [{ key = \"k\", operator = \"In\" }] }\nblocks = ",
+            ),
+        ),
+        (
+            "pin-pool-mismatch",
+            with("[clusters.a.pins]\nweb = { address = \"10.0.0.11\", pool = \"q\" }\n"),
+        ),
+        (
+            "pool-selector-mismatch",
+            PLAN.replace(
+                "blocks = ",
+                "service-selector = { match-labels = { tier = \"edge\" } }\nblocks = ",
+            ) + "[clusters.a.pins]\nweb = \"10.0.0.11\"\n[services.web]\nservice = \"default/web\"\n",
+        ),
+        (
+            "invalid-advertisement",
+            PLAN.replace(
+                "[clusters.a.pools.p]",
+                "[clusters.a]\nadvertise = \"bgp\"\n[clusters.a.pools.p]",
+            ),
+        ),
+        (
+            "bgp-peer-not-reserved",
+            PLAN.replace(
+                "[clusters.a.pools.p]",
+                "[clusters.a]\nadvertise = \"bgp\"\n[clusters.a.bgp]\npeer-address = \"10.0.0.1\"\npeer-asn = 64501\n[clusters.a.pools.p]",
+            ),
+        ),
+        (
+            "l2-ipv6",
+            "[network]\ncidr = \"fd00::/64\"\n[clusters.a]\nadvertise = \"l2\"\n[clusters.a.l2]\ninterfaces = [\"^eth0$\"]\n[clusters.a.pools.p]\nblocks = [\"fd00::10-fd00::19\"]\n".to_owned(),
+        ),
+        ("cilium-version", with("[cilium]\nversion = \"1.20\"\n")),
     ]
 }
 
@@ -358,6 +395,28 @@ fn repo_cases() -> Vec<(&'static str, Run)> {
                 let two = service("a", "default", "10.25.11.125", key, "")
                     + &service("b", "default", "10.25.11.125", key, "");
                 write(r, &format!("{APPS}/svc.yaml"), &two);
+            }),
+        ),
+        (
+            "sharing-namespace-space",
+            Check(|r| {
+                let ann = "    lbipam.cilium.io/sharing-key: k\n    lbipam.cilium.io/sharing-cross-namespace: \"web, blog\"\n";
+                write(
+                    r,
+                    &format!("{APPS}/svc.yaml"),
+                    &service("a", "default", "10.25.11.125", ann, ""),
+                );
+            }),
+        ),
+        (
+            "advertisement-not-enabled",
+            Check(|r| {
+                replace(
+                    r,
+                    "plan.toml",
+                    "[clusters.apps.pools.apps-pool]",
+                    "[clusters.apps]\nadvertise = \"l2\"\n[clusters.apps.l2]\ninterfaces = [\"^eth0$\"]\n[clusters.apps.pools.apps-pool]",
+                );
             }),
         ),
         (

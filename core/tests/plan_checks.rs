@@ -75,7 +75,7 @@ fn unknown_keys_are_all_reported_with_what_was_expected() {
     );
     assert!(
         e.contains(
-            &"plan.toml:10:1: unknown key `blokcs` in [clusters.infra.pools.infra-pool] (expected one of: blocks, note, allow-first-last-ips)"
+            &"plan.toml:10:1: unknown key `blokcs` in [clusters.infra.pools.infra-pool] (expected one of: blocks, note, allow-first-last-ips, service-selector)"
                 .to_owned()
         ),
         "{e:?}"

@@ -28,7 +28,7 @@ fn req(file: &str, line: usize, ns: &str, name: &str, key: Option<&str>) -> Requ
         sharing_key: key.map(str::to_owned),
         cross_namespace: Vec::new(),
         external_traffic_policy: "Cluster".to_owned(),
-        ports: Some(vec![443]),
+        ports: Some(vec![(443, "TCP".to_owned())]),
     }
 }
 
@@ -50,14 +50,14 @@ fn messages(errors: &[Error]) -> Vec<String> {
 fn web() -> (Request, Request) {
     let a = req("a.yaml", 5, "web", "https", Some("web"));
     let mut b = req("b.yaml", 9, "web", "http", Some("web"));
-    b.ports = Some(vec![80]);
+    b.ports = Some(vec![(80, "TCP".to_owned())]);
     (a, b)
 }
 
 #[test]
 fn two_services_with_one_key_one_policy_and_different_ports_share_an_address() {
     let (a, b) = web();
-    assert_eq!(messages(&check(&[a, b], &[])), Vec::<String>::new());
+    assert_eq!(messages(&check(&[a, b], &[], false)), Vec::<String>::new());
 }
 
 #[test]
@@ -66,7 +66,7 @@ fn one_service_asking_twice_is_not_sharing() {
     let mut again = a.clone();
     again.line = 6;
     again.sharing_key = None;
-    assert!(check(&[a, again], &[]).is_empty());
+    assert!(check(&[a, again], &[], false).is_empty());
 }
 
 #[test]
@@ -74,7 +74,7 @@ fn services_without_a_common_sharing_key_cannot_share_and_both_places_are_named(
     let (a, mut b) = web();
     b.sharing_key = Some("other".to_owned());
     assert_eq!(
-        messages(&check(&[a.clone(), b], &[])),
+        messages(&check(&[a.clone(), b], &[], false)),
         [
             "b.yaml:9: LoadBalancer IP 10.25.11.150 requested by Service web/http in cluster apps: it is also requested by Service web/https at a.yaml:5, and Cilium will not let them share it: they have no common sharing key (other and web)"
         ]
@@ -82,7 +82,7 @@ fn services_without_a_common_sharing_key_cannot_share_and_both_places_are_named(
     let (mut a, mut b) = web();
     a.sharing_key = None;
     b.sharing_key = None;
-    assert_eq!(check(&[a, b], &[]).len(), 1, "no key on either side");
+    assert_eq!(check(&[a, b], &[], false).len(), 1, "no key on either side");
 }
 
 #[test]
@@ -92,25 +92,28 @@ fn services_in_two_namespaces_share_only_if_each_allows_the_other() {
         namespace: Some("blog".to_owned()),
         name: "http".to_owned(),
     });
-    let refused = messages(&check(&[a.clone(), b.clone()], &[]));
+    let refused = messages(&check(&[a.clone(), b.clone()], &[], false));
     assert!(refused[0].ends_with("namespaces blog and web differ and do not both allow each other in lbipam.cilium.io/sharing-cross-namespace"), "{refused:?}");
     let mut a1 = a.clone();
     a1.cross_namespace = vec!["blog".to_owned()];
     assert_eq!(
-        check(&[a1.clone(), b.clone()], &[]).len(),
+        check(&[a1.clone(), b.clone()], &[], false).len(),
         1,
         "one side only"
     );
     let mut b1 = b.clone();
     b1.cross_namespace = vec!["*".to_owned()];
-    assert!(check(&[a1, b1], &[]).is_empty(), "both sides, one by `*`");
+    assert!(
+        check(&[a1, b1], &[], false).is_empty(),
+        "both sides, one by `*`"
+    );
 }
 
 #[test]
 fn services_with_different_external_traffic_policies_cannot_share() {
     let (a, mut b) = web();
     b.external_traffic_policy = "Local".to_owned();
-    let m = messages(&check(&[a, b], &[]));
+    let m = messages(&check(&[a, b], &[], false));
     assert!(
         m[0].ends_with("externalTrafficPolicy Local and Cluster differ"),
         "{m:?}"
@@ -120,8 +123,8 @@ fn services_with_different_external_traffic_policies_cannot_share() {
 #[test]
 fn services_on_the_same_port_cannot_share() {
     let (a, mut b) = web();
-    b.ports = Some(vec![80, 443]);
-    let m = messages(&check(&[a, b], &[]));
+    b.ports = Some(vec![(80, "TCP".to_owned()), (443, "TCP".to_owned())]);
+    let m = messages(&check(&[a, b], &[], false));
     assert!(m[0].ends_with("both use port 443"), "{m:?}");
 }
 
@@ -130,7 +133,7 @@ fn one_address_asked_for_in_two_clusters_is_always_an_error() {
     let (a, mut b) = web();
     b.cluster = "infra".to_owned();
     assert_eq!(
-        messages(&check(&[a, b], &[])),
+        messages(&check(&[a, b], &[], false)),
         [
             "b.yaml:9: LoadBalancer IP 10.25.11.150 requested by Service web/http in cluster infra: it is also requested in cluster apps at a.yaml:5; one address on the shared network cannot serve two clusters"
         ]
@@ -150,10 +153,10 @@ fn gateway_pin() -> Pinned {
 #[test]
 fn a_held_back_pin_may_be_requested_by_its_service_only() {
     let owner = req("gw.yaml", 8, "gateway", "cilium-gateway-main", None);
-    assert!(check(std::slice::from_ref(&owner), &[gateway_pin()]).is_empty());
+    assert!(check(std::slice::from_ref(&owner), &[gateway_pin()], false).is_empty());
     let thief = req("svc.yaml", 4, "web", "https", None);
     assert_eq!(
-        messages(&check(&[thief], &[gateway_pin()])),
+        messages(&check(&[thief], &[gateway_pin()], false)),
         [
             "svc.yaml:4: LoadBalancer IP 10.25.11.150 is pinned to Service gateway/cilium-gateway-main (pin gateway of cluster apps) and its pool selects only that Service; Service web/https would stay pending (pool_selector_mismatch)"
         ]
@@ -202,14 +205,51 @@ fn a_gateway_asks_as_the_service_cilium_makes_for_it_and_a_service_with_its_shar
         })
     );
     assert_eq!(gw.sharing_key.as_deref(), Some("edge"));
-    assert_eq!(gw.ports, Some(vec![443]));
+    assert_eq!(gw.ports, Some(vec![(443, "TCP".to_owned())]));
     assert_eq!((gw.line, gw.document, ssh.document), (13, 1, 19));
     assert_eq!(ssh.cross_namespace, ["gateway"]);
     assert_eq!(ssh.external_traffic_policy, "Local");
-    assert_eq!(ssh.ports, Some(vec![22]));
+    assert_eq!(ssh.ports, Some(vec![(22, "TCP".to_owned())]));
     // The pin is the Gateway's: the Service may not take it.
-    let m = messages(&check(&found, &pinned(&plan)));
+    let m = messages(&check(&found, &pinned(&plan), false));
     assert_eq!(m.len(), 2, "{m:?}");
     assert!(m[0].contains("Service git/ssh would stay pending"), "{m:?}");
     assert!(m[1].contains("namespaces"), "{m:?}");
+}
+
+#[test]
+fn tcp_and_udp_on_one_port_clash_unless_protocol_differentiation_is_on() {
+    let (a, mut b) = web();
+    b.ports = Some(vec![(443, "UDP".to_owned())]);
+    let refused = messages(&check(&[a.clone(), b.clone()], &[], false));
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(refused[0].ends_with("both use port 443"), "{refused:?}");
+    assert!(
+        check(&[a.clone(), b], &[], true).is_empty(),
+        "TCP 443 and UDP 443 share with protocol differentiation"
+    );
+    let (a2, mut same) = web();
+    same.ports = Some(vec![(443, "TCP".to_owned())]);
+    let m = messages(&check(&[a2, same], &[], true));
+    assert!(m[0].ends_with("both use port 443/TCP"), "{m:?}");
+}
+
+#[test]
+fn a_spaced_cross_namespace_list_is_flagged_and_read_untrimmed_as_cilium_does() {
+    let plan = parse(
+        "[network]\ncidr = \"10.25.11.0/24\"\n[clusters.apps.pools.p]\nblocks = [\"10.25.11.150\"]\n",
+    )
+    .expect("plan");
+    let yaml = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: web\n  annotations:\n    lbipam.cilium.io/ips: \"10.25.11.150\"\n    lbipam.cilium.io/sharing-key: k\n    lbipam.cilium.io/sharing-cross-namespace: \"blog, shop\"\nspec:\n  type: LoadBalancer\n  ports:\n    - port: 443\n";
+    let found = requests_in(&plan, std::path::Path::new("web.yaml"), yaml, |_| {
+        Some("apps".to_owned())
+    });
+    assert_eq!(found[0].cross_namespace, ["blog", " shop"]);
+    let m = messages(&check(&found, &[], false));
+    assert_eq!(
+        m,
+        [
+            "web.yaml:7: lbipam.cilium.io/sharing-cross-namespace of Service web/web names \" shop\": Cilium splits it on ',' without trimming spaces, so no namespace is allowed by that entry; write the list without spaces (\"a,b\")"
+        ]
+    );
 }

@@ -653,3 +653,83 @@ fn a_namespace_written_on_a_cluster_scoped_kind_warns_as_applied_too() {
         applied.warnings[0].contains("CiliumL2AnnouncementPolicy/l2: metadata.namespace is set")
     );
 }
+
+// ---------------------------------------------------------------------------
+// Sub-pools by serviceSelector, BGP advertisement and L2 announcements.
+
+#[test]
+fn the_opted_in_fixtures_selectors_advertisement_and_l2_policy_pass_the_crd_types_and_the_inclusion_gate()
+ {
+    let repo = common::beyond_repo();
+    let plan = lbipam_core::generate::load(repo.path()).expect("plan");
+    for checked in [
+        check_repository(repo.path(), &plan),
+        check_applied(repo.path(), &plan),
+    ] {
+        assert_passes(&checked);
+        for kind in [
+            "cilium.io/v2 CiliumLoadBalancerIPPool",
+            "cilium.io/v2 CiliumBGPAdvertisement",
+            "cilium.io/v2alpha1 CiliumL2AnnouncementPolicy",
+        ] {
+            assert!(
+                checked.checked.contains_key(kind),
+                "{kind} not checked: {:?}",
+                checked.checked
+            );
+        }
+    }
+    let tree = lbipam_core::tree::Tree::disk(repo.path());
+    assert_eq!(
+        lbipam_core::audit::isolation::check_repo(&tree, &plan),
+        Vec::new(),
+        "the inclusion gate"
+    );
+    // Each cluster applies its own advertisement object, and only its own.
+    for (cluster, kind, other) in [
+        (
+            "infra",
+            "CiliumBGPAdvertisement",
+            "CiliumL2AnnouncementPolicy",
+        ),
+        (
+            "apps",
+            "CiliumL2AnnouncementPolicy",
+            "CiliumBGPAdvertisement",
+        ),
+    ] {
+        let build =
+            lbipam_core::flux::resolve::resolve_cluster(&tree, &plan, cluster).expect("builds");
+        let kinds: Vec<&str> = build.objects().map(|o| o.kind()).collect();
+        assert_eq!(
+            kinds.iter().filter(|k| **k == kind).count(),
+            1,
+            "{cluster}: {kinds:?}"
+        );
+        assert!(!kinds.contains(&other), "{cluster}: {kinds:?}");
+    }
+}
+
+#[test]
+fn a_generated_selector_the_crd_types_refuse_fails_the_schema_gate() {
+    // The gate really reads the selector: a hand edit giving matchLabels a list fails it.
+    let repo = common::beyond_repo();
+    let plan = lbipam_core::generate::load(repo.path()).expect("plan");
+    let file = repo
+        .path()
+        .join("kubernetes/infrastructure/networking/cilium/ipam/infra/advertisement.bgp.yaml");
+    edit(
+        &file,
+        "    selector:\n",
+        "    selector:\n      matchLabels: [a]\n",
+    );
+    let report = check_repository(repo.path(), &plan);
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("advertisement.bgp.yaml") && p.contains("matchLabels")),
+        "{:?}",
+        report.problems
+    );
+}

@@ -483,6 +483,7 @@ impl<'a> Check<'a, '_> {
         }
         let want_selects = match &want.selector {
             Selector::All => Selects::All,
+            Selector::Plan(sel) => plan_selects(sel),
             Selector::Service { namespace, name } => Selects::Labels(
                 [
                     (cilium::NAMESPACE_LABEL.to_owned(), namespace.clone()),
@@ -724,4 +725,39 @@ fn withheld_blocks(pool: &kube::Pool) -> u128 {
         .iter()
         .filter(|b| matches!(b, Ok(b) if plan::edges_withheld(b, pool.allow_first_last)))
         .count() as u128
+}
+
+/// What a plan pool's `service-selector` looks like read back from a cluster:
+/// as kube reads a live pool's (`Selects`), so equal selectors compare equal.
+fn plan_selects(sel: &lbipam_core::plan::LabelSelector) -> Selects {
+    let labels: std::collections::BTreeMap<String, String> = sel
+        .match_labels
+        .iter()
+        .map(|l| (l.key.item.to_string(), l.value.item.to_string()))
+        .collect();
+    if sel.match_expressions.is_empty() {
+        return if labels.is_empty() {
+            Selects::All
+        } else {
+            Selects::Labels(labels)
+        };
+    }
+    let expressions: Vec<serde_json::Value> = sel
+        .match_expressions
+        .iter()
+        .map(|e| {
+            let mut o =
+                serde_json::json!({ "key": &*e.key.item, "operator": e.operator.item.as_str() });
+            if !e.values.is_empty() {
+                let values: Vec<&str> = e.values.iter().map(|v| &*v.item).collect();
+                o["values"] = serde_json::json!(values);
+            }
+            o
+        })
+        .collect();
+    let mut json = serde_json::json!({ "matchExpressions": expressions });
+    if !labels.is_empty() {
+        json["matchLabels"] = serde_json::json!(labels);
+    }
+    Selects::Other(json.to_string())
 }

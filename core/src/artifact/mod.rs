@@ -5,11 +5,15 @@
 //!
 //! Adding an artifact means adding a module here and one line to [`wants`].
 
+pub(crate) mod bgp;
 pub(crate) mod docs;
 pub mod edit;
 pub(crate) mod flux;
 pub(crate) mod helm_values;
 pub mod ip_map;
+pub(crate) mod l2;
+pub(crate) mod markdown;
+pub(crate) mod notes;
 pub mod pools;
 pub(crate) mod render;
 pub(crate) mod rust;
@@ -82,8 +86,10 @@ impl fmt::Debug for Want {
 }
 
 /// Every artifact, in the order the build applies what they want.
-const ARTIFACTS: [fn(&Plan) -> Vec<Want>; 5] = [
+const ARTIFACTS: [fn(&Plan) -> Vec<Want>; 7] = [
     pools::wants,
+    bgp::wants,
+    l2::wants,
     flux::wants,
     settings::wants,
     helm_values::wants,

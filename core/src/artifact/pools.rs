@@ -50,6 +50,8 @@ struct PoolSpec {
 enum ServiceSelector {
     /// `{}`: a selector that matches every Service, so the pool is the cluster's default.
     All {},
+    /// The plan pool's `service-selector`.
+    Plan(crate::artifact::render::Selector),
     /// `matchLabels` on the labels LB-IPAM gives every Service.
     Labels {
         #[serde(rename = "matchLabels")]
@@ -97,6 +99,9 @@ fn pool_objects(plan: &Plan, cluster: &Cluster, pools: &[&str]) -> Vec<yaml_serd
                 .collect();
             let service_selector = match pool.selector {
                 Selector::All => ServiceSelector::All {},
+                Selector::Plan(s) => {
+                    ServiceSelector::Plan(crate::artifact::render::Selector::of(&s))
+                }
                 Selector::Service { namespace, name } => ServiceSelector::Labels {
                     match_labels: [(NAMESPACE_LABEL, namespace), (NAME_LABEL, name)]
                         .into_iter()
@@ -123,8 +128,12 @@ fn pool_objects(plan: &Plan, cluster: &Cluster, pools: &[&str]) -> Vec<yaml_serd
 }
 
 /// The warning a build prints once when it writes pools as `cilium.io/v2alpha1`.
+///
+/// Only from Cilium 1.18, which deprecates it; 1.20 no longer serves it, which
+/// the checker refuses.
 pub fn api_version_warning(plan: &Plan) -> Option<String> {
-    (plan.cilium.api_version.item == ApiVersion::V2Alpha1).then(|| {
+    let deprecated = plan.cilium.version.item.at_least(18);
+    (plan.cilium.api_version.item == ApiVersion::V2Alpha1 && deprecated).then(|| {
         "CiliumLoadBalancerIPPool is written as cilium.io/v2alpha1, which Cilium 1.18 and later serve but deprecate; cilium.io/v2 is the storage version since 1.18: set [cilium] api-version = \"cilium.io/v2\" in plan.toml".to_owned()
     })
 }
@@ -150,7 +159,19 @@ pub fn component_kustomization(plan: &Plan, cluster: &Cluster) -> String {
                 .pool_files(cluster)
                 .into_iter()
                 .filter_map(|(file, _)| Some(file.file_name()?.to_string_lossy().into_owned()))
+                .chain(advertisement_files(plan, cluster))
                 .collect(),
         })
     )
+}
+
+/// The file names of the cluster's advertisement objects, listed after its pools.
+fn advertisement_files(plan: &Plan, cluster: &Cluster) -> Vec<String> {
+    let bgp = super::bgp::file(plan, cluster).map(|(p, _)| p);
+    let l2 = super::l2::file(plan, cluster).map(|(p, _)| p);
+    [bgp, l2]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some(p.file_name()?.to_string_lossy().into_owned()))
+        .collect()
 }

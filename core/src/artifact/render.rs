@@ -129,3 +129,65 @@ mod tests {
         assert_eq!(parsed["g"].as_str(), Some("x: off\n- n"));
     }
 }
+
+/// A Kubernetes label selector as the build writes it: `matchLabels` and
+/// `matchExpressions`, each left out when empty (so `{}` selects everything).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Selector {
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub match_labels: std::collections::BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub match_expressions: Vec<SelectorExpression>,
+}
+
+/// One `matchExpressions` entry.
+#[derive(Serialize)]
+pub(crate) struct SelectorExpression {
+    pub key: String,
+    pub operator: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+}
+
+impl Selector {
+    /// The selector of the plan.
+    pub fn of(s: &crate::plan::LabelSelector) -> Selector {
+        Selector {
+            match_labels: s
+                .match_labels
+                .iter()
+                .map(|l| (l.key.item.to_string(), l.value.item.to_string()))
+                .collect(),
+            match_expressions: s
+                .match_expressions
+                .iter()
+                .map(|e| SelectorExpression {
+                    key: e.key.item.to_string(),
+                    operator: e.operator.item.as_str(),
+                    values: e.values.iter().map(|v| v.item.to_string()).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The plan's selector, or one that selects every object where an absent
+    /// selector would select none (a `CiliumBGPAdvertisement`): `NotIn` a value
+    /// on a key nothing carries, as Cilium's documentation does.
+    pub fn or_everything(s: Option<&crate::plan::LabelSelector>) -> Selector {
+        match s {
+            Some(s) if !s.is_empty() => Selector::of(s),
+            _ => Selector {
+                match_labels: Default::default(),
+                match_expressions: vec![SelectorExpression {
+                    key: EVERYTHING_KEY.to_owned(),
+                    operator: "NotIn",
+                    values: vec!["never-used-value".to_owned()],
+                }],
+            },
+        }
+    }
+}
+
+/// The label key of [`Selector::or_everything`]: one no object carries.
+pub(crate) const EVERYTHING_KEY: &str = "lbipam.dev/select-everything";

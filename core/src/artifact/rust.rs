@@ -8,7 +8,10 @@ use quote::quote;
 
 use crate::header::{GENERATED, HOW_TO_CHANGE};
 use crate::net::Block;
-use crate::plan::{ApiVersion, At, Cluster, Layout, Plan, Pool, Reserved, Service, Span, Str};
+use crate::plan::{
+    Advertise, ApiVersion, At, Cluster, Label, LabelSelector, Layout, Mode, Operator, Plan, Pool,
+    Reserved, Service, Span, Str,
+};
 
 /// The whole plan as a `PLAN` constant with typed addresses, followed by a
 /// `const` assertion that re-checks it at compile time, so the crate cannot be
@@ -134,6 +137,11 @@ fn plan_tokens(plan: &Plan) -> TokenStream {
         ApiVersion::V2Alpha1 => quote! { ::lbipam_core::plan::ApiVersion::V2Alpha1 },
         ApiVersion::V2 => quote! { ::lbipam_core::plan::ApiVersion::V2 },
     });
+    let version = at(&plan.cilium.version, |v| {
+        let minor = v.minor;
+        quote! { ::lbipam_core::plan::Version { minor: #minor } }
+    });
+    let differentiation = at(&plan.cilium.protocol_differentiation, |b| quote! { #b });
     let services = list(plan.services.iter().map(service));
     let interval = at(&plan.flux.interval, string);
     let timeout = at(&plan.flux.timeout, string);
@@ -154,6 +162,8 @@ fn plan_tokens(plan: &Plan) -> TokenStream {
                 ip_annotation: #annotation,
                 reserve_pins: #reserve_pins,
                 api_version: #api_version,
+                version: #version,
+                protocol_differentiation: #differentiation,
             },
             services: #services,
             flux: ::lbipam_core::plan::Flux {
@@ -209,9 +219,83 @@ fn cluster(c: &Cluster) -> TokenStream {
     let pins = list(c.pins.iter().map(|p| {
         let service = at(&p.service, string);
         let addr = at(&p.addr, |a| ip(*a));
-        quote! { ::lbipam_core::plan::Pin { service: #service, addr: #addr } }
+        let pool = option(p.pool.as_ref().map(|v| at(v, string)));
+        quote! { ::lbipam_core::plan::Pin { service: #service, addr: #addr, pool: #pool } }
     }));
-    quote! { ::lbipam_core::plan::Cluster { name: #name, pools: #pools, pins: #pins } }
+    let advertise = advertise(&c.advertise);
+    quote! {
+        ::lbipam_core::plan::Cluster { name: #name, pools: #pools, pins: #pins, advertise: #advertise }
+    }
+}
+
+fn advertise(a: &Advertise) -> TokenStream {
+    let mode = at(&a.mode, |m| match m {
+        Mode::None => quote! { ::lbipam_core::plan::Mode::None },
+        Mode::Bgp => quote! { ::lbipam_core::plan::Mode::Bgp },
+        Mode::L2 => quote! { ::lbipam_core::plan::Mode::L2 },
+    });
+    let bgp = option(a.bgp.as_ref().map(|b| {
+        let address = at(&b.peer_address, |a| ip(*a));
+        let asn = at(&b.peer_asn, |n| quote! { #n });
+        let labels = list(b.advertise_labels.iter().map(label));
+        let services = option(b.service_selector.as_ref().map(selector));
+        let span = span(b.span);
+        quote! {
+            ::lbipam_core::plan::Bgp {
+                peer_address: #address,
+                peer_asn: #asn,
+                advertise_labels: #labels,
+                service_selector: #services,
+                span: #span,
+            }
+        }
+    }));
+    let l2 = option(a.l2.as_ref().map(|l| {
+        let interfaces = list(l.interfaces.iter().map(|i| at(i, string)));
+        let nodes = option(l.node_selector.as_ref().map(selector));
+        let services = option(l.service_selector.as_ref().map(selector));
+        let span = span(l.span);
+        quote! {
+            ::lbipam_core::plan::L2 {
+                interfaces: #interfaces,
+                node_selector: #nodes,
+                service_selector: #services,
+                span: #span,
+            }
+        }
+    }));
+    quote! { ::lbipam_core::plan::Advertise { mode: #mode, bgp: #bgp, l2: #l2 } }
+}
+
+fn label(l: &Label) -> TokenStream {
+    let (key, value) = (at(&l.key, string), at(&l.value, string));
+    quote! { ::lbipam_core::plan::Label { key: #key, value: #value } }
+}
+
+fn selector(s: &LabelSelector) -> TokenStream {
+    let labels = list(s.match_labels.iter().map(label));
+    let expressions = list(s.match_expressions.iter().map(|e| {
+        let key = at(&e.key, string);
+        let operator = at(&e.operator, |o| match o {
+            Operator::In => quote! { ::lbipam_core::plan::Operator::In },
+            Operator::NotIn => quote! { ::lbipam_core::plan::Operator::NotIn },
+            Operator::Exists => quote! { ::lbipam_core::plan::Operator::Exists },
+            Operator::DoesNotExist => quote! { ::lbipam_core::plan::Operator::DoesNotExist },
+        });
+        let values = list(e.values.iter().map(|v| at(v, string)));
+        let span = span(e.span);
+        quote! {
+            ::lbipam_core::plan::Expression { key: #key, operator: #operator, values: #values, span: #span }
+        }
+    }));
+    let span = span(s.span);
+    quote! {
+        ::lbipam_core::plan::LabelSelector {
+            match_labels: #labels,
+            match_expressions: #expressions,
+            span: #span,
+        }
+    }
 }
 
 fn pool(p: &Pool) -> TokenStream {
@@ -223,12 +307,14 @@ fn pool(p: &Pool) -> TokenStream {
             .as_ref()
             .map(|v| at(v, |b| quote! { #b })),
     );
+    let selector = option(p.service_selector.as_ref().map(selector));
     quote! {
         ::lbipam_core::plan::Pool {
             name: #name,
             blocks: #blocks,
             note: #note,
             allow_first_last_ips: #first_last,
+            service_selector: #selector,
         }
     }
 }
@@ -238,12 +324,14 @@ fn service(s: &Service) -> TokenStream {
     let setting = option(s.setting.as_ref().map(|v| at(v, string)));
     let helm = option(s.helm_service.as_ref().map(|v| at(v, string)));
     let service = option(s.service.as_ref().map(|v| at(v, string)));
+    let labels = list(s.labels.iter().map(label));
     quote! {
         ::lbipam_core::plan::Service {
             name: #name,
             setting: #setting,
             helm_service: #helm,
             service: #service,
+            labels: #labels,
         }
     }
 }

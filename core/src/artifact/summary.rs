@@ -8,43 +8,8 @@ use crate::cilium::{Selector, cilium_pools};
 use crate::net::{Interval, Size};
 use crate::plan::{Cluster, Plan};
 
+use super::markdown::{md_code, md_escape};
 use crate::header::{GENERATED, HOW_TO_CHANGE};
-
-/// Escapes free text (notes) for a Markdown table cell: it cannot end the cell,
-/// start a new line, or open HTML.
-pub fn md_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '#' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\r' | '\n' => out.push(' '),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Free text as a Markdown code span when it can be one (`clustermesh.apiserver.service`),
-/// else escaped text: a backtick would end the span early, a `|` would end the
-/// table cell even inside it, and `<`, `&` or a line break are never shown raw.
-fn md_code(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.trim() == s
-        && !s.contains(|c: char| "`|<>&\\".contains(c) || c.is_control());
-    if plain {
-        format!("`{s}`")
-    } else {
-        md_escape(s)
-    }
-}
 
 /// One row of the address map: who holds a range of the network (the texts
 /// shared by the rows of one pool, as a fleet's pools have thousands of blocks).
@@ -235,6 +200,7 @@ pub fn ip_summary(plan: &Plan) -> String {
                 );
             }
         }
+        md.push_str(&super::notes::cluster_notes(c));
     }
     md
 }
@@ -251,6 +217,7 @@ fn cilium_pool_table(md: &mut String, plan: &Plan, c: &Cluster) {
         let n = cp.allocatable();
         let serves = match &cp.selector {
             Selector::All => "any Service".to_owned(),
+            Selector::Plan(_) => "the Services its service-selector matches".to_owned(),
             Selector::Service { namespace, name } => format!(
                 "only Service `{namespace}/{name}` (pin {})",
                 cp.pin.as_deref().unwrap_or("")

@@ -21,6 +21,7 @@ use crate::tree::{Documents, Tree};
 use crate::yaml;
 use requests::{IpRequest, find_ip_requests};
 
+mod advertise;
 pub mod isolation;
 pub mod requests;
 mod settings;
@@ -182,6 +183,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
         stale_settings(&owners, c, (&path, text), &tree.documents(&path, text))
     });
     errors.extend(stale.into_iter().flatten());
+    errors.extend(advertise::check(tree, plan));
     skipped.retain(|(path, _)| !is_chart_template(tree, path));
     out.warnings.extend(skipped_notice(&skipped));
     out.errors = crate::audit::suppress::apply(tree, errors, &out.texts);
@@ -470,7 +472,11 @@ fn shared_ips(
             ));
         }
     }
-    crate::audit::sharing::check(&requests, &crate::audit::sharing::pinned(plan))
+    crate::audit::sharing::check(
+        &requests,
+        &crate::audit::sharing::pinned(plan),
+        plan.cilium.protocol_differentiation.item,
+    )
 }
 
 #[cfg(test)]

@@ -78,8 +78,9 @@ pub struct Request {
     pub cross_namespace: Vec<String>,
     /// `spec.externalTrafficPolicy` (`Cluster` when unset).
     pub external_traffic_policy: String,
-    /// Its port numbers; `None` when they cannot be told.
-    pub ports: Option<Vec<u32>>,
+    /// Its ports, each with its protocol (`TCP` unless said); `None` when they
+    /// cannot be told.
+    pub ports: Option<Vec<(u32, String)>>,
 }
 
 /// A pinned address held back for one Service (`reserve-pins`).
@@ -123,8 +124,12 @@ pub fn pinned(plan: &Plan) -> Vec<Pinned> {
 /// Every request that Cilium would leave pending: a pinned address asked for by
 /// another Service, an address asked for in two clusters, or by two Services of
 /// one cluster that cannot share it. Each error names both places.
-pub fn check(requests: &[Request], pinned: &[Pinned]) -> Vec<Error> {
-    let mut errors = Vec::new();
+///
+/// With `differentiate` (`[cilium] load-balancer-protocol-differentiation`)
+/// two Services clash only on the same port and protocol, else on the same
+/// port number whatever the protocol.
+pub fn check(requests: &[Request], pinned: &[Pinned], differentiate: bool) -> Vec<Error> {
+    let mut errors = spaced_namespaces(requests);
     for r in requests {
         if let Some(p) = pinned
             .iter()
@@ -160,7 +165,7 @@ pub fn check(requests: &[Request], pinned: &[Pinned]) -> Vec<Error> {
                 ),
             ))
         } else {
-            not_shareable(r, o).map(|(code, reason)| {
+            not_shareable(r, o, differentiate).map(|(code, reason)| {
                 (code, format!(
                     "it is also requested by {} at {}:{}, and Cilium will not let them share it: {reason}",
                     shown(&o.service),
@@ -209,7 +214,7 @@ fn owns(r: &Request, p: &Pinned) -> bool {
 }
 
 /// Why two Services of one cluster cannot share an address, if they cannot.
-fn not_shareable(a: &Request, b: &Request) -> Option<(Code, String)> {
+fn not_shareable(a: &Request, b: &Request, differentiate: bool) -> Option<(Code, String)> {
     let key = |r: &Request| r.sharing_key.clone().unwrap_or_else(|| "none".to_owned());
     if a.sharing_key.is_none() || a.sharing_key != b.sharing_key {
         return Some((
@@ -246,12 +251,47 @@ fn not_shareable(a: &Request, b: &Request) -> Option<(Code, String)> {
             ),
         ));
     }
+    let clash = |(pa, ta): &(u32, String), (pb, tb): &(u32, String)| {
+        pa == pb && (!differentiate || ta == tb)
+    };
     if let (Some(pa), Some(pb)) = (&a.ports, &b.ports)
-        && let Some(port) = pa.iter().find(|p| pb.contains(p))
+        && let Some((port, proto)) = pa.iter().find(|p| pb.iter().any(|q| clash(p, q)))
     {
-        return Some((Code::SharingPortClash, format!("both use port {port}")));
+        let message = if differentiate {
+            format!("both use port {port}/{proto}")
+        } else {
+            format!("both use port {port}")
+        };
+        return Some((Code::SharingPortClash, message));
     }
     None
+}
+
+/// A `sharing-cross-namespace` entry with spaces around it, once per Service:
+/// Cilium splits the value on `,` without trimming, so `"a, b"` allows `a` and
+/// ` b`, which names no namespace.
+fn spaced_namespaces(requests: &[Request]) -> Vec<Error> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for r in requests {
+        let spaced: Vec<&String> = r
+            .cross_namespace
+            .iter()
+            .filter(|n| n.trim() != n.as_str())
+            .collect();
+        if spaced.is_empty() || !seen.insert((&r.file, r.document)) {
+            continue;
+        }
+        let shown: Vec<String> = spaced.iter().map(|n| format!("{n:?}")).collect();
+        let message = format!(
+            "{} of {} names {}: Cilium splits it on ',' without trimming spaces, so no namespace is allowed by that entry; write the list without spaces (\"a,b\")",
+            CROSS_NAMESPACE[0],
+            self::shown(&r.service),
+            shown.join(", ")
+        );
+        out.push(at(r, Code::SharingNamespaceSpace, message));
+    }
+    out
 }
 
 /// The LoadBalancer-IP requests of one YAML file with their Service's sharing
@@ -333,7 +373,8 @@ fn describe(plan: &Plan, r: &mut Request, object: &Value) {
     let annotation = |keys: [&str; 2]| keys.iter().find_map(|k| annotations[*k].as_str());
     r.sharing_key = annotation(SHARING_KEY).map(str::to_owned);
     r.cross_namespace = annotation(CROSS_NAMESPACE)
-        .map(|v| v.split(',').map(|n| n.trim().to_owned()).collect())
+        // As Cilium reads it: split on ',' and not trimmed.
+        .map(|v| v.split(',').map(str::to_owned).collect())
         .unwrap_or_default();
 }
 
@@ -373,12 +414,20 @@ fn helm_service<'v>(plan: &Plan, r: &mut Request, object: &'v Value) -> Option<&
     None
 }
 
-fn ports(list: &Value, key: &str) -> Option<Vec<u32>> {
+/// The ports of a Service (`protocol`, `TCP` when unset) or a Gateway's
+/// listeners (`UDP` for UDP routes' listeners, every other protocol TCP).
+fn ports(list: &Value, key: &str) -> Option<Vec<(u32, String)>> {
     let list = list.as_sequence()?;
     Some(
         list.iter()
-            .filter_map(|p| p[key].as_u64())
-            .filter_map(|p| u32::try_from(p).ok())
+            .filter_map(|p| {
+                let port = u32::try_from(p[key].as_u64()?).ok()?;
+                let proto = p["protocol"]
+                    .as_str()
+                    .filter(|v| ["UDP", "SCTP"].contains(v))
+                    .unwrap_or("TCP");
+                Some((port, proto.to_owned()))
+            })
             .collect(),
     )
 }

@@ -140,6 +140,10 @@ codes! {
     MissingSubstituteFrom = "missing-substitute-from",
     /// One object applied twice by one Flux Kustomization.
     DuplicateObject = "duplicate-object",
+    /// Cilium Helm values that do not enable what the cluster's `advertise` needs.
+    AdvertisementNotEnabled = "advertisement-not-enabled",
+    /// A `sharing-cross-namespace` entry with spaces, which Cilium does not trim.
+    SharingNamespaceSpace = "sharing-namespace-space",
     /// An ignore annotation without a reason.
     SuppressionWithoutReason = "suppression-without-reason"
         => "say why after the code: `lbipam.dev/ignore: \"CODE: the reason\"`",
@@ -208,6 +212,7 @@ pub const STALE: &str = "stale";
 /// Every stable code: the plan's, then `stale`, then every [`Code`].
 pub fn all() -> Vec<&'static str> {
     let mut out = PLAN_CODES.to_vec();
+    out.extend(crate::diag::rule::Rule::ALL.iter().map(|r| r.code()));
     out.push(STALE);
     out.extend(Code::ALL.iter().map(|c| c.as_str()));
     out

@@ -159,6 +159,16 @@ pub enum Error {
         pin: String,
         cluster: String,
     },
+    /// A rule of pool selectors, advertisement or the Cilium version; the
+    /// message is made where the rule is checked, its plan strings escaped
+    /// ([`shown`]).
+    Rule {
+        span: Span,
+        /// A second place and what it is, if the rule relates two.
+        related: Option<(Span, &'static str)>,
+        rule: crate::diag::rule::Rule,
+        message: String,
+    },
     /// A problem in a file of the repository other than plan.toml.
     File {
         /// Which problem it is.
@@ -226,6 +236,20 @@ pub enum Subject {
     FluxSourceKind,
     /// A path of `[layout]`.
     LayoutPath,
+    /// A label key of a selector or of a Service's `labels`.
+    LabelKey,
+    /// A label value.
+    LabelValue,
+    /// The `operator` of a selector expression.
+    SelectorOperator,
+    /// An interface regular expression of `[clusters.C.l2]`.
+    InterfaceRegex,
+    /// `[cilium] version`.
+    CiliumVersion,
+    /// A cluster's `advertise`.
+    AdvertiseMode,
+    /// A BGP peer address.
+    PeerAddress,
 }
 
 impl fmt::Display for Subject {
@@ -250,6 +274,13 @@ impl fmt::Display for Subject {
             Glob => "glob",
             FluxSourceKind => "Flux source kind",
             LayoutPath => "layout path",
+            LabelKey => "label key",
+            LabelValue => "label value",
+            SelectorOperator => "selector operator",
+            InterfaceRegex => "interface regular expression",
+            CiliumVersion => "Cilium version",
+            AdvertiseMode => "advertise mode",
+            PeerAddress => "BGP peer address",
         })
     }
 }
@@ -394,6 +425,10 @@ impl Error {
                 span: *span,
                 related: Some((*other_span, "first used here")),
             },
+            Rule { span, related, .. } => Location::Plan {
+                span: *span,
+                related: *related,
+            },
             File {
                 path, line, column, ..
             } => Location::File {
@@ -437,6 +472,7 @@ impl Error {
             NetworkOrBroadcast { .. } => "network-or-broadcast",
             PinNotAllocatable { .. } => "pin-not-allocatable",
             PinWithoutService { .. } => "pin-without-service",
+            Rule { rule, .. } => rule.code(),
         }
     }
 
@@ -464,6 +500,7 @@ impl Error {
             NetworkOrBroadcast { .. } => "holds a network or broadcast address",
             PinNotAllocatable { .. } => "never handed out",
             PinWithoutService { .. } => "pin without its Service",
+            Rule { rule, .. } => rule.label(),
             File { .. } => "here",
             Stale { .. } => "differs from plan.toml",
         }
@@ -500,6 +537,7 @@ impl Error {
             NetworkOrBroadcast { .. } => "network or broadcast address handed out".to_owned(),
             PinNotAllocatable { .. } => "pin Cilium never hands out".to_owned(),
             PinWithoutService { .. } => "held-back pin without its Service".to_owned(),
+            Rule { rule, .. } => rule.kind().to_owned(),
         }
     }
 }
@@ -508,6 +546,12 @@ impl Error {
 /// cannot forge another `file:line:col:` line, and a look-alike (Cyrillic `а`
 /// in a name) shows as `\u{430}` instead of passing for `a`.
 struct Shown<'a>(&'a str);
+
+/// A string from plan.toml as messages show it (one line, ASCII), for the
+/// messages of [`Error::Rule`], which are made before they are printed.
+pub fn shown(s: &str) -> String {
+    Shown(s).to_string()
+}
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -673,6 +717,7 @@ impl fmt::Display for Error {
                 s(cluster),
                 s(pin)
             ),
+            Rule { message, .. } => f.write_str(message),
             // Built from hand-written files: kept on one line (control characters
             // escaped) so a value cannot forge another `file:line:col:` line.
             File { message, .. } => message.chars().try_for_each(|c| {

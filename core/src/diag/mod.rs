@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 pub mod codes;
 pub mod error;
+pub mod rule;
 
 pub use error::Span;
 

@@ -146,6 +146,17 @@ impl Layout {
         self.pools_dir(cluster).join(COMPONENT_KUSTOMIZATION)
     }
 
+    /// The cluster's `CiliumBGPAdvertisement`, beside its pools. A pool file
+    /// name cannot be it: `.bgp` holds a dot, which a pool name never does.
+    pub fn bgp_advertisement_file(&self, cluster: &str) -> PathBuf {
+        self.pools_dir(cluster).join("advertisement.bgp.yaml")
+    }
+
+    /// The cluster's `CiliumL2AnnouncementPolicy`, beside its pools.
+    pub fn l2_policy_file(&self, cluster: &str) -> PathBuf {
+        self.pools_dir(cluster).join("announcement.l2.yaml")
+    }
+
     /// Where generated component files may be found: the pools directory up to
     /// its first placeholder (the seed's `.../cilium/ipam`).
     pub fn generated_root(&self) -> PathBuf {

@@ -4,8 +4,10 @@
 //! a plan parsed at run time and the `PLAN` constant that `build.rs` generates;
 //! one set of checks serves both.
 
+pub mod advertise;
 pub mod layout;
 mod parse;
+pub mod selector;
 
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -14,8 +16,10 @@ use ipnet::IpNet;
 
 pub use crate::diag::Span;
 pub use crate::net::Block;
+pub use advertise::{Advertise, Bgp, L2, Mode};
 pub use layout::Layout;
 pub use parse::{parse, parse_lenient};
+pub use selector::{Expression, Label, LabelSelector, Operator};
 
 /// A string that is borrowed in the generated constant and owned when parsed.
 pub type Str = Cow<'static, str>;
@@ -80,6 +84,9 @@ pub struct Cluster {
     pub pools: List<Pool>,
     /// Fixed LoadBalancer IPs of well-known services, in file order.
     pub pins: List<Pin>,
+    /// How its LoadBalancer IPs are advertised (`advertise`, `[clusters.C.bgp]`,
+    /// `[clusters.C.l2]`).
+    pub advertise: Advertise,
 }
 
 /// A `CiliumLoadBalancerIPPool` (`[clusters.C.pools.NAME]`).
@@ -94,7 +101,12 @@ pub struct Pool {
     /// `allow-first-last-ips`: whether Cilium may hand out the first and last
     /// address of this pool's `cidr:` blocks (`spec.allowFirstLastIPs`).
     /// `None` means yes, Cilium's default since 1.16, written out explicitly.
+    /// (With `[cilium] version` before 1.16 the parser fills in `false`, that
+    /// version's default.)
     pub allow_first_last_ips: Option<At<bool>>,
+    /// `service-selector`: the Services the pool serves (`spec.serviceSelector`);
+    /// every Service when absent.
+    pub service_selector: Option<LabelSelector>,
 }
 
 impl Pool {
@@ -161,6 +173,8 @@ pub struct Pin {
     pub service: At<Str>,
     /// The address.
     pub addr: At<IpAddr>,
+    /// `pool`: the pool the pin says its address is in (`{ address, pool }`).
+    pub pool: Option<At<Str>>,
 }
 
 /// `[cilium]`.
@@ -174,6 +188,39 @@ pub struct Cilium {
     pub reserve_pins: At<bool>,
     /// `api-version` of the generated `CiliumLoadBalancerIPPool`s.
     pub api_version: At<ApiVersion>,
+    /// `version`: the Cilium minor version the clusters run, whose rules apply.
+    pub version: At<Version>,
+    /// `load-balancer-protocol-differentiation`: whether the clusters run with
+    /// Cilium's `loadBalancer.protocolDifferentiation` (1.17 and later), so
+    /// Services on one address may share a port number with different protocols.
+    pub protocol_differentiation: At<bool>,
+}
+
+/// A Cilium minor version (`1.18`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version {
+    /// The minor number: 18 for 1.18.
+    pub minor: u8,
+}
+
+impl Version {
+    /// The version this repository runs, the default.
+    pub const DEFAULT: Version = Version { minor: 18 };
+    /// The oldest version whose rules lbipam-plan knows.
+    pub const OLDEST: Version = Version { minor: 15 };
+    /// The newest version whose rules lbipam-plan knows.
+    pub const NEWEST: Version = Version { minor: 20 };
+
+    /// Whether this is `1.minor` or later.
+    pub const fn at_least(self, minor: u8) -> bool {
+        self.minor >= minor
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "1.{}", self.minor)
+    }
 }
 
 impl Cilium {
@@ -182,6 +229,8 @@ impl Cilium {
         ip_annotation: At::new(Cow::Borrowed(DEFAULT_IP_ANNOTATION)),
         reserve_pins: At::new(false),
         api_version: At::new(ApiVersion::V2Alpha1),
+        version: At::new(Version::DEFAULT),
+        protocol_differentiation: At::new(false),
     };
 }
 
@@ -224,12 +273,34 @@ pub struct Service {
     /// `service = "NAMESPACE/NAME"`: the Kubernetes Service the pin is for, which
     /// alone may take the address when `[cilium] reserve-pins` is on.
     pub service: Option<At<Str>>,
+    /// `labels`: the Service's own labels, which pool selectors are judged
+    /// against (with the namespace and name labels LB-IPAM adds).
+    pub labels: List<Label>,
 }
 
 impl Service {
     /// The namespace and name of `service`, if it is spelled `NAMESPACE/NAME`.
     pub fn namespaced_name(&self) -> Option<(&str, &str)> {
         self.service.as_ref()?.item.split_once('/')
+    }
+
+    /// The labels a pool's `serviceSelector` sees on the Service, if `service`
+    /// is known: the plan's `labels`, then the namespace and name labels
+    /// LB-IPAM sets (which win, as in Cilium).
+    pub fn selector_labels(&self) -> Option<Vec<(&str, &str)>> {
+        let (namespace, name) = self.namespaced_name()?;
+        let implicit = [
+            (selector::NAMESPACE_LABEL, namespace),
+            (selector::NAME_LABEL, name),
+        ];
+        let mut out: Vec<(&str, &str)> = self
+            .labels
+            .iter()
+            .map(|l| (&*l.key.item, &*l.value.item))
+            .filter(|(k, _)| !implicit.iter().any(|(i, _)| i == k))
+            .collect();
+        out.extend(implicit);
+        Some(out)
     }
 }
 

@@ -15,9 +15,11 @@ use toml::de::{DeTable, DeValue};
 
 use super::{
     ApiVersion, At, Block, Cilium, Cluster, Flux, Layout, Pin, Plan, Pool, Reserved, Service, Span,
-    Str,
+    Str, Version,
 };
 use crate::diag::error::{Error, Subject};
+
+mod features;
 
 /// Parses plan.toml. Returns every syntax and shape error found, or the plan.
 pub fn parse(text: &str) -> Result<Plan, Vec<Error>> {
@@ -262,10 +264,14 @@ impl Walker {
         let services = services.map_or(Some(Vec::new()), |e| self.services(e));
         let flux = self.flux(flux);
         let layout = self.layout(layout);
+        let mut clusters = clusters?;
+        if let Some(cilium) = &cilium {
+            version_defaults(cilium.version.item, &mut clusters);
+        }
         Some(Plan {
             network: network?,
             reserved: Cow::Owned(reserved?),
-            clusters: Cow::Owned(clusters?),
+            clusters: Cow::Owned(clusters),
             cilium: cilium?,
             services: Cow::Owned(services?),
             flux: flux?,
@@ -321,13 +327,19 @@ impl Walker {
             let Some(fields) = self.table((name, value), &path) else {
                 continue;
             };
-            let [pools, pins] = self.fields(fields, &format!("[{path}]"), ["pools", "pins"]);
+            let [pools, pins, advertise, bgp, l2] = self.fields(
+                fields,
+                &format!("[{path}]"),
+                ["pools", "pins", "advertise", "bgp", "l2"],
+            );
             let pools = pools.map_or(Vec::new(), |e| self.pools(e, &path));
             let pins = pins.map_or(Vec::new(), |e| self.pins(e, &path));
+            let advertise = self.advertise([advertise, bgp, l2], &path);
             out.push(Cluster {
                 name: key(name),
                 pools: Cow::Owned(pools),
                 pins: Cow::Owned(pins),
+                advertise,
             });
         }
         Some(out)
@@ -344,10 +356,10 @@ impl Walker {
             let Some(fields) = self.table((name, value), &path) else {
                 continue;
             };
-            let [blocks, note, first_last] = self.fields(
+            let [blocks, note, first_last, selector] = self.fields(
                 fields,
                 &format!("[{path}]"),
-                ["blocks", "note", "allow-first-last-ips"],
+                ["blocks", "note", "allow-first-last-ips", "service-selector"],
             );
             let blocks = self
                 .required(blocks, "blocks", &format!("[{path}]"), span(value.span()))
@@ -359,11 +371,14 @@ impl Walker {
             let note = note.and_then(|e| self.string(e, &format!("{path}.note")));
             let first_last =
                 first_last.and_then(|e| self.boolean(e, &format!("{path}.allow-first-last-ips")));
+            let service_selector =
+                selector.and_then(|e| self.selector(e, &format!("{path}.service-selector")));
             out.push(Pool {
                 name: key(name),
                 blocks: Cow::Owned(blocks),
                 note: note.map(|n| n.item),
                 allow_first_last_ips: first_last,
+                service_selector,
             });
         }
         out
@@ -377,11 +392,13 @@ impl Walker {
         table
             .iter()
             .filter_map(|(name, value)| {
-                let s = self.string((name, value), &format!("{path}.{}", name.get_ref()))?;
+                let (s, pool) =
+                    self.pin_value((name, value), &format!("{path}.{}", name.get_ref()))?;
                 let addr = self.value(s, Subject::PinnedAddress, parse_addr)?;
                 Some(Pin {
                     service: key(name),
                     addr,
+                    pool,
                 })
             })
             .collect()
@@ -393,11 +410,25 @@ impl Walker {
             return Some(cilium);
         };
         let table = self.table(entry, "cilium")?;
-        let [annotation, reserve, api] = self.fields(
+        let [annotation, reserve, api, version, differentiation] = self.fields(
             table,
             "[cilium]",
-            ["ip-annotation", "reserve-pins", "api-version"],
+            [
+                "ip-annotation",
+                "reserve-pins",
+                "api-version",
+                "version",
+                "load-balancer-protocol-differentiation",
+            ],
         );
+        if let Some(e) = version {
+            let s = self.string(e, "cilium.version")?;
+            cilium.version = self.value(s, Subject::CiliumVersion, parse_version)?;
+        }
+        if let Some(e) = differentiation {
+            cilium.protocol_differentiation =
+                self.boolean(e, "cilium.load-balancer-protocol-differentiation")?;
+        }
         if let Some(e) = annotation {
             cilium.ip_annotation = self.string(e, "cilium.ip-annotation")?;
         }
@@ -424,16 +455,19 @@ impl Walker {
             let Some(fields) = self.table((name, value), &path) else {
                 continue;
             };
-            let [setting, helm, service] = self.fields(
+            let [setting, helm, service, labels] = self.fields(
                 fields,
                 &format!("[{path}]"),
-                ["setting", "helm-service", "service"],
+                ["setting", "helm-service", "service", "labels"],
             );
             out.push(Service {
                 name: key(name),
                 setting: setting.and_then(|e| self.string(e, &format!("{path}.setting"))),
                 helm_service: helm.and_then(|e| self.string(e, &format!("{path}.helm-service"))),
                 service: service.and_then(|e| self.string(e, &format!("{path}.service"))),
+                labels: Cow::Owned(
+                    labels.map_or(Vec::new(), |e| self.labels(e, &format!("{path}.labels"))),
+                ),
             });
         }
         Some(out)
@@ -547,6 +581,36 @@ impl Walker {
         }
         Some(layout)
     }
+}
+
+/// Defaults that follow the Cilium version: before 1.16 a pool without
+/// `allow-first-last-ips` withholds the first and last address of its `cidr:`
+/// blocks (`allowFirstLastIPs` defaulted to `No`), and the build writes that
+/// default out.
+fn version_defaults(version: Version, clusters: &mut [Cluster]) {
+    if version.at_least(16) {
+        return;
+    }
+    for c in clusters {
+        for p in c.pools.to_mut() {
+            p.allow_first_last_ips.get_or_insert(At::new(false));
+        }
+    }
+}
+
+/// `1.N`, for a minor version lbipam-plan knows the rules of.
+fn parse_version(s: &str) -> Result<Version, String> {
+    let range = format!("{} to {}", Version::OLDEST, Version::NEWEST);
+    let minor = s
+        .strip_prefix("1.")
+        .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()) && !m.starts_with('0'))
+        .and_then(|m| m.parse::<u8>().ok())
+        .ok_or_else(|| format!("expected a Cilium minor version like \"1.18\" ({range})"))?;
+    let version = Version { minor };
+    if version < Version::OLDEST || version > Version::NEWEST {
+        return Err(format!("lbipam-plan knows the rules of Cilium {range}"));
+    }
+    Ok(version)
 }
 
 fn key(k: &Spanned<Cow<'_, str>>) -> At<Str> {

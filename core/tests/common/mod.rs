@@ -160,3 +160,32 @@ pub fn seed_plan() -> &'static lbipam_core::plan::Plan {
         lbipam_core::generate::load(seed()).unwrap_or_else(|r| panic!("the seed plan: {r}"))
     })
 }
+
+/// The seed opted in to sub-pools by serviceSelector, BGP advertisement on
+/// infra and L2 announcements on apps: `tests/fixtures/beyond/plan.toml`, and
+/// apps' Cilium values enabling L2 announcements. Nothing generated yet.
+pub fn unbuilt_beyond() -> tempfile::TempDir {
+    let dir = unbuilt_seed();
+    let fixtures = seed().parent().expect("fixtures dir");
+    fs::copy(
+        fixtures.join("beyond/plan.toml"),
+        dir.path().join("plan.toml"),
+    )
+    .expect("plan");
+    edit(
+        &dir.path()
+            .join("bootstrap/clusters/apps/cilium-values.yaml"),
+        "bgpControlPlane:\n  enabled: true\n",
+        "l2announcements:\n  enabled: true\n",
+    );
+    dir
+}
+
+/// [`unbuilt_beyond`], built once in write mode.
+pub fn beyond_repo() -> tempfile::TempDir {
+    let dir = unbuilt_beyond();
+    let out = tempfile::tempdir().expect("out dir");
+    lbipam_core::build_with(dir.path(), out.path(), lbipam_core::Mode::Write)
+        .unwrap_or_else(|r| panic!("the opted-in fixture must build: {r}"));
+    dir
+}

@@ -44,11 +44,14 @@ macro_rules! cluster {
                 blocks: ::std::borrow::Cow::Borrowed(&[$($block),*]),
                 note: None,
                 allow_first_last_ips: None,
+                service_selector: None,
             }]),
             pins: ::std::borrow::Cow::Borrowed(&[$(::lbipam_core::plan::Pin {
                 service: ::lbipam_core::plan::At::new(::std::borrow::Cow::Borrowed($svc)),
                 addr: ::lbipam_core::plan::At::new($addr),
+                pool: None,
             }),*]),
+            advertise: ::lbipam_core::plan::Advertise::NONE,
         }
     };
 }
