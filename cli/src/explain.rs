@@ -17,7 +17,10 @@ use crate::next_free::Asked;
 pub(crate) fn run(root: &Path, plan: &Plan, ip: IpAddr) -> Output {
     let segments = usage::segments(plan);
     let Some(segment) = usage::segment_at(&segments, ip) else {
-        return crate::fail(format!("{ip} is outside network {}", plan.networks_text(None)));
+        return crate::fail(format!(
+            "{ip} is outside network {}",
+            plan.networks_text(None)
+        ));
     };
     let mut out = String::new();
     match segment.holder {

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use lbipam_core::net::{Interval, Size};
 use lbipam_core::ipnet::IpNet;
+use lbipam_core::net::{Interval, Size};
 use lbipam_core::plan::{Plan, allocatable};
 use lbipam_core::usage::{self, Holder, Segment, Usage};
 use serde_json::{Value, json};
@@ -114,15 +114,16 @@ fn nets<'p, 's>(plan: &'p Plan, segments: &'s [Segment<'p>]) -> Vec<Net<'p, 's>>
             rest = after;
             let pins = plan.clusters.iter().flat_map(|c| c.pins.iter());
             let pinned = pins.filter(|p| iv.contains_addr(p.addr.item)).count();
-            let handed = plan
-                .clusters
-                .iter()
-                .flat_map(|c| c.pools.iter())
-                .fold(Size::Count(0), |acc, p| {
-                    let blocks = p.blocks.iter().map(|b| &b.item);
-                    let inside = blocks.filter(|b| b.interval().is_some_and(|b| iv.contains(&b)));
-                    usage::add(acc, allocatable(inside, p.allows_first_last()))
-                });
+            let handed =
+                plan.clusters
+                    .iter()
+                    .flat_map(|c| c.pools.iter())
+                    .fold(Size::Count(0), |acc, p| {
+                        let blocks = p.blocks.iter().map(|b| &b.item);
+                        let inside =
+                            blocks.filter(|b| b.interval().is_some_and(|b| iv.contains(&b)));
+                        usage::add(acc, allocatable(inside, p.allows_first_last()))
+                    });
             Net {
                 cidr,
                 segments: mine,

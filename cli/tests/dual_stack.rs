@@ -52,12 +52,18 @@ fn report_json_lists_every_network_and_keeps_network_for_one() {
     let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
     assert_eq!(v["networks"][1]["cidr"], "fd00::/120");
     assert_eq!(v["networks"][1]["free"], 251);
-    assert!(v.get("network").is_none(), "two networks: no single `network`");
-    let one = plan_only(&DUAL.replace(
-        r#"cidr = ["10.0.0.0/29", "fd00::/120"]"#,
-        r#"cidr = "fd00::/120""#,
-    )
-    .replace(r#""10.0.0.2-10.0.0.3", "#, ""));
+    assert!(
+        v.get("network").is_none(),
+        "two networks: no single `network`"
+    );
+    let one = plan_only(
+        &DUAL
+            .replace(
+                r#"cidr = ["10.0.0.0/29", "fd00::/120"]"#,
+                r#"cidr = "fd00::/120""#,
+            )
+            .replace(r#""10.0.0.2-10.0.0.3", "#, ""),
+    );
     let out = lbipam(one.path(), &["report", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
     assert_eq!(v["network"], v["networks"][0], "{}", out.stdout);

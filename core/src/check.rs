@@ -687,7 +687,9 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
     }
     for d in plan.flux.depends_on.iter() {
         let (ns, name) = crate::plan::dependency(&d.item);
-        let bad_ns = ns.and_then(dns1123_label_error).map(|r| (Subject::FluxNamespace, r));
+        let bad_ns = ns
+            .and_then(dns1123_label_error)
+            .map(|r| (Subject::FluxNamespace, r));
         let bad_name = dns1123_label_error(name).map(|r| (Subject::FluxKustomization, r));
         if let Some((what, reason)) = bad_ns.or(bad_name) {
             errors.push(Error::BadName {

@@ -106,7 +106,9 @@ fn networks_that_overlap_are_refused_by_the_checker_and_the_proof() {
     let e = errors(&text);
     assert!(
         e.iter().any(|l| l.starts_with("plan.toml:2:")
-            && l.contains("network 10.25.11.128/25 10.25.11.128-10.25.11.255 overlaps network 10.25.11.0/24")),
+            && l.contains(
+                "network 10.25.11.128/25 10.25.11.128-10.25.11.255 overlaps network 10.25.11.0/24"
+            )),
         "{e:?}"
     );
     // The proof refuses what the checker refuses, on the plan as parsed.
@@ -130,7 +132,10 @@ fn an_empty_list_of_networks_is_refused() {
 fn each_network_has_its_own_network_and_broadcast_address() {
     // .16/28 is inside 10.25.20.0/24; a block at that network's end holds its
     // broadcast address, which the first network's rules would not see.
-    let edge = DUAL.replace("\"10.25.20.16/28\"", "\"10.25.20.16/28\", \"10.25.20.240/28\"");
+    let edge = DUAL.replace(
+        "\"10.25.20.16/28\"",
+        "\"10.25.20.16/28\", \"10.25.20.240/28\"",
+    );
     let e = errors(&edge);
     assert_eq!(e.len(), 1, "{e:?}");
     assert!(
@@ -151,18 +156,27 @@ fn the_map_covers_each_network_once_ipv4_first_with_each_ones_edges() {
         .filter(|w| w[0].iv.stop.checked_add(1) != Some(w[1].iv.start) || w[0].iv.v6 != w[1].iv.v6)
         .map(|w| format!("{} | {}", w[0].iv.last(), w[1].iv.first()))
         .collect();
-    assert_eq!(firsts, ["10.25.11.255 | 10.25.20.0", "10.25.20.255 | fd00:10:25::"]);
+    assert_eq!(
+        firsts,
+        ["10.25.11.255 | 10.25.20.0", "10.25.20.255 | fd00:10:25::"]
+    );
     let unusable: Vec<String> = segs
         .iter()
         .filter(|s| matches!(s.holder, Holder::Unusable { .. }))
         .map(|s| s.iv.to_string())
         .collect();
     // IPv6 has no broadcast address.
-    assert_eq!(unusable, ["10.25.11.0", "10.25.11.255", "10.25.20.0", "10.25.20.255"]);
-    let total = segs
-        .iter()
-        .fold(lbipam_core::net::Size::Count(0), |n, s| usage::add(n, s.iv.size()));
-    assert_eq!(total, lbipam_core::net::Size::Count(256 + 256 + (1u128 << 64)));
+    assert_eq!(
+        unusable,
+        ["10.25.11.0", "10.25.11.255", "10.25.20.0", "10.25.20.255"]
+    );
+    let total = segs.iter().fold(lbipam_core::net::Size::Count(0), |n, s| {
+        usage::add(n, s.iv.size())
+    });
+    assert_eq!(
+        total,
+        lbipam_core::net::Size::Count(256 + 256 + (1u128 << 64))
+    );
 }
 
 #[test]
@@ -181,7 +195,11 @@ fn capacity_of_a_whole_ipv6_network_beside_ipv4_counts_without_overflow() {
 fn dual_stack_repo() -> tempfile::TempDir {
     let repo = scratch_repo();
     let plan = repo.path().join("plan.toml");
-    edit(&plan, r#"cidr = "10.25.11.0/24""#, r#"cidr = ["10.25.11.0/24", "fd00:10:25:11::/64"]"#);
+    edit(
+        &plan,
+        r#"cidr = "10.25.11.0/24""#,
+        r#"cidr = ["10.25.11.0/24", "fd00:10:25:11::/64"]"#,
+    );
     edit(
         &plan,
         r#"blocks = ["10.25.11.100-10.25.11.119"]"#,
@@ -213,14 +231,21 @@ fn a_dual_stack_plan_builds_writes_both_families_and_builds_again_as_a_no_op() {
         "{summary}"
     );
     assert!(
-        summary.contains("| fd00:10:25:11::100-fd00:10:25:11::1ff | 256 | pool infra-pool (cluster infra) |  |"),
+        summary.contains(
+            "| fd00:10:25:11::100-fd00:10:25:11::1ff | 256 | pool infra-pool (cluster infra) |  |"
+        ),
         "{summary}"
     );
     let svg = read(repo.path(), "docs/ip-map.svg");
-    assert_eq!(svg.matches("Address map of ").count(), 2, "one grid per network");
+    assert_eq!(
+        svg.matches("Address map of ").count(),
+        2,
+        "one grid per network"
+    );
     assert!(svg.contains("Address map of fd00:10:25:11::/64 (18446744073709551616 addresses)"));
     common::builds_twice(repo.path());
-    lbipam_core::verify(&repo.path().join("plan.toml")).expect("check mode passes on the built tree");
+    lbipam_core::verify(&repo.path().join("plan.toml"))
+        .expect("check mode passes on the built tree");
 }
 
 #[test]
@@ -233,7 +258,9 @@ fn a_require_dual_stack_service_in_a_cluster_without_ipv6_is_an_error_at_its_pol
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\nspec:\n  type: LoadBalancer\n  ipFamilyPolicy: RequireDualStack\n  ports:\n    - port: 80\n",
     );
     common::edit(
-        &repo.path().join("kubernetes/infrastructure/networking/cilium/core/kustomization.yaml"),
+        &repo
+            .path()
+            .join("kubernetes/infrastructure/networking/cilium/core/kustomization.yaml"),
         "resources:\n",
         "resources:\n  - dual.yaml\n",
     );
@@ -243,7 +270,10 @@ fn a_require_dual_stack_service_in_a_cluster_without_ipv6_is_an_error_at_its_pol
             && e.contains("Service default/web requires dual-stack (ipFamilyPolicy: RequireDualStack), but no pool of cluster apps in plan.toml holds IPv6"),
         "{e}"
     );
-    assert!(!e.contains("cluster infra in plan.toml"), "infra has both: {e}");
+    assert!(
+        !e.contains("cluster infra in plan.toml"),
+        "infra has both: {e}"
+    );
 }
 
 #[test]
@@ -255,7 +285,9 @@ fn a_prefer_dual_stack_service_there_is_a_warning_and_the_build_passes() {
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\nspec:\n  type: LoadBalancer\n  ipFamilyPolicy: PreferDualStack\n  ports:\n    - port: 80\n",
     );
     common::edit(
-        &repo.path().join("kubernetes/infrastructure/networking/cilium/core/kustomization.yaml"),
+        &repo
+            .path()
+            .join("kubernetes/infrastructure/networking/cilium/core/kustomization.yaml"),
         "resources:\n",
         "resources:\n  - dual.yaml\n",
     );
@@ -264,7 +296,10 @@ fn a_prefer_dual_stack_service_there_is_a_warning_and_the_build_passes() {
         .expect("a warning only")
         .warnings;
     assert!(
-        warnings.iter().any(|w| w.contains("Service default/web prefers dual-stack") && w.contains("cluster apps")),
+        warnings
+            .iter()
+            .any(|w| w.contains("Service default/web prefers dual-stack")
+                && w.contains("cluster apps")),
         "{warnings:?}"
     );
 }
@@ -328,9 +363,20 @@ fn the_managed_kustomization_lives_in_the_plans_namespace_and_depends_on_namespa
 #[test]
 fn a_depends_on_or_namespace_that_is_no_label_is_a_bad_name_at_its_place() {
     let seed = "[network]\ncidr = \"10.0.0.0/24\"\n[clusters.a.pools.p]\nblocks = [\"10.0.0.8/29\"]\n[flux]\n";
-    let e = errors(&format!("{seed}namespace = \"Kube_System\"\ndepends-on = [\"kube-system/Cilium\", \"a/b/c\"]\n"));
+    let e = errors(&format!(
+        "{seed}namespace = \"Kube_System\"\ndepends-on = [\"kube-system/Cilium\", \"a/b/c\"]\n"
+    ));
     assert_eq!(e.len(), 3, "{e:?}");
-    assert!(e[0].starts_with("plan.toml:6:13: Flux namespace name `Kube_System`"), "{e:?}");
-    assert!(e[1].starts_with("plan.toml:7:15: Flux Kustomization name `kube-system/Cilium`"), "{e:?}");
-    assert!(e[2].starts_with("plan.toml:7:37: Flux Kustomization name `a/b/c`"), "{e:?}");
+    assert!(
+        e[0].starts_with("plan.toml:6:13: Flux namespace name `Kube_System`"),
+        "{e:?}"
+    );
+    assert!(
+        e[1].starts_with("plan.toml:7:15: Flux Kustomization name `kube-system/Cilium`"),
+        "{e:?}"
+    );
+    assert!(
+        e[2].starts_with("plan.toml:7:37: Flux Kustomization name `a/b/c`"),
+        "{e:?}"
+    );
 }

@@ -385,14 +385,16 @@ fn raw_plan() -> impl Strategy<Value = RawPlan> {
             1 => prop::collection::vec(cluster, 2..4),
         ],
     )
-        .prop_map(|((v6, extra, net_flaw, second), reserved, clusters)| RawPlan {
-            v6,
-            extra,
-            net_flaw,
-            second,
-            reserved,
-            clusters,
-        })
+        .prop_map(
+            |((v6, extra, net_flaw, second), reserved, clusters)| RawPlan {
+                v6,
+                extra,
+                net_flaw,
+                second,
+                reserved,
+                clusters,
+            },
+        )
 }
 
 /// The `i`th name of a table: mostly valid and unique; rarely one of the
@@ -618,7 +620,11 @@ fn the_validator_accepts_exactly_the_plans_the_brute_force_oracle_accepts() {
         "{valid} valid, {invalid} invalid"
     );
     // Valid plans on several networks are among them.
-    assert!(valid_several.get() >= 10, "{} valid on several networks", valid_several.get());
+    assert!(
+        valid_several.get() >= 10,
+        "{} valid on several networks",
+        valid_several.get()
+    );
 }
 
 #[test]

@@ -11,8 +11,8 @@ use crate::plan::{Cluster, Plan};
 /// The managed document of each cluster's Flux file.
 pub fn wants(plan: &Plan) -> Vec<Want> {
     let layout = &plan.layout;
-    let after = (plan.flux.depends_on.first())
-        .map(|d| crate::plan::dependency(&d.item).1.to_owned());
+    let after =
+        (plan.flux.depends_on.first()).map(|d| crate::plan::dependency(&d.item).1.to_owned());
     plan.clusters
         .iter()
         .map(|c| {

@@ -216,7 +216,10 @@ fn title(svg: &mut String, top: u32, g: &NetGrid) {
     let scale = if g.per == 1 {
         "one cell per address".to_owned()
     } else {
-        format!("one cell per {} addresses, colored by the owner of most of them", g.per)
+        format!(
+            "one cell per {} addresses, colored by the owner of most of them",
+            g.per
+        )
     };
     let _ = writeln!(
         svg,

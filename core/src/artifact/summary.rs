@@ -91,7 +91,11 @@ fn networks_md(plan: &Plan, sizes: bool) -> String {
         .networks
         .iter()
         .map(|n| match sizes {
-            true => format!("`{}` ({} addresses)", n.item, Interval::of_net(n.item).size()),
+            true => format!(
+                "`{}` ({} addresses)",
+                n.item,
+                Interval::of_net(n.item).size()
+            ),
             false => format!("`{}`", n.item),
         })
         .collect();
@@ -246,7 +250,11 @@ pub fn architecture_section(plan: &Plan) -> String {
         "\nAll clusters share the L2 {} {}; each gets its own `CiliumLoadBalancerIPPool`, \
          included only by that cluster's Flux `cilium-ipam` Kustomization, so pools cannot \
          collide at run time. Full address map: [IP-ALLOCATION-SUMMARY.md](IP-ALLOCATION-SUMMARY.md).\n",
-        if plan.networks.len() == 1 { "subnet" } else { "subnets" },
+        if plan.networks.len() == 1 {
+            "subnet"
+        } else {
+            "subnets"
+        },
         networks_md(plan, false)
     );
     let _ = writeln!(
