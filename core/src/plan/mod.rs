@@ -320,13 +320,6 @@ impl Plan {
         names.join(" or ")
     }
 
-    /// The address families the networks hold: (IPv4, IPv6).
-    pub fn families(&self) -> (bool, bool) {
-        let v6 = self.networks.iter().any(|n| n.item.addr().is_ipv6());
-        let v4 = self.networks.iter().any(|n| n.item.addr().is_ipv4());
-        (v4, v6)
-    }
-
     /// The cluster of that name.
     pub fn cluster(&self, name: &str) -> Option<&Cluster> {
         self.clusters.iter().find(|c| c.name.item == name)
