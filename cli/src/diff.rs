@@ -300,18 +300,24 @@ impl Diff {
     }
 }
 
+/// The networks as diff shows them: `10.25.11.0/24`, or several joined by `, `.
+fn networks(plan: &Plan) -> String {
+    let nets: Vec<String> = plan.networks.iter().map(|n| n.item.to_string()).collect();
+    nets.join(", ")
+}
+
 fn diff(old: Option<&Plan>, new: &Plan) -> Diff {
     let mut d = Diff::default();
     if let Some(old) = old
-        && old.network.item != new.network.item
+        && networks(old) != networks(new)
     {
         d.items.push(item(
             None,
             "network",
             "cidr",
             "changed",
-            Some(old.network.item.to_string()),
-            Some(new.network.item.to_string()),
+            Some(networks(old)),
+            Some(networks(new)),
         ));
     }
     reserved(&mut d, old, new);

@@ -17,7 +17,10 @@ use crate::next_free::Asked;
 pub(crate) fn run(root: &Path, plan: &Plan, ip: IpAddr) -> Output {
     let segments = usage::segments(plan);
     let Some(segment) = usage::segment_at(&segments, ip) else {
-        return crate::fail(format!("{ip} is outside network {}", plan.network.item));
+        return crate::fail(format!(
+            "{ip} is outside network {}",
+            plan.networks_text(None)
+        ));
     };
     let mut out = String::new();
     match segment.holder {
@@ -31,7 +34,10 @@ pub(crate) fn run(root: &Path, plan: &Plan, ip: IpAddr) -> Output {
             let _ = writeln!(
                 out,
                 "{ip}: the {which} address of {}: no pool may hold it (Cilium would hand it out)",
-                plan.network.item
+                plan.networks
+                    .iter()
+                    .find(|n| n.item.contains(&ip))
+                    .map_or_else(String::new, |n| n.item.to_string())
             );
         }
         Holder::Reserved { name, note } => {

@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
+use lbipam_core::ipnet::IpNet;
 use lbipam_core::net::{Interval, Size};
-use lbipam_core::plan::Plan;
+use lbipam_core::plan::{Plan, allocatable};
 use lbipam_core::usage::{self, Holder, Segment, Usage};
 use serde_json::{Value, json};
 
@@ -45,13 +46,13 @@ pub(crate) fn run(
     crate::ok(match format {
         ReportFormat::Table => format!(
             "{}\n\n{}\n{}{notes}",
-            network_line(plan, &segments),
+            network_lines(plan, &segments),
             usage_table(plan, &clusters).text(color),
             ranges_table(plan, &shown).text(color)
         ),
         ReportFormat::Markdown => format!(
             "{}\n\n{}\n{}{notes}",
-            network_line(plan, &segments),
+            network_lines(plan, &segments),
             usage_table(plan, &clusters).markdown(),
             ranges_table(plan, &shown).markdown()
         ),
@@ -92,48 +93,89 @@ fn totals(segments: &[Segment]) -> Totals {
     t
 }
 
-fn network_size(plan: &Plan) -> Size {
-    Interval::of_net(plan.network.item).size()
+/// One network's part of the map: its segments, the pins in it, and how many
+/// of its pool addresses Cilium can hand out.
+struct Net<'p, 's> {
+    cidr: IpNet,
+    segments: &'s [Segment<'p>],
+    pinned: usize,
+    handed: Size,
 }
 
-/// Share of the network that is reserved or in a pool.
-fn allocated(plan: &Plan, free: Size) -> f64 {
-    let size = network_size(plan);
+/// The networks in the map's order (IPv4 first, each family by address).
+fn nets<'p, 's>(plan: &'p Plan, segments: &'s [Segment<'p>]) -> Vec<Net<'p, 's>> {
+    let mut cidrs: Vec<(Interval, IpNet)> = plan
+        .networks
+        .iter()
+        .map(|n| (Interval::of_net(n.item), n.item))
+        .collect();
+    cidrs.sort();
+    let mut rest = segments;
+    cidrs
+        .into_iter()
+        .map(|(iv, cidr)| {
+            let n = rest.partition_point(|s| iv.contains(&s.iv));
+            let (mine, after) = rest.split_at(n);
+            rest = after;
+            let pins = plan.clusters.iter().flat_map(|c| c.pins.iter());
+            let pinned = pins.filter(|p| iv.contains_addr(p.addr.item)).count();
+            let handed =
+                plan.clusters
+                    .iter()
+                    .flat_map(|c| c.pools.iter())
+                    .fold(Size::Count(0), |acc, p| {
+                        let blocks = p.blocks.iter().map(|b| &b.item);
+                        let inside =
+                            blocks.filter(|b| b.interval().is_some_and(|b| iv.contains(&b)));
+                        usage::add(acc, allocatable(inside, p.allows_first_last()))
+                    });
+            Net {
+                cidr,
+                segments: mine,
+                pinned,
+                handed,
+            }
+        })
+        .collect()
+}
+
+/// Share of a network that is reserved or in a pool.
+fn allocated(size: Size, free: Size) -> f64 {
     match free {
         Size::Count(free) => 100.0 - usage::percent(free, size),
         Size::All128 => 0.0,
     }
 }
 
-fn pinned(plan: &Plan) -> usize {
-    plan.clusters.iter().map(|c| c.pins.len()).sum()
+/// One line per network.
+fn network_lines(plan: &Plan, segments: &[Segment]) -> String {
+    let lines: Vec<String> = nets(plan, segments).iter().map(network_line).collect();
+    lines.join("\n")
 }
 
-fn network_line(plan: &Plan, segments: &[Segment]) -> String {
+fn network_line(net: &Net) -> String {
     let Totals {
         reserved,
         unusable,
         pools,
         free,
-    } = totals(segments);
+    } = totals(net.segments);
     let edges = match unusable {
         Size::Count(0) => String::new(),
         n => format!(", {n} network/broadcast"),
     };
     // Pools that withhold their blocks' ends hand out fewer than they hold.
-    let handed = plan.clusters.iter().fold(Size::Count(0), |n, c| {
-        usage::add(n, usage::cluster_usage(c).size)
-    });
-    let handed = match handed == pools {
+    let handed = match net.handed == pools {
         true => String::new(),
-        false => format!("{handed} Cilium can hand out, "),
+        false => format!("{} Cilium can hand out, ", net.handed),
     };
+    let size = Interval::of_net(net.cidr).size();
     format!(
         "Network {}: {} addresses; {reserved} reserved{edges}, {pools} in pools ({handed}{} pinned), {free} free; {:.1}% allocated",
-        plan.network.item,
-        network_size(plan),
-        pinned(plan),
-        allocated(plan, free)
+        net.cidr,
+        size,
+        net.pinned,
+        allocated(size, free)
     )
 }
 
@@ -263,12 +305,7 @@ fn usage_json(u: Usage) -> serde_json::Map<String, Value> {
 }
 
 fn to_json(plan: &Plan, all: &[Segment], clusters: &[usize], shown: &[&Segment]) -> Value {
-    let Totals {
-        reserved,
-        unusable,
-        pools,
-        free,
-    } = totals(all);
+    let networks: Vec<Value> = nets(plan, all).iter().map(network_json).collect();
     let clusters: Vec<Value> = clusters
         .iter()
         .map(|&ci| {
@@ -319,18 +356,34 @@ fn to_json(plan: &Plan, all: &[Segment], clusters: &[usize], shown: &[&Segment])
             Value::Object(m)
         })
         .collect();
+    let mut out = serde_json::Map::new();
+    // `network` is the one network of a plan that has one, as before networks
+    // could be several; `networks` always lists them all.
+    if let [one] = networks.as_slice() {
+        out.insert("network".into(), one.clone());
+    }
+    out.insert("networks".into(), json!(networks));
+    out.insert("clusters".into(), json!(clusters));
+    out.insert("ranges".into(), json!(ranges));
+    Value::Object(out)
+}
+
+fn network_json(net: &Net) -> Value {
+    let Totals {
+        reserved,
+        unusable,
+        pools,
+        free,
+    } = totals(net.segments);
+    let size = Interval::of_net(net.cidr).size();
     json!({
-        "network": {
-            "cidr": plan.network.item.to_string(),
-            "size": size_json(network_size(plan)),
-            "reserved": size_json(reserved),
-            "network_broadcast": size_json(unusable),
-            "pools": size_json(pools),
-            "pinned": pinned(plan),
-            "free": size_json(free),
-            "allocated": percent_json(allocated(plan, free)),
-        },
-        "clusters": clusters,
-        "ranges": ranges,
+        "cidr": net.cidr.to_string(),
+        "size": size_json(size),
+        "reserved": size_json(reserved),
+        "network_broadcast": size_json(unusable),
+        "pools": size_json(pools),
+        "pinned": net.pinned,
+        "free": size_json(free),
+        "allocated": percent_json(allocated(size, free)),
     })
 }

@@ -83,14 +83,13 @@ fn block_fix(block: &crate::net::Block) -> crate::diag::error::EdgeFix {
 /// pool or pin, no pin on an address Cilium withholds, and with `reserve-pins`
 /// every pin knows the Service its own pool selects.
 fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
-    let network = plan.network.item;
-    let edges = crate::net::network_and_broadcast(network.trunc());
-    let net_str = network.trunc().to_string();
-    let net_iv = Interval::of_net(network);
-    // Outside the network is reported already; the edges matter inside it.
-    // `what` and `value` name the range, made only for an error.
+    // Outside every network is reported already; the edges matter inside one,
+    // each network's own. `what` and `value` name the range, made only for an error.
     let mut edge = |span: Span, what: &dyn Fn() -> (String, String), iv: Interval, fix| {
-        let Some((first, last)) = edges.filter(|_| net_iv.contains(&iv)) else {
+        let Some(network) = plan.network_of(&iv) else {
+            return;
+        };
+        let Some((first, last)) = crate::net::network_and_broadcast(network.item.trunc()) else {
             return;
         };
         for (addr, which) in [(first, "network"), (last, "broadcast")] {
@@ -102,7 +101,7 @@ fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
                     value,
                     addr,
                     which,
-                    network: net_str.clone(),
+                    network: network.item.trunc().to_string(),
                     fix,
                 });
             }
@@ -318,17 +317,8 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>)
         .iter()
         .map(|c| !c.pools.is_empty() && c.pools.iter().all(|p| !p.blocks.is_empty()))
         .collect();
-    let network = plan.network.item;
-    let net_iv = Interval::of_net(network);
-    let net_str = network.trunc().to_string();
-    if has_host_bits(network) {
-        errors.push(Error::HostBits {
-            span: plan.network.span,
-            value: network.to_string(),
-            network: net_str.clone(),
-        });
-    }
-
+    check_networks(plan, errors);
+    let net_str = plan.networks_text(None);
     let reserved = plan
         .reserved
         .iter()
@@ -384,25 +374,11 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>)
             });
             continue;
         }
-        if iv.v6 != net_iv.v6 {
-            errors.push(Error::MixedFamily {
-                span,
-                value: value(),
-                network: net_str.clone(),
-            });
-            continue;
-        }
-        if !net_iv.contains(&iv) {
-            let what = match holder {
+        if plan.network_of(&iv).is_none() {
+            errors.push(outside(plan, iv, span, &value, || match holder {
                 Holder::Reserved(_) => holder.name(plan),
                 Holder::Pool { .. } => format!("block of {}", holder.name(plan)),
-            };
-            errors.push(Error::OutsideNetwork {
-                span,
-                what,
-                value: value(),
-                network: net_str.clone(),
-            });
+            }));
         }
         ranges.push(Range { iv, holder, span });
     }
@@ -424,6 +400,63 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>)
         }
     }
     (ranges, intact)
+}
+
+/// A range or pin in no network: of a family no network has (mixed), or
+/// outside every network of its family.
+fn outside(
+    plan: &Plan,
+    iv: Interval,
+    span: Span,
+    value: &dyn Fn() -> String,
+    what: impl FnOnce() -> String,
+) -> Error {
+    let same_family = plan.networks_text(Some(iv.v6));
+    if same_family.is_empty() {
+        Error::MixedFamily {
+            span,
+            value: value(),
+            network: plan.networks_text(None),
+        }
+    } else {
+        Error::OutsideNetwork {
+            span,
+            what: what(),
+            value: value(),
+            network: same_family,
+        }
+    }
+}
+
+/// Each network alone (no host bits) and the networks against each other: two
+/// that share addresses would let a block be judged by either's edges.
+fn check_networks(plan: &Plan, errors: &mut Vec<Error>) {
+    let mut nets: Vec<(Interval, &crate::plan::At<ipnet::IpNet>)> = Vec::new();
+    for n in plan.networks.iter() {
+        if has_host_bits(n.item) {
+            errors.push(Error::HostBits {
+                span: n.span,
+                value: n.item.to_string(),
+                network: n.item.trunc().to_string(),
+            });
+        }
+        nets.push((Interval::of_net(n.item), n));
+    }
+    nets.sort_by_key(|(iv, n)| (*iv, n.span.start));
+    let mut sweep = Sweep::new();
+    for (i, (iv, n)) in nets.iter().enumerate() {
+        if let Some((j, at)) = sweep.step(i, *iv) {
+            let (_, other) = nets[j];
+            errors.push(Error::Overlap {
+                span: n.span,
+                other_span: other.span,
+                owner: format!("network {}", n.item.trunc()),
+                range: iv.to_string(),
+                other: format!("network {}", other.item.trunc()),
+                at: at.to_string(),
+            });
+        }
+    }
 }
 
 /// Intervals sorted by start that may overlap, asked "which one holds this
@@ -460,8 +493,6 @@ impl<T: Copy> Cover<T> {
 }
 
 fn check_pins(plan: &Plan, ranges: &[Range], intact: &[bool], errors: &mut Vec<Error>) {
-    let net_iv = Interval::of_net(plan.network.item);
-    let net_str = plan.network.item.trunc().to_string();
     let any_range = Cover::new(ranges.iter().map(|r| (r.iv, r.holder)).collect());
     let mut own_ranges = vec![Vec::new(); plan.clusters.len()];
     for r in ranges {
@@ -476,21 +507,11 @@ fn check_pins(plan: &Plan, ranges: &[Range], intact: &[bool], errors: &mut Vec<E
             let addr = pin.addr.item;
             let iv = Interval::of_addr(addr);
             all.push((iv, pin, c));
-            if !net_iv.contains(&iv) {
-                errors.push(if iv.v6 == net_iv.v6 {
-                    Error::OutsideNetwork {
-                        span: pin.addr.span,
-                        what: format!("pin {} ({})", pin.service.item, c.name.item),
-                        value: addr.to_string(),
-                        network: net_str.clone(),
-                    }
-                } else {
-                    Error::MixedFamily {
-                        span: pin.addr.span,
-                        value: addr.to_string(),
-                        network: net_str.clone(),
-                    }
-                });
+            if plan.network_of(&iv).is_none() {
+                let value = || addr.to_string();
+                errors.push(outside(plan, iv, pin.addr.span, &value, || {
+                    format!("pin {} ({})", pin.service.item, c.name.item)
+                }));
                 continue;
             }
             // Ranges may still overlap here (that is reported above), so the pin
@@ -658,11 +679,25 @@ fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
             });
         }
     }
+    let namespace = &plan.flux.namespace;
+    if let Some(reason) = dns1123_label_error(&namespace.item) {
+        errors.push(Error::BadName {
+            span: namespace.span,
+            what: Subject::FluxNamespace,
+            name: namespace.item.to_string(),
+            reason,
+        });
+    }
     for d in plan.flux.depends_on.iter() {
-        if let Some(reason) = dns1123_label_error(&d.item) {
+        let (ns, name) = crate::plan::dependency(&d.item);
+        let bad_ns = ns
+            .and_then(dns1123_label_error)
+            .map(|r| (Subject::FluxNamespace, r));
+        let bad_name = dns1123_label_error(name).map(|r| (Subject::FluxKustomization, r));
+        if let Some((what, reason)) = bad_ns.or(bad_name) {
             errors.push(Error::BadName {
                 span: d.span,
-                what: Subject::FluxKustomization,
+                what,
                 name: d.item.to_string(),
                 reason,
             });

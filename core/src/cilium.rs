@@ -82,7 +82,7 @@ pub fn cilium_pools(plan: &Plan, cluster: &Cluster) -> Vec<CiliumPool> {
             cluster
                 .pins
                 .iter()
-                .filter(|pin| in_pool(pool, pin.addr.item))
+                .filter(|pin| pool.holds(pin.addr.item))
                 .filter_map(|pin| Some((pin, pinned_service(plan, &pin.service.item)?)))
                 .collect()
         } else {
@@ -136,12 +136,6 @@ pub fn unselected_note(cluster: &Cluster) -> Option<String> {
 pub fn pinned_service(plan: &Plan, pin: &str) -> Option<(String, String)> {
     let (namespace, name) = plan.service(pin)?.namespaced_name()?;
     Some((namespace.to_owned(), name.to_owned()))
-}
-
-fn in_pool(pool: &Pool, addr: IpAddr) -> bool {
-    pool.blocks
-        .iter()
-        .any(|b| b.item.interval().is_some_and(|iv| iv.contains_addr(addr)))
 }
 
 fn has_cidr(blocks: &[Block]) -> bool {

@@ -17,7 +17,7 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use crate::net::{Block, Interval, Sweep, has_host_bits, net_addr, net_prefix_len};
-use crate::plan::{Plan, Pool};
+use crate::plan::{At, Plan, Pool};
 
 /// Fails compilation unless the plan constant is valid.
 ///
@@ -72,7 +72,7 @@ pub fn covers(e: &crate::diag::error::Error) -> bool {
             | Error::PinWithoutService { .. }
             | Error::Rule { .. }
             | Error::BadName {
-                what: Subject::Service | Subject::FluxKustomization,
+                what: Subject::Service | Subject::FluxKustomization | Subject::FluxNamespace,
                 ..
             }
     )
@@ -144,11 +144,10 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
         return Err(Msg::new().push("scratch size does not match the plan; regenerate plan.rs"));
     }
     let (scratch, pins) = scratch.split_at_mut(counts(plan).0);
-    let net = plan.network.item;
-    if has_host_bits(net) {
-        return Err(Msg::new().push("network CIDR has host bits set"));
+    let nets = slice(&plan.networks);
+    if let Err(m) = networks_ok(nets) {
+        return Err(m);
     }
-    let net_iv = Interval::of_net(net);
     let mut n = 0;
 
     let reserved = slice(&plan.reserved);
@@ -157,8 +156,8 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
         if let Err(m) = name_ok("reserved range", str_of(&reserved[r].name.item)) {
             return Err(m);
         }
-        match range_ok(&reserved[r].range.item, net_iv) {
-            Ok(iv) => {
+        match range_ok(&reserved[r].range.item, nets) {
+            Ok((iv, _)) => {
                 scratch[n] = Item {
                     iv,
                     cluster: Item::RESERVED,
@@ -205,8 +204,8 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
             let mut b = 0;
             while b < blocks.len() {
                 let withheld = pools[p].edges_withheld(&blocks[b].item);
-                match range_ok(&blocks[b].item, net_iv) {
-                    Ok(iv) if !withheld && !edges_ok(iv, net) => {
+                match range_ok(&blocks[b].item, nets) {
+                    Ok((iv, net)) if !withheld && !edges_ok(iv, net) => {
                         let m = interval(Msg::new().push("range "), iv);
                         return Err(owner(
                             m.push(" holds the network or broadcast address; in pool "),
@@ -215,7 +214,7 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
                             p,
                         ));
                     }
-                    Ok(iv) => {
+                    Ok((iv, _)) => {
                         scratch[n] = Item {
                             iv,
                             cluster: c,
@@ -347,7 +346,34 @@ const fn first_duplicate(plan: &Plan, scratch: &mut [Item]) -> Option<(usize, us
     found
 }
 
-const fn range_ok(block: &Block, net: Interval) -> Result<Interval, Msg> {
+/// At least one network, none with host bits, no two sharing an address
+/// (a pairwise loop: a plan has a handful of networks).
+const fn networks_ok(nets: &[At<IpNet>]) -> Result<(), Msg> {
+    if nets.is_empty() {
+        return Err(Msg::new().push("the plan has no network"));
+    }
+    let mut i = 0;
+    while i < nets.len() {
+        if has_host_bits(nets[i].item) {
+            return Err(Msg::new().push("network CIDR has host bits set"));
+        }
+        let mut j = 0;
+        while j < i {
+            if Interval::of_net(nets[i].item)
+                .overlap(&Interval::of_net(nets[j].item))
+                .is_some()
+            {
+                return Err(Msg::new().push("two networks overlap"));
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// The block's addresses and the network holding them all.
+const fn range_ok(block: &Block, nets: &[At<IpNet>]) -> Result<(Interval, IpNet), Msg> {
     let iv = match block.interval() {
         Some(iv) => iv,
         None => return Err(Msg::new().push("range starts after it stops or mixes IPv4 and IPv6")),
@@ -362,10 +388,14 @@ const fn range_ok(block: &Block, net: Interval) -> Result<Interval, Msg> {
             .num(net_prefix_len(n) as u128)
             .push(" has host bits set"));
     }
-    if !net.contains(&iv) {
-        return Err(interval(Msg::new().push("range "), iv).push(" is outside the network"));
+    let mut i = 0;
+    while i < nets.len() {
+        if Interval::of_net(nets[i].item).contains(&iv) {
+            return Ok((iv, nets[i].item));
+        }
+        i += 1;
     }
-    Ok(iv)
+    Err(interval(Msg::new().push("range "), iv).push(" is outside the network"))
 }
 
 /// Whether a pool range stays off the network and broadcast addresses of the

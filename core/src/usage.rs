@@ -44,9 +44,11 @@ pub struct Segment<'a> {
     pub holder: Holder<'a>,
 }
 
-/// The whole network as consecutive segments in address order, the gaps between
-/// reserved ranges and pool blocks filled with [`Holder::Free`]. The plan must
-/// be checked: ranges of a plan with overlaps would be listed twice.
+/// Every network as consecutive segments in address order (IPv4 networks
+/// first, then IPv6, each family by address), the gaps between reserved ranges
+/// and pool blocks filled with [`Holder::Free`]. The one map of the networks:
+/// the docs' table and picture, `lbipam report` and `explain` read it. The plan
+/// must be checked: ranges of a plan with overlaps would be listed twice.
 pub fn segments(plan: &Plan) -> Vec<Segment<'_>> {
     let mut held = Vec::new();
     for r in plan.reserved.iter() {
@@ -71,19 +73,46 @@ pub fn segments(plan: &Plan) -> Vec<Segment<'_>> {
             }
         }
     }
-    // The network and broadcast addresses are not free, unless a reserved
-    // range says what they are.
-    if let Some((first, last)) = crate::net::network_and_broadcast(plan.network.item.trunc()) {
-        for (addr, which) in [(first, "network"), (last, "broadcast")] {
-            let iv = Interval::of_addr(addr);
-            if !held.iter().any(|s| s.iv.overlap(&iv).is_some()) {
-                let holder = Holder::Unusable { which };
-                held.push(Segment { iv, holder });
-            }
-        }
-    }
     held.sort_by_key(|s| s.iv);
-    let net = Interval::of_net(plan.network.item);
+    let mut nets: Vec<(Interval, ipnet::IpNet)> = plan
+        .networks
+        .iter()
+        .map(|n| (Interval::of_net(n.item), n.item.trunc()))
+        .collect();
+    nets.sort();
+    let mut out = Vec::with_capacity(held.len() * 2 + nets.len());
+    let mut rest = held.as_slice();
+    for (net, cidr) in nets {
+        // Networks do not overlap, so each one's ranges follow the previous one's.
+        let skip = rest.partition_point(|s| (s.iv.v6, s.iv.start) < (net.v6, net.start));
+        let inside = rest[skip..].partition_point(|s| net.contains(&s.iv));
+        let mut mine = rest[skip..skip + inside].to_vec();
+        rest = &rest[skip + inside..];
+        mine.extend(unusable_edges(cidr, &mine));
+        mine.sort_by_key(|s| s.iv);
+        fill(net, mine, &mut out);
+    }
+    out
+}
+
+/// The network and broadcast addresses of an IPv4 network are not free,
+/// unless a reserved range says what they are.
+fn unusable_edges<'a>(net: ipnet::IpNet, held: &[Segment<'a>]) -> Vec<Segment<'a>> {
+    let Some((first, last)) = crate::net::network_and_broadcast(net) else {
+        return Vec::new();
+    };
+    [(first, "network"), (last, "broadcast")]
+        .into_iter()
+        .map(|(addr, which)| Segment {
+            iv: Interval::of_addr(addr),
+            holder: Holder::Unusable { which },
+        })
+        .filter(|e| !held.iter().any(|s| s.iv.overlap(&e.iv).is_some()))
+        .collect()
+}
+
+/// Appends `held` (sorted, inside `net`) to `out` with the gaps as free.
+fn fill<'a>(net: Interval, held: Vec<Segment<'a>>, out: &mut Vec<Segment<'a>>) {
     let free = |start, stop| Segment {
         iv: Interval {
             v6: net.v6,
@@ -92,7 +121,6 @@ pub fn segments(plan: &Plan) -> Vec<Segment<'_>> {
         },
         holder: Holder::Free,
     };
-    let mut out = Vec::with_capacity(held.len() * 2 + 1);
     let mut next = Some(net.start);
     for s in held {
         if let Some(n) = next
@@ -106,7 +134,6 @@ pub fn segments(plan: &Plan) -> Vec<Segment<'_>> {
     if let Some(n) = next {
         out.push(free(n, net.stop));
     }
-    out
 }
 
 /// The segment holding an address, if the address is in the network.
@@ -172,16 +199,9 @@ fn pool_size(p: &Pool) -> Size {
     p.allocatable()
 }
 
-/// Whether a pool holds an address.
-pub fn pool_holds(p: &Pool, addr: IpAddr) -> bool {
-    p.blocks
-        .iter()
-        .any(|b| b.item.interval().is_some_and(|iv| iv.contains_addr(addr)))
-}
-
 /// A pool's size and the cluster's pins inside it.
 pub fn pool_usage(c: &Cluster, p: &Pool) -> Usage {
-    let pinned = c.pins.iter().filter(|pin| pool_holds(p, pin.addr.item));
+    let pinned = c.pins.iter().filter(|pin| p.holds(pin.addr.item));
     Usage {
         size: pool_size(p),
         pinned: pinned.count() as u128,

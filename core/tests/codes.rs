@@ -336,6 +336,14 @@ fn repo_cases() -> Vec<(&'static str, Run)> {
             }),
         ),
         (
+            "dual-stack-unsatisfiable",
+            Check(|r| {
+                let dual = "  ipFamilyPolicy: RequireDualStack\n";
+                let svc = service("web", "default", "10.25.11.130", "", dual);
+                extra(r, "", "svc.yaml", &svc);
+            }),
+        ),
+        (
             "pinned-ip-taken",
             Check(|r| {
                 reserve_pins(r);

@@ -156,7 +156,8 @@ fn every_depends_on_names_a_flux_kustomization_of_the_same_cluster() {
             .map(|a| a.flux.name.as_str())
             .collect();
         for a in &build.kustomizations {
-            for (dep, line) in &a.flux.depends_on {
+            for dep in &a.flux.depends_on {
+                let (dep, line) = (&dep.name, dep.line);
                 assert!(
                     names.contains(dep.as_str()),
                     "{}:{line}: Flux Kustomization {} of cluster {c} depends on {dep}, which kubernetes/clusters/{c}/ does not define",

@@ -1,7 +1,9 @@
 //! Property tests against a brute-force oracle.
 //!
 //! Random plans — clusters, pools, blocks, pins and reserved ranges in small
-//! IPv4 (/24../28) and IPv6 (/120../124) networks — are written as plan.toml
+//! IPv4 (/24../28) and IPv6 (/120../124) networks, sometimes beside a second
+//! network of the other family, an adjacent one of the same family, or one
+//! overlapping the first — are written as plan.toml
 //! text. The oracle expands every range into its set of addresses and applies
 //! the rules directly; the validator (`compile`), the runtime form of the
 //! compile-time proof and the checker must agree with it and with each other.
@@ -85,8 +87,9 @@ impl Spec {
 
 #[derive(Clone, Debug)]
 struct Model {
-    /// The network as written (it may have host bits) and its prefix length.
-    net: (Addr, u32),
+    /// The networks as written (the first may have host bits), each with its
+    /// prefix length.
+    nets: Vec<(Addr, u32)>,
     reserved: Vec<(String, Spec)>,
     clusters: Vec<ModelCluster>,
 }
@@ -105,11 +108,17 @@ fn q(s: &str) -> String {
 
 impl Model {
     fn toml(&self) -> String {
-        let (net, prefix) = self.net;
-        let mut t = format!(
-            "[network]\ncidr = \"{}/{prefix}\"\n\n[reserved]\n",
-            net.ip()
-        );
+        let nets: Vec<String> = self
+            .nets
+            .iter()
+            .map(|(net, prefix)| q(&format!("{}/{prefix}", net.ip())))
+            .collect();
+        // One network in the single-string form, several as a list.
+        let cidr = match nets.as_slice() {
+            [one] => one.clone(),
+            _ => format!("[{}]", nets.join(", ")),
+        };
+        let mut t = format!("[network]\ncidr = {cidr}\n\n[reserved]\n");
         for (name, spec) in &self.reserved {
             t += &format!("{} = {{ range = {} }}\n", q(name), q(&spec.toml()));
         }
@@ -180,15 +189,28 @@ fn expand(spec: &Spec) -> Option<BTreeSet<Addr>> {
 /// The rules, applied by brute force. Returns every rule broken (empty: valid).
 fn oracle(m: &Model) -> Vec<String> {
     let mut broken = Vec::new();
-    let (net, prefix) = m.net;
-    let size = 1u128 << (net.width() - prefix);
-    if net.bits % size != 0 {
-        broken.push("network has host bits".to_owned());
+    let mut networks: Vec<BTreeSet<Addr>> = Vec::new();
+    // The network and broadcast addresses of each IPv4 network of four
+    // addresses or more, which Cilium would hand out.
+    let mut edges: Vec<Addr> = Vec::new();
+    for &(net, prefix) in &m.nets {
+        let size = 1u128 << (net.width() - prefix);
+        if net.bits % size != 0 {
+            broken.push("network has host bits".to_owned());
+        }
+        let start = net.bits - net.bits % size;
+        let network: BTreeSet<Addr> = (start..start + size)
+            .map(|bits| Addr { v6: net.v6, bits })
+            .collect();
+        if networks.iter().any(|n| !n.is_disjoint(&network)) {
+            broken.push("two networks share an address".to_owned());
+        }
+        if !net.v6 && prefix <= 30 {
+            edges.extend(network.first().into_iter().chain(network.last()).copied());
+        }
+        networks.push(network);
     }
-    let start = net.bits - net.bits % size;
-    let network: BTreeSet<Addr> = (start..start + size)
-        .map(|bits| Addr { v6: net.v6, bits })
-        .collect();
+    let in_one = |set: &BTreeSet<Addr>| networks.iter().any(|n| set.is_subset(n));
 
     let mut names: Vec<&str> = m.reserved.iter().map(|(n, _)| n.as_str()).collect();
     if m.clusters.is_empty() {
@@ -228,8 +250,8 @@ fn oracle(m: &Model) -> Vec<String> {
         match expand(spec) {
             None => broken.push(format!("malformed {spec:?}")),
             Some(set) => {
-                if !set.is_subset(&network) {
-                    broken.push(format!("{spec:?} not in the network"));
+                if !in_one(&set) {
+                    broken.push(format!("{spec:?} not in one network"));
                 }
                 ranges.push((owner, set));
             }
@@ -243,14 +265,7 @@ fn oracle(m: &Model) -> Vec<String> {
         }
     }
 
-    // Cilium would hand out the network and broadcast address of an IPv4
-    // network of four addresses or more: no pool block or pin may hold them.
-    let edges: Vec<Addr> = if net.v6 || prefix > 30 {
-        Vec::new()
-    } else {
-        let (first, last) = (network.first(), network.last());
-        first.into_iter().chain(last).copied().collect()
-    };
+    // No pool block or pin may hold a network or broadcast address.
     for (owner, set) in &ranges {
         if owner.is_some() && edges.iter().any(|e| set.contains(e)) {
             broken.push("a pool holds the network or broadcast address".to_owned());
@@ -270,7 +285,7 @@ fn oracle(m: &Model) -> Vec<String> {
             let own = ranges
                 .iter()
                 .any(|(owner, set)| *owner == Some(ci) && set.contains(addr));
-            if !network.contains(addr) || !own {
+            if !in_one(&BTreeSet::from([*addr])) || !own {
                 broken.push(format!("pin {pin} not in a pool of its cluster"));
             }
             if !pinned.insert(*addr) {
@@ -317,6 +332,9 @@ struct RawPlan {
     v6: bool,
     extra: u32,
     net_flaw: u8,
+    /// 5: a second network of the other family (dual-stack); 6: one of the
+    /// same family right after the first; 7: one inside the first; else none.
+    second: u8,
     reserved: Vec<(u8, RawBlock)>,
     clusters: Vec<RawCluster>,
 }
@@ -357,9 +375,7 @@ fn raw_plan() -> impl Strategy<Value = RawPlan> {
         })
         .boxed();
     (
-        any::<bool>(),
-        0..=4u32,
-        0..32u8,
+        (any::<bool>(), 0..=4u32, 0..32u8, 0..8u8),
         prop::collection::vec((any::<u8>(), raw_block()), 0..3),
         // At least one cluster: an empty [clusters] is refused by the parser
         // (the catalogue's `empty-clusters`), before anything the oracle judges.
@@ -369,13 +385,16 @@ fn raw_plan() -> impl Strategy<Value = RawPlan> {
             1 => prop::collection::vec(cluster, 2..4),
         ],
     )
-        .prop_map(|(v6, extra, net_flaw, reserved, clusters)| RawPlan {
-            v6,
-            extra,
-            net_flaw,
-            reserved,
-            clusters,
-        })
+        .prop_map(
+            |((v6, extra, net_flaw, second), reserved, clusters)| RawPlan {
+                v6,
+                extra,
+                net_flaw,
+                second,
+                reserved,
+                clusters,
+            },
+        )
 }
 
 /// The `i`th name of a table: mostly valid and unique; rarely one of the
@@ -519,14 +538,25 @@ fn model(raw: &RawPlan) -> Model {
             c.pins.push((name(p.name, i), addr));
         }
     }
+    let mut nets = vec![(
+        Addr {
+            v6: raw.v6,
+            bits: written,
+        },
+        net.prefix,
+    )];
+    let other_base = if raw.v6 { V4_BASE } else { V6_BASE };
+    let other_prefix = if raw.v6 { prefix_v4 } else { 96 + prefix_v4 };
+    let at = |v6, bits| Addr { v6, bits };
+    match raw.second {
+        // The other family's addresses the blocks and pins use, at the same offsets.
+        5 => nets.push((at(!raw.v6, other_base), other_prefix)),
+        6 => nets.push((at(raw.v6, net.base + net.size), net.prefix)),
+        7 => nets.push((at(raw.v6, net.base), net.prefix + 1)),
+        _ => {}
+    }
     Model {
-        net: (
-            Addr {
-                v6: raw.v6,
-                bits: written,
-            },
-            net.prefix,
-        ),
+        nets,
         reserved,
         clusters,
     }
@@ -553,9 +583,13 @@ fn proof_agrees_with_check(plan: &Plan) -> Result<(), TestCaseError> {
 #[test]
 fn the_validator_accepts_exactly_the_plans_the_brute_force_oracle_accepts() {
     let (valid, invalid) = (Cell::new(0u32), Cell::new(0u32));
+    let valid_several = Cell::new(0u32);
     runner(1000)
         .run(&raw_plan(), |raw| {
             let m = model(&raw);
+            if m.nets.len() > 1 && oracle(&m).is_empty() {
+                valid_several.set(valid_several.get() + 1);
+            }
             let text = m.toml();
             let broken = oracle(&m);
             let verdict = compile(&text);
@@ -584,6 +618,12 @@ fn the_validator_accepts_exactly_the_plans_the_brute_force_oracle_accepts() {
     assert!(
         valid >= 1000 / 10 && invalid >= 1000 / 10,
         "{valid} valid, {invalid} invalid"
+    );
+    // Valid plans on several networks are among them.
+    assert!(
+        valid_several.get() >= 10,
+        "{} valid on several networks",
+        valid_several.get()
     );
 }
 
@@ -695,7 +735,7 @@ fn valid_model() -> impl Strategy<Value = Model> {
                 }
             }
             Model {
-                net: (base, base.width() - (8 - extra)),
+                nets: vec![(base, base.width() - (8 - extra))],
                 reserved,
                 clusters,
             }

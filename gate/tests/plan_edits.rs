@@ -134,6 +134,32 @@ const EDITS: &[Edit] = &[
             );
         },
     },
+    Edit {
+        name: "put the pools on an IPv4 and an IPv6 network, one pool of both families",
+        apply: |root| {
+            let plan = root.join(PLAN);
+            edit(
+                &plan,
+                "cidr = \"10.25.11.0/24\"",
+                "cidr = [\"10.25.11.0/24\", \"fd00:10:25:11::/64\"]",
+            );
+            edit(
+                &plan,
+                "blocks = [\"10.25.11.120-10.25.11.139\"]",
+                "blocks = [\"fd00:10:25:11::100/120\", \"10.25.11.120-10.25.11.139\", \"fd00:10:25:11::200-fd00:10:25:11::20f\"]",
+            );
+        },
+    },
+    Edit {
+        name: "name the namespace of a dependency",
+        apply: |root| {
+            edit(
+                &root.join(PLAN),
+                "depends-on = [\"cilium-core\"]",
+                "depends-on = [\"flux-system/cilium-core\"]",
+            )
+        },
+    },
 ];
 
 /// A third cluster, `edge`: its hand-written Flux, settings and bootstrap files

@@ -280,7 +280,7 @@ impl<'a> Check<'a, '_> {
             ),
             None => (
                 Code::OutsidePools,
-                format!("it is outside network {}", self.plan.network.item),
+                format!("it is outside network {}", self.plan.networks_text(None)),
             ),
         };
         let message = format!(
@@ -562,7 +562,7 @@ impl<'a> Check<'a, '_> {
 }
 
 fn plan_network_holds(plan: &Plan, ip: IpAddr) -> bool {
-    plan.network.item.contains(&ip)
+    plan.in_networks(ip)
 }
 
 fn list(ips: &[IpAddr]) -> String {
@@ -705,7 +705,7 @@ fn usage_of(
                 .join(", "),
             owner: match owners.get(*ip) {
                 Some(owner) => owner.to_string(),
-                None if plan.network.item.contains(ip) => "free".to_owned(),
+                None if plan.in_networks(*ip) => "free".to_owned(),
                 None => "outside the network".to_owned(),
             },
         })

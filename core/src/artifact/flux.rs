@@ -11,7 +11,8 @@ use crate::plan::{Cluster, Plan};
 /// The managed document of each cluster's Flux file.
 pub fn wants(plan: &Plan) -> Vec<Want> {
     let layout = &plan.layout;
-    let after = plan.flux.depends_on.first().map(|d| d.item.to_string());
+    let after =
+        (plan.flux.depends_on.first()).map(|d| crate::plan::dependency(&d.item).1.to_owned());
     plan.clusters
         .iter()
         .map(|c| {
@@ -57,13 +58,15 @@ pub fn flux_kustomization(plan: &Plan, cluster: &Cluster) -> String {
     #[derive(Serialize)]
     struct Dependency<'a> {
         name: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        namespace: Option<&'a str>,
     }
     yaml(&Object {
         api_version: "kustomize.toolkit.fluxcd.io/v1",
         kind: "Kustomization",
         metadata: Metadata {
             name: plan.layout.flux_name(),
-            namespace: Some("flux-system"),
+            namespace: Some(&plan.flux.namespace.item),
         },
         spec: Spec {
             interval: &plan.flux.interval.item,
@@ -80,7 +83,10 @@ pub fn flux_kustomization(plan: &Plan, cluster: &Cluster) -> String {
                 .flux
                 .depends_on
                 .iter()
-                .map(|d| Dependency { name: &d.item })
+                .map(|d| {
+                    let (namespace, name) = crate::plan::dependency(&d.item);
+                    Dependency { name, namespace }
+                })
                 .collect(),
         },
     })

@@ -1,8 +1,9 @@
-//! `docs/ip-map.svg`: the network as a picture. A grid of at most 16×16 cells —
-//! one per address up to a /24, else 256 equal blocks of addresses, each showing
-//! the owner of most of its addresses — colored by owner, pinned cells marked,
-//! with a legend and the list of ranges. The picture has a fixed size whatever
-//! the plan holds: the legend and the range list are capped.
+//! `docs/ip-map.svg`: the networks as a picture. Per network a grid of at most
+//! 16×16 cells — one per address up to a /24 (or an IPv6 /120), else 256 equal
+//! blocks of addresses, each showing the owner of most of its addresses — colored
+//! by owner, pinned cells marked, with a legend and the list of ranges. The
+//! picture's size depends on the number of networks only: the legend and the
+//! range list are capped, and the side is as wide as its longest line.
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -81,10 +82,9 @@ struct Cell<'a> {
     pinned: bool,
 }
 
-/// Splits the network into the grid's cells and finds each one's main holder,
-/// in one pass over the segments.
-fn cells<'a>(plan: &Plan, segments: &[Segment<'a>]) -> (Vec<Cell<'a>>, u128) {
-    let net = Interval::of_net(plan.network.item);
+/// Splits one network into the grid's cells and finds each one's main holder,
+/// in one pass over the segments (those of every network, in address order).
+fn cells<'a>(plan: &Plan, net: Interval, segments: &[Segment<'a>]) -> (Vec<Cell<'a>>, u128) {
     let span = net.stop - net.start; // size - 1, never overflows
     let (count, per) = if span >= 255 {
         (256, (span >> 8) + 1)
@@ -101,7 +101,7 @@ fn cells<'a>(plan: &Plan, segments: &[Segment<'a>]) -> (Vec<Cell<'a>>, u128) {
         .collect();
     pins.sort_unstable();
     let mut out = Vec::with_capacity(count as usize);
-    let mut j = 0;
+    let mut j = segments.partition_point(|s| (s.iv.v6, s.iv.stop) < (net.v6, net.start));
     for i in 0..count {
         let start = net.start + i * per;
         let iv = Interval {
@@ -118,7 +118,7 @@ fn cells<'a>(plan: &Plan, segments: &[Segment<'a>]) -> (Vec<Cell<'a>>, u128) {
                     None => shares.push((s.holder, n)),
                 }
             }
-            if s.iv.stop > iv.stop {
+            if (s.iv.v6, s.iv.stop) > (iv.v6, iv.stop) {
                 break;
             }
             j += 1;
@@ -139,14 +139,39 @@ fn cells<'a>(plan: &Plan, segments: &[Segment<'a>]) -> (Vec<Cell<'a>>, u128) {
     (out, per)
 }
 
+/// One network's grid: its CIDR, cells, and addresses per cell.
+struct NetGrid<'a> {
+    cidr: ipnet::IpNet,
+    cells: Vec<Cell<'a>>,
+    per: u128,
+}
+
+/// Height of one network's title lines above its grid.
+const TITLE: u32 = TOP;
+
 /// `docs/ip-map.svg`, fully generated.
 pub fn ip_map_svg(plan: &Plan) -> String {
     let segments = usage::segments(plan);
-    let (cells, per) = cells(plan, &segments);
-    let rows = (cells.len() as u128).div_ceil(COLUMNS) as u32;
-    let label_width = cells
+    let mut nets: Vec<(Interval, ipnet::IpNet)> = plan
+        .networks
         .iter()
-        .step_by(COLUMNS as usize)
+        .map(|n| (Interval::of_net(n.item), n.item))
+        .collect();
+    nets.sort();
+    let grids: Vec<NetGrid> = nets
+        .iter()
+        .map(|&(iv, cidr)| {
+            let (cells, per) = cells(plan, iv, &segments);
+            NetGrid { cidr, cells, per }
+        })
+        .collect();
+    let grid_rows = |g: &NetGrid| (g.cells.len() as u128).div_ceil(COLUMNS) as u32;
+    // The grids one under the other, each under its title lines.
+    let grids_height: u32 =
+        grids.iter().map(|g| grid_rows(g) * CELL).sum::<u32>() + TITLE * (grids.len() as u32 - 1);
+    let label_width = grids
+        .iter()
+        .flat_map(|g| g.cells.iter().step_by(COLUMNS as usize))
         .map(|c| c.iv.first().to_string().len() as u32)
         .max()
         .unwrap_or(0)
@@ -157,8 +182,12 @@ pub fn ip_map_svg(plan: &Plan) -> String {
     let legend = legend(plan, &segments);
     let ranges = range_list(plan, &segments);
     let side_rows = (legend.len() + ranges.len() + 4) as u32;
-    let height = TOP + (rows * CELL).max(side_rows * LINE) + MARGIN + LINE;
-    let width = side_x + 380;
+    let height = TOP + grids_height.max(side_rows * LINE) + MARGIN + LINE;
+    // Wide enough for the longest line at 11px monospace (about 6.7px a
+    // character), so IPv6 ranges are not cut off.
+    let longest = legend.iter().chain(&ranges).map(|e| e.text.chars().count());
+    let side_width = (longest.max().unwrap_or(0) as u32 * 67).div_ceil(10) + 28;
+    let width = side_x + side_width.max(380);
 
     let mut svg = String::new();
     let _ = writeln!(svg, "<!-- {GENERATED} -->");
@@ -171,32 +200,45 @@ pub fn ip_map_svg(plan: &Plan) -> String {
         svg,
         "<rect width=\"{width}\" height=\"{height}\" fill=\"#fff\"/>"
     );
-    let net = Interval::of_net(plan.network.item);
-    let scale = if per == 1 {
-        "one cell per address".to_owned()
-    } else {
-        format!("one cell per {per} addresses, colored by the owner of most of them")
-    };
-    let _ = writeln!(
-        svg,
-        "<text x=\"{MARGIN}\" y=\"24\" font-size=\"16\" font-weight=\"bold\">Address map of {} ({} addresses)</text>",
-        plan.network.item,
-        net.size()
-    );
-    let _ = writeln!(
-        svg,
-        "<text x=\"{MARGIN}\" y=\"40\" fill=\"#444\">{scale}; a dot marks a pinned address</text>"
-    );
-    grid(&mut svg, plan, &cells, grid_x);
+    let mut top = 0;
+    for g in &grids {
+        title(&mut svg, top, g);
+        grid(&mut svg, plan, &g.cells, grid_x, top + TOP);
+        top += grid_rows(g) * CELL + TITLE;
+    }
     side(&mut svg, side_x, &legend, &ranges);
     svg.push_str("</svg>\n");
     svg
 }
 
-fn grid(svg: &mut String, plan: &Plan, cells: &[Cell], grid_x: u32) {
+/// The two lines above a network's grid: the network, and how cells count.
+fn title(svg: &mut String, top: u32, g: &NetGrid) {
+    let scale = if g.per == 1 {
+        "one cell per address".to_owned()
+    } else {
+        format!(
+            "one cell per {} addresses, colored by the owner of most of them",
+            g.per
+        )
+    };
+    let _ = writeln!(
+        svg,
+        "<text x=\"{MARGIN}\" y=\"{}\" font-size=\"16\" font-weight=\"bold\">Address map of {} ({} addresses)</text>",
+        top + 24,
+        g.cidr,
+        Interval::of_net(g.cidr).size()
+    );
+    let _ = writeln!(
+        svg,
+        "<text x=\"{MARGIN}\" y=\"{}\" fill=\"#444\">{scale}; a dot marks a pinned address</text>",
+        top + 40
+    );
+}
+
+fn grid(svg: &mut String, plan: &Plan, cells: &[Cell], grid_x: u32, top: u32) {
     for (i, cell) in cells.iter().enumerate() {
         let (col, row) = (i as u32 % COLUMNS as u32, i as u32 / COLUMNS as u32);
-        let (x, y) = (grid_x + col * CELL, TOP + row * CELL);
+        let (x, y) = (grid_x + col * CELL, top + row * CELL);
         if col == 0 {
             let _ = writeln!(
                 svg,
@@ -295,7 +337,7 @@ fn legend(plan: &Plan, segments: &[Segment]) -> Vec<Entry> {
     out
 }
 
-/// The ranges of the network in address order, as labels; capped.
+/// The ranges of the networks in address order, as labels; capped.
 fn range_list(plan: &Plan, segments: &[Segment]) -> Vec<Entry> {
     let shown = segments.len().min(MAX_ROWS);
     let mut out: Vec<Entry> = segments[..shown]

@@ -128,7 +128,7 @@ fn space_unless_open(out: &mut String) {
 }
 
 fn plan_tokens(plan: &Plan) -> TokenStream {
-    let network = at(&plan.network, |n| net(*n));
+    let networks = list(plan.networks.iter().map(|n| at(n, |n| net(*n))));
     let reserved = list(plan.reserved.iter().map(reserved));
     let clusters = list(plan.clusters.iter().map(cluster));
     let annotation = at(&plan.cilium.ip_annotation, string);
@@ -145,6 +145,7 @@ fn plan_tokens(plan: &Plan) -> TokenStream {
     let services = list(plan.services.iter().map(service));
     let interval = at(&plan.flux.interval, string);
     let timeout = at(&plan.flux.timeout, string);
+    let flux_namespace = at(&plan.flux.namespace, string);
     let depends_on = list(plan.flux.depends_on.iter().map(|d| at(d, string)));
     let source = &plan.flux.source;
     let (kind, name, namespace) = (
@@ -155,7 +156,7 @@ fn plan_tokens(plan: &Plan) -> TokenStream {
     let layout = layout(&plan.layout);
     quote! {
         ::lbipam_core::plan::Plan {
-            network: #network,
+            networks: #networks,
             reserved: #reserved,
             clusters: #clusters,
             cilium: ::lbipam_core::plan::Cilium {
@@ -169,6 +170,7 @@ fn plan_tokens(plan: &Plan) -> TokenStream {
             flux: ::lbipam_core::plan::Flux {
                 interval: #interval,
                 timeout: #timeout,
+                namespace: #flux_namespace,
                 depends_on: #depends_on,
                 source: ::lbipam_core::plan::Source {
                     kind: #kind,

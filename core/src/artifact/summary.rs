@@ -2,94 +2,72 @@
 //! section of the hand-written architecture document.
 
 use std::fmt::Write;
-use std::rc::Rc;
 
 use crate::cilium::{Selector, cilium_pools};
 use crate::net::{Interval, Size};
 use crate::plan::{Cluster, Plan};
+use crate::usage::{self, Holder};
 
 use super::markdown::{md_code, md_escape};
 use crate::header::{GENERATED, HOW_TO_CHANGE};
 
-/// One row of the address map: who holds a range of the network (the texts
-/// shared by the rows of one pool, as a fleet's pools have thousands of blocks).
-struct Row {
-    iv: Interval,
-    owner: Rc<str>,
-    note: Rc<str>,
-}
-
-fn address_map(plan: &Plan) -> Vec<Row> {
-    let mut held: Vec<Row> = Vec::new();
-    for r in plan.reserved.iter() {
-        if let Some(iv) = r.range.item.interval() {
-            held.push(Row {
-                iv,
-                owner: format!("reserved: {}", r.name.item).into(),
-                note: r.note.as_deref().map(md_escape).unwrap_or_default().into(),
-            });
-        }
-    }
-    for c in plan.clusters.iter() {
-        for p in c.pools.iter() {
-            let owner: Rc<str> = format!("pool {} (cluster {})", p.name.item, c.name.item).into();
-            let note: Rc<str> = p.note.as_deref().map(md_escape).unwrap_or_default().into();
-            for b in p.blocks.iter() {
-                if let Some(iv) = b.item.interval() {
-                    held.push(Row {
-                        iv,
-                        owner: Rc::clone(&owner),
-                        note: Rc::clone(&note),
-                    });
-                }
+/// The rows of the address map (range, size, owner, note), from the one map
+/// of the networks ([`usage::segments`]); a pool's texts are made once, as a
+/// fleet's pools have thousands of blocks.
+fn address_map(md: &mut String, plan: &Plan) {
+    let pools: Vec<Vec<(String, String)>> = plan
+        .clusters
+        .iter()
+        .map(|c| {
+            c.pools
+                .iter()
+                .map(|p| {
+                    let owner = format!("pool {} (cluster {})", p.name.item, c.name.item);
+                    (owner, p.note.as_deref().map(md_escape).unwrap_or_default())
+                })
+                .collect()
+        })
+        .collect();
+    for seg in usage::segments(plan) {
+        let reserved;
+        let (owner, note): (&str, &str) = match seg.holder {
+            Holder::Free => ("free", ""),
+            Holder::Unusable { which } => (which, ""),
+            Holder::Reserved { name, note } => {
+                reserved = (
+                    format!("reserved: {name}"),
+                    note.map(md_escape).unwrap_or_default(),
+                );
+                (&reserved.0, &reserved.1)
             }
-        }
-    }
-    // Cilium would hand out the network and broadcast addresses like any other;
-    // the plan keeps them out of pools, and the map says why they are not free.
-    let edges = crate::net::network_and_broadcast(plan.network.item.trunc());
-    if let Some((first, last)) = edges {
-        for (addr, owner) in [(first, "network"), (last, "broadcast")] {
-            let iv = Interval::of_addr(addr);
-            if !held.iter().any(|r| r.iv.overlap(&iv).is_some()) {
-                held.push(Row {
-                    iv,
-                    owner: owner.into(),
-                    note: "".into(),
-                });
+            Holder::Pool { cluster, pool } => {
+                let (owner, note) = &pools[cluster][pool];
+                (owner, note)
             }
-        }
-    }
-    held.sort_by_key(|r| r.iv);
-    // Fill the gaps with free ranges so the table covers the whole network.
-    let net = Interval::of_net(plan.network.item);
-    let mut rows = Vec::with_capacity(held.len() * 2 + 1);
-    let mut next = Some(net.start);
-    for row in held {
-        if let Some(n) = next
-            && n < row.iv.start
-        {
-            rows.push(free(net.v6, n, row.iv.start - 1));
-        }
-        next = row.iv.stop.checked_add(1).filter(|&n| n <= net.stop);
-        rows.push(row);
-    }
-    if let Some(n) = next {
-        rows.push(free(net.v6, n, net.stop));
-    }
-    rows
-}
-
-fn free(v6: bool, start: u128, stop: u128) -> Row {
-    Row {
-        iv: Interval { v6, start, stop },
-        owner: "free".into(),
-        note: "".into(),
+        };
+        let _ = writeln!(md, "| {} | {} | {owner} | {note} |", seg.iv, seg.iv.size());
     }
 }
 
-fn size(iv: &Interval) -> String {
-    iv.size().to_string()
+/// The networks as the docs name them: `` `10.25.11.0/24` ``, or each in
+/// backticks joined with commas and `and`.
+fn networks_md(plan: &Plan, sizes: bool) -> String {
+    let names: Vec<String> = plan
+        .networks
+        .iter()
+        .map(|n| match sizes {
+            true => format!(
+                "`{}` ({} addresses)",
+                n.item,
+                Interval::of_net(n.item).size()
+            ),
+            false => format!("`{}`", n.item),
+        })
+        .collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.concat(),
+    }
 }
 
 /// Addresses Cilium can allocate from a cluster's pools, and how many of them
@@ -129,38 +107,30 @@ fn delivery(plan: &Plan, pin: &str) -> String {
 
 /// `docs/IP-ALLOCATION-SUMMARY.md`, fully generated.
 pub fn ip_summary(plan: &Plan) -> String {
-    let net = Interval::of_net(plan.network.item);
     let mut md = String::new();
     let _ = writeln!(md, "<!-- {GENERATED} -->\n<!-- {HOW_TO_CHANGE} -->\n");
     let _ = writeln!(md, "# IP allocation summary\n");
+    let (what, map_of) = match plan.networks.len() {
+        1 => ("Network", plan.networks[0].item.to_string()),
+        _ => ("Networks", networks_md(plan, false).replace('`', "")),
+    };
     let _ = writeln!(
         md,
-        "Network `{}` ({} addresses), shared by every cluster. This file is generated from \
+        "{what} {}, shared by every cluster. This file is generated from \
          `plan.toml`, the single source of truth: to change an allocation, edit `plan.toml` \
          and run `cargo build`, which refuses overlapping or out-of-network ranges.\n",
-        plan.network.item,
-        size(&net)
+        networks_md(plan, true),
     );
     let _ = writeln!(md, "## Address map\n");
     let _ = writeln!(
         md,
-        "![Address map of {}: reserved ranges, each cluster's pools, pins and free addresses](ip-map.svg)\n",
-        plan.network.item
+        "![Address map of {map_of}: reserved ranges, each cluster's pools, pins and free addresses](ip-map.svg)\n",
     );
     let _ = writeln!(
         md,
         "| range | size | owner | note |\n| --- | ---: | --- | --- |"
     );
-    for row in address_map(plan) {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} |",
-            row.iv,
-            size(&row.iv),
-            row.owner,
-            row.note
-        );
-    }
+    address_map(&mut md, plan);
     let _ = writeln!(md, "\n## Clusters");
     for c in plan.clusters.iter() {
         let (total, free) = cluster_counts(c);
@@ -244,10 +214,15 @@ pub fn architecture_section(plan: &Plan) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "\nAll clusters share the L2 subnet `{}`; each gets its own `CiliumLoadBalancerIPPool`, \
+        "\nAll clusters share the L2 {} {}; each gets its own `CiliumLoadBalancerIPPool`, \
          included only by that cluster's Flux `cilium-ipam` Kustomization, so pools cannot \
          collide at run time. Full address map: [IP-ALLOCATION-SUMMARY.md](IP-ALLOCATION-SUMMARY.md).\n",
-        plan.network.item
+        if plan.networks.len() == 1 {
+            "subnet"
+        } else {
+            "subnets"
+        },
+        networks_md(plan, false)
     );
     let _ = writeln!(
         md,

@@ -296,14 +296,26 @@ pub fn resolve_repo(tree: &Tree, plan: &Plan) -> (Vec<ClusterBuild>, Vec<Error>)
 }
 
 /// Every `dependsOn` of a cluster's Flux Kustomizations must name one the same
-/// cluster defines, or Flux waits for it forever.
+/// cluster defines, or Flux waits for it forever. A dependency without a
+/// namespace is looked for in the dependent's; where a file writes no
+/// namespace, the name alone decides (the namespace comes from whoever applies
+/// it).
 pub fn dangling_depends_on(cluster: &str, dir: &Path, ks: &[FluxKustomization]) -> Vec<Error> {
     let mut errors = Vec::new();
     for k in ks {
-        for (dep, line) in &k.depends_on {
-            if !ks.iter().any(|other| other.name == *dep) {
-                errors.push(Error::file(Code::DanglingDependsOn, k.path.clone(), *line, 1, format!(
-                        "Flux Kustomization {} of cluster {cluster} depends on `{dep}`, which no file in {}/ defines",
+        for dep in &k.depends_on {
+            let want = dep.namespace.as_deref().or(k.namespace.as_deref());
+            let found = ks.iter().any(|other| {
+                let have = other.namespace.as_deref();
+                other.name == dep.name && (want.is_none() || have.is_none() || want == have)
+            });
+            if !found {
+                let (named, place) = match &dep.namespace {
+                    Some(ns) => (format!("{ns}/{}", dep.name), format!(" in namespace {ns}")),
+                    None => (dep.name.clone(), String::new()),
+                };
+                errors.push(Error::file(Code::DanglingDependsOn, k.path.clone(), dep.line, 1, format!(
+                        "Flux Kustomization {} of cluster {cluster} depends on `{named}`, which no file in {}/ defines{place}",
                         k.name,
                         dir.display()
                     )));

@@ -22,6 +22,7 @@ use crate::yaml;
 use requests::{IpRequest, find_ip_requests};
 
 mod advertise;
+mod families;
 pub mod isolation;
 pub mod requests;
 mod settings;
@@ -130,6 +131,9 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     };
     let applied = appliers(&builds);
     let mut out = Audit::default();
+    let (dual_stack, notices) = families::dual_stack(plan, &builds);
+    errors.extend(dual_stack);
+    out.warnings.extend(notices);
     let mut skipped = Vec::new();
     let own = OwnDirs::new(plan);
     // Files that ask for an address: the only ones the sharing rules read again.

@@ -153,8 +153,8 @@ fn judge(
         return None;
     }
     let why = match plan.owner_of(addr) {
-        _ if !crate::net::Interval::of_net(plan.network.item).contains_addr(addr) => {
-            format!("it is outside network {}", plan.network.item)
+        _ if !plan.in_networks(addr) => {
+            format!("it is outside network {}", plan.networks_text(None))
         }
         Some(owner @ Owner::Pool { .. }) => format!("it belongs to {owner}"),
         Some(owner @ Owner::Reserved(_)) => format!("it is in {owner}"),

@@ -70,6 +70,8 @@ codes! {
     ForeignSetting = "foreign-setting",
     /// A `dependsOn` naming no Flux Kustomization of the same cluster.
     DanglingDependsOn = "dangling-depends-on",
+    /// A `RequireDualStack` LoadBalancer Service in a cluster whose pools lack a family.
+    DualStackUnsatisfiable = "dual-stack-unsatisfiable",
     /// A pinned address held back for one Service, requested by another.
     PinnedIpTaken = "pinned-ip-taken",
     /// One address requested in two clusters.
@@ -277,6 +279,7 @@ impl Code {
                 | SharingNamespaceMismatch
                 | SharingTrafficPolicyMismatch
                 | SharingPortClash
+                | DualStackUnsatisfiable
         )
     }
 }

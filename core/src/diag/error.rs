@@ -230,6 +230,8 @@ pub enum Subject {
     Duration,
     /// `[flux] depends-on`: the name of a Flux Kustomization.
     FluxKustomization,
+    /// `[flux] namespace`, or the namespace of a `depends-on` entry.
+    FluxNamespace,
     /// A glob of `[layout] exclude`.
     Glob,
     /// `[flux] source` `kind`.
@@ -271,6 +273,7 @@ impl fmt::Display for Subject {
             HelmValuesPath => "Helm values path",
             Duration => "duration",
             FluxKustomization => "Flux Kustomization",
+            FluxNamespace => "Flux namespace",
             Glob => "glob",
             FluxSourceKind => "Flux source kind",
             LayoutPath => "layout path",

@@ -15,8 +15,11 @@ use crate::yaml;
 pub struct FluxKustomization {
     /// `metadata.name`.
     pub name: String,
-    /// `spec.dependsOn[].name`, each with the line it is written on.
-    pub depends_on: Vec<(String, usize)>,
+    /// `metadata.namespace`, if the file writes one.
+    pub namespace: Option<String>,
+    /// `spec.dependsOn[]`: its name, its namespace if it gives one, and the
+    /// line it is written on.
+    pub depends_on: Vec<Dependency>,
     /// The file defining it, relative to the repo root.
     pub path: PathBuf,
     /// The line its document starts on.
@@ -24,6 +27,17 @@ pub struct FluxKustomization {
     /// The whole object, for the fields the audits above do not lift out
     /// (`spec.path`, `spec.sourceRef`, `spec.postBuild`, ...).
     pub object: Value,
+}
+
+/// One `spec.dependsOn` entry of a Flux Kustomization.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dependency {
+    /// `name`.
+    pub name: String,
+    /// `namespace`; without it Flux looks in the dependent's namespace.
+    pub namespace: Option<String>,
+    /// The line `name` is written on.
+    pub line: usize,
 }
 
 /// Whether an object is a Flux `Kustomization` (kustomize.toolkit.fluxcd.io),
@@ -61,13 +75,19 @@ pub fn flux_kustomizations(
                 .as_sequence()
                 .map(|deps| {
                     deps.iter()
-                        .filter_map(|d| d["name"].as_str())
-                        .map(|d| (d.to_owned(), line + line_in(doc, d)))
+                        .filter_map(|d| Some((d["name"].as_str()?, d["namespace"].as_str())))
+                        .map(|(d, ns)| Dependency {
+                            name: d.to_owned(),
+                            namespace: ns.map(str::to_owned),
+                            line: line + line_in(doc, d),
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
+            let namespace = value["metadata"]["namespace"].as_str().map(str::to_owned);
             out.push(FluxKustomization {
                 name,
+                namespace,
                 depends_on,
                 path: path.clone(),
                 line,

@@ -48,8 +48,10 @@ impl<T> At<T> {
 /// The whole plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
-    /// The shared L2 LoadBalancer subnet (`[network] cidr`).
-    pub network: At<IpNet>,
+    /// The shared L2 LoadBalancer subnets (`[network] cidr`: one CIDR or a
+    /// list, IPv4 and IPv6 alike), in file order. Every block, reserved range
+    /// and pin lies inside one of them.
+    pub networks: List<At<IpNet>>,
     /// Ranges no pool may take (`[reserved]`), in file order.
     pub reserved: List<Reserved>,
     /// Every cluster, in file order.
@@ -127,6 +129,13 @@ impl Pool {
             self.blocks.iter().map(|b| &b.item),
             self.allows_first_last(),
         )
+    }
+
+    /// Whether one of the pool's blocks holds the address.
+    pub fn holds(&self, addr: IpAddr) -> bool {
+        self.blocks
+            .iter()
+            .any(|b| b.item.interval().is_some_and(|iv| iv.contains_addr(addr)))
     }
 
     /// Whether Cilium withholds the first and last address of this block of
@@ -311,7 +320,9 @@ pub struct Flux {
     pub interval: At<Str>,
     /// `spec.timeout`.
     pub timeout: At<Str>,
-    /// `spec.dependsOn[].name`.
+    /// `metadata.namespace` of every managed Kustomization.
+    pub namespace: At<Str>,
+    /// `spec.dependsOn`: `NAME` (in [`Flux::namespace`]) or `NAMESPACE/NAME`.
     pub depends_on: List<At<Str>>,
     /// `spec.sourceRef`: the Flux source that is this repository.
     pub source: Source,
@@ -328,12 +339,22 @@ pub struct Source {
     pub namespace: At<Str>,
 }
 
+/// A `depends-on` entry as (namespace, name): `NAMESPACE/NAME`, or `NAME`
+/// with no namespace of its own (Flux then looks in the dependent's).
+pub fn dependency(entry: &str) -> (Option<&str>, &str) {
+    match entry.split_once('/') {
+        Some((namespace, name)) => (Some(namespace), name),
+        None => (None, entry),
+    }
+}
+
 impl Flux {
     /// `[flux]` when the plan leaves it out: the seed repository's `cilium-ipam`
     /// Kustomization.
     pub const DEFAULT: Flux = Flux {
         interval: At::new(Cow::Borrowed("10m")),
         timeout: At::new(Cow::Borrowed("5m")),
+        namespace: At::new(Cow::Borrowed("flux-system")),
         depends_on: Cow::Borrowed(&[At::new(Cow::Borrowed("cilium-core"))]),
         source: Source {
             kind: At::new(Cow::Borrowed("GitRepository")),
@@ -344,6 +365,32 @@ impl Flux {
 }
 
 impl Plan {
+    /// The network holding all of `iv`, if one does (the networks of a checked
+    /// plan do not overlap, so at most one does).
+    pub fn network_of(&self, iv: &crate::net::Interval) -> Option<&At<IpNet>> {
+        self.networks
+            .iter()
+            .find(|n| crate::net::Interval::of_net(n.item).contains(iv))
+    }
+
+    /// Whether some network holds the address.
+    pub fn in_networks(&self, addr: IpAddr) -> bool {
+        self.network_of(&crate::net::Interval::of_addr(addr))
+            .is_some()
+    }
+
+    /// The networks of one family (or all), as messages name them:
+    /// `10.25.11.0/24`, or `10.25.11.0/24 or 10.25.12.0/24`.
+    pub fn networks_text(&self, v6: Option<bool>) -> String {
+        let names: Vec<String> = self
+            .networks
+            .iter()
+            .filter(|n| v6.is_none_or(|v6| n.item.addr().is_ipv6() == v6))
+            .map(|n| n.item.trunc().to_string())
+            .collect();
+        names.join(" or ")
+    }
+
     /// The cluster of that name.
     pub fn cluster(&self, name: &str) -> Option<&Cluster> {
         self.clusters.iter().find(|c| c.name.item == name)
@@ -385,11 +432,14 @@ impl Plan {
 impl Cluster {
     /// Whether the address is inside one of this cluster's pools.
     pub fn holds(&self, addr: IpAddr) -> bool {
-        self.pools.iter().any(|p| {
-            p.blocks
-                .iter()
-                .any(|b| b.item.interval().is_some_and(|iv| iv.contains_addr(addr)))
-        })
+        self.pools.iter().any(|p| p.holds(addr))
+    }
+
+    /// The address families its pools hand out: (IPv4, IPv6).
+    pub fn families(&self) -> (bool, bool) {
+        let blocks = || self.pools.iter().flat_map(|p| p.blocks.iter());
+        let v6 = |b: &At<Block>| b.item.first().is_ipv6();
+        (blocks().any(|b| !v6(b)), blocks().any(v6))
     }
 }
 

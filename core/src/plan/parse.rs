@@ -269,7 +269,7 @@ impl Walker {
             version_defaults(cilium.version.item, &mut clusters);
         }
         Some(Plan {
-            network: network?,
+            networks: Cow::Owned(network?),
             reserved: Cow::Owned(reserved?),
             clusters: Cow::Owned(clusters),
             cilium: cilium?,
@@ -279,12 +279,31 @@ impl Walker {
         })
     }
 
-    fn network(&mut self, entry: Entry<'_, '_>) -> Option<At<IpNet>> {
+    /// `cidr = "A/len"`, or a list of them for pools on several subnets (and
+    /// both address families).
+    fn network(&mut self, entry: Entry<'_, '_>) -> Option<Vec<At<IpNet>>> {
         let table = self.table(entry, "network")?;
         let [cidr] = self.fields(table, "[network]", ["cidr"]);
         let cidr = self.required(cidr, "cidr", "[network]", span(entry.1.span()))?;
-        let cidr = self.string(cidr, "network.cidr")?;
-        self.value(cidr, Subject::NetworkCidr, parse_net)
+        let cidrs = match cidr.1.get_ref() {
+            DeValue::Array(items) if items.is_empty() => {
+                self.errors.push(Error::BadValue {
+                    span: span(cidr.1.span()),
+                    what: Subject::NetworkCidr,
+                    value: "[]".to_owned(),
+                    reason: "the list is empty; name at least one network".to_owned(),
+                });
+                return None;
+            }
+            DeValue::Array(_) => self.strings(cidr, "network.cidr")?,
+            _ => vec![self.string(cidr, "network.cidr")?],
+        };
+        let count = cidrs.len();
+        let nets: Vec<At<IpNet>> = cidrs
+            .into_iter()
+            .filter_map(|c| self.value(c, Subject::NetworkCidr, parse_net))
+            .collect();
+        (nets.len() == count).then_some(nets)
     }
 
     fn reserved(&mut self, entry: Entry<'_, '_>) -> Option<Vec<Reserved>> {
@@ -479,11 +498,14 @@ impl Walker {
             return Some(flux);
         };
         let table = self.table(entry, "flux")?;
-        let [interval, timeout, depends_on, source] = self.fields(
+        let [interval, timeout, depends_on, source, namespace] = self.fields(
             table,
             "[flux]",
-            ["interval", "timeout", "depends-on", "source"],
+            ["interval", "timeout", "depends-on", "source", "namespace"],
         );
+        if let Some(e) = namespace {
+            flux.namespace = self.string(e, "flux.namespace")?;
+        }
         if let Some(e) = interval {
             flux.interval = self.string(e, "flux.interval")?;
         }

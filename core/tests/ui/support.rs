@@ -22,7 +22,7 @@ pub const fn range(a: IpAddr, b: IpAddr) -> At<Block> {
 macro_rules! plan {
     (reserved: [$($reserved:expr),* $(,)?], clusters: [$($cluster:expr),* $(,)?] $(,)?) => {
         ::lbipam_core::plan::Plan {
-            network: ::lbipam_core::plan::At::new(::lbipam_core::ipnet::IpNet::new_assert(support::ip(11, 0), 24)),
+            networks: ::std::borrow::Cow::Borrowed(&[::lbipam_core::plan::At::new(::lbipam_core::ipnet::IpNet::new_assert(support::ip(11, 0), 24))]),
             reserved: ::std::borrow::Cow::Borrowed(&[$($reserved),*]),
             clusters: ::std::borrow::Cow::Borrowed(&[$($cluster),*]),
             cilium: ::lbipam_core::plan::Cilium::DEFAULT,
