@@ -145,6 +145,7 @@ fn plan_tokens(plan: &Plan) -> TokenStream {
         at(&source.namespace, string),
     );
     let layout = layout(&plan.layout);
+    let strict = at(&plan.audit.strict, |b| quote! { #b });
     quote! {
         ::lbipam_core::plan::Plan {
             network: #network,
@@ -167,6 +168,7 @@ fn plan_tokens(plan: &Plan) -> TokenStream {
                 },
             },
             layout: #layout,
+            audit: ::lbipam_core::plan::AuditOptions { strict: #strict },
         }
     }
 }

@@ -14,8 +14,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::{
-    ApiVersion, At, Block, Cilium, Cluster, Flux, Layout, Pin, Plan, Pool, Reserved, Service, Span,
-    Str,
+    ApiVersion, At, AuditOptions, Block, Cilium, Cluster, Flux, Layout, Pin, Plan, Pool, Reserved,
+    Service, Span, Str,
 };
 use crate::diag::error::{Error, Subject};
 
@@ -244,11 +244,20 @@ impl Walker {
     }
 
     fn plan(&mut self, root: &DeTable<'_>, root_span: Span) -> Option<Plan> {
-        let [network, reserved, clusters, cilium, services, flux, layout] = self.fields(
+        let [
+            network,
+            reserved,
+            clusters,
+            cilium,
+            services,
+            flux,
+            layout,
+            audit,
+        ] = self.fields(
             root,
             "the top level",
             [
-                "network", "reserved", "clusters", "cilium", "services", "flux", "layout",
+                "network", "reserved", "clusters", "cilium", "services", "flux", "layout", "audit",
             ],
         );
         let network = self
@@ -262,6 +271,7 @@ impl Walker {
         let services = services.map_or(Some(Vec::new()), |e| self.services(e));
         let flux = self.flux(flux);
         let layout = self.layout(layout);
+        let audit = self.audit(audit);
         Some(Plan {
             network: network?,
             reserved: Cow::Owned(reserved?),
@@ -270,7 +280,21 @@ impl Walker {
             services: Cow::Owned(services?),
             flux: flux?,
             layout: layout?,
+            audit: audit?,
         })
+    }
+
+    fn audit(&mut self, entry: Option<Entry<'_, '_>>) -> Option<AuditOptions> {
+        let mut audit = AuditOptions::DEFAULT;
+        let Some(entry) = entry else {
+            return Some(audit);
+        };
+        let table = self.table(entry, "audit")?;
+        let [strict] = self.fields(table, "[audit]", ["strict"]);
+        if let Some(e) = strict {
+            audit.strict = self.boolean(e, "audit.strict")?;
+        }
+        Some(audit)
     }
 
     fn network(&mut self, entry: Entry<'_, '_>) -> Option<At<IpNet>> {
