@@ -2,8 +2,10 @@
 //! it appends to a generated name (`<name>-<hash>`), computed as kustomize's
 //! `api/hasher` does: SHA-256 of the JSON encoding (keys sorted, HTML
 //! characters escaped as Go's encoder does) of `kind`, `name`, `data` (and
-//! `binaryData`, `immutable`; for a Secret `type`), its first ten hex digits
-//! with `0 1 3 a e` mapped to `g h k m t`.
+//! `binaryData`; for a Secret `type`), its first ten hex digits with
+//! `0 1 3 a e` mapped to `g h k m t`. kustomize 5 encodes the name as `""`
+//! and leaves `immutable` out (both checked against `kubectl kustomize`: the
+//! generators fixture of core/tests/fixtures/kustomize).
 
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -155,10 +157,7 @@ pub(crate) fn hash(object: &Value) -> String {
     let mut fields: Vec<(&str, String)> = vec![
         ("data", json_map(&object["data"])),
         ("kind", json_string(kind)),
-        (
-            "name",
-            json_string(object["metadata"]["name"].as_str().unwrap_or("")),
-        ),
+        ("name", json_string("")),
     ];
     if kind == "Secret" {
         fields.push(("type", json_string(object["type"].as_str().unwrap_or(""))));
@@ -167,9 +166,6 @@ pub(crate) fn hash(object: &Value) -> String {
         .is_some_and(|m| !m.is_empty())
     {
         fields.push(("binaryData", json_map(&object["binaryData"])));
-    }
-    if let Some(b) = object["immutable"].as_bool() {
-        fields.push(("immutable", b.to_string()));
     }
     fields.sort_by(|a, b| a.0.cmp(b.0));
     let body: Vec<String> = fields

@@ -685,7 +685,7 @@ fn kustomization_line(tree: &Tree, kfile: &Path) -> usize {
 
 /// A generator's `behavior: merge` or `replace` on the object it names.
 fn join(old: &mut Object, new: &Object, behavior: Behavior) {
-    let hashed = old.hashed || new.hashed;
+    let hashed = old.hashed;
     let v = old.value_mut();
     match behavior {
         Behavior::Replace => v["data"] = new.value["data"].clone(),
