@@ -424,6 +424,12 @@ impl Walker<'_> {
 
     /// A field outside the model: a note if out of reach, an error if unknown.
     fn check_fields(&mut self, k: &Mapping, kfile: &Path, chain: &[String]) {
+        for field in ["namespace", "namePrefix", "nameSuffix"] {
+            if k.get(field).is_some_and(|v| !v.is_null() && !v.is_string()) {
+                let message = format!("{}: {field} must be a string", kfile.display());
+                self.fail(chain, Code::InvalidKustomization, message);
+            }
+        }
         for key in k.keys() {
             let key = key.as_str().unwrap_or("?");
             if MODELLED.contains(&key) || HARMLESS.contains(&key) {
