@@ -698,12 +698,22 @@ fn envsubst_replaces_defaults_and_escapes_like_flux() {
 fn audit_strict_must_be_a_boolean_named_at_its_line_and_column() {
     let text = format!("{PLAN}\n[audit]\nstrict = \"yes\"\n");
     let errors = compile(&text).expect_err("a string is no boolean");
-    assert_eq!(errors.iter().map(|e| e.code()).collect::<Vec<_>>(), ["wrong-type"]);
-    let line = text.lines().position(|l| l.starts_with("strict")).expect("line") + 1;
+    assert_eq!(
+        errors.iter().map(|e| e.code()).collect::<Vec<_>>(),
+        ["wrong-type"]
+    );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("strict"))
+        .expect("line")
+        + 1;
     assert_one_contains(
         &Report::new("plan.toml", &text, errors).lines(),
         &format!("plan.toml:{line}:10: "),
     );
     let unknown = compile(&format!("{PLAN}\n[audit]\nstrickt = true\n")).expect_err("unknown");
-    assert_eq!(unknown.iter().map(|e| e.code()).collect::<Vec<_>>(), ["unknown-key"]);
+    assert_eq!(
+        unknown.iter().map(|e| e.code()).collect::<Vec<_>>(),
+        ["unknown-key"]
+    );
 }

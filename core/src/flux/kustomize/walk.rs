@@ -100,6 +100,8 @@ pub struct Walker<'a> {
     pub kustomizations: Vec<PathBuf>,
     /// Every problem and note met.
     pub problems: Vec<Problem>,
+    /// `dirs` and `kustomizations` as sets, for the membership tests.
+    seen: std::collections::BTreeSet<PathBuf>,
 }
 
 impl<'a> Walker<'a> {
@@ -112,6 +114,7 @@ impl<'a> Walker<'a> {
             dirs: Vec::new(),
             kustomizations: Vec::new(),
             problems: Vec::new(),
+            seen: Default::default(),
         }
     }
 
@@ -261,7 +264,7 @@ impl Walker<'_> {
             );
             return self.fail(chain, Code::KustomizeCycle, message);
         }
-        if !self.dirs.iter().any(|d| d == dir) {
+        if self.seen.insert(dir.to_path_buf()) {
             self.dirs.push(dir.to_path_buf());
         }
         let kfile = self.kustomization_in(dir);
@@ -290,7 +293,7 @@ impl Walker<'_> {
 
     /// A kustomization file read and parsed, or `None` (reported).
     fn load(&mut self, kfile: &Path, chain: &[String]) -> Option<Mapping> {
-        if !self.kustomizations.iter().any(|k| k == kfile) {
+        if self.seen.insert(kfile.to_path_buf()) {
             self.kustomizations.push(kfile.to_path_buf());
         }
         let text = match self.tree.read(kfile) {
@@ -349,8 +352,7 @@ impl Walker<'_> {
         res: &mut Vec<Object>,
     ) {
         self.check_fields(k, kfile, chain);
-        for (field, entry) in self.entries(k, &["resources", "bases"], kfile, chain) {
-            let _ = field;
+        for (_, entry) in self.entries(k, &["resources", "bases"], kfile, chain) {
             let mut next = chain.to_vec();
             next.push(entry.clone());
             let mut own = Vec::new();
