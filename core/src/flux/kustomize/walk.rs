@@ -515,7 +515,7 @@ impl Walker<'_> {
                 out.push(sub.display().to_string());
             } else if is_dir {
                 self.list_generated(root, &sub, out);
-            } else if crate::flux::resolve::is_yaml(&sub) {
+            } else if sub.extension().is_some_and(|e| e == "yaml" || e == "yml") {
                 out.push(sub.display().to_string());
             }
         }
