@@ -191,6 +191,11 @@ fn reserve_pins(root: &Path) {
     lbipam_core::build(root, out.path()).unwrap_or_else(|r| panic!("{r}"));
 }
 
+/// `[audit] strict = true`: what the model does not follow is an error.
+fn strict(root: &Path) {
+    append(root, "plan.toml", "\n[audit]\nstrict = true\n");
+}
+
 type Setup = fn(&Path);
 
 /// How a fixture is run.
@@ -507,11 +512,35 @@ fn repo_cases() -> Vec<(&'static str, Run)> {
         ),
         (
             "unmodelled-kustomize",
-            Check(|r| append(r, &format!("{CORE}/kustomization.yaml"), "namePrefix: x-\n")),
+            Check(|r| {
+                strict(r);
+                append(r, &format!("{CORE}/kustomization.yaml"), "helmCharts: []\n");
+            }),
+        ),
+        (
+            "invalid-patch",
+            Check(|r| {
+                append(
+                    r,
+                    &format!("{CORE}/kustomization.yaml"),
+                    "patches:\n  - patch: |\n      apiVersion: v1\n      kind: ConfigMap\n      metadata:\n        name: nowhere\n",
+                );
+            }),
+        ),
+        (
+            "invalid-generator",
+            Check(|r| {
+                append(
+                    r,
+                    &format!("{CORE}/kustomization.yaml"),
+                    "configMapGenerator:\n  - name: x\n    files:\n      - missing.txt\n",
+                );
+            }),
         ),
         (
             "wrong-source",
             Check(|r| {
+                strict(r);
                 append(
                     r,
                     APPS_FLUX,
@@ -537,6 +566,7 @@ fn repo_cases() -> Vec<(&'static str, Run)> {
         (
             "remote-resource",
             Check(|r| {
+                strict(r);
                 append(
                     r,
                     &format!("{CORE}/kustomization.yaml"),

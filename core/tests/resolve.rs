@@ -19,6 +19,12 @@ fn plan() -> Plan {
     compile(PLAN).unwrap_or_else(|e| panic!("fixture plan: {e:?}"))
 }
 
+/// The plan with `[audit] strict = true`: what is out of reach is an error.
+fn strict_plan() -> Plan {
+    compile(&format!("{PLAN}\n[audit]\nstrict = true\n"))
+        .unwrap_or_else(|e| panic!("fixture plan: {e:?}"))
+}
+
 fn write(root: &Path, path: &str, text: &str) {
     let full = root.join(path);
     fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
@@ -113,10 +119,23 @@ fn resolved(root: &Path, cluster: &str) -> ClusterBuild {
 
 /// The resolve errors as `file: chain: problem` lines.
 fn resolve_errors(root: &Path, cluster: &str) -> Vec<String> {
-    match resolve_cluster(&Tree::disk(root), &plan(), cluster) {
+    resolve_errors_with(&plan(), root, cluster)
+}
+
+fn resolve_errors_with(plan: &Plan, root: &Path, cluster: &str) -> Vec<String> {
+    match resolve_cluster(&Tree::disk(root), plan, cluster) {
         Ok(_) => panic!("{cluster} must fail to resolve"),
         Err(e) => e.iter().map(ToString::to_string).collect(),
     }
+}
+
+/// The notes of a build that passes, as `file: chain: problem` lines.
+fn notes(root: &Path, cluster: &str) -> Vec<String> {
+    resolved(root, cluster)
+        .notes
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 /// The check's problems as `file:line:col: message` lines.
@@ -298,7 +317,7 @@ fn a_resource_cycle_is_an_error_naming_the_loop() {
 }
 
 #[test]
-fn remote_resources_are_errors() {
+fn remote_resources_are_notes_and_errors_when_the_plan_is_strict() {
     for remote in [
         "https://example.com/pool.yaml",
         "github.com/org/repo//deploy?ref=v1",
@@ -311,11 +330,13 @@ fn remote_resources_are_errors() {
             "  - pool.yaml\n",
             &format!("  - pool.yaml\n  - {remote}\n"),
         );
+        let expected = format!(
+            "→ {remote}: remote resource `{remote}`: only files of this repository can be resolved"
+        );
+        assert_one_contains(&notes(repo.path(), "one"), &expected);
         assert_one_contains(
-            &resolve_errors(repo.path(), "one"),
-            &format!(
-                "→ {remote}: remote resource `{remote}`: only files of this repository can be resolved"
-            ),
+            &resolve_errors_with(&strict_plan(), repo.path(), "one"),
+            &expected,
         );
     }
 }
@@ -362,29 +383,44 @@ fn a_flux_path_without_kustomization_takes_every_yaml_file_below_it() {
 }
 
 #[test]
-fn object_transforms_the_resolver_does_not_model_are_errors() {
-    let repo = fixture();
-    edit(
-        repo.path(),
-        "kubernetes/ipam/one/kustomization.yaml",
-        "resources:",
-        "namePrefix: x-\nresources:",
-    );
-    assert_one_contains(
-        &resolve_errors(repo.path(), "one"),
-        "cilium-ipam → ./kubernetes/ipam/one: kubernetes/ipam/one/kustomization.yaml: `namePrefix` is not modeled by the kustomize-free resolver",
-    );
+fn fields_out_of_the_models_reach_are_notes_naming_the_file_and_errors_when_strict() {
+    for field in ["helmCharts:\n  - name: x\n", "replacements: []\n"] {
+        let repo = fixture();
+        edit(
+            repo.path(),
+            "kubernetes/ipam/one/kustomization.yaml",
+            "resources:",
+            &format!("{field}resources:"),
+        );
+        let key = field.split(':').next().expect("key");
+        let expected = format!(
+            "cilium-ipam → ./kubernetes/ipam/one: kubernetes/ipam/one/kustomization.yaml: `{key}` is out of the kustomize model's reach"
+        );
+        assert_one_contains(&notes(repo.path(), "one"), &expected);
+        assert_one_contains(
+            &resolve_errors_with(&strict_plan(), repo.path(), "one"),
+            &expected,
+        );
+    }
+}
+
+#[test]
+fn a_flux_name_prefix_and_patches_are_applied_to_what_the_kustomization_builds() {
     let repo = fixture();
     edit(
         repo.path(),
         "kubernetes/clusters/one/infrastructure.yaml",
         "  dependsOn:",
-        "  patches: []\n  dependsOn:",
+        "  namePrefix: x-\n  patches:\n    - patch: |\n        - op: add\n          path: /metadata/labels\n          value: {patched: \"yes\"}\n      target:\n        kind: CiliumLoadBalancerIPPool\n  dependsOn:",
     );
-    assert_one_contains(
-        &resolve_errors(repo.path(), "one"),
-        "cilium-ipam: spec.patches is not modeled by the kustomize-free resolver",
+    let build = resolved(repo.path(), "one");
+    let pool = &build.applied("cilium-ipam").expect("built").objects[0];
+    assert_eq!(pool.name(), "x-one-pool");
+    assert_eq!(
+        pool.value["metadata"]["labels"]["patched"].as_str(),
+        Some("yes")
     );
+    assert!(pool.patched);
 }
 
 #[test]
@@ -604,7 +640,7 @@ fn a_missing_substitute_from_config_map_is_an_error() {
 }
 
 #[test]
-fn a_foreign_source_ref_is_an_error() {
+fn a_foreign_source_ref_is_a_note_and_an_error_when_strict() {
     let repo = fixture();
     edit(
         repo.path(),
@@ -612,9 +648,11 @@ fn a_foreign_source_ref_is_an_error() {
         "name: flux-system\n  path: ./kubernetes/core",
         "name: other-repo\n  path: ./kubernetes/core",
     );
+    let expected = "core: spec.sourceRef must be GitRepository flux-system (this repository, [flux] source in plan.toml) for its path to be resolved here, found GitRepository other-repo";
+    assert_one_contains(&notes(repo.path(), "one"), expected);
     assert_one_contains(
-        &resolve_errors(repo.path(), "one"),
-        "core: spec.sourceRef must be GitRepository flux-system (this repository, [flux] source in plan.toml) for its path to be resolved here, found GitRepository other-repo",
+        &resolve_errors_with(&strict_plan(), repo.path(), "one"),
+        expected,
     );
 }
 
@@ -654,4 +692,28 @@ fn envsubst_replaces_defaults_and_escapes_like_flux() {
 
     assert!(envsubst("${1x}", &vars).is_err());
     assert!(envsubst("${A", &vars).is_err());
+}
+
+#[test]
+fn audit_strict_must_be_a_boolean_named_at_its_line_and_column() {
+    let text = format!("{PLAN}\n[audit]\nstrict = \"yes\"\n");
+    let errors = compile(&text).expect_err("a string is no boolean");
+    assert_eq!(
+        errors.iter().map(|e| e.code()).collect::<Vec<_>>(),
+        ["wrong-type"]
+    );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("strict"))
+        .expect("line")
+        + 1;
+    assert_one_contains(
+        &Report::new("plan.toml", &text, errors).lines(),
+        &format!("plan.toml:{line}:10: "),
+    );
+    let unknown = compile(&format!("{PLAN}\n[audit]\nstrickt = true\n")).expect_err("unknown");
+    assert_eq!(
+        unknown.iter().map(|e| e.code()).collect::<Vec<_>>(),
+        ["unknown-key"]
+    );
 }

@@ -36,7 +36,7 @@ mod kinds;
 pub mod schema;
 mod sops;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -45,7 +45,6 @@ use lbipam_core::plan::Plan;
 use lbipam_core::tree::parse_documents;
 use yaml_serde::Value;
 
-use include::Target;
 use schema::{MISSING, NAMESPACE_ON_CLUSTER_SCOPED, check_build_file, object_problems, with_label};
 
 /// What a schema gate checked and found.
@@ -73,21 +72,15 @@ pub struct Report {
 }
 
 impl Report {
-    /// One object at `at` (`file:line`), which patches of `targets` may change.
-    fn object(&mut self, at: &str, value: &Value, targets: &BTreeSet<Target>) {
-        self.object_placed(at, value, targets, true);
+    /// One object at `at` (`file:line`), which a patch may have changed.
+    fn object(&mut self, at: &str, value: &Value, patched: bool) {
+        self.object_placed(at, value, patched, true);
     }
 
     /// [`Report::object`], for an object whose namespace its file may not have
     /// written (`in_file` false: a kustomize or Flux transformer set it, which
     /// is how such a tool treats a kind it does not know is cluster-scoped).
-    fn object_placed(
-        &mut self,
-        at: &str,
-        value: &Value,
-        targets: &BTreeSet<Target>,
-        in_file: bool,
-    ) {
+    fn object_placed(&mut self, at: &str, value: &Value, patched: bool, in_file: bool) {
         let value = sops::decrypted_shape(value);
         let (label, mut problems) = match object_problems(&value) {
             Err(e) => return self.problems.push(format!("{at}: {e}")),
@@ -98,7 +91,7 @@ impl Report {
             Ok(Some(found)) => found,
         };
         *self.checked.entry(api_kind(&value)).or_default() += 1;
-        if targets.iter().any(|t| t.matches(&value)) {
+        if patched {
             let before = problems.len();
             problems.retain(|p| !p.starts_with(MISSING));
             self.left_to_patches += usize::from(problems.len() < before);
@@ -205,9 +198,10 @@ pub fn check_repository(root: &Path, plan: &Plan) -> Report {
             }
         }
     }
-    for (file, targets) in &resources.files {
+    for (file, patched) in &resources.files {
         for (line, value) in documents(root, file, &mut report) {
-            report.object(&format!("{}:{line}", file.display()), &value, targets);
+            let at = format!("{}:{line}", file.display());
+            report.object(&at, &value, patched.contains(&line));
         }
     }
     report.not_resources = yaml_files(root, &plan.layout.audit_roots())
@@ -301,7 +295,7 @@ pub fn check_applied(root: &Path, plan: &Plan) -> Report {
                 for o in build.objects() {
                     let at = format!("cluster {c}: {}:{}", o.source.display(), o.line);
                     let in_file = o.namespace().is_none() || o.writes_namespace();
-                    report.object_placed(&at, &o.value, &BTreeSet::new(), in_file);
+                    report.object_placed(&at, &o.value, false, in_file);
                 }
             }
         }

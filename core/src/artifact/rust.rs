@@ -154,6 +154,7 @@ fn plan_tokens(plan: &Plan) -> TokenStream {
         at(&source.namespace, string),
     );
     let layout = layout(&plan.layout);
+    let strict = at(&plan.audit.strict, |b| quote! { #b });
     quote! {
         ::lbipam_core::plan::Plan {
             networks: #networks,
@@ -179,6 +180,7 @@ fn plan_tokens(plan: &Plan) -> TokenStream {
                 },
             },
             layout: #layout,
+            audit: ::lbipam_core::plan::AuditOptions { strict: #strict },
         }
     }
 }

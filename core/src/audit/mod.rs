@@ -102,6 +102,23 @@ pub fn appliers(builds: &[ClusterBuild]) -> BTreeMap<PathBuf, Vec<Applier>> {
     out
 }
 
+/// A note of the resolver (what it skipped) as a warning line.
+fn note(e: &crate::flux::resolve::ResolveError) -> String {
+    let chain = if e.chain.is_empty() {
+        String::new()
+    } else {
+        format!("{}: ", e.chain.join(" → "))
+    };
+    let fix = "(set [audit] strict = true in plan.toml to make it an error)";
+    format!(
+        "note[{}]: {}:{}: {chain}{} {fix}",
+        e.code,
+        e.file.display(),
+        e.line,
+        e.problem
+    )
+}
+
 /// What the audits found: errors, notices, and the texts they read (for the
 /// excerpts of the report).
 #[derive(Debug, Default)]
@@ -134,6 +151,8 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     let (dual_stack, notices) = families::dual_stack(plan, &builds);
     errors.extend(dual_stack);
     out.warnings.extend(notices);
+    out.warnings
+        .extend(builds.iter().flat_map(|b| &b.notes).map(note));
     let mut skipped = Vec::new();
     let own = OwnDirs::new(plan);
     // Files that ask for an address: the only ones the sharing rules read again.

@@ -114,8 +114,13 @@ codes! {
         => "run `cargo build` to regenerate the cluster's Flux wiring from plan.toml",
     /// A Flux Kustomization inside a component directory.
     FluxInComponent = "flux-in-component",
-    /// A kustomize or Flux field the resolver does not model (`patches`, `namePrefix`, ...).
+    /// A kustomize field out of the model's reach (`helmCharts`, `replacements`, plugins, ...):
+    /// a note, an error with `[audit] strict`.
     UnmodelledKustomize = "unmodelled-kustomize",
+    /// A kustomize or Flux patch that cannot be read or applied (no target, a failing operation).
+    InvalidPatch = "invalid-patch",
+    /// A `configMapGenerator` or `secretGenerator` entry that cannot be generated.
+    InvalidGenerator = "invalid-generator",
     /// A Flux Kustomization whose `sourceRef` is not this repository.
     WrongSource = "wrong-source",
     /// A Flux Kustomization without a `spec.path` string.

@@ -3,86 +3,50 @@
 //!
 //! For a cluster `c`, [`resolve_cluster`] does what
 //! `flux build kustomization NAME -f kubernetes/clusters/c/infrastructure.yaml --path .`
-//! does, for every Flux `Kustomization` in `kubernetes/clusters/c/*.yaml`, for the
-//! parts this repository uses:
+//! does, for every Flux `Kustomization` in the cluster's directory:
 //!
-//! - `spec.path` is resolved against the repository root (the `flux-system`
-//!   GitRepository is this repository);
-//! - a `kustomization.yaml` is followed through its `resources:`, recursively, files
-//!   and directories; its `namespace:` is applied to what it collects;
-//! - a `spec.path` directory without `kustomization.yaml` takes every YAML file below
-//!   it, as Flux generates one;
-//! - `spec.targetNamespace` is applied, then `spec.postBuild` substitution of
-//!   `${VAR}`, `${VAR:=default}` and `${VAR:-default}` from `substitute` and from the
-//!   ConfigMaps of the cluster's own files named in `substituteFrom`.
+//! - `spec.path` is resolved against the repository root (the `[flux] source`
+//!   of the plan is this repository; a Kustomization of another source is a
+//!   note: what it applies is out of reach);
+//! - the directory is built as kustomize builds it ([`super::kustomize`]:
+//!   resources, components, generators, patches, namespace, prefixes, labels,
+//!   annotations), with the Kustomization's `spec.targetNamespace`,
+//!   `spec.patches` (and the deprecated patch fields), `spec.components` and
+//!   `spec.namePrefix`/`spec.nameSuffix` merged into its kustomization as
+//!   kustomize-controller does; a directory without kustomization file takes
+//!   every YAML file below it, as Flux generates one;
+//! - `spec.commonMetadata` labels and annotations are set on every object;
+//! - `spec.postBuild` substitution of `${VAR}`, `${VAR:=default}` and
+//!   `${VAR:-default}` from `substitute` and from the ConfigMaps of the
+//!   cluster's own files named in `substituteFrom` (one marked `optional: true`
+//!   may be missing).
 //!
-//! Anything it cannot model faithfully is an error, never a silent skip: a missing
+//! What it cannot model faithfully is an error, never a silent skip: a missing
 //! file, a path leaving the repository (`..` past the root, an absolute path, a
-//! symlink out), a cycle, a remote resource, a kustomize or Flux field that
-//! transforms objects (`patches`, `namePrefix`, `components`, ...), an unset
-//! substitution variable. Each error names the chain that led to it, e.g.
-//! `kubernetes/clusters/apps/infrastructure.yaml: cilium-ipam →
-//! ./kubernetes/infrastructure/networking/cilium/ipam/apps → lb-ippool-apps.yaml:
-//! file not found: ...`.
+//! symlink out), a cycle, a patch without target, an unset substitution
+//! variable. What is out of its reach — a remote resource, `helmCharts`,
+//! `replacements`, another source — is a note ([`ClusterBuild::notes`]),
+//! an error when the plan says `[audit] strict = true`. Each names the chain
+//! that led to it, e.g. `kubernetes/clusters/apps/infrastructure.yaml:
+//! cilium-ipam → ./kubernetes/infrastructure/networking/cilium/ipam/apps →
+//! lb-ippool-apps.yaml: file not found: ...`.
 //!
 //! [`crate::audit::isolation`] then holds the result against the plan.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use yaml_serde::{Mapping, Value};
+use yaml_serde::Value;
 
 use super::kustomization::{self, FluxKustomization};
+use super::kustomize::{Mode, Walker};
+pub use super::object::Object;
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
-use crate::plan::{Plan, Source};
+use crate::plan::Plan;
 use crate::tree::Tree;
-
-/// One object a Flux Kustomization applies.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Object {
-    /// The file it is written in, relative to the repo root.
-    pub source: PathBuf,
-    /// The line its document starts on.
-    pub line: usize,
-    /// How it was reached: the Kustomization's name, its `spec.path` and each
-    /// `resources:` entry, as written.
-    pub via: Vec<String>,
-    /// The object, after namespace transforms and substitution (shared with
-    /// the parse of its file until a transform changes it).
-    pub value: Arc<Value>,
-    /// Its YAML document as written, which Flux's substitution works on: quotes
-    /// written around `"${VAR}"` survive kustomize's build, so they count.
-    pub raw: String,
-}
-
-impl Object {
-    /// `metadata.name`, or `""`.
-    pub fn name(&self) -> &str {
-        self.value["metadata"]["name"].as_str().unwrap_or("")
-    }
-
-    /// `kind`, or `""`.
-    pub fn kind(&self) -> &str {
-        self.value["kind"].as_str().unwrap_or("")
-    }
-
-    /// `metadata.namespace`, if set.
-    pub fn namespace(&self) -> Option<&str> {
-        self.value["metadata"]["namespace"].as_str()
-    }
-
-    /// Whether its document as written sets `metadata.namespace` itself, rather
-    /// than a kustomization's `namespace:` or Flux's `targetNamespace` (which set
-    /// it on every kind they do not know is cluster-scoped; the API server drops
-    /// it from a cluster-scoped one).
-    pub fn writes_namespace(&self) -> bool {
-        yaml_serde::from_str::<Value>(&self.raw)
-            .is_ok_and(|v| !v["metadata"]["namespace"].is_null())
-    }
-}
 
 /// The build of one Flux Kustomization.
 #[derive(Clone, Debug, PartialEq)]
@@ -109,6 +73,9 @@ pub struct ClusterBuild {
     pub files: Vec<Object>,
     /// The build of each of its Flux Kustomizations, in file order.
     pub kustomizations: Vec<Applied>,
+    /// What the builds skipped as out of the model's reach (a remote base,
+    /// `helmCharts`, another source): notes, errors under `[audit] strict`.
+    pub notes: Vec<ResolveError>,
 }
 
 impl ClusterBuild {
@@ -162,41 +129,6 @@ impl From<ResolveError> for Error {
     }
 }
 
-/// The names kustomize looks for in a directory, in its order.
-const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-/// kustomization.yaml fields the resolver models. Every other field transforms
-/// or generates objects, so the resolver refuses it rather than guess.
-const KUSTOMIZE_FIELDS: [&str; 5] = ["apiVersion", "kind", "metadata", "resources", "namespace"];
-
-/// Flux Kustomization `spec` fields that change what is applied and are not modeled.
-const FLUX_TRANSFORMS: [&str; 8] = [
-    "components",
-    "patches",
-    "patchesStrategicMerge",
-    "patchesJson6902",
-    "images",
-    "namePrefix",
-    "nameSuffix",
-    "commonMetadata",
-];
-
-/// Kinds kustomize knows to be cluster-scoped, which its namespace transform
-/// leaves alone. Custom resources are not in its schema, so it namespaces them
-/// all — a `CiliumLoadBalancerIPPool` included too.
-const CLUSTER_SCOPED_BUILTINS: [&str; 10] = [
-    "Namespace",
-    "CustomResourceDefinition",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "PersistentVolume",
-    "StorageClass",
-    "PriorityClass",
-    "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration",
-    "APIService",
-];
-
 /// Builds every Flux Kustomization in the cluster's directory of the plan's
 /// layout (the seed's `kubernetes/clusters/<cluster>/`): the objects each applies,
 /// or every error met on the way.
@@ -213,12 +145,14 @@ pub fn resolve_cluster(
         let parsed = tree.documents(path, text);
         let (objects, bad) = &*parsed;
         errors.extend(bad.iter().map(|e| plain(path, e)));
-        files.extend(objects.iter().map(|(line, value)| Object {
-            source: path.clone(),
-            line: *line,
-            via: Vec::new(),
-            value: Arc::clone(value),
-            raw: String::new(),
+        files.extend(objects.iter().map(|(line, value)| {
+            Object::read(
+                path.clone(),
+                *line,
+                Vec::new(),
+                Arc::clone(value),
+                String::new(),
+            )
         }));
     }
     let ks = match kustomization::flux_kustomizations(tree, &texts) {
@@ -226,18 +160,25 @@ pub fn resolve_cluster(
         Err(_) => return Err(errors), // the parse errors are in `errors` already
     };
     let mut kustomizations = Vec::new();
+    let mut notes = Vec::new();
     for k in ks {
         let text = texts.get(&k.path).map_or("", String::as_str);
-        match build_kustomization(tree, &plan.flux.source, &k, text, &files) {
+        let (built, skipped) = build_kustomization(tree, plan, &k, text, &files);
+        match built {
             Ok(applied) => kustomizations.push(applied),
             Err(e) => errors.extend(e),
         }
+        notes.extend(skipped);
+    }
+    if plan.audit.strict.item {
+        errors.append(&mut notes);
     }
     if errors.is_empty() {
         Ok(ClusterBuild {
             cluster: cluster.to_owned(),
             files,
             kustomizations,
+            notes,
         })
     } else {
         Err(errors)
@@ -322,14 +263,17 @@ pub(crate) fn key_line(text: &str, doc_line: usize, key: &str) -> usize {
         .map_or(doc_line, |(i, _)| i + 1)
 }
 
-/// Builds one Flux Kustomization.
+/// Builds one Flux Kustomization: kustomize's build of its `spec.path` with
+/// its `spec` fields merged in, `spec.commonMetadata`, then `postBuild`
+/// substitution. Notes (what is out of the model's reach) are returned beside
+/// the build.
 fn build_kustomization(
     tree: &Tree,
-    own: &Source,
+    plan: &Plan,
     k: &FluxKustomization,
     text: &str,
     cluster_objects: &[Object],
-) -> Result<Applied, Vec<ResolveError>> {
+) -> (Result<Applied, Vec<ResolveError>>, Vec<ResolveError>) {
     let spec = &k.object["spec"];
     let fail = |key: &str, chain: Vec<String>, (code, problem): (Code, String)| ResolveError {
         code,
@@ -339,107 +283,96 @@ fn build_kustomization(
         problem,
     };
     let name = vec![k.name.clone()];
-    let mut errors = Vec::new();
-    for field in FLUX_TRANSFORMS {
-        if spec.get(field).is_some() {
-            errors.push(fail(
-                field,
-                name.clone(),
-                (Code::UnmodelledKustomize, format!("spec.{field} is not modeled by the kustomize-free resolver (core/src/resolve.rs), so what Flux applies cannot be checked")),
-            ));
-        }
-    }
+    let own = &plan.flux.source;
     let source = &spec["sourceRef"];
     if source["kind"].as_str() != Some(&*own.kind.item)
         || source["name"].as_str() != Some(&*own.name.item)
     {
-        errors.push(fail(
+        let found = if source.is_null() {
+            "none".to_owned()
+        } else {
+            format!(
+                "{} {}",
+                source["kind"].as_str().unwrap_or("?"),
+                source["name"].as_str().unwrap_or("?")
+            )
+        };
+        let note = fail(
             "sourceRef",
-            name.clone(),
-            (Code::WrongSource, format!(
-                "spec.sourceRef must be {} {} (this repository, [flux] source in plan.toml) for its path to be resolved here, found {}",
-                own.kind.item,
-                own.name.item,
-                if source.is_null() {
-                    "none".to_owned()
-                } else {
-                    format!(
-                        "{} {}",
-                        source["kind"].as_str().unwrap_or("?"),
-                        source["name"].as_str().unwrap_or("?")
-                    )
-                }
-            )),
-        ));
+            name,
+            (
+                Code::WrongSource,
+                format!(
+                    "spec.sourceRef must be {} {} (this repository, [flux] source in plan.toml) for its path to be resolved here, found {found}; what it applies is not audited",
+                    own.kind.item, own.name.item
+                ),
+            ),
+        );
+        let empty = Applied {
+            flux: k.clone(),
+            dirs: Vec::new(),
+            objects: Vec::new(),
+            vars: None,
+        };
+        return (Ok(empty), vec![note]);
     }
     let Some(path) = spec["path"].as_str() else {
-        errors.push(fail(
-            "spec",
-            name,
-            (Code::MissingFluxPath, "spec.path is missing or not a string; write the directory it applies, e.g. ./kubernetes/…".to_owned()),
-        ));
-        return Err(errors);
+        let problem = "spec.path is missing or not a string; write the directory it applies, e.g. ./kubernetes/…";
+        return (
+            Err(vec![fail(
+                "spec",
+                name,
+                (Code::MissingFluxPath, problem.to_owned()),
+            )]),
+            Vec::new(),
+        );
     };
     let mut chain = name;
     chain.push(path.to_owned());
-    let mut walk = Walk {
-        tree,
-        stack: Vec::new(),
-        dirs: Vec::new(),
-        objects: Vec::new(),
-        errors: Vec::new(),
+    let mut walk = Walker::new(tree, Mode::Strict);
+    let mut objects = match walk.locate(Path::new(""), path) {
+        Ok(dir) if tree.is_dir(&dir) => walk.build(&dir, &chain, Some(spec), true),
+        Ok(dir) => {
+            let problem = if tree.exists(&dir) {
+                format!("{} is a file; spec.path must be a directory", dir.display())
+            } else {
+                format!("directory not found: {}", dir.display())
+            };
+            walk.fail(&chain, Code::MissingResource, problem);
+            Vec::new()
+        }
+        Err((code, problem)) => {
+            walk.fail(&chain, code, problem);
+            Vec::new()
+        }
     };
-    match walk.locate(Path::new(""), path) {
-        Ok(dir) if tree.is_dir(&dir) => walk.dir(&dir, &chain, true),
-        Ok(dir) if tree.exists(&dir) => walk.fail(
-            &chain,
-            Code::MissingResource,
-            format!("{} is a file; spec.path must be a directory", dir.display()),
-        ),
-        Ok(dir) => walk.fail(
-            &chain,
-            Code::MissingResource,
-            format!("directory not found: {}", dir.display()),
-        ),
-        Err((code, problem)) => walk.fail(&chain, code, problem),
-    }
-    let Walk {
-        dirs,
-        mut objects,
-        errors: walk_errors,
-        ..
-    } = walk;
-    errors.extend(
-        walk_errors
-            .into_iter()
-            .map(|(chain, code, problem, at)| match at {
-                Some((file, line)) => ResolveError {
-                    code,
-                    file,
-                    line,
-                    chain,
-                    problem,
-                },
-                None => fail("path", chain, (code, problem)),
-            }),
-    );
-
-    let path_chain = || vec![k.name.clone(), path.to_owned()];
-    if let Some(ns) = spec["targetNamespace"].as_str() {
-        for o in &mut objects {
-            set_namespace(&mut o.value, ns);
+    let mut errors = Vec::new();
+    let mut notes = Vec::new();
+    for p in std::mem::take(&mut walk.problems) {
+        let e = match p.at {
+            Some((file, line)) => ResolveError {
+                code: p.code,
+                file,
+                line,
+                chain: p.chain,
+                problem: p.message,
+            },
+            None => fail("path", p.chain, (p.code, p.message)),
+        };
+        if p.note {
+            notes.push(e)
+        } else {
+            errors.push(e)
         }
     }
+    common_metadata(&mut objects, &spec["commonMetadata"]);
     let mut post_build = None;
     match substitutions(k, cluster_objects) {
         Ok(Some(vars)) => {
             for o in &mut objects {
                 if let Err((line, code, problem)) = substitute(o, &vars) {
-                    errors.push(fail(
-                        "postBuild",
-                        o.via.clone(),
-                        (code, format!("{}:{line}: {problem}", o.source.display())),
-                    ));
+                    let problem = format!("{}:{line}: {problem}", o.source.display());
+                    errors.push(fail("postBuild", o.via.clone(), (code, problem)));
                 }
             }
             post_build = Some(vars);
@@ -451,368 +384,76 @@ fn build_kustomization(
             (Code::MissingSubstituteFrom, problem),
         )),
     }
+    let path_chain = vec![k.name.clone(), path.to_owned()];
+    errors.extend(
+        duplicates(&objects)
+            .into_iter()
+            .map(|p| fail("path", path_chain.clone(), (Code::DuplicateObject, p))),
+    );
+    if errors.is_empty() {
+        (
+            Ok(Applied {
+                flux: k.clone(),
+                dirs: walk.dirs,
+                objects,
+                vars: post_build,
+            }),
+            notes,
+        )
+    } else {
+        (Err(errors), notes)
+    }
+}
+
+/// Flux's `spec.commonMetadata`: labels and annotations on every object's
+/// metadata (selectors and templates are left alone).
+fn common_metadata(objects: &mut [Object], meta: &Value) {
+    for field in ["labels", "annotations"] {
+        let Some(pairs) = meta[field].as_mapping() else {
+            continue;
+        };
+        for o in objects.iter_mut() {
+            for (key, value) in pairs {
+                let (Some(key), Some(value)) = (key.as_str(), value.as_str()) else {
+                    continue;
+                };
+                crate::flux::kustomize::transform::set(
+                    o.value_mut(),
+                    &["metadata", field],
+                    key,
+                    value,
+                );
+            }
+        }
+    }
+}
+
+/// An object applied twice by one build, for each one.
+fn duplicates(objects: &[Object]) -> Vec<String> {
     let mut seen: BTreeMap<(String, String, String, String), &Object> = BTreeMap::new();
-    for o in &objects {
-        let api = o.value["apiVersion"].as_str().unwrap_or("");
-        let group = api.rsplit_once('/').map_or("", |(g, _)| g);
+    let mut out = Vec::new();
+    for o in objects {
         let id = (
-            group.to_owned(),
+            o.group_version().0.to_owned(),
             o.kind().to_owned(),
             o.namespace().unwrap_or("").to_owned(),
             o.name().to_owned(),
         );
         if let Some(first) = seen.get(&id) {
-            errors.push(fail(
-                "path",
-                path_chain(),
-                (
-                    Code::DuplicateObject,
-                    format!(
-                        "{} {} is applied twice: from {}:{} and {}:{}",
-                        o.kind(),
-                        o.name(),
-                        first.source.display(),
-                        first.line,
-                        o.source.display(),
-                        o.line
-                    ),
-                ),
+            out.push(format!(
+                "{} {} is applied twice: from {}:{} and {}:{}",
+                o.kind(),
+                o.name(),
+                first.source.display(),
+                first.line,
+                o.source.display(),
+                o.line
             ));
         } else {
             seen.insert(id, o);
         }
     }
-    if errors.is_empty() {
-        Ok(Applied {
-            flux: k.clone(),
-            dirs,
-            objects,
-            vars: post_build,
-        })
-    } else {
-        Err(errors)
-    }
-}
-
-/// The walk through `resources:` of one Flux Kustomization.
-struct Walk<'a> {
-    tree: &'a Tree,
-    /// Directories on the current chain, to find cycles.
-    stack: Vec<PathBuf>,
-    dirs: Vec<PathBuf>,
-    objects: Vec<Object>,
-    /// Each problem with its chain, and the file and line it is in when that
-    /// is not the Flux Kustomization's `path:` (a file that cannot be read).
-    errors: Vec<(Vec<String>, Code, String, Option<FileLine>)>,
-}
-
-/// A file, relative to the root, and a 1-based line in it.
-type FileLine = (PathBuf, usize);
-
-impl Walk<'_> {
-    fn fail(&mut self, chain: &[String], code: Code, problem: String) {
-        self.errors.push((chain.to_vec(), code, problem, None));
-    }
-
-    /// Whether something that is neither a file nor a directory (a FIFO, a
-    /// socket, a device) is at `rel`: reading it says what it is.
-    fn is_special(&self, rel: &Path) -> bool {
-        !self.tree.is_dir(rel) && self.tree.exists(rel)
-    }
-
-    /// A problem located in `file` itself, at `line`.
-    fn fail_in(&mut self, chain: &[String], file: &Path, line: usize, problem: (Code, String)) {
-        let at = Some((file.to_owned(), line));
-        self.errors.push((chain.to_vec(), problem.0, problem.1, at));
-    }
-
-    /// `entry` (relative to `base`, both inside the repo) as a path relative to the
-    /// repo root; an error if it is remote, absolute or leaves the repository.
-    fn locate(&self, base: &Path, entry: &str) -> Result<PathBuf, (Code, String)> {
-        let outside = |problem| Err((Code::PathOutsideRepo, problem));
-        if is_remote(entry) {
-            return Err((
-                Code::RemoteResource,
-                format!(
-                    "remote resource `{entry}`: only files of this repository can be resolved; vendor it into the repository"
-                ),
-            ));
-        }
-        let mut out = base.to_path_buf();
-        for c in Path::new(entry).components() {
-            match c {
-                Component::CurDir => {}
-                Component::Normal(part) => out.push(part),
-                Component::ParentDir => {
-                    if !out.pop() {
-                        return outside(format!(
-                            "`{entry}` leaves the repository; paths must stay inside it"
-                        ));
-                    }
-                }
-                Component::RootDir | Component::Prefix(_) => {
-                    return outside(format!(
-                        "`{entry}` is an absolute path; paths must be relative to the repository"
-                    ));
-                }
-            }
-        }
-        // A symlink may still lead out.
-        if let Some(real) = self.tree.escapes(&out) {
-            return outside(format!(
-                "`{entry}` leaves the repository through a symlink (to {})",
-                real.display()
-            ));
-        }
-        Ok(out)
-    }
-
-    /// A directory: its kustomization file, or — for the Flux path itself — every
-    /// YAML file below it.
-    fn dir(&mut self, dir: &Path, chain: &[String], flux_root: bool) {
-        if let Some(at) = self.stack.iter().position(|d| d == dir) {
-            let cycle: Vec<String> = self.stack[at..]
-                .iter()
-                .chain([&dir.to_path_buf()])
-                .map(|d| d.display().to_string())
-                .collect();
-            return self.fail(
-                chain,
-                Code::KustomizeCycle,
-                format!(
-                    "cycle: {} includes itself ({})",
-                    dir.display(),
-                    cycle.join(" → ")
-                ),
-            );
-        }
-        if !self.dirs.iter().any(|d| d == dir) {
-            self.dirs.push(dir.to_path_buf());
-        }
-        self.stack.push(dir.to_path_buf());
-        let kfile = KUSTOMIZATION_FILES
-            .iter()
-            .map(|f| dir.join(f))
-            .find(|f| self.tree.is_file(f) || self.is_special(f));
-        match kfile {
-            Some(kfile) => self.kustomization(dir, &kfile, chain),
-            None if flux_root => self.generated(dir, chain),
-            None => self.fail(
-                chain,
-                Code::MissingKustomization,
-                format!(
-                    "directory {} has no kustomization.yaml; kustomize needs one in every directory listed in resources",
-                    dir.display()
-                ),
-            ),
-        }
-        self.stack.pop();
-    }
-
-    /// A directory without kustomization.yaml given as a Flux path: Flux
-    /// generates one listing its YAML files and its subdirectories' builds.
-    fn generated(&mut self, dir: &Path, chain: &[String]) {
-        let entries = match self.tree.read_dir(dir) {
-            Ok(e) => e,
-            Err(e) => {
-                return self.fail(
-                    chain,
-                    Code::Unreadable,
-                    format!("cannot read {}: {e}", dir.display()),
-                );
-            }
-        };
-        let mut names: Vec<(String, bool)> = entries
-            .into_iter()
-            .map(|e| (e.name.to_string_lossy().into_owned(), e.is_dir))
-            .collect();
-        names.sort();
-        for (name, is_dir) in names {
-            let rel = dir.join(&name);
-            let mut next = chain.to_vec();
-            next.push(name);
-            if is_dir {
-                let has_kustomization = KUSTOMIZATION_FILES
-                    .iter()
-                    .any(|f| self.tree.is_file(&rel.join(f)));
-                if has_kustomization {
-                    self.dir(&rel, &next, false);
-                } else {
-                    self.generated(&rel, &next);
-                }
-            } else if is_yaml(&rel) {
-                self.file(&rel, &next);
-            }
-        }
-    }
-
-    /// A kustomization file: its `resources:`, then its `namespace:`.
-    fn kustomization(&mut self, dir: &Path, kfile: &Path, chain: &[String]) {
-        let text = match self.tree.read(kfile) {
-            Ok(t) => t,
-            Err(e) => {
-                let problem = format!("cannot read {}: {e}", kfile.display());
-                return self.fail_in(chain, kfile, 1, (Code::of_read(&e), problem));
-            }
-        };
-        let value: Value = match yaml_serde::from_str(&text) {
-            Ok(v) => v,
-            Err(e) => {
-                let line = e.location().map_or(1, |l| l.line());
-                let problem = format!("{} is not valid YAML: {e}", kfile.display());
-                return self.fail_in(chain, kfile, line, (Code::InvalidYaml, problem));
-            }
-        };
-        let Some(map) = value.as_mapping() else {
-            let problem = format!("{} is not a YAML mapping", kfile.display());
-            return self.fail(chain, Code::InvalidKustomization, problem);
-        };
-        for key in map.keys() {
-            let key = key.as_str().unwrap_or("?");
-            if !KUSTOMIZE_FIELDS.contains(&key) {
-                self.fail(
-                    chain,
-                    Code::UnmodelledKustomize,
-                    format!(
-                        "{}: `{key}` is not modeled by the kustomize-free resolver (core/src/resolve.rs), so what Flux applies cannot be checked",
-                        kfile.display()
-                    ),
-                );
-            }
-        }
-        let start = self.objects.len();
-        let resources = match map.get("resources") {
-            None | Some(Value::Null) => &[][..],
-            Some(Value::Sequence(list)) => list.as_slice(),
-            Some(_) => {
-                return self.fail(
-                    chain,
-                    Code::InvalidKustomization,
-                    format!("{}: resources must be a list", kfile.display()),
-                );
-            }
-        };
-        for r in resources {
-            let Some(entry) = r.as_str() else {
-                self.fail(
-                    chain,
-                    Code::InvalidKustomization,
-                    format!("{}: every resource must be a string", kfile.display()),
-                );
-                continue;
-            };
-            let mut next = chain.to_vec();
-            next.push(entry.to_owned());
-            match self.locate(dir, entry) {
-                Err((code, problem)) => self.fail(&next, code, problem),
-                Ok(p) if self.tree.is_dir(&p) => self.dir(&p, &next, false),
-                // A FIFO or device is read, and refused by name, not "not found".
-                Ok(p) if self.tree.is_file(&p) || self.is_special(&p) => self.file(&p, &next),
-                Ok(p) => self.fail(
-                    &next,
-                    Code::MissingResource,
-                    format!(
-                        "file not found: {} (listed in {})",
-                        p.display(),
-                        kfile.display()
-                    ),
-                ),
-            }
-        }
-        match map.get("namespace") {
-            None | Some(Value::Null) => {}
-            Some(Value::String(ns)) => {
-                for o in &mut self.objects[start..] {
-                    set_namespace(&mut o.value, ns);
-                }
-            }
-            Some(_) => self.fail(
-                chain,
-                Code::InvalidKustomization,
-                format!("{}: namespace must be a string", kfile.display()),
-            ),
-        }
-    }
-
-    /// A manifest file: its objects.
-    fn file(&mut self, file: &Path, chain: &[String]) {
-        let text = match self.tree.read(file) {
-            Ok(t) => t,
-            Err(e) => {
-                let problem = format!("cannot read {}: {e}", file.display());
-                return self.fail_in(chain, file, 1, (Code::of_read(&e), problem));
-            }
-        };
-        let parsed = self.tree.documents(file, &text);
-        let (objects, bad) = &*parsed;
-        let mut raw: BTreeMap<usize, String> = crate::yaml::split(&text)
-            .into_iter()
-            .map(|d| (d.line, text[d.range].to_owned()))
-            .collect();
-        for e in bad {
-            let at = match e.location() {
-                crate::diag::error::Location::File { line, .. } => line,
-                crate::diag::error::Location::Plan { .. } => 1,
-            };
-            let code = match e {
-                Error::File { code, .. } => *code,
-                _ => Code::InvalidYaml,
-            };
-            self.fail(chain, code, format!("line {at}: {e}"));
-        }
-        for (line, value) in objects.iter().cloned() {
-            if !value.is_mapping() || value["kind"].as_str().is_none() {
-                self.fail(
-                    chain,
-                    Code::NotAnObject,
-                    format!(
-                        "{}:{line}: not a Kubernetes object (no kind)",
-                        file.display()
-                    ),
-                );
-                continue;
-            }
-            self.objects.push(Object {
-                source: file.to_path_buf(),
-                line,
-                via: chain.to_vec(),
-                value,
-                raw: raw.remove(&line).unwrap_or_default(),
-            });
-        }
-    }
-}
-
-/// A kustomize remote resource: a URL or a git repository.
-fn is_remote(entry: &str) -> bool {
-    entry.contains("://")
-        || entry.contains("?ref=")
-        || [
-            "git@",
-            "git::",
-            "github.com/",
-            "gitlab.com/",
-            "bitbucket.org/",
-        ]
-        .iter()
-        .any(|p| entry.starts_with(p))
-}
-
-/// Sets `metadata.namespace`, as kustomize's namespace transform does.
-fn set_namespace(value: &mut Arc<Value>, ns: &str) {
-    let kind = value["kind"].as_str().unwrap_or("");
-    if CLUSTER_SCOPED_BUILTINS.contains(&kind) || !value.is_mapping() {
-        return;
-    }
-    let Some(map) = Arc::make_mut(value).as_mapping_mut() else {
-        return;
-    };
-    let metadata = map
-        .entry(Value::from("metadata"))
-        .or_insert_with(|| Value::Mapping(Mapping::new()));
-    if let Some(m) = metadata.as_mapping_mut() {
-        m.insert(Value::from("namespace"), Value::from(ns));
-    }
+    out
 }
 
 /// The postBuild variables of a Flux Kustomization.
@@ -893,8 +534,16 @@ fn substitute(o: &mut Object, vars: &Vars) -> Result<(), (usize, Code, String)> 
     if [&meta["annotations"][OPT_OUT], &meta["labels"][OPT_OUT]]
         .iter()
         .any(|v| v.as_str() == Some("disabled"))
-        || !o.raw.contains("${")
     {
+        return Ok(());
+    }
+    if o.transformed {
+        let mut value = (*o.value).clone();
+        substitute_value(&mut value, vars, &o.raw).map_err(|e| (o.line, e.code, e.message))?;
+        o.value = Arc::new(value);
+        return Ok(());
+    }
+    if !o.raw.contains("${") {
         return Ok(());
     }
     // Flux substitutes kustomize's output, where comments are gone: a `${VAR}`
@@ -907,16 +556,50 @@ fn substitute(o: &mut Object, vars: &Vars) -> Result<(), (usize, Code, String)> 
         let line = o.line + raw[..e.at.min(raw.len())].matches('\n').count();
         (line, e.code, e.message)
     })?;
-    let mut value = yaml_serde::from_str::<Value>(&crate::yaml::go_ints(&replaced))
+    let value = yaml_serde::from_str::<Value>(&crate::yaml::go_ints(&replaced))
         .map(Arc::new)
         .map_err(|e| {
             let problem = format!("not valid YAML after substitution: {e}");
             (o.line, Code::BadSubstitution, problem)
         })?;
-    if let Some(ns) = o.namespace().filter(|ns| !ns.contains("${")) {
-        set_namespace(&mut value, ns);
-    }
+    let ns = o
+        .namespace()
+        .filter(|ns| !ns.contains("${"))
+        .map(str::to_owned);
     o.value = value;
+    if let Some(ns) = ns {
+        o.set_namespace(&ns);
+    }
+    Ok(())
+}
+
+/// Flux's substitution on a value a transform changed (its document as
+/// written is no longer what kustomize outputs): every string holding `${`,
+/// substituted; a result written unquoted in the document is read again as a
+/// YAML scalar (`${PORT}` → `8080`, a number), as kustomize's output would be.
+fn substitute_value(v: &mut Value, vars: &Vars, raw: &str) -> Result<(), SubstError> {
+    match v {
+        Value::String(s) if s.contains("${") => {
+            let replaced = envsubst_with(s, &vars.values, vars.secret)?;
+            let quoted = raw.contains(&format!("\"{s}\"")) || raw.contains(&format!("'{s}'"));
+            let typed = (!quoted && !raw.is_empty())
+                .then(|| yaml_serde::from_str::<Value>(&crate::yaml::go_ints(&replaced)).ok())
+                .flatten()
+                .filter(|t| matches!(t, Value::Bool(_) | Value::Number(_) | Value::Null));
+            *v = typed.unwrap_or(Value::String(replaced));
+        }
+        Value::Mapping(m) => {
+            for (_, value) in m.iter_mut() {
+                substitute_value(value, vars, raw)?;
+            }
+        }
+        Value::Sequence(list) => {
+            for value in list {
+                substitute_value(value, vars, raw)?;
+            }
+        }
+        _ => {}
+    }
     Ok(())
 }
 

@@ -64,6 +64,23 @@ pub struct Plan {
     pub flux: Flux,
     /// Where things are in the repository (`[layout]`).
     pub layout: Layout,
+    /// How the audits treat what the kustomize/Flux model does not follow (`[audit]`).
+    pub audit: AuditOptions,
+}
+
+/// `[audit]`: how the audits treat what the kustomize/Flux model does not
+/// follow (a remote base, `helmCharts:`, a source other than this repository).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditOptions {
+    /// `strict`: such a construct fails the build instead of being a note.
+    pub strict: At<bool>,
+}
+
+impl AuditOptions {
+    /// Without `[audit]`: what is out of reach is a note.
+    pub const DEFAULT: AuditOptions = AuditOptions {
+        strict: At::new(false),
+    };
 }
 
 /// A reserved range (`[reserved] NAME = { range, note }`).

@@ -14,8 +14,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::{
-    ApiVersion, At, Block, Cilium, Cluster, Flux, Layout, Pin, Plan, Pool, Reserved, Service, Span,
-    Str, Version,
+    ApiVersion, At, AuditOptions, Block, Cilium, Cluster, Flux, Layout, Pin, Plan, Pool, Reserved,
+    Service, Span, Str, Version,
 };
 use crate::diag::error::{Error, Subject};
 
@@ -246,11 +246,20 @@ impl Walker {
     }
 
     fn plan(&mut self, root: &DeTable<'_>, root_span: Span) -> Option<Plan> {
-        let [network, reserved, clusters, cilium, services, flux, layout] = self.fields(
+        let [
+            network,
+            reserved,
+            clusters,
+            cilium,
+            services,
+            flux,
+            layout,
+            audit,
+        ] = self.fields(
             root,
             "the top level",
             [
-                "network", "reserved", "clusters", "cilium", "services", "flux", "layout",
+                "network", "reserved", "clusters", "cilium", "services", "flux", "layout", "audit",
             ],
         );
         let network = self
@@ -268,6 +277,7 @@ impl Walker {
         if let Some(cilium) = &cilium {
             version_defaults(cilium.version.item, &mut clusters);
         }
+        let audit = self.audit(audit);
         Some(Plan {
             networks: Cow::Owned(network?),
             reserved: Cow::Owned(reserved?),
@@ -276,7 +286,21 @@ impl Walker {
             services: Cow::Owned(services?),
             flux: flux?,
             layout: layout?,
+            audit: audit?,
         })
+    }
+
+    fn audit(&mut self, entry: Option<Entry<'_, '_>>) -> Option<AuditOptions> {
+        let mut audit = AuditOptions::DEFAULT;
+        let Some(entry) = entry else {
+            return Some(audit);
+        };
+        let table = self.table(entry, "audit")?;
+        let [strict] = self.fields(table, "[audit]", ["strict"]);
+        if let Some(e) = strict {
+            audit.strict = self.boolean(e, "audit.strict")?;
+        }
+        Some(audit)
     }
 
     /// `cidr = "A/len"`, or a list of them for pools on several subnets (and

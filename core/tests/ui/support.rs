@@ -29,6 +29,7 @@ macro_rules! plan {
             services: ::std::borrow::Cow::Borrowed(&[]),
             flux: ::lbipam_core::plan::Flux::DEFAULT,
             layout: ::lbipam_core::plan::Layout::DEFAULT,
+            audit: ::lbipam_core::plan::AuditOptions::DEFAULT,
         }
     };
 }

@@ -1,0 +1,983 @@
+//! The one walker through kustomization files (see the [module docs](super)).
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use yaml_serde::{Mapping, Value};
+
+use super::generate::{self, Behavior};
+use super::patch::{self, Merged};
+use super::select::Selector;
+use super::transform;
+use crate::diag::codes::Code;
+use crate::diag::error::{Error, Location};
+use crate::flux::object::Object;
+use crate::tree::Tree;
+
+/// The names kustomize looks for in a directory, in its order.
+pub const KUSTOMIZATION_FILES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// Fields the model applies.
+const MODELLED: [&str; 18] = [
+    "apiVersion",
+    "kind",
+    "metadata",
+    "resources",
+    "bases",
+    "components",
+    "namespace",
+    "namePrefix",
+    "nameSuffix",
+    "labels",
+    "commonLabels",
+    "commonAnnotations",
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "configMapGenerator",
+    "secretGenerator",
+    "generatorOptions",
+];
+
+/// Fields read past: they change nothing the audits read.
+const HARMLESS: [&str; 7] = [
+    "images",
+    "replicas",
+    "configurations",
+    "openapi",
+    "crds",
+    "buildMetadata",
+    "sortOptions",
+];
+
+/// Fields out of the model's reach: a note each.
+const OUT_OF_REACH: [&str; 8] = [
+    "helmCharts",
+    "helmGlobals",
+    "helmChartInflationGenerator",
+    "replacements",
+    "vars",
+    "generators",
+    "transformers",
+    "validators",
+];
+
+/// How the walker treats a problem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Every problem is reported (the resolver).
+    Strict,
+    /// Problems are recorded and the walk goes on past them (the schema
+    /// gate, which only needs to know which files are objects).
+    Lenient,
+}
+
+/// A problem met on the way, with the chain that led there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// The chain of entries followed, as written.
+    pub chain: Vec<String>,
+    /// Which problem it is.
+    pub code: Code,
+    /// What is wrong.
+    pub message: String,
+    /// The file and line it is in, when not the Flux Kustomization's `path:`.
+    pub at: Option<(PathBuf, usize)>,
+    /// Whether it is a note: something out of the model's reach, skipped.
+    pub note: bool,
+}
+
+/// The walk of one build (see the module docs).
+pub struct Walker<'a> {
+    tree: &'a Tree,
+    mode: Mode,
+    /// Directories on the current chain, to find cycles.
+    stack: Vec<PathBuf>,
+    /// Every directory reached, in the order first reached.
+    pub dirs: Vec<PathBuf>,
+    /// Every kustomization file read, in the order first read.
+    pub kustomizations: Vec<PathBuf>,
+    /// Every problem and note met.
+    pub problems: Vec<Problem>,
+    /// `dirs` and `kustomizations` as sets, for the membership tests.
+    seen: std::collections::BTreeSet<PathBuf>,
+}
+
+impl<'a> Walker<'a> {
+    /// A walker over `tree`.
+    pub fn new(tree: &'a Tree, mode: Mode) -> Walker<'a> {
+        Walker {
+            tree,
+            mode,
+            stack: Vec::new(),
+            dirs: Vec::new(),
+            kustomizations: Vec::new(),
+            problems: Vec::new(),
+            seen: Default::default(),
+        }
+    }
+
+    /// What `kubectl kustomize DIR` outputs for `dir` (relative to the root),
+    /// with the fields of a Flux Kustomization's `spec` merged into its
+    /// kustomization as kustomize-controller does (`overlay`); `flux_root`: a
+    /// directory without kustomization file takes every YAML file below it,
+    /// as Flux generates one.
+    pub fn build(
+        &mut self,
+        dir: &Path,
+        chain: &[String],
+        overlay: Option<&Value>,
+        flux_root: bool,
+    ) -> Vec<Object> {
+        let mut objects = Vec::new();
+        self.dir(
+            dir,
+            chain,
+            Scope {
+                overlay,
+                flux_root,
+                component: false,
+            },
+            &mut objects,
+        );
+        for o in objects.iter_mut().filter(|o| o.hashed) {
+            let name = format!("{}-{}", o.name(), generate::hash(&o.value));
+            transform::set(o.value_mut(), &["metadata"], "name", &name);
+        }
+        objects
+    }
+
+    /// `entry` relative to `base`, as a path relative to the root; refused if
+    /// remote (a note), absolute or leaving the repository.
+    pub fn locate(&self, base: &Path, entry: &str) -> Result<PathBuf, (Code, String)> {
+        let outside = |problem| Err((Code::PathOutsideRepo, problem));
+        if is_remote(entry) {
+            return Err((
+                Code::RemoteResource,
+                format!(
+                    "remote resource `{entry}`: only files of this repository can be resolved; vendor it into the repository"
+                ),
+            ));
+        }
+        let mut out = base.to_path_buf();
+        for c in Path::new(entry).components() {
+            match c {
+                Component::CurDir => {}
+                Component::Normal(part) => out.push(part),
+                Component::ParentDir if out.pop() => {}
+                Component::ParentDir => {
+                    return outside(format!(
+                        "`{entry}` leaves the repository; paths must stay inside it"
+                    ));
+                }
+                Component::RootDir | Component::Prefix(_) => {
+                    return outside(format!(
+                        "`{entry}` is an absolute path; paths must be relative to the repository"
+                    ));
+                }
+            }
+        }
+        if let Some(real) = self.tree.escapes(&out) {
+            return outside(format!(
+                "`{entry}` leaves the repository through a symlink (to {})",
+                real.display()
+            ));
+        }
+        Ok(out)
+    }
+
+    /// The kustomization file of `dir`, if any.
+    pub fn kustomization_in(&self, dir: &Path) -> Option<PathBuf> {
+        KUSTOMIZATION_FILES
+            .iter()
+            .map(|f| dir.join(f))
+            .find(|f| self.tree.is_file(f) || self.is_special(f))
+    }
+
+    /// A problem of the walk.
+    pub(crate) fn fail(&mut self, chain: &[String], code: Code, message: String) {
+        let note = matches!(
+            code,
+            Code::RemoteResource | Code::UnmodelledKustomize | Code::WrongSource
+        );
+        self.problems.push(Problem {
+            chain: chain.to_vec(),
+            code,
+            message,
+            at: None,
+            note,
+        });
+    }
+
+    /// A problem located in `file` itself, at `line`.
+    fn fail_in(
+        &mut self,
+        chain: &[String],
+        file: &Path,
+        line: usize,
+        (code, message): (Code, String),
+    ) {
+        let at = Some((file.to_owned(), line));
+        self.problems.push(Problem {
+            chain: chain.to_vec(),
+            code,
+            message,
+            at,
+            note: false,
+        });
+    }
+
+    fn strict(&self) -> bool {
+        self.mode == Mode::Strict
+    }
+
+    /// Whether something that is neither a file nor a directory (a FIFO, a
+    /// socket, a device) is at `rel`: reading it says what it is.
+    fn is_special(&self, rel: &Path) -> bool {
+        !self.tree.is_dir(rel) && self.tree.exists(rel)
+    }
+}
+
+/// What kind of directory a walk step is in.
+#[derive(Clone, Copy)]
+struct Scope<'v> {
+    overlay: Option<&'v Value>,
+    flux_root: bool,
+    component: bool,
+}
+
+impl Walker<'_> {
+    /// A directory: its kustomization (or Flux's generated one), accumulated
+    /// into `res`.
+    fn dir(&mut self, dir: &Path, chain: &[String], scope: Scope<'_>, res: &mut Vec<Object>) {
+        if let Some(at) = self.stack.iter().position(|d| d == dir) {
+            let cycle: Vec<String> = self.stack[at..]
+                .iter()
+                .chain([&dir.to_path_buf()])
+                .map(|d| d.display().to_string())
+                .collect();
+            let message = format!(
+                "cycle: {} includes itself ({})",
+                dir.display(),
+                cycle.join(" → ")
+            );
+            return self.fail(chain, Code::KustomizeCycle, message);
+        }
+        if self.seen.insert(dir.to_path_buf()) {
+            self.dirs.push(dir.to_path_buf());
+        }
+        let kfile = self.kustomization_in(dir);
+        let (mut k, kfile) = match kfile {
+            Some(kfile) => match self.load(&kfile, chain) {
+                Some(k) => (k, kfile),
+                None => return,
+            },
+            None if scope.flux_root => (self.generated(dir), dir.join("(generated by Flux)")),
+            None => {
+                let message = format!(
+                    "directory {} has no kustomization.yaml; kustomize needs one in every directory listed in resources",
+                    dir.display()
+                );
+                return self.fail(chain, Code::MissingKustomization, message);
+            }
+        };
+        if let Some(overlay) = scope.overlay {
+            merge_overlay(&mut k, overlay);
+        }
+        self.check_kind(&k, &kfile, chain, scope.component);
+        self.stack.push(dir.to_path_buf());
+        self.accumulate(dir, &k, &kfile, chain, res);
+        self.stack.pop();
+    }
+
+    /// A kustomization file read and parsed, or `None` (reported).
+    fn load(&mut self, kfile: &Path, chain: &[String]) -> Option<Mapping> {
+        if self.seen.insert(kfile.to_path_buf()) {
+            self.kustomizations.push(kfile.to_path_buf());
+        }
+        let text = match self.tree.read(kfile) {
+            Ok(t) => t,
+            Err(e) => {
+                let problem = format!("cannot read {}: {e}", kfile.display());
+                self.fail_in(chain, kfile, 1, (Code::of_read(&e), problem));
+                return None;
+            }
+        };
+        match yaml_serde::from_str::<Value>(&crate::yaml::go_ints(&text)) {
+            Ok(Value::Mapping(m)) => Some(m),
+            Ok(Value::Null) => Some(Mapping::new()),
+            Ok(_) => {
+                self.fail(
+                    chain,
+                    Code::InvalidKustomization,
+                    format!("{} is not a YAML mapping", kfile.display()),
+                );
+                None
+            }
+            Err(e) => {
+                let line = e.location().map_or(1, |l| l.line());
+                let problem = format!("{} is not valid YAML: {e}", kfile.display());
+                self.fail_in(chain, kfile, line, (Code::InvalidYaml, problem));
+                None
+            }
+        }
+    }
+
+    /// A component must say `kind: Component`, and nothing else may.
+    fn check_kind(&mut self, k: &Mapping, kfile: &Path, chain: &[String], component: bool) {
+        let kind = k
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("Kustomization");
+        let want = if component {
+            "Component"
+        } else {
+            "Kustomization"
+        };
+        if self.strict() && kind != want {
+            let message = format!("{}: kind {kind}, expected {want} here", kfile.display());
+            self.fail(chain, Code::InvalidKustomization, message);
+        }
+    }
+
+    /// kustomize's accumulation of one kustomization: its resources, its
+    /// components, its generators, then its transformers, into `res`.
+    fn accumulate(
+        &mut self,
+        dir: &Path,
+        k: &Mapping,
+        kfile: &Path,
+        chain: &[String],
+        res: &mut Vec<Object>,
+    ) {
+        self.check_fields(k, kfile, chain);
+        for (_, entry) in self.entries(k, &["resources", "bases"], kfile, chain) {
+            let mut next = chain.to_vec();
+            next.push(entry.clone());
+            let mut own = Vec::new();
+            self.resource(dir, &entry, kfile, &next, &mut own);
+            res.extend(own);
+        }
+        for (_, entry) in self.entries(k, &["components"], kfile, chain) {
+            let mut next = chain.to_vec();
+            next.push(entry.clone());
+            match self.locate(dir, &entry) {
+                Ok(p) if self.tree.is_dir(&p) => {
+                    let scope = Scope {
+                        overlay: None,
+                        flux_root: false,
+                        component: true,
+                    };
+                    self.dir(&p, &next, scope, res);
+                }
+                Ok(p) => self.fail(
+                    &next,
+                    Code::MissingResource,
+                    format!(
+                        "component directory not found: {} (listed in {})",
+                        p.display(),
+                        kfile.display()
+                    ),
+                ),
+                Err((code, problem)) => self.fail(&next, code, problem),
+            }
+        }
+        self.generators(dir, k, kfile, chain, res);
+        self.transformers(dir, k, kfile, chain, res);
+    }
+
+    /// The string entries of list fields, each refused by name if not a string.
+    fn entries(
+        &mut self,
+        k: &Mapping,
+        fields: &[&str],
+        kfile: &Path,
+        chain: &[String],
+    ) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for field in fields {
+            match k.get(*field) {
+                None | Some(Value::Null) => {}
+                Some(Value::Sequence(list)) => {
+                    for r in list {
+                        match r.as_str() {
+                            Some(s) => out.push(((*field).to_owned(), s.to_owned())),
+                            None => self.fail(
+                                chain,
+                                Code::InvalidKustomization,
+                                format!(
+                                    "{}: every entry of {field} must be a string",
+                                    kfile.display()
+                                ),
+                            ),
+                        }
+                    }
+                }
+                Some(_) => self.fail(
+                    chain,
+                    Code::InvalidKustomization,
+                    format!("{}: {field} must be a list", kfile.display()),
+                ),
+            }
+        }
+        out
+    }
+
+    /// A field outside the model: a note if out of reach, an error if unknown.
+    fn check_fields(&mut self, k: &Mapping, kfile: &Path, chain: &[String]) {
+        for field in ["namespace", "namePrefix", "nameSuffix"] {
+            if k.get(field).is_some_and(|v| !v.is_null() && !v.is_string()) {
+                let message = format!("{}: {field} must be a string", kfile.display());
+                self.fail(chain, Code::InvalidKustomization, message);
+            }
+        }
+        for key in k.keys() {
+            let key = key.as_str().unwrap_or("?");
+            if MODELLED.contains(&key) || HARMLESS.contains(&key) {
+                continue;
+            }
+            if OUT_OF_REACH.contains(&key) {
+                let message = format!(
+                    "{}: `{key}` is out of the kustomize model's reach: what it adds or changes is not audited",
+                    kfile.display()
+                );
+                self.fail(chain, Code::UnmodelledKustomize, message);
+            } else if self.strict() {
+                let message = format!("{}: `{key}` is not a kustomization field", kfile.display());
+                self.fail(chain, Code::InvalidKustomization, message);
+            }
+        }
+    }
+
+    /// One `resources:` entry: a file's objects, or a directory's build.
+    fn resource(
+        &mut self,
+        dir: &Path,
+        entry: &str,
+        kfile: &Path,
+        chain: &[String],
+        res: &mut Vec<Object>,
+    ) {
+        match self.locate(dir, entry) {
+            Err((code, problem)) => self.fail(chain, code, problem),
+            Ok(p) if self.tree.is_dir(&p) => {
+                let scope = Scope {
+                    overlay: None,
+                    flux_root: false,
+                    component: false,
+                };
+                self.dir(&p, chain, scope, res);
+            }
+            // A FIFO or device is read, and refused by name, not "not found".
+            Ok(p) if self.tree.is_file(&p) || self.is_special(&p) => self.file(&p, chain, res),
+            Ok(p) => self.fail(
+                chain,
+                Code::MissingResource,
+                format!(
+                    "file not found: {} (listed in {})",
+                    p.display(),
+                    kfile.display()
+                ),
+            ),
+        }
+    }
+
+    /// The kustomization Flux generates for a directory without one: every
+    /// YAML file below it, and each subdirectory holding a kustomization file.
+    fn generated(&mut self, dir: &Path) -> Mapping {
+        let mut resources = Vec::new();
+        self.list_generated(dir, Path::new(""), &mut resources);
+        let mut k = Mapping::new();
+        k.insert(
+            "resources".into(),
+            Value::Sequence(resources.into_iter().map(Value::from).collect()),
+        );
+        k
+    }
+
+    fn list_generated(&mut self, root: &Path, rel: &Path, out: &mut Vec<String>) {
+        let entries = match self.tree.read_dir(&root.join(rel)) {
+            Ok(e) => e,
+            Err(e) => {
+                let message = format!("cannot read {}: {e}", root.join(rel).display());
+                return self.fail(&[], Code::Unreadable, message);
+            }
+        };
+        let mut names: Vec<(String, bool)> = entries
+            .into_iter()
+            .map(|e| (e.name.to_string_lossy().into_owned(), e.is_dir))
+            .collect();
+        names.sort();
+        for (name, is_dir) in names {
+            let sub = rel.join(&name);
+            if is_dir && self.kustomization_in(&root.join(&sub)).is_some() {
+                out.push(sub.display().to_string());
+            } else if is_dir {
+                self.list_generated(root, &sub, out);
+            } else if sub.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                out.push(sub.display().to_string());
+            }
+        }
+    }
+
+    /// A manifest file: its objects.
+    fn file(&mut self, file: &Path, chain: &[String], res: &mut Vec<Object>) {
+        let text = match self.tree.read(file) {
+            Ok(t) => t,
+            Err(e) => {
+                let problem = format!("cannot read {}: {e}", file.display());
+                return self.fail_in(chain, file, 1, (Code::of_read(&e), problem));
+            }
+        };
+        let parsed = self.tree.documents(file, &text);
+        let (objects, bad) = &*parsed;
+        let mut raw: std::collections::BTreeMap<usize, String> = crate::yaml::split(&text)
+            .into_iter()
+            .map(|d| (d.line, text[d.range].to_owned()))
+            .collect();
+        for e in bad {
+            let (at, code) = located(e);
+            self.fail(chain, code, format!("line {at}: {e}"));
+        }
+        for (line, value) in objects.iter().cloned() {
+            if !value.is_mapping() || value["kind"].as_str().is_none() {
+                let message = format!(
+                    "{}:{line}: not a Kubernetes object (no kind)",
+                    file.display()
+                );
+                self.fail(chain, Code::NotAnObject, message);
+                continue;
+            }
+            let raw = raw.remove(&line).unwrap_or_default();
+            res.push(Object::read(
+                file.to_path_buf(),
+                line,
+                chain.to_vec(),
+                value,
+                raw,
+            ));
+        }
+    }
+}
+
+/// The line and code of a parse error.
+fn located(e: &Error) -> (usize, Code) {
+    let line = match e.location() {
+        Location::File { line, .. } => line,
+        Location::Plan { .. } => 1,
+    };
+    let code = match e {
+        Error::File { code, .. } => *code,
+        _ => Code::InvalidYaml,
+    };
+    (line, code)
+}
+
+/// A kustomize remote resource: a URL or a git repository.
+pub(crate) fn is_remote(entry: &str) -> bool {
+    entry.contains("://")
+        || entry.contains("?ref=")
+        || [
+            "git@",
+            "git::",
+            "github.com/",
+            "gitlab.com/",
+            "bitbucket.org/",
+        ]
+        .iter()
+        .any(|p| entry.starts_with(p))
+}
+
+/// The fields of a Flux Kustomization's `spec` merged into the kustomization
+/// at its path, as kustomize-controller does: `targetNamespace` as
+/// `namespace`, patches and components appended, `namePrefix`/`nameSuffix`
+/// set.
+fn merge_overlay(k: &mut Mapping, spec: &Value) {
+    if let Some(ns) = spec["targetNamespace"].as_str() {
+        k.insert("namespace".into(), ns.into());
+    }
+    for field in [
+        "patches",
+        "patchesStrategicMerge",
+        "patchesJson6902",
+        "components",
+    ] {
+        if let Some(extra) = spec[field].as_sequence() {
+            let list = k
+                .entry(field.into())
+                .or_insert_with(|| Value::Sequence(Vec::new()));
+            if let Some(list) = list.as_sequence_mut() {
+                list.extend(extra.iter().cloned());
+            }
+        }
+    }
+    for field in ["namePrefix", "nameSuffix"] {
+        if let Some(v) = spec[field].as_str() {
+            k.insert(field.into(), v.into());
+        }
+    }
+}
+
+impl Walker<'_> {
+    /// The kustomization's generated ConfigMaps and Secrets, joined to `res`.
+    fn generators(
+        &mut self,
+        dir: &Path,
+        k: &Mapping,
+        kfile: &Path,
+        chain: &[String],
+        res: &mut Vec<Object>,
+    ) {
+        if !k.contains_key("configMapGenerator") && !k.contains_key("secretGenerator") {
+            return;
+        }
+        let kv = Value::Mapping(k.clone());
+        let tree = self.tree;
+        let mut read = |entry: &str| -> Result<String, String> {
+            let p = self.locate(dir, entry).map_err(|(_, m)| m)?;
+            tree.read(&p)
+                .map_err(|e| format!("cannot read {}: {e}", p.display()))
+        };
+        let generated = match generate::generate(&kv, &mut read) {
+            Ok(g) => g,
+            Err(e) => {
+                return self.fail(
+                    chain,
+                    Code::InvalidGenerator,
+                    format!("{}: {e}", kfile.display()),
+                );
+            }
+        };
+        let line = kustomization_line(self.tree, kfile);
+        for g in generated {
+            let mut o = Object::read(
+                kfile.to_path_buf(),
+                line,
+                chain.to_vec(),
+                Arc::new(g.value),
+                String::new(),
+            );
+            o.hashed = g.hashed;
+            o.transformed = true;
+            if g.behavior == Behavior::Create {
+                res.push(o);
+                continue;
+            }
+            let same = res.iter_mut().find(|r| {
+                r.kind() == o.kind() && r.name() == o.name() && r.namespace() == o.namespace()
+            });
+            match same {
+                Some(r) => join(r, &o, g.behavior),
+                None => {
+                    let message = format!(
+                        "{}: {} {} to merge or replace is not in the build",
+                        kfile.display(),
+                        o.kind(),
+                        o.name()
+                    );
+                    self.fail(chain, Code::InvalidGenerator, message);
+                }
+            }
+        }
+    }
+}
+
+/// The line of the first generator in a kustomization file.
+fn kustomization_line(tree: &Tree, kfile: &Path) -> usize {
+    let text = tree.read(kfile).unwrap_or_default();
+    text.lines()
+        .position(|l| l.starts_with("configMapGenerator:") || l.starts_with("secretGenerator:"))
+        .map_or(1, |i| i + 1)
+}
+
+/// A generator's `behavior: merge` or `replace` on the object it names.
+fn join(old: &mut Object, new: &Object, behavior: Behavior) {
+    let hashed = old.hashed;
+    let v = old.value_mut();
+    match behavior {
+        Behavior::Replace => v["data"] = new.value["data"].clone(),
+        _ => {
+            let mut data = v["data"].as_mapping().cloned().unwrap_or_default();
+            data.extend(new.value["data"].as_mapping().cloned().unwrap_or_default());
+            if let Some(m) = v.as_mapping_mut() {
+                m.insert("data".into(), Value::Mapping(data));
+            }
+        }
+    }
+    for field in ["labels", "annotations"] {
+        if let Some(extra) = new.value["metadata"][field].as_mapping() {
+            let mut pairs = Mapping::new();
+            pairs.extend(extra.clone());
+            if let Some(meta) = v.get_mut("metadata").and_then(Value::as_mapping_mut) {
+                let m = meta
+                    .entry(field.into())
+                    .or_insert_with(|| Value::Mapping(Mapping::new()));
+                if let Some(m) = m.as_mapping_mut() {
+                    m.extend(pairs);
+                }
+            }
+        }
+    }
+    old.hashed = hashed;
+}
+
+impl Walker<'_> {
+    /// The kustomization's transformers, in kustomize's order.
+    fn transformers(
+        &mut self,
+        dir: &Path,
+        k: &Mapping,
+        kfile: &Path,
+        chain: &[String],
+        res: &mut Vec<Object>,
+    ) {
+        let list = |f: &str| {
+            k.get(f)
+                .and_then(Value::as_sequence)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let text = |f: &str| k.get(f).and_then(Value::as_str).map(str::to_owned);
+        for p in list("patchesStrategicMerge") {
+            let Some(s) = p.as_str() else { continue };
+            let body = self.patch_text(dir, s, kfile, chain, true);
+            self.apply(body.as_deref(), None, kfile, chain, res);
+        }
+        for p in list("patches") {
+            self.patch_entry(dir, &p, kfile, chain, res);
+        }
+        if let Some(ns) = text("namespace") {
+            transform::namespace(res, &ns);
+        }
+        let (prefix, suffix) = (
+            text("namePrefix").unwrap_or_default(),
+            text("nameSuffix").unwrap_or_default(),
+        );
+        if !prefix.is_empty() || !suffix.is_empty() {
+            transform::affix(res, &prefix, &suffix);
+        }
+        if let Some(pairs) = k.get("commonLabels").and_then(Value::as_mapping) {
+            transform::labels(res, pairs, true, true);
+        }
+        for l in list("labels") {
+            if let Some(pairs) = l["pairs"].as_mapping() {
+                let selectors = l["includeSelectors"].as_bool() == Some(true);
+                transform::labels(
+                    res,
+                    pairs,
+                    selectors,
+                    l["includeTemplates"].as_bool() == Some(true),
+                );
+            }
+        }
+        if let Some(pairs) = k.get("commonAnnotations").and_then(Value::as_mapping) {
+            transform::annotations(res, pairs);
+        }
+        for p in list("patchesJson6902") {
+            self.patch_entry(dir, &p, kfile, chain, res);
+        }
+    }
+
+    /// One `patches:` (or `patchesJson6902:`) entry: `patch:` or `path:`, and
+    /// an optional `target:`.
+    fn patch_entry(
+        &mut self,
+        dir: &Path,
+        p: &Value,
+        kfile: &Path,
+        chain: &[String],
+        res: &mut Vec<Object>,
+    ) {
+        let body = match (p["patch"].as_str(), p["path"].as_str()) {
+            (Some(inline), _) => Some(inline.to_owned()),
+            (None, Some(path)) => self.patch_text(dir, path, kfile, chain, false),
+            (None, None) => {
+                self.fail(
+                    chain,
+                    Code::InvalidPatch,
+                    format!("{}: a patch without `patch` or `path`", kfile.display()),
+                );
+                None
+            }
+        };
+        let target = match p
+            .get("target")
+            .filter(|t| !t.is_null())
+            .map(Selector::parse)
+        {
+            None => None,
+            Some(Ok(s)) => Some(s),
+            Some(Err(e)) => {
+                return self.fail(
+                    chain,
+                    Code::InvalidPatch,
+                    format!("{}: {e}", kfile.display()),
+                );
+            }
+        };
+        self.apply(body.as_deref(), target.as_ref(), kfile, chain, res);
+    }
+
+    /// A patch file's text, or (for `patchesStrategicMerge`) the entry itself
+    /// when it is inline YAML rather than a path.
+    fn patch_text(
+        &mut self,
+        dir: &Path,
+        entry: &str,
+        kfile: &Path,
+        chain: &[String],
+        inline_ok: bool,
+    ) -> Option<String> {
+        if inline_ok && entry.contains('\n') {
+            return Some(entry.to_owned());
+        }
+        let read = self.locate(dir, entry).map_err(|(_, m)| m).and_then(|p| {
+            self.tree
+                .read(&p)
+                .map_err(|e| format!("cannot read patch {}: {e}", p.display()))
+        });
+        match read {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.fail(
+                    chain,
+                    Code::InvalidPatch,
+                    format!("{}: {e}", kfile.display()),
+                );
+                None
+            }
+        }
+    }
+
+    /// A patch applied: to its target's objects, or (strategic merge without a
+    /// target) to the object each document names.
+    fn apply(
+        &mut self,
+        body: Option<&str>,
+        target: Option<&Selector>,
+        kfile: &Path,
+        chain: &[String],
+        res: &mut Vec<Object>,
+    ) {
+        let Some(body) = body else { return };
+        let (docs, errors) = crate::tree::parse_documents(kfile, &crate::yaml::go_ints(body));
+        if let Some(e) = errors.first() {
+            return self.fail(
+                chain,
+                Code::InvalidPatch,
+                format!("{}: a patch is not valid YAML: {e}", kfile.display()),
+            );
+        }
+        for (_, doc) in docs {
+            let outcome = match (&doc, target) {
+                (Value::Sequence(ops), Some(t)) => {
+                    self.each(res, t, |v| patch::json6902(v, ops).map(Merged::Kept))
+                }
+                (Value::Sequence(_), None) => Err("a JSON 6902 patch needs a `target`".to_owned()),
+                (Value::Mapping(_), Some(t)) => {
+                    let doc = without_identity(&doc);
+                    self.each(res, t, |v| Ok(smp(v, &doc)))
+                }
+                (Value::Mapping(_), None) => self.by_identity(res, &doc),
+                _ => Err("a patch must be a mapping or a list of operations".to_owned()),
+            };
+            if let Err(e) = outcome {
+                if self.strict() {
+                    self.fail(
+                        chain,
+                        Code::InvalidPatch,
+                        format!("{}: {e}", kfile.display()),
+                    );
+                }
+            }
+        }
+    }
+
+    /// `f` on every object `target` selects; deleted objects leave the build.
+    fn each(
+        &self,
+        res: &mut Vec<Object>,
+        target: &Selector,
+        f: impl Fn(&Value) -> Result<Merged, String>,
+    ) -> Result<(), String> {
+        let mut keep = Vec::with_capacity(res.len());
+        let mut failed = None;
+        for mut o in res.drain(..) {
+            if !target.matches(&o) {
+                keep.push(o);
+                continue;
+            }
+            match f(&o.value) {
+                Ok(Merged::Kept(v)) => {
+                    o.value = Arc::new(v);
+                    o.patched = true;
+                    o.transformed = true;
+                    keep.push(o);
+                }
+                Ok(Merged::Deleted) => {}
+                Err(e) => {
+                    failed.get_or_insert(format!("{} {}: {e}", o.kind(), o.name()));
+                    keep.push(o);
+                }
+            }
+        }
+        *res = keep;
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// A strategic-merge patch on the object of its own kind, name and namespace.
+    fn by_identity(&self, res: &mut Vec<Object>, doc: &Value) -> Result<(), String> {
+        let api = doc["apiVersion"].as_str().unwrap_or("");
+        let kind = doc["kind"].as_str().unwrap_or("");
+        let name = doc["metadata"]["name"].as_str().unwrap_or("");
+        let ns = doc["metadata"]["namespace"].as_str();
+        let at = res.iter().position(|o| {
+            o.value["apiVersion"].as_str() == Some(api)
+                && o.kind() == kind
+                && (o.org_name == name || o.name() == name)
+                && (ns.is_none_or(|n| {
+                    o.effective_namespace(Some(n)) == o.effective_namespace(o.namespace())
+                        || Some(n) == o.org_namespace.as_deref()
+                }))
+        });
+        let Some(i) = at else {
+            return Err(format!(
+                "no object of the build is {kind} {name}: the patch has no target"
+            ));
+        };
+        match smp(&res[i].value, doc) {
+            Merged::Kept(v) => {
+                res[i].value = Arc::new(v);
+                res[i].patched = true;
+                res[i].transformed = true;
+            }
+            Merged::Deleted => {
+                res.remove(i);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A strategic merge of `doc` into `value`, with the merge keys of its kind.
+fn smp(value: &Value, doc: &Value) -> Merged {
+    let api = value["apiVersion"].as_str().unwrap_or("");
+    let group = api.rsplit_once('/').map_or("", |(g, _)| g);
+    patch::strategic_merge(value, doc, patch::builtin_group(group))
+}
+
+/// A patch applied by target keeps the target's identity: kustomize sets the
+/// patch's kind, name and namespace to each target's.
+fn without_identity(doc: &Value) -> Value {
+    let mut doc = doc.clone();
+    if let Some(m) = doc.as_mapping_mut() {
+        m.remove("apiVersion");
+        m.remove("kind");
+        if let Some(meta) = m.get_mut("metadata").and_then(Value::as_mapping_mut) {
+            meta.remove("name");
+            meta.remove("namespace");
+        }
+    }
+    doc
+}

@@ -1,0 +1,127 @@
+//! The kustomize model against the real kustomize: every case directory of
+//! `core/tests/fixtures/kustomize/` is built by the model and compared with its
+//! committed `expected.yaml`, which `regen.sh` there wrote with `kubectl
+//! kustomize`; where kubectl is on PATH, it is run again and compared too.
+//!
+//! The comparison is of parsed objects, order-insensitive: kustomize's
+//! default (`legacy`) output order sorts by kind (Namespaces first, then RBAC,
+//! ConfigMaps, Secrets, Services, workloads, ...), while the model keeps the
+//! order objects are reached in.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use lbipam_core::flux::kustomize::{Mode, Walker};
+use lbipam_core::tree::{Tree, parse_documents};
+use yaml_serde::Value;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kustomize")
+}
+
+fn cases() -> Vec<String> {
+    let mut out: Vec<String> = fs::read_dir(fixtures())
+        .expect("fixtures")
+        .flatten()
+        .filter(|e| e.path().join("kustomization.yaml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    assert!(out.len() >= 5, "the cases: {out:?}");
+    out
+}
+
+/// Objects sorted by apiVersion, kind, namespace and name.
+fn sorted(mut objects: Vec<Value>) -> Vec<Value> {
+    let key = |v: &Value| {
+        let s = |p: &Value| p.as_str().unwrap_or("").to_owned();
+        (
+            s(&v["apiVersion"]),
+            s(&v["kind"]),
+            s(&v["metadata"]["namespace"]),
+            s(&v["metadata"]["name"]),
+        )
+    };
+    objects.sort_by_key(key);
+    objects
+}
+
+fn parsed(name: &str, text: &str) -> Vec<Value> {
+    let (docs, errors) = parse_documents(Path::new(name), text);
+    assert!(errors.is_empty(), "{name}: {errors:?}");
+    sorted(docs.into_iter().map(|(_, v)| v).collect())
+}
+
+/// The model's build of a case, with every problem it met.
+fn model(case: &str) -> Vec<Value> {
+    let tree = Tree::disk(&fixtures());
+    let mut walker = Walker::new(&tree, Mode::Strict);
+    let objects = walker.build(Path::new(case), &[case.to_owned()], None, false);
+    assert!(walker.problems.is_empty(), "{case}: {:#?}", walker.problems);
+    sorted(objects.iter().map(|o| (*o.value).clone()).collect())
+}
+
+/// Fails naming each object that differs (or is missing on either side).
+fn assert_same(case: &str, what: &str, want: &[Value], got: &[Value]) {
+    let show = |v: &Value| yaml_serde::to_string(v).unwrap_or_default();
+    let mut diffs = Vec::new();
+    for w in want {
+        if !got.contains(w) {
+            diffs.push(format!("--- {what} has\n{}", show(w)));
+        }
+    }
+    for g in got {
+        if !want.contains(g) {
+            diffs.push(format!("--- the model has\n{}", show(g)));
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "{case}: the model differs from {what}\n{}",
+        diffs.join("\n")
+    );
+}
+
+#[test]
+fn the_model_builds_every_case_as_the_committed_kubectl_kustomize_output() {
+    for case in cases() {
+        let text = fs::read_to_string(fixtures().join(&case).join("expected.yaml"))
+            .expect("expected.yaml");
+        assert_same(&case, "expected.yaml", &parsed(&case, &text), &model(&case));
+    }
+}
+
+#[test]
+fn the_model_builds_every_case_as_kubectl_kustomize_does_when_kubectl_is_here() {
+    let Ok(probe) = Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+    else {
+        eprintln!("kubectl is not on PATH: compared with the committed expected.yaml only");
+        return;
+    };
+    if !probe.status.success() {
+        eprintln!("kubectl does not run here: compared with the committed expected.yaml only");
+        return;
+    }
+    for case in cases() {
+        let out = Command::new("kubectl")
+            .arg("kustomize")
+            .arg(fixtures().join(&case))
+            .output()
+            .expect("kubectl kustomize");
+        assert!(
+            out.status.success(),
+            "{case}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        assert_same(
+            &case,
+            "kubectl kustomize",
+            &parsed(&case, &text),
+            &model(&case),
+        );
+    }
+}
