@@ -235,7 +235,7 @@ fn deleting_the_cilium_core_kustomization_fails_the_gate() {
     assert_eq!(
         inclusion_gate(repo.path()),
         [
-            "kubernetes/clusters/apps/infrastructure.yaml:21:1: Flux Kustomization cilium-ipam of cluster apps depends on `cilium-core`, which no file in kubernetes/clusters/apps/ defines"
+            "kubernetes/clusters/apps/infrastructure.yaml:21:1: Flux Kustomization cilium-ipam of cluster apps depends on `cilium-core`, which no file in kubernetes/clusters/apps/ defines, nor any Kustomization applied from there"
         ]
     );
 }

@@ -468,7 +468,7 @@ fn a_dangling_depends_on_fails_the_check() {
     assert_eq!(
         problems(repo.path(), "one"),
         [
-            "kubernetes/clusters/one/infrastructure.yaml:31:1: Flux Kustomization cilium-ipam of cluster one depends on `cilium-core`, which no file in kubernetes/clusters/one/ defines"
+            "kubernetes/clusters/one/infrastructure.yaml:31:1: Flux Kustomization cilium-ipam of cluster one depends on `cilium-core`, which no file in kubernetes/clusters/one/ defines, nor any Kustomization applied from there"
         ]
     );
 }

@@ -239,6 +239,10 @@ pub fn resolve_cluster(
             Err(e) => errors.extend(e),
         }
     }
+    // What the entry applies: every Flux Kustomization its builds apply, built too.
+    let (children, child_errors) = super::entry::follow(tree, &plan.flux.source, &kustomizations, &files);
+    kustomizations.extend(children);
+    errors.extend(child_errors);
     if errors.is_empty() {
         Ok(ClusterBuild {
             cluster: cluster.to_owned(),
@@ -329,7 +333,7 @@ pub(crate) fn key_line(text: &str, doc_line: usize, key: &str) -> usize {
 }
 
 /// Builds one Flux Kustomization.
-fn build_kustomization(
+pub(super) fn build_kustomization(
     tree: &Tree,
     own: &Source,
     k: &FluxKustomization,
