@@ -44,7 +44,11 @@ fn repo(root: &Path, apps: usize) {
         let app = format!("app-{i:04}");
         list.push_str(&format!("  - ./{app}/ks.yaml\n"));
         let dir = format!("kubernetes/apps/{app}");
-        write(root, &format!("{dir}/ks.yaml"), &flux(&app, &format!("./{dir}/app")));
+        write(
+            root,
+            &format!("{dir}/ks.yaml"),
+            &flux(&app, &format!("./{dir}/app")),
+        );
         let ip = common::dotted(1024 + i as u32);
         let mut resources = "resources:\n  - ./helmrelease.yaml\n".to_owned();
         write(
@@ -95,6 +99,12 @@ fn walk(dir: &Path) -> usize {
     fs::read_dir(dir)
         .expect("read_dir")
         .map(|e| e.expect("entry").path())
-        .map(|p| if p.is_dir() { walk(&p) } else { usize::from(p.extension().is_some_and(|e| e == "yaml")) })
+        .map(|p| {
+            if p.is_dir() {
+                walk(&p)
+            } else {
+                usize::from(p.extension().is_some_and(|e| e == "yaml"))
+            }
+        })
         .sum()
 }

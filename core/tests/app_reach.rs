@@ -157,7 +157,7 @@ fn the_home_lab_builds_and_every_app_kustomization_is_built() {
     build(repo.path()).unwrap_or_else(|e| panic!("{e:#?}"));
     let plan = lbipam_core::generate::load(repo.path()).unwrap_or_else(|r| panic!("{r}"));
     let tree = lbipam_core::tree::Tree::disk(repo.path());
-    let cluster = lbipam_core::flux::resolve::resolve_cluster(&tree, &plan, "main")
+    let cluster = lbipam_core::flux::entry::resolve_cluster(&tree, &plan, "main")
         .unwrap_or_else(|e| panic!("{e:#?}"));
     let names: Vec<&str> = cluster
         .kustomizations
@@ -210,14 +210,14 @@ fn a_stray_load_balancer_ip_of_a_known_chart_is_caught_at_the_values_key() {
     write(
         repo.path(),
         WEB_RELEASE,
-        &app_template(
-            "app-template",
-            "        loadBalancerIP: 192.168.50.30\n",
-        ),
+        &app_template("app-template", "        loadBalancerIP: 192.168.50.30\n"),
     );
     let found = failures(repo.path());
     let hit = one_with(&found, "192.168.50.30");
-    assert!(hit.starts_with(&format!("stray-ip {WEB_RELEASE}:28: ")), "{hit}");
+    assert!(
+        hit.starts_with(&format!("stray-ip {WEB_RELEASE}:28: ")),
+        "{hit}"
+    );
 }
 
 #[test]
@@ -246,7 +246,10 @@ fn a_stray_service_ip_of_an_app_kustomization_is_caught_as_the_clusters() {
     );
     let found = failures(repo.path());
     let hit = one_with(&found, "192.168.50.40");
-    assert!(hit.starts_with(&format!("stray-ip {ECHO_SERVICE}:6: ")), "{hit}");
+    assert!(
+        hit.starts_with(&format!("stray-ip {ECHO_SERVICE}:6: ")),
+        "{hit}"
+    );
     assert!(!hit.contains("any cluster"), "found through Flux: {hit}");
     assert!(hit.contains("main"), "{hit}");
 }

@@ -450,7 +450,11 @@ fn repo_cases() -> Vec<(&'static str, Run)> {
             "flux-kustomization-cycle",
             Check(|r| {
                 extra(r, "", "a.yaml", &flux("a", "./kubernetes/loop-a", ""));
-                write(r, "kubernetes/loop-a/b.yaml", &flux("b", "./kubernetes/loop-b", ""));
+                write(
+                    r,
+                    "kubernetes/loop-a/b.yaml",
+                    &flux("b", "./kubernetes/loop-b", ""),
+                );
                 write(
                     r,
                     "kubernetes/loop-b/kustomization.yaml",

@@ -18,7 +18,8 @@ use common::{edit, scratch_repo, seed_plan};
 
 use lbipam_core::audit::isolation::{check_repo, is_pool, pool_blocks};
 use lbipam_core::diag::Report;
-use lbipam_core::flux::resolve::{ClusterBuild, resolve_cluster};
+use lbipam_core::flux::entry::resolve_cluster;
+use lbipam_core::flux::resolve::ClusterBuild;
 use lbipam_core::net::Block;
 
 /// The inclusion gate on the repository at `root`: every problem of every cluster

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use lbipam_core::audit::isolation::{check_cluster, check_repo};
 use lbipam_core::check::compile;
 use lbipam_core::diag::Report;
+use lbipam_core::flux::entry::resolve_cluster;
 use lbipam_core::flux::resolve::*;
 use lbipam_core::plan::Plan;
 use lbipam_core::tree::Tree;

@@ -82,7 +82,9 @@ fn last_segment(s: &str) -> String {
 /// The `loadBalancerIP` nodes of `values` that `chart` puts on a Service, or
 /// `None` for a chart not in the table.
 pub(crate) fn load_balancer_ips(chart: Option<&str>, values: &YamlNode) -> Option<Vec<YamlNode>> {
-    let chart = CHARTS.iter().find(|c| chart.is_some_and(|n| c.names.contains(&n)))?;
+    let chart = CHARTS
+        .iter()
+        .find(|c| chart.is_some_and(|n| c.names.contains(&n)))?;
     let mut out = Vec::new();
     for path in chart.load_balancer_ips {
         at_path(values, path, &mut out);

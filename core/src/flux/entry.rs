@@ -12,10 +12,29 @@ use std::collections::BTreeSet;
 use std::collections::VecDeque;
 
 use super::kustomization::{FluxKustomization, is_flux_kustomization, line_in};
-use super::resolve::{Applied, Object, ResolveError, build_kustomization};
+use super::resolve::{
+    Applied, ClusterBuild, Object, ResolveError, build_kustomization, resolve_entry,
+};
 use crate::diag::codes::Code;
-use crate::plan::Source;
+use crate::plan::{Plan, Source};
 use crate::tree::Tree;
+
+/// Everything Flux applies to `cluster`: the Flux Kustomizations of its
+/// directory ([`resolve_entry`]) and every Flux Kustomization their builds
+/// apply, built in turn; or every error met on the way.
+pub fn resolve_cluster(
+    tree: &Tree,
+    plan: &Plan,
+    cluster: &str,
+) -> Result<ClusterBuild, Vec<ResolveError>> {
+    let mut build = resolve_entry(tree, plan, cluster)?;
+    let (children, errors) = follow(tree, &plan.flux.source, &build.kustomizations, &build.files);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    build.kustomizations.extend(children);
+    Ok(build)
+}
 
 /// A Flux Kustomization's identity: its namespace and name.
 type Key = (String, String);
@@ -32,7 +51,7 @@ fn key_of(value: &yaml_serde::Value) -> Key {
 /// built. `files` are the objects of the cluster's own directory; a child finds
 /// its `substituteFrom` ConfigMaps among them and among every object applied
 /// before it.
-pub(crate) fn follow(
+fn follow(
     tree: &Tree,
     own: &Source,
     top: &[Applied],
@@ -41,40 +60,47 @@ pub(crate) fn follow(
     let mut built: BTreeSet<Key> = top.iter().map(|a| key_of(&a.flux.object)).collect();
     let mut applied: Vec<Object> = files.to_vec();
     applied.extend(top.iter().flat_map(|a| a.objects.iter().cloned()));
-    // Each build still to look into, with the chain of Kustomizations above it.
-    let mut queue: VecDeque<(Applied, Vec<Key>)> = top
-        .iter()
-        .map(|a| (a.clone(), vec![key_of(&a.flux.object)]))
-        .collect();
+    // The Flux Kustomizations still to build, each with the chain above it.
+    let mut queue: VecDeque<(Object, Vec<Key>)> = VecDeque::new();
+    for a in top {
+        queue.extend(children_of(a, &[]));
+    }
     let (mut out, mut errors) = (Vec::new(), Vec::new());
-    while let Some((parent, chain)) = queue.pop_front() {
-        for o in parent.objects.iter().filter(|o| is_flux_kustomization(&o.value)) {
-            let key = key_of(&o.value);
-            if chain.last() == Some(&key) {
-                continue; // a Kustomization applying itself: Flux's bootstrap
+    while let Some((o, chain)) = queue.pop_front() {
+        let key = key_of(&o.value);
+        if chain.last() == Some(&key) {
+            continue; // a Kustomization applying itself: Flux's bootstrap
+        }
+        if chain.contains(&key) {
+            errors.push(cycle(&o, &chain, &key));
+            continue;
+        }
+        if !built.insert(key) {
+            continue;
+        }
+        let k = child(&o);
+        let text = tree.read(&o.source).unwrap_or_default();
+        match build_kustomization(tree, own, &k, &text, &applied) {
+            Ok(a) => {
+                applied.extend(a.objects.iter().cloned());
+                queue.extend(children_of(&a, &chain));
+                out.push(a);
             }
-            if chain.contains(&key) {
-                errors.push(cycle(o, &chain, &key));
-                continue;
-            }
-            if !built.insert(key.clone()) {
-                continue;
-            }
-            let k = child(o);
-            let text = tree.read(&o.source).unwrap_or_default();
-            match build_kustomization(tree, own, &k, &text, &applied) {
-                Ok(a) => {
-                    applied.extend(a.objects.iter().cloned());
-                    let mut next = chain.clone();
-                    next.push(key);
-                    queue.push_back((a.clone(), next));
-                    out.push(a);
-                }
-                Err(e) => errors.extend(e),
-            }
+            Err(e) => errors.extend(e),
         }
     }
     (out, errors)
+}
+
+/// The Flux Kustomizations a build applies, each with the chain down to it.
+fn children_of(a: &Applied, above: &[Key]) -> Vec<(Object, Vec<Key>)> {
+    let mut chain = above.to_vec();
+    chain.push(key_of(&a.flux.object));
+    a.objects
+        .iter()
+        .filter(|o| is_flux_kustomization(&o.value))
+        .map(|o| (o.clone(), chain.clone()))
+        .collect()
 }
 
 /// A Flux Kustomization as a build applies it: after the parent's namespace

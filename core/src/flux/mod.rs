@@ -2,6 +2,6 @@
 //! what each of them applies, worked out from the repository alone. A model, not
 //! a policy: what the plan says of the result is [`crate::audit`]'s.
 
-mod entry;
+pub mod entry;
 pub mod kustomization;
 pub mod resolve;

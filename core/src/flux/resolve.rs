@@ -1,7 +1,7 @@
 //! What each cluster's Flux Kustomizations apply, worked out from the repository
 //! alone — no kustomize, no flux, no cluster.
 //!
-//! For a cluster `c`, [`resolve_cluster`] does what
+//! For a cluster `c`, [`resolve_entry`] does what
 //! `flux build kustomization NAME -f kubernetes/clusters/c/infrastructure.yaml --path .`
 //! does, for every Flux `Kustomization` in `kubernetes/clusters/c/*.yaml`, for the
 //! parts this repository uses:
@@ -205,8 +205,9 @@ const CLUSTER_SCOPED_BUILTINS: [&str; 10] = [
 
 /// Builds every Flux Kustomization in the cluster's directory of the plan's
 /// layout (the seed's `kubernetes/clusters/<cluster>/`): the objects each applies,
-/// or every error met on the way.
-pub fn resolve_cluster(
+/// or every error met on the way. [`super::entry::resolve_cluster`] follows
+/// the Kustomizations these apply.
+pub fn resolve_entry(
     tree: &Tree,
     plan: &Plan,
     cluster: &str,
@@ -239,10 +240,6 @@ pub fn resolve_cluster(
             Err(e) => errors.extend(e),
         }
     }
-    // What the entry applies: every Flux Kustomization its builds apply, built too.
-    let (children, child_errors) = super::entry::follow(tree, &plan.flux.source, &kustomizations, &files);
-    kustomizations.extend(children);
-    errors.extend(child_errors);
     if errors.is_empty() {
         Ok(ClusterBuild {
             cluster: cluster.to_owned(),
