@@ -310,3 +310,82 @@ fn a_child_depending_on_a_sibling_is_fine() {
     );
     build(repo.path()).unwrap_or_else(|e| panic!("{e:#?}"));
 }
+
+/// A HelmRelease of `chart` with `values` (indented under `spec.values`).
+fn release(chart: &str, values: &str) -> String {
+    format!(
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: r\nspec:\n  chart:\n    spec:\n      chart: {chart}\n      sourceRef:\n        kind: HelmRepository\n        name: charts\n  values:\n{values}"
+    )
+}
+
+/// The (line, value) of every request `text` makes.
+fn asked(text: &str) -> Vec<(usize, String)> {
+    lbipam_core::audit::requests::find_ip_requests(text)
+        .expect("valid YAML")
+        .into_iter()
+        .map(|r| (r.line, r.value))
+        .collect()
+}
+
+#[test]
+fn each_known_chart_is_read_at_its_own_values_paths_only() {
+    // Line 13 is the first line of the values.
+    let cases = [
+        (
+            "ingress-nginx",
+            "    controller:\n      service:\n        loadBalancerIP: 10.0.0.1\n        internal:\n          loadBalancerIP: 10.0.0.2\n      admissionWebhooks:\n        loadBalancerIP: 10.0.0.9\n",
+            vec![(15, "10.0.0.1"), (17, "10.0.0.2")],
+        ),
+        (
+            "traefik",
+            "    service:\n      annotations:\n        io.cilium/lb-ipam-ips: 10.0.0.3\n      spec:\n        loadBalancerIP: 10.0.0.4\n    loadBalancerIP: 10.0.0.9\n",
+            vec![(15, "10.0.0.3"), (17, "10.0.0.4")],
+        ),
+        (
+            "cilium",
+            "    clustermesh:\n      apiserver:\n        service:\n          loadBalancerIP: 10.0.0.5\n    hubble:\n      relay:\n        loadBalancerIP: 10.0.0.9\n",
+            vec![(16, "10.0.0.5")],
+        ),
+        (
+            "oci://ghcr.io/bjw-s-labs/helm/app-template",
+            "    service:\n      main:\n        loadBalancerIP: 10.0.0.6\n    controllers:\n      main:\n        loadBalancerIP: 10.0.0.9\n",
+            vec![(15, "10.0.0.6")],
+        ),
+    ];
+    for (chart, values, want) in cases {
+        let text = release(chart, values);
+        let want: Vec<(usize, String)> = want.into_iter().map(|(l, v)| (l, v.to_owned())).collect();
+        assert_eq!(asked(&text), want, "{chart}");
+        // Each unread loadBalancerIP (10.0.0.9) is noted, at its line.
+        let unread = lbipam_core::audit::requests::unread_helm_values(&text);
+        let lines: Vec<usize> = unread.iter().map(|(l, _, _)| *l).collect();
+        let nines: Vec<usize> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains("10.0.0.9"))
+            .map(|(i, _)| i + 1)
+            .collect();
+        assert_eq!(lines, nines, "{chart}: {unread:?}");
+    }
+}
+
+#[test]
+fn a_chart_ref_is_named_by_the_oci_repository_of_the_same_file() {
+    let text = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: web\nspec:\n  url: oci://ghcr.io/bjw-s-labs/helm/app-template\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\nspec:\n  chartRef:\n    kind: OCIRepository\n    name: web\n  values:\n    service:\n      app:\n        loadBalancerIP: 10.0.0.7\n";
+    assert_eq!(asked(text), [(19, "10.0.0.7".to_owned())]);
+    // Without it, the chart is unknown: not read, and noted.
+    let alone = &text[text.find("apiVersion: helm").expect("release")..];
+    assert_eq!(asked(alone), []);
+    let unread = lbipam_core::audit::requests::unread_helm_values(alone);
+    assert_eq!(unread.len(), 1, "{unread:?}");
+    assert!(unread[0].2.contains("chartRef"), "{unread:?}");
+}
+
+#[test]
+fn lb_ipam_annotations_count_in_any_charts_values() {
+    let text = release(
+        "someones-chart",
+        "    frontend:\n      svc:\n        annotations:\n          lbipam.cilium.io/ips: 10.0.0.8\n",
+    );
+    assert_eq!(asked(&text), [(16, "10.0.0.8".to_owned())]);
+}
