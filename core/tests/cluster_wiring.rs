@@ -317,7 +317,7 @@ fn removing_cilium_core_fails_the_build_naming_the_cluster_and_file() {
         .expect_err("dangling dependsOn must fail")
         .to_string();
     assert!(
-        report.contains("Flux Kustomization cilium-ipam of cluster apps depends on `cilium-core`, which no file in kubernetes/clusters/apps/ defines"),
+        report.contains("Flux Kustomization cilium-ipam of cluster apps depends on `cilium-core`, which no file in kubernetes/clusters/apps/ defines, nor any Kustomization applied from there"),
         "{report}"
     );
     assert!(

@@ -507,8 +507,32 @@ fn repo_cases() -> Vec<(&'static str, Run)> {
             }),
         ),
         (
+            // Lying in a directory a build reaches, applied by none: Flux never
+            // reconciles it. (One a build applies is followed and built.)
             "flux-in-component",
-            Check(|r| in_core(r, "flux.yaml", &flux("nested", "./kubernetes/extra", ""))),
+            Check(|r| {
+                write(
+                    r,
+                    &format!("{CORE}/flux.yaml"),
+                    &flux("nested", "./kubernetes/extra", ""),
+                )
+            }),
+        ),
+        (
+            "flux-kustomization-cycle",
+            Check(|r| {
+                extra(r, "", "a.yaml", &flux("a", "./kubernetes/loop-a", ""));
+                write(
+                    r,
+                    "kubernetes/loop-a/b.yaml",
+                    &flux("b", "./kubernetes/loop-b", ""),
+                );
+                write(
+                    r,
+                    "kubernetes/loop-b/kustomization.yaml",
+                    "resources:\n  - ../extra/a.yaml\n",
+                );
+            }),
         ),
         (
             "unmodelled-kustomize",

@@ -14,7 +14,7 @@ use std::fs;
 use std::path::Path;
 
 use common::{edit, snapshot};
-use lbipam_core::flux::resolve::resolve_cluster;
+use lbipam_core::flux::entry::resolve_cluster;
 use lbipam_core::tree::Tree;
 use lbipam_core::{Mode, build_with};
 

@@ -18,7 +18,8 @@ use common::{edit, scratch_repo, seed_plan};
 
 use lbipam_core::audit::isolation::{check_repo, is_pool, pool_blocks};
 use lbipam_core::diag::Report;
-use lbipam_core::flux::resolve::{ClusterBuild, resolve_cluster};
+use lbipam_core::flux::entry::resolve_cluster;
+use lbipam_core::flux::resolve::ClusterBuild;
 use lbipam_core::net::Block;
 
 /// The inclusion gate on the repository at `root`: every problem of every cluster
@@ -236,7 +237,7 @@ fn deleting_the_cilium_core_kustomization_fails_the_gate() {
     assert_eq!(
         inclusion_gate(repo.path()),
         [
-            "kubernetes/clusters/apps/infrastructure.yaml:21:1: Flux Kustomization cilium-ipam of cluster apps depends on `cilium-core`, which no file in kubernetes/clusters/apps/ defines"
+            "kubernetes/clusters/apps/infrastructure.yaml:21:1: Flux Kustomization cilium-ipam of cluster apps depends on `cilium-core`, which no file in kubernetes/clusters/apps/ defines, nor any Kustomization applied from there"
         ]
     );
 }

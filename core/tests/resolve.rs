@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use lbipam_core::audit::isolation::{check_cluster, check_repo};
 use lbipam_core::check::compile;
 use lbipam_core::diag::Report;
+use lbipam_core::flux::entry::resolve_cluster;
 use lbipam_core::flux::resolve::*;
 use lbipam_core::plan::Plan;
 use lbipam_core::tree::Tree;
@@ -504,7 +505,7 @@ fn a_dangling_depends_on_fails_the_check() {
     assert_eq!(
         problems(repo.path(), "one"),
         [
-            "kubernetes/clusters/one/infrastructure.yaml:31:1: Flux Kustomization cilium-ipam of cluster one depends on `cilium-core`, which no file in kubernetes/clusters/one/ defines"
+            "kubernetes/clusters/one/infrastructure.yaml:31:1: Flux Kustomization cilium-ipam of cluster one depends on `cilium-core`, which no file in kubernetes/clusters/one/ defines, nor any Kustomization applied from there"
         ]
     );
 }

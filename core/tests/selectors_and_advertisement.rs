@@ -56,7 +56,7 @@ fn what_each_cluster_applies_from_its_ipam_dir_is_what_kubectl_kustomize_builds(
     let tree = lbipam_core::tree::Tree::disk(repo.path());
     for cluster in ["infra", "apps"] {
         let build =
-            lbipam_core::flux::resolve::resolve_cluster(&tree, &plan, cluster).expect("resolves");
+            lbipam_core::flux::entry::resolve_cluster(&tree, &plan, cluster).expect("resolves");
         let applied = build.applied("cilium-ipam").expect("cilium-ipam");
         let ours: Vec<yaml_serde::Value> = {
             let mut v: Vec<yaml_serde::Value> =

@@ -40,7 +40,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use lbipam_core::flux::resolve::resolve_cluster;
+use lbipam_core::flux::entry::resolve_cluster;
 use lbipam_core::plan::Plan;
 use lbipam_core::tree::parse_documents;
 use yaml_serde::Value;

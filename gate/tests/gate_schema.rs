@@ -565,7 +565,7 @@ fn pools_of_both_api_versions_with_and_without_reserved_pins_pass_the_crd_types_
             assert_eq!(gate, Vec::new(), "{case}: the inclusion gate");
             // What the apps cluster applies: its pools, by name, with selector
             // and first/last setting.
-            let build = lbipam_core::flux::resolve::resolve_cluster(
+            let build = lbipam_core::flux::entry::resolve_cluster(
                 &lbipam_core::tree::Tree::disk(repo.path()),
                 &plan,
                 "apps",
@@ -699,7 +699,7 @@ fn the_opted_in_fixtures_selectors_advertisement_and_l2_policy_pass_the_crd_type
         ),
     ] {
         let build =
-            lbipam_core::flux::resolve::resolve_cluster(&tree, &plan, cluster).expect("builds");
+            lbipam_core::flux::entry::resolve_cluster(&tree, &plan, cluster).expect("builds");
         let kinds: Vec<&str> = build.objects().map(|o| o.kind()).collect();
         assert_eq!(
             kinds.iter().filter(|k| **k == kind).count(),

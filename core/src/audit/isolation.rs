@@ -13,8 +13,9 @@ use yaml_serde::Value;
 use crate::cilium::{CiliumPool, cilium_pools};
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
+use crate::flux::entry::resolve_cluster;
 use crate::flux::kustomization::{FluxKustomization, is_flux_kustomization};
-use crate::flux::resolve::{ClusterBuild, is_yaml, key_line, resolve_cluster};
+use crate::flux::resolve::{ClusterBuild, is_yaml, key_line};
 use crate::net::Block;
 use crate::plan::{Cluster, Plan};
 use crate::tree::Tree;
@@ -203,11 +204,22 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
 
     // The cluster's own directory (a bootstrap `flux-system` Kustomization applies
     // it) is where Flux Kustomizations belong, not a component.
+    // One a build applies is followed and built (the home-lab `ks.yaml`); one
+    // lying there unapplied only looks as if Flux reconciled it.
+    let applied: BTreeSet<(&Path, usize)> = build
+        .objects()
+        .filter(|o| is_flux_kustomization(&o.value))
+        .map(|o| (o.source.as_path(), o.line))
+        .collect();
     let mut scanned = BTreeSet::new();
     for a in &build.kustomizations {
         for dir in &a.dirs {
             if !dir.starts_with(&own) && scanned.insert(dir.clone()) {
-                errors.extend(flux_in_component(tree, (c, &own), &a.flux.name, dir));
+                let found = flux_in_component(tree, (c, &own), &a.flux.name, dir);
+                errors.extend(found.into_iter().filter(|e| match e {
+                    Error::File { path, line, .. } => !applied.contains(&(path.as_path(), *line)),
+                    _ => true,
+                }));
             }
         }
     }
@@ -315,7 +327,7 @@ pub fn dangling_depends_on(cluster: &str, dir: &Path, ks: &[FluxKustomization]) 
                     None => (dep.name.clone(), String::new()),
                 };
                 errors.push(Error::file(Code::DanglingDependsOn, k.path.clone(), dep.line, 1, format!(
-                        "Flux Kustomization {} of cluster {cluster} depends on `{named}`, which no file in {}/ defines{place}",
+                        "Flux Kustomization {} of cluster {cluster} depends on `{named}`, which no file in {}/ defines{place}, nor any Kustomization applied from there",
                         k.name,
                         dir.display()
                     )));

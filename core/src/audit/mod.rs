@@ -22,6 +22,7 @@ use crate::yaml;
 use requests::{IpRequest, find_ip_requests};
 
 mod advertise;
+mod chart_values;
 mod families;
 pub mod isolation;
 pub mod requests;
@@ -174,7 +175,9 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
                 asks,
                 requested,
                 errors: found,
+                notes,
             } => {
+                out.warnings.extend(notes);
                 if asks {
                     asking.insert(path.clone());
                 }
@@ -264,6 +267,8 @@ enum Read {
         asks: bool,
         requested: Vec<Requested>,
         errors: Vec<Error>,
+        /// Helm values keys that look like requests but are not read.
+        notes: Vec<String>,
     },
     /// A file some cluster applies that cannot be read.
     Failed(Error),
@@ -291,6 +296,7 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
             asks: false,
             requested: Vec::new(),
             errors,
+            notes: Vec::new(),
         };
     }
     // Parsing runs at tens of MB/s and holds the whole tree of values: a large
@@ -304,11 +310,13 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
             let (mut errors, requested) = stray_ips(plan, own, path, &requests, how);
             errors.extend(shadowed(path, &requests));
             let asks = !requests.is_empty();
+            let notes = unread_notes(path, &text);
             Read::Text {
                 text,
                 asks,
                 requested,
                 errors,
+                notes,
             }
         }
         Err(e) if how.is_empty() => Read::NotYaml {
@@ -320,8 +328,23 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
             asks: false,
             requested: Vec::new(),
             errors: vec![yaml_error(path, e)],
+            notes: Vec::new(),
         },
     }
+}
+
+/// A notice for each `loadBalancerIP` of HelmRelease values the audit does not
+/// read as a request (see [`chart_values`]): never silent.
+fn unread_notes(path: &Path, text: &str) -> Vec<String> {
+    requests::unread_helm_values(text)
+        .into_iter()
+        .map(|(line, column, why)| {
+            format!(
+                "{}:{line}:{column}: this loadBalancerIP of HelmRelease values is not audited: {why} (manual/build.md, \"HelmRelease values\")",
+                path.display()
+            )
+        })
+        .collect()
 }
 
 /// The largest file nobody applies that the audit parses when its text asks for

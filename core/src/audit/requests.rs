@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use yaml_edit::{AnchorRegistry, YamlNode};
 
+use super::chart_values;
 use crate::cilium::IP_ANNOTATIONS;
 use crate::yaml::{Positions, YamlError, as_mapping, child, parse, scalar_string};
 
@@ -90,15 +91,17 @@ pub fn find_ip_requests(text: &str) -> Result<Vec<IpRequest>, YamlError> {
     let text = &Positions::new(text);
     let mut found = Vec::new();
     let registries = file.documents().map(|d| AnchorRegistry::from_document(&d));
-    for (doc, anchors) in crate::yaml::parsed(text.text, &file)
-        .into_iter()
-        .zip(registries)
-    {
+    let parsed = crate::yaml::parsed(text.text, &file);
+    let roots: Vec<YamlNode> = parsed.iter().filter_map(|d| d.node.clone()).collect();
+    for (doc, anchors) in parsed.into_iter().zip(registries) {
         let Some(root) = doc.node else { continue };
         let kind = scalar_string(child(&root, "kind"));
+        let values = helm_values(&root, &roots);
         let finder = Finder {
             text,
             anchors: &anchors,
+            lb_ip: true,
+            values: values.as_ref(),
         };
         finder.collect(&root, &mut found);
         let addresses = child(&root, "spec").and_then(|spec| child(&spec, "addresses"));
@@ -120,13 +123,48 @@ pub fn find_ip_requests(text: &str) -> Result<Vec<IpRequest>, YamlError> {
     Ok(found)
 }
 
+/// A HelmRelease's `spec.values` (at its byte offset) and the chart it installs.
+struct HelmValues {
+    at: usize,
+    chart: Option<String>,
+}
+
+fn helm_values(root: &YamlNode, roots: &[YamlNode]) -> Option<HelmValues> {
+    if !chart_values::is_helm_release(root) {
+        return None;
+    }
+    let values = child(root, "spec").and_then(|s| child(&s, "values"))?;
+    Some(HelmValues {
+        at: values.byte_range().start as usize,
+        chart: chart_values::chart_name(root, roots),
+    })
+}
+
 /// Walks one document for IP requests, resolving aliases through its anchors.
 struct Finder<'a> {
     text: &'a Positions<'a>,
     anchors: &'a AnchorRegistry,
+    /// Whether a `loadBalancerIP` key asks for its value (not in Helm values).
+    lb_ip: bool,
+    /// The HelmRelease values of the document, read chart by chart.
+    values: Option<&'a HelmValues>,
 }
 
 impl Finder<'_> {
+    /// A HelmRelease's values: the LB-IPAM annotations anywhere, and the
+    /// `loadBalancerIP`s of the chart's known shapes ([`chart_values`]).
+    fn helm_values(&self, values: &YamlNode, chart: Option<&str>, found: &mut Vec<IpRequest>) {
+        let inner = Finder {
+            lb_ip: false,
+            values: None,
+            ..*self
+        };
+        inner.collect(values, found);
+        for node in chart_values::load_balancer_ips(chart, values).unwrap_or_default() {
+            self.push(&node, false, "loadBalancerIP", found);
+        }
+    }
+
     fn collect(&self, node: &YamlNode, found: &mut Vec<IpRequest>) {
         if let Some(mapping) = as_mapping(node) {
             // Where each annotation key's requests are in `found`.
@@ -146,9 +184,16 @@ impl Finder<'_> {
                         keys[i] = Some(start..found.len());
                     }
                     None if key.as_deref() == Some("loadBalancerIP") => {
-                        self.push(&value, false, "loadBalancerIP", found)
+                        if self.lb_ip {
+                            self.push(&value, false, "loadBalancerIP", found)
+                        }
                     }
-                    None => self.collect(&value, found),
+                    None => match self.values {
+                        Some(v) if v.at == value.byte_range().start as usize => {
+                            self.helm_values(&value, v.chart.as_deref(), found)
+                        }
+                        _ => self.collect(&value, found),
+                    },
                 }
             }
             if let [Some(primary), Some(alias)] = keys {
@@ -193,6 +238,53 @@ impl Finder<'_> {
             _ => {}
         }
     }
+}
+
+/// The `loadBalancerIP` keys of HelmRelease values that [`find_ip_requests`]
+/// does not read (a chart not in [`chart_values`]' table, or a place its chart
+/// does not put on a Service), each at its line and column with why.
+pub fn unread_helm_values(text: &str) -> Vec<(usize, usize, String)> {
+    if !text.contains("HelmRelease") || !text.contains("loadBalancerIP") {
+        return Vec::new();
+    }
+    let Ok(file) = parse(text) else {
+        return Vec::new();
+    };
+    let positions = Positions::new(text);
+    let roots: Vec<YamlNode> = crate::yaml::parsed(text, &file)
+        .into_iter()
+        .filter_map(|d| d.node)
+        .collect();
+    let mut out = Vec::new();
+    for root in &roots {
+        let Some(v) = helm_values(root, &roots) else {
+            continue;
+        };
+        let Some(values) = child(root, "spec").and_then(|s| child(&s, "values")) else {
+            continue;
+        };
+        let known = chart_values::load_balancer_ips(v.chart.as_deref(), &values);
+        let read: BTreeSet<usize> = known
+            .iter()
+            .flatten()
+            .map(|n| n.byte_range().start as usize)
+            .collect();
+        let mut keys = Vec::new();
+        chart_values::unread_keys(&values, &mut keys);
+        for at in keys.into_iter().filter(|at| !read.contains(at)) {
+            let (line, column) = positions.at(at);
+            let why = match (&v.chart, &known) {
+                (_, Some(_)) => format!(
+                    "chart {} does not put this loadBalancerIP on a Service lbipam-plan knows of",
+                    v.chart.as_deref().unwrap_or("?")
+                ),
+                (Some(chart), None) => format!("chart {chart} is not one whose values lbipam-plan knows"),
+                (None, None) => "the chart is not named in this file (spec.chartRef to an OCIRepository of another file)".to_owned(),
+            };
+            out.push((line, column, why));
+        }
+    }
+    out
 }
 
 /// Pushes the (comma-separated, if `list`) items of `scalar`, each at its own column

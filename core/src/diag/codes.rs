@@ -133,6 +133,8 @@ codes! {
     PathOutsideRepo = "path-outside-repo",
     /// A kustomization that includes itself.
     KustomizeCycle = "kustomize-cycle",
+    /// A Flux Kustomization applied by one of the Kustomizations it applies.
+    FluxCycle = "flux-kustomization-cycle",
     /// A directory in `resources:` without a kustomization file.
     MissingKustomization = "missing-kustomization",
     /// A kustomization file of the wrong shape (not a mapping, `resources` not a list, ...).

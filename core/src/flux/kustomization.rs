@@ -103,7 +103,7 @@ pub fn flux_kustomizations(
 }
 
 /// Lines after the document's first at which `name` is written as a dependency.
-fn line_in(doc: &str, name: &str) -> usize {
+pub(crate) fn line_in(doc: &str, name: &str) -> usize {
     doc.lines()
         .position(|l| {
             let l = l.trim().trim_start_matches('-').trim();

@@ -7,6 +7,7 @@
 //! for the schema gate); `kustomization` finds the Flux Kustomizations of a
 //! cluster's files; `resolve` builds each of them as Flux does.
 
+pub mod entry;
 pub mod kustomization;
 pub mod kustomize;
 pub mod object;

@@ -1,7 +1,7 @@
 //! What each cluster's Flux Kustomizations apply, worked out from the repository
 //! alone — no kustomize, no flux, no cluster.
 //!
-//! For a cluster `c`, [`resolve_cluster`] does what
+//! For a cluster `c`, [`resolve_entry`] does what
 //! `flux build kustomization NAME -f kubernetes/clusters/c/infrastructure.yaml --path .`
 //! does, for every Flux `Kustomization` in the cluster's directory:
 //!
@@ -131,8 +131,9 @@ impl From<ResolveError> for Error {
 
 /// Builds every Flux Kustomization in the cluster's directory of the plan's
 /// layout (the seed's `kubernetes/clusters/<cluster>/`): the objects each applies,
-/// or every error met on the way.
-pub fn resolve_cluster(
+/// or every error met on the way. [`super::entry::resolve_cluster`] follows
+/// the Kustomizations these apply.
+pub fn resolve_entry(
     tree: &Tree,
     plan: &Plan,
     cluster: &str,
@@ -267,7 +268,7 @@ pub(crate) fn key_line(text: &str, doc_line: usize, key: &str) -> usize {
 /// its `spec` fields merged in, `spec.commonMetadata`, then `postBuild`
 /// substitution. Notes (what is out of the model's reach) are returned beside
 /// the build.
-fn build_kustomization(
+pub(super) fn build_kustomization(
     tree: &Tree,
     plan: &Plan,
     k: &FluxKustomization,

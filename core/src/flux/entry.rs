@@ -1,0 +1,157 @@
+//! Following a cluster's Flux entry: a Flux `Kustomization` that a build applies
+//! (the home-lab `kubernetes/apps/<ns>/<app>/ks.yaml`, applied by the cluster's
+//! entry Kustomization) is itself built, with its own `spec.path`,
+//! `targetNamespace` and `postBuild`, recursively, as Flux reconciles it.
+//!
+//! A Kustomization is built once, by its namespace and name: one applied again
+//! (the bootstrap `flux-system` applying its own directory, a child listed by two
+//! parents) is not built twice. One applied by its own descendants is a cycle,
+//! reported with the chain.
+
+use std::collections::BTreeSet;
+use std::collections::VecDeque;
+
+use super::kustomization::{Dependency, FluxKustomization, is_flux_kustomization, line_in};
+use super::resolve::{
+    Applied, ClusterBuild, Object, ResolveError, build_kustomization, resolve_entry,
+};
+use crate::diag::codes::Code;
+use crate::plan::Plan;
+use crate::tree::Tree;
+
+/// Everything Flux applies to `cluster`: the Flux Kustomizations of its
+/// directory ([`resolve_entry`]) and every Flux Kustomization their builds
+/// apply, built in turn; or every error met on the way.
+pub fn resolve_cluster(
+    tree: &Tree,
+    plan: &Plan,
+    cluster: &str,
+) -> Result<ClusterBuild, Vec<ResolveError>> {
+    let mut build = resolve_entry(tree, plan, cluster)?;
+    let (children, mut errors, mut notes) = follow(tree, plan, &build.kustomizations, &build.files);
+    if plan.audit.strict.item {
+        errors.append(&mut notes);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    build.kustomizations.extend(children);
+    build.notes.extend(notes);
+    Ok(build)
+}
+
+/// A Flux Kustomization's identity: its namespace and name.
+type Key = (String, String);
+
+fn key_of(value: &yaml_serde::Value) -> Key {
+    let meta = &value["metadata"];
+    let ns = meta["namespace"].as_str().unwrap_or("default");
+    let name = meta["name"].as_str().unwrap_or("");
+    (ns.to_owned(), name.to_owned())
+}
+
+/// The builds of every Flux Kustomization reached from `top` (the builds of the
+/// cluster's entry), breadth first, the errors of those that cannot be
+/// built. `files` are the objects of the cluster's own directory; a child finds
+/// its `substituteFrom` ConfigMaps among them and among every object applied
+/// before it.
+fn follow(
+    tree: &Tree,
+    plan: &Plan,
+    top: &[Applied],
+    files: &[Object],
+) -> (Vec<Applied>, Vec<ResolveError>, Vec<ResolveError>) {
+    let mut built: BTreeSet<Key> = top.iter().map(|a| key_of(&a.flux.object)).collect();
+    let mut applied: Vec<Object> = files.to_vec();
+    applied.extend(top.iter().flat_map(|a| a.objects.iter().cloned()));
+    // The Flux Kustomizations still to build, each with the chain above it.
+    let mut queue: VecDeque<(Object, Vec<Key>)> = VecDeque::new();
+    for a in top {
+        queue.extend(children_of(a, &[]));
+    }
+    let (mut out, mut errors, mut notes) = (Vec::new(), Vec::new(), Vec::new());
+    while let Some((o, chain)) = queue.pop_front() {
+        let key = key_of(&o.value);
+        if chain.last() == Some(&key) {
+            continue; // a Kustomization applying itself: Flux's bootstrap
+        }
+        if chain.contains(&key) {
+            errors.push(cycle(&o, &chain, &key));
+            continue;
+        }
+        if !built.insert(key) {
+            continue;
+        }
+        let k = child(&o);
+        let text = tree.read(&o.source).unwrap_or_default();
+        let (built, skipped) = build_kustomization(tree, plan, &k, &text, &applied);
+        notes.extend(skipped);
+        match built {
+            Ok(a) => {
+                applied.extend(a.objects.iter().cloned());
+                queue.extend(children_of(&a, &chain));
+                out.push(a);
+            }
+            Err(e) => errors.extend(e),
+        }
+    }
+    (out, errors, notes)
+}
+
+/// The Flux Kustomizations a build applies, each with the chain down to it.
+fn children_of(a: &Applied, above: &[Key]) -> Vec<(Object, Vec<Key>)> {
+    let mut chain = above.to_vec();
+    chain.push(key_of(&a.flux.object));
+    a.objects
+        .iter()
+        .filter(|o| is_flux_kustomization(&o.value))
+        .map(|o| (o.clone(), chain.clone()))
+        .collect()
+}
+
+/// A Flux Kustomization as a build applies it: after the parent's namespace
+/// transforms and substitution, defined at its object's file and line.
+fn child(o: &Object) -> FluxKustomization {
+    let depends_on = o.value["spec"]["dependsOn"]
+        .as_sequence()
+        .map(|deps| {
+            deps.iter()
+                .filter_map(|d| Some((d["name"].as_str()?, d["namespace"].as_str())))
+                .map(|(d, ns)| Dependency {
+                    name: d.to_owned(),
+                    namespace: ns.map(str::to_owned),
+                    line: o.line + line_in(&o.raw, d),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    FluxKustomization {
+        name: o.name().to_owned(),
+        namespace: o.namespace().map(str::to_owned),
+        depends_on,
+        path: o.source.clone(),
+        line: o.line,
+        object: (*o.value).clone(),
+    }
+}
+
+/// The error for a Flux Kustomization applied by one of its own descendants.
+fn cycle(o: &Object, chain: &[Key], key: &Key) -> ResolveError {
+    let at = chain.iter().position(|k| k == key).unwrap_or(0);
+    let names: Vec<&str> = chain[at..]
+        .iter()
+        .chain([key])
+        .map(|(_, n)| n.as_str())
+        .collect();
+    ResolveError {
+        code: Code::FluxCycle,
+        file: o.source.clone(),
+        line: o.line,
+        chain: Vec::new(),
+        problem: format!(
+            "Flux Kustomization {} is applied by its own descendants ({}): a cycle Flux never settles; apply each Kustomization from one parent",
+            key.1,
+            names.join(" → ")
+        ),
+    }
+}
