@@ -882,14 +882,14 @@ impl Walker<'_> {
                 (Value::Mapping(_), None) => self.by_identity(res, &doc),
                 _ => Err("a patch must be a mapping or a list of operations".to_owned()),
             };
-            if let Err(e) = outcome {
-                if self.strict() {
-                    self.fail(
-                        chain,
-                        Code::InvalidPatch,
-                        format!("{}: {e}", kfile.display()),
-                    );
-                }
+            if let Err(e) = outcome
+                && self.strict()
+            {
+                self.fail(
+                    chain,
+                    Code::InvalidPatch,
+                    format!("{}: {e}", kfile.display()),
+                );
             }
         }
     }
