@@ -612,11 +612,13 @@ fn the_validator_accepts_exactly_the_plans_the_brute_force_oracle_accepts() {
             Ok(())
         })
         .unwrap_or_else(|e| panic!("{e}"));
-    // Not a degenerate generator: both verdicts are common (one in ten at least:
-    // a random IPv4 plan often holds a network or broadcast address, or no cluster).
+    // Not a degenerate generator: both verdicts are common. About one plan in
+    // ten is valid (a random plan often holds a network or broadcast address, or
+    // no cluster); the bound is one in twenty, five standard deviations of a
+    // 1,000-case sample below that, so a random seed cannot fail it.
     let (valid, invalid) = (valid.get(), invalid.get());
     assert!(
-        valid >= 1000 / 10 && invalid >= 1000 / 10,
+        valid >= 1000 / 20 && invalid >= 1000 / 20,
         "{valid} valid, {invalid} invalid"
     );
     // Valid plans on several networks are among them.

@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 use std::collections::VecDeque;
 
-use super::kustomization::{Dependency, FluxKustomization, is_flux_kustomization, line_in};
+use super::kustomization::{FluxKustomization, dependencies, is_flux_kustomization};
 use super::resolve::{
     Applied, ClusterBuild, Object, ResolveError, build_kustomization, resolve_entry,
 };
@@ -112,19 +112,7 @@ fn children_of(a: &Applied, above: &[Key]) -> Vec<(Object, Vec<Key>)> {
 /// A Flux Kustomization as a build applies it: after the parent's namespace
 /// transforms and substitution, defined at its object's file and line.
 fn child(o: &Object) -> FluxKustomization {
-    let depends_on = o.value["spec"]["dependsOn"]
-        .as_sequence()
-        .map(|deps| {
-            deps.iter()
-                .filter_map(|d| Some((d["name"].as_str()?, d["namespace"].as_str())))
-                .map(|(d, ns)| Dependency {
-                    name: d.to_owned(),
-                    namespace: ns.map(str::to_owned),
-                    line: o.line + line_in(&o.raw, d),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let depends_on = dependencies(&o.value, o.line, &o.raw);
     FluxKustomization {
         name: o.name().to_owned(),
         namespace: o.namespace().map(str::to_owned),

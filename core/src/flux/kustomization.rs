@@ -71,19 +71,7 @@ pub fn flux_kustomizations(
             }
             let doc = docs.get(&line).copied().unwrap_or_default();
             let name = value["metadata"]["name"].as_str().unwrap_or("").to_owned();
-            let depends_on = value["spec"]["dependsOn"]
-                .as_sequence()
-                .map(|deps| {
-                    deps.iter()
-                        .filter_map(|d| Some((d["name"].as_str()?, d["namespace"].as_str())))
-                        .map(|(d, ns)| Dependency {
-                            name: d.to_owned(),
-                            namespace: ns.map(str::to_owned),
-                            line: line + line_in(doc, d),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let depends_on = dependencies(&value, line, doc);
             let namespace = value["metadata"]["namespace"].as_str().map(str::to_owned);
             out.push(FluxKustomization {
                 name,
@@ -103,6 +91,22 @@ pub fn flux_kustomizations(
 }
 
 /// Lines after the document's first at which `name` is written as a dependency.
+/// The `spec.dependsOn` entries of a Flux Kustomization whose document, `doc`,
+/// starts on `line`, each at the line its name is written on.
+pub(crate) fn dependencies(value: &Value, line: usize, doc: &str) -> Vec<Dependency> {
+    let Some(deps) = value["spec"]["dependsOn"].as_sequence() else {
+        return Vec::new();
+    };
+    deps.iter()
+        .filter_map(|d| Some((d["name"].as_str()?, d["namespace"].as_str())))
+        .map(|(d, ns)| Dependency {
+            name: d.to_owned(),
+            namespace: ns.map(str::to_owned),
+            line: line + line_in(doc, d),
+        })
+        .collect()
+}
+
 pub(crate) fn line_in(doc: &str, name: &str) -> usize {
     doc.lines()
         .position(|l| {
