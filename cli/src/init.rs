@@ -24,10 +24,7 @@ pub(crate) fn run(root: &Path, network: Option<IpNet>, dry_run: bool) -> Output 
         Err(report) => {
             return Output {
                 code: 1,
-                stderr: format!(
-                    "{}error: lbipam init wrote nothing\n",
-                    crate::check::render(&report, false)
-                ),
+                stderr: format!("{}", crate::check::render(&report, false)),
                 ..Output::default()
             };
         }

@@ -68,7 +68,11 @@ pub(crate) struct Repo {
 impl Repo {
     /// Every pool block, as intervals.
     pub(crate) fn blocks(&self) -> Vec<Interval> {
-        let blocks = self.read.iter().flat_map(|c| &c.pools).flat_map(|p| &p.blocks);
+        let blocks = self
+            .read
+            .iter()
+            .flat_map(|c| &c.pools)
+            .flat_map(|p| &p.blocks);
         blocks.filter_map(Block::interval).collect()
     }
 }
@@ -91,12 +95,22 @@ pub(crate) fn clusters(entries: &[Entry]) -> Result<Clusters, Error> {
     };
     let entry_file = first.file.clone();
     let parts = |e: &Entry| -> Vec<String> {
-        e.dir.iter().map(|p| p.to_string_lossy().into_owned()).collect()
+        e.dir
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect()
     };
     if entries.len() == 1 {
-        let name = first.dir.file_name().map_or("main".to_owned(), |n| label(&n.to_string_lossy()));
+        let name = first
+            .dir
+            .file_name()
+            .map_or("main".to_owned(), |n| label(&n.to_string_lossy()));
         let template = first.dir.display().to_string();
-        return Ok(Clusters { names: vec![(name, first.dir.clone())], template, entry_file });
+        return Ok(Clusters {
+            names: vec![(name, first.dir.clone())],
+            template,
+            entry_file,
+        });
     }
     let all: Vec<Vec<String>> = entries.iter().map(parts).collect();
     let same_len = all.iter().all(|p| p.len() == all[0].len());
@@ -104,25 +118,46 @@ pub(crate) fn clusters(entries: &[Entry]) -> Result<Clusters, Error> {
         .filter(|&i| all.iter().any(|p| p.get(i) != all[0].get(i)))
         .collect();
     let sources: BTreeSet<&[String; 3]> = entries.iter().map(|e| &e.source).collect();
-    let dirs: Vec<String> = entries.iter().map(|e| e.dir.display().to_string()).collect();
+    let dirs: Vec<String> = entries
+        .iter()
+        .map(|e| e.dir.display().to_string())
+        .collect();
     if !same_len || differ.len() != 1 || sources.len() != 1 {
-        return Err(refusal(&entry_file, 1, format!(
-            "the Flux entries {} are not one directory per cluster differing in one name on one source, which `cluster-dir = \"…{{cluster}}…\"` needs",
-            dirs.join(", ")
-        )));
+        return Err(refusal(
+            &entry_file,
+            1,
+            format!(
+                "the Flux entries {} are not one directory per cluster differing in one name on one source, which `cluster-dir = \"…{{cluster}}…\"` needs",
+                dirs.join(", ")
+            ),
+        ));
     }
     let at = differ[0];
     let mut template = all[0].clone();
     template[at] = "{cluster}".to_owned();
-    let names = entries.iter().zip(&all).map(|(e, p)| (label(&p[at]), e.dir.clone())).collect();
-    Ok(Clusters { names, template: template.join("/"), entry_file })
+    let names = entries
+        .iter()
+        .zip(&all)
+        .map(|(e, p)| (label(&p[at]), e.dir.clone()))
+        .collect();
+    Ok(Clusters {
+        names,
+        template: template.join("/"),
+        entry_file,
+    })
 }
 
 /// A name as a DNS-1123 label: lower case, other characters as `-`.
 pub(crate) fn label(s: &str) -> String {
     let s: String = s
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     let s = s.trim_matches('-');
     let s: String = s.chars().take(63).collect();
@@ -130,7 +165,11 @@ pub(crate) fn label(s: &str) -> String {
 }
 
 /// Reads every cluster's build; every refusal at once.
-pub(crate) fn read(tree: &Tree, clusters: &Clusters, builds: &[ClusterBuild]) -> Result<Repo, Vec<Error>> {
+pub(crate) fn read(
+    tree: &Tree,
+    clusters: &Clusters,
+    builds: &[ClusterBuild],
+) -> Result<Repo, Vec<Error>> {
     let mut errors = Vec::new();
     let mut read = Vec::new();
     let mut services: BTreeMap<String, String> = BTreeMap::new();
@@ -144,13 +183,25 @@ pub(crate) fn read(tree: &Tree, clusters: &Clusters, builds: &[ClusterBuild]) ->
     if !errors.is_empty() {
         return Err(errors);
     }
-    let api_version = api_versions.into_iter().next_back().unwrap_or_else(|| "cilium.io/v2".to_owned());
+    let api_version = api_versions
+        .into_iter()
+        .next_back()
+        .unwrap_or_else(|| "cilium.io/v2".to_owned());
     let notes = vec![format!(
         "{} cluster(s) from the Flux entries (the `flux-system` Kustomization in {})",
         clusters.names.len(),
         clusters.entry_file.display()
     )];
-    Ok(Repo { clusters: Clusters { names: clusters.names.clone(), template: clusters.template.clone(), entry_file: clusters.entry_file.clone() }, read, api_version, notes })
+    Ok(Repo {
+        clusters: Clusters {
+            names: clusters.names.clone(),
+            template: clusters.template.clone(),
+            entry_file: clusters.entry_file.clone(),
+        },
+        read,
+        api_version,
+        notes,
+    })
 }
 
 /// One cluster: the one Flux Kustomization applying pools, its pools, the pins.
@@ -168,24 +219,45 @@ fn cluster(
         .collect();
     let flux = match with_pools.as_slice() {
         [one] => *one,
-        [] => return Err(vec![refusal(&build.kustomizations.first().map_or_else(PathBuf::new, |a| a.flux.path.clone()), 1, format!("cluster {c} applies no CiliumLoadBalancerIPPool"))]),
+        [] => {
+            return Err(vec![refusal(
+                &build
+                    .kustomizations
+                    .first()
+                    .map_or_else(PathBuf::new, |a| a.flux.path.clone()),
+                1,
+                format!("cluster {c} applies no CiliumLoadBalancerIPPool"),
+            )]);
+        }
         [first, rest @ ..] => {
             let names: Vec<&str> = rest.iter().map(|a| a.flux.name.as_str()).collect();
-            return Err(vec![refusal(&first.flux.path, first.flux.line, format!(
-                "cluster {c} applies CiliumLoadBalancerIPPools through Flux Kustomization {} and also {}; the plan's pools come from one",
-                first.flux.name, names.join(", ")
-            ))]);
+            return Err(vec![refusal(
+                &first.flux.path,
+                first.flux.line,
+                format!(
+                    "cluster {c} applies CiliumLoadBalancerIPPools through Flux Kustomization {} and also {}; the plan's pools come from one",
+                    first.flux.name,
+                    names.join(", ")
+                ),
+            )]);
         }
     };
     let mut errors = Vec::new();
-    let ns = flux.flux.object["metadata"]["namespace"].as_str().unwrap_or("flux-system");
+    let ns = flux.flux.object["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or("flux-system");
     if ns != "flux-system" {
         errors.push(refusal(&flux.flux.path, flux.flux.line, format!(
             "Flux Kustomization {} (which applies the pools of cluster {c}) is in namespace {ns}; the plan's Flux Kustomization is in flux-system",
             flux.flux.name
         )));
     }
-    let dir = flux.flux.object["spec"]["path"].as_str().unwrap_or("").trim_start_matches("./").trim_end_matches('/').to_owned();
+    let dir = flux.flux.object["spec"]["path"]
+        .as_str()
+        .unwrap_or("")
+        .trim_start_matches("./")
+        .trim_end_matches('/')
+        .to_owned();
     let mut pools = Vec::new();
     for o in flux.objects.iter().filter(|o| is_pool(&o.value)) {
         api_versions.insert(o.value["apiVersion"].as_str().unwrap_or("").to_owned());
@@ -215,26 +287,51 @@ fn pool(tree: &Tree, c: &str, o: &Object, dir: &Path) -> Result<Pool, Error> {
     let text = tree.read(&o.source).unwrap_or_default();
     let at = |key: &str| key_line(&text, o.line, key);
     let refuse = |key: &str, why: String| {
-        refusal(&o.source, at(key), format!("CiliumLoadBalancerIPPool {name} (cluster {c}) {why}"))
+        refusal(
+            &o.source,
+            at(key),
+            format!("CiliumLoadBalancerIPPool {name} (cluster {c}) {why}"),
+        )
     };
     let spec = &o.value["spec"];
     let selector = &spec["serviceSelector"];
     let every = selector.is_null() || selector.as_mapping().is_some_and(|m| m.is_empty());
     if !every {
-        return Err(refuse("serviceSelector", format!("has serviceSelector {}, and a plan pool serves every Service (`serviceSelector: {{}}`); plan.toml cannot say this pool yet", one_line(selector))));
+        return Err(refuse(
+            "serviceSelector",
+            format!(
+                "has serviceSelector {}, and a plan pool serves every Service (`serviceSelector: {{}}`); plan.toml cannot say this pool yet",
+                one_line(selector)
+            ),
+        ));
     }
     if spec["disabled"].as_bool() == Some(true) {
-        return Err(refuse("disabled", "is `disabled: true`, which plan.toml cannot say yet".to_owned()));
+        return Err(refuse(
+            "disabled",
+            "is `disabled: true`, which plan.toml cannot say yet".to_owned(),
+        ));
     }
     if let Some(m) = spec.as_mapping() {
         let known = ["blocks", "serviceSelector", "disabled", "allowFirstLastIPs"];
-        if let Some(k) = m.keys().filter_map(Value::as_str).find(|k| !known.contains(k)) {
-            return Err(refuse(k, format!("has spec.{k}, which plan.toml cannot say")));
+        if let Some(k) = m
+            .keys()
+            .filter_map(Value::as_str)
+            .find(|k| !known.contains(k))
+        {
+            return Err(refuse(
+                k,
+                format!("has spec.{k}, which plan.toml cannot say"),
+            ));
         }
     }
     let meta = o.value["metadata"].as_mapping();
     if let Some(k) = meta.and_then(|m| m.keys().filter_map(Value::as_str).find(|k| *k != "name")) {
-        return Err(refuse(k, format!("has metadata.{k}, which the build's rendering would drop (a BGP advertisement or L2 policy may select the pool by its labels)")));
+        return Err(refuse(
+            k,
+            format!(
+                "has metadata.{k}, which the build's rendering would drop (a BGP advertisement or L2 policy may select the pool by its labels)"
+            ),
+        ));
     }
     if let Some(e) = dns1123_label_error(&name) {
         return Err(refuse("name", format!("is not a plan pool name: {e}")));
@@ -249,9 +346,21 @@ fn pool(tree: &Tree, c: &str, o: &Object, dir: &Path) -> Result<Pool, Error> {
         _ => return Err(refuse("allowFirstLastIPs", format!("has allowFirstLastIPs {}; Cilium reads \"Yes\" or \"No\"", one_line(&spec["allowFirstLastIPs"])))),
     };
     if o.source.parent() != Some(dir) {
-        return Err(refuse("name", format!("is in {}, not in {} (the spec.path of the Flux Kustomization applying it), where the plan's pool files are", o.source.display(), dir.display())));
+        return Err(refuse(
+            "name",
+            format!(
+                "is in {}, not in {} (the spec.path of the Flux Kustomization applying it), where the plan's pool files are",
+                o.source.display(),
+                dir.display()
+            ),
+        ));
     }
-    Ok(Pool { name, file: o.source.clone(), blocks, allow_first_last: allow_first_last.filter(|_| cidr) })
+    Ok(Pool {
+        name,
+        file: o.source.clone(),
+        blocks,
+        allow_first_last: allow_first_last.filter(|_| cidr),
+    })
 }
 
 /// The pool files are taken over whole: any other object the Flux Kustomization
@@ -283,12 +392,16 @@ fn pins(build: &ClusterBuild, services: &mut BTreeMap<String, String>) -> Vec<Pi
     let mut out: Vec<Pin> = Vec::new();
     let mut seen = BTreeSet::new();
     for o in build.objects() {
-        let Some((base, service, addrs)) = asks(o) else { continue };
+        let Some((base, service, addrs)) = asks(o) else {
+            continue;
+        };
         for addr in addrs {
             if !seen.insert((service.clone(), addr)) {
                 continue;
             }
-            let taken = |n: &str| out.iter().any(|p| p.name == n) || services.get(n).is_some_and(|s| *s != service);
+            let taken = |n: &str| {
+                out.iter().any(|p| p.name == n) || services.get(n).is_some_and(|s| *s != service)
+            };
             let ns = service.split('/').next().unwrap_or("");
             let mut name = base.clone();
             if taken(&name) {
@@ -300,7 +413,11 @@ fn pins(build: &ClusterBuild, services: &mut BTreeMap<String, String>) -> Vec<Pi
                 n += 1;
             }
             services.insert(name.clone(), service.clone());
-            out.push(Pin { name, service: service.clone(), addr });
+            out.push(Pin {
+                name,
+                service: service.clone(),
+                addr,
+            });
         }
     }
     out
@@ -324,7 +441,11 @@ fn asks(o: &Object) -> Option<(String, String, Vec<IpAddr>)> {
                 .filter(|a| a["type"].as_str().is_none_or(|t| t == "IPAddress"))
                 .filter_map(|a| a["value"].as_str().map(str::to_owned))
                 .collect();
-            (o.name().to_owned(), format!("{ns}/cilium-gateway-{}", o.name()), values)
+            (
+                o.name().to_owned(),
+                format!("{ns}/cilium-gateway-{}", o.name()),
+                values,
+            )
         }
         _ => return None,
     };
@@ -341,7 +462,10 @@ fn settings(build: &ClusterBuild) -> Option<(PathBuf, String)> {
             .filter(|s| s["kind"].as_str() == Some("ConfigMap"))
             .filter_map(|s| s["name"].as_str())
             .find_map(|name| {
-                let o = build.files.iter().find(|o| o.kind() == "ConfigMap" && o.name() == name)?;
+                let o = build
+                    .files
+                    .iter()
+                    .find(|o| o.kind() == "ConfigMap" && o.name() == name)?;
                 Some((o.source.clone(), name.to_owned()))
             })
     })

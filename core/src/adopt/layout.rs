@@ -25,23 +25,40 @@ fn template(path: &str, cluster: &str, many: bool) -> String {
     if !many {
         return path.to_owned();
     }
-    let parts: Vec<String> = path.split('/').map(|p| p.replace(cluster, "{cluster}")).collect();
+    let parts: Vec<String> = path
+        .split('/')
+        .map(|p| p.replace(cluster, "{cluster}"))
+        .collect();
     parts.join("/")
 }
 
 /// One value for every cluster, or a refusal naming the first that differs.
-fn agree(repo: &Repo, key: &str, of: impl Fn(usize) -> Option<(String, PathBuf)>) -> Result<Option<(String, PathBuf)>, Error> {
+fn agree(
+    repo: &Repo,
+    key: &str,
+    of: impl Fn(usize) -> Option<(String, PathBuf)>,
+) -> Result<Option<(String, PathBuf)>, Error> {
     let many = repo.read.len() > 1;
     let values: Vec<Option<(String, PathBuf)>> = (0..repo.read.len())
         .map(|i| of(i).map(|(v, f)| (template(&v, &repo.read[i].name, many), f)))
         .collect();
     let first = values[0].clone();
-    match values.iter().position(|v| v.as_ref().map(|x| &x.0) != first.as_ref().map(|x| &x.0)) {
+    match values
+        .iter()
+        .position(|v| v.as_ref().map(|x| &x.0) != first.as_ref().map(|x| &x.0))
+    {
         None => Ok(first),
-        Some(i) => Err(refusal(&repo.read[i].flux.flux.path, 1, format!(
-            "`{key}` differs between cluster {} ({}) and cluster {} ({}), and a layout key names one path for every cluster ({{cluster}} standing for its name)",
-            repo.read[0].name, first.map_or("none".to_owned(), |v| v.0), repo.read[i].name, values[i].clone().map_or("none".to_owned(), |v| v.0)
-        ))),
+        Some(i) => Err(refusal(
+            &repo.read[i].flux.flux.path,
+            1,
+            format!(
+                "`{key}` differs between cluster {} ({}) and cluster {} ({}), and a layout key names one path for every cluster ({{cluster}} standing for its name)",
+                repo.read[0].name,
+                first.map_or("none".to_owned(), |v| v.0),
+                repo.read[i].name,
+                values[i].clone().map_or("none".to_owned(), |v| v.0)
+            ),
+        )),
     }
 }
 
@@ -62,7 +79,11 @@ pub(crate) fn string(s: &str) -> String {
 
 /// The layout of the repository the clusters were read from.
 pub(crate) fn guess(tree: &Tree, repo: &Repo) -> Result<Guess, Vec<Error>> {
-    let mut g = Guess { layout: Vec::new(), flux: Vec::new(), notes: Vec::new() };
+    let mut g = Guess {
+        layout: Vec::new(),
+        flux: Vec::new(),
+        notes: Vec::new(),
+    };
     let mut errors = Vec::new();
     let c = &repo.clusters;
     g.layout.push(("cluster-dir", string(&c.template)));
@@ -95,7 +116,12 @@ pub(crate) fn guess(tree: &Tree, repo: &Repo) -> Result<Guess, Vec<Error>> {
         Ok(None) => {}
         Err(e) => errors.push(e),
     }
-    match agree(repo, "settings-file", |i| repo.read[i].settings.as_ref().map(|(p, n)| (format!("{}\n{n}", p.display()), p.clone()))) {
+    match agree(repo, "settings-file", |i| {
+        repo.read[i]
+            .settings
+            .as_ref()
+            .map(|(p, n)| (format!("{}\n{n}", p.display()), p.clone()))
+    }) {
         Ok(Some((both, from))) => {
             let (file, name) = both.split_once('\n').unwrap_or((&both, ""));
             g.notes.push(format!("settings-file = {file}, settings-name = {name}: the ConfigMap postBuild.substituteFrom names ({})", from.display()));
@@ -107,27 +133,49 @@ pub(crate) fn guess(tree: &Tree, repo: &Repo) -> Result<Guess, Vec<Error>> {
             g.layout.push(("settings-name", string("")));
         }
     }
-    match agree(repo, "helm-values", |i| repo.read[i].helm_values.clone().map(|v| (v.clone(), PathBuf::from(v.split('#').next().unwrap_or(""))))) {
+    match agree(repo, "helm-values", |i| {
+        repo.read[i]
+            .helm_values
+            .clone()
+            .map(|v| (v.clone(), PathBuf::from(v.split('#').next().unwrap_or(""))))
+    }) {
         Ok(Some((values, from))) => {
             audit.extend(first_part(&values));
-            g.notes.push(format!("helm-values = {values}: the HelmRelease of the cilium chart ({})", from.display()));
+            g.notes.push(format!(
+                "helm-values = {values}: the HelmRelease of the cilium chart ({})",
+                from.display()
+            ));
             g.layout.push(("helm-values", string(&values)));
         }
         Ok(None) | Err(_) => {
-            g.notes.push("helm-values = \"\": no cluster applies a HelmRelease of the cilium chart".to_owned());
+            g.notes.push(
+                "helm-values = \"\": no cluster applies a HelmRelease of the cilium chart"
+                    .to_owned(),
+            );
             g.layout.push(("helm-values", string("")));
         }
     }
     let audit: Vec<String> = audit.iter().map(|a| string(a)).collect();
     g.layout.push(("audit", format!("[{}]", audit.join(", "))));
-    let take: Vec<String> = take_over(tree, repo).iter().map(|p| string(&p.display().to_string())).collect();
-    g.layout.push(("take-over", format!("[\n    {},\n]", take.join(",\n    "))));
+    let take: Vec<String> = take_over(tree, repo)
+        .iter()
+        .map(|p| string(&p.display().to_string()))
+        .collect();
+    g.layout
+        .push(("take-over", format!("[\n    {},\n]", take.join(",\n    "))));
     errors.extend(flux_keys(repo, &mut g));
-    if errors.is_empty() { Ok(g) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(g)
+    } else {
+        Err(errors)
+    }
 }
 
 fn first_part(path: &str) -> Option<String> {
-    path.split('/').next().filter(|p| !p.is_empty() && *p != "." && !p.contains('{')).map(str::to_owned)
+    path.split('/')
+        .next()
+        .filter(|p| !p.is_empty() && *p != "." && !p.contains('{'))
+        .map(str::to_owned)
 }
 
 /// `pools-dir` and `pool-file`: one file per cluster, or one per pool named
@@ -139,20 +187,46 @@ fn pool_paths(repo: &Repo) -> Result<(String, String, PathBuf), Error> {
         Some((p.file.parent()?.display().to_string(), p.file.clone()))
     })?;
     let (dir, from) = dir.unwrap_or_default();
-    let one_file = repo.read.iter().all(|c| c.pools.iter().all(|p| p.file == c.pools[0].file));
+    let one_file = repo
+        .read
+        .iter()
+        .all(|c| c.pools.iter().all(|p| p.file == c.pools[0].file));
     let per_pool = repo.read.iter().all(|c| {
         let files: BTreeSet<&Path> = c.pools.iter().map(|p| p.file.as_path()).collect();
-        files.len() == c.pools.len() && c.pools.iter().all(|p| p.file.file_stem().is_some_and(|s| s.to_string_lossy() == p.name))
+        files.len() == c.pools.len()
+            && c.pools.iter().all(|p| {
+                p.file
+                    .file_stem()
+                    .is_some_and(|s| s.to_string_lossy() == p.name)
+            })
     });
-    let file_name = |c: usize| repo.read[c].pools[0].file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = |c: usize| {
+        repo.read[c].pools[0]
+            .file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
     let file = if one_file {
-        agree(repo, "pool-file", |i| Some((file_name(i), from.clone())))?.map(|v| v.0).unwrap_or_default()
+        agree(repo, "pool-file", |i| Some((file_name(i), from.clone())))?
+            .map(|v| v.0)
+            .unwrap_or_default()
     } else if per_pool {
-        let ext = repo.read[0].pools[0].file.extension().map_or("yaml".to_owned(), |e| e.to_string_lossy().into_owned());
+        let ext = repo.read[0].pools[0]
+            .file
+            .extension()
+            .map_or("yaml".to_owned(), |e| e.to_string_lossy().into_owned());
         format!("{{pool}}.{ext}")
     } else {
         let c = &repo.read[0];
-        return Err(refusal(&c.pools[0].file, 1, format!("the pools of cluster {} are in several files not named after them, and `pool-file` is one file or `{{pool}}.yaml`", c.name)));
+        return Err(refusal(
+            &c.pools[0].file,
+            1,
+            format!(
+                "the pools of cluster {} are in several files not named after them, and `pool-file` is one file or `{{pool}}.yaml`",
+                c.name
+            ),
+        ));
     };
     let _ = many;
     Ok((dir, file, from))
@@ -180,7 +254,9 @@ fn take_over(tree: &Tree, repo: &Repo) -> Vec<PathBuf> {
 fn flux_keys(repo: &Repo, g: &mut Guess) -> Vec<Error> {
     let k = &repo.read[0].flux.flux;
     let spec = &k.object["spec"];
-    let ns = k.object["metadata"]["namespace"].as_str().unwrap_or("flux-system");
+    let ns = k.object["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or("flux-system");
     let mut errors = Vec::new();
     if let Some(v) = spec["interval"].as_str() {
         g.flux.push(("interval", string(v)));
@@ -196,15 +272,23 @@ fn flux_keys(repo: &Repo, g: &mut Guess) -> Vec<Error> {
             _ => deps.push(string(name)),
         }
     }
-    g.flux.push(("depends-on", format!("[{}]", deps.join(", "))));
+    g.flux
+        .push(("depends-on", format!("[{}]", deps.join(", "))));
     let src = &spec["sourceRef"];
     let text = |v: &yaml_serde::Value, or: &str| string(v.as_str().unwrap_or(or));
-    g.flux.push(("source", format!(
-        "{{ kind = {}, name = {}, namespace = {} }}",
-        text(&src["kind"], "GitRepository"),
-        text(&src["name"], "flux-system"),
-        text(&src["namespace"], ns)
-    )));
-    g.notes.push(format!("[flux] interval, timeout, depends-on and source: from Flux Kustomization {} ({})", k.name, k.path.display()));
+    g.flux.push((
+        "source",
+        format!(
+            "{{ kind = {}, name = {}, namespace = {} }}",
+            text(&src["kind"], "GitRepository"),
+            text(&src["name"], "flux-system"),
+            text(&src["namespace"], ns)
+        ),
+    ));
+    g.notes.push(format!(
+        "[flux] interval, timeout, depends-on and source: from Flux Kustomization {} ({})",
+        k.name,
+        k.path.display()
+    ));
     errors
 }

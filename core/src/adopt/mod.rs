@@ -94,7 +94,10 @@ fn entries(tree: &Tree) -> Vec<Entry> {
         for e in tree.read_dir(&dir).into_iter().flatten() {
             let name = e.name.to_string_lossy();
             let rel = dir.join(&e.name);
-            if e.is_dir && !name.starts_with('.') && !(dir.as_os_str().is_empty() && name == "target") {
+            if e.is_dir
+                && !name.starts_with('.')
+                && !(dir.as_os_str().is_empty() && name == "target")
+            {
                 dirs.push(rel);
             } else if e.is_file && !e.is_symlink && is_yaml(&rel) {
                 out.extend(entry_in(tree, &rel));
@@ -116,7 +119,9 @@ fn entry_in(tree: &Tree, rel: &Path) -> Vec<Entry> {
     let docs = tree.documents(rel, &text);
     docs.0
         .iter()
-        .filter(|(_, v)| is_flux_kustomization(v) && v["metadata"]["name"].as_str() == Some("flux-system"))
+        .filter(|(_, v)| {
+            is_flux_kustomization(v) && v["metadata"]["name"].as_str() == Some("flux-system")
+        })
         .filter_map(|(_, v)| {
             let path = v["spec"]["path"].as_str()?;
             let dir = path.trim_start_matches("./").trim_end_matches('/');
@@ -200,8 +205,10 @@ fn prefix(v6: bool, addr_bits: u128, len: u8) -> IpNet {
 /// report of what the build would refuse, with the plan as its source.
 fn verify(root: &Path, text: &str) -> Result<(), Report> {
     let plan = crate::check::compile(text).map_err(|e| Report::new(PLAN_FILE, text, e))?;
-    crate::generate::outputs(root, &plan).map(|_| ()).map_err(|mut r| {
-        r.plan_text = text.to_owned();
-        r
-    })
+    crate::generate::outputs(root, &plan)
+        .map(|_| ())
+        .map_err(|mut r| {
+            r.plan_text = text.to_owned();
+            r
+        })
 }

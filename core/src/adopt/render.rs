@@ -11,7 +11,9 @@ pub(crate) use super::layout::string;
 
 /// A TOML key: bare when it can be.
 pub(crate) fn key(s: &str) -> String {
-    let bare = !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let bare = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if bare { s.to_owned() } else { string(s) }
 }
 
@@ -19,18 +21,32 @@ pub(crate) fn key(s: &str) -> String {
 /// pins, the pinned Services, `[cilium]`, `[flux]` and `[layout]`.
 pub(crate) fn plan(repo: &Repo, network: IpNet, guess: &Guess) -> String {
     let mut out = String::new();
-    out.push_str("# The single source of truth for LoadBalancer IPs of every cluster, written by\n");
-    out.push_str("# `lbipam init` from what the clusters apply. Edit it and run `cargo build` (or\n");
-    out.push_str("# `lbipam build`): it checks the plan and rewrites the files that follow from it.\n\n");
+    out.push_str(
+        "# The single source of truth for LoadBalancer IPs of every cluster, written by\n",
+    );
+    out.push_str(
+        "# `lbipam init` from what the clusters apply. Edit it and run `cargo build` (or\n",
+    );
+    out.push_str(
+        "# `lbipam build`): it checks the plan and rewrites the files that follow from it.\n\n",
+    );
     let _ = writeln!(out, "[network]\ncidr = {}\n", string(&network.to_string()));
-    out.push_str("# Addresses of the network no pool may take (routers, static hosts): init cannot\n");
+    out.push_str(
+        "# Addresses of the network no pool may take (routers, static hosts): init cannot\n",
+    );
     out.push_str("# see them in the repository, so list them here, e.g.\n");
     out.push_str("# router = { range = \"192.168.1.1\", note = \"gateway\" }\n[reserved]\n\n");
     let mut services = BTreeMap::new();
     for c in &repo.read {
         for p in &c.pools {
             let blocks: Vec<String> = p.blocks.iter().map(|b| string(&b.to_string())).collect();
-            let _ = writeln!(out, "[clusters.{}.pools.{}]\nblocks = [{}]", key(&c.name), key(&p.name), blocks.join(", "));
+            let _ = writeln!(
+                out,
+                "[clusters.{}.pools.{}]\nblocks = [{}]",
+                key(&c.name),
+                key(&p.name),
+                blocks.join(", ")
+            );
             if let Some(allow) = p.allow_first_last {
                 let _ = writeln!(out, "allow-first-last-ips = {allow}");
             }
@@ -39,21 +55,37 @@ pub(crate) fn plan(repo: &Repo, network: IpNet, guess: &Guess) -> String {
         if !c.pins.is_empty() {
             let _ = writeln!(out, "[clusters.{}.pins]", key(&c.name));
             for pin in &c.pins {
-                let _ = writeln!(out, "{} = {}", key(&pin.name), string(&pin.addr.to_string()));
+                let _ = writeln!(
+                    out,
+                    "{} = {}",
+                    key(&pin.name),
+                    string(&pin.addr.to_string())
+                );
                 services.insert(pin.name.clone(), pin.service.clone());
             }
             out.push('\n');
         }
     }
     for (name, service) in &services {
-        let _ = writeln!(out, "[services.{}]\nservice = {}\n", key(name), string(service));
+        let _ = writeln!(
+            out,
+            "[services.{}]\nservice = {}\n",
+            key(name),
+            string(service)
+        );
     }
-    let _ = writeln!(out, "[cilium]\napi-version = {}\n", string(&repo.api_version));
+    let _ = writeln!(
+        out,
+        "[cilium]\napi-version = {}\n",
+        string(&repo.api_version)
+    );
     out.push_str("[flux]                                     # the Flux Kustomization that applies the pools\n");
     for (k, v) in &guess.flux {
         let _ = writeln!(out, "{k} = {v}");
     }
-    out.push_str("\n[layout]                                   # where things are (lbipam init's guesses)\n");
+    out.push_str(
+        "\n[layout]                                   # where things are (lbipam init's guesses)\n",
+    );
     for (k, v) in &guess.layout {
         let _ = writeln!(out, "{k} = {v}");
     }

@@ -41,7 +41,12 @@ pub fn differs(path: &Path, existing: &str, ours: &str) -> Option<String> {
     }
     have.iter()
         .find(|h| !want.iter().any(|w| same_object(h, w)))
-        .map(|h| format!("it also holds {}, which plan.toml does not render", named(h)))
+        .map(|h| {
+            format!(
+                "it also holds {}, which plan.toml does not render",
+                named(h)
+            )
+        })
 }
 
 fn same_object(a: &Value, b: &Value) -> bool {
@@ -89,7 +94,9 @@ fn normal_pool(v: &mut Value) {
         return;
     };
     if let Ok(blocks) = blocks {
-        let cidr = blocks.iter().any(|b| matches!(b, crate::net::Block::Cidr(_)));
+        let cidr = blocks
+            .iter()
+            .any(|b| matches!(b, crate::net::Block::Cidr(_)));
         let list = blocks.iter().map(|b| Value::from(b.to_string())).collect();
         spec.insert("blocks".into(), Value::Sequence(list));
         if !cidr {
