@@ -24,7 +24,7 @@ pub(crate) fn run(root: &Path, network: Option<IpNet>, dry_run: bool) -> Output 
         Err(report) => {
             return Output {
                 code: 1,
-                stderr: format!("{}", crate::check::render(&report, false)),
+                stderr: crate::check::render(&report, false),
                 ..Output::default()
             };
         }

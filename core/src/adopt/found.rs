@@ -21,6 +21,7 @@ use crate::net::{Block, Interval};
 use crate::tree::Tree;
 
 /// The clusters: one per Flux entry, and the `cluster-dir` template.
+#[derive(Clone)]
 pub(crate) struct Clusters {
     /// `(name, its directory)`, in path order.
     pub(crate) names: Vec<(String, PathBuf)>,

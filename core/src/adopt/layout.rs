@@ -43,6 +43,13 @@ fn agree(
         .map(|i| of(i).map(|(v, f)| (template(&v, &repo.read[i].name, many), f)))
         .collect();
     let first = values[0].clone();
+    if many
+        && first
+            .as_ref()
+            .is_some_and(|(v, _)| !v.contains("{cluster}"))
+    {
+        return Ok(None);
+    }
     match values
         .iter()
         .position(|v| v.as_ref().map(|x| &x.0) != first.as_ref().map(|x| &x.0))
@@ -60,6 +67,18 @@ fn agree(
             ),
         )),
     }
+}
+
+/// [`agree`] for a file the build edits per cluster: several clusters on one
+/// path (no `{cluster}` in it) are no value.
+fn agree_per_cluster(
+    repo: &Repo,
+    key: &str,
+    of: impl Fn(usize) -> Option<(String, PathBuf)>,
+) -> Result<Option<(String, PathBuf)>, Error> {
+    let many = repo.read.len() > 1;
+    let found = agree(repo, key, of)?;
+    Ok(found.filter(|(v, _)| !many || v.contains("{cluster}")))
 }
 
 /// TOML's basic string.
@@ -116,7 +135,7 @@ pub(crate) fn guess(tree: &Tree, repo: &Repo) -> Result<Guess, Vec<Error>> {
         Ok(None) => {}
         Err(e) => errors.push(e),
     }
-    match agree(repo, "settings-file", |i| {
+    match agree_per_cluster(repo, "settings-file", |i| {
         repo.read[i]
             .settings
             .as_ref()
@@ -133,7 +152,7 @@ pub(crate) fn guess(tree: &Tree, repo: &Repo) -> Result<Guess, Vec<Error>> {
             g.layout.push(("settings-name", string("")));
         }
     }
-    match agree(repo, "helm-values", |i| {
+    match agree_per_cluster(repo, "helm-values", |i| {
         repo.read[i]
             .helm_values
             .clone()
@@ -181,7 +200,6 @@ fn first_part(path: &str) -> Option<String> {
 /// `pools-dir` and `pool-file`: one file per cluster, or one per pool named
 /// after it.
 fn pool_paths(repo: &Repo) -> Result<(String, String, PathBuf), Error> {
-    let many = repo.read.len() > 1;
     let dir = agree(repo, "pools-dir", |i| {
         let p = repo.read[i].pools.first()?;
         Some((p.file.parent()?.display().to_string(), p.file.clone()))
@@ -228,7 +246,6 @@ fn pool_paths(repo: &Repo) -> Result<(String, String, PathBuf), Error> {
             ),
         ));
     };
-    let _ = many;
     Ok((dir, file, from))
 }
 
