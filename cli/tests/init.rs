@@ -434,3 +434,48 @@ fn the_manual_shows_the_real_output_of_init_on_the_one_cluster_fixture() {
         "manual/adoption.md must show:\n{plan}"
     );
 }
+
+#[test]
+fn what_the_plan_cannot_say_yet_is_refused_naming_the_pool_and_nothing_is_written() {
+    let pools = "infrastructure/lb-ipam/pools.yaml";
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "  allowFirstLastIPs: \"No\"\n",
+            "",
+            "CiliumLoadBalancerIPPool edge (cluster edge) has cidr blocks and no allowFirstLastIPs",
+        ),
+        (
+            "  name: edge-dns\n",
+            "  name: edge-dns\n  labels:\n    bgp: announce\n",
+            "CiliumLoadBalancerIPPool edge-dns (cluster edge) has metadata.labels",
+        ),
+        (
+            "  name: edge-dns\nspec:\n",
+            "  name: edge-dns\nspec:\n  disabled: true\n",
+            "CiliumLoadBalancerIPPool edge-dns (cluster edge) is `disabled: true`",
+        ),
+        (
+            "# Two pools",
+            "apiVersion: cilium.io/v2alpha1\nkind: CiliumL2AnnouncementPolicy\nmetadata:\n  name: l2\nspec: {}\n---\n# Two pools",
+            "CiliumL2AnnouncementPolicy l2 shares its file with the pools",
+        ),
+    ];
+    for (from, to, said) in cases {
+        let repo = scratch("cidr-pool");
+        common::replace(repo.path(), pools, from, to);
+        let before = snapshot(repo.path());
+        let out = lbipam(repo.path(), &["init"]);
+        assert_eq!(out.code, 1, "{said}: {}", out.stdout);
+        assert!(out.stderr.contains(said), "{said}:\n{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("--> {pools}:")),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(
+            snapshot(repo.path()),
+            before,
+            "{said}: init wrote something"
+        );
+    }
+}
