@@ -7,10 +7,11 @@ use lbipam_core::diag::{Report, SHOWN_IN_FULL};
 use crate::{CheckFormat, Output, formats};
 
 pub(crate) fn run(plan_path: &Path, format: CheckFormat, all: bool) -> Output {
-    // Everything the build checks in check mode: the plan, the compile-time proof,
-    // what each cluster applies and its audits, committed files == plan.
-    let (notices, report) = match lbipam_core::verify(plan_path) {
-        Ok(notices) => (notices, None),
+    // The gate `cargo test` runs: everything the build checks in check mode (the
+    // plan, the compile-time proof, what each cluster applies and its audits,
+    // committed files == plan), then the schema check of every object.
+    let (notices, report) = match lbipam_gate::verify(crate::root_of(plan_path)) {
+        Ok(passed) => (passed.notices, None),
         Err(report) => (Vec::new(), Some(report)),
     };
     let code = i32::from(report.is_some());

@@ -12,6 +12,7 @@ mod check;
 mod diff;
 mod explain;
 mod formats;
+mod init;
 mod live;
 mod next_free;
 mod pin;
@@ -66,6 +67,18 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Writes plan.toml for a repository that already runs Cilium LB-IPAM, from
+    /// what its clusters apply: pools, pins, the network and the layout; the
+    /// first build then takes the pool files over in place, changing no address.
+    Init {
+        /// A network of the plan, once per network (default: per subnet the
+        /// pools are on, the smallest prefix covering them).
+        #[arg(long, value_name = "CIDR")]
+        network: Vec<lbipam_core::ipnet::IpNet>,
+        /// Print the plan instead of writing plan.toml.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// The build in write mode, without Cargo: every check, then the files
     /// plan.toml renders (only if everything passed).
     Build,
@@ -255,6 +268,14 @@ where
             });
         }
     };
+    // There is no plan to locate yet: init writes it, at --plan or here.
+    if let Command::Init { network, dry_run } = cli.command {
+        let root = cli
+            .plan
+            .as_deref()
+            .map_or_else(|| env.cwd.clone(), |p| env.cwd.join(root_of(p)));
+        return Ok(init::run(&root, &network, dry_run));
+    }
     let plan_path = match locate(cli.plan.as_deref(), &env.cwd) {
         Ok(p) => p,
         Err(Located::Usage(message)) => {
@@ -274,6 +295,8 @@ where
         }
     };
     let out = match cli.command {
+        // Handled above, before a plan is looked for; the same call if it were not.
+        Command::Init { network, dry_run } => init::run(root_of(&plan_path), &network, dry_run),
         Command::Build => build::run(&plan_path),
         Command::Diff {
             base,

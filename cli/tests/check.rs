@@ -295,3 +295,45 @@ fn a_passing_check_still_says_which_files_it_skipped() {
         out.stderr
     );
 }
+
+#[test]
+fn check_and_the_gate_fail_alike_on_a_tree_only_the_schema_check_rejects() {
+    let repo = scratch_repo();
+    // A ConfigMap has no `spec`: nothing the build or its audits read, only its type.
+    common::write(
+        repo.path(),
+        "kubernetes/clusters/apps/extra.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: flux-system\nspec:\n  x: \"1\"\n",
+    );
+    assert!(
+        lbipam_core::verify(&plan_of(repo.path())).is_ok(),
+        "the build's own checks must pass: the problem is for the schema check alone"
+    );
+    let gate = lbipam_gate::check(repo.path()).expect_err("the gate must fail");
+    let text = lbipam(repo.path(), &["check", "--all"]);
+    assert_eq!(text.code, 1);
+    assert_eq!(
+        text.stderr, gate,
+        "lbipam check and the gate print one report"
+    );
+    let json = lbipam(repo.path(), &["check", "--format", "json"]);
+    let findings: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let codes: Vec<(&str, &str)> = findings
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap_or(""),
+                f["file"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    // Once as written, once as the bootstrap Kustomization applies it.
+    let extra = ("schema", "kubernetes/clusters/apps/extra.yaml");
+    assert_eq!(codes, [extra, extra], "{}", json.stdout);
+    assert!(
+        gate.contains("kubernetes/clusters/apps/extra.yaml"),
+        "{gate}"
+    );
+}

@@ -109,7 +109,7 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
         }
     }
 
-    let foreign = not_ours(root, plan, &whole);
+    let foreign = not_ours(root, plan, &whole, &files);
     if !foreign.is_empty() {
         return Err(plan_report(root, foreign));
     }
@@ -151,8 +151,15 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
 /// The files the build would write whole over something it did not write: a
 /// hand-written file without our header (its content would be lost), or
 /// something that is not a regular file. A plan error at the value that puts
-/// the output there, naming the file.
-fn not_ours(root: &Path, plan: &Plan, whole: &[PathBuf]) -> Vec<Error> {
+/// the output there, naming the file. A hand-written file `[layout] take-over`
+/// lists is taken over when its objects are what the build writes there
+/// (`files`), and refused naming the first difference when they are not.
+fn not_ours(
+    root: &Path,
+    plan: &Plan,
+    whole: &[PathBuf],
+    files: &[(PathBuf, String)],
+) -> Vec<Error> {
     let whole: BTreeSet<&Path> = whole.iter().map(PathBuf::as_path).collect();
     let placed = plan.layout.placed(&plan.clusters);
     let placed: Vec<_> = placed
@@ -165,6 +172,26 @@ fn not_ours(root: &Path, plan: &Plan, whole: &[PathBuf]) -> Vec<Error> {
             Err(e) => format!("it cannot be read ({e})"),
             Ok(head) if crate::header::is_generated(&String::from_utf8_lossy(&head)) => {
                 return None;
+            }
+            Ok(_) if plan.layout.takes_over(&p.path) => {
+                let ours = files.iter().find(|(f, _)| *f == p.path).map(|(_, t)| t);
+                let existing = crate::read::text(&root.join(&p.path));
+                let why = match (existing, ours) {
+                    (Ok(text), Some(ours)) => artifact::take_over::differs(&p.path, &text, ours)?,
+                    (Err(e), _) => format!("it cannot be read ({e})"),
+                    (Ok(_), None) => return None,
+                };
+                return Some(Error::file(
+                    Code::TakeOverDiffers,
+                    p.path.clone(),
+                    1,
+                    1,
+                    format!(
+                        "{} would take over {} ([layout] take-over), but {why}; the build takes over only a file it rewrites address for address: make plan.toml say what the file says (or remove the file from take-over and move it away)",
+                        p.what,
+                        p.path.display()
+                    ),
+                ));
             }
             Ok(_) => format!(
                 "that file is hand-written (its first line is not the `# {}` header) and would be lost",

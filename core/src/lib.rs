@@ -17,7 +17,9 @@
 //! - [`artifact`] — what the plan renders, whole files and edits of the parts the
 //!   build owns;
 //! - the build — [`generate`] (load → proof → artifacts → edits → pending tree →
-//!   audit → check or write), `sync`, [`build_script`], and this crate root.
+//!   audit → check or write), `sync`, [`build_script`], and this crate root;
+//! - [`adopt`] — `lbipam init`: a plan read from a repository that already runs
+//!   LB-IPAM, checked by computing the build's outputs.
 
 pub(crate) mod glob;
 pub mod header;
@@ -47,6 +49,8 @@ pub mod artifact;
 pub mod build_script;
 pub mod generate;
 pub(crate) mod sync;
+
+pub mod adopt;
 
 /// Re-exported for the generated `plan.rs`, which names `ipnet` types.
 pub use ipnet;

@@ -29,6 +29,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("audit", &["audit"]),
     ("artifact", &["artifact"]),
     ("build", &["generate", "sync", "build_script", "lib"]),
+    ("adopt", &["adopt"]),
 ];
 
 /// One use of a module by another: where it is written.

@@ -242,29 +242,72 @@ fn yaml_files(root: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
     })
 }
 
-/// The whole gate of the repository at `root` as a value: core's
-/// [`lbipam_core::verify`] (plan, audits, committed files == plan) and both schema
-/// checks. `Ok` holds the schema checks' summaries; `Err` the whole report, every
-/// problem found.
-pub fn check(root: &Path) -> Result<String, String> {
+/// What a passing gate says: the notices a build prints (files the audits
+/// skipped) and the schema checks' counts.
+#[derive(Clone, Debug, Default)]
+pub struct Passed {
+    /// The build's notices ([`lbipam_core::verify`]'s).
+    pub notices: Vec<String>,
+    /// The schema checks' counts, one paragraph each.
+    pub summary: String,
+}
+
+/// The whole gate of the repository at `root`, the one verdict `lbipam check`
+/// and `tests/gate.rs` share: core's [`lbipam_core::verify`] (plan, audits,
+/// committed files == plan), then both schema checks, each problem a `schema`
+/// finding at its file and line. `Err` is the report of every problem found.
+pub fn verify(root: &Path) -> Result<Passed, lbipam_core::diag::Report> {
     let plan_path = root.join(lbipam_core::plan::layout::PLAN_FILE);
-    lbipam_core::verify(&plan_path).map_err(|report| report.render_all())?;
-    let plan = lbipam_core::generate::load(root).map_err(|report| report.render_all())?;
-    let mut problems = Vec::new();
+    let notices = lbipam_core::verify(&plan_path)?;
+    let plan = lbipam_core::generate::load(root)?;
+    let mut errors = Vec::new();
     let mut summaries = Vec::new();
     for report in [check_repository(root, &plan), check_applied(root, &plan)] {
         summaries.push(report.summary());
-        problems.extend(report.problems);
+        errors.extend(report.problems.iter().map(|p| schema_finding(p)));
     }
-    if problems.is_empty() {
-        Ok(summaries.join("\n"))
-    } else {
-        Err(format!(
-            "the schema gate found {} problem(s):\n  {}",
-            problems.len(),
-            problems.join("\n  ")
-        ))
+    if errors.is_empty() {
+        return Ok(Passed {
+            notices,
+            summary: summaries.join("\n"),
+        });
     }
+    let mut report =
+        lbipam_core::diag::Report::new(lbipam_core::plan::layout::PLAN_FILE, String::new(), errors);
+    report.check_mode = true;
+    Err(report)
+}
+
+/// A schema problem (`[cluster C: ]FILE:LINE: Kind/name: problem`, as [`Report`]
+/// words it) as a finding at that file and line.
+fn schema_finding(problem: &str) -> lbipam_core::diag::error::Error {
+    let located = problem
+        .strip_prefix("cluster ")
+        .and_then(|r| r.split_once(": ").map(|x| x.1));
+    let rest = located.unwrap_or(problem);
+    let mut parts = rest.splitn(3, ':');
+    let (path, line) = match (
+        parts.next(),
+        parts.next().and_then(|l| l.trim().parse().ok()),
+    ) {
+        (Some(path), Some(line)) => (PathBuf::from(path), line),
+        _ => (PathBuf::from(lbipam_core::plan::layout::PLAN_FILE), 1),
+    };
+    lbipam_core::diag::error::Error::file(
+        lbipam_core::diag::codes::Code::Schema,
+        path,
+        line,
+        1,
+        format!("schema: {problem}"),
+    )
+}
+
+/// [`verify`] as text: `Ok` holds the schema checks' counts, `Err` the whole
+/// report as the build prints it.
+pub fn check(root: &Path) -> Result<String, String> {
+    verify(root)
+        .map(|p| p.summary)
+        .map_err(|report| report.render_all())
 }
 
 /// The whole gate for a repository's `tests/gate.rs`: panics with every problem

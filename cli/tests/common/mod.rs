@@ -15,7 +15,7 @@ mod repo_helpers;
 // Each test file uses its own part of the helpers.
 #[allow(unused_imports)]
 pub use repo_helpers::{
-    add_flux, edit, scratch_repo, service, service_with, snapshot, unbuilt_seed, write,
+    add_flux, edit, read, scratch_repo, service, service_with, snapshot, unbuilt_seed, write,
 };
 
 /// This repository's root (where `.pre-commit-hooks.yaml` and `examples/` are).

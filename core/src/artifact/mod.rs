@@ -19,6 +19,7 @@ pub(crate) mod render;
 pub(crate) mod rust;
 pub(crate) mod settings;
 pub(crate) mod summary;
+pub mod take_over;
 
 use std::fmt;
 use std::path::PathBuf;

@@ -193,6 +193,7 @@ fn layout(l: &Layout) -> TokenStream {
     let (helm_values, docs_dir) = (s(&l.helm_values), s(&l.docs_dir));
     let audit = list(l.audit.iter().map(s));
     let exclude = list(l.exclude.iter().map(s));
+    let take_over = list(l.take_over.iter().map(s));
     quote! {
         ::lbipam_core::plan::Layout {
             pools_dir: #pools_dir,
@@ -206,6 +207,7 @@ fn layout(l: &Layout) -> TokenStream {
             docs_dir: #docs_dir,
             audit: #audit,
             exclude: #exclude,
+            take_over: #take_over,
         }
     }
 }

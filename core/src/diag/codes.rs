@@ -53,6 +53,15 @@ codes! {
     WriteRefused = "write-refused",
     /// Writing a file failed.
     WriteFailed = "write-failed",
+    /// A hand-written file listed in `[layout] take-over` whose objects are not
+    /// what plan.toml renders there, address for address.
+    TakeOverDiffers = "take-over-differs",
+    /// An object that does not match its Kubernetes, Cilium or Flux type (the
+    /// schema check of lbipam-gate, which `lbipam check` runs too).
+    Schema = "schema",
+    /// `lbipam init` cannot write a plan of what the repository holds (a pool the
+    /// plan cannot say, a layout it cannot express, no Flux entry).
+    InitRefused = "init-refused",
     /// A symlink the audit cannot follow (leading out of the repository, dangling, a loop).
     SymlinkRefused = "symlink-refused",
     /// The compile-time proof rejects a plan the checker passed (a safety net).

@@ -41,6 +41,11 @@ pub struct Layout {
     /// Globs (relative to the repo root) of YAML files the audits skip: content
     /// that is YAML by name only, such as templates of a tool other than Helm.
     pub exclude: List<At<Str>>,
+    /// Hand-written files the build may take over (`take-over`, which
+    /// `lbipam init` writes): a generated file goes there although the file there
+    /// has no header, when its objects are what the plan renders, address for
+    /// address (else the build refuses, as for any hand-written file).
+    pub take_over: List<At<Str>>,
 }
 
 impl Layout {
@@ -68,6 +73,7 @@ impl Layout {
             At::new(Cow::Borrowed("bootstrap")),
         ]),
         exclude: Cow::Borrowed(&[]),
+        take_over: Cow::Borrowed(&[]),
     };
 }
 
@@ -139,6 +145,11 @@ impl Layout {
             }
         }
         out
+    }
+
+    /// Whether `path` (relative to the root) is listed in `take-over`.
+    pub fn takes_over(&self, path: &Path) -> bool {
+        self.take_over.iter().any(|t| Path::new(&*t.item) == path)
     }
 
     /// The component `kustomization.yaml` listing the pool files.
@@ -337,6 +348,11 @@ impl Layout {
                         "an audit directory is one directory, without placeholders".to_owned()
                     })
                 });
+            errors.extend(reason.map(|r| bad(at, r)));
+        }
+        for at in self.take_over.iter() {
+            let reason = control_problem("take-over", &at.item)
+                .or_else(|| path_problem("take-over", &at.item));
             errors.extend(reason.map(|r| bad(at, r)));
         }
         for at in self.exclude.iter() {

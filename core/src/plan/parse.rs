@@ -575,6 +575,7 @@ impl Walker {
             docs_dir,
             audit,
             exclude,
+            take_over,
         ] = self.fields(
             table,
             "[layout]",
@@ -590,6 +591,7 @@ impl Walker {
                 "docs-dir",
                 "audit",
                 "exclude",
+                "take-over",
             ],
         );
         let l = &mut layout;
@@ -624,6 +626,9 @@ impl Walker {
                 }
             }
             layout.exclude = Cow::Owned(globs);
+        }
+        if let Some(e) = take_over {
+            layout.take_over = Cow::Owned(self.strings(e, "layout.take-over")?);
         }
         Some(layout)
     }
