@@ -769,7 +769,7 @@ fn produced(run: &Run) -> BTreeSet<String> {
         }
         Run::Adopt(setup) => {
             setup(root);
-            match lbipam_core::adopt::adopt(root, None) {
+            match lbipam_core::adopt::adopt(root, &[]) {
                 Ok(_) => BTreeSet::new(),
                 Err(report) => codes_of(&report.errors),
             }

@@ -398,8 +398,8 @@ pub(crate) fn labels(v: &Value) -> Result<String, String> {
         };
         pairs.push(format!(
             "{} = {}",
-            super::render::string(k),
-            super::render::string(&val)
+            super::toml_text::string(k),
+            super::toml_text::string(&val)
         ));
     }
     Ok(format!("{{ {} }}", pairs.join(", ")))
@@ -421,7 +421,7 @@ fn expressions(v: &Value) -> Result<String, String> {
                 one_line(e)
             ));
         };
-        let string = super::render::string;
+        let string = super::toml_text::string;
         let mut item = format!("key = {}, operator = {}", string(key), string(op));
         if let Some(values) = e["values"].as_sequence() {
             let values: Option<Vec<String>> = values

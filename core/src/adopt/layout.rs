@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::found::{Repo, refusal};
+use super::toml_text::string;
 use crate::diag::error::Error;
 use crate::tree::Tree;
 
@@ -79,21 +80,6 @@ fn agree_per_cluster(
     let many = repo.read.len() > 1;
     let found = agree(repo, key, of)?;
     Ok(found.filter(|(v, _)| !many || v.contains("{cluster}")))
-}
-
-/// TOML's basic string.
-pub(crate) fn string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// The layout of the repository the clusters were read from.

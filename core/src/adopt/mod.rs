@@ -14,6 +14,7 @@
 mod found;
 mod layout;
 mod render;
+mod toml_text;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@ use ipnet::IpNet;
 
 use super::found::Repo;
 use super::layout::Guess;
-pub(crate) use super::layout::string;
+pub(crate) use super::toml_text::string;
 
 /// Whether the pin's address lies in a pool of its cluster that selects
 /// Services: only then do the Service's labels matter to the plan.
