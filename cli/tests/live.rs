@@ -847,3 +847,76 @@ fn with_reserve_pins_each_pin_has_its_pool_selecting_its_service() {
         "{f:#}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// selectors with expressions
+
+/// The apps pool serving kube-system's Services that have no `team` label, as
+/// plan.toml says it.
+const EXPRESSIONS_PLAN: &str = r#"blocks = ["10.25.11.120-10.25.11.139"]
+service-selector = { match-labels = { "io.kubernetes.service.namespace" = "kube-system" }, match-expressions = [{ key = "team", operator = "DoesNotExist" }, { key = "tier", operator = "NotIn", values = ["edge", "dmz"] }] }
+"#;
+
+/// The same selector as the API server prints it: Kubernetes' field order
+/// (`matchLabels` before `matchExpressions`), `values` left out where empty.
+const EXPRESSIONS_LIVE: &str = r#""serviceSelector": {
+                    "matchLabels": {
+                        "io.kubernetes.service.namespace": "kube-system"
+                    },
+                    "matchExpressions": [
+                        {
+                            "key": "team",
+                            "operator": "DoesNotExist"
+                        },
+                        {
+                            "key": "tier",
+                            "operator": "NotIn",
+                            "values": [
+                                "edge",
+                                "dmz"
+                            ]
+                        }
+                    ]
+                }"#;
+
+/// A fleet whose plan gives the apps pool [`EXPRESSIONS_PLAN`]'s selector and
+/// whose `pool-expressions.json` shows the live pool with `live_selector`.
+fn fleet_with_expressions(live_selector: &str) -> tempfile::TempDir {
+    let dir = fleet();
+    let plan = PLAN.replace(
+        "[clusters.apps.pools.apps-pool]\nblocks = [\"10.25.11.120-10.25.11.139\"]\n",
+        &format!("[clusters.apps.pools.apps-pool]\n{EXPRESSIONS_PLAN}"),
+    );
+    assert_ne!(plan, PLAN, "the plan has the apps pool to edit");
+    fs::write(dir.path().join("plan.toml"), plan).expect("plan");
+    let pools = fs::read_to_string(fixtures().join("pool-selector.json")).expect("fixture");
+    let team_web = "\"serviceSelector\": {\n                    \"matchLabels\": {\n                        \"team\": \"web\"\n                    }\n                }";
+    assert!(pools.contains(team_web), "the fixture's selector");
+    let pools = pools.replace(team_web, live_selector);
+    fs::write(dir.path().join("pool-expressions.json"), pools).expect("pools");
+    dir
+}
+
+#[test]
+fn a_live_selector_with_expressions_equal_to_the_plans_is_no_finding() {
+    let dir = fleet_with_expressions(EXPRESSIONS_LIVE);
+    let args = with_apps(&["apps-services.json", "pool-expressions.json"]);
+    let all = findings(dir.path(), &strs(&args));
+    assert!(all.iter().all(|f| f["code"] != "pool-selector"), "{all:#?}");
+}
+
+#[test]
+fn a_live_selector_whose_expression_values_differ_is_a_pool_selector_finding() {
+    let dir = fleet_with_expressions(&EXPRESSIONS_LIVE.replace("\"dmz\"", "\"lab\""));
+    let args = with_apps(&["apps-services.json", "pool-expressions.json"]);
+    let all = findings(dir.path(), &strs(&args));
+    let f = assert_finding(
+        dir.path(),
+        &all,
+        "pool-selector",
+        ("apps", Some("apps-pool"), None),
+        ("pool-expressions.json", "serviceSelector"),
+    );
+    assert!(message(f).contains("\"lab\""), "{f:#}");
+    assert!(message(f).contains("\"dmz\""), "{f:#}");
+}

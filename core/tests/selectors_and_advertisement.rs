@@ -1,7 +1,8 @@
 //! Sub-pools by serviceSelector, BGP and L2 advertisement and the Cilium
 //! version's rules, on the seed opted in to them
 //! (`tests/fixtures/beyond/plan.toml`: two selecting pools per cluster, BGP on
-//! infra, L2 on apps) and on small edits of it.
+//! infra, L2 on apps, a dual-stack network with an IPv6 block on infra) and on
+//! small edits of it.
 
 mod common;
 
@@ -15,7 +16,7 @@ use lbipam_core::{Mode, build_with};
 const IPAM: &str = "kubernetes/infrastructure/networking/cilium/ipam";
 
 /// `kubectl kustomize` of each IPAM dir of the opted-in fixture, committed
-/// (made with kubectl v1.x on the fixture's build).
+/// (made with kubectl v1.32.4, kustomize v5.5.0, on the fixture's build).
 fn kustomized(cluster: &str) -> String {
     std::fs::read_to_string(
         crate_dir().join(format!("tests/fixtures/beyond/kustomized/{cluster}.yaml")),
@@ -138,6 +139,8 @@ fn the_docs_say_which_services_each_pool_serves_and_how_addresses_are_advertised
     let repo = beyond_repo();
     let summary = read(repo.path(), "docs/IP-ALLOCATION-SUMMARY.md");
     for line in [
+        "Networks `10.25.11.0/24` (256 addresses) and `fd00:10:25:11::/64` (18446744073709551616 addresses), shared by every cluster.",
+        "| infra-pool | `10.25.11.100-10.25.11.109`, `fd00:10:25:11::100/124` | 26 |",
         "- Pool infra-gateway serves only Services matching `io.kubernetes.service.namespace=gateway`.",
         "- Advertised over BGP to peer `10.25.11.1` (ASN 64501) by CiliumBGPAdvertisement `infra-lb-ips` (labels `advertise=bgp`, which the cluster's CiliumBGPPeerConfig selects); Services: all.",
         "- **No default pool:** every pool of cluster apps has a service-selector: a LoadBalancer Service that none of them matches gets no address (Cilium leaves it pending, no\\_pool).",
