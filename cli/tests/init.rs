@@ -178,7 +178,9 @@ fn one_cluster_with_its_pool_beside_cilium_is_adopted_with_its_service_and_gatew
     let repo = scratch("one-cluster");
     let (plan, added) = adopted(repo.path());
     // What the fixture's files say: config/pool.yaml, the echo Service's
-    // annotation, the Gateway's address substituted from cluster-settings.
+    // annotation, the Gateway's address substituted from cluster-settings, the
+    // plex HelmRelease's app-template value (a pin with no Service: the chart
+    // names it).
     let (pools, pins) = pools_and_pins(&plan);
     assert_eq!(
         pools,
@@ -203,7 +205,13 @@ fn one_cluster_with_its_pool_beside_cilium_is_adopted_with_its_service_and_gatew
                 s("192.168.1.241"),
                 s("network/cilium-gateway-external")
             ),
+            (s("cluster"), s("plex-app"), s("192.168.1.243"), s("")),
         ]
+    );
+    let text = common::read(repo.path(), "plan.toml");
+    assert!(
+        text.contains("plex-app = \"192.168.1.243\"  # HelmRelease media/plex spec.values.service.app.loadBalancerIP: the chart names the Service\n"),
+        "{text}"
     );
     assert_eq!(networks(&plan), ["192.168.1.224/27"]);
     assert!(plan.reserved.is_empty());

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use yaml_serde::Value;
 
 use super::Entry;
+use crate::audit::chart_values::{last_segment, load_balancer_ip_paths};
 use crate::audit::isolation::{is_pool, pool_blocks};
 use crate::check::dns1123_label_error;
 use crate::cilium::IP_ANNOTATIONS;
@@ -42,10 +43,14 @@ pub(crate) struct Pool {
     pub(crate) selector: Option<String>,
 }
 
-/// A fixed address a Service (or a Gateway's Service) asks for.
+/// A fixed address a Service (or a Gateway's Service, or a chart's) asks for.
 pub(crate) struct Pin {
     pub(crate) name: String,
-    pub(crate) service: String,
+    /// `NS/NAME` of the Service, when the object says it; a chart's values do
+    /// not (the chart names its Services).
+    pub(crate) service: Option<String>,
+    /// Where a pin with no Service came from: `HelmRelease NS/NAME spec.values.PATH`.
+    pub(crate) origin: Option<String>,
     pub(crate) addr: IpAddr,
     /// The Service's own labels as an inline TOML table, if it has any: what a
     /// pool's selector is judged against.
@@ -474,42 +479,60 @@ fn one_line(v: &Value) -> String {
     parts.join(" ")
 }
 
-/// The Services (and the Services Cilium makes for Gateways) the cluster
-/// applies that ask for fixed addresses, as pins named after them.
+/// The Services (and the Services Cilium makes for Gateways, and the charts
+/// of known values shapes) the cluster applies that ask for fixed addresses,
+/// as pins named after them.
 fn pins(build: &ClusterBuild, services: &mut BTreeMap<String, String>) -> Vec<Pin> {
     let mut out: Vec<Pin> = Vec::new();
     let mut seen = BTreeSet::new();
     for o in build.objects() {
-        let Some((base, service, addrs)) = asks(o) else {
-            continue;
-        };
-        for addr in addrs {
-            if !seen.insert((service.clone(), addr)) {
-                continue;
+        for ask in asks(o) {
+            for &addr in &ask.addrs {
+                let owner = ask.service.clone().or_else(|| ask.origin.clone());
+                if !seen.insert((owner.unwrap_or_default(), addr)) {
+                    continue;
+                }
+                let name = free_name(&out, services, &ask);
+                if let Some(service) = &ask.service {
+                    services.insert(name.clone(), service.clone());
+                }
+                out.push(Pin {
+                    name,
+                    service: ask.service.clone(),
+                    origin: ask.origin.clone(),
+                    addr,
+                    labels: ask.service.as_ref().and_then(|_| service_labels(o)),
+                });
             }
-            let taken = |n: &str| {
-                out.iter().any(|p| p.name == n) || services.get(n).is_some_and(|s| *s != service)
-            };
-            let ns = service.split('/').next().unwrap_or("");
-            let mut name = base.clone();
-            if taken(&name) {
-                name = label(&format!("{base}-{ns}"));
-            }
-            let mut n = 2;
-            while taken(&name) {
-                name = label(&format!("{base}-{n}"));
-                n += 1;
-            }
-            services.insert(name.clone(), service.clone());
-            out.push(Pin {
-                name,
-                service: service.clone(),
-                addr,
-                labels: service_labels(o),
-            });
         }
     }
     out
+}
+
+/// The ask's name, or one made from it that no other pin of the cluster has
+/// (and that no other cluster gives another Service).
+fn free_name(out: &[Pin], services: &BTreeMap<String, String>, ask: &Ask) -> String {
+    let taken = |n: &str| {
+        out.iter().any(|p| p.name == n)
+            || services
+                .get(n)
+                .is_some_and(|s| ask.service.as_ref() != Some(s))
+    };
+    let ns = ask
+        .service
+        .as_deref()
+        .and_then(|s| s.split('/').next())
+        .unwrap_or("");
+    let mut name = ask.name.clone();
+    if taken(&name) && !ns.is_empty() {
+        name = label(&format!("{}-{ns}", ask.name));
+    }
+    let mut n = 2;
+    while taken(&name) {
+        name = label(&format!("{}-{n}", ask.name));
+        n += 1;
+    }
+    name
 }
 
 /// The labels of the Service an object is or makes: a Service's own, or what a
@@ -523,34 +546,131 @@ fn service_labels(o: &Object) -> Option<String> {
     labels(v).ok()
 }
 
-/// What one object asks for: the pin's name, `NS/SERVICE`, the addresses.
-fn asks(o: &Object) -> Option<(String, String, Vec<IpAddr>)> {
+/// What one object asks for: a pin's name, the Service (or where the ask is),
+/// the addresses.
+struct Ask {
+    name: String,
+    service: Option<String>,
+    origin: Option<String>,
+    addrs: Vec<IpAddr>,
+}
+
+/// The fixed addresses one object asks for.
+fn asks(o: &Object) -> Vec<Ask> {
     let ns = o.namespace().unwrap_or("default");
-    let (name, service, values): (String, String, Vec<String>) = match o.kind() {
+    let service = |name: &str, values: Vec<String>| Ask {
+        name: label(name),
+        service: Some(format!("{ns}/{name}")),
+        origin: None,
+        addrs: values.iter().filter_map(|v| v.parse().ok()).collect(),
+    };
+    let found = match o.kind() {
         "Service" => {
             let ann = &o.value["metadata"]["annotations"];
             let by_key = IP_ANNOTATIONS.iter().find_map(|(k, _)| ann[*k].as_str());
-            let value = by_key.or_else(|| o.value["spec"]["loadBalancerIP"].as_str())?;
+            let Some(value) = by_key.or_else(|| o.value["spec"]["loadBalancerIP"].as_str()) else {
+                return Vec::new();
+            };
             let values = value.split(',').map(|v| v.trim().to_owned()).collect();
-            (o.name().to_owned(), format!("{ns}/{}", o.name()), values)
+            vec![service(o.name(), values)]
         }
         "Gateway" => {
-            let list = o.value["spec"]["addresses"].as_sequence()?;
+            let list = o.value["spec"]["addresses"].as_sequence();
             let values = list
-                .iter()
+                .into_iter()
+                .flatten()
                 .filter(|a| a["type"].as_str().is_none_or(|t| t == "IPAddress"))
                 .filter_map(|a| a["value"].as_str().map(str::to_owned))
                 .collect();
-            (
-                o.name().to_owned(),
-                format!("{ns}/cilium-gateway-{}", o.name()),
-                values,
-            )
+            let mut ask = service(&format!("cilium-gateway-{}", o.name()), values);
+            ask.name = label(o.name());
+            vec![ask]
         }
-        _ => return None,
+        "HelmRelease" => chart_asks(o, ns),
+        _ => Vec::new(),
     };
-    let addrs: Vec<IpAddr> = values.iter().filter_map(|v| v.parse().ok()).collect();
-    (!addrs.is_empty()).then(|| (label(&name), service, addrs))
+    found.into_iter().filter(|a| !a.addrs.is_empty()).collect()
+}
+
+/// The `loadBalancerIP`s a HelmRelease's values give the Services of a chart
+/// whose values shapes the audit knows: pins named after the release (and the
+/// key a `*` of the shape matched), with no Service — the chart names it.
+fn chart_asks(o: &Object, ns: &str) -> Vec<Ask> {
+    let chart = o.value["spec"]["chart"]["spec"]["chart"].as_str();
+    let Some(paths) = chart.and_then(|c| load_balancer_ip_paths(&last_segment(c))) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for path in paths {
+        let mut found = Vec::new();
+        values_at(
+            &o.value["spec"]["values"],
+            path,
+            &mut Vec::new(),
+            &mut found,
+        );
+        for (keys, value) in found {
+            let path = dotted(path, &keys);
+            out.push(Ask {
+                name: chart_pin_name(o.name(), &path),
+                service: None,
+                origin: Some(format!("HelmRelease {ns}/{} spec.values.{path}", o.name())),
+                addrs: value.parse().into_iter().collect(),
+            });
+        }
+    }
+    out
+}
+
+/// A chart pin's name: the release's, then the words of the values path that
+/// say which Service (`plex-app` for app-template's `service.app.loadBalancerIP`,
+/// `cilium-clustermesh-apiserver` for Cilium's `clustermesh.apiserver.service…`).
+fn chart_pin_name(release: &str, path: &str) -> String {
+    let words = path
+        .split('.')
+        .filter(|w| !matches!(*w, "service" | "spec" | "loadBalancerIP"));
+    let name: Vec<&str> = std::iter::once(release).chain(words).collect();
+    label(&name.join("-"))
+}
+
+/// The string values at `path` below `node` (`*` matching any key), each with
+/// the keys its `*`s matched.
+fn values_at(
+    node: &Value,
+    path: &[&str],
+    keys: &mut Vec<String>,
+    out: &mut Vec<(Vec<String>, String)>,
+) {
+    let Some((first, rest)) = path.split_first() else {
+        if let Some(v) = node.as_str().map(str::trim).filter(|v| !v.is_empty()) {
+            out.push((keys.clone(), v.to_owned()));
+        }
+        return;
+    };
+    if *first != "*" {
+        values_at(&node[*first], rest, keys, out);
+        return;
+    }
+    for (k, v) in node.as_mapping().into_iter().flatten() {
+        if let Some(k) = k.as_str() {
+            keys.push(k.to_owned());
+            values_at(v, rest, keys, out);
+            keys.pop();
+        }
+    }
+}
+
+/// A values path with its `*`s replaced by the keys they matched.
+fn dotted(path: &[&str], keys: &[String]) -> String {
+    let mut keys = keys.iter();
+    let parts: Vec<&str> = path
+        .iter()
+        .map(|p| match *p {
+            "*" => keys.next().map_or("*", String::as_str),
+            p => p,
+        })
+        .collect();
+    parts.join(".")
 }
 
 /// The settings ConfigMap a Flux Kustomization of the cluster substitutes

@@ -74,14 +74,27 @@ pub(crate) fn plan(repo: &Repo, networks: &[IpNet], guess: &Guess) -> String {
         if !c.pins.is_empty() {
             let _ = writeln!(out, "[clusters.{}.pins]", key(&c.name));
             for pin in &c.pins {
-                let _ = writeln!(
+                let _ = write!(
                     out,
                     "{} = {}",
                     key(&pin.name),
                     string(&pin.addr.to_string())
                 );
-                let labels = pin.labels.clone().filter(|_| selected(c, pin));
-                services.insert(pin.name.clone(), (pin.service.clone(), labels));
+                match (&pin.service, &pin.origin) {
+                    (Some(service), _) => {
+                        let labels = pin.labels.clone().filter(|_| selected(c, pin));
+                        services.insert(pin.name.clone(), (service.clone(), labels));
+                    }
+                    (None, Some(origin)) => {
+                        let origin: String = origin
+                            .chars()
+                            .map(|c| if c.is_control() { '?' } else { c })
+                            .collect();
+                        let _ = write!(out, "  # {origin}: the chart names the Service");
+                    }
+                    (None, None) => {}
+                }
+                out.push('\n');
             }
             out.push('\n');
         }

@@ -71,7 +71,8 @@ pub(crate) fn chart_name(root: &YamlNode, docs: &[YamlNode]) -> Option<String> {
     Some(last_segment(&url))
 }
 
-fn last_segment(s: &str) -> String {
+/// A chart reference's name: the last segment of a path or `oci://` URL.
+pub(crate) fn last_segment(s: &str) -> String {
     s.trim_end_matches('/')
         .rsplit('/')
         .next()
@@ -79,14 +80,20 @@ fn last_segment(s: &str) -> String {
         .to_owned()
 }
 
+/// The values paths where `chart` puts a Service's `loadBalancerIP` (`*`
+/// stands for any key), or `None` for a chart not in the table.
+pub(crate) fn load_balancer_ip_paths(chart: &str) -> Option<&'static [&'static [&'static str]]> {
+    CHARTS
+        .iter()
+        .find(|c| c.names.contains(&chart))
+        .map(|c| c.load_balancer_ips)
+}
+
 /// The `loadBalancerIP` nodes of `values` that `chart` puts on a Service, or
 /// `None` for a chart not in the table.
 pub(crate) fn load_balancer_ips(chart: Option<&str>, values: &YamlNode) -> Option<Vec<YamlNode>> {
-    let chart = CHARTS
-        .iter()
-        .find(|c| chart.is_some_and(|n| c.names.contains(&n)))?;
     let mut out = Vec::new();
-    for path in chart.load_balancer_ips {
+    for path in load_balancer_ip_paths(chart?)? {
         at_path(values, path, &mut out);
     }
     Some(out)

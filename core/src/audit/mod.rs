@@ -22,7 +22,7 @@ use crate::yaml;
 use requests::{IpRequest, find_ip_requests};
 
 mod advertise;
-mod chart_values;
+pub(crate) mod chart_values;
 mod families;
 pub mod isolation;
 pub mod requests;
