@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 
 use super::kustomization::{FluxKustomization, dependencies, is_flux_kustomization};
 use super::resolve::{
-    Applied, ClusterBuild, Object, ResolveError, build_kustomization, resolve_entry,
+    Applied, ClusterBuild, Object, ResolveError, Sources, build_kustomization, resolve_entry,
 };
 use crate::diag::codes::Code;
 use crate::plan::Plan;
@@ -62,8 +62,9 @@ fn follow(
     files: &[Object],
 ) -> (Vec<Applied>, Vec<ResolveError>, Vec<ResolveError>) {
     let mut built: BTreeSet<Key> = top.iter().map(|a| key_of(&a.flux.object)).collect();
-    let mut applied: Vec<Object> = files.to_vec();
-    applied.extend(top.iter().flat_map(|a| a.objects.iter().cloned()));
+    let mut sources = Sources::default();
+    sources.extend(files);
+    sources.extend(top.iter().flat_map(|a| &a.objects));
     // The Flux Kustomizations still to build, each with the chain above it.
     let mut queue: VecDeque<(Object, Vec<Key>)> = VecDeque::new();
     for a in top {
@@ -84,11 +85,11 @@ fn follow(
         }
         let k = child(&o);
         let text = tree.read(&o.source).unwrap_or_default();
-        let (built, skipped) = build_kustomization(tree, plan, &k, &text, &applied);
+        let (built, skipped) = build_kustomization(tree, plan, &k, &text, &sources);
         notes.extend(skipped);
         match built {
             Ok(a) => {
-                applied.extend(a.objects.iter().cloned());
+                sources.extend(&a.objects);
                 queue.extend(children_of(&a, &chain));
                 out.push(a);
             }

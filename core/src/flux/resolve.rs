@@ -162,9 +162,11 @@ pub fn resolve_entry(
     };
     let mut kustomizations = Vec::new();
     let mut notes = Vec::new();
+    let mut sources = Sources::default();
+    sources.extend(&files);
     for k in ks {
         let text = texts.get(&k.path).map_or("", String::as_str);
-        let (built, skipped) = build_kustomization(tree, plan, &k, text, &files);
+        let (built, skipped) = build_kustomization(tree, plan, &k, text, &sources);
         match built {
             Ok(applied) => kustomizations.push(applied),
             Err(e) => errors.extend(e),
@@ -273,7 +275,7 @@ pub(super) fn build_kustomization(
     plan: &Plan,
     k: &FluxKustomization,
     text: &str,
-    cluster_objects: &[Object],
+    sources: &Sources,
 ) -> (Result<Applied, Vec<ResolveError>>, Vec<ResolveError>) {
     let spec = &k.object["spec"];
     let fail = |key: &str, chain: Vec<String>, (code, problem): (Code, String)| ResolveError {
@@ -368,7 +370,7 @@ pub(super) fn build_kustomization(
     }
     common_metadata(&mut objects, &spec["commonMetadata"]);
     let mut post_build = None;
-    match substitutions(k, cluster_objects) {
+    match substitutions(k, sources) {
         Ok(Some(vars)) => {
             for o in &mut objects {
                 if let Err((line, code, problem)) = substitute(o, &vars) {
@@ -468,13 +470,37 @@ pub struct Vars {
     pub secret: bool,
 }
 
+/// The ConfigMaps and Secrets a Flux Kustomization may substitute from, by
+/// kind, namespace and name: the cluster's own files and what was applied
+/// before it, the first applied winning. Kept as a map because every
+/// Kustomization of a fleet looks its `substituteFrom` up here.
+#[derive(Default)]
+pub(super) struct Sources {
+    by_key: std::collections::HashMap<(String, String, String), Object>,
+}
+
+impl Sources {
+    /// Adds the ConfigMaps and Secrets among `objects` not already known.
+    pub(super) fn extend<'a>(&mut self, objects: impl IntoIterator<Item = &'a Object>) {
+        for o in objects {
+            if matches!(o.kind(), "ConfigMap" | "Secret") {
+                let ns = o.namespace().unwrap_or("default");
+                let key = (o.kind().to_owned(), ns.to_owned(), o.name().to_owned());
+                self.by_key.entry(key).or_insert_with(|| o.clone());
+            }
+        }
+    }
+
+    fn get(&self, kind: &str, ns: &str, name: &str) -> Option<&Object> {
+        let key = (kind.to_owned(), ns.to_owned(), name.to_owned());
+        self.by_key.get(&key)
+    }
+}
+
 /// The postBuild variables of a Flux Kustomization, `None` without `postBuild`.
 /// `substituteFrom` ConfigMaps are looked up among the cluster's own files, in the
 /// Kustomization's namespace; `substitute` overrides them, as in Flux.
-fn substitutions(
-    k: &FluxKustomization,
-    cluster_objects: &[Object],
-) -> Result<Option<Vars>, String> {
+fn substitutions(k: &FluxKustomization, sources: &Sources) -> Result<Option<Vars>, String> {
     let post = &k.object["spec"]["postBuild"];
     if post.is_null() {
         return Ok(None);
@@ -488,9 +514,7 @@ fn substitutions(
         let kind = from["kind"].as_str().unwrap_or("");
         let name = from["name"].as_str().unwrap_or("");
         let optional = from["optional"].as_bool().unwrap_or(false);
-        let found = cluster_objects.iter().find(|o| {
-            o.kind() == kind && o.name() == name && o.namespace().unwrap_or("default") == ns
-        });
+        let found = sources.get(kind, ns, name);
         match (kind, found) {
             ("ConfigMap", Some(cm)) => {
                 for (key, value) in cm.value["data"].as_mapping().into_iter().flatten() {
