@@ -29,13 +29,20 @@ pub struct Tree {
     /// looked up, not scanned, so a build of thousands of files stays linear.
     pending: BTreeMap<PathBuf, BTreeMap<OsString, bool>>,
     /// Each file's parsed documents, with the text they were parsed from.
-    parsed: Mutex<BTreeMap<PathBuf, (String, Arc<Documents>)>>,
+    parsed: Mutex<HashMap<PathBuf, (String, Arc<Documents>)>>,
+    /// Each file's text on disk, read once (files up to [`TEXT_CACHE_LIMIT`]):
+    /// the resolver reads a shared component's files for every directory using it.
+    texts: Mutex<HashMap<PathBuf, String>>,
     /// Each directory's entries on disk (`None`: no such directory), listed
     /// once: the resolver and the audits list a fleet's directories many times.
     listed: Mutex<HashMap<PathBuf, Option<Arc<Vec<Entry>>>>>,
     /// The root with its symlinks resolved, once.
     real_root: OnceLock<Option<PathBuf>>,
 }
+
+/// The largest file whose text [`Tree::read`] keeps: a vendored bundle is read
+/// again rather than held.
+const TEXT_CACHE_LIMIT: usize = 1 << 20;
 
 /// A file's objects, each with the line its document starts on, and its parse
 /// errors: what [`parse_documents`] returns, each object shared
@@ -84,6 +91,7 @@ impl Tree {
             removed: remove.iter().cloned().collect(),
             pending,
             parsed: Mutex::default(),
+            texts: Mutex::default(),
             listed: Mutex::default(),
             real_root: OnceLock::new(),
         }
@@ -152,7 +160,15 @@ impl Tree {
         if self.removed.contains(rel) {
             return Err(io::ErrorKind::NotFound.into());
         }
-        crate::read::text(&self.root.join(rel))
+        let texts = || self.texts.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(text) = texts().get(rel) {
+            return Ok(text.clone());
+        }
+        let text = crate::read::text(&self.root.join(rel))?;
+        if text.len() <= TEXT_CACHE_LIMIT {
+            texts().insert(rel.to_owned(), text.clone());
+        }
+        Ok(text)
     }
 
     /// Whether the file at `rel` carries our generated-file header. Only its

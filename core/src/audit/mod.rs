@@ -9,7 +9,7 @@
 //! annotation on `10.25.12.100`, an infra Gateway on the apps pool's first address —
 //! which no per-file check could see.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::diag::codes::Code;
@@ -80,8 +80,8 @@ pub struct Applier {
 }
 
 /// Every file some cluster applies, with each way it is applied.
-pub fn appliers(builds: &[ClusterBuild]) -> BTreeMap<PathBuf, Vec<Applier>> {
-    let mut out: BTreeMap<PathBuf, Vec<Applier>> = BTreeMap::new();
+pub fn appliers(builds: &[ClusterBuild]) -> HashMap<PathBuf, Vec<Applier>> {
+    let mut out: HashMap<PathBuf, Vec<Applier>> = HashMap::new();
     for build in builds {
         for a in &build.kustomizations {
             for o in &a.objects {
@@ -223,7 +223,7 @@ fn read_files(
     tree: &Tree,
     plan: &Plan,
     skip: &BTreeSet<PathBuf>,
-    applied: &BTreeMap<PathBuf, Vec<Applier>>,
+    applied: &HashMap<PathBuf, Vec<Applier>>,
     own: &OwnDirs,
 ) -> (Vec<(PathBuf, Read)>, Vec<Error>) {
     let excluded = Globs::new(plan.layout.exclude.iter().map(|g| &*g.item)).ok();
@@ -491,7 +491,7 @@ fn shared_ips(
     plan: &Plan,
     own_dirs: &OwnDirs,
     files: &BTreeMap<PathBuf, String>,
-    applied: &BTreeMap<PathBuf, Vec<Applier>>,
+    applied: &HashMap<PathBuf, Vec<Applier>>,
 ) -> Vec<Error> {
     let mut requests = Vec::new();
     for (path, text) in files {

@@ -433,7 +433,8 @@ fn common_metadata(objects: &mut [Object], meta: &Value) {
 
 /// An object applied twice by one build, for each one.
 fn duplicates(objects: &[Object]) -> Vec<String> {
-    let mut seen: BTreeMap<(String, String, String, String), &Object> = BTreeMap::new();
+    let mut seen: std::collections::HashMap<(String, String, String, String), &Object> =
+        std::collections::HashMap::new();
     let mut out = Vec::new();
     for o in objects {
         let id = (

@@ -40,6 +40,32 @@ pub(crate) fn go_int(plain: &str) -> Option<i64> {
 /// YAML 1.2 reader then reads is what Kubernetes reads. Quoted and block
 /// scalars are left as they are.
 pub fn go_ints(text: &str) -> Cow<'_, str> {
+    if !may_hold_go_ints(text) {
+        return Cow::Borrowed(text);
+    }
+    lexed_go_ints(text)
+}
+
+/// Whether `text` may hold a scalar [`go_ints`] rewrites, by its bytes alone:
+/// each such scalar has a `0` starting a number before a digit, `x`, `o`, `b`
+/// or `_`; an underscore beside a digit, a sign or another underscore; a `+`
+/// before a digit; or a `-` before `0`. Most files have none, and need no lexing.
+fn may_hold_go_ints(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.windows(2).enumerate().any(|(i, w)| {
+        let (this, next) = (w[0], w[1]);
+        let starts = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'.');
+        let zero = this == b'0' && starts && (next.is_ascii_digit() || b"xXoObB_".contains(&next));
+        let numeric = |c: u8| c.is_ascii_digit() || b"+-_".contains(&c);
+        let underscore = (this == b'_' && numeric(next)) || (next == b'_' && numeric(this));
+        let plus = this == b'+' && (next.is_ascii_digit() || next == b'_');
+        let minus = this == b'-' && (next == b'0' || next == b'_');
+        zero || underscore || plus || minus
+    })
+}
+
+/// [`go_ints`] by lexing every token.
+fn lexed_go_ints(text: &str) -> Cow<'_, str> {
     let mut out = String::new();
     let mut copied = 0;
     let mut at = 0;
@@ -94,7 +120,35 @@ impl Block {
 
 #[cfg(test)]
 mod tests {
-    use super::{go_int, go_ints};
+    use super::{go_int, go_ints, lexed_go_ints};
+    use proptest::prelude::*;
+
+    /// A scalar of number-like characters.
+    fn token() -> impl Strategy<Value = String> {
+        let chars = "0123456789_+-xXoObB.a".chars().collect::<Vec<_>>();
+        proptest::collection::vec(proptest::sample::select(chars), 1..6)
+            .prop_map(|c| c.into_iter().collect())
+    }
+
+    proptest! {
+        /// The byte pre-filter never skips a text the lexer would rewrite:
+        /// mappings and lists of number-like scalars, plain and quoted.
+        #[test]
+        fn the_byte_filter_skips_only_texts_the_lexer_leaves_alone(
+            lines in proptest::collection::vec((token(), 0..4usize), 0..8)
+        ) {
+            let text: String = lines
+                .iter()
+                .map(|(t, shape)| match shape {
+                    0 => format!("k: {t}\n"),
+                    1 => format!("- {t}\n"),
+                    2 => format!("q: \"{t}\"\n"),
+                    _ => format!("f: [{t}, x{t}]\n"),
+                })
+                .collect();
+            prop_assert_eq!(go_ints(&text), lexed_go_ints(&text));
+        }
+    }
 
     #[test]
     fn go_reads_octal_hex_binary_and_underscores_as_integers() {
