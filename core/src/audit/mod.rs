@@ -143,6 +143,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     // A file the build could not edit is broken already: resolving through it
     // would only report it again, so the resolver waits for the fix.
     let (builds, mut errors) = if skip.is_empty() {
+        preparse(tree, plan);
         isolation::resolve_repo(tree, plan)
     } else {
         Default::default()
@@ -219,6 +220,20 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
 /// Every YAML file under the audited directories and every file a cluster
 /// applies (wherever it lies, however it is named: a `.json` resource), read
 /// and checked side by side, in path order; and the symlinks refused on the way.
+/// Reads and parses the audited YAML files side by side, so the resolver, which
+/// walks a cluster's Kustomizations one after another, finds each parse ready
+/// in the tree. Files over a MiB are left to whoever reads them.
+fn preparse(tree: &Tree, plan: &Plan) {
+    let (paths, _) = yaml_files(tree, &plan.layout.audit_roots());
+    crate::par::map(paths, |path| {
+        if let Ok(text) = tree.read(&path)
+            && text.len() <= 1 << 20
+        {
+            tree.documents(&path, &text);
+        }
+    });
+}
+
 fn read_files(
     tree: &Tree,
     plan: &Plan,
