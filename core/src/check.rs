@@ -281,16 +281,16 @@ fn check_names(plan: &Plan, errors: &mut Vec<Error>) {
 
 /// Who holds a range, as an index into the plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Holder {
+enum Claim {
     Reserved(usize),
     Pool { cluster: usize, pool: usize },
 }
 
-impl Holder {
+impl Claim {
     fn name(self, plan: &Plan) -> String {
         match self {
-            Holder::Reserved(i) => format!("reserved range {}", plan.reserved[i].name.item),
-            Holder::Pool { cluster, pool } => {
+            Claim::Reserved(i) => format!("reserved range {}", plan.reserved[i].name.item),
+            Claim::Pool { cluster, pool } => {
                 let c = &plan.clusters[cluster];
                 format!("{} ({})", c.pools[pool].name.item, c.name.item)
             }
@@ -302,7 +302,7 @@ impl Holder {
 #[derive(Clone, Copy, Debug)]
 struct Range {
     iv: Interval,
-    holder: Holder,
+    holder: Claim,
     span: Span,
 }
 
@@ -323,12 +323,12 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>)
         .reserved
         .iter()
         .enumerate()
-        .map(|(i, r)| (Holder::Reserved(i), &r.range));
+        .map(|(i, r)| (Claim::Reserved(i), &r.range));
     let blocks = plan.clusters.iter().enumerate().flat_map(|(ci, c)| {
         c.pools.iter().enumerate().flat_map(move |(pi, p)| {
             p.blocks.iter().map(move |b| {
                 (
-                    Holder::Pool {
+                    Claim::Pool {
                         cluster: ci,
                         pool: pi,
                     },
@@ -345,7 +345,7 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>)
         let span = block.span;
         let well_formed = block.item.interval().is_some()
             && !matches!(block.item, Block::Cidr(net) if has_host_bits(net));
-        if let (false, Holder::Pool { cluster, .. }) = (well_formed, holder) {
+        if let (false, Claim::Pool { cluster, .. }) = (well_formed, holder) {
             intact[cluster] = false;
         }
         let Some(iv) = block.item.interval() else {
@@ -376,8 +376,8 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>)
         }
         if plan.network_of(&iv).is_none() {
             errors.push(outside(plan, iv, span, &value, || match holder {
-                Holder::Reserved(_) => holder.name(plan),
-                Holder::Pool { .. } => format!("block of {}", holder.name(plan)),
+                Claim::Reserved(_) => holder.name(plan),
+                Claim::Pool { .. } => format!("block of {}", holder.name(plan)),
             }));
         }
         ranges.push(Range { iv, holder, span });
@@ -496,7 +496,7 @@ fn check_pins(plan: &Plan, ranges: &[Range], intact: &[bool], errors: &mut Vec<E
     let any_range = Cover::new(ranges.iter().map(|r| (r.iv, r.holder)).collect());
     let mut own_ranges = vec![Vec::new(); plan.clusters.len()];
     for r in ranges {
-        if let Holder::Pool { cluster, .. } = r.holder {
+        if let Claim::Pool { cluster, .. } = r.holder {
             own_ranges[cluster].push((r.iv, ()));
         }
     }

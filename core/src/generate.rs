@@ -87,14 +87,14 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     let mut whole = Vec::new();
     for applied in crate::par::map(artifact::wants(plan), |want| apply(root, want)) {
         match applied {
-            Applied::Whole(path, text, objects) => {
+            Draft::Whole(path, text, objects) => {
                 whole.push(path.clone());
                 if let Some(objects) = objects {
                     rendered.push((path.clone(), text.clone(), objects));
                 }
                 files.push((path, text));
             }
-            Applied::Edit(path, before, after) => match after {
+            Draft::Edit(path, before, after) => match after {
                 Ok(new) => files.push((path, new)),
                 Err(error) => {
                     let update = FileError::Update {
@@ -105,7 +105,7 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
                     sources.insert(path, before);
                 }
             },
-            Applied::Unread(error) => errors.push(error),
+            Draft::Unread(error) => errors.push(error),
         }
     }
 
@@ -215,8 +215,8 @@ fn plan_report(root: &Path, errors: Vec<Error>) -> Report {
     Report::new(layout::PLAN_FILE, text, errors)
 }
 
-/// A [`Want`] worked out against the repository.
-enum Applied {
+/// A [`Want`] worked out against the repository: what the build would write.
+enum Draft {
     /// A file written whole: its path, text and objects (see [`Want::Whole`]).
     Whole(PathBuf, String, Option<Vec<yaml_serde::Value>>),
     /// A hand-written file: its path, its text now, and the edited text.
@@ -230,13 +230,13 @@ enum Applied {
 }
 
 /// Reads the file a want edits (its default if there is none) and edits it.
-fn apply(root: &Path, want: Want) -> Applied {
+fn apply(root: &Path, want: Want) -> Draft {
     match want {
         Want::Whole {
             path,
             text,
             objects,
-        } => Applied::Whole(path, text, objects),
+        } => Draft::Whole(path, text, objects),
         Want::Edit {
             path,
             default,
@@ -245,9 +245,9 @@ fn apply(root: &Path, want: Want) -> Applied {
             Ok(text) => {
                 let text = text.unwrap_or(default);
                 let after = edit(&text);
-                Applied::Edit(path, text, after)
+                Draft::Edit(path, text, after)
             }
-            Err(e) => Applied::Unread(e),
+            Err(e) => Draft::Unread(e),
         },
     }
 }
