@@ -31,10 +31,12 @@
 //! (the CRD-generated `kcr_*` types, `k8s-openapi`) are not copied into the
 //! trybuild project of the root crate's compile-fail tests.
 
+mod crds;
 pub mod include;
 mod kinds;
 pub mod schema;
 mod sops;
+pub mod structural;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
