@@ -186,23 +186,24 @@ impl Walk<'_> {
                 ));
             }
         }
-        self.count(path, schema, map.len(), "properties", "fields");
+        self.count(path, schema, map.len(), "Properties", "fields");
         let free = flag(schema, "x-kubernetes-preserve-unknown-fields")
             || flag(schema, "x-kubernetes-embedded-resource");
         let additional = schema.get("additionalProperties");
         for (key, child) in map {
+            if child.is_null() {
+                continue; // absent, as the API server prunes it
+            }
             let child_path = join(path, key);
             let known = key.as_str().and_then(|k| properties.and_then(|p| p.get(k)));
             match (known, additional) {
                 (Some(sub), _) => self.value(&child_path, sub, child),
                 (None, Some(sub @ Schema::Object(_))) => self.value(&child_path, sub, child),
-                (None, Some(Schema::Bool(false))) if !self.constraint && !child.is_null() => {
+                (None, Some(Schema::Bool(false))) if !self.constraint => {
                     self.out.push(format!("unknown field {child_path}"));
                 }
                 (None, None) if properties.is_some() && !free && !self.constraint => {
-                    if !child.is_null() {
-                        self.out.push(format!("unknown field {child_path}"));
-                    }
+                    self.out.push(format!("unknown field {child_path}"));
                 }
                 _ => {}
             }

@@ -1,0 +1,261 @@
+//! Custom resources checked against the embedded upstream CRD schemas: what
+//! the schemas catch that generated types did not, and that objects written as
+//! the upstream docs show them pass.
+
+use lbipam_gate::schema::{Checked, check_object};
+
+fn check(text: &str) -> Result<Checked, String> {
+    check_object(&yaml_serde::from_str(text).expect("test YAML parses"))
+}
+
+#[track_caller]
+fn assert_valid(text: &str) {
+    assert_eq!(check(text), Ok(Checked::Valid), "{text}");
+}
+
+#[track_caller]
+fn assert_fails_with(text: &str, needle: &str) {
+    let e = check(text).expect_err("must fail");
+    assert!(e.contains(needle), "expected {needle:?} in:\n{e}");
+}
+
+const POOL_V2: &str = "apiVersion: cilium.io/v2
+kind: CiliumLoadBalancerIPPool
+metadata:
+  name: pool
+spec:
+  blocks:
+    - cidr: 10.0.10.0/24
+  serviceSelector:
+    matchLabels:
+      lbipam.cilium.io/pool: apps
+";
+
+#[test]
+fn a_load_balancer_ip_pool_with_a_misspelt_field_fails() {
+    assert_valid(POOL_V2);
+    assert_eq!(
+        check(&POOL_V2.replace("blocks:", "blokcs:")),
+        Err("CiliumLoadBalancerIPPool/pool: unknown field spec.blokcs".to_owned())
+    );
+    assert_fails_with(
+        &POOL_V2.replace("    - cidr:", "    - cdir:"),
+        "CiliumLoadBalancerIPPool/pool: unknown field spec.blocks[0].cdir",
+    );
+}
+
+#[test]
+fn a_load_balancer_ip_pool_label_value_over_63_characters_fails() {
+    let long = "a".repeat(64);
+    assert_fails_with(
+        &POOL_V2.replace(": apps", &format!(": {long}")),
+        "invalid field spec.serviceSelector.matchLabels[\"lbipam.cilium.io/pool\"]",
+    );
+}
+
+const FLUX_KS: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 10m
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  path: ./kubernetes/apps
+";
+
+#[test]
+fn a_flux_kustomization_interval_of_10min_fails_the_duration_pattern() {
+    assert_valid(FLUX_KS);
+    assert_valid(&FLUX_KS.replace("10m", "1h30m"));
+    assert_fails_with(
+        &FLUX_KS.replace("10m", "10min"),
+        "Kustomization.kustomize.toolkit.fluxcd.io/apps: invalid field spec.interval: \"10min\" does not match the pattern",
+    );
+}
+
+#[test]
+fn a_flux_kustomization_metadata_is_read_as_object_meta() {
+    assert_fails_with(
+        &FLUX_KS.replace(
+            "  namespace: flux-system\n",
+            "  namespace: flux-system\n  lables: {}\n",
+        ),
+        "unknown field metadata.lables",
+    );
+    assert_fails_with(
+        &FLUX_KS.replace(
+            "  namespace: flux-system\n",
+            "  namespace: flux-system\n  labels: [a]\n",
+        ),
+        "invalid field metadata.labels",
+    );
+}
+
+#[test]
+fn a_helm_release_values_tree_is_free_form() {
+    let release = "apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: cilium
+  namespace: kube-system
+spec:
+  interval: 30m
+  chart:
+    spec:
+      chart: cilium
+      version: 1.18.2
+      sourceRef:
+        kind: HelmRepository
+        name: cilium
+        namespace: flux-system
+  values:
+    l2announcements:
+      enabled: true
+    anything: [1, {goes: here}]
+";
+    assert_valid(release);
+    assert_fails_with(
+        &release.replace("kind: HelmRepository", "kind: HelmRepo"),
+        "invalid field spec.chart.spec.sourceRef.kind: unknown variant `HelmRepo`",
+    );
+}
+
+#[test]
+fn an_l2_announcement_policy_as_cilium_documents_it_passes() {
+    let policy = r#"apiVersion: "cilium.io/v2alpha1"
+kind: CiliumL2AnnouncementPolicy
+metadata:
+  name: policy1
+spec:
+  serviceSelector:
+    matchLabels:
+      color: blue
+  nodeSelector:
+    matchExpressions:
+      - key: node-role.kubernetes.io/control-plane
+        operator: DoesNotExist
+  interfaces:
+  - ^eth[0-9]+
+  externalIPs: true
+  loadBalancerIPs: true
+"#;
+    assert_valid(policy);
+    assert_fails_with(
+        &policy.replace("DoesNotExist", "Missing"),
+        "invalid field spec.nodeSelector.matchExpressions[0].operator: unknown variant `Missing`",
+    );
+}
+
+const ADVERTISEMENT: &str = "apiVersion: cilium.io/v2
+kind: CiliumBGPAdvertisement
+metadata:
+  name: bgp-advertisements
+  labels:
+    advertise: bgp
+spec:
+  advertisements:
+    - advertisementType: \"Service\"
+      service:
+        addresses:
+          - ClusterIP
+          - ExternalIP
+          - LoadBalancerIP
+      selector:
+        matchExpressions:
+          - {key: somekey, operator: NotIn, values: ['never-used-value']}
+      attributes:
+        communities:
+          standard: [ \"65000:99\" ]
+        localPreference: 99
+";
+
+#[test]
+fn a_bgp_advertisement_as_cilium_documents_it_passes() {
+    assert_valid(ADVERTISEMENT);
+}
+
+#[test]
+fn a_bgp_advertisement_with_a_bad_community_or_no_addresses_fails() {
+    assert_fails_with(
+        &ADVERTISEMENT.replace("65000:99", "65536:99"),
+        "invalid field spec.advertisements[0].attributes.communities.standard[0]",
+    );
+    assert_fails_with(
+        &ADVERTISEMENT.replace(
+            "        addresses:\n          - ClusterIP\n          - ExternalIP\n          - LoadBalancerIP\n",
+            "        addresses: []\n",
+        ),
+        "0 items, fewer than minItems 1",
+    );
+}
+
+#[test]
+fn bgp_cluster_and_peer_configs_as_cilium_documents_them_pass_and_bounds_hold() {
+    let cluster = "apiVersion: cilium.io/v2
+kind: CiliumBGPClusterConfig
+metadata:
+  name: cilium-bgp
+spec:
+  nodeSelector:
+    matchLabels:
+      rack: rack0
+  bgpInstances:
+  - name: \"instance-65000\"
+    localASN: 65000
+    peers:
+    - name: \"peer-65000-tor1\"
+      peerASN: 65000
+      peerAddress: fd00:10:0:0::1
+      peerConfigRef:
+        name: \"cilium-peer\"
+    - name: \"peer-65000-tor2\"
+      peerASN: 65000
+      peerAddress: 10.0.0.1
+      peerConfigRef:
+        name: \"cilium-peer\"
+";
+    assert_valid(cluster);
+    assert_fails_with(
+        &cluster.replace("10.0.0.1", "10.0.0.256"),
+        "invalid field spec.bgpInstances[0].peers[1].peerAddress",
+    );
+    let peer = "apiVersion: cilium.io/v2
+kind: CiliumBGPPeerConfig
+metadata:
+  name: cilium-peer
+spec:
+  timers:
+    holdTimeSeconds: 9
+    keepAliveTimeSeconds: 3
+  authSecretRef: bgp-auth-secret
+  ebgpMultihop: 4
+  gracefulRestart:
+    enabled: true
+    restartTimeSeconds: 15
+  families:
+    - afi: ipv4
+      safi: unicast
+      advertisements:
+        matchLabels:
+          advertise: \"bgp\"
+";
+    assert_valid(peer);
+    assert_fails_with(
+        &peer.replace("ebgpMultihop: 4", "ebgpMultihop: 0"),
+        "invalid field spec.ebgpMultihop: 0 must be at least 1",
+    );
+}
+
+#[test]
+fn a_cluster_scoped_custom_resource_takes_its_scope_from_the_crd() {
+    assert_fails_with(
+        &POOL_V2.replace("  name: pool\n", "  name: pool\n  namespace: kube-system\n"),
+        "but CiliumLoadBalancerIPPool is cluster-scoped",
+    );
+    // A namespaced one may carry a namespace.
+    assert_valid(FLUX_KS);
+}
