@@ -259,3 +259,35 @@ fn a_cluster_scoped_custom_resource_takes_its_scope_from_the_crd() {
     // A namespaced one may carry a namespace.
     assert_valid(FLUX_KS);
 }
+
+#[test]
+fn a_pod_ip_pool_and_a_cidr_group_are_checked_against_their_crds() {
+    let pod_pool = "apiVersion: cilium.io/v2
+kind: CiliumPodIPPool
+metadata:
+  name: green-pool
+spec:
+  ipv4:
+    cidrs:
+      - cidr: 10.20.0.0/16
+    maskSize: 27
+";
+    assert_valid(pod_pool);
+    assert_fails_with(
+        &pod_pool.replace("maskSize: 27", "maskSize: 33"),
+        "invalid field spec.ipv4.maskSize: 33 must be at most 32",
+    );
+    let group = "apiVersion: cilium.io/v2alpha1
+kind: CiliumCIDRGroup
+metadata:
+  name: vpn-example-1
+spec:
+  externalCIDRs:
+    - 10.48.0.0/24
+";
+    assert_valid(group);
+    assert_fails_with(
+        &group.replace("externalCIDRs", "externalCIDR"),
+        "missing required field spec.externalCIDRs",
+    );
+}
