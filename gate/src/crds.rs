@@ -59,6 +59,7 @@ macro_rules! embedded {
 embedded![
     "ciliumbgpadvertisements.cilium.io",
     "ciliumbgpclusterconfigs.cilium.io",
+    "ciliumbgpnodeconfigoverrides.cilium.io",
     "ciliumbgppeerconfigs.cilium.io",
     "ciliumcidrgroups.cilium.io",
     "ciliuml2announcementpolicies.cilium.io",
