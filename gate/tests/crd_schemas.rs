@@ -291,3 +291,72 @@ spec:
         "missing required field spec.externalCIDRs",
     );
 }
+
+/// Every committed CRD file, as `(file name, parsed JSON)`.
+fn committed_crds() -> Vec<(String, serde_json::Value)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crds");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("gate/crds").flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let text = std::fs::read_to_string(&path).expect("read");
+            let name = path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            out.push((
+                name,
+                serde_json::from_str(&text).expect("committed JSON parses"),
+            ));
+        }
+    }
+    assert!(out.len() >= 13, "found only {} CRD files", out.len());
+    out
+}
+
+#[test]
+fn every_served_version_of_every_committed_crd_is_a_row_with_its_scope() {
+    for (file, served) in committed_crds() {
+        for v in served.as_array().expect("a list of served versions") {
+            let field = |k: &str| v[k].as_str().unwrap_or_else(|| panic!("{file}: {k}"));
+            let api_version = format!("{}/{}", field("group"), field("version"));
+            let spec = lbipam_gate::schema::kind_spec(&api_version, field("kind"))
+                .unwrap_or_else(|| panic!("{file}: no row for {api_version} {}", field("kind")));
+            let scope = match field("scope") {
+                "Cluster" => lbipam_gate::schema::Scope::Cluster,
+                _ => lbipam_gate::schema::Scope::Namespaced,
+            };
+            assert_eq!(spec.scope, scope, "{file}");
+        }
+    }
+}
+
+fn patterns<'a>(schema: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            if let Some(p) = map.get("pattern").and_then(serde_json::Value::as_str) {
+                out.push(p);
+            }
+            map.iter()
+                .filter(|(k, _)| k.as_str() != "pattern")
+                .for_each(|(_, v)| patterns(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| patterns(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_committed_pattern_compiles_so_none_is_silently_skipped() {
+    let mut count = 0;
+    for (file, served) in committed_crds() {
+        let mut found = Vec::new();
+        patterns(&served, &mut found);
+        for p in found {
+            count += 1;
+            assert!(regex::Regex::new(p).is_ok(), "{file}: {p}");
+        }
+    }
+    assert!(count > 10, "found only {count} patterns");
+}
