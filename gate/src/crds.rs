@@ -68,7 +68,6 @@ embedded![
     "kustomizations.kustomize.toolkit.fluxcd.io",
     "helmreleases.helm.toolkit.fluxcd.io",
     "buckets.source.toolkit.fluxcd.io",
-    "externalartifacts.source.toolkit.fluxcd.io",
     "gitrepositories.source.toolkit.fluxcd.io",
     "helmcharts.source.toolkit.fluxcd.io",
     "helmrepositories.source.toolkit.fluxcd.io",
