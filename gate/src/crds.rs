@@ -1,9 +1,9 @@
 //! The upstream CRD schemas the gate checks custom resources against.
 //!
-//! `gate/crds/` holds one minified JSON file per CustomResourceDefinition,
-//! extracted from the upstream CRD YAML by `gate/crds/extract.py` (its
-//! `README.md` names the sources): for every served version, the group,
-//! version, kind, scope and `openAPIV3Schema`. The files are embedded in the
+//! `gate/crds/` holds one minified JSON file per CustomResourceDefinition, in
+//! the compact form `gate/crds/extract.py` writes (its `README.md` names the
+//! sources the files were written by hand from): for every served version, the
+//! group, version, kind, scope and `openAPIV3Schema`. The files are embedded in the
 //! binary; a file's schemas are parsed once, the first time an object of one
 //! of its kinds is checked, so a repository with no Flux objects never parses
 //! Flux's schemas.
