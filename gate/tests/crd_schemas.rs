@@ -360,3 +360,130 @@ fn every_committed_pattern_compiles_so_none_is_silently_skipped() {
     }
     assert!(count > 10, "found only {count} patterns");
 }
+
+#[test]
+fn flux_sources_as_the_flux_docs_show_them_pass_and_misspellings_fail() {
+    let oci = "apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: podinfo
+  namespace: default
+spec:
+  interval: 5m0s
+  url: oci://ghcr.io/stefanprodan/manifests/podinfo
+  layerSelector:
+    mediaType: application/vnd.cncf.helm.chart.content.v1.tar+gzip
+    operation: copy
+  ref:
+    semver: \">= 6.1.x-0\"
+    semverFilter: \".*-rc.*\"
+  verify:
+    provider: cosign
+    matchOIDCIdentity:
+      - issuer: \"^https://token.actions.githubusercontent.com$\"
+        subject: \"^https://github.com/stefanprodan/podinfo.*$\"
+";
+    assert_valid(oci);
+    assert_fails_with(
+        &oci.replace("operation: copy", "operation: move"),
+        "invalid field spec.layerSelector.operation: unknown variant `move`",
+    );
+    assert_fails_with(
+        &oci.replace("url: oci://", "url: https://"),
+        "invalid field spec.url",
+    );
+    let git = "apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: podinfo
+  namespace: default
+spec:
+  interval: 5m0s
+  url: https://github.com/stefanprodan/podinfo
+  ref:
+    branch: master
+  sparseCheckout:
+    - apps
+";
+    assert_valid(git);
+    assert_fails_with(
+        &git.replace("    branch: master", "    brnach: master"),
+        "unknown field spec.ref.brnach",
+    );
+    let bucket = "apiVersion: source.toolkit.fluxcd.io/v1
+kind: Bucket
+metadata:
+  name: aws
+  namespace: default
+spec:
+  interval: 5m0s
+  provider: aws
+  bucketName: podinfo
+  endpoint: s3.amazonaws.com
+  region: us-east-1
+  timeout: 30s
+";
+    assert_valid(bucket);
+    assert_fails_with(
+        &bucket.replace("  bucketName: podinfo\n", ""),
+        "missing required field spec.bucketName",
+    );
+    let chart = "apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmChart
+metadata:
+  name: podinfo
+  namespace: default
+spec:
+  interval: 10m
+  chart: podinfo
+  sourceRef:
+    kind: HelmRepository
+    name: podinfo
+  version: \"6.x\"
+  valuesFiles:
+    - values-prod.yaml
+";
+    assert_valid(chart);
+    assert_fails_with(
+        &chart.replace("interval: 10m", "interval: 10 minutes"),
+        "invalid field spec.interval",
+    );
+}
+
+#[test]
+fn a_helm_release_install_strategy_is_checked() {
+    let release = "apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: webapp
+  namespace: apps
+spec:
+  interval: 30m
+  chartRef:
+    kind: OCIRepository
+    name: webapp-chart
+  driftDetection:
+    mode: enabled
+  install:
+    strategy:
+      name: RetryOnFailure
+      retryInterval: 5m
+  upgrade:
+    crds: CreateReplace
+    strategy:
+      name: RetryOnFailure
+      retryInterval: 5m
+";
+    assert_valid(release);
+    assert_fails_with(
+        &release.replace(
+            "name: RetryOnFailure\n      retryInterval: 5m\n  upgrade",
+            "name: Retry\n      retryInterval: 5m\n  upgrade",
+        ),
+        "invalid field spec.install.strategy.name: unknown variant `Retry`",
+    );
+    assert_fails_with(
+        &release.replace("  driftDetection:", "  driftDetecton:"),
+        "unknown field spec.driftDetecton",
+    );
+}
