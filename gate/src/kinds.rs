@@ -1,8 +1,9 @@
 //! The API types the schema check knows: every kind `k8s-openapi` has (the
 //! Kubernetes API, types implementing `ListableResource`, i.e. objects one can
-//! store) and every custom resource of the CRD crates the gate depends on
-//! (Cilium v2 and v2alpha1; Flux kustomize v1, source v1, helm v2). Each row's
-//! `apiVersion`, `kind` and scope come from the type itself; the test
+//! store) and every served version of the upstream CRDs embedded from
+//! `gate/crds/` (Cilium, Flux; see [`crate::crds`]). A Kubernetes row's
+//! `apiVersion`, `kind` and scope come from the type itself, a CRD row's from
+//! the CRD; the test
 //! `the_table_has_every_kubernetes_kind` holds this list against the
 //! `k8s-openapi` source, so an upgrade that adds a kind fails until it is here.
 
@@ -11,16 +12,16 @@ use crate::schema::KindSpec;
 use k8s_openapi::api;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions;
 use k8s_openapi::kube_aggregator::pkg::apis::apiregistration;
-use kcr_cilium_io::{v2 as cilium_v2, v2alpha1 as cilium_v2alpha1};
-use kcr_helm_toolkit_fluxcd_io::v2 as helm_v2;
-use kcr_kustomize_toolkit_fluxcd_io::v1 as kustomize_v1;
-use kcr_source_toolkit_fluxcd_io::v1 as source_v1;
 
 macro_rules! typed {
     ($($ty:ty),* $(,)?) => {
-        /// One row per type (subresource types have none).
-        pub fn typed() -> Vec<KindSpec> {
-            [$(KindSpec::of::<$ty>),*].iter().filter_map(|of| of()).collect()
+        /// One row per type (subresource types have none), then one per
+        /// served version of each embedded CRD.
+        pub(crate) fn typed() -> Vec<KindSpec> {
+            let mut rows: Vec<KindSpec> =
+                [$(KindSpec::of::<$ty>),*].iter().filter_map(|of| of()).collect();
+            rows.extend(crate::crds::rows().into_iter().map(KindSpec::crd));
+            rows
         }
     };
 }
@@ -109,41 +110,4 @@ typed![
     api::storagemigration::v1beta1::StorageVersionMigration,
     apiextensions::v1::CustomResourceDefinition,
     apiregistration::v1::APIService,
-    cilium_v2::ciliumbgpadvertisements::CiliumBgpAdvertisement,
-    cilium_v2::ciliumbgpclusterconfigs::CiliumBgpClusterConfig,
-    cilium_v2::ciliumbgpnodeconfigoverrides::CiliumBgpNodeConfigOverride,
-    cilium_v2::ciliumbgpnodeconfigs::CiliumBgpNodeConfig,
-    cilium_v2::ciliumbgppeerconfigs::CiliumBgpPeerConfig,
-    cilium_v2::ciliumcidrgroups::CiliumCidrGroup,
-    cilium_v2::ciliumclusterwideenvoyconfigs::CiliumClusterwideEnvoyConfig,
-    cilium_v2::ciliumclusterwidenetworkpolicies::CiliumClusterwideNetworkPolicy,
-    cilium_v2::ciliumegressgatewaypolicies::CiliumEgressGatewayPolicy,
-    cilium_v2::ciliumenvoyconfigs::CiliumEnvoyConfig,
-    cilium_v2::ciliumexternalworkloads::CiliumExternalWorkload,
-    cilium_v2::ciliumloadbalancerippools::CiliumLoadBalancerIpPool,
-    cilium_v2::ciliumlocalredirectpolicies::CiliumLocalRedirectPolicy,
-    cilium_v2::ciliumnetworkpolicies::CiliumNetworkPolicy,
-    cilium_v2::ciliumnodeconfigs::CiliumNodeConfig,
-    cilium_v2::ciliumnodes::CiliumNode,
-    cilium_v2::ciliumpodippools::CiliumPodIpPool,
-    cilium_v2alpha1::ciliumbgpadvertisements::CiliumBgpAdvertisement,
-    cilium_v2alpha1::ciliumbgpclusterconfigs::CiliumBgpClusterConfig,
-    cilium_v2alpha1::ciliumbgpnodeconfigoverrides::CiliumBgpNodeConfigOverride,
-    cilium_v2alpha1::ciliumbgpnodeconfigs::CiliumBgpNodeConfig,
-    cilium_v2alpha1::ciliumbgppeerconfigs::CiliumBgpPeerConfig,
-    cilium_v2alpha1::ciliumbgppeeringpolicies::CiliumBgpPeeringPolicy,
-    cilium_v2alpha1::ciliumcidrgroups::CiliumCidrGroup,
-    cilium_v2alpha1::ciliumdatapathplugins::CiliumDatapathPlugin,
-    cilium_v2alpha1::ciliumgatewayclassconfigs::CiliumGatewayClassConfig,
-    cilium_v2alpha1::ciliuml2announcementpolicies::CiliumL2AnnouncementPolicy,
-    cilium_v2alpha1::ciliumloadbalancerippools::CiliumLoadBalancerIpPool,
-    cilium_v2alpha1::ciliumnodeconfigs::CiliumNodeConfig,
-    cilium_v2alpha1::ciliumpodippools::CiliumPodIpPool,
-    helm_v2::helmreleases::HelmRelease,
-    kustomize_v1::kustomizations::Kustomization,
-    source_v1::buckets::Bucket,
-    source_v1::gitrepositories::GitRepository,
-    source_v1::helmcharts::HelmChart,
-    source_v1::helmrepositories::HelmRepository,
-    source_v1::ocirepositories::OciRepository,
 ];

@@ -2,7 +2,7 @@
 //!
 //! Every Kubernetes object of the repository — generated or hand-written — is
 //! checked against its type: Kubernetes' own (`k8s-openapi`, every kind) and the
-//! types generated from the upstream CRDs (Cilium, Flux). An unknown or
+//! upstream CRDs' schemas (Cilium, Flux; [`structural`]). An unknown or
 //! misspelled field, a wrong type or enum value or a missing required field is
 //! a problem ([`schema`] explains how and what it does not check). A namespace
 //! written on a cluster-scoped kind is a warning (the API server drops it); one
@@ -27,14 +27,16 @@
 //! [`lbipam_core::verify`] (plan, audits of what each cluster applies, committed
 //! files == plan) and both schema checks.
 //!
-//! This crate is a workspace member of its own so that its heavy dependencies
-//! (the CRD-generated `kcr_*` types, `k8s-openapi`) are not copied into the
-//! trybuild project of the root crate's compile-fail tests.
+//! This crate is a workspace member of its own so that its heavy dependency
+//! (`k8s-openapi`) is not copied into the trybuild project of the root crate's
+//! compile-fail tests.
 
+mod crds;
 pub mod include;
 mod kinds;
 pub mod schema;
 mod sops;
+pub mod structural;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -3,30 +3,36 @@
 //! How a check works, for one object given as a generic [`yaml_serde::Value`]:
 //!
 //! 1. `apiVersion` + `kind` select a row of [`kinds`]: every kind of
-//!    `k8s-openapi` (Kubernetes' own API) and of the CRD crates the gate depends
-//!    on (Cilium, Flux), plus kustomize's build files. A pair with no row has no
-//!    type to check against: the object is *untyped* ([`Checked::Untyped`]), which
-//!    the caller counts and reports, and never a failure — a repository may hold
-//!    any custom resource.
+//!    `k8s-openapi` (Kubernetes' own API), every served version of the upstream
+//!    CRDs committed under `gate/crds/` (Cilium, Flux), plus kustomize's build
+//!    files. A pair with no row has no type to check against: the object is
+//!    *untyped* ([`Checked::Untyped`]), which the caller counts and reports, and
+//!    never a failure — a repository may hold any custom resource.
 //! 2. Scope rules from the type: a cluster-scoped kind must not carry
 //!    `metadata.namespace`; every API object needs a `metadata.name`.
-//! 3. The object is deserialized into the generated Rust type (via
-//!    `serde_path_to_error`, so errors carry a field path). Wrong types, bad
-//!    enum values and missing required fields fail here.
-//! 4. The typed object is serialized back and compared with the original as
-//!    generic values. A field the type does not know is dropped by serde on
-//!    the way in, so it is missing on the way out: that is how a misspelling
-//!    such as `spec.serviceSelecter` is caught.
+//! 3. A Kubernetes kind (and a kustomize build file) is deserialized into its
+//!    Rust type (via `serde_path_to_error`, so errors carry a field path), then
+//!    serialized back and compared with the original as generic values. Wrong
+//!    types, bad enum values and missing required fields fail on the way in; a
+//!    field the type does not know is dropped by serde on the way in, so it is
+//!    missing on the way out: that is how an unknown field is caught.
+//! 4. A custom resource is validated against its CRD's `openAPIV3Schema` by
+//!    [`crate::structural`], which reports unknown fields (a misspelling such
+//!    as `spec.serviceSelecter`), wrong types, enum values, missing required
+//!    fields, `pattern`s (a Flux `interval: 10min` fails Flux's duration
+//!    pattern), bounds and lengths. Its `metadata`, which CRDs leave as a bare
+//!    object, goes through step 3 as Kubernetes' `ObjectMeta`.
 //!
-//! What this does NOT check: anything the generated types do not encode,
-//! i.e. CRD `pattern`s (e.g. Flux's duration regex for `interval`),
-//! `minimum`/`maximum`, `format`, `maxItems`, `x-kubernetes-validations` (CEL)
-//! and defaulting. A Flux `interval: 10min` passes here.
+//! What this does NOT check: for Kubernetes kinds, anything their Rust types do
+//! not encode (formats, bounds, the API server's own validation); for custom
+//! resources, `format`, CEL rules (`x-kubernetes-validations`) and list/map
+//! semantics (see [`crate::structural`]); defaulting for neither.
 
 use std::any::TypeId;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use yaml_serde::Value;
@@ -50,19 +56,27 @@ pub struct KindSpec {
     pub api_version: String,
     /// `kind`, e.g. `CiliumLoadBalancerIPPool`.
     pub kind: String,
-    /// From the type itself (`kube::Resource::Scope`; kopium takes it from the
-    /// CRD's `spec.scope`).
+    /// From the type itself (`k8s_openapi::Resource::Scope`) or the CRD's
+    /// `spec.scope`.
     pub scope: Scope,
-    /// Deserialize into the generated type and serialize back.
-    round_trip: fn(&Value) -> Result<Value, String>,
+    check: Check,
+}
+
+/// How an object of a kind is checked.
+#[derive(Clone, Copy)]
+enum Check {
+    /// Deserialize into the Rust type and serialize back.
+    RoundTrip(fn(&Value) -> Result<Value, String>),
+    /// Validate against a served version of an embedded CRD.
+    Crd(&'static crate::crds::CrdFile, usize),
 }
 
 impl KindSpec {
-    /// The row of a generated API type; `None` for a subresource (never an
+    /// The row of a `k8s-openapi` type; `None` for a subresource (never an
     /// object in a manifest).
     pub(crate) fn of<K>() -> Option<KindSpec>
     where
-        K: kube::Resource<DynamicType = ()> + DeserializeOwned + Serialize,
+        K: k8s_openapi::Resource + DeserializeOwned + Serialize,
         K::Scope: 'static,
     {
         let scope = if TypeId::of::<K::Scope>() == TypeId::of::<k8s_openapi::ClusterResourceScope>()
@@ -74,11 +88,21 @@ impl KindSpec {
             return None;
         };
         Some(KindSpec {
-            api_version: K::api_version(&()).into_owned(),
-            kind: K::kind(&()).into_owned(),
+            api_version: K::API_VERSION.to_owned(),
+            kind: K::KIND.to_owned(),
             scope,
-            round_trip: round_trip::<K>,
+            check: Check::RoundTrip(round_trip::<K>),
         })
+    }
+
+    /// The row of a served version of an embedded CRD.
+    pub(crate) fn crd(row: crate::crds::CrdRow) -> KindSpec {
+        KindSpec {
+            api_version: row.api_version,
+            kind: row.kind,
+            scope: row.scope,
+            check: Check::Crd(row.file, row.index),
+        }
     }
 
     fn build_file(api_version: &str, kind: &str) -> KindSpec {
@@ -86,7 +110,7 @@ impl KindSpec {
             api_version: api_version.to_owned(),
             kind: kind.to_owned(),
             scope: Scope::BuildFile,
-            round_trip: round_trip::<KustomizeFile>,
+            check: Check::RoundTrip(round_trip::<KustomizeFile>),
         }
     }
 }
@@ -209,9 +233,43 @@ fn typed_problems(spec: &KindSpec, obj: &Value) -> Vec<String> {
             spec.kind
         ));
     }
-    match (spec.round_trip)(obj) {
+    match spec.check {
+        Check::RoundTrip(round_trip) => match round_trip(obj) {
+            Err(e) => problems.push(e),
+            Ok(back) => diff("", obj, &back, &mut problems),
+        },
+        Check::Crd(file, index) => match file.schema(index) {
+            Err(e) => problems.push(e),
+            Ok(schema) => {
+                problems.extend(crate::structural::validate(schema, obj));
+                problems.extend(metadata_problems(obj));
+            }
+        },
+    }
+    problems
+}
+
+/// Only an object's `metadata`, typed as Kubernetes' `ObjectMeta`.
+#[derive(Serialize, Deserialize)]
+struct MetadataOnly {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    metadata: Option<ObjectMeta>,
+}
+
+/// A custom resource's `metadata` checked as `ObjectMeta`: its CRD says only
+/// "an object", but the API server reads it as one. A `metadata` that is not a
+/// mapping is the structural check's to report.
+fn metadata_problems(obj: &Value) -> Vec<String> {
+    let Some(meta) = obj.get("metadata").filter(|m| m.is_mapping()) else {
+        return Vec::new();
+    };
+    let mut only = yaml_serde::Mapping::new();
+    only.insert(Value::String("metadata".into()), meta.clone());
+    let only = Value::Mapping(only);
+    let mut problems = Vec::new();
+    match round_trip::<MetadataOnly>(&only) {
         Err(e) => problems.push(e),
-        Ok(back) => diff("", obj, &back, &mut problems),
+        Ok(back) => diff("", &only, &back, &mut problems),
     }
     problems
 }
@@ -377,7 +435,7 @@ fn changed(path: &str, orig: &Value, back: &Value) -> String {
 
 /// `spec` + `blocks` -> `spec.blocks`; keys that are not plain identifiers
 /// are bracketed: `metadata.annotations["lbipam.cilium.io/ips"]`.
-fn join(path: &str, key: &Value) -> String {
+pub(crate) fn join(path: &str, key: &Value) -> String {
     let plain = |s: &str| {
         !s.is_empty()
             && s.chars()
@@ -395,7 +453,7 @@ fn display_path(path: &str) -> &str {
     if path.is_empty() { "(top level)" } else { path }
 }
 
-fn show(v: &Value) -> String {
+pub(crate) fn show(v: &Value) -> String {
     match v {
         Value::String(s) => format!("{s:?}"),
         Value::Mapping(_) | Value::Sequence(_) | Value::Tagged(_) => {
@@ -412,7 +470,7 @@ fn show(v: &Value) -> String {
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
+pub(crate) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",

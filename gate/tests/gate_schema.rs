@@ -504,7 +504,7 @@ fn a_sops_encrypted_secret_listed_as_a_resource_passes() {
 
 // ---------------------------------------------------------------------------
 // What Cilium will do: the pools as written for each API version, with and
-// without pins held back, against the upstream CRD types.
+// without pins held back, against the upstream CRD schemas.
 
 /// The committed plan with `[cilium]` set to `api-version` and `reserve-pins`,
 /// the Services its pins are for, and a `/29` in apps-pool that withholds its
