@@ -51,7 +51,7 @@ use schema::{MISSING, NAMESPACE_ON_CLUSTER_SCOPED, check_build_file, object_prob
 
 /// What a schema gate checked and found.
 #[derive(Debug, Default)]
-pub struct Report {
+pub struct SchemaReport {
     /// Objects checked against their type, by `apiVersion kind`.
     pub checked: BTreeMap<String, usize>,
     /// Objects of kinds the gate has no type for, by `apiVersion kind`: not checked.
@@ -73,13 +73,13 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
-impl Report {
+impl SchemaReport {
     /// One object at `at` (`file:line`), which a patch may have changed.
     fn object(&mut self, at: &str, value: &Value, patched: bool) {
         self.object_placed(at, value, patched, true);
     }
 
-    /// [`Report::object`], for an object whose namespace its file may not have
+    /// [`SchemaReport::object`], for an object whose namespace its file may not have
     /// written (`in_file` false: a kustomize or Flux transformer set it, which
     /// is how such a tool treats a kind it does not know is cluster-scoped).
     fn object_placed(&mut self, at: &str, value: &Value, patched: bool, in_file: bool) {
@@ -183,11 +183,11 @@ fn build_file_kind(value: &Value) -> String {
 /// kustomization or Flux path of the repository at `root` includes, and every
 /// kustomization file. `clusters` are the plan's clusters, whose directories
 /// (per the plan's layout) Flux's bootstrap applies.
-pub fn check_repository(root: &Path, plan: &Plan) -> Report {
+pub fn check_repository(root: &Path, plan: &Plan) -> SchemaReport {
     let resources = include::resources(root, plan);
-    let mut report = Report {
+    let mut report = SchemaReport {
         unfollowed: resources.unfollowed.iter().cloned().collect(),
-        ..Report::default()
+        ..SchemaReport::default()
     };
     for kfile in &resources.kustomizations {
         for (line, value) in documents(root, kfile, &mut report) {
@@ -214,7 +214,7 @@ pub fn check_repository(root: &Path, plan: &Plan) -> Report {
 }
 
 /// The documents of a file, its read and parse errors added to the report.
-fn documents(root: &Path, file: &Path, report: &mut Report) -> Vec<(usize, Value)> {
+fn documents(root: &Path, file: &Path, report: &mut SchemaReport) -> Vec<(usize, Value)> {
     let text = match lbipam_core::read::bytes(&root.join(file)).map(String::from_utf8) {
         Ok(Ok(text)) => text,
         Ok(Err(_)) => {
@@ -280,7 +280,7 @@ pub fn verify(root: &Path) -> Result<Passed, lbipam_core::diag::Report> {
     Err(report)
 }
 
-/// A schema problem (`[cluster C: ]FILE:LINE: Kind/name: problem`, as [`Report`]
+/// A schema problem (`[cluster C: ]FILE:LINE: Kind/name: problem`, as [`SchemaReport`]
 /// words it) as a finding at that file and line.
 fn schema_finding(problem: &str) -> lbipam_core::diag::error::Error {
     let located = problem
@@ -327,8 +327,8 @@ pub fn gate(root: impl AsRef<Path>) {
 /// The schema gate on what Flux applies: every object core's resolver says the
 /// Flux Kustomizations of each of `clusters` apply, from the repository at
 /// `root`. A cluster the resolver cannot build is a problem.
-pub fn check_applied(root: &Path, plan: &Plan) -> Report {
-    let mut report = Report::default();
+pub fn check_applied(root: &Path, plan: &Plan) -> SchemaReport {
+    let mut report = SchemaReport::default();
     for c in plan.clusters.iter().map(|c| &*c.name.item) {
         match resolve_cluster(&lbipam_core::tree::Tree::disk(root), plan, c) {
             Err(errors) => report.problems.extend(

@@ -11,14 +11,14 @@ use std::io::Write as _;
 use std::path::Path;
 
 use common::{edit, scratch_repo, seed_plan};
-use lbipam_gate::{Report, check_applied, check_repository};
+use lbipam_gate::{SchemaReport, check_applied, check_repository};
 
 /// The files gate on the repository at `root`.
-fn gate(root: &Path) -> Report {
+fn gate(root: &Path) -> SchemaReport {
     check_repository(root, seed_plan())
 }
 
-fn assert_reports(report: &Report, expected: &str) {
+fn assert_reports(report: &SchemaReport, expected: &str) {
     assert!(
         report.problems.iter().any(|p| p == expected),
         "the schema gate must report\n  {expected}\nit reported:\n  {}",
@@ -26,7 +26,7 @@ fn assert_reports(report: &Report, expected: &str) {
     );
 }
 
-fn assert_passes(report: &Report) {
+fn assert_passes(report: &SchemaReport) {
     assert!(
         report.problems.is_empty(),
         "legitimate content failed the schema gate:\n  {}",
