@@ -21,7 +21,10 @@ struct Chart {
     load_balancer_ips: &'static [&'static [&'static str]],
 }
 
-/// The known charts.
+/// The known charts. Each path as its chart's templates use it: cilium's
+/// `templates/clustermesh-apiserver/service.yaml`, ingress-nginx's
+/// `controller-service.yaml` and `controller-service-internal.yaml`, traefik's
+/// `_service.tpl` (which copies `service.spec` into the Service whole).
 const CHARTS: &[Chart] = &[
     // bjw-s app-template (common library 2 to 4): one Service per key of `service`.
     Chart {
