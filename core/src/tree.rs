@@ -42,7 +42,7 @@ pub struct Tree {
 
 /// The largest file whose text [`Tree::read`] keeps: a vendored bundle is read
 /// again rather than held.
-const TEXT_CACHE_LIMIT: usize = 1 << 20;
+pub(crate) const TEXT_CACHE_LIMIT: usize = 1 << 20;
 
 /// A file's objects, each with the line its document starts on, and its parse
 /// errors: what [`parse_documents`] returns, each object shared

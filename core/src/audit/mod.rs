@@ -142,8 +142,9 @@ pub struct Audit {
 pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     // A file the build could not edit is broken already: resolving through it
     // would only report it again, so the resolver waits for the fix.
+    let listed = yaml_files(tree, &plan.layout.audit_roots());
     let (builds, mut errors) = if skip.is_empty() {
-        preparse(tree, plan);
+        preparse(tree, &listed.0);
         isolation::resolve_repo(tree, plan)
     } else {
         Default::default()
@@ -159,7 +160,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     let own = OwnDirs::new(plan);
     // Files that ask for an address: the only ones the sharing rules read again.
     let mut asking = BTreeSet::new();
-    let (read, refused) = read_files(tree, plan, skip, &applied, &own);
+    let (read, refused) = read_files(tree, plan, skip, listed, &applied, &own);
     errors.extend(refused);
     for (path, found) in read {
         match found {
@@ -217,33 +218,34 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     out
 }
 
-/// Every YAML file under the audited directories and every file a cluster
-/// applies (wherever it lies, however it is named: a `.json` resource), read
-/// and checked side by side, in path order; and the symlinks refused on the way.
 /// Reads and parses the audited YAML files side by side, so the resolver, which
 /// walks a cluster's Kustomizations one after another, finds each parse ready
-/// in the tree. Files over a MiB are left to whoever reads them.
-fn preparse(tree: &Tree, plan: &Plan) {
-    let (paths, _) = yaml_files(tree, &plan.layout.audit_roots());
+/// in the tree. Files the tree does not keep the text of are left to whoever
+/// reads them.
+fn preparse(tree: &Tree, paths: &[PathBuf]) {
     crate::par::map(paths, |path| {
-        if let Ok(text) = tree.read(&path)
-            && text.len() <= 1 << 20
+        if let Ok(text) = tree.read(path)
+            && text.len() <= crate::tree::TEXT_CACHE_LIMIT
         {
-            tree.documents(&path, &text);
+            tree.documents(path, &text);
         }
     });
 }
 
+/// Every YAML file under the audited directories and every file a cluster
+/// applies (wherever it lies, however it is named: a `.json` resource), read
+/// and checked side by side, in path order; and the symlinks refused on the way (`listed`:
+/// what [`yaml_files`] found under the audited directories).
 fn read_files(
     tree: &Tree,
     plan: &Plan,
     skip: &BTreeSet<PathBuf>,
+    (mut paths, refused): (Vec<PathBuf>, Vec<Error>),
     applied: &HashMap<PathBuf, Vec<Applier>>,
     own: &OwnDirs,
 ) -> (Vec<(PathBuf, Read)>, Vec<Error>) {
     let excluded = Globs::new(plan.layout.exclude.iter().map(|g| &*g.item)).ok();
     let excluded = |path: &Path| excluded.as_ref().is_some_and(|g| g.matches(path));
-    let (mut paths, refused) = yaml_files(tree, &plan.layout.audit_roots());
     paths.extend(applied.keys().cloned());
     paths.sort();
     paths.dedup();
