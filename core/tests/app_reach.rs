@@ -389,3 +389,127 @@ fn lb_ipam_annotations_count_in_any_charts_values() {
     );
     assert_eq!(asked(&text), [(16, "10.0.0.8".to_owned())]);
 }
+
+/// The web app as an app-template release of the OCIRepository `ocirepository.yaml`
+/// defines, its Service asking for `ip` by `loadBalancerIP`.
+fn web_from_oci_repository(ip: &str) -> tempfile::TempDir {
+    let repo = home_lab();
+    let r = repo.path();
+    write(
+        r,
+        "kubernetes/apps/default/web/app/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ./ocirepository.yaml\n  - ./helmrelease.yaml\n",
+    );
+    write(
+        r,
+        "kubernetes/apps/default/web/app/ocirepository.yaml",
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata:\n  name: app-template\nspec:\n  interval: 1h\n  url: oci://ghcr.io/bjw-s-labs/helm/app-template\n  ref:\n    tag: 4.4.0\n",
+    );
+    write(
+        r,
+        WEB_RELEASE,
+        &format!(
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\nspec:\n  interval: 1h\n  chartRef:\n    kind: OCIRepository\n    name: app-template\n  values:\n    service:\n      app:\n        controller: web\n        type: LoadBalancer\n        loadBalancerIP: {ip}\n"
+        ),
+    );
+    repo
+}
+
+#[test]
+fn a_chart_ref_to_an_oci_repository_of_another_file_names_the_chart() {
+    let repo = web_from_oci_repository("192.168.50.40");
+    let found = failures(repo.path());
+    let hit = one_with(&found, "192.168.50.40");
+    assert!(
+        hit.starts_with(&format!("stray-ip {WEB_RELEASE}:15: ")),
+        "read as app-template's Service address: {hit}"
+    );
+    // The pool's address is fine, and no note says the chart is unknown.
+    let repo = web_from_oci_repository("192.168.50.230");
+    let warnings = build(repo.path()).unwrap_or_else(|e| panic!("{e:#?}"));
+    assert!(
+        !warnings.iter().any(|w| w.contains("loadBalancerIP")),
+        "{warnings:#?}"
+    );
+}
+
+const WEB_VALUES: &str = "kubernetes/apps/default/web/app/values.yaml";
+
+/// The web app's values in `values.yaml`, which a `configMapGenerator` makes
+/// the ConfigMap `web-values` its HelmRelease reads through `valuesFrom`.
+fn web_values_from_generator(chart: &str, values: &str) -> tempfile::TempDir {
+    let repo = home_lab();
+    let r = repo.path();
+    write(
+        r,
+        "kubernetes/apps/default/web/app/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ./helmrelease.yaml\nconfigMapGenerator:\n  - name: web-values\n    files:\n      - values.yaml=./values.yaml\ngeneratorOptions:\n  disableNameSuffixHash: true\n",
+    );
+    write(
+        r,
+        WEB_RELEASE,
+        &format!(
+            "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\nspec:\n  interval: 1h\n  chart:\n    spec:\n      chart: {chart}\n      sourceRef:\n        kind: HelmRepository\n        name: bjw-s\n  valuesFrom:\n    - kind: ConfigMap\n      name: web-values\n"
+        ),
+    );
+    write(r, WEB_VALUES, values);
+    repo
+}
+
+#[test]
+fn values_from_a_generated_config_map_are_the_releases_values_of_its_cluster() {
+    let values = "service:\n  app:\n    controller: web\n    loadBalancerIP: 192.168.50.41\n";
+    let repo = web_values_from_generator("app-template", values);
+    let found = failures(repo.path());
+    let hit = one_with(&found, "192.168.50.41");
+    assert!(
+        hit.starts_with(&format!("stray-ip {WEB_VALUES}:4: ")),
+        "{hit}"
+    );
+    assert!(
+        hit.contains("cluster main applies this file through Flux Kustomization web")
+            && hit.contains("HelmRelease web valuesFrom"),
+        "found by following the release to its values: {hit}"
+    );
+}
+
+#[test]
+fn values_from_a_generated_config_map_are_read_at_the_charts_paths_only() {
+    // app-template puts `service.<key>.loadBalancerIP` on a Service, not
+    // `controllers.<key>.loadBalancerIP`: that one is noted, not a request.
+    let values = "service:\n  app:\n    loadBalancerIP: 192.168.50.231\ncontrollers:\n  web:\n    loadBalancerIP: 192.168.50.42\n";
+    let repo = web_values_from_generator("app-template", values);
+    let warnings = build(repo.path()).unwrap_or_else(|e| panic!("{e:#?}"));
+    let note = one_with(&warnings, "loadBalancerIP");
+    assert!(note.starts_with(&format!("{WEB_VALUES}:6:")), "{note}");
+    // An unknown chart's values are not guessed at either.
+    let repo = web_values_from_generator("someones-chart", values);
+    let warnings = build(repo.path()).unwrap_or_else(|e| panic!("{e:#?}"));
+    let notes: Vec<&String> = warnings
+        .iter()
+        .filter(|w| w.contains("someones-chart"))
+        .collect();
+    assert_eq!(notes.len(), 2, "{warnings:#?}");
+}
+
+#[test]
+fn a_hand_written_values_config_map_asking_for_an_address_is_noted_not_skipped() {
+    let repo = web_values_from_generator("app-template", "");
+    let r = repo.path();
+    write(
+        r,
+        "kubernetes/apps/default/web/app/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ./helmrelease.yaml\n  - ./values.yaml\n",
+    );
+    write(
+        r,
+        WEB_VALUES,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-values\ndata:\n  values.yaml: |\n    service:\n      app:\n        loadBalancerIP: 192.168.50.43\n",
+    );
+    let warnings = build(r).unwrap_or_else(|e| panic!("{e:#?}"));
+    let note = one_with(&warnings, "web-values");
+    assert!(
+        note.starts_with(&format!("{WEB_VALUES}:1: ")) && note.contains("default/web"),
+        "{note}"
+    );
+}

@@ -142,3 +142,38 @@ fn a_stray_ip_in_an_app_whose_kustomization_its_parent_patches_is_caught_at_its_
         "10.40.0.60",
     );
 }
+
+const CILIUM_VALUES: &str = "kubernetes/apps/kube-system/cilium/app/values.yaml";
+
+/// Cilium's values asking for `ip` for the ClusterMesh API server.
+fn clustermesh(ip: &str) -> String {
+    format!(
+        "clustermesh:\n  apiserver:\n    service:\n      loadBalancerIP: {ip}\nbgpControlPlane:\n"
+    )
+}
+
+#[test]
+fn a_stray_ip_in_cilium_values_from_its_config_map_generator_is_caught_as_the_clusters() {
+    let repo = homelab();
+    let report = caught(
+        repo.path(),
+        CILIUM_VALUES,
+        "bgpControlPlane:\n",
+        &clustermesh("10.40.0.50"),
+    );
+    assert!(
+        report.contains("cluster home applies this file through Flux Kustomization cilium"),
+        "followed from the HelmRelease's valuesFrom:\n{report}"
+    );
+}
+
+#[test]
+fn an_address_of_the_pool_in_cilium_values_is_fine() {
+    let repo = homelab();
+    edit(
+        &repo.path().join(CILIUM_VALUES),
+        "bgpControlPlane:\n",
+        &clustermesh("10.40.0.230"),
+    );
+    build(repo.path(), Mode::Check).unwrap_or_else(|r| panic!("check mode:\n{r}"));
+}

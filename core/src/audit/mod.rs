@@ -19,12 +19,14 @@ use crate::glob::Globs;
 use crate::plan::{OwnerIndex, Plan};
 use crate::tree::{Documents, Tree};
 use crate::yaml;
-use requests::{IpRequest, find_ip_requests};
+use releases::Releases;
+use requests::{IpRequest, Role};
 
 mod advertise;
 pub(crate) mod chart_values;
 mod families;
 pub mod isolation;
+mod releases;
 pub mod requests;
 mod settings;
 pub mod sharing;
@@ -149,8 +151,14 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     } else {
         Default::default()
     };
-    let applied = appliers(&builds);
+    let releases = Releases::new(&builds);
+    let mut applied = appliers(&builds);
+    for (path, values) in &releases.values_files {
+        let list = applied.entry(path.clone()).or_default();
+        list.extend(values.appliers.iter().cloned());
+    }
     let mut out = Audit::default();
+    out.warnings.extend(releases.unread.iter().cloned());
     let (dual_stack, notices) = families::dual_stack(plan, &builds);
     errors.extend(dual_stack);
     out.warnings.extend(notices);
@@ -160,7 +168,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     let own = OwnDirs::new(plan);
     // Files that ask for an address: the only ones the sharing rules read again.
     let mut asking = BTreeSet::new();
-    let (read, refused) = read_files(tree, plan, skip, listed, &applied, &own);
+    let (read, refused) = read_files(tree, plan, skip, listed, (&applied, &releases), &own);
     errors.extend(refused);
     for (path, found) in read {
         match found {
@@ -196,7 +204,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
         .filter(|(p, _)| asking.contains(*p))
         .map(|(p, t)| (p.clone(), t.clone()))
         .collect();
-    errors.extend(shared_ips(plan, &own, &asked, &applied));
+    errors.extend(shared_ips(plan, &own, &asked, (&applied, &releases)));
     let owners = OwnerIndex::new(plan);
     let settings: Vec<_> = plan
         .clusters
@@ -241,7 +249,7 @@ fn read_files(
     plan: &Plan,
     skip: &BTreeSet<PathBuf>,
     (mut paths, refused): (Vec<PathBuf>, Vec<Error>),
-    applied: &HashMap<PathBuf, Vec<Applier>>,
+    (applied, releases): (&HashMap<PathBuf, Vec<Applier>>, &Releases),
     own: &OwnDirs,
 ) -> (Vec<(PathBuf, Read)>, Vec<Error>) {
     let excluded = Globs::new(plan.layout.exclude.iter().map(|g| &*g.item)).ok();
@@ -260,7 +268,7 @@ fn read_files(
         .collect();
     let read = crate::par::map(paths, |path| {
         let how = applied.get(&path).map_or(&[][..], Vec::as_slice);
-        let found = read_file(tree, plan, own, &path, how);
+        let found = releases.with_role(&path, |role| read_file(tree, plan, own, &path, how, role));
         (path, found)
     });
     (read, refused)
@@ -293,7 +301,14 @@ enum Read {
 
 /// Reads one file and checks the LoadBalancer IPs it asks for; `how`: the
 /// clusters applying it.
-fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applier]) -> Read {
+fn read_file(
+    tree: &Tree,
+    plan: &Plan,
+    own: &OwnDirs,
+    path: &Path,
+    how: &[Applier],
+    role: &Role<'_>,
+) -> Read {
     let text = match tree.read(path) {
         Ok(text) => text,
         Err(e) if how.is_empty() => return Read::Unreadable(e.to_string()),
@@ -322,12 +337,12 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
     if how.is_empty() && text.len() > PARSE_LIMIT && !requests::may_ask_for_ips(&text) {
         return Read::Unparsed(text.len());
     }
-    match file_requests(&tree.documents(path, &text), &text) {
+    match file_requests(&tree.documents(path, &text), &text, role) {
         Ok(requests) => {
             let (mut errors, requested) = stray_ips(plan, own, path, &requests, how);
             errors.extend(shadowed(path, &requests));
             let asks = !requests.is_empty();
-            let notes = unread_notes(path, &text);
+            let notes = unread_notes(path, &text, role);
             Read::Text {
                 text,
                 asks,
@@ -352,8 +367,8 @@ fn read_file(tree: &Tree, plan: &Plan, own: &OwnDirs, path: &Path, how: &[Applie
 
 /// A notice for each `loadBalancerIP` of HelmRelease values the audit does not
 /// read as a request (see [`chart_values`]): never silent.
-fn unread_notes(path: &Path, text: &str) -> Vec<String> {
-    requests::unread_helm_values(text)
+fn unread_notes(path: &Path, text: &str, role: &Role<'_>) -> Vec<String> {
+    requests::unread_values(text, role)
         .into_iter()
         .map(|(line, column, why)| {
             format!(
@@ -403,12 +418,16 @@ fn yaml_error(path: &Path, error: yaml::YamlError) -> Error {
 /// in which libyaml, reading as kubectl and Flux do, sees no request — nearly
 /// every file — is not parsed again: it requests nothing. A file libyaml cannot
 /// read takes the full parse too, to be reported as before.
-fn file_requests(docs: &Documents, text: &str) -> Result<Vec<IpRequest>, yaml::YamlError> {
+fn file_requests(
+    docs: &Documents,
+    text: &str,
+    role: &Role<'_>,
+) -> Result<Vec<IpRequest>, yaml::YamlError> {
     let (objects, errors) = docs;
     if errors.is_empty() && !objects.iter().any(|(_, o)| requests::may_request_ips(o)) {
         return Ok(Vec::new());
     }
-    find_ip_requests(text)
+    requests::find_requests(text, role)
 }
 
 fn unreadable(path: &Path, why: &std::io::Error, how: &[Applier]) -> Error {
@@ -508,7 +527,7 @@ fn shared_ips(
     plan: &Plan,
     own_dirs: &OwnDirs,
     files: &BTreeMap<PathBuf, String>,
-    applied: &HashMap<PathBuf, Vec<Applier>>,
+    (applied, releases): (&HashMap<PathBuf, Vec<Applier>>, &Releases),
 ) -> Vec<Error> {
     let mut requests = Vec::new();
     for (path, text) in files {
@@ -516,8 +535,8 @@ fn shared_ips(
         let mut clusters: Vec<&str> = how.iter().map(|a| a.cluster.as_str()).collect();
         clusters.dedup();
         for c in clusters {
-            requests.extend(crate::audit::sharing::requests_in(plan, path, text, |_| {
-                Some(c.to_owned())
+            requests.extend(releases.with_role(path, |role| {
+                crate::audit::sharing::requests_as(plan, path, text, role, |_| Some(c.to_owned()))
             }));
         }
         if how.is_empty() {
@@ -568,10 +587,15 @@ mod tests {
             "a: 1\na: 2\n",
         ];
         for (i, text) in cases.iter().enumerate() {
-            let full = find_ip_requests(text);
+            let full = requests::find_ip_requests(text);
             let (objects, errors) = crate::tree::parse_documents(Path::new("t.yaml"), text);
             let objects = objects.into_iter().map(|(l, o)| (l, Arc::new(o))).collect();
-            assert_eq!(file_requests(&(objects, errors), text), full, "{text}");
+            let role = Role::default();
+            assert_eq!(
+                file_requests(&(objects, errors), text, &role),
+                full,
+                "{text}"
+            );
             // The first six request an address, the last two do not parse.
             match i {
                 0..6 => assert!(full.is_ok_and(|r| !r.is_empty()), "{text}"),

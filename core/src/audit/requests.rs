@@ -87,6 +87,30 @@ fn has_request_key(value: &yaml_serde::Value) -> bool {
 /// written as an alias (`*lbIP`) is resolved to its anchor and reported at the
 /// alias; a tagged value (`!!str 10.0.0.5`) counts as its scalar.
 pub fn find_ip_requests(text: &str) -> Result<Vec<IpRequest>, YamlError> {
+    find_requests(text, &Role::default())
+}
+
+/// The chart of a HelmRelease by its `metadata.name`, as another file names it.
+pub(crate) type ChartOf<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// What a file is to the clusters applying it, as far as other files say.
+pub(crate) enum Role<'a> {
+    /// Manifests, with the chart of each HelmRelease (by `metadata.name`) that
+    /// only another file names.
+    Manifests(Option<ChartOf<'a>>),
+    /// The values of a HelmRelease of this chart (`None`: not known), which
+    /// its `valuesFrom` reads.
+    Values(Option<&'a str>),
+}
+
+impl Default for Role<'_> {
+    fn default() -> Self {
+        Role::Manifests(None)
+    }
+}
+
+/// [`find_ip_requests`] of a file in its `role`.
+pub(crate) fn find_requests(text: &str, role: &Role<'_>) -> Result<Vec<IpRequest>, YamlError> {
     let file = parse(text)?;
     let text = &Positions::new(text);
     let mut found = Vec::new();
@@ -96,13 +120,17 @@ pub fn find_ip_requests(text: &str) -> Result<Vec<IpRequest>, YamlError> {
     for (doc, anchors) in parsed.into_iter().zip(registries) {
         let Some(root) = doc.node else { continue };
         let kind = scalar_string(child(&root, "kind"));
-        let values = helm_values(&root, &roots);
+        let values = helm_values(&root, &roots, role);
         let finder = Finder {
             text,
             anchors: &anchors,
             lb_ip: true,
             values: values.as_ref(),
         };
+        if let Role::Values(chart) = role {
+            finder.helm_values(&root, *chart, &mut found);
+            continue;
+        }
         finder.collect(&root, &mut found);
         let addresses = child(&root, "spec").and_then(|spec| child(&spec, "addresses"));
         let Some(YamlNode::Sequence(addresses)) =
@@ -129,14 +157,20 @@ struct HelmValues {
     chart: Option<String>,
 }
 
-fn helm_values(root: &YamlNode, roots: &[YamlNode]) -> Option<HelmValues> {
+fn helm_values(root: &YamlNode, roots: &[YamlNode], role: &Role<'_>) -> Option<HelmValues> {
     if !chart_values::is_helm_release(root) {
         return None;
     }
     let values = child(root, "spec").and_then(|s| child(&s, "values"))?;
+    let elsewhere = || match role {
+        Role::Manifests(Some(charts)) => charts(&scalar_string(
+            child(root, "metadata").and_then(|m| child(&m, "name")),
+        )?),
+        _ => None,
+    };
     Some(HelmValues {
         at: values.byte_range().start as usize,
-        chart: chart_values::chart_name(root, roots),
+        chart: chart_values::chart_name(root, roots).or_else(elsewhere),
     })
 }
 
@@ -244,7 +278,13 @@ impl Finder<'_> {
 /// does not read (a chart not in [`chart_values`]' table, or a place its chart
 /// does not put on a Service), each at its line and column with why.
 pub fn unread_helm_values(text: &str) -> Vec<(usize, usize, String)> {
-    if !text.contains("HelmRelease") || !text.contains("loadBalancerIP") {
+    unread_values(text, &Role::default())
+}
+
+/// [`unread_helm_values`] of a file in its `role`.
+pub(crate) fn unread_values(text: &str, role: &Role<'_>) -> Vec<(usize, usize, String)> {
+    let values_file = matches!(role, Role::Values(_));
+    if !text.contains("loadBalancerIP") || !(values_file || text.contains("HelmRelease")) {
         return Vec::new();
     }
     let Ok(file) = parse(text) else {
@@ -257,13 +297,19 @@ pub fn unread_helm_values(text: &str) -> Vec<(usize, usize, String)> {
         .collect();
     let mut out = Vec::new();
     for root in &roots {
-        let Some(v) = helm_values(root, &roots) else {
-            continue;
+        let (chart, values) = match role {
+            Role::Values(chart) => (chart.map(str::to_owned), root.clone()),
+            Role::Manifests(_) => {
+                let Some(v) = helm_values(root, &roots, role) else {
+                    continue;
+                };
+                let Some(values) = child(root, "spec").and_then(|s| child(&s, "values")) else {
+                    continue;
+                };
+                (v.chart, values)
+            }
         };
-        let Some(values) = child(root, "spec").and_then(|s| child(&s, "values")) else {
-            continue;
-        };
-        let known = chart_values::load_balancer_ips(v.chart.as_deref(), &values);
+        let known = chart_values::load_balancer_ips(chart.as_deref(), &values);
         let read: BTreeSet<usize> = known
             .iter()
             .flatten()
@@ -273,13 +319,13 @@ pub fn unread_helm_values(text: &str) -> Vec<(usize, usize, String)> {
         chart_values::unread_keys(&values, &mut keys);
         for at in keys.into_iter().filter(|at| !read.contains(at)) {
             let (line, column) = positions.at(at);
-            let why = match (&v.chart, &known) {
+            let why = match (&chart, &known) {
                 (_, Some(_)) => format!(
                     "chart {} does not put this loadBalancerIP on a Service lbipam-plan knows of",
-                    v.chart.as_deref().unwrap_or("?")
+                    chart.as_deref().unwrap_or("?")
                 ),
                 (Some(chart), None) => format!("chart {chart} is not one whose values lbipam-plan knows"),
-                (None, None) => "the chart is not named in this file (spec.chartRef to an OCIRepository of another file)".to_owned(),
+                (None, None) => "no chart is named for the release (neither spec.chart.spec.chart nor an OCIRepository of spec.chartRef the cluster applies)".to_owned(),
             };
             out.push((line, column, why));
         }

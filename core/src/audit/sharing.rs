@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use yaml_serde::Value;
 
-use super::requests::find_ip_requests;
+use super::requests::{Role, find_requests};
 use crate::diag::codes::Code;
 use crate::diag::error::{Error, Related};
 use crate::plan::Plan;
@@ -303,7 +303,18 @@ pub fn requests_in(
     text: &str,
     cluster: impl Fn(IpAddr) -> Option<String>,
 ) -> Vec<Request> {
-    let Ok(found) = find_ip_requests(text) else {
+    requests_as(plan, path, text, &Role::default(), cluster)
+}
+
+/// [`requests_in`] of a file in its `role` (the values of a HelmRelease).
+pub(crate) fn requests_as(
+    plan: &Plan,
+    path: &Path,
+    text: &str,
+    role: &Role<'_>,
+    cluster: impl Fn(IpAddr) -> Option<String>,
+) -> Vec<Request> {
+    let Ok(found) = find_requests(text, role) else {
         return Vec::new(); // the stray-IP audit reports the broken file
     };
     let (objects, _) = crate::tree::parse_documents(path, text);

@@ -30,6 +30,10 @@ pub struct Object {
     pub org_namespace: Option<String>,
     /// Whether a generator made it and its name gets kustomize's content hash.
     pub hashed: bool,
+    /// For a generated object: the data keys read from a file (`files:`),
+    /// each with the file, relative to the repo root. The cluster applying the
+    /// object applies what those files hold.
+    pub data_files: Vec<(String, PathBuf)>,
     /// Whether a patch changed it (the schema gate lets a patch supply a
     /// required field the file leaves out).
     pub patched: bool,
@@ -74,6 +78,7 @@ impl Object {
             org_name,
             org_namespace,
             hashed: false,
+            data_files: Vec::new(),
             patched: false,
             transformed: false,
         }

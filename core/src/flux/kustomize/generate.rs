@@ -26,6 +26,8 @@ pub(crate) struct Generated {
     pub behavior: Behavior,
     /// Whether its name gets the content hash.
     pub hashed: bool,
+    /// The data keys read from a file (`files:`), each with the file as written.
+    pub files: Vec<(String, String)>,
 }
 
 /// Reads a file a generator names, relative to the kustomization.
@@ -55,6 +57,7 @@ fn one(
 ) -> Result<Generated, String> {
     let name = g["name"].as_str().ok_or("an entry without `name`")?;
     let mut data = Mapping::new();
+    let mut files = Vec::new();
     for env in strings(&g["envs"]).chain(g["env"].as_str()) {
         for (key, value) in env_file(&read(env)?)? {
             data.insert(key.into(), value.into());
@@ -71,6 +74,7 @@ fn one(
             .split_once('=')
             .unwrap_or_else(|| (file.rsplit('/').next().unwrap_or(file), file));
         data.insert(key.into(), read(path)?.into());
+        files.push((key.to_owned(), path.to_owned()));
     }
     let own = &g["options"];
     let mut meta = Mapping::new();
@@ -115,6 +119,7 @@ fn one(
         value: Value::Mapping(object),
         behavior,
         hashed: flag("disableNameSuffixHash") != Some(true),
+        files,
     })
 }
 

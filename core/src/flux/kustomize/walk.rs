@@ -660,6 +660,11 @@ impl Walker<'_> {
             );
             o.hashed = g.hashed;
             o.transformed = true;
+            o.data_files = g
+                .files
+                .iter()
+                .filter_map(|(key, file)| Some((key.clone(), self.locate(dir, file).ok()?)))
+                .collect();
             if g.behavior == Behavior::Create {
                 res.push(o);
                 continue;
@@ -694,6 +699,15 @@ fn kustomization_line(tree: &Tree, kfile: &Path) -> usize {
 /// A generator's `behavior: merge` or `replace` on the object it names.
 fn join(old: &mut Object, new: &Object, behavior: Behavior) {
     let hashed = old.hashed;
+    match behavior {
+        Behavior::Replace => old.data_files = new.data_files.clone(),
+        _ => {
+            let kept = |(k, _): &&(String, PathBuf)| new.data_files.iter().all(|(n, _)| n != k);
+            let mut files: Vec<_> = old.data_files.iter().filter(kept).cloned().collect();
+            files.extend(new.data_files.iter().cloned());
+            old.data_files = files;
+        }
+    }
     let v = old.value_mut();
     match behavior {
         Behavior::Replace => v["data"] = new.value["data"].clone(),
