@@ -513,3 +513,72 @@ fn a_hand_written_values_config_map_asking_for_an_address_is_noted_not_skipped()
         "{note}"
     );
 }
+
+/// The home lab with a `vars` app listed `before` or after `web` in the
+/// namespace's kustomization, applying the ConfigMap `web-settings` (`WEB_IP`)
+/// that `web` substitutes its address from.
+fn home_lab_with_vars(before: bool, web_ip: &str) -> tempfile::TempDir {
+    let repo = home_lab();
+    let r = repo.path();
+    let listed = if before {
+        "  - ./vars/ks.yaml\n  - ./echo/ks.yaml\n  - ./web/ks.yaml\n"
+    } else {
+        "  - ./echo/ks.yaml\n  - ./web/ks.yaml\n  - ./vars/ks.yaml\n"
+    };
+    write(
+        r,
+        "kubernetes/apps/default/kustomization.yaml",
+        &format!(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ./namespace.yaml\n{listed}"
+        ),
+    );
+    let vars_app = "./kubernetes/apps/default/vars/app";
+    write(
+        r,
+        "kubernetes/apps/default/vars/ks.yaml",
+        &flux("vars", vars_app, ""),
+    );
+    write(
+        r,
+        "kubernetes/apps/default/vars/app/settings.yaml",
+        &format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-settings\n  namespace: flux-system\ndata:\n  WEB_IP: \"{web_ip}\"\n"
+        ),
+    );
+    edit(
+        &r.join(WEB_KS),
+        "  targetNamespace: default\n",
+        "  targetNamespace: default\n  postBuild:\n    substituteFrom:\n      - kind: ConfigMap\n        name: web-settings\n",
+    );
+    edit(
+        &r.join(WEB_RELEASE),
+        "lbipam.cilium.io/ips: \"192.168.50.210\"",
+        "lbipam.cilium.io/ips: \"${WEB_IP}\"",
+    );
+    repo
+}
+
+#[test]
+fn a_sibling_kustomization_listed_before_gives_its_config_map_to_substitute_from() {
+    let fine = home_lab_with_vars(true, "192.168.50.210");
+    build(fine.path()).unwrap_or_else(|e| panic!("{e:#?}"));
+    // The variable's value is what the audit reads: a stray one is caught.
+    let stray = home_lab_with_vars(true, "192.168.50.20");
+    let found = failures(stray.path());
+    let hit = one_with(&found, "192.168.50.20");
+    assert!(
+        hit.starts_with(&format!("stray-ip {WEB_RELEASE}:")),
+        "{hit}"
+    );
+}
+
+#[test]
+fn a_config_map_of_a_sibling_listed_after_is_not_yet_there_to_substitute_from() {
+    let repo = home_lab_with_vars(false, "192.168.50.210");
+    let found = failures(repo.path());
+    let hit = one_with(&found, "web-settings");
+    assert!(
+        hit.starts_with(&format!("missing-substitute-from {WEB_KS}:")),
+        "{hit}"
+    );
+}

@@ -13,7 +13,7 @@ use std::collections::VecDeque;
 
 use super::kustomization::{FluxKustomization, dependencies, is_flux_kustomization};
 use super::resolve::{
-    Applied, ClusterBuild, Object, ResolveError, Sources, build_kustomization, resolve_entry,
+    Applied, ClusterBuild, Object, ResolveError, Sources, build_in_order, resolve_entry,
 };
 use crate::diag::codes::Code;
 use crate::plan::Plan;
@@ -71,29 +71,35 @@ fn follow(
         queue.extend(children_of(a, &[]));
     }
     let (mut out, mut errors, mut notes) = (Vec::new(), Vec::new(), Vec::new());
-    while let Some((o, chain)) = queue.pop_front() {
-        let key = key_of(&o.value);
-        if chain.last() == Some(&key) {
-            continue; // a Kustomization applying itself: Flux's bootstrap
-        }
-        if chain.contains(&key) {
-            errors.push(cycle(&o, &chain, &key));
-            continue;
-        }
-        if !built.insert(key) {
-            continue;
-        }
-        let k = child(&o);
-        let text = tree.read(&o.source).unwrap_or_default();
-        let (built, skipped) = build_kustomization(tree, plan, &k, &text, &sources);
-        notes.extend(skipped);
-        match built {
-            Ok(a) => {
-                sources.extend(&a.objects);
-                queue.extend(children_of(&a, &chain));
-                out.push(a);
+    // Level by level, in the order of the one queue a breadth-first walk
+    // keeps: each level's builds see the objects of every build before them.
+    while !queue.is_empty() {
+        let mut level = Vec::new();
+        for (o, chain) in std::mem::take(&mut queue) {
+            let key = key_of(&o.value);
+            if chain.last() == Some(&key) {
+                continue; // a Kustomization applying itself: Flux's bootstrap
             }
-            Err(e) => errors.extend(e),
+            if chain.contains(&key) {
+                errors.push(cycle(&o, &chain, &key));
+                continue;
+            }
+            if built.insert(key) {
+                let text = tree.read(&o.source).unwrap_or_default();
+                level.push(((child(&o), text), chain));
+            }
+        }
+        let (ks, chains): (Vec<_>, Vec<_>) = level.into_iter().unzip();
+        let builds = build_in_order(tree, plan, ks, &mut sources, true);
+        for ((built, skipped), chain) in builds.into_iter().zip(chains) {
+            notes.extend(skipped);
+            match built {
+                Ok(a) => {
+                    queue.extend(children_of(&a, &chain));
+                    out.push(a);
+                }
+                Err(e) => errors.extend(e),
+            }
         }
     }
     (out, errors, notes)

@@ -164,9 +164,14 @@ pub fn resolve_entry(
     let mut notes = Vec::new();
     let mut sources = Sources::default();
     sources.extend(&files);
-    for k in ks {
-        let text = texts.get(&k.path).map_or("", String::as_str);
-        let (built, skipped) = build_kustomization(tree, plan, &k, text, &sources);
+    let ks: Vec<_> = ks
+        .into_iter()
+        .map(|k| {
+            let text = texts.get(&k.path).cloned().unwrap_or_default();
+            (k, text)
+        })
+        .collect();
+    for (built, skipped) in build_in_order(tree, plan, ks, &mut sources, false) {
         match built {
             Ok(applied) => kustomizations.push(applied),
             Err(e) => errors.extend(e),
@@ -266,69 +271,85 @@ pub(crate) fn key_line(text: &str, doc_line: usize, key: &str) -> usize {
         .map_or(doc_line, |(i, _)| i + 1)
 }
 
-/// Builds one Flux Kustomization: kustomize's build of its `spec.path` with
-/// its `spec` fields merged in, `spec.commonMetadata`, then `postBuild`
-/// substitution. Notes (what is out of the model's reach) are returned beside
-/// the build.
-pub(super) fn build_kustomization(
+/// One Flux Kustomization's build (or why it cannot be built), and its notes:
+/// what is out of the model's reach.
+pub(super) type Build = (Result<Applied, Vec<ResolveError>>, Vec<ResolveError>);
+
+/// Builds Flux Kustomizations in order: each is kustomize's build of its
+/// `spec.path` with its `spec` fields merged in, `spec.commonMetadata`, then
+/// `postBuild` substitution from `sources` as the builds before it left them (`grow`: whether each build's ConfigMaps and Secrets
+/// join them for the next). The kustomize builds, which need no sources, run
+/// on every core; substitution, which does, follows in order. Notes (what is
+/// out of the model's reach) are returned beside each build.
+pub(super) fn build_in_order(
     tree: &Tree,
     plan: &Plan,
+    ks: Vec<(FluxKustomization, String)>,
+    sources: &mut Sources,
+    grow: bool,
+) -> Vec<Build> {
+    let walked = crate::par::map(&ks, |(k, text)| walk_kustomization(tree, plan, k, text));
+    let mut out = Vec::with_capacity(ks.len());
+    for ((k, text), walked) in ks.into_iter().zip(walked) {
+        let built = walked.finish(k, &text, sources);
+        if let (Ok(a), true) = (&built.0, grow) {
+            sources.extend(&a.objects);
+        }
+        out.push(built);
+    }
+    out
+}
+
+/// A Flux Kustomization's build before `postBuild`: all of it that depends on
+/// no other Kustomization.
+enum Walked {
+    /// Nothing to substitute in: a Kustomization of another source (a note),
+    /// or one without `spec.path` (an error).
+    Done(Build),
+    /// Kustomize's build of `spec.path` with `commonMetadata` applied.
+    Built {
+        path: String,
+        dirs: Vec<PathBuf>,
+        objects: Vec<Object>,
+        errors: Vec<ResolveError>,
+        notes: Vec<ResolveError>,
+    },
+}
+
+/// The error or note `(code, problem)` at `key` of Kustomization `k` in `text`.
+fn kustomization_error(
     k: &FluxKustomization,
     text: &str,
-    sources: &Sources,
-) -> (Result<Applied, Vec<ResolveError>>, Vec<ResolveError>) {
-    let spec = &k.object["spec"];
-    let fail = |key: &str, chain: Vec<String>, (code, problem): (Code, String)| ResolveError {
+    key: &str,
+    chain: Vec<String>,
+    (code, problem): (Code, String),
+) -> ResolveError {
+    ResolveError {
         code,
         file: k.path.clone(),
         line: key_line(text, k.line, key),
         chain,
         problem,
-    };
+    }
+}
+
+fn walk_kustomization(tree: &Tree, plan: &Plan, k: &FluxKustomization, text: &str) -> Walked {
+    let spec = &k.object["spec"];
+    let fail = |key: &str, chain, found| kustomization_error(k, text, key, chain, found);
     let name = vec![k.name.clone()];
-    let own = &plan.flux.source;
-    let source = &spec["sourceRef"];
-    if source["kind"].as_str() != Some(&*own.kind.item)
-        || source["name"].as_str() != Some(&*own.name.item)
-    {
-        let found = if source.is_null() {
-            "none".to_owned()
-        } else {
-            format!(
-                "{} {}",
-                source["kind"].as_str().unwrap_or("?"),
-                source["name"].as_str().unwrap_or("?")
-            )
-        };
-        let note = fail(
-            "sourceRef",
-            name,
-            (
-                Code::WrongSource,
-                format!(
-                    "spec.sourceRef must be {} {} (this repository, [flux] source in plan.toml) for its path to be resolved here, found {found}; what it applies is not audited",
-                    own.kind.item, own.name.item
-                ),
-            ),
-        );
+    if let Some(note) = foreign_source(plan, k, text) {
         let empty = Applied {
             flux: k.clone(),
             dirs: Vec::new(),
             objects: Vec::new(),
             vars: None,
         };
-        return (Ok(empty), vec![note]);
+        return Walked::Done((Ok(empty), vec![note]));
     }
     let Some(path) = spec["path"].as_str() else {
         let problem = "spec.path is missing or not a string; write the directory it applies, e.g. ./kubernetes/…";
-        return (
-            Err(vec![fail(
-                "spec",
-                name,
-                (Code::MissingFluxPath, problem.to_owned()),
-            )]),
-            Vec::new(),
-        );
+        let e = fail("spec", name, (Code::MissingFluxPath, problem.to_owned()));
+        return Walked::Done((Err(vec![e]), Vec::new()));
     };
     let mut chain = name;
     chain.push(path.to_owned());
@@ -349,8 +370,7 @@ pub(super) fn build_kustomization(
             Vec::new()
         }
     };
-    let mut errors = Vec::new();
-    let mut notes = Vec::new();
+    let (mut errors, mut notes) = (Vec::new(), Vec::new());
     for p in std::mem::take(&mut walk.problems) {
         let e = match p.at {
             Some((file, line)) => ResolveError {
@@ -369,42 +389,97 @@ pub(super) fn build_kustomization(
         }
     }
     common_metadata(&mut objects, &spec["commonMetadata"]);
-    let mut post_build = None;
-    match substitutions(k, sources) {
-        Ok(Some(vars)) => {
-            for o in &mut objects {
-                if let Err((line, code, problem)) = substitute(o, &vars) {
-                    let problem = format!("{}:{line}: {problem}", o.source.display());
-                    errors.push(fail("postBuild", o.via.clone(), (code, problem)));
-                }
-            }
-            post_build = Some(vars);
-        }
-        Ok(None) => {}
-        Err(problem) => errors.push(fail(
-            "postBuild",
-            vec![k.name.clone()],
-            (Code::MissingSubstituteFrom, problem),
-        )),
+    Walked::Built {
+        path: path.to_owned(),
+        dirs: walk.dirs,
+        objects,
+        errors,
+        notes,
     }
-    let path_chain = vec![k.name.clone(), path.to_owned()];
-    errors.extend(
-        duplicates(&objects)
-            .into_iter()
-            .map(|p| fail("path", path_chain.clone(), (Code::DuplicateObject, p))),
-    );
-    if errors.is_empty() {
-        (
-            Ok(Applied {
-                flux: k.clone(),
-                dirs: walk.dirs,
-                objects,
-                vars: post_build,
-            }),
-            notes,
-        )
+}
+
+/// The note for a Kustomization whose `spec.sourceRef` is not this
+/// repository, `None` when it is.
+fn foreign_source(plan: &Plan, k: &FluxKustomization, text: &str) -> Option<ResolveError> {
+    let own = &plan.flux.source;
+    let source = &k.object["spec"]["sourceRef"];
+    if source["kind"].as_str() == Some(&*own.kind.item)
+        && source["name"].as_str() == Some(&*own.name.item)
+    {
+        return None;
+    }
+    let found = if source.is_null() {
+        "none".to_owned()
     } else {
-        (Err(errors), notes)
+        format!(
+            "{} {}",
+            source["kind"].as_str().unwrap_or("?"),
+            source["name"].as_str().unwrap_or("?")
+        )
+    };
+    let problem = format!(
+        "spec.sourceRef must be {} {} (this repository, [flux] source in plan.toml) for its path to be resolved here, found {found}; what it applies is not audited",
+        own.kind.item, own.name.item
+    );
+    let chain = vec![k.name.clone()];
+    Some(kustomization_error(
+        k,
+        text,
+        "sourceRef",
+        chain,
+        (Code::WrongSource, problem),
+    ))
+}
+
+impl Walked {
+    /// The build after `postBuild` substitution from `sources`, and the
+    /// check that no object is applied twice.
+    fn finish(self, k: FluxKustomization, text: &str, sources: &Sources) -> Build {
+        let (path, dirs, mut objects, mut errors, notes) = match self {
+            Walked::Done(done) => return done,
+            Walked::Built {
+                path,
+                dirs,
+                objects,
+                errors,
+                notes,
+            } => (path, dirs, objects, errors, notes),
+        };
+        let fail = |key: &str, chain, found| kustomization_error(&k, text, key, chain, found);
+        let mut post_build = None;
+        match substitutions(&k, sources) {
+            Ok(Some(vars)) => {
+                for o in &mut objects {
+                    if let Err((line, code, problem)) = substitute(o, &vars) {
+                        let problem = format!("{}:{line}: {problem}", o.source.display());
+                        errors.push(fail("postBuild", o.via.clone(), (code, problem)));
+                    }
+                }
+                post_build = Some(vars);
+            }
+            Ok(None) => {}
+            Err(problem) => errors.push(fail(
+                "postBuild",
+                vec![k.name.clone()],
+                (Code::MissingSubstituteFrom, problem),
+            )),
+        }
+        let path_chain = vec![k.name.clone(), path];
+        errors.extend(
+            duplicates(&objects)
+                .into_iter()
+                .map(|p| fail("path", path_chain.clone(), (Code::DuplicateObject, p))),
+        );
+        if !errors.is_empty() {
+            return (Err(errors), notes);
+        }
+        let applied = Applied {
+            flux: k,
+            dirs,
+            objects,
+            vars: post_build,
+        };
+        (Ok(applied), notes)
     }
 }
 
@@ -564,6 +639,9 @@ fn substitute(o: &mut Object, vars: &Vars) -> Result<(), (usize, Code, String)> 
         return Ok(());
     }
     if o.transformed {
+        if !holds_var(&o.value) {
+            return Ok(());
+        }
         let mut value = (*o.value).clone();
         substitute_value(&mut value, vars, &o.raw).map_err(|e| (o.line, e.code, e.message))?;
         o.value = Arc::new(value);
@@ -597,6 +675,16 @@ fn substitute(o: &mut Object, vars: &Vars) -> Result<(), (usize, Code, String)> 
         o.set_namespace(&ns);
     }
     Ok(())
+}
+
+/// Whether a string of `v` holds `${`: all [`substitute_value`] looks at.
+fn holds_var(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("${"),
+        Value::Mapping(m) => m.values().any(holds_var),
+        Value::Sequence(list) => list.iter().any(holds_var),
+        _ => false,
+    }
 }
 
 /// Flux's substitution on a value a transform changed (its document as
