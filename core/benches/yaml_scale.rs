@@ -80,9 +80,18 @@ fn build_time(root: &Path) -> Duration {
     }
     let mut best = Duration::MAX;
     for _ in 0..3 {
-        let start = Instant::now();
-        let built = build(root, out.path());
-        best = best.min(start.elapsed());
+        // Each build on a thread of its own, as each `cargo build` runs the
+        // build script in a process of its own: nothing one build kept on its
+        // thread speeds up the next.
+        let (built, took) = std::thread::scope(|s| {
+            s.spawn(|| {
+                let start = Instant::now();
+                (build(root, out.path()), start.elapsed())
+            })
+            .join()
+            .expect("build thread")
+        });
+        best = best.min(took);
         assert!(built.is_ok());
     }
     best

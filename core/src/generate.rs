@@ -84,6 +84,7 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     // every other file as the audit read it (as the build would leave it).
     let mut sources = BTreeMap::new();
     let mut rendered = Vec::new();
+    let mut parsed = Vec::new();
     let mut whole = Vec::new();
     for applied in crate::par::map(artifact::wants(plan), |want| apply(root, want)) {
         match applied {
@@ -95,7 +96,12 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
                 files.push((path, text));
             }
             Draft::Edit(path, before, after) => match after {
-                Ok(new) => files.push((path, new)),
+                Ok(new) => {
+                    if let Some(checked) = new.checked {
+                        parsed.push((path.clone(), new.text.clone(), checked));
+                    }
+                    files.push((path, new.text));
+                }
                 Err(error) => {
                     let update = FileError::Update {
                         path: path.clone(),
@@ -120,6 +126,9 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     tree.remove(&remove);
     for (path, text, objects) in rendered {
         tree.rendered(&path, &text, objects);
+    }
+    for (path, text, checked) in parsed {
+        tree.edited(&path, &text, checked);
     }
     // A file we already failed to edit is reported once, not again by the audits.
     let failed: BTreeSet<PathBuf> = errors
@@ -223,7 +232,7 @@ enum Draft {
     Edit(
         PathBuf,
         String,
-        Result<String, crate::artifact::edit::EditError>,
+        Result<crate::artifact::Edited, crate::artifact::edit::EditError>,
     ),
     /// A hand-written file that cannot be read.
     Unread(Error),

@@ -28,8 +28,8 @@ pub struct Tree {
     /// The entries pending writes add to each directory (and their directories):
     /// looked up, not scanned, so a build of thousands of files stays linear.
     pending: BTreeMap<PathBuf, BTreeMap<OsString, bool>>,
-    /// Each file's parsed documents, with the text they were parsed from.
-    parsed: Mutex<HashMap<PathBuf, (String, Arc<Documents>)>>,
+    /// Each file's documents, read once.
+    parsed: Mutex<HashMap<PathBuf, Arc<Documents>>>,
     /// Each file's text on disk, read once (files up to [`TEXT_CACHE_LIMIT`]):
     /// the resolver reads a shared component's files for every directory using it.
     texts: Mutex<HashMap<PathBuf, String>>,
@@ -44,10 +44,52 @@ pub struct Tree {
 /// again rather than held.
 pub(crate) const TEXT_CACHE_LIMIT: usize = 1 << 20;
 
-/// A file's objects, each with the line its document starts on, and its parse
-/// errors: what [`parse_documents`] returns, each object shared
-/// with whatever the resolver builds of it.
-pub type Documents = (Vec<(usize, Arc<Value>)>, Vec<Error>);
+/// A file's documents as the tree reads them, once: the objects (as YAML 1.1
+/// tools read them), the parse errors, and the lossless parse the audits that
+/// place a value need, made only when first asked for.
+#[derive(Debug)]
+pub struct Documents {
+    /// Each object with the line its document starts on, shared with whatever
+    /// the resolver builds of it.
+    pub objects: Vec<(usize, Arc<Value>)>,
+    /// Why a document could not be read (see [`parse_documents`]).
+    pub errors: Vec<Error>,
+    text: String,
+    lossless: OnceLock<Result<yaml::Checked, yaml::YamlError>>,
+}
+
+impl Documents {
+    /// The documents of `text`, the file `rel` (see [`parse_documents`]).
+    pub fn read(rel: &Path, text: &str) -> Documents {
+        let (objects, errors) = parse_documents(rel, text);
+        let objects = objects.into_iter().map(|(l, v)| (l, Arc::new(v))).collect();
+        Documents::new(text, objects, errors)
+    }
+
+    fn new(text: &str, objects: Vec<(usize, Arc<Value>)>, errors: Vec<Error>) -> Documents {
+        Documents {
+            objects,
+            errors,
+            text: text.to_owned(),
+            lossless: OnceLock::new(),
+        }
+    }
+
+    /// The text the documents were read from.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The file's lossless parse, checked as every edit's is
+    /// ([`yaml::parse`](crate::yaml)), made on the first call.
+    pub fn lossless(&self) -> Result<yaml_edit::YamlFile, yaml::YamlError> {
+        let checked = self.lossless.get_or_init(|| yaml::parse(&self.text));
+        checked
+            .as_ref()
+            .map(yaml::Checked::file)
+            .map_err(Clone::clone)
+    }
+}
 
 /// One entry of a directory listing.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -107,17 +149,14 @@ impl Tree {
     /// Kustomization applying it, and every file of a component directory again.
     pub fn documents(&self, rel: &Path, text: &str) -> Arc<Documents> {
         let parsed = || self.parsed.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((seen, docs)) = parsed().get(rel)
-            && seen == text
+        if let Some(docs) = parsed().get(rel)
+            && docs.text == text
         {
             return Arc::clone(docs);
         }
         // Parsed outside the lock: another thread may parse the same file meanwhile.
-        let (objects, errors) = parse_documents(rel, text);
-        let objects = objects.into_iter().map(|(l, v)| (l, Arc::new(v))).collect();
-        let docs = Arc::new((objects, errors));
-        let entry = (text.to_owned(), Arc::clone(&docs));
-        parsed().insert(rel.to_owned(), entry);
+        let docs = Arc::new(Documents::read(rel, text));
+        parsed().insert(rel.to_owned(), Arc::clone(&docs));
         docs
     }
 
@@ -140,16 +179,30 @@ impl Tree {
             return;
         }
         let lines = docs.into_iter().map(|d| d.line);
-        let parsed = (
-            lines.zip(objects.into_iter().map(Arc::new)).collect(),
-            Vec::new(),
-        );
-        let entry = (text.clone(), Arc::new(parsed));
+        let objects = lines.zip(objects.into_iter().map(Arc::new)).collect();
+        let entry = Arc::new(Documents::new(text, objects, Vec::new()));
         let parsed = self
             .parsed
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner);
         parsed.insert(rel.to_owned(), entry);
+    }
+
+    /// Tells the tree the parse an edit checked its result `text` with, so
+    /// the audits need not parse the pending file `rel` again. Ignored unless
+    /// `text` is what the tree holds at `rel`.
+    pub(crate) fn edited(&mut self, rel: &Path, text: &str, checked: yaml::Checked) {
+        let Some(text) = self.overlay.get(rel).filter(|t| *t == text) else {
+            return;
+        };
+        let docs = Documents::read(rel, text);
+        if docs.lossless.set(Ok(checked)).is_ok() {
+            let parsed = self
+                .parsed
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner);
+            parsed.insert(rel.to_owned(), Arc::new(docs));
+        }
     }
 
     /// A file's text.
@@ -465,7 +518,7 @@ mod tests {
         tree.rendered(Path::new("two.yaml"), "kind: C\n", vec![mapping("C")]);
         tree.rendered(Path::new("two.yaml"), text, vec![mapping("C")]);
         let read = vec![(1, Arc::new(mapping("A"))), (4, Arc::new(mapping("B")))];
-        assert_eq!(tree.documents(Path::new("two.yaml"), text).0, read);
+        assert_eq!(tree.documents(Path::new("two.yaml"), text).objects, read);
     }
 
     #[cfg(unix)]

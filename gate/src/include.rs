@@ -129,7 +129,7 @@ fn follow_flux(tree: &Tree, roots: &[PathBuf], out: &mut Resources) {
         for path in out.files.keys() {
             let Ok(text) = tree.read(path) else { continue };
             let parsed = tree.documents(path, &text);
-            for (line, object) in &parsed.0 {
+            for (line, object) in &parsed.objects {
                 if !done.contains(&(path.clone(), *line))
                     && let Some(flux_path) = flux_path_of(object)
                 {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use yaml_serde::Value;
 
 use super::Entry;
-use crate::audit::chart_values::{last_segment, load_balancer_ip_paths};
+use crate::audit::chart_values::{at_path, last_segment, load_balancer_ip_paths};
 use crate::audit::isolation::{is_pool, pool_blocks};
 use crate::check::dns1123_label_error;
 use crate::cilium::IP_ANNOTATIONS;
@@ -602,14 +602,10 @@ fn chart_asks(o: &Object, ns: &str) -> Vec<Ask> {
     };
     let mut out = Vec::new();
     for path in paths {
-        let mut found = Vec::new();
-        values_at(
-            &o.value["spec"]["values"],
-            path,
-            &mut Vec::new(),
-            &mut found,
-        );
-        for (keys, value) in found {
+        for (keys, value) in at_path(&o.value["spec"]["values"], path) {
+            let Some(value) = value.as_str().map(str::trim).filter(|v| !v.is_empty()) else {
+                continue;
+            };
             let path = dotted(path, &keys);
             out.push(Ask {
                 name: chart_pin_name(o.name(), &path),
@@ -631,33 +627,6 @@ fn chart_pin_name(release: &str, path: &str) -> String {
         .filter(|w| !matches!(*w, "service" | "spec" | "loadBalancerIP"));
     let name: Vec<&str> = std::iter::once(release).chain(words).collect();
     label(&name.join("-"))
-}
-
-/// The string values at `path` below `node` (`*` matching any key), each with
-/// the keys its `*`s matched.
-fn values_at(
-    node: &Value,
-    path: &[&str],
-    keys: &mut Vec<String>,
-    out: &mut Vec<(Vec<String>, String)>,
-) {
-    let Some((first, rest)) = path.split_first() else {
-        if let Some(v) = node.as_str().map(str::trim).filter(|v| !v.is_empty()) {
-            out.push((keys.clone(), v.to_owned()));
-        }
-        return;
-    };
-    if *first != "*" {
-        values_at(&node[*first], rest, keys, out);
-        return;
-    }
-    for (k, v) in node.as_mapping().into_iter().flatten() {
-        if let Some(k) = k.as_str() {
-            keys.push(k.to_owned());
-            values_at(v, rest, keys, out);
-            keys.pop();
-        }
-    }
 }
 
 /// A values path with its `*`s replaced by the keys they matched.

@@ -124,7 +124,7 @@ fn entry_in(tree: &Tree, rel: &Path) -> Vec<Entry> {
         return Vec::new();
     }
     let docs = tree.documents(rel, &text);
-    docs.0
+    docs.objects
         .iter()
         .filter(|(_, v)| {
             is_flux_kustomization(v) && v["metadata"]["name"].as_str() == Some("flux-system")

@@ -18,7 +18,7 @@ pub fn wants(plan: &Plan) -> Vec<Want> {
         out.push(Want::edit(
             architecture,
             ARCHITECTURE_SKELETON,
-            move |text| with_architecture_section(text, &section),
+            move |text| with_architecture_section(text, &section).map(Into::into),
         ));
     }
     if let (Some(summary), Some(map)) = (layout.summary(), layout.ip_map()) {

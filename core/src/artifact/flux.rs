@@ -20,14 +20,16 @@ pub fn wants(plan: &Plan) -> Vec<Want> {
             let name = layout.flux_name().to_owned();
             let after = after.clone();
             Want::edit(layout.flux_file(&c.name.item), "", move |text| {
+                let name = &name;
                 edit::upsert_document(
                     text,
                     "Kustomization",
-                    &name,
+                    name,
                     &doc,
                     after.as_deref(),
                     FLUX_OPTIONAL,
                 )
+                .map(Into::into)
             })
         })
         .collect()

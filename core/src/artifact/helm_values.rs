@@ -30,13 +30,15 @@ pub fn wants(plan: &Plan) -> Vec<Want> {
             let keep: Vec<&[&str]> = paths.iter().map(Vec::as_slice).collect();
             // Marked values the plan no longer renders (a changed `helm-service`,
             // the other annotation key after `ip-annotation` changed) go.
-            let text = edit::prune_values(text, scope, &keep)?;
+            let mut editing = edit::Editing::new(text)?;
+            edit::values_prune(&mut editing, scope, &keep)?;
             let entries: Vec<(&[&str], edit::Scalar)> = paths
                 .iter()
                 .zip(&values)
                 .map(|(p, (_, v))| (p.as_slice(), v.clone()))
                 .collect();
-            edit::set_values(&text, scope, &entries)
+            edit::values(&mut editing, scope, &entries)?;
+            Ok(editing.finish_checked()?.into())
         }));
     }
     out

@@ -28,7 +28,34 @@ use crate::artifact::edit::EditError;
 use crate::plan::Plan;
 
 /// An edit of a hand-written file's text: the new text, or why it cannot be made.
-pub type Edit = Box<dyn Fn(&str) -> Result<String, EditError> + Send + Sync>;
+pub type Edit = Box<dyn Fn(&str) -> Result<Edited, EditError> + Send + Sync>;
+
+/// The text an [`Edit`] made, with the parse that checked it when the edit
+/// kept one: the audit reads that instead of parsing the text again.
+#[derive(Debug)]
+pub struct Edited {
+    /// The new text.
+    pub text: String,
+    pub(crate) checked: Option<crate::yaml::Checked>,
+}
+
+impl From<String> for Edited {
+    fn from(text: String) -> Edited {
+        Edited {
+            text,
+            checked: None,
+        }
+    }
+}
+
+impl From<(String, crate::yaml::Checked)> for Edited {
+    fn from((text, checked): (String, crate::yaml::Checked)) -> Edited {
+        Edited {
+            text,
+            checked: Some(checked),
+        }
+    }
+}
 
 /// What an artifact wants in the repository.
 pub enum Want {
@@ -67,7 +94,7 @@ impl Want {
     pub fn edit(
         path: PathBuf,
         default: &str,
-        edit: impl Fn(&str) -> Result<String, EditError> + Send + Sync + 'static,
+        edit: impl Fn(&str) -> Result<Edited, EditError> + Send + Sync + 'static,
     ) -> Want {
         Want::Edit {
             path,

@@ -25,8 +25,11 @@ pub fn wants(plan: &Plan) -> Vec<Want> {
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
             // Marked keys the plan no longer renders (a renamed `setting`) go.
-            let text = edit::prune_configmap_data(&with_skeleton(text, &skeleton), &keys)?;
-            edit::set_configmap_data(&text, &entries)
+            let text = with_skeleton(text, &skeleton);
+            let mut editing = edit::Editing::new(&text)?;
+            edit::configmap_prune(&mut editing, &keys)?;
+            edit::configmap_data(&mut editing, &entries)?;
+            Ok(editing.finish_checked()?.into())
         }));
     }
     out

@@ -39,7 +39,7 @@ pub(super) fn check(tree: &Tree, plan: &Plan) -> Vec<Error> {
         };
         let docs = tree.documents(&helm.file, &text);
         let values = docs
-            .0
+            .objects
             .iter()
             .map(|(_, v)| &**v)
             .find(|v| helm.prefix.is_empty() || v["kind"].as_str() == Some("HelmRelease"))

@@ -97,26 +97,78 @@ pub(crate) fn load_balancer_ip_paths(chart: &str) -> Option<&'static [&'static [
 pub(crate) fn load_balancer_ips(chart: Option<&str>, values: &YamlNode) -> Option<Vec<YamlNode>> {
     let mut out = Vec::new();
     for path in load_balancer_ip_paths(chart?)? {
-        at_path(values, path, &mut out);
+        out.extend(
+            at_path(values.clone(), path)
+                .into_iter()
+                .map(|(_, node)| node),
+        );
     }
     Some(out)
 }
 
-fn at_path(node: &YamlNode, path: &[&str], out: &mut Vec<YamlNode>) {
+/// A tree of Helm values that a chart's values path walks: the lossless nodes
+/// the audit places, or the values `lbipam init` reads.
+pub(crate) trait ValueTree: Sized {
+    /// The value at `key` of a mapping.
+    fn get(&self, key: &str) -> Option<Self>;
+    /// The entries of a mapping with a string key, in order; none for anything else.
+    fn entries(&self) -> Vec<(String, Self)>;
+}
+
+impl ValueTree for YamlNode {
+    fn get(&self, key: &str) -> Option<Self> {
+        child(self, key)
+    }
+
+    fn entries(&self) -> Vec<(String, Self)> {
+        let entries = as_mapping(self).into_iter().flat_map(|m| m.entries());
+        entries
+            .filter_map(|e| Some((scalar_string(e.key_node())?, e.value_node()?)))
+            .collect()
+    }
+}
+
+impl ValueTree for &yaml_serde::Value {
+    fn get(&self, key: &str) -> Option<Self> {
+        self.as_mapping()?.get(key)
+    }
+
+    fn entries(&self) -> Vec<(String, Self)> {
+        let entries = self.as_mapping().into_iter().flatten();
+        entries
+            .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v)))
+            .collect()
+    }
+}
+
+/// The values at `path` below `node` (`*` matching any key), each with the
+/// keys its `*`s matched.
+pub(crate) fn at_path<V: ValueTree>(node: V, path: &[&str]) -> Vec<(Vec<String>, V)> {
+    let mut out = Vec::new();
+    walk(node, path, &mut Vec::new(), &mut out);
+    out
+}
+
+fn walk<V: ValueTree>(
+    node: V,
+    path: &[&str],
+    keys: &mut Vec<String>,
+    out: &mut Vec<(Vec<String>, V)>,
+) {
     let Some((first, rest)) = path.split_first() else {
-        out.push(node.clone());
+        out.push((keys.clone(), node));
         return;
     };
     if *first != "*" {
-        if let Some(next) = child(node, first) {
-            at_path(&next, rest, out);
+        if let Some(next) = node.get(first) {
+            walk(next, rest, keys, out);
         }
         return;
     }
-    for entry in as_mapping(node).iter().flat_map(|m| m.entries()) {
-        if let Some(next) = entry.value_node() {
-            at_path(&next, rest, out);
-        }
+    for (key, next) in node.entries() {
+        keys.push(key);
+        walk(next, rest, keys, out);
+        keys.pop();
     }
 }
 

@@ -249,7 +249,7 @@ fn flux_in_component(
         let Ok(text) = tree.read(&file) else {
             continue;
         };
-        for (line, value) in &tree.documents(&file, &text).0 {
+        for (line, value) in &tree.documents(&file, &text).objects {
             if is_flux_kustomization(value) {
                 errors.push(Error::file(Code::FluxInComponent, file.clone(), *line, 1, format!(
                         "Flux Kustomization {} lives in component directory {} (reached by {reached_by} of cluster {cluster}); Flux Kustomizations belong in {}/",

@@ -204,7 +204,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
         .filter(|(p, _)| asking.contains(*p))
         .map(|(p, t)| (p.clone(), t.clone()))
         .collect();
-    errors.extend(shared_ips(plan, &own, &asked, (&applied, &releases)));
+    errors.extend(shared_ips(tree, plan, &own, &asked, (&applied, &releases)));
     let owners = OwnerIndex::new(plan);
     let settings: Vec<_> = plan
         .clusters
@@ -337,12 +337,13 @@ fn read_file(
     if how.is_empty() && text.len() > PARSE_LIMIT && !requests::may_ask_for_ips(&text) {
         return Read::Unparsed(text.len());
     }
-    match file_requests(&tree.documents(path, &text), &text, role) {
+    let docs = tree.documents(path, &text);
+    match requests::requests_of(&docs, role) {
         Ok(requests) => {
             let (mut errors, requested) = stray_ips(plan, own, path, &requests, how);
             errors.extend(shadowed(path, &requests));
             let asks = !requests.is_empty();
-            let notes = unread_notes(path, &text, role);
+            let notes = unread_notes(path, &docs, role);
             Read::Text {
                 text,
                 asks,
@@ -367,8 +368,8 @@ fn read_file(
 
 /// A notice for each `loadBalancerIP` of HelmRelease values the audit does not
 /// read as a request (see [`chart_values`]): never silent.
-fn unread_notes(path: &Path, text: &str, role: &Role<'_>) -> Vec<String> {
-    requests::unread_values(text, role)
+fn unread_notes(path: &Path, docs: &Documents, role: &Role<'_>) -> Vec<String> {
+    requests::unread_values(docs, role)
         .into_iter()
         .map(|(line, column, why)| {
             format!(
@@ -411,23 +412,6 @@ fn shadowed(path: &Path, requests: &[IpRequest]) -> Vec<Error> {
 fn yaml_error(path: &Path, error: yaml::YamlError) -> Error {
     let path = path.to_owned();
     FileError::Yaml { path, error }.into()
-}
-
-/// The LoadBalancer-IP requests of one file. The full parse that places them
-/// (yaml-edit and its YAML 1.2 validator) is most of the build's time, so a file
-/// in which libyaml, reading as kubectl and Flux do, sees no request — nearly
-/// every file — is not parsed again: it requests nothing. A file libyaml cannot
-/// read takes the full parse too, to be reported as before.
-fn file_requests(
-    docs: &Documents,
-    text: &str,
-    role: &Role<'_>,
-) -> Result<Vec<IpRequest>, yaml::YamlError> {
-    let (objects, errors) = docs;
-    if errors.is_empty() && !objects.iter().any(|(_, o)| requests::may_request_ips(o)) {
-        return Ok(Vec::new());
-    }
-    requests::find_requests(text, role)
 }
 
 fn unreadable(path: &Path, why: &std::io::Error, how: &[Applier]) -> Error {
@@ -524,6 +508,7 @@ fn yaml_files(tree: &Tree, roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>) {
 /// applies, to the cluster of its path, else to the cluster whose pool holds the
 /// address.
 fn shared_ips(
+    tree: &Tree,
     plan: &Plan,
     own_dirs: &OwnDirs,
     files: &BTreeMap<PathBuf, String>,
@@ -531,20 +516,22 @@ fn shared_ips(
 ) -> Vec<Error> {
     let mut requests = Vec::new();
     for (path, text) in files {
+        let docs = tree.documents(path, text);
         let how = applied.get(path).map_or(&[][..], Vec::as_slice);
         let mut clusters: Vec<&str> = how.iter().map(|a| a.cluster.as_str()).collect();
         clusters.dedup();
         for c in clusters {
             requests.extend(releases.with_role(path, |role| {
-                crate::audit::sharing::requests_as(plan, path, text, role, |_| Some(c.to_owned()))
+                crate::audit::sharing::requests_as(plan, path, &docs, role, |_| Some(c.to_owned()))
             }));
         }
         if how.is_empty() {
             let own = own_dirs.cluster_of(path);
-            requests.extend(crate::audit::sharing::requests_in(
+            requests.extend(crate::audit::sharing::requests_as(
                 plan,
                 path,
-                text,
+                &docs,
+                &Role::default(),
                 |addr| {
                     own.clone().or_else(|| {
                         let c = plan.clusters.iter().find(|c| c.holds(addr))?;
@@ -564,7 +551,6 @@ fn shared_ips(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     fn plan() -> Plan {
         crate::check::compile(
@@ -588,11 +574,9 @@ mod tests {
         ];
         for (i, text) in cases.iter().enumerate() {
             let full = requests::find_ip_requests(text);
-            let (objects, errors) = crate::tree::parse_documents(Path::new("t.yaml"), text);
-            let objects = objects.into_iter().map(|(l, o)| (l, Arc::new(o))).collect();
-            let role = Role::default();
+            let docs = Documents::read(Path::new("t.yaml"), text);
             assert_eq!(
-                file_requests(&(objects, errors), text, &role),
+                requests::requests_of(&docs, &Role::default()),
                 full,
                 "{text}"
             );

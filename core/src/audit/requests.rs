@@ -5,11 +5,13 @@
 
 use std::collections::BTreeSet;
 use std::ops::Range;
+use std::path::Path;
 
-use yaml_edit::{AnchorRegistry, YamlNode};
+use yaml_edit::{AnchorRegistry, YamlFile, YamlNode};
 
 use super::chart_values;
 use crate::cilium::IP_ANNOTATIONS;
+use crate::tree::Documents;
 use crate::yaml::{Positions, YamlError, as_mapping, child, parse, scalar_string};
 
 /// A LoadBalancer IP request found in a YAML file, for an audit of stray
@@ -87,7 +89,20 @@ fn has_request_key(value: &yaml_serde::Value) -> bool {
 /// written as an alias (`*lbIP`) is resolved to its anchor and reported at the
 /// alias; a tagged value (`!!str 10.0.0.5`) counts as its scalar.
 pub fn find_ip_requests(text: &str) -> Result<Vec<IpRequest>, YamlError> {
-    find_requests(text, &Role::default())
+    located(text, &parse(text)?.file(), &Role::default())
+}
+
+/// The LoadBalancer-IP requests of a file in its `role`. The lossless parse
+/// that places them (yaml-edit and its YAML 1.2 validator) is most of the
+/// build's time, so a file in which libyaml, reading as kubectl and Flux do,
+/// sees no request — nearly every file — is not parsed again: it requests
+/// nothing. A file libyaml cannot read takes the lossless parse too, to be
+/// reported as before.
+pub(crate) fn requests_of(docs: &Documents, role: &Role<'_>) -> Result<Vec<IpRequest>, YamlError> {
+    if docs.errors.is_empty() && !docs.objects.iter().any(|(_, o)| may_request_ips(o)) {
+        return Ok(Vec::new());
+    }
+    located(docs.text(), &docs.lossless()?, role)
 }
 
 /// The chart of a HelmRelease by its `metadata.name`, as another file names it.
@@ -109,13 +124,12 @@ impl Default for Role<'_> {
     }
 }
 
-/// [`find_ip_requests`] of a file in its `role`.
-pub(crate) fn find_requests(text: &str, role: &Role<'_>) -> Result<Vec<IpRequest>, YamlError> {
-    let file = parse(text)?;
+/// [`find_ip_requests`] of `text`, whose lossless parse is `file`, in its `role`.
+fn located(text: &str, file: &YamlFile, role: &Role<'_>) -> Result<Vec<IpRequest>, YamlError> {
     let text = &Positions::new(text);
     let mut found = Vec::new();
     let registries = file.documents().map(|d| AnchorRegistry::from_document(&d));
-    let parsed = crate::yaml::parsed(text.text, &file);
+    let parsed = crate::yaml::parsed(text.text, file);
     let roots: Vec<YamlNode> = parsed.iter().filter_map(|d| d.node.clone()).collect();
     for (doc, anchors) in parsed.into_iter().zip(registries) {
         let Some(root) = doc.node else { continue };
@@ -278,16 +292,17 @@ impl Finder<'_> {
 /// does not read (a chart not in [`chart_values`]' table, or a place its chart
 /// does not put on a Service), each at its line and column with why.
 pub fn unread_helm_values(text: &str) -> Vec<(usize, usize, String)> {
-    unread_values(text, &Role::default())
+    unread_values(&Documents::read(Path::new(""), text), &Role::default())
 }
 
 /// [`unread_helm_values`] of a file in its `role`.
-pub(crate) fn unread_values(text: &str, role: &Role<'_>) -> Vec<(usize, usize, String)> {
+pub(crate) fn unread_values(docs: &Documents, role: &Role<'_>) -> Vec<(usize, usize, String)> {
+    let text = docs.text();
     let values_file = matches!(role, Role::Values(_));
     if !text.contains("loadBalancerIP") || !(values_file || text.contains("HelmRelease")) {
         return Vec::new();
     }
-    let Ok(file) = parse(text) else {
+    let Ok(file) = docs.lossless() else {
         return Vec::new();
     };
     let positions = Positions::new(text);

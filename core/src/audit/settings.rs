@@ -23,7 +23,9 @@ pub fn stale_settings(
     docs: &Documents,
 ) -> Vec<Error> {
     // A file the audit cannot read is an error, never a skipped check.
-    let (objects, errors) = docs;
+    let Documents {
+        objects, errors, ..
+    } = docs;
     if !errors.is_empty() {
         return errors.clone();
     }

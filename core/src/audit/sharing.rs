@@ -19,10 +19,11 @@ use std::path::{Path, PathBuf};
 
 use yaml_serde::Value;
 
-use super::requests::{Role, find_requests};
+use super::requests::{Role, requests_of};
 use crate::diag::codes::Code;
 use crate::diag::error::{Error, Related};
 use crate::plan::Plan;
+use crate::tree::Documents;
 
 /// The sharing-key annotation and its alias.
 pub const SHARING_KEY: [&str; 2] = [
@@ -303,21 +304,27 @@ pub fn requests_in(
     text: &str,
     cluster: impl Fn(IpAddr) -> Option<String>,
 ) -> Vec<Request> {
-    requests_as(plan, path, text, &Role::default(), cluster)
+    requests_as(
+        plan,
+        path,
+        &Documents::read(path, text),
+        &Role::default(),
+        cluster,
+    )
 }
 
 /// [`requests_in`] of a file in its `role` (the values of a HelmRelease).
 pub(crate) fn requests_as(
     plan: &Plan,
     path: &Path,
-    text: &str,
+    docs: &Documents,
     role: &Role<'_>,
     cluster: impl Fn(IpAddr) -> Option<String>,
 ) -> Vec<Request> {
-    let Ok(found) = find_requests(text, role) else {
+    let Ok(found) = requests_of(docs, role) else {
         return Vec::new(); // the stray-IP audit reports the broken file
     };
-    let (objects, _) = crate::tree::parse_documents(path, text);
+    let objects = &docs.objects;
     let mut out = Vec::new();
     for req in found {
         let Ok(addr) = req.value.trim().parse::<IpAddr>() else {

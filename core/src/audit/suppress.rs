@@ -38,8 +38,8 @@ pub fn apply(tree: &Tree, errors: Vec<Error>, texts: &BTreeMap<PathBuf, String>)
     let mut starts: BTreeMap<&Path, Vec<usize>> = BTreeMap::new();
     for (path, text) in texts.iter().filter(|(_, t)| t.contains(ANNOTATION)) {
         let docs = tree.documents(path, text);
-        starts.insert(path, docs.0.iter().map(|(line, _)| *line).collect());
-        for (doc, value) in docs.0.iter() {
+        starts.insert(path, docs.objects.iter().map(|(line, _)| *line).collect());
+        for (doc, value) in docs.objects.iter() {
             let Some(written) = value["metadata"]["annotations"][ANNOTATION].as_str() else {
                 continue;
             };

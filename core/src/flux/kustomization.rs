@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use yaml_serde::Value;
 
 use crate::diag::error::Error;
-use crate::tree::Tree;
+use crate::tree::{Documents, Tree};
 use crate::yaml;
 
 /// A Flux Kustomization found in a cluster's files.
@@ -59,7 +59,11 @@ pub fn flux_kustomizations(
     let mut errors = Vec::new();
     for (path, text) in files {
         let parsed = tree.documents(path, text);
-        let (objects, bad) = &*parsed;
+        let Documents {
+            objects,
+            errors: bad,
+            ..
+        } = &*parsed;
         errors.extend(bad.iter().cloned());
         let docs: BTreeMap<usize, &str> = yaml::split(text)
             .into_iter()

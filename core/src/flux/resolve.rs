@@ -46,7 +46,7 @@ pub use super::object::Object;
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
 use crate::plan::Plan;
-use crate::tree::Tree;
+use crate::tree::{Documents, Tree};
 
 /// The build of one Flux Kustomization.
 #[derive(Clone, Debug, PartialEq)]
@@ -144,7 +144,11 @@ pub fn resolve_entry(
     let mut files = Vec::new();
     for (path, text) in &texts {
         let parsed = tree.documents(path, text);
-        let (objects, bad) = &*parsed;
+        let Documents {
+            objects,
+            errors: bad,
+            ..
+        } = &*parsed;
         errors.extend(bad.iter().map(|e| plain(path, e)));
         files.extend(objects.iter().map(|(line, value)| {
             Object::read(

@@ -1,29 +1,63 @@
 //! Parsing that refuses what the edits and audits must not guess at: files
 //! yaml-edit or its validator find broken, and files YAML 1.1 tools (kubectl,
 //! Helm, Flux) would read differently from YAML 1.2 ones.
+//!
+//! Nothing here is kept between calls: a caller that needs a text's parse
+//! again holds on to the [`Checked`] it got (the edits, for a step that changed
+//! nothing), or reads it through the repository tree, the one cache.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
-use yaml_edit::YamlFile;
 use yaml_edit::validator::{Severity, Validator};
+use yaml_edit::{Parse, YamlFile};
 
 use super::*;
+
+/// A text that passed [`parse`]: its lossless parse and its documents as YAML
+/// 1.1 tools read them. Shareable between threads (the lossless tree is built
+/// from it on demand, [`Checked::file`]), so the repository tree can keep it.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    parse: Parse<YamlFile>,
+    pub(super) values: Vec<yaml_serde::Value>,
+}
+
+impl Checked {
+    /// The lossless tree, a fresh view of the kept parse.
+    pub fn file(&self) -> YamlFile {
+        self.parse.tree()
+    }
+
+    /// Every document as [`yaml11_values`] reads it.
+    pub fn into_values(self) -> Vec<yaml_serde::Value> {
+        self.values
+    }
+}
 
 /// Parses `text`, refusing files yaml-edit reports as broken or that break YAML 1.2
 /// rules its parser lets through (bad indentation, tabs, duplicate keys, ...), and
 /// files that YAML 1.1 tools (kubectl, Helm, Flux) would read differently: a line
 /// break only one of the two YAML versions sees, or text libyaml cannot parse.
-///
-/// An edit parses its file again after each step, a step that changes nothing
-/// leaves the text as it was, and the audit reads what the edits wrote: so the
-/// last few results are kept (per thread) and an identical text is not parsed
-/// twice. Nothing mutates a parsed tree; the edits splice text.
-pub(crate) fn parse(text: &str) -> Result<YamlFile, YamlError> {
-    thread_local! {
-        static PARSED: Kept<Result<YamlFile, YamlError>> = const { RefCell::new(Vec::new()) };
+pub(crate) fn parse(text: &str) -> Result<Checked, YamlError> {
+    check_line_breaks(text)?;
+    let parsed = YamlFile::parse(text);
+    if let Some(e) = parsed.positioned_errors().first() {
+        let at = e.start_position(text);
+        return Err(YamlError::new(at.line, at.column, e.message.clone()));
     }
-    kept(&PARSED, text, parse_uncached)
+    for doc in parsed.tree().documents() {
+        let violations = Validator::new().validate(&doc);
+        if let Some(v) = violations
+            .into_iter()
+            .find(|v| v.severity == Severity::Error)
+        {
+            let offset = v.text_range.map_or(doc.byte_range().start, |r| r.start);
+            return Err(error_at(text, offset as usize, v.message));
+        }
+    }
+    let values = yaml11_values(text)?;
+    Ok(Checked {
+        parse: parsed,
+        values,
+    })
 }
 
 /// Parses a text the build made itself — a document it rendered, or a splice
@@ -38,56 +72,6 @@ pub(crate) fn parse_own(text: &str) -> Result<YamlFile, YamlError> {
         return Err(YamlError::new(at.line, at.column, e.message.clone()));
     }
     Ok(parsed.tree())
-}
-
-/// The last few results of a parse, by text, per thread.
-type Kept<T> = RefCell<Vec<(String, T)>>;
-
-/// `parse(text)`, or the kept result for an identical text.
-fn kept<T: Clone>(
-    cache: &'static std::thread::LocalKey<Kept<T>>,
-    text: &str,
-    parse: impl FnOnce(&str) -> T,
-) -> T {
-    const KEPT: usize = 8;
-    let hit = cache.with_borrow(|kept| {
-        kept.iter()
-            .find(|(t, _)| t == text)
-            .map(|(_, result)| result.clone())
-    });
-    if let Some(result) = hit {
-        return result;
-    }
-    let result = parse(text);
-    cache.with_borrow_mut(|kept| {
-        if kept.len() == KEPT {
-            drop(kept.remove(0));
-        }
-        kept.push((text.to_owned(), result.clone()));
-    });
-    result
-}
-
-fn parse_uncached(text: &str) -> Result<YamlFile, YamlError> {
-    check_line_breaks(text)?;
-    let parsed = YamlFile::parse(text);
-    if let Some(e) = parsed.positioned_errors().first() {
-        let at = e.start_position(text);
-        return Err(YamlError::new(at.line, at.column, e.message.clone()));
-    }
-    let file = parsed.tree();
-    for doc in file.documents() {
-        let violations = Validator::new().validate(&doc);
-        if let Some(v) = violations
-            .into_iter()
-            .find(|v| v.severity == Severity::Error)
-        {
-            let offset = v.text_range.map_or(doc.byte_range().start, |r| r.start);
-            return Err(error_at(text, offset as usize, v.message));
-        }
-    }
-    yaml11_read(text).as_ref().as_ref().map_err(Clone::clone)?;
-    Ok(file)
 }
 
 /// Refuses a character that YAML 1.1 readers (PyYAML, libyaml, go-yaml as used by
@@ -123,20 +107,6 @@ pub fn check_line_breaks(text: &str) -> Result<(), YamlError> {
 /// Helm and Flux — reads it (a leading byte order mark skipped; an empty
 /// document is `Null`).
 pub fn yaml11_values(text: &str) -> Result<Vec<yaml_serde::Value>, YamlError> {
-    yaml11_read(text).as_ref().clone()
-}
-
-/// [`yaml11_values`], kept for the last few texts: an edit's safety net reads
-/// the original and the result again, which its parses have just read.
-fn yaml11_read(text: &str) -> Rc<Result<Vec<yaml_serde::Value>, YamlError>> {
-    thread_local! {
-        static READ: Kept<Rc<Result<Vec<yaml_serde::Value>, YamlError>>> =
-            const { RefCell::new(Vec::new()) };
-    }
-    kept(&READ, text, |text| Rc::new(yaml11_uncached(text)))
-}
-
-fn yaml11_uncached(text: &str) -> Result<Vec<yaml_serde::Value>, YamlError> {
     use serde::Deserialize;
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let shift = text.len() - body.len();
@@ -160,10 +130,8 @@ fn yaml11_uncached(text: &str) -> Result<Vec<yaml_serde::Value>, YamlError> {
         .collect()
 }
 
-/// The non-empty documents of `text` as YAML 1.1 tools read them, merge keys
-/// (`<<`) applied.
-pub(crate) fn merged_documents(text: &str) -> Result<Vec<yaml_serde::Value>, YamlError> {
-    let mut docs = yaml11_values(text)?;
+/// The non-empty documents of `docs`, merge keys (`<<`) applied.
+pub(crate) fn merged(mut docs: Vec<yaml_serde::Value>) -> Vec<yaml_serde::Value> {
     docs.retain(|d| !d.is_null());
     for doc in &mut docs {
         // A merge of something that is not a mapping: leave the document as written.
@@ -172,5 +140,5 @@ pub(crate) fn merged_documents(text: &str) -> Result<Vec<yaml_serde::Value>, Yam
             *doc = merged;
         }
     }
-    Ok(docs)
+    docs
 }

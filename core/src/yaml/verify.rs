@@ -2,17 +2,129 @@
 //! and 1.1) and say everything the original said outside the paths the edit
 //! owns; otherwise the edit is reported as our bug and nothing is written.
 
+use std::cell::OnceCell;
+
 use yaml_edit::YamlFile;
 
 use super::*;
 
-/// Parses `current`, an edit in progress of `original`: an error in a text the
-/// user wrote is theirs; in one we changed, it is ours.
-pub(crate) fn reparse(original: &str, current: &str) -> Result<YamlFile, YamlError> {
-    if current == original {
-        return parse(current);
+/// A hand-written file being edited: the user's text, and the text so far with
+/// its lossless parse and YAML 1.1 reading, each made once per text and only
+/// when asked, so a step that changes nothing costs no parse (an edit of many
+/// keys that are all right already parses its file once).
+pub(crate) struct Editing<'a> {
+    original: &'a str,
+    /// The original's parse.
+    before: Checked,
+    text: String,
+    file: OnceCell<YamlFile>,
+    merged: OnceCell<Vec<yaml_serde::Value>>,
+    /// The key paths (into any document) the steps so far own.
+    owned: Vec<Vec<String>>,
+}
+
+impl<'a> Editing<'a> {
+    /// Starts an edit of `original`, which must pass [`parse`]: an error in it
+    /// is the user's.
+    pub(crate) fn new(original: &'a str) -> Result<Self, YamlError> {
+        let checked = parse(original)?;
+        Ok(Editing {
+            original,
+            file: OnceCell::from(checked.file()),
+            before: checked,
+            text: original.to_owned(),
+            merged: OnceCell::new(),
+            owned: Vec::new(),
+        })
     }
-    ours(original, current, parse_own(current))
+
+    /// The text so far.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The lossless parse of the text so far; an error in a text we changed
+    /// is ours.
+    pub(crate) fn file(&self) -> Result<&YamlFile, YamlError> {
+        if self.file.get().is_none() {
+            let file = ours(self.original, &self.text, parse_own(&self.text))?;
+            let _ = self.file.set(file);
+        }
+        self.file
+            .get()
+            .ok_or_else(|| internal(self.original, &self.text, "lose its parse".into()))
+    }
+
+    /// The non-empty documents of the text so far as YAML 1.1 tools read them,
+    /// merge keys applied.
+    pub(crate) fn merged(&self) -> Result<&[yaml_serde::Value], YamlError> {
+        if self.merged.get().is_none() {
+            let values = match self.text == self.original {
+                true => self.before.values.clone(),
+                false => ours(self.original, &self.text, yaml11_values(&self.text))?,
+            };
+            let _ = self.merged.set(merged(values));
+        }
+        Ok(self.merged.get().map_or(&[][..], Vec::as_slice))
+    }
+
+    /// `result`, a reading of the text so far: an error in a text we changed is ours.
+    pub(crate) fn ours<T>(&self, result: Result<T, YamlError>) -> Result<T, YamlError> {
+        ours(self.original, &self.text, result)
+    }
+
+    /// An edit that would `message` (see [`internal`]).
+    pub(crate) fn internal(&self, message: &str) -> YamlError {
+        internal(self.original, &self.text, message.to_owned())
+    }
+
+    /// Marks `paths` (key paths into any document) as the edit's own: they may
+    /// change, and nothing else may.
+    pub(crate) fn own(&mut self, paths: impl IntoIterator<Item = Vec<String>>) {
+        self.owned.extend(paths);
+    }
+
+    /// Takes the text a step made; it is parsed when next asked for.
+    pub(crate) fn step(&mut self, out: String) {
+        if out != self.text {
+            self.text = out;
+            self.file = OnceCell::new();
+            self.merged = OnceCell::new();
+        }
+    }
+
+    /// The edited text, if it still parses (as YAML 1.2 and as YAML 1.1) and
+    /// says everything the original said outside the paths the steps own
+    /// ([`Editing::own`]): an edit that broke the file or changed what its user
+    /// wrote is our bug, reported as such.
+    pub(crate) fn finish(self) -> Result<String, YamlError> {
+        self.finish_checked().map(|(text, _)| text)
+    }
+
+    /// [`Editing::finish`], with the edited text's parse, for a reader that
+    /// would parse it again.
+    pub(crate) fn finish_checked(self) -> Result<(String, Checked), YamlError> {
+        let owned = &self.owned;
+        let (original, out) = (self.original, self.text);
+        if out == original {
+            return Ok((out, self.before));
+        }
+        let checked = parse(&out)
+            .map_err(|e| internal(original, &out, format!("break the file: {}", e.message)))?;
+        let before = merged(self.before.into_values());
+        let after = merged(checked.values.clone());
+        for (i, old) in before.iter().enumerate() {
+            // An inserted document (an upsert) sits anywhere; the others keep their order.
+            let new =
+                after.get(i + usize::from(after.len() > before.len() && after.get(i) != Some(old)));
+            let new = new.unwrap_or(&yaml_serde::Value::Null);
+            if let Some(path) = changed(old, new, owned, &mut Vec::new()) {
+                let what = format!("change `{path}`, which is not the build's");
+                return Err(internal(original, &out, what));
+            }
+        }
+        Ok((out, checked))
+    }
 }
 
 /// `result`, a reading of `current`, an edit in progress of `original`: an
@@ -42,34 +154,6 @@ pub(crate) fn internal(original: &str, out: &str, message: String) -> YamlError 
          please report this file"
     );
     error_at(original, line_start(original, same), msg)
-}
-
-/// Returns `out` if it still parses (as YAML 1.2 and as YAML 1.1) and says
-/// everything `original` said outside the `owned` paths (each a key path into
-/// any document): an edit that broke the file or changed what its user wrote is
-/// our bug, reported as such.
-pub(crate) fn finish(
-    original: &str,
-    out: String,
-    owned: &[Vec<String>],
-) -> Result<String, YamlError> {
-    if out == original {
-        return Ok(out);
-    }
-    parse(&out).map_err(|e| internal(original, &out, format!("break the file: {}", e.message)))?;
-    let before = merged_documents(original)?;
-    let after = merged_documents(&out)?;
-    for (i, old) in before.iter().enumerate() {
-        // An inserted document (an upsert) sits anywhere; the others keep their order.
-        let new =
-            after.get(i + usize::from(after.len() > before.len() && after.get(i) != Some(old)));
-        let new = new.unwrap_or(&yaml_serde::Value::Null);
-        if let Some(path) = changed(old, new, owned, &mut Vec::new()) {
-            let what = format!("change `{path}`, which is not the build's");
-            return Err(internal(original, &out, what));
-        }
-    }
-    Ok(out)
 }
 
 /// The first path outside `owned` whose value differs between `old` and `new`.

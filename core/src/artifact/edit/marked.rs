@@ -6,8 +6,7 @@ use yaml_edit::{Mapping, MappingEntry, YamlNode};
 
 use super::{EditError, MARKER, Scope, documents, select};
 use crate::yaml::{
-    as_mapping, finish, is_flow, node_range, parse, remove_entry, scalar_string, start,
-    tail_carries,
+    Editing, as_mapping, is_flow, node_range, remove_entry, scalar_string, start, tail_carries,
 };
 
 /// Whether the line of `entry`'s key ends in a comment carrying [`MARKER`].
@@ -35,22 +34,27 @@ pub(super) fn is_marked(text: &str, entry: &MappingEntry) -> bool {
 /// is not kept (equal to, or a parent of, a path in `keep`): a marked scalar goes;
 /// a marked map goes once it is empty (the build created it); anything else is
 /// searched below. One entry at a time, each removal parsed again.
-pub(super) fn prune(text: &str, keep: &[Vec<String>], scope: Scope) -> Result<String, EditError> {
-    let mut out = text.to_string();
+pub(super) fn prune(
+    editing: &mut Editing<'_>,
+    keep: &[Vec<String>],
+    scope: Scope,
+) -> Result<(), EditError> {
     let mut removed = Vec::new();
     loop {
-        let file = parse(&out)?;
-        let docs = documents(&out, &file);
-        let Some(root) = select(&out, &docs, scope)?.and_then(|d| d.root()) else {
+        let out = editing.text();
+        let docs = documents(out, editing.file()?);
+        let Some(root) = select(out, &docs, scope)?.and_then(|d| d.root()) else {
             break;
         };
-        let Some((mapping, entry, path)) = first_stale(&out, &root, keep, &mut Vec::new()) else {
+        let Some((mapping, entry, path)) = first_stale(out, &root, keep, &mut Vec::new()) else {
             break;
         };
-        out = remove_entry(&out, &mapping, &entry, &path.join("."))?;
+        let next = remove_entry(out, &mapping, &entry, &path.join("."))?;
+        editing.step(next);
         removed.push(path);
     }
-    finish(text, out, &removed)
+    editing.own(removed);
+    Ok(())
 }
 
 /// The first marked, no longer rendered entry below `mapping`, with the mapping

@@ -9,12 +9,12 @@ use std::ops::Range;
 
 use yaml_edit::{Mapping, MappingEntry, YamlFile, YamlNode};
 
+pub(crate) use crate::yaml::Editing;
 use crate::yaml::{
     GetPath, Target, as_mapping, break_after, break_changes_meaning, child, column, error_at,
-    find_entry, finish, insertion_point, internal, is_empty_value, is_flow, is_safe_plain,
-    leaf_paths, line_after, line_ending, line_start, merged_documents, node_end, node_range,
-    open_block, ours, parse, parse_own, position, remove_entry, render_block, reparse,
-    scalar_string, set_path, splice, start, with_line_ending,
+    find_entry, insertion_point, is_empty_value, is_flow, is_safe_plain, leaf_paths, line_after,
+    line_ending, line_start, node_end, node_range, open_block, parse_own, position, remove_entry,
+    render_block, scalar_string, set_path, splice, start, with_line_ending,
 };
 pub use crate::yaml::{Scalar, YamlError as EditError, check_line_breaks, yaml11_values};
 
@@ -33,30 +33,41 @@ pub const MARKER: &str = "# managed by lbipam-plan";
 /// appended after the last entry of `data`, a missing or null `data` at the end of
 /// the top mapping. `data` or the value being of another type is an error at that node.
 pub fn set_configmap_data(text: &str, entries: &[(&str, &str)]) -> Result<String, EditError> {
-    let mut out = text.to_string();
+    let mut editing = Editing::new(text)?;
+    configmap_data(&mut editing, entries)?;
+    editing.finish()
+}
+
+/// [`set_configmap_data`] as one step of an edit.
+pub(crate) fn configmap_data(
+    editing: &mut Editing<'_>,
+    entries: &[(&str, &str)],
+) -> Result<(), EditError> {
     for (key, value) in entries {
-        let file = reparse(text, &out)?;
-        let docs = documents(&out, &file);
-        let Some(doc) = only(&out, configmaps(&docs), "ConfigMap")? else {
-            return Err(error_at(&out, 0, "no ConfigMap document"));
+        let out = editing.text();
+        let docs = documents(out, editing.file()?);
+        let Some(doc) = only(out, configmaps(&docs), "ConfigMap")? else {
+            return Err(error_at(out, 0, "no ConfigMap document"));
         };
         let target = Target {
             root: doc.root(),
             merged: None,
             mark: Some(MARKER),
         };
-        out = set_path(
-            &out,
+        let next = set_path(
+            out,
             target,
             &["data", key],
             &Scalar::Quoted((*value).into()),
         )?;
+        editing.step(next);
     }
-    let owned: Vec<Vec<String>> = entries
-        .iter()
-        .map(|(k, _)| vec!["data".to_owned(), (*k).to_owned()])
-        .collect();
-    finish(text, out, &owned)
+    editing.own(
+        entries
+            .iter()
+            .map(|(k, _)| vec!["data".to_owned(), (*k).to_owned()]),
+    );
+    Ok(())
 }
 
 fn configmaps(docs: &[DocInfo]) -> impl Iterator<Item = &DocInfo> {
@@ -108,11 +119,18 @@ fn select<'d>(
 /// (the setting of a pin removed from the plan, or of a renamed `setting`). The
 /// entry's whole lines go, its comment included; unmarked keys are never touched.
 pub fn prune_configmap_data(text: &str, keep: &[&str]) -> Result<String, EditError> {
+    let mut editing = Editing::new(text)?;
+    configmap_prune(&mut editing, keep)?;
+    editing.finish()
+}
+
+/// [`prune_configmap_data`] as one step of an edit.
+pub(crate) fn configmap_prune(editing: &mut Editing<'_>, keep: &[&str]) -> Result<(), EditError> {
     let keep: Vec<Vec<String>> = keep
         .iter()
         .map(|k| vec!["data".to_owned(), (*k).to_owned()])
         .collect();
-    marked::prune(text, &keep, Scope::ConfigMap)
+    marked::prune(editing, &keep, Scope::ConfigMap)
 }
 
 /// Deletes every entry of the document `scope` selects (a Helm values file, a
@@ -122,11 +140,22 @@ pub fn prune_configmap_data(text: &str, keep: &[&str]) -> Result<String, EditErr
 /// marked map (one the build created) goes once it is empty; unmarked keys and
 /// maps are never touched.
 pub fn prune_values(text: &str, scope: Scope, keep: &[&[&str]]) -> Result<String, EditError> {
+    let mut editing = Editing::new(text)?;
+    values_prune(&mut editing, scope, keep)?;
+    editing.finish()
+}
+
+/// [`prune_values`] as one step of an edit.
+pub(crate) fn values_prune(
+    editing: &mut Editing<'_>,
+    scope: Scope,
+    keep: &[&[&str]],
+) -> Result<(), EditError> {
     let keep: Vec<Vec<String>> = keep
         .iter()
         .map(|p| p.iter().map(|s| (*s).to_owned()).collect())
         .collect();
-    marked::prune(text, &keep, scope)
+    marked::prune(editing, &keep, scope)
 }
 
 /// Sets nested keys of the document `scope` selects (a Helm values file, one
@@ -140,6 +169,17 @@ pub fn set_values(
     scope: Scope,
     entries: &[(&[&str], Scalar)],
 ) -> Result<String, EditError> {
+    let mut editing = Editing::new(text)?;
+    values(&mut editing, scope, entries)?;
+    editing.finish()
+}
+
+/// [`set_values`] as one step of an edit.
+pub(crate) fn values(
+    editing: &mut Editing<'_>,
+    scope: Scope,
+    entries: &[(&[&str], Scalar)],
+) -> Result<(), EditError> {
     for (path, value) in entries {
         let unsafe_plain = matches!(value, Scalar::Plain(v) if !is_safe_plain(v));
         if path.is_empty() || unsafe_plain {
@@ -147,25 +187,25 @@ pub fn set_values(
             return Err(EditError::new(1, 1, msg));
         }
     }
-    let mut out = text.to_string();
     for (path, value) in entries {
-        let file = reparse(text, &out)?;
-        let docs = documents(&out, &file);
-        let doc = select(&out, &docs, scope)?;
+        let out = editing.text();
+        let docs = documents(out, editing.file()?);
+        let doc = select(out, &docs, scope)?;
         if let Some(node) = doc.and_then(|d| d.node.as_ref())
             && as_mapping(node).is_none()
         {
-            if !is_empty_value(&out, node) {
+            if !is_empty_value(out, node) {
                 let msg = "the top must be a mapping";
-                return Err(error_at(&out, node_range(node).start, msg));
+                return Err(error_at(out, node_range(node).start, msg));
             }
             // `~`, `null` or `!!null` alone: the values start here.
-            let block = render_block(path, value, 0, 2, line_ending(&out), Some(MARKER));
-            out = open_block(&out, node_range(node), &block);
+            let block = render_block(path, value, 0, 2, line_ending(out), Some(MARKER));
+            let next = open_block(out, node_range(node), &block);
+            editing.step(next);
             continue;
         }
         // The same document as YAML 1.1 tools read it.
-        let merged = ours(text, &out, merged_documents(&out))?;
+        let merged = editing.merged()?;
         let merged = match scope {
             Scope::Kind(kind) => merged
                 .iter()
@@ -178,13 +218,15 @@ pub fn set_values(
             merged,
             mark: Some(MARKER),
         };
-        out = set_path(&out, target, path, value)?;
+        let next = set_path(out, target, path, value)?;
+        editing.step(next);
     }
-    let owned: Vec<Vec<String>> = entries
-        .iter()
-        .map(|(p, _)| p.iter().map(|s| (*s).to_owned()).collect())
-        .collect();
-    finish(text, out, &owned)
+    editing.own(
+        entries
+            .iter()
+            .map(|(p, _)| p.iter().map(|s| (*s).to_owned()).collect()),
+    );
+    Ok(())
 }
 
 /// Creates or updates one Kubernetes object (`kind`, `metadata.name`) in a
@@ -206,8 +248,8 @@ pub fn upsert_document(
     optional: &[&[&str]],
 ) -> Result<String, EditError> {
     let new = NewDocument::parse(doc, kind, name)?;
-    let file = parse(text)?;
-    let docs = documents(text, &file);
+    let mut editing = Editing::new(text)?;
+    let docs = documents(text, editing.file()?);
     let nl = line_ending(text);
     let mut found = docs.iter().filter(|d| d.is(kind, name));
     if let Some(existing) = found.next() {
@@ -216,7 +258,7 @@ pub fn upsert_document(
             let msg = format!("duplicate {kind} `{name}` (first at line {first})");
             return Err(error_at(text, second.content.start, msg));
         }
-        return sync_document(text, &new, kind, name, optional);
+        return sync_document(editing, &new, kind, name, optional);
     }
     let anchor = after
         .and_then(|a| docs.iter().find(|d| d.is(kind, a)))
@@ -236,7 +278,8 @@ pub fn upsert_document(
         } else {
             format!("{whole}---{nl}")
         };
-        return finish(text, splice(text, at..at, &insert), &[]);
+        editing.step(splice(text, at..at, &insert));
+        return editing.finish();
     }
     let before = &text[..at];
     let mut insert = break_after(before).to_string();
@@ -245,13 +288,14 @@ pub fn upsert_document(
         insert = format!("{insert}---{nl}");
     }
     insert.push_str(&whole);
-    finish(text, splice(text, at..at, &insert), &[])
+    editing.step(splice(text, at..at, &insert));
+    editing.finish()
 }
 
 /// Brings the fields `new` renders into the existing document, one edit at a
 /// time, then removes the `optional` paths it does not render.
 fn sync_document(
-    text: &str,
+    mut editing: Editing<'_>,
     new: &NewDocument,
     kind: &str,
     name: &str,
@@ -268,63 +312,62 @@ fn sync_document(
     };
     let want_value = yaml11_values(&new.content)?.into_iter().next();
     let want_value = want_value.unwrap_or_default();
-    let mut out = text.to_string();
     let mut owned: Vec<Vec<String>> = Vec::new();
     leaf_paths(&want_value, &mut Vec::new(), &mut owned);
     // Each pass fixes one field; more passes than fields means we are not converging.
     for _ in 0..=owned.len() + optional.len() + 1 {
-        let file = reparse(text, &out)?;
-        let docs = documents(&out, &file);
+        let out = editing.text();
+        let docs = documents(out, editing.file()?);
         let Some(doc) = docs.iter().find(|d| d.is(kind, name)) else {
             return Err(error_at(
-                &out,
+                out,
                 0,
                 format!("internal error: {kind} `{name}` lost"),
             ));
         };
-        let have = ours(text, &out, yaml11_values(&out[doc.range.clone()]))?
+        let have = editing
+            .ours(yaml11_values(&out[doc.range.clone()]))?
             .into_iter()
             .find(|v| !v.is_null());
         let have = have.unwrap_or_default();
         let Some(root) = doc.root() else {
             return Err(error_at(
-                &out,
+                out,
                 doc.content.start,
                 "the document is not a mapping",
             ));
         };
         let sync = Sync {
-            text: &out,
+            text: out,
             have: &have,
             source: &new.content,
             want: &want_value,
         };
         if let Some((range, with)) = sync.next_edit(&root, &want, &mut Vec::new()) {
-            out = splice(&out, range, &with);
+            let next = splice(out, range, &with);
+            editing.step(next);
             continue;
         }
         let stale = optional
             .iter()
             .find(|p| want_value.get_path(p).is_none() && have.get_path(p).is_some());
         let Some(stale) = stale else {
-            return finish(text, out, &owned);
+            editing.own(owned);
+            return editing.finish();
         };
         owned.push(stale.iter().map(|s| (*s).to_owned()).collect());
         let (parents, last) = stale.split_at(stale.len() - 1);
         let mut mapping = root;
         for key in parents {
             let next = child(&YamlNode::Mapping(mapping.clone()), key).and_then(|n| as_mapping(&n));
-            mapping = next.ok_or_else(|| error_at(&out, doc.content.start, "unexpected shape"))?;
+            mapping = next.ok_or_else(|| error_at(out, doc.content.start, "unexpected shape"))?;
         }
         let entry = find_entry(&mapping, last[0]);
-        let entry = entry.ok_or_else(|| error_at(&out, doc.content.start, "unexpected shape"))?;
-        out = remove_entry(&out, &mapping, &entry, &stale.join("."))?;
+        let entry = entry.ok_or_else(|| error_at(out, doc.content.start, "unexpected shape"))?;
+        let next = remove_entry(out, &mapping, &entry, &stale.join("."))?;
+        editing.step(next);
     }
-    Err(internal(
-        text,
-        &out,
-        "the owned document does not converge".into(),
-    ))
+    Err(editing.internal("the owned document does not converge"))
 }
 
 /// One step of [`sync_document`]: the existing document (its text and value)

@@ -12,7 +12,7 @@ use super::transform;
 use crate::diag::codes::Code;
 use crate::diag::error::{Error, Location};
 use crate::flux::object::Object;
-use crate::tree::Tree;
+use crate::tree::{Documents, Tree};
 
 /// The names kustomize looks for in a directory, in its order.
 pub const KUSTOMIZATION_FILES: [&str; 3] =
@@ -531,7 +531,11 @@ impl Walker<'_> {
             }
         };
         let parsed = self.tree.documents(file, &text);
-        let (objects, bad) = &*parsed;
+        let Documents {
+            objects,
+            errors: bad,
+            ..
+        } = &*parsed;
         let mut raw: std::collections::BTreeMap<usize, String> = crate::yaml::split(&text)
             .into_iter()
             .map(|d| (d.line, text[d.range].to_owned()))
