@@ -6,7 +6,7 @@ use glob::{MatchOptions, Pattern};
 
 /// A set of globs; `*` stays within one path segment, `**` crosses them.
 #[derive(Clone, Debug)]
-pub struct Globs(Vec<Pattern>);
+pub(crate) struct Globs(Vec<Pattern>);
 
 /// `*` and `?` never match a `/`; a leading `.` is matched like any character.
 const OPTIONS: MatchOptions = MatchOptions {
@@ -17,7 +17,7 @@ const OPTIONS: MatchOptions = MatchOptions {
 
 impl Globs {
     /// Compiles the globs, or says why one is not valid.
-    pub fn new<'a>(globs: impl IntoIterator<Item = &'a str>) -> Result<Globs, String> {
+    pub(crate) fn new<'a>(globs: impl IntoIterator<Item = &'a str>) -> Result<Globs, String> {
         globs
             .into_iter()
             .map(|g| Pattern::new(g).map_err(|e| e.msg.to_string()))
@@ -26,7 +26,7 @@ impl Globs {
     }
 
     /// Whether a path matches any glob.
-    pub fn matches(&self, path: &Path) -> bool {
+    pub(crate) fn matches(&self, path: &Path) -> bool {
         self.0.iter().any(|g| g.matches_path_with(path, OPTIONS))
     }
 }

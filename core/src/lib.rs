@@ -1,3 +1,4 @@
+#![warn(unreachable_pub)]
 //! The validation core of lbipam-plan, shared by its `build.rs` and its library.
 //!
 //! The data flows up through layers; a module uses its own layer and those below,
@@ -20,6 +21,41 @@
 //!   audit → check or write), `sync`, [`build_script`], and this crate root;
 //! - [`adopt`] — `lbipam init`: a plan read from a repository that already runs
 //!   LB-IPAM, checked by computing the build's outputs.
+//!
+//! # Entry points
+//!
+//! The repository's `build.rs` is three lines ([`build_script::run`] reads
+//! `CARGO_MANIFEST_DIR`, `OUT_DIR` and `CI`, prints the report and the
+//! `rerun-if` lines):
+//!
+//! ```no_run
+//! fn main() {
+//!     lbipam_core::build_script::run();
+//! }
+//! ```
+//!
+//! A gate, `tests/gate.rs`, checks everything the build checks, in check mode,
+//! and panics with the whole report ([`gate`]; [`verify`] returns it instead).
+//! This repository's own gate calls `lbipam_gate::gate`, which adds the strict
+//! schema check of every object on top:
+//!
+//! ```no_run
+//! #[test]
+//! fn the_repository_is_what_plan_toml_says() {
+//!     lbipam_core::gate(env!("CARGO_MANIFEST_DIR"));
+//! }
+//! ```
+//!
+//! A tool that builds a repository in a mode of its own choosing (the CLI's
+//! `lbipam build`) calls [`build_with`]; one that only reads the plan,
+//! [`generate::load`], or [`check::compile`] for a text. Every finding carries a
+//! stable code (manual/codes.md):
+//!
+//! ```
+//! let errors = lbipam_core::check::compile("[network]\ncidr = \"10.0.0.0/24\"\ncolour = 1\n")
+//!     .expect_err("not a plan");
+//! assert!(errors.iter().any(|e| e.code() == "unknown-key"));
+//! ```
 
 pub(crate) mod glob;
 pub mod header;

@@ -20,7 +20,7 @@ pub enum Mode {
 
 /// The environment variables that select [`Mode::Check`]. `CI` is set by every
 /// CI provider; `LBIPAM_CHECK` asks for the check anywhere (a pre-commit hook).
-pub const CHECK_VARS: [&str; 2] = ["CI", "LBIPAM_CHECK"];
+pub(crate) const CHECK_VARS: [&str; 2] = ["CI", "LBIPAM_CHECK"];
 
 impl Mode {
     /// Check mode when `CI` or `LBIPAM_CHECK` is set to anything but empty,
@@ -43,7 +43,7 @@ fn is_truthy(value: &str) -> bool {
 
 /// One [`Error::Stale`] per file whose committed bytes are not `wanted`, and per
 /// generated file in `remove` that still exists. Reads, never writes.
-pub fn stale(root: &Path, wanted: &[(PathBuf, String)], remove: &[PathBuf]) -> Vec<Error> {
+pub(crate) fn stale(root: &Path, wanted: &[(PathBuf, String)], remove: &[PathBuf]) -> Vec<Error> {
     let mut errors: Vec<Error> =
         crate::par::map(wanted, |(path, rendered)| differs(root, path, rendered))
             .into_iter()
@@ -97,7 +97,7 @@ const END_OF_FILE: &str = "<end of file>";
 
 /// The first line (1-based) on which two texts differ, and that line in each,
 /// without its line break. A difference only in line breaks shows them escaped.
-pub fn first_difference(found: &str, rendered: &str) -> (usize, String, String) {
+pub(crate) fn first_difference(found: &str, rendered: &str) -> (usize, String, String) {
     let mut a = found.split_inclusive('\n');
     let mut b = rendered.split_inclusive('\n');
     let mut line = 1;

@@ -196,7 +196,7 @@ fn no_flux_kustomization_lives_in_a_component_directory() {
 }
 
 // ---------------------------------------------------------------------------
-// Scratch copies broken the ways issue 5 lists: the gate names each breakage.
+// Scratch copies broken in the ways a hand edit breaks isolation: the gate names each breakage.
 
 const APPS_FLUX: &str = "kubernetes/clusters/apps/infrastructure.yaml";
 const APPS_POOL: &str = "kubernetes/infrastructure/networking/cilium/ipam/apps/lb-ippool-apps.yaml";

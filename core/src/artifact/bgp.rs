@@ -13,7 +13,7 @@ use crate::header::yaml_header;
 use crate::plan::{Bgp, Cluster, Mode, Plan};
 
 /// The advertisement file of every BGP cluster.
-pub fn wants(plan: &Plan) -> Vec<Want> {
+pub(crate) fn wants(plan: &Plan) -> Vec<Want> {
     plan.clusters
         .iter()
         .filter_map(|c| {
@@ -29,14 +29,14 @@ pub fn wants(plan: &Plan) -> Vec<Want> {
 }
 
 /// The cluster's advertisement file and settings, if it advertises over BGP.
-pub fn file<'a>(plan: &Plan, c: &'a Cluster) -> Option<(PathBuf, &'a Bgp)> {
+pub(crate) fn file<'a>(plan: &Plan, c: &'a Cluster) -> Option<(PathBuf, &'a Bgp)> {
     let bgp = c.advertise.bgp.as_ref()?;
     (c.advertise.mode.item == Mode::Bgp)
         .then(|| (plan.layout.bgp_advertisement_file(&c.name.item), bgp))
 }
 
 /// The name of a cluster's advertisement and L2 policy.
-pub fn object_name(c: &Cluster) -> String {
+pub(crate) fn object_name(c: &Cluster) -> String {
     format!("{}-lb-ips", c.name.item)
 }
 

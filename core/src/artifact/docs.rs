@@ -10,7 +10,7 @@ use crate::plan::Plan;
 const ARCHITECTURE_SKELETON: &str = "# Architecture\n";
 
 /// The summary, the map and the architecture section, when the layout has docs.
-pub fn wants(plan: &Plan) -> Vec<Want> {
+pub(crate) fn wants(plan: &Plan) -> Vec<Want> {
     let layout = &plan.layout;
     let mut out = Vec::new();
     if let Some(architecture) = layout.architecture() {

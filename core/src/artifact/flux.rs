@@ -9,7 +9,7 @@ use crate::artifact::render::{Metadata, Object, yaml};
 use crate::plan::{Cluster, Plan};
 
 /// The managed document of each cluster's Flux file.
-pub fn wants(plan: &Plan) -> Vec<Want> {
+pub(crate) fn wants(plan: &Plan) -> Vec<Want> {
     let layout = &plan.layout;
     let after =
         (plan.flux.depends_on.first()).map(|d| crate::plan::dependency(&d.item).1.to_owned());
@@ -38,7 +38,7 @@ pub fn wants(plan: &Plan) -> Vec<Want> {
 /// The cluster's Flux `cilium-ipam` Kustomization: the one document of
 /// `kubernetes/clusters/<cluster>/infrastructure.yaml` the build owns. Its path
 /// names only this cluster's IPAM component — that is the isolation.
-pub fn flux_kustomization(plan: &Plan, cluster: &Cluster) -> String {
+pub(crate) fn flux_kustomization(plan: &Plan, cluster: &Cluster) -> String {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Spec<'a> {
@@ -96,4 +96,4 @@ pub fn flux_kustomization(plan: &Plan, cluster: &Cluster) -> String {
 
 /// Fields of the `cilium-ipam` Kustomization the build owns although it may not
 /// render them: an empty `depends-on` drops `spec.dependsOn`.
-pub const FLUX_OPTIONAL: &[&[&str]] = &[&["spec", "dependsOn"]];
+pub(crate) const FLUX_OPTIONAL: &[&[&str]] = &[&["spec", "dependsOn"]];

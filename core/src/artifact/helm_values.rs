@@ -7,7 +7,7 @@ use crate::artifact::edit;
 use crate::plan::{Cluster, Plan};
 
 /// Each cluster's managed Helm values, when the layout has Helm values.
-pub fn wants(plan: &Plan) -> Vec<Want> {
+pub(crate) fn wants(plan: &Plan) -> Vec<Want> {
     let mut out = Vec::new();
     for c in plan.clusters.iter() {
         let Some(helm) = plan.layout.helm_values(&c.name.item) else {
@@ -45,13 +45,13 @@ pub fn wants(plan: &Plan) -> Vec<Want> {
 }
 
 /// A value the build sets in a Helm values file.
-pub type HelmValue = (Vec<String>, crate::artifact::edit::Scalar);
+pub(crate) type HelmValue = (Vec<String>, crate::artifact::edit::Scalar);
 
 /// The bootstrap Helm values the build owns: for each pinned service with a
 /// `helm-service` path, its IP annotation and `type: LoadBalancer` (Cilium's
 /// chart defaults the ClusterMesh API server Service to NodePort, where a pin
 /// would do nothing).
-pub fn cilium_values(plan: &Plan, cluster: &Cluster) -> Vec<HelmValue> {
+pub(crate) fn cilium_values(plan: &Plan, cluster: &Cluster) -> Vec<HelmValue> {
     let mut out = Vec::new();
     for pin in cluster.pins.iter() {
         let Some(path) = plan

@@ -12,7 +12,7 @@ use crate::header::yaml_header;
 use crate::plan::{Cluster, L2, Mode, Plan};
 
 /// The L2 policy file of every L2 cluster.
-pub fn wants(plan: &Plan) -> Vec<Want> {
+pub(crate) fn wants(plan: &Plan) -> Vec<Want> {
     plan.clusters
         .iter()
         .filter_map(|c| {
@@ -38,7 +38,7 @@ pub fn wants(plan: &Plan) -> Vec<Want> {
 }
 
 /// The cluster's L2 policy file and settings, if it announces by L2.
-pub fn file<'a>(plan: &Plan, c: &'a Cluster) -> Option<(PathBuf, &'a L2)> {
+pub(crate) fn file<'a>(plan: &Plan, c: &'a Cluster) -> Option<(PathBuf, &'a L2)> {
     let l2 = c.advertise.l2.as_ref()?;
     (c.advertise.mode.item == Mode::L2).then(|| (plan.layout.l2_policy_file(&c.name.item), l2))
 }

@@ -8,7 +8,7 @@ use super::markdown::{md_code, md_escape};
 use crate::plan::{Cluster, LabelSelector, Mode};
 
 /// The notes of one cluster, as Markdown (empty when there is nothing to say).
-pub fn cluster_notes(c: &Cluster) -> String {
+pub(crate) fn cluster_notes(c: &Cluster) -> String {
     let mut md = String::new();
     for p in c.pools.iter() {
         if let Some(s) = p.service_selector.as_ref().filter(|s| !s.is_empty()) {

@@ -152,7 +152,7 @@ pub(crate) struct SelectorExpression {
 
 impl Selector {
     /// The selector of the plan.
-    pub fn of(s: &crate::plan::LabelSelector) -> Selector {
+    pub(crate) fn of(s: &crate::plan::LabelSelector) -> Selector {
         Selector {
             match_labels: s
                 .match_labels
@@ -174,7 +174,7 @@ impl Selector {
     /// The plan's selector, or one that selects every object where an absent
     /// selector would select none (a `CiliumBGPAdvertisement`): `NotIn` a value
     /// on a key nothing carries, as Cilium's documentation does.
-    pub fn or_everything(s: Option<&crate::plan::LabelSelector>) -> Selector {
+    pub(crate) fn or_everything(s: Option<&crate::plan::LabelSelector>) -> Selector {
         match s {
             Some(s) if !s.is_empty() => Selector::of(s),
             _ => Selector {

@@ -16,7 +16,7 @@ use crate::plan::{
 /// The whole plan as a `PLAN` constant with typed addresses, followed by a
 /// `const` assertion that re-checks it at compile time, so the crate cannot be
 /// built from an invalid plan even if this file is edited by hand.
-pub fn rust_constants(plan: &Plan) -> String {
+pub(crate) fn rust_constants(plan: &Plan) -> String {
     let plan_tokens = plan_tokens(plan);
     let file = quote! {
         /// The plan of `plan.toml`, checked when `cargo build` generated this file.

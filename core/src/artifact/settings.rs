@@ -6,7 +6,7 @@ use crate::artifact::edit;
 use crate::plan::{Cluster, Plan};
 
 /// Each cluster's settings keys, when the layout has a settings ConfigMap.
-pub fn wants(plan: &Plan) -> Vec<Want> {
+pub(crate) fn wants(plan: &Plan) -> Vec<Want> {
     let layout = &plan.layout;
     let Some(cm) = layout.settings_name() else {
         return Vec::new();
@@ -63,7 +63,7 @@ fn with_skeleton(text: &str, skeleton: &str) -> String {
 /// The `cluster-settings` keys the build owns, with their values: each pinned
 /// service's `setting`, and the pool range (`CILIUM_LB_POOL_START`/`_END`, the
 /// lowest and highest pool address; `CILIUM_LB_POOL_BLOCKS`, every block).
-pub fn cluster_settings(plan: &Plan, cluster: &Cluster) -> Vec<(String, String)> {
+pub(crate) fn cluster_settings(plan: &Plan, cluster: &Cluster) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = cluster
         .pins
         .iter()

@@ -106,7 +106,7 @@ fn delivery(plan: &Plan, pin: &str) -> String {
 }
 
 /// `docs/IP-ALLOCATION-SUMMARY.md`, fully generated.
-pub fn ip_summary(plan: &Plan) -> String {
+pub(crate) fn ip_summary(plan: &Plan) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "<!-- {GENERATED} -->\n<!-- {HOW_TO_CHANGE} -->\n");
     let _ = writeln!(md, "# IP allocation summary\n");
@@ -203,14 +203,14 @@ fn cilium_pool_table(md: &mut String, plan: &Plan, c: &Cluster) {
 }
 
 /// The marker lines around the section of `docs/architecture.md` we own.
-pub const ARCH_BEGIN: &str = "<!-- BEGIN lbipam: generated from plan.toml by `cargo build`; edits inside are overwritten -->";
+pub(crate) const ARCH_BEGIN: &str = "<!-- BEGIN lbipam: generated from plan.toml by `cargo build`; edits inside are overwritten -->";
 /// See [`ARCH_BEGIN`].
-pub const ARCH_END: &str = "<!-- END lbipam -->";
+pub(crate) const ARCH_END: &str = "<!-- END lbipam -->";
 /// The heading placed before the markers when the build has to add them.
-pub const ARCH_HEADING: &str = "## Networking (Cilium) — LoadBalancer IPAM";
+pub(crate) const ARCH_HEADING: &str = "## Networking (Cilium) — LoadBalancer IPAM";
 
 /// The body between the markers of `docs/architecture.md`.
-pub fn architecture_section(plan: &Plan) -> String {
+pub(crate) fn architecture_section(plan: &Plan) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,

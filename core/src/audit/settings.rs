@@ -16,7 +16,7 @@ use crate::tree::Documents;
 /// behind when a service's `setting` was renamed would still request its old
 /// address — which, once pools move, is another cluster's. Other addresses
 /// (the BGP peer, static hosts) are the hand-written settings' own business.
-pub fn stale_settings(
+pub(super) fn stale_settings(
     owners: &OwnerIndex,
     cluster: &str,
     (path, text): (&Path, &str),

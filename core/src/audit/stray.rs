@@ -33,7 +33,7 @@ pub struct Requested {
 /// for an address given to some cluster. `${VAR}` in a file nothing substitutes
 /// is left to the tool that reads it. Also returns each address asked for, as
 /// the cluster asked reads it.
-pub fn stray_ips(
+pub(super) fn stray_ips(
     plan: &Plan,
     own: &OwnDirs,
     path: &Path,

@@ -16,7 +16,7 @@ use crate::diag::error::Error;
 use crate::tree::Tree;
 
 /// The annotation key.
-pub const ANNOTATION: &str = "lbipam.dev/ignore";
+pub(crate) const ANNOTATION: &str = "lbipam.dev/ignore";
 
 /// One annotation found on an object.
 struct Suppression {
@@ -33,7 +33,11 @@ struct Suppression {
 
 /// `errors` less every finding a hand-written object of `texts` suppresses, and
 /// a finding for every suppression that has no reason or suppresses nothing.
-pub fn apply(tree: &Tree, errors: Vec<Error>, texts: &BTreeMap<PathBuf, String>) -> Vec<Error> {
+pub(crate) fn apply(
+    tree: &Tree,
+    errors: Vec<Error>,
+    texts: &BTreeMap<PathBuf, String>,
+) -> Vec<Error> {
     let mut found = Vec::new();
     let mut starts: BTreeMap<&Path, Vec<usize>> = BTreeMap::new();
     for (path, text) in texts.iter().filter(|(_, t)| t.contains(ANNOTATION)) {
