@@ -29,9 +29,9 @@
 //! `rerun-if` lines):
 //!
 //! ```no_run
-//! fn main() {
-//!     lbipam_core::build_script::run();
-//! }
+//! // build.rs: fn main() {
+//! lbipam_core::build_script::run();
+//! // }
 //! ```
 //!
 //! A gate, `tests/gate.rs`, checks everything the build checks, in check mode,
