@@ -4,6 +4,7 @@
 use super::Want;
 use crate::artifact::edit;
 use crate::plan::{Cluster, Plan};
+use crate::yaml::render_key;
 
 /// Each cluster's settings keys, when the layout has a settings ConfigMap.
 pub(crate) fn wants(plan: &Plan) -> Vec<Want> {
@@ -17,7 +18,7 @@ pub(crate) fn wants(plan: &Plan) -> Vec<Want> {
             continue;
         };
         let settings = cluster_settings(plan, c);
-        let skeleton = skeleton(cm);
+        let skeleton = skeleton(cm, &plan.flux.namespace.item);
         out.push(Want::edit(file, &skeleton.clone(), move |text| {
             let keys: Vec<&str> = settings.iter().map(|(k, _)| k.as_str()).collect();
             let entries: Vec<(&str, &str)> = settings
@@ -35,10 +36,14 @@ pub(crate) fn wants(plan: &Plan) -> Vec<Want> {
     out
 }
 
-/// The settings ConfigMap `name` for a cluster that has none yet.
-fn skeleton(name: &str) -> String {
+/// The settings ConfigMap `name` for a cluster that has none yet, in the
+/// namespace of the Flux Kustomization that substitutes from it (`[flux]
+/// namespace`): Flux looks for `substituteFrom` ConfigMaps there.
+fn skeleton(name: &str, namespace: &str) -> String {
+    // Plain where YAML reads the string back as itself (`on` would be a boolean).
+    let (name, namespace) = (render_key(name), render_key(namespace));
     format!(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: flux-system\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {namespace}\n"
     )
 }
 
@@ -84,4 +89,41 @@ pub(crate) fn cluster_settings(plan: &Plan, cluster: &Cluster) -> Vec<(String, S
     let list: Vec<String> = blocks.iter().map(|b| b.item.to_string()).collect();
     out.push(("CILIUM_LB_POOL_BLOCKS".to_owned(), list.join(",")));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The settings file a build starts from for a cluster without one.
+    fn new_settings_file(flux: &str) -> (String, yaml_serde::Value) {
+        let text = format!(
+            "[network]\ncidr = \"10.0.0.0/24\"\n[clusters.a.pools.p]\nblocks = [\"10.0.0.8/29\"]\n{flux}"
+        );
+        let plan = crate::check::compile(&text).expect("valid plan");
+        let wants = wants(&plan);
+        let Some(Want::Edit { default, edit, .. }) = wants.first() else {
+            panic!("no settings edit");
+        };
+        let edited = edit(default).expect("edits its own skeleton");
+        let value = yaml_serde::from_str(&edited.text).expect("YAML");
+        (edited.text, value)
+    }
+
+    #[test]
+    fn a_new_settings_file_is_in_the_namespace_of_the_kustomization_substituting_from_it() {
+        // Flux looks for `substituteFrom` ConfigMaps in the namespace of the
+        // Kustomization substituting, which `[flux] namespace` names.
+        let (_, cm) = new_settings_file("[flux]\nnamespace = \"gitops\"\n");
+        assert_eq!(cm["metadata"]["namespace"].as_str(), Some("gitops"));
+        assert_eq!(cm["metadata"]["name"].as_str(), Some("cluster-settings"));
+        let (_, default) = new_settings_file("");
+        assert_eq!(
+            default["metadata"]["namespace"].as_str(),
+            Some("flux-system")
+        );
+        // A name YAML 1.1 readers (kubectl) would take for a boolean is quoted.
+        let (text, _) = new_settings_file("[flux]\nnamespace = \"on\"\n");
+        assert!(text.contains("  namespace: \"on\"\n"), "{text}");
+    }
 }

@@ -96,12 +96,6 @@ fn selector(s: &LabelSelector, errors: &mut Vec<Error>) {
     }
 }
 
-fn holds(p: &crate::plan::Pool, addr: std::net::IpAddr) -> bool {
-    p.blocks
-        .iter()
-        .any(|b| b.item.interval().is_some_and(|iv| iv.contains_addr(addr)))
-}
-
 /// A pin's `pool` is a pool of its cluster holding its address, and the pool
 /// holding it selects its Service, when the plan knows the Service.
 fn pins(plan: &Plan, c: &Cluster, errors: &mut Vec<Error>) {
@@ -120,7 +114,7 @@ fn pins(plan: &Plan, c: &Cluster, errors: &mut Vec<Error>) {
                         shown(&c.name.item)
                     ),
                 )),
-                Some(p) if !holds(p, addr) => errors.push(Error::Rule {
+                Some(p) if !p.holds(addr) => errors.push(Error::Rule {
                     span: pin.addr.span,
                     related: Some((p.name.span, "the pool it names")),
                     rule: Rule::PinPoolMismatch,
@@ -134,7 +128,7 @@ fn pins(plan: &Plan, c: &Cluster, errors: &mut Vec<Error>) {
                 Some(_) => {}
             }
         }
-        let Some(pool) = c.pools.iter().find(|p| holds(p, addr)) else {
+        let Some(pool) = c.pools.iter().find(|p| p.holds(addr)) else {
             continue;
         };
         let (Some(sel), Some(service)) = (&pool.service_selector, plan.service(&pin.service.item))
@@ -225,7 +219,7 @@ fn bgp(plan: &Plan, c: &Cluster, b: &crate::plan::Bgp, errors: &mut Vec<Error>) 
     let pool = plan
         .clusters
         .iter()
-        .find_map(|o| Some((o, o.pools.iter().find(|p| holds(p, peer))?)));
+        .find_map(|o| Some((o, o.pools.iter().find(|p| p.holds(peer))?)));
     let why = match pool {
         Some((o, p)) => Some(format!(
             "it is in pool {} ({}), so Cilium could hand the router's address to a Service",
