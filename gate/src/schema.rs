@@ -30,9 +30,12 @@
 
 use std::any::TypeId;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::LazyLock;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use lbipam_core::diag::error::Error;
+use lbipam_core::tree::Documents;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use yaml_serde::Value;
@@ -274,33 +277,35 @@ fn metadata_problems(obj: &Value) -> Vec<String> {
     problems
 }
 
-/// Checks every document of a multi-document YAML text.
+/// Checks every document of a multi-document YAML text, read as the build reads
+/// every file ([`Documents`]).
 ///
 /// Empty documents (a stray `---`) are skipped, as kubectl does, but a text
 /// with no object at all is an error. Each error is prefixed with the
 /// 1-based document number. Untyped objects pass unchecked.
 pub fn check_yaml(text: &str) -> Result<(), Vec<String>> {
-    let mut errors = Vec::new();
-    let mut objects = 0usize;
-    // Integers as Kubernetes reads them: `defaultMode: 0755` is 493, not a string.
-    let text = lbipam_core::yaml::go_ints(text);
-    for (i, doc) in yaml_serde::Deserializer::from_str(&text).enumerate() {
-        let n = i + 1;
-        match Value::deserialize(doc) {
-            Err(e) => {
-                errors.push(format!("document {n}: YAML parse error: {e}"));
-                break; // the parser cannot be trusted past a syntax error
-            }
-            Ok(Value::Null) => {}
-            Ok(v) => {
-                objects += 1;
-                if let Err(e) = check_object(&v) {
-                    errors.extend(e.lines().map(|l| format!("document {n}: {l}")));
-                }
-            }
+    let docs = Documents::read(Path::new("the text"), text);
+    let starts = document_starts(text);
+    let number = |line: usize| starts.partition_point(|&s| s <= line).max(1);
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for e in &docs.errors {
+        let (line, message) = match e {
+            Error::File { line, message, .. } => (*line, message.clone()),
+            e => (1, e.to_string()),
+        };
+        found.push((number(line), format!("YAML parse error: {message}")));
+    }
+    for (line, object) in &docs.objects {
+        if let Err(e) = check_object(object) {
+            found.extend(e.lines().map(|l| (number(*line), l.to_owned())));
         }
     }
-    if objects == 0 && errors.is_empty() {
+    found.sort_by_key(|(n, _)| *n);
+    let mut errors: Vec<String> = found
+        .into_iter()
+        .map(|(n, e)| format!("document {n}: {e}"))
+        .collect();
+    if docs.objects.is_empty() && errors.is_empty() {
         errors.push("no Kubernetes object in the text".to_owned());
     }
     if errors.is_empty() {
@@ -308,6 +313,21 @@ pub fn check_yaml(text: &str) -> Result<(), Vec<String>> {
     } else {
         Err(errors)
     }
+}
+
+/// The line each document of `text` starts on, as YAML numbers them: the text
+/// before the first `---` is a document only if it holds more than comments.
+fn document_starts(text: &str) -> Vec<usize> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let content = |d: &lbipam_core::yaml::Document| {
+        text[d.range.clone()].lines().any(|l| {
+            let l = l.trim();
+            !l.is_empty() && !l.starts_with('#')
+        })
+    };
+    let docs = lbipam_core::yaml::split(text);
+    let skip = usize::from(docs.len() > 1 && !content(&docs[0]));
+    docs.iter().skip(skip).map(|d| d.line).collect()
 }
 
 // ---------------------------------------------------------------------------
