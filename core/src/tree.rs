@@ -55,22 +55,20 @@ pub struct Documents {
     /// Why a document could not be read (see [`parse_documents`]).
     pub errors: Vec<Error>,
     text: String,
+    /// Each document's byte range in `text`, by the line it starts on.
+    ranges: Ranges,
     lossless: OnceLock<Result<yaml::Checked, yaml::YamlError>>,
 }
 
 impl Documents {
     /// The documents of `text`, the file `rel` (see [`parse_documents`]).
     pub fn read(rel: &Path, text: &str) -> Documents {
-        let (objects, errors) = parse_documents(rel, text);
-        let objects = objects.into_iter().map(|(l, v)| (l, Arc::new(v))).collect();
-        Documents::new(text, objects, errors)
-    }
-
-    fn new(text: &str, objects: Vec<(usize, Arc<Value>)>, errors: Vec<Error>) -> Documents {
+        let (objects, errors, ranges) = read_documents(rel, text);
         Documents {
-            objects,
+            objects: objects.into_iter().map(|(l, v)| (l, Arc::new(v))).collect(),
             errors,
             text: text.to_owned(),
+            ranges,
             lossless: OnceLock::new(),
         }
     }
@@ -78,6 +76,11 @@ impl Documents {
     /// The text the documents were read from.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The text of the document starting on `line` (without its `---` line).
+    pub fn source(&self, line: usize) -> Option<&str> {
+        self.ranges.get(&line).map(|r| &self.text[r.clone()])
     }
 
     /// The file's lossless parse, checked as every edit's is
@@ -178,9 +181,14 @@ impl Tree {
         if docs.len() != objects.len() || objects.iter().any(Value::is_null) {
             return;
         }
-        let lines = docs.into_iter().map(|d| d.line);
-        let objects = lines.zip(objects.into_iter().map(Arc::new)).collect();
-        let entry = Arc::new(Documents::new(text, objects, Vec::new()));
+        let lines = docs.iter().map(|d| d.line);
+        let entry = Arc::new(Documents {
+            objects: lines.zip(objects.into_iter().map(Arc::new)).collect(),
+            errors: Vec::new(),
+            text: text.clone(),
+            ranges: docs.into_iter().map(|d| (d.line, d.range)).collect(),
+            lossless: OnceLock::new(),
+        });
         let parsed = self
             .parsed
             .get_mut()
@@ -441,10 +449,23 @@ impl Tree {
 /// starts on. Empty documents (comments only, a stray `---`) are skipped; a
 /// document that is not valid YAML is an error at its line.
 pub fn parse_documents(path: &Path, text: &str) -> (Vec<(usize, Value)>, Vec<Error>) {
+    let (objects, errors, _) = read_documents(path, text);
+    (objects, errors)
+}
+
+/// What [`parse_documents`] returns, with the byte range of every document in
+/// `text` by the line it starts on.
+type Read = (Vec<(usize, Value)>, Vec<Error>, Ranges);
+
+/// Each document's byte range in a text, by the line it starts on.
+type Ranges = HashMap<usize, std::ops::Range<usize>>;
+
+fn read_documents(path: &Path, text: &str) -> Read {
     let mut objects = Vec::new();
     let mut errors = Vec::new();
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Err(e) = yaml::check_line_breaks(text) {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let shift = text.len() - body.len();
+    if let Err(e) = yaml::check_line_breaks(body) {
         errors.push(
             FileError::Yaml {
                 path: path.to_owned(),
@@ -452,11 +473,12 @@ pub fn parse_documents(path: &Path, text: &str) -> (Vec<(usize, Value)>, Vec<Err
             }
             .into(),
         );
-        return (objects, errors);
+        return (objects, errors, Ranges::new());
     }
-    for doc in yaml::split(text) {
+    let mut ranges = Ranges::new();
+    for doc in yaml::split(body) {
         // Integers as Kubernetes reads them (`defaultMode: 0755` is 493).
-        match yaml_serde::from_str::<Value>(&yaml::go_ints(&text[doc.range])) {
+        match yaml_serde::from_str::<Value>(&yaml::go_ints(&body[doc.range.clone()])) {
             Ok(Value::Null) => {}
             Ok(value) => objects.push((doc.line, value)),
             Err(error) => errors.push(
@@ -468,8 +490,9 @@ pub fn parse_documents(path: &Path, text: &str) -> (Vec<(usize, Value)>, Vec<Err
                 .into(),
             ),
         }
+        ranges.insert(doc.line, doc.range.start + shift..doc.range.end + shift);
     }
-    (objects, errors)
+    (objects, errors, ranges)
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@ use yaml_serde::Value;
 
 use crate::diag::error::Error;
 use crate::tree::{Documents, Tree};
-use crate::yaml;
 
 /// A Flux Kustomization found in a cluster's files.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,15 +64,11 @@ pub fn flux_kustomizations(
             ..
         } = &*parsed;
         errors.extend(bad.iter().cloned());
-        let docs: BTreeMap<usize, &str> = yaml::split(text)
-            .into_iter()
-            .map(|d| (d.line, &text[d.range]))
-            .collect();
         for (line, value) in objects.iter().cloned() {
             if !is_flux_kustomization(&value) {
                 continue;
             }
-            let doc = docs.get(&line).copied().unwrap_or_default();
+            let doc = parsed.source(line).unwrap_or_default();
             let name = value["metadata"]["name"].as_str().unwrap_or("").to_owned();
             let depends_on = dependencies(&value, line, doc);
             let namespace = value["metadata"]["namespace"].as_str().map(str::to_owned);

@@ -536,10 +536,6 @@ impl Walker<'_> {
             errors: bad,
             ..
         } = &*parsed;
-        let mut raw: std::collections::BTreeMap<usize, String> = crate::yaml::split(&text)
-            .into_iter()
-            .map(|d| (d.line, text[d.range].to_owned()))
-            .collect();
         for e in bad {
             let (at, code) = located(e);
             self.fail(chain, code, format!("line {at}: {e}"));
@@ -553,7 +549,7 @@ impl Walker<'_> {
                 self.fail(chain, Code::NotAnObject, message);
                 continue;
             }
-            let raw = raw.remove(&line).unwrap_or_default();
+            let raw = parsed.source(line).unwrap_or_default().to_owned();
             res.push(Object::read(
                 file.to_path_buf(),
                 line,
@@ -879,7 +875,7 @@ impl Walker<'_> {
         res: &mut Vec<Object>,
     ) {
         let Some(body) = body else { return };
-        let (docs, errors) = crate::tree::parse_documents(kfile, &crate::yaml::go_ints(body));
+        let (docs, errors) = crate::tree::parse_documents(kfile, body);
         if let Some(e) = errors.first() {
             return self.fail(
                 chain,
