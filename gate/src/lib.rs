@@ -39,10 +39,13 @@ mod sops;
 pub mod structural;
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
+use lbipam_core::diag::codes::Code;
+use lbipam_core::diag::error::Error;
 use lbipam_core::flux::entry::resolve_cluster;
+use lbipam_core::flux::resolve::ResolveError;
 use lbipam_core::plan::Plan;
 use lbipam_core::tree::parse_documents;
 use yaml_serde::Value;
@@ -65,27 +68,91 @@ pub struct SchemaReport {
     pub not_resources: Vec<PathBuf>,
     /// References the walk could not follow (see [`include::Resources`]).
     pub unfollowed: Vec<String>,
-    /// Every problem, as `file:line: Kind/name: problem` (the line a document
-    /// starts on).
-    pub problems: Vec<String>,
+    /// Every problem, each at the line its document starts on.
+    pub problems: Vec<Problem>,
     /// What is harmless but worth fixing, in the same form: a namespace written
     /// on a cluster-scoped kind (the API server drops it).
     pub warnings: Vec<String>,
 }
 
+/// One problem a schema check found, at a file and line, with its code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// What kind of problem (`schema`, or why the file could not be read).
+    pub code: Code,
+    /// The file, relative to the repository root.
+    pub path: PathBuf,
+    /// The line its document starts on (1 for the whole file).
+    pub line: usize,
+    /// `[cluster C: ]FILE:LINE: Kind/name: problem`, as the report shows it.
+    pub text: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Problem {
+    /// A problem of `at`, which says `problem`.
+    fn at(at: &At<'_>, code: Code, problem: &str) -> Problem {
+        Problem {
+            code,
+            path: at.path.to_owned(),
+            line: at.line,
+            text: format!("{at}: {problem}"),
+        }
+    }
+
+    /// The finding the report shows.
+    fn finding(&self) -> Error {
+        let message = format!("schema: {}", self.text);
+        Error::file(self.code, self.path.clone(), self.line, 1, message)
+    }
+}
+
+/// Where an object is: its file and line, and the cluster applying it when
+/// the check is of what a cluster applies.
+struct At<'a> {
+    cluster: Option<&'a str>,
+    path: &'a Path,
+    line: usize,
+}
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(c) = self.cluster {
+            write!(f, "cluster {c}: ")?;
+        }
+        write!(f, "{}:{}", self.path.display(), self.line)
+    }
+}
+
 impl SchemaReport {
-    /// One object at `at` (`file:line`), which a patch may have changed.
-    fn object(&mut self, at: &str, value: &Value, patched: bool) {
+    /// The problems as the report shows them, one line each.
+    pub fn problem_texts(&self) -> Vec<String> {
+        self.problems.iter().map(ToString::to_string).collect()
+    }
+
+    /// One object at `at`, which a patch may have changed.
+    fn object(&mut self, at: &At<'_>, value: &Value, patched: bool) {
         self.object_placed(at, value, patched, true);
+    }
+
+    /// Each line of `lines` a `schema` problem at `at`.
+    fn schema(&mut self, at: &At<'_>, lines: &str) {
+        let problems = lines.lines().map(|l| Problem::at(at, Code::Schema, l));
+        self.problems.extend(problems);
     }
 
     /// [`SchemaReport::object`], for an object whose namespace its file may not have
     /// written (`in_file` false: a kustomize or Flux transformer set it, which
     /// is how such a tool treats a kind it does not know is cluster-scoped).
-    fn object_placed(&mut self, at: &str, value: &Value, patched: bool, in_file: bool) {
+    fn object_placed(&mut self, at: &At<'_>, value: &Value, patched: bool, in_file: bool) {
         let value = sops::decrypted_shape(value);
         let (label, mut problems) = match object_problems(&value) {
-            Err(e) => return self.problems.push(format!("{at}: {e}")),
+            Err(e) => return self.schema(at, &e),
             Ok(None) => {
                 *self.untyped.entry(api_kind(&value)).or_default() += 1;
                 return;
@@ -109,9 +176,7 @@ impl SchemaReport {
                 .extend(lines.lines().map(|line| format!("{at}: {line}{fix}")));
         }
         if !problems.is_empty() {
-            let lines = with_label(&label, &problems);
-            self.problems
-                .extend(lines.lines().map(|line| format!("{at}: {line}")));
+            self.schema(at, &with_label(&label, &problems));
         }
     }
 
@@ -193,16 +258,22 @@ pub fn check_repository(root: &Path, plan: &Plan) -> SchemaReport {
         for (line, value) in documents(root, kfile, &mut report) {
             *report.checked.entry(build_file_kind(&value)).or_default() += 1;
             if let Err(e) = check_build_file(&value) {
-                let at = format!("{}:{line}", kfile.display());
-                report
-                    .problems
-                    .extend(e.lines().map(|l| format!("{at}: {l}")));
+                let at = At {
+                    cluster: None,
+                    path: kfile,
+                    line,
+                };
+                report.schema(&at, &e);
             }
         }
     }
     for (file, patched) in &resources.files {
         for (line, value) in documents(root, file, &mut report) {
-            let at = format!("{}:{line}", file.display());
+            let at = At {
+                cluster: None,
+                path: file,
+                line,
+            };
             report.object(&at, &value, patched.contains(&line));
         }
     }
@@ -215,25 +286,27 @@ pub fn check_repository(root: &Path, plan: &Plan) -> SchemaReport {
 
 /// The documents of a file, its read and parse errors added to the report.
 fn documents(root: &Path, file: &Path, report: &mut SchemaReport) -> Vec<(usize, Value)> {
+    let unread = |code, text: String| Problem {
+        code,
+        path: file.to_owned(),
+        line: 1,
+        text,
+    };
     let text = match lbipam_core::read::bytes(&root.join(file)).map(String::from_utf8) {
         Ok(Ok(text)) => text,
         Ok(Err(_)) => {
-            report
-                .problems
-                .push(format!("{}: not UTF-8 text", file.display()));
+            let problem = unread(Code::NotUtf8, format!("{}: not UTF-8 text", file.display()));
+            report.problems.push(problem);
             return Vec::new();
         }
         Err(e) => {
-            report
-                .problems
-                .push(format!("{}: cannot be read: {e}", file.display()));
+            let text = format!("{}: cannot be read: {e}", file.display());
+            report.problems.push(unread(Code::of_read(&e), text));
             return Vec::new();
         }
     };
     let (objects, errors) = parse_documents(file, &text);
-    report
-        .problems
-        .extend(errors.iter().map(ToString::to_string));
+    report.problems.extend(errors.iter().map(file_problem));
     objects
 }
 
@@ -266,7 +339,7 @@ pub fn verify(root: &Path) -> Result<Passed, lbipam_core::diag::Report> {
     let mut summaries = Vec::new();
     for report in [check_repository(root, &plan), check_applied(root, &plan)] {
         summaries.push(report.summary());
-        errors.extend(report.problems.iter().map(|p| schema_finding(p)));
+        errors.extend(report.problems.iter().map(Problem::finding));
     }
     if errors.is_empty() {
         return Ok(Passed {
@@ -280,28 +353,36 @@ pub fn verify(root: &Path) -> Result<Passed, lbipam_core::diag::Report> {
     Err(report)
 }
 
-/// A schema problem (`[cluster C: ]FILE:LINE: Kind/name: problem`, as [`SchemaReport`]
-/// words it) as a finding at that file and line.
-fn schema_finding(problem: &str) -> lbipam_core::diag::error::Error {
-    let located = problem
-        .strip_prefix("cluster ")
-        .and_then(|r| r.split_once(": ").map(|x| x.1));
-    let rest = located.unwrap_or(problem);
-    let mut parts = rest.splitn(3, ':');
-    let (path, line) = match (
-        parts.next(),
-        parts.next().and_then(|l| l.trim().parse().ok()),
-    ) {
-        (Some(path), Some(line)) => (PathBuf::from(path), line),
-        _ => (PathBuf::from(lbipam_core::plan::layout::PLAN_FILE), 1),
+/// A finding of core's reading of a file (it does not parse) as a problem of
+/// the schema check, with its own code and place.
+fn file_problem(e: &Error) -> Problem {
+    let (code, path, line) = match e {
+        Error::File {
+            code, path, line, ..
+        } => (*code, path.clone(), *line),
+        _ => (
+            Code::InvalidYaml,
+            PathBuf::from(lbipam_core::plan::layout::PLAN_FILE),
+            1,
+        ),
     };
-    lbipam_core::diag::error::Error::file(
-        lbipam_core::diag::codes::Code::Schema,
+    Problem {
+        code,
         path,
         line,
-        1,
-        format!("schema: {problem}"),
-    )
+        text: e.to_string(),
+    }
+}
+
+/// Why the resolver cannot build cluster `c`, as a problem of the schema
+/// check, with the resolver's code and place.
+fn unbuilt(c: &str, e: &ResolveError) -> Problem {
+    Problem {
+        code: e.code,
+        path: e.file.clone(),
+        line: e.line,
+        text: format!("cluster {c}: cannot be built: {e}"),
+    }
 }
 
 /// [`verify`] as text: `Ok` holds the schema checks' counts, `Err` the whole
@@ -331,14 +412,14 @@ pub fn check_applied(root: &Path, plan: &Plan) -> SchemaReport {
     let mut report = SchemaReport::default();
     for c in plan.clusters.iter().map(|c| &*c.name.item) {
         match resolve_cluster(&lbipam_core::tree::Tree::disk(root), plan, c) {
-            Err(errors) => report.problems.extend(
-                errors
-                    .iter()
-                    .map(|e| format!("cluster {c}: cannot be built: {e}")),
-            ),
+            Err(errors) => report.problems.extend(errors.iter().map(|e| unbuilt(c, e))),
             Ok(build) => {
                 for o in build.objects() {
-                    let at = format!("cluster {c}: {}:{}", o.source.display(), o.line);
+                    let at = At {
+                        cluster: Some(c),
+                        path: &o.source,
+                        line: o.line,
+                    };
                     let in_file = o.namespace().is_none() || o.writes_namespace();
                     report.object_placed(&at, &o.value, false, in_file);
                 }

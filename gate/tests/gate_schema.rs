@@ -11,6 +11,7 @@ use std::io::Write as _;
 use std::path::Path;
 
 use common::{edit, scratch_repo, seed_plan};
+use lbipam_core::diag::codes::Code;
 use lbipam_gate::{SchemaReport, check_applied, check_repository};
 
 /// The files gate on the repository at `root`.
@@ -20,17 +21,17 @@ fn gate(root: &Path) -> SchemaReport {
 
 fn assert_reports(report: &SchemaReport, expected: &str) {
     assert!(
-        report.problems.iter().any(|p| p == expected),
+        report.problem_texts().iter().any(|p| p == expected),
         "the schema gate must report\n  {expected}\nit reported:\n  {}",
-        report.problems.join("\n  ")
+        report.problem_texts().join("\n  ")
     );
 }
 
 fn assert_passes(report: &SchemaReport) {
     assert!(
-        report.problems.is_empty(),
+        report.problem_texts().is_empty(),
         "legitimate content failed the schema gate:\n  {}",
-        report.problems.join("\n  ")
+        report.problem_texts().join("\n  ")
     );
 }
 
@@ -63,9 +64,9 @@ fn every_resource_under_kubernetes_passes_the_strict_schema_check() {
     // harness does not capture.
     let _ = writeln!(std::io::stderr(), "{}", report.summary());
     assert!(
-        report.problems.is_empty(),
+        report.problem_texts().is_empty(),
         "manifests that the cluster would reject or misread:\n  {}\nfix the files named (generated ones: edit plan.toml and run `cargo build`)",
-        report.problems.join("\n  ")
+        report.problem_texts().join("\n  ")
     );
     for kind in PLAN_KINDS {
         assert!(
@@ -81,9 +82,9 @@ fn everything_flux_applies_to_each_cluster_passes_the_strict_schema_check() {
     let seed = scratch_repo();
     let report = check_applied(seed.path(), seed_plan());
     assert!(
-        report.problems.is_empty(),
+        report.problem_texts().is_empty(),
         "objects Flux would apply that the cluster would reject or misread:\n  {}",
-        report.problems.join("\n  ")
+        report.problem_texts().join("\n  ")
     );
     // The cluster files (Flux Kustomizations, cluster-settings) and both builds.
     for kind in PLAN_KINDS {
@@ -115,7 +116,12 @@ fn a_misspelled_service_selector_fails_both_gates() {
     let expected = "CiliumLoadBalancerIPPool/apps-pool: unknown field spec.serviceSelecter";
     let report = gate(repo.path());
     assert_reports(&report, &format!("{APPS_POOL}:1: {expected}"));
-    assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
+    assert_eq!(
+        report.problem_texts().len(),
+        1,
+        "{:#?}",
+        report.problem_texts()
+    );
     assert_reports(
         &check_applied(repo.path(), seed_plan()),
         &format!("cluster apps: {APPS_POOL}:1: {expected}"),
@@ -159,13 +165,24 @@ fn allow_first_last_ips_yes_in_lowercase_fails_the_schema_gate() {
     let problem = report
         .problems
         .iter()
-        .find(|p| p.contains("spec.allowFirstLastIPs"))
-        .unwrap_or_else(|| panic!("no allowFirstLastIPs problem in {:#?}", report.problems));
+        .find(|p| p.text.contains("spec.allowFirstLastIPs"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no allowFirstLastIPs problem in {:#?}",
+                report.problem_texts()
+            )
+        });
     assert!(
-        problem.starts_with(&format!(
+        problem.text.starts_with(&format!(
             "{APPS_POOL}:1: CiliumLoadBalancerIPPool/apps-pool: invalid field spec.allowFirstLastIPs: unknown variant `yes`"
         )),
         "{problem}"
+    );
+    // A value with its code and place, not a line of text to take apart.
+    assert_eq!(problem.code, Code::Schema);
+    assert_eq!(
+        (problem.path.as_path(), problem.line),
+        (Path::new(APPS_POOL), 1)
     );
     // The CRD's own spelling passes: the check is about the value, not the field.
     edit(&repo.path().join(APPS_POOL), "\"yes\"", "\"Yes\"");
@@ -184,7 +201,7 @@ fn a_flux_kustomization_without_source_ref_fails_the_schema_gate() {
         "  path: ./kubernetes/infrastructure/networking/cilium/ipam/apps\n",
     );
     assert_eq!(
-        gate(repo.path()).problems,
+        gate(repo.path()).problem_texts(),
         [format!(
             "{APPS_FLUX}:25: Kustomization.kustomize.toolkit.fluxcd.io/cilium-ipam: missing required field spec.sourceRef"
         )]
@@ -197,7 +214,7 @@ fn a_misspelled_depends_on_in_a_hand_written_file_fails_the_schema_gate() {
     let repo = scratch_repo();
     edit(&repo.path().join(APPS_FLUX), "  dependsOn:", "  dependOn:");
     assert_eq!(
-        gate(repo.path()).problems,
+        gate(repo.path()).problem_texts(),
         [format!(
             "{APPS_FLUX}:25: Kustomization.kustomize.toolkit.fluxcd.io/cilium-ipam: unknown field spec.dependOn"
         )]
@@ -215,12 +232,12 @@ fn a_chart_version_written_as_a_number_fails_the_schema_gate() {
     );
     let report = gate(repo.path());
     assert!(
-        report.problems.len() == 1
-            && report.problems[0].starts_with(&format!(
+        report.problem_texts().len() == 1
+            && report.problem_texts()[0].starts_with(&format!(
                 "{release}:1: HelmRelease/cilium: invalid field spec.chart.spec.version"
             )),
         "{:#?}",
-        report.problems
+        report.problem_texts()
     );
 }
 
@@ -235,12 +252,12 @@ fn a_cluster_setting_that_is_not_a_string_fails_the_schema_gate() {
     );
     let report = gate(repo.path());
     assert!(
-        report.problems.len() == 1
-            && report.problems[0].starts_with(&format!(
+        report.problem_texts().len() == 1
+            && report.problem_texts()[0].starts_with(&format!(
                 "{settings}:1: ConfigMap/cluster-settings: invalid field data.CLUSTER_ID"
             )),
         "{:#?}",
-        report.problems
+        report.problem_texts()
     );
 }
 
@@ -370,13 +387,18 @@ fn a_misspelled_field_of_a_kustomization_fails_naming_the_file() {
         "configuration:",
     );
     let report = gate(repo.path());
-    assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
+    assert_eq!(
+        report.problem_texts().len(),
+        1,
+        "{:#?}",
+        report.problem_texts()
+    );
     assert!(
-        report.problems[0].starts_with(&format!(
+        report.problem_texts()[0].starts_with(&format!(
             "{kfile}:1: Kustomization.kustomize.config.k8s.io: unknown field configuration, expected one of"
         )),
         "{:#?}",
-        report.problems
+        report.problem_texts()
     );
 }
 
@@ -416,13 +438,18 @@ fn a_service_with_a_real_schema_error_fails_naming_the_file() {
     assert!(text.contains(ports), "{text}");
     fs::write(&path, text.replace(ports, "  ports: \"80\"\n")).expect("write");
     let report = gate(repo.path());
-    assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
+    assert_eq!(
+        report.problem_texts().len(),
+        1,
+        "{:#?}",
+        report.problem_texts()
+    );
     assert!(
-        report.problems[0].starts_with(&format!(
+        report.problem_texts()[0].starts_with(&format!(
             "{service}:1: Service/echo: invalid field spec.ports: invalid type: string \"80\""
         )),
         "{:#?}",
-        report.problems
+        report.problem_texts()
     );
 }
 
@@ -451,7 +478,7 @@ fn a_field_a_parent_kustomization_patches_in_may_be_missing() {
     with_app(repo.path());
     edit(&repo.path().join(ECHO_KS), SOURCE_REF, "");
     assert_eq!(
-        gate(repo.path()).problems,
+        gate(repo.path()).problem_texts(),
         [format!(
             "{ECHO_KS}:1: Kustomization.kustomize.toolkit.fluxcd.io/echo: missing required field spec.sourceRef"
         )]
@@ -471,7 +498,7 @@ fn a_misspelled_field_in_a_patched_object_still_fails() {
         "  targetNamespce:",
     );
     assert_eq!(
-        gate(repo.path()).problems,
+        gate(repo.path()).problem_texts(),
         [format!(
             "{ECHO_KS}:1: Kustomization.kustomize.toolkit.fluxcd.io/echo: unknown field spec.targetNamespce"
         )]
@@ -550,7 +577,7 @@ fn pools_of_both_api_versions_with_and_without_reserved_pins_pass_the_crd_types_
                 check_repository(repo.path(), &plan),
                 check_applied(repo.path(), &plan),
             ] {
-                assert_eq!(checked.problems, Vec::<String>::new(), "{case}");
+                assert_eq!(checked.problem_texts(), Vec::<String>::new(), "{case}");
                 let kind = format!("{api_version} CiliumLoadBalancerIPPool");
                 assert!(
                     checked.checked.contains_key(&kind),
@@ -728,8 +755,42 @@ fn a_generated_selector_the_crd_types_refuse_fails_the_schema_gate() {
         report
             .problems
             .iter()
-            .any(|p| p.contains("advertisement.bgp.yaml") && p.contains("matchLabels")),
+            .any(|p| p.text.contains("advertisement.bgp.yaml") && p.text.contains("matchLabels")),
         "{:?}",
+        report.problem_texts()
+    );
+}
+
+#[test]
+fn a_cluster_the_resolver_cannot_build_is_a_problem_with_the_resolvers_code_and_place() {
+    let repo = scratch_repo();
+    fs::write(
+        repo.path().join(APPS_POOL),
+        "kind: [CiliumLoadBalancerIPPool\n",
+    )
+    .expect("write");
+    let report = check_applied(repo.path(), seed_plan());
+    let unbuilt: Vec<_> = report
+        .problems
+        .iter()
+        .filter(|p| p.text.starts_with("cluster apps: cannot be built"))
+        .collect();
+    assert!(!unbuilt.is_empty(), "{:#?}", report.problem_texts());
+    // Not all `schema`: the code says why, the place is where.
+    assert!(
+        unbuilt
+            .iter()
+            .all(|p| p.code != Code::Schema && p.line >= 1),
+        "{:#?}",
+        report.problems
+    );
+    // At the Flux Kustomization whose build broke, as the resolver places it.
+    let at = Path::new("kubernetes/clusters/apps/infrastructure.yaml");
+    assert!(
+        unbuilt
+            .iter()
+            .any(|p| p.path == at && p.code == Code::InvalidYaml),
+        "{:#?}",
         report.problems
     );
 }
