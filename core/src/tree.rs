@@ -80,7 +80,8 @@ impl Documents {
 
     /// The text of the document starting on `line` (without its `---` line).
     pub fn source(&self, line: usize) -> Option<&str> {
-        self.ranges.get(&line).map(|r| &self.text[r.clone()])
+        let at = self.ranges.binary_search_by_key(&line, |(l, _)| *l).ok()?;
+        Some(&self.text[self.ranges[at].1.clone()])
     }
 
     /// The file's lossless parse, checked as every edit's is
@@ -457,8 +458,8 @@ pub fn parse_documents(path: &Path, text: &str) -> (Vec<(usize, Value)>, Vec<Err
 /// `text` by the line it starts on.
 type Read = (Vec<(usize, Value)>, Vec<Error>, Ranges);
 
-/// Each document's byte range in a text, by the line it starts on.
-type Ranges = HashMap<usize, std::ops::Range<usize>>;
+/// Each document's byte range in a text, with the line it starts on, in order.
+type Ranges = Vec<(usize, std::ops::Range<usize>)>;
 
 fn read_documents(path: &Path, text: &str) -> Read {
     let mut objects = Vec::new();
@@ -490,7 +491,7 @@ fn read_documents(path: &Path, text: &str) -> Read {
                 .into(),
             ),
         }
-        ranges.insert(doc.line, doc.range.start + shift..doc.range.end + shift);
+        ranges.push((doc.line, doc.range.start + shift..doc.range.end + shift));
     }
     (objects, errors, ranges)
 }
