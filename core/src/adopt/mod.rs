@@ -88,7 +88,7 @@ pub fn adopt(root: &Path, networks: &[IpNet]) -> Result<Adopted, Report> {
     let guess = layout::guess(&tree, &repo).map_err(refuse)?;
     notes.extend(guess.notes.iter().cloned());
     let plan = render::plan(&repo, &networks, &guess);
-    verify(root, &plan)?;
+    would_build(root, &plan)?;
     Ok(Adopted { plan, notes })
 }
 
@@ -245,7 +245,7 @@ fn prefix(v6: bool, addr_bits: u128, len: u8) -> IpNet {
 
 /// Compiles the plan and computes the build's outputs on the repository: the
 /// report of what the build would refuse, with the plan as its source.
-fn verify(root: &Path, text: &str) -> Result<(), Report> {
+fn would_build(root: &Path, text: &str) -> Result<(), Report> {
     let plan = crate::check::compile(text).map_err(|e| Report::new(PLAN_FILE, text, e))?;
     crate::generate::outputs(root, &plan)
         .map(|_| ())

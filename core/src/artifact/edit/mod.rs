@@ -337,13 +337,13 @@ fn sync_document(
                 "the document is not a mapping",
             ));
         };
-        let sync = Sync {
+        let step = Converge {
             text: out,
             have: &have,
             source: &new.content,
             want: &want_value,
         };
-        if let Some((range, with)) = sync.next_edit(&root, &want, &mut Vec::new()) {
+        if let Some((range, with)) = step.next_edit(&root, &want, &mut Vec::new()) {
             let next = splice(out, range, &with);
             editing.step(next);
             continue;
@@ -372,14 +372,14 @@ fn sync_document(
 
 /// One step of [`sync_document`]: the existing document (its text and value)
 /// against the rendered one (its text and value).
-struct Sync<'a> {
+struct Converge<'a> {
     text: &'a str,
     have: &'a yaml_serde::Value,
     source: &'a str,
     want: &'a yaml_serde::Value,
 }
 
-impl Sync<'_> {
+impl Converge<'_> {
     /// The first splice that brings `have` closer to `want`, if any.
     fn next_edit(
         &self,
