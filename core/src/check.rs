@@ -200,7 +200,7 @@ fn check_pin_allocatable(
 /// Why a `service` value is not `NAMESPACE/NAME` of a Kubernetes Service, if
 /// it is not: a namespace is a DNS-1123 label, a Service name a DNS-1035 label
 /// (it starts with a letter).
-pub fn service_ref_error(s: &str) -> Option<&'static str> {
+pub(crate) fn service_ref_error(s: &str) -> Option<&'static str> {
     let Some((namespace, name)) = s.split_once('/') else {
         return Some("expected NAMESPACE/NAME, e.g. kube-system/clustermesh-apiserver");
     };
@@ -219,7 +219,7 @@ pub fn service_ref_error(s: &str) -> Option<&'static str> {
 /// 63 characters), or `None` if it is one. The characters are judged before the
 /// length: a label is ASCII, so a name of 32 `é` is wrong for its letters, and
 /// once the letters are right, bytes and characters are the same count.
-pub fn dns1123_label_error(name: &str) -> Option<&'static str> {
+pub(crate) fn dns1123_label_error(name: &str) -> Option<&'static str> {
     if name.is_empty() {
         Some("it is empty")
     } else if !name
@@ -547,7 +547,7 @@ fn check_pins(plan: &Plan, ranges: &[Range], intact: &[bool], errors: &mut Vec<E
 }
 
 /// A ConfigMap key: `[-._a-zA-Z0-9]+`, at most 253 characters.
-pub fn configmap_key_error(key: &str) -> Option<&'static str> {
+pub(crate) fn configmap_key_error(key: &str) -> Option<&'static str> {
     if key.is_empty() {
         Some("it is empty")
     } else if !key
@@ -566,7 +566,7 @@ pub fn configmap_key_error(key: &str) -> Option<&'static str> {
 }
 
 /// A Kubernetes duration as Flux's CRDs accept it: `^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`.
-pub fn duration_error(s: &str) -> Option<&'static str> {
+pub(crate) fn duration_error(s: &str) -> Option<&'static str> {
     let mut rest = s.as_bytes();
     if rest.is_empty() {
         return Some("it is empty");

@@ -69,7 +69,7 @@ impl CiliumPool {
 
 /// The name of the pool holding a pin of `pool`: `POOL.PIN`. A plan pool name is
 /// a DNS-1123 label, so it never contains a dot and cannot collide with it.
-pub fn pin_pool_name(pool: &str, pin: &str) -> String {
+pub(crate) fn pin_pool_name(pool: &str, pin: &str) -> String {
     format!("{pool}.{pin}")
 }
 

@@ -23,7 +23,7 @@ pub fn load(root: &Path) -> Result<Plan, Report> {
 }
 
 /// Reads and compiles the plan at `root/plan`; messages name it `plan`.
-pub fn load_at(root: &Path, plan: &Path) -> Result<Plan, Report> {
+pub(crate) fn load_at(root: &Path, plan: &Path) -> Result<Plan, Report> {
     let shown = plan.display().to_string();
     let bytes = crate::read::bytes(&root.join(plan)).map_err(|e| {
         let message = format!("cannot read {shown}: {e}");
@@ -359,7 +359,12 @@ pub fn build_with(root: &Path, out_dir: &Path, mode: Mode) -> Result<Summary, Re
 }
 
 /// [`build_with`] for a plan already loaded from `root`.
-pub fn build_plan(root: &Path, out_dir: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
+pub(crate) fn build_plan(
+    root: &Path,
+    out_dir: &Path,
+    plan: &Plan,
+    mode: Mode,
+) -> Result<Summary, Report> {
     let summary = build_files(root, plan, mode)?;
     write_constants(out_dir, plan)?;
     Ok(summary)

@@ -197,7 +197,7 @@ impl Interval {
     }
 
     /// Sort key: family first, then start, then stop.
-    pub const fn precedes(&self, other: &Interval) -> bool {
+    pub(crate) const fn precedes(&self, other: &Interval) -> bool {
         if self.v6 != other.v6 {
             return !self.v6;
         }
@@ -236,7 +236,7 @@ pub const fn addr(v6: bool, bits: u128) -> IpAddr {
 }
 
 /// `IpNet::addr` as a `const fn`.
-pub const fn net_addr(net: IpNet) -> IpAddr {
+pub(crate) const fn net_addr(net: IpNet) -> IpAddr {
     match net {
         IpNet::V4(n) => IpAddr::V4(n.addr()),
         IpNet::V6(n) => IpAddr::V6(n.addr()),
@@ -244,7 +244,7 @@ pub const fn net_addr(net: IpNet) -> IpAddr {
 }
 
 /// `IpNet::prefix_len` as a `const fn`.
-pub const fn net_prefix_len(net: IpNet) -> u8 {
+pub(crate) const fn net_prefix_len(net: IpNet) -> u8 {
     match net {
         IpNet::V4(n) => n.prefix_len(),
         IpNet::V6(n) => n.prefix_len(),
@@ -254,7 +254,7 @@ pub const fn net_prefix_len(net: IpNet) -> u8 {
 /// The network and broadcast addresses of an IPv4 network of four addresses or
 /// more (/30 or shorter), which no pool may hand out; `None` for IPv6 and for
 /// /31 and /32, whose every address is usable.
-pub const fn network_and_broadcast(net: IpNet) -> Option<(IpAddr, IpAddr)> {
+pub(crate) const fn network_and_broadcast(net: IpNet) -> Option<(IpAddr, IpAddr)> {
     match net {
         IpNet::V4(n) if n.prefix_len() <= 30 => {
             let iv = Interval::of_net(net);
@@ -265,7 +265,7 @@ pub const fn network_and_broadcast(net: IpNet) -> Option<(IpAddr, IpAddr)> {
 }
 
 /// Whether a CIDR is written with host bits set (`10.25.11.5/24`).
-pub const fn has_host_bits(net: IpNet) -> bool {
+pub(crate) const fn has_host_bits(net: IpNet) -> bool {
     let (_, a) = bits(net_addr(net));
     a != Interval::of_net(net).start
 }
@@ -277,19 +277,19 @@ pub const fn has_host_bits(net: IpNet) -> bool {
 /// reported at least once (against the earlier item reaching furthest), so a
 /// plan with overlaps never passes, in O(n) after the sort.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Sweep {
+pub(crate) struct Sweep {
     reach: Option<(usize, Interval)>,
 }
 
 impl Sweep {
     /// A sweep that has seen nothing.
-    pub const fn new() -> Sweep {
+    pub(crate) const fn new() -> Sweep {
         Sweep { reach: None }
     }
 
     /// Feeds the next item (`id` is the caller's handle for it); returns the
     /// earlier item it overlaps and the shared addresses.
-    pub const fn step(&mut self, id: usize, iv: Interval) -> Option<(usize, Interval)> {
+    pub(crate) const fn step(&mut self, id: usize, iv: Interval) -> Option<(usize, Interval)> {
         match self.reach {
             Some((prev, reach)) if reach.v6 == iv.v6 => {
                 let hit = match reach.overlap(&iv) {

@@ -504,7 +504,7 @@ pub const fn slice<'a, T: Clone>(c: &'a Cow<'static, [T]>) -> &'a [T] {
 }
 
 /// The `str` behind a `Cow`, in a `const fn`.
-pub const fn str_of<'a>(c: &'a Cow<'static, str>) -> &'a str {
+pub(crate) const fn str_of<'a>(c: &'a Cow<'static, str>) -> &'a str {
     match c {
         Cow::Borrowed(s) => s,
         Cow::Owned(s) => s.as_str(),

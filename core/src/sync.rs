@@ -25,7 +25,7 @@ pub(crate) const CHECK_VARS: [&str; 2] = ["CI", "LBIPAM_CHECK"];
 impl Mode {
     /// Check mode when `CI` or `LBIPAM_CHECK` is set to anything but empty,
     /// `0` or `false`; write mode otherwise.
-    pub fn from_env() -> Mode {
+    pub(crate) fn from_env() -> Mode {
         let set =
             |var: &str| std::env::var_os(var).is_some_and(|v| is_truthy(&v.to_string_lossy()));
         if CHECK_VARS.iter().any(|v| set(v)) {

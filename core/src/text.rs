@@ -70,7 +70,7 @@ impl<'a> LineIndex<'a> {
 
     /// Byte range of a 0-based line, without its line break; an empty range at
     /// the end of the text past the last line.
-    pub fn line_range(&self, line: usize) -> Range<usize> {
+    pub(crate) fn line_range(&self, line: usize) -> Range<usize> {
         let Some(&start) = self.starts.get(line) else {
             return self.text.len()..self.text.len();
         };
@@ -82,7 +82,7 @@ impl<'a> LineIndex<'a> {
 
     /// Byte offset of a 1-based line and column, clamped to the text and to
     /// the line.
-    pub fn offset_of(&self, line: usize, column: usize) -> usize {
+    pub(crate) fn offset_of(&self, line: usize, column: usize) -> usize {
         let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
             return self.text.len();
         };

@@ -86,7 +86,7 @@ impl Documents {
 
     /// The file's lossless parse, checked as every edit's is
     /// ([`yaml::parse`](crate::yaml)), made on the first call.
-    pub fn lossless(&self) -> Result<yaml_edit::YamlFile, yaml::YamlError> {
+    pub(crate) fn lossless(&self) -> Result<yaml_edit::YamlFile, yaml::YamlError> {
         let checked = self.lossless.get_or_init(|| yaml::parse(&self.text));
         checked
             .as_ref()
@@ -246,7 +246,7 @@ impl Tree {
     }
 
     /// Whether the build is about to write `rel` or something below it.
-    pub fn is_pending(&self, rel: &Path) -> bool {
+    pub(crate) fn is_pending(&self, rel: &Path) -> bool {
         self.overlay.contains_key(rel) || self.pending.contains_key(rel)
     }
 
@@ -385,7 +385,7 @@ impl Tree {
     /// Lists every directory on disk below `roots` (symlinks not followed), a
     /// level at a time with the directories of a level side by side, so the
     /// walks that follow find each listing ready: a fleet has thousands.
-    pub fn prefetch(&self, roots: &[PathBuf]) {
+    pub(crate) fn prefetch(&self, roots: &[PathBuf]) {
         let mut level = roots.to_vec();
         while !level.is_empty() {
             let listed = crate::par::map(level, |dir| {

@@ -226,7 +226,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
 }
 
 /// [`write_atomic`] through the given file system.
-pub fn write_atomic_with(fs: &mut dyn Fs, path: &Path, contents: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic_with(fs: &mut dyn Fs, path: &Path, contents: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = temp_path(path);
     let mut tries = 0;
@@ -253,7 +253,7 @@ pub fn write_atomic_with(fs: &mut dyn Fs, path: &Path, contents: &[u8]) -> io::R
 /// recognizable (`.NAME.lbipam-PID-N.tmp`, see [`is_temp`]), and unique to this
 /// write, so builds of one tree at once (an editor's and a terminal's) never
 /// share one.
-pub fn temp_path(path: &Path) -> PathBuf {
+pub(crate) fn temp_path(path: &Path) -> PathBuf {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -267,7 +267,7 @@ pub fn temp_path(path: &Path) -> PathBuf {
 
 /// Whether a file name is one of [`temp_path`]'s: another build's write in
 /// flight, never a stale generated file, though it carries our header.
-pub fn is_temp(name: &std::ffi::OsStr) -> bool {
+pub(crate) fn is_temp(name: &std::ffi::OsStr) -> bool {
     let name = name.to_string_lossy();
     name.starts_with('.') && name.ends_with(".tmp") && name.contains(".lbipam-")
 }

@@ -44,7 +44,7 @@ pub struct Adopted {
 /// A Flux entry: the `flux-system` Kustomization `flux bootstrap` writes, whose
 /// `spec.path` is the cluster's own directory.
 #[derive(Clone, Debug)]
-pub(crate) struct Entry {
+pub struct Entry {
     pub(crate) dir: PathBuf,
     pub(crate) file: PathBuf,
     pub(crate) source: [String; 3],

@@ -140,7 +140,7 @@ pub fn api_version_warning(plan: &Plan) -> Option<String> {
 
 /// The cluster's component `kustomization.yaml`: a plain kustomize Kustomization
 /// listing the pool files (never a Flux CR: those live in the cluster's directory).
-pub fn component_kustomization(plan: &Plan, cluster: &Cluster) -> String {
+pub(crate) fn component_kustomization(plan: &Plan, cluster: &Cluster) -> String {
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     struct Kustomization {

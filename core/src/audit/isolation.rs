@@ -312,7 +312,11 @@ pub fn resolve_repo(tree: &Tree, plan: &Plan) -> (Vec<ClusterBuild>, Vec<Error>)
 /// namespace is looked for in the dependent's; where a file writes no
 /// namespace, the name alone decides (the namespace comes from whoever applies
 /// it).
-pub fn dangling_depends_on(cluster: &str, dir: &Path, ks: &[FluxKustomization]) -> Vec<Error> {
+pub(crate) fn dangling_depends_on(
+    cluster: &str,
+    dir: &Path,
+    ks: &[FluxKustomization],
+) -> Vec<Error> {
     let mut errors = Vec::new();
     for k in ks {
         for dep in &k.depends_on {

@@ -37,21 +37,15 @@ use settings::stale_settings;
 pub use stray::Requested;
 use stray::stray_ips;
 
-/// The cluster a file belongs to when no Flux Kustomization applies it: the
-/// cluster of the layout's own directories it lies in (the seed's
-/// `kubernetes/clusters/<c>/…` and `bootstrap/clusters/<c>/…`); anything else is
-/// shared.
-pub fn cluster_of(plan: &Plan, path: &Path) -> Option<String> {
-    OwnDirs::new(plan).cluster_of(path)
-}
-
-/// The layout's own directories of every cluster, for [`cluster_of`] in a
-/// lookup per path rather than a scan of every cluster.
-pub struct OwnDirs(BTreeMap<PathBuf, String>);
+/// The layout's own directories of every cluster (the seed's
+/// `kubernetes/clusters/<c>/…` and `bootstrap/clusters/<c>/…`): the cluster a
+/// file belongs to when no Flux Kustomization applies it, in a lookup per path
+/// rather than a scan of every cluster; a file elsewhere is shared.
+pub(crate) struct OwnDirs(BTreeMap<PathBuf, String>);
 
 impl OwnDirs {
     /// The own directories of the plan's clusters.
-    pub fn new(plan: &Plan) -> OwnDirs {
+    pub(crate) fn new(plan: &Plan) -> OwnDirs {
         let mut dirs = BTreeMap::new();
         for c in plan.clusters.iter() {
             for dir in plan.layout.own_dirs(&c.name.item) {
@@ -62,7 +56,7 @@ impl OwnDirs {
     }
 
     /// The cluster whose own directory holds `path`.
-    pub fn cluster_of(&self, path: &Path) -> Option<String> {
+    pub(crate) fn cluster_of(&self, path: &Path) -> Option<String> {
         path.ancestors().find_map(|d| self.0.get(d)).cloned()
     }
 }
@@ -70,7 +64,7 @@ impl OwnDirs {
 /// How one cluster applies a file: the Flux Kustomization that includes it, the
 /// chain of paths that led there, and the variables Flux substitutes into it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Applier {
+pub(crate) struct Applier {
     /// The cluster.
     pub cluster: String,
     /// The Flux Kustomization's name.
@@ -82,7 +76,7 @@ pub struct Applier {
 }
 
 /// Every file some cluster applies, with each way it is applied.
-pub fn appliers(builds: &[ClusterBuild]) -> HashMap<PathBuf, Vec<Applier>> {
+pub(crate) fn appliers(builds: &[ClusterBuild]) -> HashMap<PathBuf, Vec<Applier>> {
     let mut out: HashMap<PathBuf, Vec<Applier>> = HashMap::new();
     for build in builds {
         for a in &build.kustomizations {
@@ -592,19 +586,19 @@ mod tests {
     #[test]
     fn files_belong_to_the_cluster_in_their_path() {
         assert_eq!(
-            cluster_of(&plan(), Path::new("kubernetes/clusters/apps/x.yaml")).as_deref(),
+            OwnDirs::new(&plan())
+                .cluster_of(Path::new("kubernetes/clusters/apps/x.yaml"))
+                .as_deref(),
             Some("apps")
         );
         assert_eq!(
-            cluster_of(
-                &plan(),
-                Path::new("bootstrap/clusters/infra/cilium-values.yaml")
-            )
-            .as_deref(),
+            OwnDirs::new(&plan())
+                .cluster_of(Path::new("bootstrap/clusters/infra/cilium-values.yaml"))
+                .as_deref(),
             Some("infra")
         );
         assert_eq!(
-            cluster_of(&plan(), Path::new("kubernetes/infrastructure/a.yaml")),
+            OwnDirs::new(&plan()).cluster_of(Path::new("kubernetes/infrastructure/a.yaml")),
             None
         );
     }

@@ -61,7 +61,7 @@ pub fn may_ask_for_ips(text: &str) -> bool {
 /// anything [`find_ip_requests`] looks at: a Gateway, or an [`IP_ANNOTATIONS`] or
 /// `loadBalancerIP` key at any depth, maps merged in with `<<` included. Most
 /// files hold none, and are then known to request nothing without the full parse.
-pub fn may_request_ips(doc: &yaml_serde::Value) -> bool {
+pub(crate) fn may_request_ips(doc: &yaml_serde::Value) -> bool {
     doc["kind"].as_str() == Some("Gateway") || has_request_key(doc)
 }
 

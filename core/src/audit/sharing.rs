@@ -26,12 +26,12 @@ use crate::plan::Plan;
 use crate::tree::Documents;
 
 /// The sharing-key annotation and its alias.
-pub const SHARING_KEY: [&str; 2] = [
+pub(crate) const SHARING_KEY: [&str; 2] = [
     "lbipam.cilium.io/sharing-key",
     "io.cilium/lb-ipam-sharing-key",
 ];
 /// The cross-namespace annotation and its alias.
-pub const CROSS_NAMESPACE: [&str; 2] = [
+pub(crate) const CROSS_NAMESPACE: [&str; 2] = [
     "lbipam.cilium.io/sharing-cross-namespace",
     "io.cilium/lb-ipam-sharing-cross-namespace",
 ];

@@ -201,7 +201,7 @@ codes! {
 
 /// The codes of plan.toml errors ([`crate::diag::error::Error::code`] of every
 /// variant but `File` and `Stale`).
-pub const PLAN_CODES: [&str; 20] = [
+pub(crate) const PLAN_CODES: [&str; 20] = [
     "syntax",
     "unknown-key",
     "missing-key",
@@ -278,7 +278,7 @@ impl Code {
     /// [`crate::audit::suppress::ANNOTATION`]: the audits of what hand-written objects
     /// ask for. What the resolver cannot model, the isolation of clusters, file
     /// errors, stale files and plan errors cannot be suppressed.
-    pub fn suppressible(self) -> bool {
+    pub(crate) fn suppressible(self) -> bool {
         use Code::*;
         matches!(
             self,

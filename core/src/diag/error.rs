@@ -351,7 +351,7 @@ impl Error {
 
     /// The finding with one more related place (a no-op on a plan error, whose
     /// related span is part of its variant).
-    pub fn with_related(mut self, at: Related) -> Error {
+    pub(crate) fn with_related(mut self, at: Related) -> Error {
         if let Error::File { related, .. } = &mut self {
             related.push(at);
         }
@@ -740,7 +740,7 @@ impl std::error::Error for Error {}
 /// into [`Error::File`] with a message that names the file, so every site that
 /// reads or edits a file words the same failure the same way.
 #[derive(Debug)]
-pub enum FileError {
+pub(crate) enum FileError {
     /// The file's YAML cannot be read safely (it does not parse, or a YAML 1.1
     /// reader would read its line breaks differently).
     Yaml { path: PathBuf, error: YamlError },
@@ -748,8 +748,6 @@ pub enum FileError {
     Update { path: PathBuf, error: YamlError },
     /// The file exists but cannot be read.
     Read { path: PathBuf, error: io::Error },
-    /// The file is not UTF-8.
-    NotUtf8 { path: PathBuf },
     /// A document of the file, starting on `line`, is not valid YAML.
     NotYaml {
         path: PathBuf,
@@ -764,7 +762,6 @@ impl From<FileError> for Error {
             FileError::Yaml { .. } | FileError::NotYaml { .. } => Code::InvalidYaml,
             FileError::Update { .. } => Code::EditRefused,
             FileError::Read { error, .. } => Code::of_read(error),
-            FileError::NotUtf8 { .. } => Code::NotUtf8,
         };
         let at =
             |path: PathBuf, line, column, message| Error::file(code, path, line, column, message);
@@ -779,10 +776,6 @@ impl From<FileError> for Error {
             }
             FileError::Read { path, error } => {
                 let message = format!("cannot read {}: {error}", path.display());
-                at(path, 1, 1, message)
-            }
-            FileError::NotUtf8 { path } => {
-                let message = format!("{} is not valid UTF-8", path.display());
                 at(path, 1, 1, message)
             }
             FileError::NotYaml { path, line, error } => {

@@ -50,7 +50,7 @@ pub fn is_flux_kustomization(value: &Value) -> bool {
 
 /// Every Flux `Kustomization` (kustomize.toolkit.fluxcd.io) in the given files
 /// of `tree`.
-pub fn flux_kustomizations(
+pub(crate) fn flux_kustomizations(
     tree: &Tree,
     files: &BTreeMap<PathBuf, String>,
 ) -> Result<Vec<FluxKustomization>, Vec<Error>> {

@@ -100,7 +100,7 @@ impl Object {
     }
 
     /// The API group (`""` for the core group) and version of `apiVersion`.
-    pub fn group_version(&self) -> (&str, &str) {
+    pub(crate) fn group_version(&self) -> (&str, &str) {
         let api = self.value["apiVersion"].as_str().unwrap_or("");
         api.rsplit_once('/').unwrap_or(("", api))
     }

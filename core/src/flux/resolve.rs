@@ -133,7 +133,7 @@ impl From<ResolveError> for Error {
 /// layout (the seed's `kubernetes/clusters/<cluster>/`): the objects each applies,
 /// or every error met on the way. [`super::entry::resolve_cluster`] follows
 /// the Kustomizations these apply.
-pub fn resolve_entry(
+pub(crate) fn resolve_entry(
     tree: &Tree,
     plan: &Plan,
     cluster: &str,

@@ -84,7 +84,7 @@ pub const PLAN_FILE: &str = "plan.toml";
 const IP_SUMMARY: &str = "IP-ALLOCATION-SUMMARY.md";
 
 /// The generated address map, in the docs directory (the summary embeds it).
-pub const IP_MAP_NAME: &str = "ip-map.svg";
+pub(crate) const IP_MAP_NAME: &str = "ip-map.svg";
 
 /// The hand-written architecture document with one generated section.
 const ARCHITECTURE: &str = "architecture.md";
@@ -129,13 +129,8 @@ impl Layout {
             .join(fill(&self.pool_file.item, cluster, pool))
     }
 
-    /// Whether each pool has a file of its own (`{pool}` in `pool-file`).
-    pub fn file_per_pool(&self) -> bool {
-        self.pool_file.item.contains("{pool}")
-    }
-
     /// The cluster's pool files, each with the plan pools it holds, in plan order.
-    pub fn pool_files<'a>(&self, cluster: &'a Cluster) -> Vec<(PathBuf, Vec<&'a str>)> {
+    pub(crate) fn pool_files<'a>(&self, cluster: &'a Cluster) -> Vec<(PathBuf, Vec<&'a str>)> {
         let mut out: Vec<(PathBuf, Vec<&str>)> = Vec::new();
         for pool in cluster.pools.iter() {
             let file = self.pool_file(&cluster.name.item, &pool.name.item);
@@ -148,29 +143,29 @@ impl Layout {
     }
 
     /// Whether `path` (relative to the root) is listed in `take-over`.
-    pub fn takes_over(&self, path: &Path) -> bool {
+    pub(crate) fn takes_over(&self, path: &Path) -> bool {
         self.take_over.iter().any(|t| Path::new(&*t.item) == path)
     }
 
     /// The component `kustomization.yaml` listing the pool files.
-    pub fn component_kustomization(&self, cluster: &str) -> PathBuf {
+    pub(crate) fn component_kustomization(&self, cluster: &str) -> PathBuf {
         self.pools_dir(cluster).join(COMPONENT_KUSTOMIZATION)
     }
 
     /// The cluster's `CiliumBGPAdvertisement`, beside its pools. A pool file
     /// name cannot be it: `.bgp` holds a dot, which a pool name never does.
-    pub fn bgp_advertisement_file(&self, cluster: &str) -> PathBuf {
+    pub(crate) fn bgp_advertisement_file(&self, cluster: &str) -> PathBuf {
         self.pools_dir(cluster).join("advertisement.bgp.yaml")
     }
 
     /// The cluster's `CiliumL2AnnouncementPolicy`, beside its pools.
-    pub fn l2_policy_file(&self, cluster: &str) -> PathBuf {
+    pub(crate) fn l2_policy_file(&self, cluster: &str) -> PathBuf {
         self.pools_dir(cluster).join("announcement.l2.yaml")
     }
 
     /// Where generated component files may be found: the pools directory up to
     /// its first placeholder (the seed's `.../cilium/ipam`).
-    pub fn generated_root(&self) -> PathBuf {
+    pub(crate) fn generated_root(&self) -> PathBuf {
         fixed_prefix(&self.pools_dir.item)
     }
 
@@ -186,7 +181,7 @@ impl Layout {
 
     /// The directory holding one Flux directory per cluster, when cluster
     /// directories are named after their cluster (the seed's `kubernetes/clusters`).
-    pub fn clusters_root(&self) -> Option<PathBuf> {
+    pub(crate) fn clusters_root(&self) -> Option<PathBuf> {
         let (dir, last) = self.cluster_dir.item.rsplit_once('/')?;
         (last == "{cluster}" && !dir.contains('{')).then(|| PathBuf::from(dir))
     }
@@ -232,7 +227,7 @@ impl Layout {
     /// Directories whose files belong to the cluster even when no Flux
     /// Kustomization applies them: its Flux directory, and the directory of its
     /// Helm values when that is per cluster (the seed's `bootstrap/clusters/<c>`).
-    pub fn own_dirs(&self, cluster: &str) -> Vec<PathBuf> {
+    pub(crate) fn own_dirs(&self, cluster: &str) -> Vec<PathBuf> {
         let mut dirs = vec![self.cluster_dir(cluster)];
         let template = self.helm_values.item.split('#').next().unwrap_or("");
         let per_cluster = Path::new(template)
@@ -270,7 +265,7 @@ impl Layout {
     /// directories and the pools' root, searched whole, and the generated docs,
     /// where this layout and the default one put them (for a layout that has
     /// moved or dropped its docs).
-    pub fn generated_roots(&self) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    pub(crate) fn generated_roots(&self) -> (Vec<PathBuf>, Vec<PathBuf>) {
         let mut dirs = self.audit_roots();
         dirs.push(self.generated_root());
         let mut docs = Vec::new();
@@ -456,7 +451,7 @@ impl Layout {
 
     /// Two outputs on one path: the build could write only one of them, so each
     /// second one is a plan error at the value that put it there, naming both.
-    pub fn collisions(&self, clusters: &[Cluster]) -> Vec<Error> {
+    pub(crate) fn collisions(&self, clusters: &[Cluster]) -> Vec<Error> {
         let mut first: BTreeMap<PathBuf, Placed<'_>> = BTreeMap::new();
         let mut errors = Vec::new();
         for p in self.placed(clusters) {

@@ -233,12 +233,12 @@ impl Version {
     /// The version this repository runs, the default.
     pub const DEFAULT: Version = Version { minor: 18 };
     /// The oldest version whose rules lbipam-plan knows.
-    pub const OLDEST: Version = Version { minor: 15 };
+    pub(crate) const OLDEST: Version = Version { minor: 15 };
     /// The newest version whose rules lbipam-plan knows.
-    pub const NEWEST: Version = Version { minor: 20 };
+    pub(crate) const NEWEST: Version = Version { minor: 20 };
 
     /// Whether this is `1.minor` or later.
-    pub const fn at_least(self, minor: u8) -> bool {
+    pub(crate) const fn at_least(self, minor: u8) -> bool {
         self.minor >= minor
     }
 }
@@ -285,7 +285,7 @@ impl ApiVersion {
 /// The annotation written when `[cilium] ip-annotation` is not set: the seed
 /// repository's `io.cilium/lb-ipam-ips`, which Cilium accepts as an alias of
 /// `lbipam.cilium.io/ips`.
-pub const DEFAULT_IP_ANNOTATION: &str = "io.cilium/lb-ipam-ips";
+pub(crate) const DEFAULT_IP_ANNOTATION: &str = "io.cilium/lb-ipam-ips";
 
 /// `[services.NAME]`: what a pin of that name drives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -306,14 +306,14 @@ pub struct Service {
 
 impl Service {
     /// The namespace and name of `service`, if it is spelled `NAMESPACE/NAME`.
-    pub fn namespaced_name(&self) -> Option<(&str, &str)> {
+    pub(crate) fn namespaced_name(&self) -> Option<(&str, &str)> {
         self.service.as_ref()?.item.split_once('/')
     }
 
     /// The labels a pool's `serviceSelector` sees on the Service, if `service`
     /// is known: the plan's `labels`, then the namespace and name labels
     /// LB-IPAM sets (which win, as in Cilium).
-    pub fn selector_labels(&self) -> Option<Vec<(&str, &str)>> {
+    pub(crate) fn selector_labels(&self) -> Option<Vec<(&str, &str)>> {
         let (namespace, name) = self.namespaced_name()?;
         let implicit = [
             (selector::NAMESPACE_LABEL, namespace),
@@ -384,7 +384,7 @@ impl Flux {
 impl Plan {
     /// The network holding all of `iv`, if one does (the networks of a checked
     /// plan do not overlap, so at most one does).
-    pub fn network_of(&self, iv: &crate::net::Interval) -> Option<&At<IpNet>> {
+    pub(crate) fn network_of(&self, iv: &crate::net::Interval) -> Option<&At<IpNet>> {
         self.networks
             .iter()
             .find(|n| crate::net::Interval::of_net(n.item).contains(iv))
@@ -420,7 +420,7 @@ impl Plan {
 
     /// Who holds an address in the plan: a pool (and its cluster) or a reserved
     /// range. Used to explain a stray address.
-    pub fn owner_of(&self, addr: IpAddr) -> Option<Owner<'_>> {
+    pub(crate) fn owner_of(&self, addr: IpAddr) -> Option<Owner<'_>> {
         let reserved = self.reserved.iter().find(|r| {
             r.range
                 .item

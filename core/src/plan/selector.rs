@@ -53,7 +53,7 @@ impl Operator {
     }
 
     /// Whether the operator takes `values` (`In`, `NotIn`) or must have none.
-    pub const fn takes_values(self) -> bool {
+    pub(crate) const fn takes_values(self) -> bool {
         matches!(self, Operator::In | Operator::NotIn)
     }
 }
@@ -114,7 +114,7 @@ impl LabelSelector {
 /// Why `key` is not a Kubernetes label key (`[prefix/]name`: the prefix a DNS
 /// subdomain of at most 253 characters, the name at most 63 characters of
 /// `[A-Za-z0-9._-]` starting and ending alphanumeric), or `None`.
-pub fn label_key_error(key: &str) -> Option<String> {
+pub(crate) fn label_key_error(key: &str) -> Option<String> {
     let (prefix, name) = match key.rsplit_once('/') {
         Some((prefix, name)) => (Some(prefix), name),
         None => (None, key),
@@ -134,7 +134,7 @@ pub fn label_key_error(key: &str) -> Option<String> {
 
 /// Why `value` is not a Kubernetes label value (empty, or at most 63
 /// characters of `[A-Za-z0-9._-]` starting and ending alphanumeric), or `None`.
-pub fn label_value_error(value: &str) -> Option<String> {
+pub(crate) fn label_value_error(value: &str) -> Option<String> {
     if value.is_empty() {
         return None;
     }

@@ -27,7 +27,7 @@ impl Checked {
     }
 
     /// Every document as [`yaml11_values`] reads it.
-    pub fn into_values(self) -> Vec<yaml_serde::Value> {
+    pub(crate) fn into_values(self) -> Vec<yaml_serde::Value> {
         self.values
     }
 }

@@ -25,20 +25,13 @@ mod marked;
 /// the plan no longer renders it. Keys without it are never removed.
 pub const MARKER: &str = "# managed by lbipam-plan";
 
-/// Sets `data.<key>` of the single ConfigMap document in `text` to a double-quoted
+/// As one step of an edit, sets `data.<key>` of the single ConfigMap document to a double-quoted
 /// string for each (key, value): ConfigMap values must be strings. Each key we set
 /// carries [`MARKER`] as its trailing comment (added if missing).
 ///
 /// An existing value's text alone is replaced (its comment stays); a missing key is
 /// appended after the last entry of `data`, a missing or null `data` at the end of
 /// the top mapping. `data` or the value being of another type is an error at that node.
-pub fn set_configmap_data(text: &str, entries: &[(&str, &str)]) -> Result<String, EditError> {
-    let mut editing = Editing::new(text)?;
-    configmap_data(&mut editing, entries)?;
-    editing.finish()
-}
-
-/// [`set_configmap_data`] as one step of an edit.
 pub(crate) fn configmap_data(
     editing: &mut Editing<'_>,
     entries: &[(&str, &str)],
@@ -114,17 +107,10 @@ fn select<'d>(
     }
 }
 
-/// Deletes every `data` entry of the single ConfigMap document that carries
+/// As one step of an edit, deletes every `data` entry of the single ConfigMap document that carries
 /// [`MARKER`] but is not in `keep`: a key the build wrote and no longer renders
 /// (the setting of a pin removed from the plan, or of a renamed `setting`). The
 /// entry's whole lines go, its comment included; unmarked keys are never touched.
-pub fn prune_configmap_data(text: &str, keep: &[&str]) -> Result<String, EditError> {
-    let mut editing = Editing::new(text)?;
-    configmap_prune(&mut editing, keep)?;
-    editing.finish()
-}
-
-/// [`prune_configmap_data`] as one step of an edit.
 pub(crate) fn configmap_prune(editing: &mut Editing<'_>, keep: &[&str]) -> Result<(), EditError> {
     let keep: Vec<Vec<String>> = keep
         .iter()
@@ -133,19 +119,12 @@ pub(crate) fn configmap_prune(editing: &mut Editing<'_>, keep: &[&str]) -> Resul
     marked::prune(editing, &keep, Scope::ConfigMap)
 }
 
-/// Deletes every entry of the document `scope` selects (a Helm values file, a
+/// As one step of an edit, deletes every entry of the document `scope` selects (a Helm values file, a
 /// HelmRelease) that carries [`MARKER`] and whose path is neither in `keep` nor
 /// a parent of a kept path: the annotation and `type` the build wrote under a
 /// `helm-service` path that changed, or under a service no longer pinned. A
 /// marked map (one the build created) goes once it is empty; unmarked keys and
 /// maps are never touched.
-pub fn prune_values(text: &str, scope: Scope, keep: &[&[&str]]) -> Result<String, EditError> {
-    let mut editing = Editing::new(text)?;
-    values_prune(&mut editing, scope, keep)?;
-    editing.finish()
-}
-
-/// [`prune_values`] as one step of an edit.
 pub(crate) fn values_prune(
     editing: &mut Editing<'_>,
     scope: Scope,
@@ -158,23 +137,12 @@ pub(crate) fn values_prune(
     marked::prune(editing, &keep, scope)
 }
 
-/// Sets nested keys of the document `scope` selects (a Helm values file, one
+/// As one step of an edit, sets nested keys of the document `scope` selects (a Helm values file, one
 /// document, possibly empty; a HelmRelease among other documents) for each
 /// (path, value). Each path segment is one whole key (`io.cilium/lb-ipam-ips`), quoted
 /// only if YAML needs it. Missing keys become block mappings indented like the file
 /// (2 spaces if it has no nesting yet); `key: {}` or an empty `key:` is opened into
 /// a block mapping. An intermediate scalar or list is an error at that node.
-pub fn set_values(
-    text: &str,
-    scope: Scope,
-    entries: &[(&[&str], Scalar)],
-) -> Result<String, EditError> {
-    let mut editing = Editing::new(text)?;
-    values(&mut editing, scope, entries)?;
-    editing.finish()
-}
-
-/// [`set_values`] as one step of an edit.
 pub(crate) fn values(
     editing: &mut Editing<'_>,
     scope: Scope,
@@ -466,7 +434,7 @@ impl Converge<'_> {
 /// file. Markers match after trimming whitespace. No begin marker: `Ok(None)`, the
 /// caller appends a section. A begin without an end, an end without a begin, or a
 /// second begin or end is an error.
-pub fn replace_marked_section(
+pub(crate) fn replace_marked_section(
     text: &str,
     begin: &str,
     end: &str,

@@ -604,3 +604,40 @@ fn marked_section_is_replaced_between_markers() {
         (1, 1)
     );
 }
+
+// The edits whole, as the artifacts run them step by step on one `Editing`.
+
+pub(super) fn set_configmap_data(
+    text: &str,
+    entries: &[(&str, &str)],
+) -> Result<String, EditError> {
+    let mut editing = Editing::new(text)?;
+    configmap_data(&mut editing, entries)?;
+    editing.finish()
+}
+
+pub(super) fn prune_configmap_data(text: &str, keep: &[&str]) -> Result<String, EditError> {
+    let mut editing = Editing::new(text)?;
+    configmap_prune(&mut editing, keep)?;
+    editing.finish()
+}
+
+pub(super) fn prune_values(
+    text: &str,
+    scope: Scope,
+    keep: &[&[&str]],
+) -> Result<String, EditError> {
+    let mut editing = Editing::new(text)?;
+    values_prune(&mut editing, scope, keep)?;
+    editing.finish()
+}
+
+pub(super) fn set_values(
+    text: &str,
+    scope: Scope,
+    entries: &[(&[&str], Scalar)],
+) -> Result<String, EditError> {
+    let mut editing = Editing::new(text)?;
+    values(&mut editing, scope, entries)?;
+    editing.finish()
+}

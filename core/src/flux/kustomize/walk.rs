@@ -188,7 +188,7 @@ impl<'a> Walker<'a> {
     }
 
     /// The kustomization file of `dir`, if any.
-    pub fn kustomization_in(&self, dir: &Path) -> Option<PathBuf> {
+    pub(crate) fn kustomization_in(&self, dir: &Path) -> Option<PathBuf> {
         KUSTOMIZATION_FILES
             .iter()
             .map(|f| dir.join(f))
