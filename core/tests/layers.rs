@@ -351,6 +351,60 @@ fn every_module_uses_only_its_own_layer_and_those_below() {
     );
 }
 
+/// Every intra-doc link (``[`crate::m…`]``) in the comments of `src` that points
+/// from a module to one in a higher layer: a doc that sends a reader up the
+/// stack describes its users, which change without it.
+fn doc_links_up(src: &Path) -> Vec<String> {
+    let layer_of = |module: &str| LAYERS.iter().position(|(_, mods)| mods.contains(&module));
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    let mut out = Vec::new();
+    for file in files {
+        let rel = file.strip_prefix(src).expect("below src");
+        let from = module_of(rel)[0].clone();
+        let Some(own) = layer_of(&from) else { continue };
+        let text = fs::read_to_string(&file).expect("read");
+        for (n, line) in text.lines().enumerate() {
+            let Some(comment) = line.find("//").map(|i| &line[i..]) else {
+                continue;
+            };
+            for link in comment.split("[`crate::").skip(1) {
+                let to = ident_at(link);
+                if layer_of(to).is_some_and(|l| l > own) {
+                    out.push(format!(
+                        "{}:{}: `{from}` links to `{to}`",
+                        rel.display(),
+                        n + 1
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn doc_links_point_only_to_the_own_layer_and_those_below() {
+    let up = doc_links_up(&core_src());
+    assert!(up.is_empty(), "doc links up the layers:\n{}", up.join("\n"));
+}
+
+#[test]
+fn a_doc_link_to_a_higher_layer_is_found() {
+    let src = fixture(&[
+        ("lib.rs", "mod net;\nmod audit;\n"),
+        (
+            "net.rs",
+            "/// Used by [`crate::audit::f`].\npub fn g() {}\n",
+        ),
+        ("audit.rs", "/// Uses [`crate::net::g`].\npub fn f() {}\n"),
+    ]);
+    assert_eq!(
+        doc_links_up(src.path()),
+        ["net.rs:1: `net` links to `audit`"]
+    );
+}
+
 /// What yaml/ may use besides itself: primitives that know no domain either.
 const YAML_MAY_USE: &[&str] = &["yaml", "text"];
 

@@ -1,6 +1,6 @@
 //! Everything the build owns in the repository, one module per artifact. Each
 //! module owns its paths (from the plan's [`crate::plan::layout`]), its render and its
-//! edit, and says what it wants through [`Want`]s; [`crate::generate`] only
+//! edit, and says what it wants through [`Want`]s; the build (`generate`) only
 //! loops over [`wants`], applies the edits and audits the result.
 //!
 //! Adding an artifact means adding a module here and one line to [`wants`].

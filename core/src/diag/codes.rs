@@ -275,7 +275,7 @@ impl Code {
     }
 
     /// Whether a hand-written object may opt out of this finding with
-    /// [`crate::audit::suppress::ANNOTATION`]: the audits of what hand-written objects
+    /// the `lbipam.dev/ignore` annotation (`audit::suppress`): the audits of what hand-written objects
     /// ask for. What the resolver cannot model, the isolation of clusters, file
     /// errors, stale files and plan errors cannot be suppressed.
     pub(crate) fn suppressible(self) -> bool {

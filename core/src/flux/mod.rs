@@ -1,6 +1,6 @@
 //! The kustomize/Flux model: the Flux Kustomizations of a cluster's files and
 //! what each of them applies, worked out from the repository alone. A model, not
-//! a policy: what the plan says of the result is [`crate::audit`]'s.
+//! a policy: what the plan says of the result is the audits' (`audit`).
 //!
 //! `object` is one object of a build; `kustomize/` is kustomize's build (the
 //! one walker through kustomization files, strict for the resolver, lenient

@@ -31,7 +31,7 @@
 //! cilium-ipam → ./kubernetes/infrastructure/networking/cilium/ipam/apps →
 //! lb-ippool-apps.yaml: file not found: ...`.
 //!
-//! [`crate::audit::isolation`] then holds the result against the plan.
+//! The isolation audit (`audit::isolation`) then holds the result against the plan.
 
 use std::collections::BTreeMap;
 use std::fmt;
