@@ -179,8 +179,8 @@ fn one_cluster_with_its_pool_beside_cilium_is_adopted_with_its_service_and_gatew
     let (plan, added) = adopted(repo.path());
     // What the fixture's files say: config/pool.yaml, the echo Service's
     // annotation, the Gateway's address substituted from cluster-settings, the
-    // plex HelmRelease's app-template value (a pin with no Service: the chart
-    // names it).
+    // app-template value of the plex and jellyfin HelmReleases (pins with no
+    // Service: the chart names it).
     let (pools, pins) = pools_and_pins(&plan);
     assert_eq!(
         pools,
@@ -206,6 +206,8 @@ fn one_cluster_with_its_pool_beside_cilium_is_adopted_with_its_service_and_gatew
                 s("network/cilium-gateway-external")
             ),
             (s("cluster"), s("plex-app"), s("192.168.1.243"), s("")),
+            // Its chart named by the OCIRepository of its `chartRef`, in another file.
+            (s("cluster"), s("jellyfin-app"), s("192.168.1.244"), s("")),
         ]
     );
     let text = common::read(repo.path(), "plan.toml");

@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use yaml_serde::Value;
 
 use super::Entry;
-use crate::audit::chart_values::{at_path, last_segment, load_balancer_ip_paths};
+use crate::audit::chart_values::{at_path, load_balancer_ip_paths};
 use crate::audit::isolation::{is_pool, pool_blocks};
+use crate::audit::releases::chart_of;
 use crate::check::dns1123_label_error;
 use crate::cilium::IP_ANNOTATIONS;
 use crate::diag::codes::Code;
@@ -485,8 +486,9 @@ fn one_line(v: &Value) -> String {
 fn pins(build: &ClusterBuild, services: &mut BTreeMap<String, String>) -> Vec<Pin> {
     let mut out: Vec<Pin> = Vec::new();
     let mut seen = BTreeSet::new();
-    for o in build.objects() {
-        for ask in asks(o) {
+    let objects: Vec<&Object> = build.objects().collect();
+    for o in &objects {
+        for ask in asks(o, &objects) {
             for &addr in &ask.addrs {
                 let owner = ask.service.clone().or_else(|| ask.origin.clone());
                 if !seen.insert((owner.unwrap_or_default(), addr)) {
@@ -556,7 +558,7 @@ struct Ask {
 }
 
 /// The fixed addresses one object asks for.
-fn asks(o: &Object) -> Vec<Ask> {
+fn asks(o: &Object, objects: &[&Object]) -> Vec<Ask> {
     let ns = o.namespace().unwrap_or("default");
     let service = |name: &str, values: Vec<String>| Ask {
         name: label(name),
@@ -586,18 +588,20 @@ fn asks(o: &Object) -> Vec<Ask> {
             ask.name = label(o.name());
             vec![ask]
         }
-        "HelmRelease" => chart_asks(o, ns),
+        "HelmRelease" => chart_asks(o, objects, ns),
         _ => Vec::new(),
     };
     found.into_iter().filter(|a| !a.addrs.is_empty()).collect()
 }
 
 /// The `loadBalancerIP`s a HelmRelease's values give the Services of a chart
-/// whose values shapes the audit knows: pins named after the release (and the
-/// key a `*` of the shape matched), with no Service — the chart names it.
-fn chart_asks(o: &Object, ns: &str) -> Vec<Ask> {
-    let chart = o.value["spec"]["chart"]["spec"]["chart"].as_str();
-    let Some(paths) = chart.and_then(|c| load_balancer_ip_paths(&last_segment(c))) else {
+/// whose values shapes the audit knows (named in the release, or by the
+/// OCIRepository its `chartRef` names among the cluster's `objects`): pins
+/// named after the release (and the key a `*` of the shape matched), with no
+/// Service — the chart names it.
+fn chart_asks(o: &Object, objects: &[&Object], ns: &str) -> Vec<Ask> {
+    let chart = chart_of(o, objects);
+    let Some(paths) = chart.as_deref().and_then(load_balancer_ip_paths) else {
         return Vec::new();
     };
     let mut out = Vec::new();

@@ -26,7 +26,7 @@ mod advertise;
 pub(crate) mod chart_values;
 mod families;
 pub mod isolation;
-mod releases;
+pub(crate) mod releases;
 pub mod requests;
 mod settings;
 pub mod sharing;

@@ -133,7 +133,7 @@ fn release_via(release: &Object) -> String {
 
 /// The chart a release installs: `spec.chart.spec.chart`, or the URL of the
 /// OCIRepository its `spec.chartRef` names in the same cluster.
-fn chart_of(release: &Object, objects: &[&Object]) -> Option<String> {
+pub(crate) fn chart_of(release: &Object, objects: &[&Object]) -> Option<String> {
     let spec = &release.value["spec"];
     if let Some(chart) = spec["chart"]["spec"]["chart"].as_str() {
         return Some(last_segment(chart));
