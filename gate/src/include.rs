@@ -44,22 +44,22 @@ pub struct Resources {
     pub unfollowed: BTreeSet<String>,
 }
 
-/// Walks the repository at `root` (see the module docs).
-pub fn resources(root: &Path, plan: &Plan) -> Resources {
-    let tree = Tree::disk(root);
+/// Walks the repository `tree` (see the module docs).
+pub fn resources(tree: &Tree, plan: &Plan) -> Resources {
+    let root = tree.root();
     let roots = plan.layout.audit_roots();
     let mut out = Resources::default();
     for kfile in kustomization_files(root, &roots) {
         let dir = kfile.parent().unwrap_or(Path::new("")).to_path_buf();
-        build(&tree, &mut out, &dir, None, false);
+        build(tree, &mut out, &dir, None, false);
     }
     for cluster in plan.clusters.iter() {
         let dir = plan.layout.cluster_dir(&cluster.name.item);
         if root.join(&dir).is_dir() {
-            build(&tree, &mut out, &dir, None, true);
+            build(tree, &mut out, &dir, None, true);
         }
     }
-    follow_flux(&tree, &roots, &mut out);
+    follow_flux(tree, &roots, &mut out);
     out
 }
 

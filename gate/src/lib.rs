@@ -41,13 +41,14 @@ pub mod structural;
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use lbipam_core::diag::codes::Code;
 use lbipam_core::diag::error::Error;
 use lbipam_core::flux::entry::resolve_cluster;
 use lbipam_core::flux::resolve::ResolveError;
 use lbipam_core::plan::Plan;
-use lbipam_core::tree::parse_documents;
+use lbipam_core::tree::Tree;
 use yaml_serde::Value;
 
 use schema::{MISSING, NAMESPACE_ON_CLUSTER_SCOPED, check_build_file, object_problems, with_label};
@@ -249,13 +250,14 @@ fn build_file_kind(value: &Value) -> String {
 /// kustomization file. `clusters` are the plan's clusters, whose directories
 /// (per the plan's layout) Flux's bootstrap applies.
 pub fn check_repository(root: &Path, plan: &Plan) -> SchemaReport {
-    let resources = include::resources(root, plan);
+    let tree = Tree::disk(root);
+    let resources = include::resources(&tree, plan);
     let mut report = SchemaReport {
         unfollowed: resources.unfollowed.iter().cloned().collect(),
         ..SchemaReport::default()
     };
     for kfile in &resources.kustomizations {
-        for (line, value) in documents(root, kfile, &mut report) {
+        for (line, value) in documents(&tree, kfile, &mut report) {
             *report.checked.entry(build_file_kind(&value)).or_default() += 1;
             if let Err(e) = check_build_file(&value) {
                 let at = At {
@@ -268,7 +270,7 @@ pub fn check_repository(root: &Path, plan: &Plan) -> SchemaReport {
         }
     }
     for (file, patched) in &resources.files {
-        for (line, value) in documents(root, file, &mut report) {
+        for (line, value) in documents(&tree, file, &mut report) {
             let at = At {
                 cluster: None,
                 path: file,
@@ -284,30 +286,28 @@ pub fn check_repository(root: &Path, plan: &Plan) -> SchemaReport {
     report
 }
 
-/// The documents of a file, its read and parse errors added to the report.
-fn documents(root: &Path, file: &Path, report: &mut SchemaReport) -> Vec<(usize, Value)> {
-    let unread = |code, text: String| Problem {
-        code,
-        path: file.to_owned(),
-        line: 1,
-        text,
-    };
-    let text = match lbipam_core::read::bytes(&root.join(file)).map(String::from_utf8) {
-        Ok(Ok(text)) => text,
-        Ok(Err(_)) => {
-            let problem = unread(Code::NotUtf8, format!("{}: not UTF-8 text", file.display()));
-            report.problems.push(problem);
-            return Vec::new();
-        }
+/// The documents of a file as the tree reads them (parsed once, shared with the
+/// walk that found the file), its read and parse errors added to the report.
+fn documents(tree: &Tree, file: &Path, report: &mut SchemaReport) -> Vec<(usize, Arc<Value>)> {
+    let text = match tree.read(file) {
+        Ok(text) => text,
         Err(e) => {
-            let text = format!("{}: cannot be read: {e}", file.display());
-            report.problems.push(unread(Code::of_read(&e), text));
+            let text = match e.kind() {
+                std::io::ErrorKind::InvalidData => format!("{}: not UTF-8 text", file.display()),
+                _ => format!("{}: cannot be read: {e}", file.display()),
+            };
+            report.problems.push(Problem {
+                code: Code::of_read(&e),
+                path: file.to_owned(),
+                line: 1,
+                text,
+            });
             return Vec::new();
         }
     };
-    let (objects, errors) = parse_documents(file, &text);
-    report.problems.extend(errors.iter().map(file_problem));
-    objects
+    let docs = tree.documents(file, &text);
+    report.problems.extend(docs.errors.iter().map(file_problem));
+    docs.objects.clone()
 }
 
 /// Every YAML file under the audited directories, relative to `root`, sorted.
@@ -410,8 +410,10 @@ pub fn gate(root: impl AsRef<Path>) {
 /// `root`. A cluster the resolver cannot build is a problem.
 pub fn check_applied(root: &Path, plan: &Plan) -> SchemaReport {
     let mut report = SchemaReport::default();
+    // One tree for every cluster: a file two clusters apply is parsed once.
+    let tree = Tree::disk(root);
     for c in plan.clusters.iter().map(|c| &*c.name.item) {
-        match resolve_cluster(&lbipam_core::tree::Tree::disk(root), plan, c) {
+        match resolve_cluster(&tree, plan, c) {
             Err(errors) => report.problems.extend(errors.iter().map(|e| unbuilt(c, e))),
             Ok(build) => {
                 for o in build.objects() {

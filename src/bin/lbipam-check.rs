@@ -24,7 +24,7 @@ fn main() -> ExitCode {
             }
         }
     }
-    match lbipam_core::verify(Path::new("plan.toml")) {
+    match lbipam_core::verify(Path::new(lbipam_core::plan::layout::PLAN_FILE)) {
         Ok(notices) => {
             for notice in notices {
                 eprintln!("warning: {}", notice.escape_debug());

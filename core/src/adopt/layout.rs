@@ -243,7 +243,7 @@ fn take_over(tree: &Tree, repo: &Repo) -> Vec<PathBuf> {
         for p in &c.pools {
             out.insert(p.file.clone());
             if let Some(dir) = p.file.parent() {
-                let k = dir.join("kustomization.yaml");
+                let k = dir.join(crate::plan::layout::COMPONENT_KUSTOMIZATION);
                 if tree.is_file(&k) && !tree.is_generated(&k) {
                     out.insert(k);
                 }

@@ -354,8 +354,9 @@ fn range_list(plan: &Plan, segments: &[Segment]) -> Vec<Entry> {
         out.push(Entry {
             fill: "none",
             text: format!(
-                "… {} more ranges: see IP-ALLOCATION-SUMMARY.md",
-                segments.len() - shown
+                "… {} more ranges: see {}",
+                segments.len() - shown,
+                crate::plan::layout::IP_SUMMARY
             ),
         });
     }

@@ -122,9 +122,10 @@ pub(crate) fn ip_summary(plan: &Plan) -> String {
         networks_md(plan, true),
     );
     let _ = writeln!(md, "## Address map\n");
+    let map = crate::plan::layout::IP_MAP_NAME;
     let _ = writeln!(
         md,
-        "![Address map of {map_of}: reserved ranges, each cluster's pools, pins and free addresses](ip-map.svg)\n",
+        "![Address map of {map_of}: reserved ranges, each cluster's pools, pins and free addresses]({map})\n",
     );
     let _ = writeln!(
         md,

@@ -81,7 +81,7 @@ impl Layout {
 pub const PLAN_FILE: &str = "plan.toml";
 
 /// The generated allocation summary, in the docs directory.
-const IP_SUMMARY: &str = "IP-ALLOCATION-SUMMARY.md";
+pub(crate) const IP_SUMMARY: &str = "IP-ALLOCATION-SUMMARY.md";
 
 /// The generated address map, in the docs directory (the summary embeds it).
 pub(crate) const IP_MAP_NAME: &str = "ip-map.svg";
@@ -90,7 +90,7 @@ pub(crate) const IP_MAP_NAME: &str = "ip-map.svg";
 const ARCHITECTURE: &str = "architecture.md";
 
 /// The component `kustomization.yaml` beside the pool files.
-const COMPONENT_KUSTOMIZATION: &str = "kustomization.yaml";
+pub(crate) const COMPONENT_KUSTOMIZATION: &str = "kustomization.yaml";
 
 /// `template` with `{cluster}` (and `{pool}`) filled in.
 fn fill(template: &str, cluster: &str, pool: &str) -> String {
