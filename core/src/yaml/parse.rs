@@ -63,7 +63,7 @@ pub(crate) fn parse(text: &str) -> Result<Checked, YamlError> {
 /// Parses a text the build made itself — a document it rendered, or a splice
 /// into a text [`parse`] accepted — only to find nodes and where the next
 /// splice goes: the validator and the YAML 1.1 reading (most of a parse's cost)
-/// are left to [`finish`], which runs them on the result before anything is
+/// are left to [`Editing::finish`](super::Editing::finish), which runs them on the result before anything is
 /// written. An edit of several keys parses each step.
 pub(crate) fn parse_own(text: &str) -> Result<YamlFile, YamlError> {
     let parsed = YamlFile::parse(text);
