@@ -10,33 +10,29 @@ pub(crate) fn run(plan_path: &Path, format: CheckFormat, all: bool) -> Output {
     // The gate `cargo test` runs: everything the build checks in check mode (the
     // plan, the compile-time proof, what each cluster applies and its audits,
     // committed files == plan), then the schema check of every object.
-    let (notices, report) = match lbipam_gate::verify(crate::root_of(plan_path)) {
-        Ok(passed) => (passed.notices, None),
-        Err(report) => (Vec::new(), Some(report)),
+    let (report, failed) = match lbipam_gate::verify(crate::root_of(plan_path)) {
+        Ok(passed) => (passed.warnings, false),
+        Err(report) => (report, true),
     };
-    let code = i32::from(report.is_some());
-    let findings = report.as_ref().map(formats::findings).unwrap_or_default();
-    let stdout = match (format, &report) {
-        (CheckFormat::Text, None) => {
+    let code = i32::from(failed);
+    let stdout = match (format, failed) {
+        (CheckFormat::Text, false) => {
             return Output {
-                stderr: notices
-                    .iter()
-                    .map(|n| format!("warning: {}\n", crate::printable(n)))
-                    .collect(),
+                stderr: warnings(&report),
                 ..crate::ok(format!(
                     "ok: {} and the files it manages agree\n",
                     plan_path.display()
                 ))
             };
         }
-        (CheckFormat::Text, Some(report)) => {
+        (CheckFormat::Text, true) => {
             return Output {
                 code,
-                stderr: render(report, all),
+                stderr: warnings(&report) + &render(&report, all),
                 ..Output::default()
             };
         }
-        _ => machine(format, &findings, &notices),
+        _ => machine(format, &formats::findings(&report)),
     };
     Output {
         code,
@@ -45,11 +41,20 @@ pub(crate) fn run(plan_path: &Path, format: CheckFormat, all: bool) -> Output {
     }
 }
 
+/// Each warning of the report on a line of its own, printable.
+fn warnings(report: &Report) -> String {
+    report
+        .warning_lines()
+        .iter()
+        .map(|w| format!("{}\n", crate::printable(w)))
+        .collect()
+}
+
 /// The findings in one of the machine formats (not text).
-fn machine(format: CheckFormat, findings: &[formats::Finding], notices: &[String]) -> String {
+fn machine(format: CheckFormat, findings: &[formats::Finding]) -> String {
     match format {
         CheckFormat::Text | CheckFormat::Json => formats::json(findings),
-        CheckFormat::Github => formats::github(findings, notices),
+        CheckFormat::Github => formats::github(findings),
         CheckFormat::Sarif => formats::sarif(findings),
         CheckFormat::Junit => formats::junit(findings),
     }
@@ -83,7 +88,7 @@ pub(crate) fn missing_plan(format: CheckFormat, file: &str, message: &str) -> Ou
     let report = Report::new(file, String::new(), vec![error]);
     Output {
         code: 1,
-        stdout: machine(format, &formats::findings(&report), &[]),
+        stdout: machine(format, &formats::findings(&report)),
         ..Output::default()
     }
 }

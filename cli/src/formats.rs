@@ -9,10 +9,28 @@ use lbipam_core::diag::codes;
 use lbipam_core::text::LineIndex;
 use serde_json::{Value, json};
 
-/// One finding, placed: the file (relative to the repository root), 1-based line
-/// and column (in characters), its stable code, its message, what to do about it
-/// and the other places it involves.
+/// Whether a finding fails the check or only tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Level {
+    Error,
+    Warning,
+}
+
+impl Level {
+    /// The level's name in JSON, SARIF and GitHub workflow commands.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        }
+    }
+}
+
+/// One finding, placed: its level, the file (relative to the repository root),
+/// 1-based line and column (in characters), its stable code, its message, what
+/// to do about it and the other places it involves.
 pub(crate) struct Finding {
+    pub level: Level,
     pub file: String,
     pub line: usize,
     pub col: usize,
@@ -30,13 +48,14 @@ pub(crate) struct Related {
     pub label: String,
 }
 
-/// Every error of a report as a finding.
+/// Every error of a report as a finding, then every warning.
 pub(crate) fn findings(report: &Report) -> Vec<Finding> {
     let lines = LineIndex::new(&report.plan_text);
-    report
-        .errors
-        .iter()
-        .map(|e| {
+    let errors = report.errors.iter().map(|e| (Level::Error, e));
+    let warnings = report.warnings.iter().map(|w| (Level::Warning, w));
+    errors
+        .chain(warnings)
+        .map(|(level, e)| {
             let (file, line, col) = match e.location() {
                 Location::Plan { span, .. } => {
                     let (line, col) = lines.line_col(span.start as usize);
@@ -51,6 +70,7 @@ pub(crate) fn findings(report: &Report) -> Vec<Finding> {
                 label: r.label.clone(),
             });
             Finding {
+                level,
                 file,
                 line,
                 col,
@@ -63,7 +83,7 @@ pub(crate) fn findings(report: &Report) -> Vec<Finding> {
         .collect()
 }
 
-/// One JSON object per finding: `file`, `line`, `col`, `code`, `message`,
+/// One JSON object per finding: `level`, `file`, `line`, `col`, `code`, `message`,
 /// `help` (`null` when none) and `related` (`file`, `line`, `col`, `label` of
 /// each other place); in an array, one object per line.
 pub(crate) fn json(findings: &[Finding]) -> String {
@@ -89,7 +109,8 @@ pub(crate) fn json(findings: &[Finding]) -> String {
                 })
                 .collect();
             format!(
-                "{{\"file\":{},\"line\":{},\"col\":{},\"code\":{},\"message\":{},\"help\":{},\"related\":[{}]}}",
+                "{{\"level\":{},\"file\":{},\"line\":{},\"col\":{},\"code\":{},\"message\":{},\"help\":{},\"related\":[{}]}}",
+                string(f.level.name()),
                 string(&f.file),
                 f.line,
                 f.col,
@@ -104,16 +125,13 @@ pub(crate) fn json(findings: &[Finding]) -> String {
 }
 
 /// GitHub Actions workflow commands: `::error file=…,line=…,col=…,title=CODE::MESSAGE`
-/// per finding and `::warning::NOTICE` per notice, so the findings show on the
-/// lines of the pull request.
-pub(crate) fn github(findings: &[Finding], notices: &[String]) -> String {
+/// per error and `::warning …` per warning, so the findings show on the lines
+/// of the pull request.
+pub(crate) fn github(findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in findings {
         let at = (f.file.as_str(), f.line, f.col);
-        out.push_str(&github_error(Some(at), f.code, &with_help(f)));
-    }
-    for n in notices {
-        out.push_str(&format!("::warning::{}\n", data(n)));
+        out.push_str(&github_command(f.level, Some(at), f.code, &with_help(f)));
     }
     out
 }
@@ -121,11 +139,22 @@ pub(crate) fn github(findings: &[Finding], notices: &[String]) -> String {
 /// One `::error` workflow command: at `file`, `line` and `col` when given
 /// (GitHub then shows it on that line of the pull request), titled `title`.
 pub(crate) fn github_error(at: Option<(&str, usize, usize)>, title: &str, message: &str) -> String {
+    github_command(Level::Error, at, title, message)
+}
+
+/// One `::error` or `::warning` workflow command, as [`github_error`].
+fn github_command(
+    level: Level,
+    at: Option<(&str, usize, usize)>,
+    title: &str,
+    message: &str,
+) -> String {
     let place = at.map_or(String::new(), |(file, line, col)| {
         format!("file={},line={line},col={col},", property(file))
     });
     format!(
-        "::error {place}title={}::{}\n",
+        "::{} {place}title={}::{}\n",
+        level.name(),
         property(title),
         data(message)
     )
@@ -144,7 +173,8 @@ fn property(s: &str) -> String {
 }
 
 /// SARIF 2.1.0: one run of `lbipam`, one rule per stable code found, one
-/// result per finding (level `error`), columns in Unicode code points.
+/// result per finding (level `error` or `warning`), columns in Unicode code
+/// points.
 pub(crate) fn sarif(findings: &[Finding]) -> String {
     let mut rule_ids: Vec<&str> = findings.iter().map(|f| f.code).collect();
     rule_ids.sort_unstable();
@@ -160,7 +190,7 @@ pub(crate) fn sarif(findings: &[Finding]) -> String {
             json!({
                 "ruleId": f.code,
                 "ruleIndex": index,
-                "level": "error",
+                "level": f.level.name(),
                 "message": {"text": with_help(f)},
                 "locations": [location(&f.file, f.line, f.col)],
                 "relatedLocations": f.related.iter().enumerate().map(|(i, r)| {
@@ -225,11 +255,17 @@ fn uri(path: &str) -> String {
 }
 
 /// JUnit XML: one testcase per check (every stable code), failing with every
-/// finding of its code as `file:line:col: message`.
+/// error of its code as `file:line:col: message`; a code found only as a
+/// warning passes, its warnings in the testcase's `system-out`.
 pub(crate) fn junit(findings: &[Finding]) -> String {
     let mut by_code: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    let mut warned: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
-        by_code.entry(f.code).or_default().push(f);
+        let into = match f.level {
+            Level::Error => &mut by_code,
+            Level::Warning => &mut warned,
+        };
+        into.entry(f.code).or_default().push(f);
     }
     let all = codes::all();
     let failures = all.iter().filter(|c| by_code.contains_key(*c)).count();
@@ -240,15 +276,16 @@ pub(crate) fn junit(findings: &[Finding]) -> String {
     ));
     for code in &all {
         let name = xml(code);
-        match by_code.get(code) {
-            None => out.push_str(&format!(
+        match (by_code.get(code), warned.get(code)) {
+            (None, None) => out.push_str(&format!(
                 "    <testcase classname=\"lbipam.check\" name=\"{name}\"/>\n"
             )),
-            Some(found) => {
-                let lines: Vec<String> = found
-                    .iter()
-                    .map(|f| format!("{}:{}:{}: {}", f.file, f.line, f.col, f.message))
-                    .collect();
+            (None, Some(found)) => out.push_str(&format!(
+                "    <testcase classname=\"lbipam.check\" name=\"{name}\">\n      <system-out>{}</system-out>\n    </testcase>\n",
+                xml(&junit_lines(found).join("\n"))
+            )),
+            (Some(found), _) => {
+                let lines = junit_lines(found);
                 let first = found[0];
                 out.push_str(&format!(
                     "    <testcase classname=\"lbipam.check\" name=\"{name}\" file=\"{}\" line=\"{}\">\n      <failure type=\"{name}\" message=\"{}\">{}</failure>\n    </testcase>\n",
@@ -262,6 +299,14 @@ pub(crate) fn junit(findings: &[Finding]) -> String {
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
+}
+
+/// `file:line:col: message` of each finding, as a JUnit testcase shows it.
+fn junit_lines(found: &[&Finding]) -> Vec<String> {
+    found
+        .iter()
+        .map(|f| format!("{}:{}:{}: {}", f.file, f.line, f.col, f.message))
+        .collect()
 }
 
 /// Text as XML character data or an attribute value: markup escaped, and

@@ -289,8 +289,9 @@ fn a_passing_check_still_says_which_files_it_skipped() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.starts_with("ok: "));
     assert!(
-        out.stderr
-            .starts_with("warning: skipped kubernetes/notes.yaml: not valid YAML"),
+        out.stderr.starts_with(
+            "warning[skipped-file]: kubernetes/notes.yaml:1:1: skipped: not valid YAML"
+        ),
         "{}",
         out.stderr
     );

@@ -142,20 +142,36 @@ fn github_escapes_a_message_so_it_stays_one_command() {
 }
 
 #[test]
-fn github_prints_notices_as_warnings_and_a_clean_check_as_nothing() {
+fn github_prints_warnings_at_their_file_and_a_clean_check_as_nothing() {
     let dir = scratch_repo();
     assert_eq!(
         lbipam(dir.path(), &["check", "--format", "github"]).stdout,
         ""
     );
-    // A file that is not YAML and that nothing applies: skipped, with a notice.
+    // A file that is not YAML and that nothing applies: skipped, with a warning there.
     write(dir.path(), "kubernetes/notes.yaml", "a: [1\n");
     let out = lbipam(dir.path(), &["check", "--format", "github"]);
     assert_eq!(out.code, 0);
     let (command, props, message) = parse_command(out.stdout.trim_end());
-    assert_eq!((command.as_str(), props.len()), ("warning", 0));
+    let props: Vec<(&str, &str)> = props
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        (command.as_str(), props),
+        (
+            "warning",
+            vec![
+                ("file", "kubernetes/notes.yaml"),
+                ("line", "1"),
+                ("col", "1"),
+                ("title", "skipped-file")
+            ]
+        )
+    );
+    assert!(message.starts_with("skipped: not valid YAML"), "{message}");
     assert!(
-        message.starts_with("skipped kubernetes/notes.yaml"),
+        message.contains("\nhelp: add it to [layout] exclude"),
         "{message}"
     );
 }
@@ -412,5 +428,41 @@ fn each_finding_carries_its_help_and_the_other_places_it_involves() {
     assert!(
         text.contains(&format!("= note: {label}: {file}:{line}:{col}")),
         "{text}"
+    );
+}
+
+#[test]
+fn a_warning_is_a_finding_of_level_warning_that_fails_no_format() {
+    let dir = scratch_repo();
+    write(dir.path(), "kubernetes/notes.yaml", "a: [1\n");
+    let json = lbipam(dir.path(), &["check", "--format", "json"]);
+    assert_eq!(json.code, 0, "{}", json.stdout);
+    let found: Vec<Value> = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let f = &found[0];
+    assert_eq!(
+        (&f["level"], &f["file"], &f["line"], &f["code"]),
+        (
+            &Value::from("warning"),
+            &Value::from("kubernetes/notes.yaml"),
+            &Value::from(1),
+            &Value::from("skipped-file")
+        )
+    );
+    let sarif: Value =
+        serde_json::from_str(&lbipam(dir.path(), &["check", "--format", "sarif"]).stdout)
+            .expect("SARIF");
+    assert_sarif(&sarif);
+    assert_eq!(sarif["runs"][0]["results"][0]["level"], "warning");
+    let out = lbipam(dir.path(), &["check", "--format", "junit"]);
+    assert_eq!(out.code, 0);
+    let (cases, _, failures) = junit(&out.stdout);
+    assert_eq!(failures, 0);
+    assert!(cases.iter().all(|c| c.failure.is_none()));
+    assert!(
+        out.stdout
+            .contains("<system-out>kubernetes/notes.yaml:1:1: skipped: "),
+        "{}",
+        out.stdout
     );
 }

@@ -27,6 +27,9 @@ pub fn run() {
             }
         }
         Err(report) => {
+            for warning in report.warning_lines() {
+                println!("cargo::warning={}", one_line(&warning));
+            }
             eprintln!("{report}");
             std::process::exit(1);
         }

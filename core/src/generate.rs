@@ -10,10 +10,11 @@ use crate::audit;
 use crate::check::compile;
 use crate::diag::Report;
 use crate::diag::codes::Code;
-use crate::diag::error::{Error, FileError};
+use crate::diag::error::{Error, FileError, Span};
 use crate::plan::Plan;
 use crate::plan::layout;
 use crate::sync::{self, Mode};
+use crate::text::LineIndex;
 use crate::tree::Tree;
 use crate::write::{self, Change};
 
@@ -63,7 +64,7 @@ pub struct Outputs {
     /// Generated files the plan no longer produces.
     pub remove: Vec<PathBuf>,
     /// What the build wants the user to know without failing (files it skipped).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Error>,
     /// Every LoadBalancer IP a file of the tree asks for (see [`audit::Requested`]).
     pub requested: Vec<audit::Requested>,
 }
@@ -147,6 +148,7 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     if !errors.is_empty() {
         let mut report = Report::new(layout::PLAN_FILE, String::new(), errors);
         report.files = sources;
+        report.warnings = audited.warnings;
         return Err(report);
     }
     Ok(Outputs {
@@ -313,9 +315,10 @@ fn stale_generated(tree: &Tree, plan: &Plan, files: &[(PathBuf, String)]) -> Vec
 pub struct Summary {
     /// The changes made, in order (none in check mode).
     pub changes: Vec<Change>,
-    /// What the user should know without failing: files the audits skipped
-    /// ([`Outputs::warnings`]), and, when pools are written, advice on them.
-    pub warnings: Vec<String>,
+    /// What the user should know without failing, in its `warnings` (it has no
+    /// errors): files the audits skipped ([`Outputs::warnings`]), and, when pools
+    /// are written, advice on them.
+    pub warnings: Report,
     /// The written files that did not exist before.
     pub created: BTreeSet<PathBuf>,
 }
@@ -340,7 +343,7 @@ impl Summary {
                     )
                 }
             })
-            .chain(self.warnings.iter().cloned())
+            .chain(self.warnings.warning_lines())
             .collect()
     }
 }
@@ -412,9 +415,9 @@ fn constants_source(plan: &Plan) -> Option<String> {
 /// Everything the build checks, in check mode, without `OUT_DIR`: the plan, the
 /// audits, what each cluster applies, and whether the committed files are what the
 /// plan renders. `plan_path` is the repository's plan.toml; its directory is the
-/// repository root. Never writes. Passing, it returns the notices a build
-/// would print (files the audit skipped).
-pub fn verify(plan_path: &Path) -> Result<Vec<String>, Report> {
+/// repository root. Never writes. Passing, it returns the warnings a build
+/// would print (files the audit skipped), a report without errors.
+pub fn verify(plan_path: &Path) -> Result<Report, Report> {
     let root = match plan_path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -451,12 +454,13 @@ fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
         let errors = sync::stale(root, &outs.files, &outs.remove);
         if errors.is_empty() {
             return Ok(Summary {
-                warnings: outs.warnings,
+                warnings: warnings_report(root, outs.warnings),
                 ..Summary::default()
             });
         }
         let mut report = Report::new(layout::PLAN_FILE, String::new(), errors);
         report.check_mode = true;
+        report.warnings = outs.warnings;
         return Err(report);
     }
     let changes = write::changes(root, &outs.files, &outs.remove).map_err(|refusals| {
@@ -481,16 +485,27 @@ fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
         .flat_map(|c| plan.layout.pool_files(c))
         .map(|(file, _)| file)
         .collect();
-    let mut warnings = outs.warnings;
+    let mut warnings = warnings_report(root, outs.warnings);
     // Once, when pools are written: a build that changes nothing says nothing.
     if changes.iter().any(|c| pools.iter().any(|p| p == c.path())) {
-        warnings.extend(artifact::pools::api_version_warning(plan));
+        let lines = LineIndex::new(&warnings.plan_text);
+        let at = |span: Span| lines.line_col(span.start as usize);
+        warnings
+            .warnings
+            .extend(artifact::pools::api_version_warning(plan, at));
     }
     Ok(Summary {
         changes,
         warnings,
         created,
     })
+}
+
+/// The warnings of a passing build, with the text of plan.toml some point into.
+fn warnings_report(root: &Path, warnings: Vec<Error>) -> Report {
+    let mut report = plan_report(root, Vec::new());
+    report.warnings = warnings;
+    report
 }
 
 fn io_report(path: &Path, e: std::io::Error) -> Report {

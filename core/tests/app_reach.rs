@@ -123,7 +123,10 @@ fn home_lab() -> tempfile::TempDir {
 fn build(root: &Path) -> Result<Vec<String>, Vec<Error>> {
     let out = tempfile::tempdir().expect("out dir");
     build_with(root, out.path(), Mode::Write)
-        .map(|s| s.warnings)
+        .map(|s| {
+            let w = s.warnings;
+            w.warnings.iter().map(|e| w.line(e)).collect()
+        })
         .map_err(|r| r.errors)
 }
 
@@ -509,7 +512,7 @@ fn a_hand_written_values_config_map_asking_for_an_address_is_noted_not_skipped()
     let warnings = build(r).unwrap_or_else(|e| panic!("{e:#?}"));
     let note = one_with(&warnings, "web-values");
     assert!(
-        note.starts_with(&format!("{WEB_VALUES}:1: ")) && note.contains("default/web"),
+        note.starts_with(&format!("{WEB_VALUES}:1:1: ")) && note.contains("default/web"),
         "{note}"
     );
 }

@@ -117,7 +117,7 @@ fn no_file_name_or_plan_value_injects_a_cargo_directive() {
     assert_eq!(foreign_directives(&output), Vec::<&str>::new(), "{output}");
     assert!(
         output.lines().any(|l| l.starts_with(
-            "cargo::warning=skipped kubernetes/misc/x\\ncargo::rustc-env=EVIL=1.yaml"
+            "cargo::warning=warning[skipped-file]: kubernetes/misc/x\\ncargo::rustc-env=EVIL=1.yaml:1:1: skipped: "
         )),
         "the warning, escaped on one line: {output}"
     );

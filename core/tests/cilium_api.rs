@@ -17,7 +17,7 @@ fn writing_pools_as_v2alpha1_warns_once_and_v2_does_not() {
     let plan = repo.path().join("plan.toml");
     // The committed tree is in sync: nothing is written, nothing said.
     let quiet = build(repo.path(), out.path()).expect("build");
-    assert_eq!(quiet.warnings, Vec::<String>::new());
+    assert_eq!(quiet.warnings.warning_lines(), Vec::<String>::new());
     // A pool changes: written as v2alpha1, with the warning.
     edit(
         &plan,
@@ -25,11 +25,12 @@ fn writing_pools_as_v2alpha1_warns_once_and_v2_does_not() {
         "10.25.11.120-10.25.11.140",
     );
     let moved = build(repo.path(), out.path()).expect("build");
-    assert_eq!(moved.warnings.len(), 1, "{:?}", moved.warnings);
+    let said = moved.warnings.warning_lines();
+    assert_eq!(said.len(), 1, "{said:?}");
     assert!(
-        moved.warnings[0].contains("cilium.io/v2 is the storage version since 1.18"),
-        "{:?}",
-        moved.warnings
+        said[0].starts_with("warning[deprecated-pool-api]: plan.toml:")
+            && said[0].contains("cilium.io/v2 is the storage version since 1.18"),
+        "{said:?}"
     );
     assert!(
         fs::read_to_string(repo.path().join(POOL))
@@ -40,6 +41,7 @@ fn writing_pools_as_v2alpha1_warns_once_and_v2_does_not() {
         build(repo.path(), out.path())
             .expect("again")
             .warnings
+            .warnings
             .is_empty()
     );
     // Moved to v2: the pools are rewritten, silently.
@@ -49,7 +51,7 @@ fn writing_pools_as_v2alpha1_warns_once_and_v2_does_not() {
         "[cilium]\napi-version = \"cilium.io/v2\"\n",
     );
     let v2 = build(repo.path(), out.path()).expect("build");
-    assert!(v2.warnings.is_empty(), "{:?}", v2.warnings);
+    assert!(v2.warnings.warnings.is_empty(), "{:?}", v2.warnings);
     assert!(
         fs::read_to_string(repo.path().join(POOL))
             .expect("pool")

@@ -16,10 +16,16 @@ use lbipam_core::diag::error::Error;
 
 /// Codes another crate produces, with the test that has their fixture: this
 /// crate's tests cannot run them.
-const OTHER_CRATES: [(&str, &str); 1] = [(
-    "schema",
-    "lbipam-gate's schema check (on top of this crate); cli/tests/check.rs has the fixture",
-)];
+const OTHER_CRATES: [(&str, &str); 2] = [
+    (
+        "schema",
+        "lbipam-gate's schema check (on top of this crate); cli/tests/check.rs has the fixture",
+    ),
+    (
+        "namespace-on-cluster-scoped",
+        "a warning of lbipam-gate's schema check; gate/tests/gate_schema.rs has the fixture",
+    ),
+];
 
 /// Codes no fixture can produce, with why: safety nets behind other checks.
 const UNREACHABLE: [(&str, &str); 1] = [(
@@ -307,6 +313,49 @@ fn repo_cases() -> Vec<(&'static str, Run)> {
         (
             "stale",
             Check(|r| replace(r, POOL, "10.25.11.139", "10.25.11.138")),
+        ),
+        (
+            "skipped-file",
+            Check(|r| write(r, "kubernetes/notes.yaml", "a: [1\n")),
+        ),
+        (
+            "unaudited-values",
+            Check(|r| {
+                write(
+                    r,
+                    &format!("{APPS}/web.yaml"),
+                    "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: default\nspec:\n  interval: 1h\n  chart:\n    spec:\n      chart: someones-chart\n      sourceRef:\n        kind: HelmRepository\n        name: charts\n  values:\n    service:\n      type: LoadBalancer\n      loadBalancerIP: 10.25.11.130\n",
+                )
+            }),
+        ),
+        (
+            "one-family-only",
+            Check(|r| {
+                write(
+                    r,
+                    &format!("{CORE}/dual.yaml"),
+                    "apiVersion: v1\nkind: Service\nmetadata:\n  name: dual\n  namespace: default\nspec:\n  type: LoadBalancer\n  ipFamilyPolicy: PreferDualStack\n  ports:\n    - port: 80\n",
+                );
+                replace(
+                    r,
+                    &format!("{CORE}/kustomization.yaml"),
+                    "resources:\n",
+                    "resources:\n  - dual.yaml\n",
+                );
+            }),
+        ),
+        (
+            "deprecated-pool-api",
+            // The seed writes pools as v2alpha1 for Cilium 1.18: a pool that
+            // grows is rewritten, with the warning.
+            Build(|r| {
+                replace(
+                    r,
+                    "plan.toml",
+                    "10.25.11.120-10.25.11.139",
+                    "10.25.11.120-10.25.11.140",
+                )
+            }),
         ),
         (
             "stray-ip",
@@ -747,6 +796,13 @@ fn codes_of(errors: &[Error]) -> BTreeSet<String> {
     errors.iter().map(|e| e.code().to_owned()).collect()
 }
 
+/// The codes of a failed run: its errors and its warnings.
+fn reported(report: &lbipam_core::diag::Report) -> BTreeSet<String> {
+    let mut codes = codes_of(&report.errors);
+    codes.extend(codes_of(&report.warnings));
+    codes
+}
+
 /// The codes one fixture produces.
 fn produced(run: &Run) -> BTreeSet<String> {
     let dir = seed();
@@ -755,23 +811,23 @@ fn produced(run: &Run) -> BTreeSet<String> {
         Run::Check(setup) => {
             setup(root);
             match lbipam_core::verify(&root.join("plan.toml")) {
-                Ok(_) => BTreeSet::new(),
-                Err(report) => codes_of(&report.errors),
+                Ok(passed) => codes_of(&passed.warnings),
+                Err(report) => reported(&report),
             }
         }
         Run::Build(setup) => {
             setup(root);
             let out = tempfile::tempdir().expect("out");
             match lbipam_core::build(root, out.path()) {
-                Ok(_) => BTreeSet::new(),
-                Err(report) => codes_of(&report.errors),
+                Ok(summary) => codes_of(&summary.warnings.warnings),
+                Err(report) => reported(&report),
             }
         }
         Run::Adopt(setup) => {
             setup(root);
             match lbipam_core::adopt::adopt(root, &[]) {
                 Ok(_) => BTreeSet::new(),
-                Err(report) => codes_of(&report.errors),
+                Err(report) => reported(&report),
             }
         }
         Run::Disk(setup) => {

@@ -58,7 +58,7 @@ fn a_fifo_in_an_audited_directory_that_no_cluster_applies_is_skipped_with_a_warn
     assert_has(
         &notices,
         &[
-            "skipped kubernetes/notes/pipe.yaml: it cannot be read (it is a FIFO (named pipe), not a regular file)",
+            "warning[skipped-file]: kubernetes/notes/pipe.yaml:1:1: skipped: it cannot be read (it is a FIFO (named pipe), not a regular file)",
         ],
     );
 }
@@ -72,7 +72,10 @@ fn a_socket_in_an_audited_directory_is_skipped_with_a_warning() {
     let notices = passes(root);
     assert_has(
         &notices,
-        &["skipped kubernetes/agent.yaml", "it is a socket"],
+        &[
+            "warning[skipped-file]: kubernetes/agent.yaml:1:1: skipped: ",
+            "it is a socket",
+        ],
     );
 }
 
@@ -330,7 +333,7 @@ fn a_large_file_no_cluster_applies_and_asking_for_nothing_is_skipped_with_a_noti
     assert_has(
         &notices,
         &[
-            "skipped kubernetes/vendor/bundle.yaml",
+            "warning[skipped-file]: kubernetes/vendor/bundle.yaml:1:1: skipped: ",
             "so it was not read as YAML",
         ],
     );

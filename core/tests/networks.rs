@@ -294,11 +294,13 @@ fn a_prefer_dual_stack_service_there_is_a_warning_and_the_build_passes() {
     let out = tempfile::tempdir().expect("out");
     let warnings = lbipam_core::build(repo.path(), out.path())
         .expect("a warning only")
-        .warnings;
+        .warnings
+        .warning_lines();
     assert!(
         warnings
             .iter()
-            .any(|w| w.contains("Service default/web prefers dual-stack")
+            .any(|w| w.starts_with("warning[one-family-only]: ")
+                && w.contains("Service default/web prefers dual-stack")
                 && w.contains("cluster apps")),
         "{warnings:?}"
     );

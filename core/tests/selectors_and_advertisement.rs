@@ -466,17 +466,33 @@ fn the_cilium_version_decides_api_versions_protocol_differentiation_and_first_la
 }
 
 #[test]
-fn the_v2alpha1_warning_follows_the_cilium_version() {
-    let plan = |version: &str| {
-        compile(
-            &beyond_plan()
-                .replace("api-version = \"cilium.io/v2\"\n", "")
-                .replace("version = \"1.18\"", &format!("version = \"{version}\"")),
-        )
-        .expect("plan")
+fn the_v2alpha1_warning_follows_the_cilium_version_and_points_at_it() {
+    let text = |version: &str| {
+        beyond_plan()
+            .replace("api-version = \"cilium.io/v2\"\n", "")
+            .replace("version = \"1.18\"", &format!("version = \"{version}\""))
     };
-    assert!(lbipam_core::artifact::pools::api_version_warning(&plan("1.18")).is_some());
-    assert!(lbipam_core::artifact::pools::api_version_warning(&plan("1.17")).is_none());
+    let warning = |text: &str| {
+        let plan = compile(text).expect("plan");
+        let lines = lbipam_core::text::LineIndex::new(text);
+        lbipam_core::artifact::pools::api_version_warning(&plan, |s| {
+            lines.line_col(s.start as usize)
+        })
+    };
+    let deprecated = text("1.18");
+    let found = warning(&deprecated).expect("a warning from 1.18");
+    assert_eq!(found.code(), "deprecated-pool-api");
+    // The version that makes v2alpha1 deprecated, as no api-version is written.
+    let version_line = 1 + deprecated
+        .lines()
+        .position(|l| l.starts_with("version = \"1.18\""))
+        .expect("the version line");
+    assert!(
+        matches!(found.location(), lbipam_core::check::Location::File { line, .. } if line == version_line),
+        "{:?}",
+        found.location()
+    );
+    assert!(warning(&text("1.17")).is_none());
 }
 
 #[test]

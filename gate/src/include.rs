@@ -24,6 +24,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use lbipam_core::diag::codes::Code;
+use lbipam_core::diag::error::Error;
 use lbipam_core::flux::kustomization::is_flux_kustomization;
 use lbipam_core::flux::kustomize::walk::KUSTOMIZATION_FILES;
 use lbipam_core::flux::kustomize::{Mode, Walker};
@@ -40,8 +42,9 @@ pub struct Resources {
     /// Every kustomization file, relative to the root.
     pub kustomizations: BTreeSet<PathBuf>,
     /// References the walk could not follow (not found, remote, outside the
-    /// repository): core's resolver and inclusion gate judge those.
-    pub unfollowed: BTreeSet<String>,
+    /// repository), each with the walker's code: core's resolver and inclusion
+    /// gate judge those.
+    pub unfollowed: Vec<Error>,
 }
 
 /// Walks the repository `tree` (see the module docs).
@@ -79,10 +82,18 @@ fn build(tree: &Tree, out: &mut Resources, dir: &Path, overlay: Option<&Value>, 
         }
     }
     for p in walker.problems {
-        let at =
-            p.at.map_or(String::new(), |(f, l)| format!("{}:{l}: ", f.display()));
-        out.unfollowed
-            .insert(format!("{}: {at}{}", p.chain.join(" → "), p.message));
+        let (file, line) = p.at.unwrap_or_else(|| (dir.to_path_buf(), 1));
+        let message = format!("{}: {}", p.chain.join(" → "), p.message);
+        out.unfollow(Error::file(p.code, file, line, 1, message));
+    }
+}
+
+impl Resources {
+    /// Records a reference not followed, once.
+    fn unfollow(&mut self, e: Error) {
+        if !self.unfollowed.contains(&e) {
+            self.unfollowed.push(e);
+        }
     }
 }
 
@@ -145,21 +156,19 @@ fn follow_flux(tree: &Tree, roots: &[PathBuf], out: &mut Resources) {
             let walker = Walker::new(tree, Mode::Lenient);
             let dir = match walker.locate(Path::new(""), &flux_path) {
                 Ok(dir) => dir,
-                Err((_, why)) => {
-                    out.unfollowed.insert(format!("{}: {why}", file.display()));
+                Err((code, why)) => {
+                    out.unfollow(Error::file(code, &file, line, 1, why));
                     continue;
                 }
             };
             if !roots.iter().any(|r| dir.starts_with(r)) {
-                let why = "outside the audited directories";
-                out.unfollowed
-                    .insert(format!("{}: {flux_path}: {why}", file.display()));
+                let why = format!("{flux_path}: outside the audited directories");
+                out.unfollow(Error::file(Code::PathOutsideRepo, &file, line, 1, why));
             } else if tree.is_dir(&dir) {
                 build(tree, out, &dir, Some(&object["spec"]), true);
             } else {
-                let why = "not a directory of this repository";
-                out.unfollowed
-                    .insert(format!("{}: {flux_path}: {why}", file.display()));
+                let why = format!("{flux_path}: not a directory of this repository");
+                out.unfollow(Error::file(Code::MissingResource, &file, line, 1, why));
             }
         }
     }

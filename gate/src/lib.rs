@@ -39,7 +39,7 @@ mod sops;
 pub mod structural;
 
 use std::collections::BTreeMap;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -51,7 +51,7 @@ use lbipam_core::plan::Plan;
 use lbipam_core::tree::Tree;
 use yaml_serde::Value;
 
-use schema::{MISSING, NAMESPACE_ON_CLUSTER_SCOPED, check_build_file, object_problems, with_label};
+use schema::{MismatchKind as Kind, check_build_file, object_problems};
 
 /// What a schema gate checked and found.
 #[derive(Debug, Default)]
@@ -67,50 +67,16 @@ pub struct SchemaReport {
     /// YAML files in the audited directories that no kustomization or Flux path
     /// includes: not read.
     pub not_resources: Vec<PathBuf>,
-    /// References the walk could not follow (see [`include::Resources`]).
-    pub unfollowed: Vec<String>,
-    /// Every problem, each at the line its document starts on.
-    pub problems: Vec<Problem>,
+    /// References the walk could not follow (see [`include::Resources`]), each
+    /// with the walker's code: core's resolver judges them, the summary lists them.
+    pub unfollowed: Vec<Error>,
+    /// Every problem, each at the line its document starts on: `schema` for an
+    /// object that does not match its type, core's own code for a file that
+    /// cannot be read or parsed and for a cluster the resolver cannot build.
+    pub problems: Vec<Error>,
     /// What is harmless but worth fixing, in the same form: a namespace written
     /// on a cluster-scoped kind (the API server drops it).
-    pub warnings: Vec<String>,
-}
-
-/// One problem a schema check found, at a file and line, with its code.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    /// What kind of problem (`schema`, or why the file could not be read).
-    pub code: Code,
-    /// The file, relative to the repository root.
-    pub path: PathBuf,
-    /// The line its document starts on (1 for the whole file).
-    pub line: usize,
-    /// `[cluster C: ]FILE:LINE: Kind/name: problem`, as the report shows it.
-    pub text: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-impl Problem {
-    /// A problem of `at`, which says `problem`.
-    fn at(at: &At<'_>, code: Code, problem: &str) -> Problem {
-        Problem {
-            code,
-            path: at.path.to_owned(),
-            line: at.line,
-            text: format!("{at}: {problem}"),
-        }
-    }
-
-    /// The finding the report shows.
-    fn finding(&self) -> Error {
-        let message = format!("schema: {}", self.text);
-        Error::file(self.code, self.path.clone(), self.line, 1, message)
-    }
+    pub warnings: Vec<Error>,
 }
 
 /// Where an object is: its file and line, and the cluster applying it when
@@ -121,19 +87,21 @@ struct At<'a> {
     line: usize,
 }
 
-impl fmt::Display for At<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(c) = self.cluster {
-            write!(f, "cluster {c}: ")?;
-        }
-        write!(f, "{}:{}", self.path.display(), self.line)
+impl At<'_> {
+    /// The finding `message` about the object here, with code `code`.
+    fn finding(&self, code: Code, message: &str) -> Error {
+        let message = match self.cluster {
+            Some(c) => format!("{message} (as cluster {c} applies it)"),
+            None => message.to_owned(),
+        };
+        Error::file(code, self.path, self.line, 1, message)
     }
 }
 
 impl SchemaReport {
-    /// The problems as the report shows them, one line each.
+    /// The problems, one line each: `FILE:LINE: message`.
     pub fn problem_texts(&self) -> Vec<String> {
-        self.problems.iter().map(ToString::to_string).collect()
+        self.problems.iter().map(one_line).collect()
     }
 
     /// One object at `at`, which a patch may have changed.
@@ -143,7 +111,7 @@ impl SchemaReport {
 
     /// Each line of `lines` a `schema` problem at `at`.
     fn schema(&mut self, at: &At<'_>, lines: &str) {
-        let problems = lines.lines().map(|l| Problem::at(at, Code::Schema, l));
+        let problems = lines.lines().map(|l| at.finding(Code::Schema, l));
         self.problems.extend(problems);
     }
 
@@ -163,21 +131,18 @@ impl SchemaReport {
         *self.checked.entry(api_kind(&value)).or_default() += 1;
         if patched {
             let before = problems.len();
-            problems.retain(|p| !p.starts_with(MISSING));
+            problems.retain(|p| p.kind != Kind::MissingField);
             self.left_to_patches += usize::from(problems.len() < before);
         }
-        let (namespace, rest): (Vec<String>, Vec<String>) = problems
-            .into_iter()
-            .partition(|p| p.starts_with(NAMESPACE_ON_CLUSTER_SCOPED));
-        let problems = rest;
-        if in_file && !namespace.is_empty() {
-            let fix = "; the API server drops it, so nothing breaks: remove it from the file";
-            let lines = with_label(&label, &namespace);
-            self.warnings
-                .extend(lines.lines().map(|line| format!("{at}: {line}{fix}")));
-        }
-        if !problems.is_empty() {
-            self.schema(at, &with_label(&label, &problems));
+        for p in problems {
+            let message = format!("{label}: {}", p.text);
+            match p.kind {
+                Kind::NamespaceOnClusterScoped if in_file => self
+                    .warnings
+                    .push(at.finding(Code::NamespaceOnClusterScoped, &message)),
+                Kind::NamespaceOnClusterScoped => {}
+                _ => self.problems.push(at.finding(Code::Schema, &message)),
+            }
         }
     }
 
@@ -216,14 +181,11 @@ impl SchemaReport {
             );
         }
         if !self.unfollowed.is_empty() {
-            let _ = write!(
-                s,
-                "; references not followed: {}",
-                self.unfollowed.join("; ")
-            );
+            let shown: Vec<String> = self.unfollowed.iter().map(one_line).collect();
+            let _ = write!(s, "; references not followed: {}", shown.join("; "));
         }
         for w in &self.warnings {
-            let _ = write!(s, "\nwarning: {w}");
+            let _ = write!(s, "\nwarning[{}]: {}", w.code(), one_line(w));
         }
         s
     }
@@ -253,7 +215,7 @@ pub fn check_repository(root: &Path, plan: &Plan) -> SchemaReport {
     let tree = Tree::disk(root);
     let resources = include::resources(&tree, plan);
     let mut report = SchemaReport {
-        unfollowed: resources.unfollowed.iter().cloned().collect(),
+        unfollowed: resources.unfollowed.to_vec(),
         ..SchemaReport::default()
     };
     for kfile in &resources.kustomizations {
@@ -296,17 +258,14 @@ fn documents(tree: &Tree, file: &Path, report: &mut SchemaReport) -> Vec<(usize,
                 std::io::ErrorKind::InvalidData => format!("{}: not UTF-8 text", file.display()),
                 _ => format!("{}: cannot be read: {e}", file.display()),
             };
-            report.problems.push(Problem {
-                code: Code::of_read(&e),
-                path: file.to_owned(),
-                line: 1,
-                text,
-            });
+            report
+                .problems
+                .push(Error::file(Code::of_read(&e), file, 1, 1, text));
             return Vec::new();
         }
     };
     let docs = tree.documents(file, &text);
-    report.problems.extend(docs.errors.iter().map(file_problem));
+    report.problems.extend(docs.errors.iter().cloned());
     docs.objects.clone()
 }
 
@@ -317,72 +276,58 @@ fn yaml_files(root: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
     })
 }
 
-/// What a passing gate says: the notices a build prints (files the audits
-/// skipped) and the schema checks' counts.
+/// What a passing gate says: the warnings of the build and of the schema
+/// checks, and the schema checks' counts.
 #[derive(Clone, Debug, Default)]
 pub struct Passed {
-    /// The build's notices ([`lbipam_core::verify`]'s).
-    pub notices: Vec<String>,
+    /// The warnings ([`lbipam_core::verify`]'s, then the schema checks'), in a
+    /// report without errors.
+    pub warnings: lbipam_core::diag::Report,
     /// The schema checks' counts, one paragraph each.
     pub summary: String,
 }
 
 /// The whole gate of the repository at `root`, the one verdict `lbipam check`
 /// and `tests/gate.rs` share: core's [`lbipam_core::verify`] (plan, audits,
-/// committed files == plan), then both schema checks, each problem a `schema`
-/// finding at its file and line. `Err` is the report of every problem found.
+/// committed files == plan), then both schema checks, each problem a finding
+/// with its code at its file and line. `Err` is the report of every problem
+/// found, with every warning.
 pub fn verify(root: &Path) -> Result<Passed, lbipam_core::diag::Report> {
     let plan_path = root.join(lbipam_core::plan::layout::PLAN_FILE);
-    let notices = lbipam_core::verify(&plan_path)?;
+    let mut warnings = lbipam_core::verify(&plan_path)?;
     let plan = lbipam_core::generate::load(root)?;
     let mut errors = Vec::new();
     let mut summaries = Vec::new();
     for report in [check_repository(root, &plan), check_applied(root, &plan)] {
         summaries.push(report.summary());
-        errors.extend(report.problems.iter().map(Problem::finding));
+        errors.extend(report.problems);
+        warnings.warnings.extend(report.warnings);
     }
     if errors.is_empty() {
         return Ok(Passed {
-            notices,
+            warnings,
             summary: summaries.join("\n"),
         });
     }
-    let mut report =
-        lbipam_core::diag::Report::new(lbipam_core::plan::layout::PLAN_FILE, String::new(), errors);
+    let mut report = warnings;
+    report.errors = errors;
     report.check_mode = true;
     Err(report)
 }
 
-/// A finding of core's reading of a file (it does not parse) as a problem of
-/// the schema check, with its own code and place.
-fn file_problem(e: &Error) -> Problem {
-    let (code, path, line) = match e {
-        Error::File {
-            code, path, line, ..
-        } => (*code, path.clone(), *line),
-        _ => (
-            Code::InvalidYaml,
-            PathBuf::from(lbipam_core::plan::layout::PLAN_FILE),
-            1,
-        ),
-    };
-    Problem {
-        code,
-        path,
-        line,
-        text: e.to_string(),
-    }
+/// `FILE:LINE: message`: a finding on one line, as the counts list them.
+fn one_line(e: &Error) -> String {
+    lbipam_core::diag::Report::default().line(e)
 }
 
 /// Why the resolver cannot build cluster `c`, as a problem of the schema
 /// check, with the resolver's code and place.
-fn unbuilt(c: &str, e: &ResolveError) -> Problem {
-    Problem {
-        code: e.code,
-        path: e.file.clone(),
-        line: e.line,
-        text: format!("cluster {c}: cannot be built: {e}"),
+fn unbuilt(c: &str, e: &ResolveError) -> Error {
+    let mut error = Error::from(e.clone());
+    if let Error::File { message, .. } = &mut error {
+        *message = format!("cluster {c}: cannot be built: {message}");
     }
+    error
 }
 
 /// [`verify`] as text: `Ok` holds the schema checks' counts, `Err` the whole

@@ -30,6 +30,7 @@
 
 use std::any::TypeId;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::Path;
 use std::sync::LazyLock;
 
@@ -69,7 +70,7 @@ pub struct KindSpec {
 #[derive(Clone, Copy)]
 enum Check {
     /// Deserialize into the Rust type and serialize back.
-    RoundTrip(fn(&Value) -> Result<Value, String>),
+    RoundTrip(fn(&Value) -> Result<Value, Mismatch>),
     /// Validate against a served version of an embedded CRD.
     Crd(&'static crate::crds::CrdFile, usize),
 }
@@ -164,8 +165,54 @@ pub fn check_object(obj: &Value) -> Result<Checked, String> {
     }
 }
 
+/// One way an object does not match its type: what kind of mismatch (the
+/// gate treats two kinds apart) and its text (`unknown field spec.blockz`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    /// What kind it is.
+    pub kind: MismatchKind,
+    /// What is wrong, naming the field.
+    pub text: String,
+}
+
+/// The kinds of [`Mismatch`] the gate treats apart from the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MismatchKind {
+    /// A required field is not there; a patch may supply it.
+    MissingField,
+    /// `metadata.namespace` on a cluster-scoped kind: the API server drops it.
+    NamespaceOnClusterScoped,
+    /// Any other mismatch.
+    Other,
+}
+
+impl Mismatch {
+    /// A required field that is not there.
+    pub(crate) fn missing(field: &str) -> Mismatch {
+        Mismatch {
+            kind: MismatchKind::MissingField,
+            text: format!("missing required field {field}"),
+        }
+    }
+}
+
+impl From<String> for Mismatch {
+    fn from(text: String) -> Mismatch {
+        Mismatch {
+            kind: MismatchKind::Other,
+            text,
+        }
+    }
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// `label: problem`, one line each.
-pub fn with_label(label: &str, problems: &[String]) -> String {
+pub fn with_label(label: &str, problems: &[Mismatch]) -> String {
     problems
         .iter()
         .map(|p| format!("{label}: {p}"))
@@ -176,7 +223,7 @@ pub fn with_label(label: &str, problems: &[String]) -> String {
 /// The problems of one object: `Err` when it is not an object at all,
 /// `Ok(None)` when the check has no type for it, else its label (`Kind/name`)
 /// and its problems, unlabelled (`missing required field spec.sourceRef`).
-pub fn object_problems(obj: &Value) -> Result<Option<(String, Vec<String>)>, String> {
+pub fn object_problems(obj: &Value) -> Result<Option<(String, Vec<Mismatch>)>, String> {
     let Some(map) = obj.as_mapping() else {
         return Err(format!(
             "not a Kubernetes object (a {}, not a mapping)",
@@ -218,31 +265,40 @@ pub fn check_build_file(obj: &Value) -> Result<(), String> {
     }
 }
 
-fn typed_problems(spec: &KindSpec, obj: &Value) -> Vec<String> {
-    let mut problems = Vec::new();
+fn typed_problems(spec: &KindSpec, obj: &Value) -> Vec<Mismatch> {
+    let mut problems: Vec<Mismatch> = Vec::new();
     if spec.scope != Scope::BuildFile {
         match obj.get("metadata").and_then(|m| m.get("name")) {
             Some(Value::String(n)) if !n.is_empty() => {}
-            _ => problems.push("metadata.name is missing or not a non-empty string".to_owned()),
+            _ => problems.push(
+                "metadata.name is missing or not a non-empty string"
+                    .to_owned()
+                    .into(),
+            ),
         }
     }
     if spec.scope == Scope::Cluster
         && let Some(ns) = obj.get("metadata").and_then(|m| m.get("namespace"))
         && !ns.is_null()
     {
-        problems.push(format!(
-            "{NAMESPACE_ON_CLUSTER_SCOPED} ({}) but {} is cluster-scoped",
-            show(ns),
-            spec.kind
-        ));
+        problems.push(Mismatch {
+            kind: MismatchKind::NamespaceOnClusterScoped,
+            text: format!(
+                "metadata.namespace is set ({}) but {} is cluster-scoped",
+                show(ns),
+                spec.kind
+            ),
+        });
     }
     match spec.check {
         Check::RoundTrip(round_trip) => match round_trip(obj) {
             Err(e) => problems.push(e),
-            Ok(back) => diff("", obj, &back, &mut problems),
+            Ok(back) => {
+                problems.extend(lost_or_changed(obj, &back).into_iter().map(Mismatch::from))
+            }
         },
         Check::Crd(file, index) => match file.schema(index) {
-            Err(e) => problems.push(e),
+            Err(e) => problems.push(e.into()),
             Ok(schema) => {
                 problems.extend(crate::structural::validate(schema, obj));
                 problems.extend(metadata_problems(obj));
@@ -262,19 +318,20 @@ struct MetadataOnly {
 /// A custom resource's `metadata` checked as `ObjectMeta`: its CRD says only
 /// "an object", but the API server reads it as one. A `metadata` that is not a
 /// mapping is the structural check's to report.
-fn metadata_problems(obj: &Value) -> Vec<String> {
+fn metadata_problems(obj: &Value) -> Vec<Mismatch> {
     let Some(meta) = obj.get("metadata").filter(|m| m.is_mapping()) else {
         return Vec::new();
     };
     let mut only = yaml_serde::Mapping::new();
     only.insert(Value::String("metadata".into()), meta.clone());
     let only = Value::Mapping(only);
-    let mut problems = Vec::new();
     match round_trip::<MetadataOnly>(&only) {
-        Err(e) => problems.push(e),
-        Ok(back) => diff("", &only, &back, &mut problems),
+        Err(e) => vec![e],
+        Ok(back) => lost_or_changed(&only, &back)
+            .into_iter()
+            .map(Mismatch::from)
+            .collect(),
     }
-    problems
 }
 
 /// Checks every document of a multi-document YAML text, read as the build reads
@@ -333,7 +390,7 @@ fn document_starts(text: &str) -> Vec<usize> {
 // ---------------------------------------------------------------------------
 // Typed round trip.
 
-fn round_trip<T: DeserializeOwned + Serialize>(obj: &Value) -> Result<Value, String> {
+fn round_trip<T: DeserializeOwned + Serialize>(obj: &Value) -> Result<Value, Mismatch> {
     let typed: T = serde_path_to_error::deserialize(obj.clone()).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -345,30 +402,24 @@ fn round_trip<T: DeserializeOwned + Serialize>(obj: &Value) -> Result<Value, Str
             .and_then(|r| r.split_once('`'))
             .map(|(_, rest)| rest)
         {
-            format!("unknown field {path}{rest}")
+            format!("unknown field {path}{rest}").into()
         } else if let Some(field) = inner
             .strip_prefix("missing field `")
             .and_then(|r| r.strip_suffix('`'))
         {
             if path == "." {
-                format!("{MISSING} {field}")
+                Mismatch::missing(field)
             } else {
-                format!("{MISSING} {path}.{field}")
+                Mismatch::missing(&format!("{path}.{field}"))
             }
         } else if path == "." {
-            format!("invalid object: {inner}")
+            format!("invalid object: {inner}").into()
         } else {
-            format!("invalid field {path}: {inner}")
+            format!("invalid field {path}: {inner}").into()
         }
     })?;
-    yaml_serde::to_value(&typed).map_err(|e| format!("serializing back failed: {e}"))
+    yaml_serde::to_value(&typed).map_err(|e| format!("serializing back failed: {e}").into())
 }
-
-/// How the problem of a namespace on a cluster-scoped kind begins.
-pub const NAMESPACE_ON_CLUSTER_SCOPED: &str = "metadata.namespace is set";
-
-/// How a problem about a required field that is not there begins.
-pub const MISSING: &str = "missing required field";
 
 // ---------------------------------------------------------------------------
 // Comparing the original with the round trip.

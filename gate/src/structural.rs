@@ -40,12 +40,12 @@ use regex::Regex;
 use serde_json::Value as Schema;
 use yaml_serde::Value;
 
-use crate::schema::{MISSING, join, show, type_name};
+use crate::schema::{Mismatch, join, show, type_name};
 
 /// The problems of `value` against `schema`, one message per problem, each
 /// naming the field path (`unknown field spec.blocks[0].stopp`,
 /// `invalid field spec.interval: …`). Empty when the value is valid.
-pub fn validate(schema: &Schema, value: &Value) -> Vec<String> {
+pub fn validate(schema: &Schema, value: &Value) -> Vec<Mismatch> {
     let mut out = Vec::new();
     Walk {
         out: &mut out,
@@ -58,7 +58,7 @@ pub fn validate(schema: &Schema, value: &Value) -> Vec<String> {
 /// One walk over a value; `constraint` is set inside `allOf`/`anyOf`/`oneOf`/
 /// `not`, whose schemas constrain values but do not define their fields.
 struct Walk<'a> {
-    out: &'a mut Vec<String>,
+    out: &'a mut Vec<Mismatch>,
     constraint: bool,
 }
 
@@ -88,9 +88,9 @@ impl Walk<'_> {
 
     fn invalid(&mut self, path: &str, why: String) {
         if path.is_empty() {
-            self.out.push(format!("invalid object: {why}"));
+            self.out.push(format!("invalid object: {why}").into());
         } else {
-            self.out.push(format!("invalid field {path}: {why}"));
+            self.out.push(format!("invalid field {path}: {why}").into());
         }
     }
 
@@ -180,10 +180,8 @@ impl Walk<'_> {
         let present = |name: &str| map.get(name).is_some_and(|v| !v.is_null());
         for name in strings(schema.get("required")) {
             if !present(name) {
-                self.out.push(format!(
-                    "{MISSING} {}",
-                    join(path, &Value::String(name.into()))
-                ));
+                let field = join(path, &Value::String(name.into()));
+                self.out.push(Mismatch::missing(&field));
             }
         }
         self.count(path, schema, map.len(), "Properties", "fields");
@@ -200,10 +198,10 @@ impl Walk<'_> {
                 (Some(sub), _) => self.value(&child_path, sub, child),
                 (None, Some(sub @ Schema::Object(_))) => self.value(&child_path, sub, child),
                 (None, Some(Schema::Bool(false))) if !self.constraint => {
-                    self.out.push(format!("unknown field {child_path}"));
+                    self.out.push(format!("unknown field {child_path}").into());
                 }
                 (None, None) if properties.is_some() && !free && !self.constraint => {
-                    self.out.push(format!("unknown field {child_path}"));
+                    self.out.push(format!("unknown field {child_path}").into());
                 }
                 _ => {}
             }
@@ -277,7 +275,7 @@ impl Walk<'_> {
 }
 
 /// The problems of a value against a schema of `allOf` & co.
-fn constraint_problems(path: &str, schema: &Schema, value: &Value) -> Vec<String> {
+fn constraint_problems(path: &str, schema: &Schema, value: &Value) -> Vec<Mismatch> {
     let mut out = Vec::new();
     Walk {
         out: &mut out,

@@ -11,8 +11,15 @@ use std::io::Write as _;
 use std::path::Path;
 
 use common::{edit, scratch_repo, seed_plan};
+use lbipam_core::check::{Error, Location};
+use lbipam_core::diag::Report;
 use lbipam_core::diag::codes::Code;
 use lbipam_gate::{SchemaReport, check_applied, check_repository};
+
+/// A finding as one line, `FILE:LINE:COL: message`.
+fn one_line(e: &Error) -> String {
+    Report::default().line(e)
+}
 
 /// The files gate on the repository at `root`.
 fn gate(root: &Path) -> SchemaReport {
@@ -115,7 +122,7 @@ fn a_misspelled_service_selector_fails_both_gates() {
     );
     let expected = "CiliumLoadBalancerIPPool/apps-pool: unknown field spec.serviceSelecter";
     let report = gate(repo.path());
-    assert_reports(&report, &format!("{APPS_POOL}:1: {expected}"));
+    assert_reports(&report, &format!("{APPS_POOL}:1:1: {expected}"));
     assert_eq!(
         report.problem_texts().len(),
         1,
@@ -124,7 +131,7 @@ fn a_misspelled_service_selector_fails_both_gates() {
     );
     assert_reports(
         &check_applied(repo.path(), seed_plan()),
-        &format!("cluster apps: {APPS_POOL}:1: {expected}"),
+        &format!("{APPS_POOL}:1:1: {expected} (as cluster apps applies it)"),
     );
 }
 
@@ -140,14 +147,25 @@ fn a_namespace_written_on_a_pool_is_a_warning_with_the_fix() {
     );
     let report = gate(repo.path());
     assert_passes(&report);
+    let warnings: Vec<String> = report.warnings.iter().map(one_line).collect();
     assert_eq!(
-        report.warnings,
+        warnings,
         [format!(
-            "{APPS_POOL}:1: CiliumLoadBalancerIPPool/apps-pool: metadata.namespace is set (\"kube-system\") but CiliumLoadBalancerIPPool is cluster-scoped; the API server drops it, so nothing breaks: remove it from the file"
+            "{APPS_POOL}:1:1: CiliumLoadBalancerIPPool/apps-pool: metadata.namespace is set (\"kube-system\") but CiliumLoadBalancerIPPool is cluster-scoped"
         )]
     );
+    assert_eq!(
+        report.warnings[0].help(),
+        Some("remove `metadata.namespace` from the file: the API server drops it")
+    );
+    assert_eq!(
+        report.warnings[0].code(),
+        Code::NamespaceOnClusterScoped.as_str()
+    );
     assert!(
-        report.summary().contains("\nwarning: "),
+        report
+            .summary()
+            .contains("\nwarning[namespace-on-cluster-scoped]: "),
         "{}",
         report.summary()
     );
@@ -165,7 +183,7 @@ fn allow_first_last_ips_yes_in_lowercase_fails_the_schema_gate() {
     let problem = report
         .problems
         .iter()
-        .find(|p| p.text.contains("spec.allowFirstLastIPs"))
+        .find(|p| p.to_string().contains("spec.allowFirstLastIPs"))
         .unwrap_or_else(|| {
             panic!(
                 "no allowFirstLastIPs problem in {:#?}",
@@ -173,16 +191,20 @@ fn allow_first_last_ips_yes_in_lowercase_fails_the_schema_gate() {
             )
         });
     assert!(
-        problem.text.starts_with(&format!(
-            "{APPS_POOL}:1: CiliumLoadBalancerIPPool/apps-pool: invalid field spec.allowFirstLastIPs: unknown variant `yes`"
+        one_line(problem).starts_with(&format!(
+            "{APPS_POOL}:1:1: CiliumLoadBalancerIPPool/apps-pool: invalid field spec.allowFirstLastIPs: unknown variant `yes`"
         )),
         "{problem}"
     );
     // A value with its code and place, not a line of text to take apart.
-    assert_eq!(problem.code, Code::Schema);
+    assert_eq!(problem.code(), Code::Schema.as_str());
     assert_eq!(
-        (problem.path.as_path(), problem.line),
-        (Path::new(APPS_POOL), 1)
+        problem.location(),
+        Location::File {
+            path: Path::new(APPS_POOL),
+            line: 1,
+            column: 1
+        }
     );
     // The CRD's own spelling passes: the check is about the value, not the field.
     edit(&repo.path().join(APPS_POOL), "\"yes\"", "\"Yes\"");
@@ -203,7 +225,7 @@ fn a_flux_kustomization_without_source_ref_fails_the_schema_gate() {
     assert_eq!(
         gate(repo.path()).problem_texts(),
         [format!(
-            "{APPS_FLUX}:25: Kustomization.kustomize.toolkit.fluxcd.io/cilium-ipam: missing required field spec.sourceRef"
+            "{APPS_FLUX}:25:1: Kustomization.kustomize.toolkit.fluxcd.io/cilium-ipam: missing required field spec.sourceRef"
         )]
     );
 }
@@ -216,7 +238,7 @@ fn a_misspelled_depends_on_in_a_hand_written_file_fails_the_schema_gate() {
     assert_eq!(
         gate(repo.path()).problem_texts(),
         [format!(
-            "{APPS_FLUX}:25: Kustomization.kustomize.toolkit.fluxcd.io/cilium-ipam: unknown field spec.dependOn"
+            "{APPS_FLUX}:25:1: Kustomization.kustomize.toolkit.fluxcd.io/cilium-ipam: unknown field spec.dependOn"
         )]
     );
 }
@@ -234,7 +256,7 @@ fn a_chart_version_written_as_a_number_fails_the_schema_gate() {
     assert!(
         report.problem_texts().len() == 1
             && report.problem_texts()[0].starts_with(&format!(
-                "{release}:1: HelmRelease/cilium: invalid field spec.chart.spec.version"
+                "{release}:1:1: HelmRelease/cilium: invalid field spec.chart.spec.version"
             )),
         "{:#?}",
         report.problem_texts()
@@ -254,7 +276,7 @@ fn a_cluster_setting_that_is_not_a_string_fails_the_schema_gate() {
     assert!(
         report.problem_texts().len() == 1
             && report.problem_texts()[0].starts_with(&format!(
-                "{settings}:1: ConfigMap/cluster-settings: invalid field data.CLUSTER_ID"
+                "{settings}:1:1: ConfigMap/cluster-settings: invalid field data.CLUSTER_ID"
             )),
         "{:#?}",
         report.problem_texts()
@@ -395,7 +417,7 @@ fn a_misspelled_field_of_a_kustomization_fails_naming_the_file() {
     );
     assert!(
         report.problem_texts()[0].starts_with(&format!(
-            "{kfile}:1: Kustomization.kustomize.config.k8s.io: unknown field configuration, expected one of"
+            "{kfile}:1:1: Kustomization.kustomize.config.k8s.io: unknown field configuration, expected one of"
         )),
         "{:#?}",
         report.problem_texts()
@@ -446,7 +468,7 @@ fn a_service_with_a_real_schema_error_fails_naming_the_file() {
     );
     assert!(
         report.problem_texts()[0].starts_with(&format!(
-            "{service}:1: Service/echo: invalid field spec.ports: invalid type: string \"80\""
+            "{service}:1:1: Service/echo: invalid field spec.ports: invalid type: string \"80\""
         )),
         "{:#?}",
         report.problem_texts()
@@ -480,7 +502,7 @@ fn a_field_a_parent_kustomization_patches_in_may_be_missing() {
     assert_eq!(
         gate(repo.path()).problem_texts(),
         [format!(
-            "{ECHO_KS}:1: Kustomization.kustomize.toolkit.fluxcd.io/echo: missing required field spec.sourceRef"
+            "{ECHO_KS}:1:1: Kustomization.kustomize.toolkit.fluxcd.io/echo: missing required field spec.sourceRef"
         )]
     );
 }
@@ -500,7 +522,7 @@ fn a_misspelled_field_in_a_patched_object_still_fails() {
     assert_eq!(
         gate(repo.path()).problem_texts(),
         [format!(
-            "{ECHO_KS}:1: Kustomization.kustomize.toolkit.fluxcd.io/echo: unknown field spec.targetNamespce"
+            "{ECHO_KS}:1:1: Kustomization.kustomize.toolkit.fluxcd.io/echo: unknown field spec.targetNamespce"
         )]
     );
 }
@@ -659,7 +681,7 @@ fn a_namespace_a_transformer_sets_on_a_cluster_scoped_kind_is_neither_a_problem_
     with_cluster_scoped_kind(repo.path(), "");
     let applied = check_applied(repo.path(), seed_plan());
     assert_passes(&applied);
-    assert_eq!(applied.warnings, Vec::<String>::new());
+    assert_eq!(applied.warnings, []);
     assert!(
         applied
             .checked
@@ -677,7 +699,9 @@ fn a_namespace_written_on_a_cluster_scoped_kind_warns_as_applied_too() {
     assert_passes(&applied);
     assert_eq!(applied.warnings.len(), 1, "{:?}", applied.warnings);
     assert!(
-        applied.warnings[0].contains("CiliumL2AnnouncementPolicy/l2: metadata.namespace is set")
+        applied.warnings[0]
+            .to_string()
+            .contains("CiliumL2AnnouncementPolicy/l2: metadata.namespace is set")
     );
 }
 
@@ -755,7 +779,8 @@ fn a_generated_selector_the_crd_types_refuse_fails_the_schema_gate() {
         report
             .problems
             .iter()
-            .any(|p| p.text.contains("advertisement.bgp.yaml") && p.text.contains("matchLabels")),
+            .map(one_line)
+            .any(|p| p.contains("advertisement.bgp.yaml") && p.contains("matchLabels")),
         "{:?}",
         report.problem_texts()
     );
@@ -773,23 +798,22 @@ fn a_cluster_the_resolver_cannot_build_is_a_problem_with_the_resolvers_code_and_
     let unbuilt: Vec<_> = report
         .problems
         .iter()
-        .filter(|p| p.text.starts_with("cluster apps: cannot be built"))
+        .filter(|p| p.to_string().starts_with("cluster apps: cannot be built"))
         .collect();
     assert!(!unbuilt.is_empty(), "{:#?}", report.problem_texts());
     // Not all `schema`: the code says why, the place is where.
     assert!(
-        unbuilt
-            .iter()
-            .all(|p| p.code != Code::Schema && p.line >= 1),
+        unbuilt.iter().all(|p| p.code() != Code::Schema.as_str()),
         "{:#?}",
         report.problems
     );
     // At the Flux Kustomization whose build broke, as the resolver places it.
     let at = Path::new("kubernetes/clusters/apps/infrastructure.yaml");
     assert!(
-        unbuilt
-            .iter()
-            .any(|p| p.path == at && p.code == Code::InvalidYaml),
+        unbuilt.iter().any(
+            |p| matches!(p.location(), Location::File { path, .. } if path == at)
+                && p.code() == Code::InvalidYaml.as_str()
+        ),
         "{:#?}",
         report.problems
     );

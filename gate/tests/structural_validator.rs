@@ -15,6 +15,9 @@ fn problems(field: Schema, value: &str) -> Vec<String> {
         "properties": {"spec": {"type": "object", "properties": {"x": field}}}
     });
     validate(&schema, &yaml(&format!("spec:\n  x: {value}\n")))
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 #[track_caller]
@@ -267,7 +270,9 @@ fn a_problem_at_the_top_is_worded_for_the_object() {
     let found = validate(&json!({"type": "object"}), &yaml("[1]"));
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(
-        found[0].starts_with("invalid object: invalid type"),
+        found[0]
+            .to_string()
+            .starts_with("invalid object: invalid type"),
         "{found:?}"
     );
 }
@@ -281,7 +286,9 @@ fn keys_that_are_not_identifiers_are_bracketed_in_the_path() {
     let found = validate(&schema, &yaml("labels:\n  app.kubernetes.io/name: 1\n"));
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(
-        found[0].starts_with("invalid field labels[\"app.kubernetes.io/name\"]"),
+        found[0]
+            .to_string()
+            .starts_with("invalid field labels[\"app.kubernetes.io/name\"]"),
         "{found:?}"
     );
 }

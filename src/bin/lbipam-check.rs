@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use lbipam_core::diag::SHOWN_IN_FULL;
+use lbipam_core::diag::{Report, SHOWN_IN_FULL};
 
 fn main() -> ExitCode {
     let mut all = false;
@@ -25,23 +25,32 @@ fn main() -> ExitCode {
         }
     }
     match lbipam_core::verify(Path::new(lbipam_core::plan::layout::PLAN_FILE)) {
-        Ok(notices) => {
-            for notice in notices {
-                eprintln!("warning: {}", notice.escape_debug());
+        Ok(passed) => {
+            for warning in passed.warning_lines() {
+                eprintln!("{}", warning.escape_debug());
             }
             println!("ok: plan.toml and the files it manages agree");
             ExitCode::SUCCESS
         }
         Err(report) if all => {
+            print_warnings(&report);
             eprint!("{}", report.render_all());
             ExitCode::FAILURE
         }
         Err(report) => {
+            print_warnings(&report);
             eprint!("{}", report.render());
             if report.errors.len() > SHOWN_IN_FULL {
                 eprintln!("note: run `lbipam-check --all` to print every error in full");
             }
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The warnings of a failed check, before its errors.
+fn print_warnings(report: &Report) {
+    for warning in report.warning_lines() {
+        eprintln!("{}", warning.escape_debug());
     }
 }

@@ -250,7 +250,7 @@ fn would_build(root: &Path, text: &str) -> Result<(), Report> {
     crate::generate::outputs(root, &plan)
         .map(|_| ())
         .map_err(|mut r| {
-            r.plan_text = text.to_owned();
+            r.plan_text = text.into();
             r
         })
 }

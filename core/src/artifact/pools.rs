@@ -6,8 +6,11 @@ use serde::Serialize;
 use super::Want;
 use crate::artifact::render::{Metadata, Object, value, yaml};
 use crate::cilium::{NAME_LABEL, NAMESPACE_LABEL, Selector, cilium_pools};
+use crate::diag::codes::Code;
+use crate::diag::error::{Error, Span};
 use crate::header::yaml_header;
 use crate::net::Block;
+use crate::plan::layout::PLAN_FILE;
 use crate::plan::{ApiVersion, Cluster, Plan};
 
 /// Every file of each cluster's pool component (a fleet's clusters rendered
@@ -131,10 +134,20 @@ fn pool_objects(plan: &Plan, cluster: &Cluster, pools: &[&str]) -> Vec<yaml_serd
 ///
 /// Only from Cilium 1.18, which deprecates it; 1.20 no longer serves it, which
 /// the checker refuses.
-pub fn api_version_warning(plan: &Plan) -> Option<String> {
+pub fn api_version_warning(
+    plan: &Plan,
+    line_col: impl Fn(Span) -> (usize, usize),
+) -> Option<Error> {
     let deprecated = plan.cilium.version.item.at_least(18);
     (plan.cilium.api_version.item == ApiVersion::V2Alpha1 && deprecated).then(|| {
-        "CiliumLoadBalancerIPPool is written as cilium.io/v2alpha1, which Cilium 1.18 and later serve but deprecate; cilium.io/v2 is the storage version since 1.18: set [cilium] api-version = \"cilium.io/v2\" in plan.toml".to_owned()
+        // Where the choice is made: the api-version written, else the version.
+        let span = match plan.cilium.api_version.span {
+            Span { start: 0, end: 0 } => plan.cilium.version.span,
+            span => span,
+        };
+        let (line, column) = line_col(span);
+        let message = "CiliumLoadBalancerIPPool is written as cilium.io/v2alpha1, which Cilium 1.18 and later serve but deprecate; cilium.io/v2 is the storage version since 1.18";
+        Error::file(Code::DeprecatedPoolApi, PLAN_FILE, line, column, message)
     })
 }
 

@@ -14,7 +14,7 @@ use crate::plan::Plan;
 
 /// The errors (`RequireDualStack`) and warnings (`PreferDualStack`) of every
 /// LoadBalancer Service each cluster applies whose pools lack a family.
-pub(crate) fn dual_stack(plan: &Plan, builds: &[ClusterBuild]) -> (Vec<Error>, Vec<String>) {
+pub(crate) fn dual_stack(plan: &Plan, builds: &[ClusterBuild]) -> (Vec<Error>, Vec<Error>) {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     for build in builds {
@@ -41,10 +41,9 @@ pub(crate) fn dual_stack(plan: &Plan, builds: &[ClusterBuild]) -> (Vec<Error>, V
                 "RequireDualStack" => errors.push(Error::file(Code::DualStackUnsatisfiable, o.source.clone(), line, column, format!(
                         "Service {id} requires dual-stack (ipFamilyPolicy: RequireDualStack), but no pool of cluster {c} in plan.toml holds {missing}: Cilium can never give it both addresses; add a {missing} block to a pool of {c} or use PreferDualStack or SingleStack"
                     ))),
-                "PreferDualStack" => warnings.push(format!(
-                    "{}:{line}:{column}: Service {id} prefers dual-stack (ipFamilyPolicy: PreferDualStack), but no pool of cluster {c} in plan.toml holds {missing}: it gets one family only",
-                    o.source.display()
-                )),
+                "PreferDualStack" => warnings.push(Error::file(Code::OneFamilyOnly, o.source.clone(), line, column, format!(
+                    "Service {id} prefers dual-stack (ipFamilyPolicy: PreferDualStack), but no pool of cluster {c} in plan.toml holds {missing}: it gets one family only"
+                ))),
                 _ => {}
             }
         }

@@ -99,21 +99,14 @@ pub(crate) fn appliers(builds: &[ClusterBuild]) -> HashMap<PathBuf, Vec<Applier>
     out
 }
 
-/// A note of the resolver (what it skipped) as a warning line.
-fn note(e: &crate::flux::resolve::ResolveError) -> String {
-    let chain = if e.chain.is_empty() {
-        String::new()
-    } else {
-        format!("{}: ", e.chain.join(" → "))
-    };
-    let fix = "(set [audit] strict = true in plan.toml to make it an error)";
-    format!(
-        "note[{}]: {}:{}: {chain}{} {fix}",
-        e.code,
-        e.file.display(),
-        e.line,
-        e.problem
-    )
+/// A note of the resolver (what it skipped) as a warning: its own code and
+/// place, and how to make it an error.
+fn note(e: &crate::flux::resolve::ResolveError) -> Error {
+    let mut warning = Error::from(e.clone());
+    if let Error::File { message, .. } = &mut warning {
+        message.push_str(" (set [audit] strict = true in plan.toml to make it an error)");
+    }
+    warning
 }
 
 /// What the audits found: errors, notices, and the texts they read (for the
@@ -122,8 +115,8 @@ fn note(e: &crate::flux::resolve::ResolveError) -> String {
 pub struct Audit {
     /// Every problem, in file order.
     pub errors: Vec<Error>,
-    /// Notices that do not fail the build (files skipped).
-    pub warnings: Vec<String>,
+    /// Findings that do not fail the build (files skipped, values not audited).
+    pub warnings: Vec<Error>,
     /// The texts of the files read.
     pub texts: BTreeMap<PathBuf, String>,
     /// Every LoadBalancer IP asked for, in file order.
@@ -215,7 +208,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     errors.extend(stale.into_iter().flatten());
     errors.extend(advertise::check(tree, plan));
     skipped.retain(|(path, _)| !is_chart_template(tree, path));
-    out.warnings.extend(skipped_notice(&skipped));
+    out.warnings.extend(skipped_warnings(skipped));
     out.errors = crate::audit::suppress::apply(tree, errors, &out.texts);
     out
 }
@@ -287,7 +280,7 @@ enum Read {
         requested: Vec<Requested>,
         errors: Vec<Error>,
         /// Helm values keys that look like requests but are not read.
-        notes: Vec<String>,
+        notes: Vec<Error>,
     },
     /// A file some cluster applies that cannot be read.
     Failed(Error),
@@ -362,14 +355,14 @@ fn read_file(
 
 /// A notice for each `loadBalancerIP` of HelmRelease values the audit does not
 /// read as a request (see [`chart_values`]): never silent.
-fn unread_notes(path: &Path, docs: &Documents, role: &Role<'_>) -> Vec<String> {
+fn unread_notes(path: &Path, docs: &Documents, role: &Role<'_>) -> Vec<Error> {
     requests::unread_values(docs, role)
         .into_iter()
         .map(|(line, column, why)| {
-            format!(
-                "{}:{line}:{column}: this loadBalancerIP of HelmRelease values is not audited: {why} (manual/build.md, \"HelmRelease values\")",
-                path.display()
-            )
+            let message = format!(
+                "this loadBalancerIP of HelmRelease values is not audited: {why} (manual/build.md, \"HelmRelease values\")"
+            );
+            Error::file(Code::UnauditedValues, path, line, column, message)
         })
         .collect()
 }
@@ -423,18 +416,14 @@ fn unreadable(path: &Path, why: &std::io::Error, how: &[Applier]) -> Error {
     )
 }
 
-/// One notice for every file skipped (not YAML, not readable, too large to
-/// parse), naming the first with why, in path order.
-fn skipped_notice(skipped: &[(PathBuf, String)]) -> Option<String> {
-    let (first, why) = skipped.iter().min_by(|a, b| a.0.cmp(&b.0))?;
-    let more = match skipped.len() {
-        1 => String::new(),
-        n => format!(" and {} more", n - 1),
-    };
-    Some(format!(
-        "skipped {}{more}: {why} and applied by no Flux Kustomization; add it to [layout] exclude in plan.toml to say so",
-        first.display(),
-    ))
+/// A warning at each file skipped (not YAML, not readable, too large to
+/// audit), in path order: what the audits did not see is said where it is.
+fn skipped_warnings(mut skipped: Vec<(PathBuf, String)>) -> impl Iterator<Item = Error> {
+    skipped.sort_by(|a, b| a.0.cmp(&b.0));
+    skipped.into_iter().map(|(path, why)| {
+        let message = format!("skipped: {why} and applied by no Flux Kustomization");
+        Error::file(Code::SkippedFile, path, 1, 1, message)
+    })
 }
 
 /// Whether `path` is a Helm chart template: below a `templates/` directory whose

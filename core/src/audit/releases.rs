@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use super::Applier;
 use super::chart_values::last_segment;
 use super::requests::Role;
+use crate::diag::codes::Code;
+use crate::diag::error::Error;
 use crate::flux::object::Object;
 use crate::flux::resolve::ClusterBuild;
 
@@ -34,8 +36,8 @@ pub(crate) struct Releases {
     /// The files read through `valuesFrom`, by path.
     pub values_files: HashMap<PathBuf, ValuesFile>,
     /// Values a release reads that may ask for an address but are not audited
-    /// (a hand-written ConfigMap's data): each a note naming its file and line.
-    pub unread: Vec<String>,
+    /// (a hand-written ConfigMap's data): each a warning at its file and line.
+    pub unread: Vec<Error>,
 }
 
 impl Releases {
@@ -86,11 +88,16 @@ impl Releases {
         let name = format!("{}/{}", ns.unwrap_or("default"), release.name());
         let (files, unread) = values_files(release, objects);
         for map in unread {
-            let note = format!(
-                "{}:{}: the values ConfigMap {} that HelmRelease {name} reads asks for a LoadBalancer IP, but only values a configMapGenerator reads from a file are audited (manual/build.md, \"HelmRelease values\")",
-                map.source.display(),
-                map.line,
+            let message = format!(
+                "the values ConfigMap {} that HelmRelease {name} reads asks for a LoadBalancer IP, but only values a configMapGenerator reads from a file are audited (manual/build.md, \"HelmRelease values\")",
                 map.name()
+            );
+            let note = Error::file(
+                Code::UnauditedValues,
+                map.source.clone(),
+                map.line,
+                1,
+                message,
             );
             if !self.unread.contains(&note) {
                 self.unread.push(note);

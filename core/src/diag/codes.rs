@@ -66,6 +66,24 @@ codes! {
     SymlinkRefused = "symlink-refused",
     /// The compile-time proof rejects a plan the checker passed (a safety net).
     ProofRejected = "proof-rejected",
+    // Warnings: what the build reports without failing.
+    /// A YAML file the audits could not read (unreadable, too large, not YAML) that
+    /// no Flux Kustomization applies: a warning.
+    SkippedFile = "skipped-file"
+        => "add it to [layout] exclude in plan.toml to say so",
+    /// A LoadBalancer IP in HelmRelease values the audit does not read (a values
+    /// ConfigMap it cannot follow to a file, a value it cannot place): a warning.
+    UnauditedValues = "unaudited-values",
+    /// A `PreferDualStack` LoadBalancer Service in a cluster whose pools lack a
+    /// family: it gets one address only. A warning.
+    OneFamilyOnly = "one-family-only",
+    /// Pools written as `cilium.io/v2alpha1` for a Cilium that deprecates it: a warning.
+    DeprecatedPoolApi = "deprecated-pool-api"
+        => "set [cilium] api-version = \"cilium.io/v2\" in plan.toml",
+    /// `metadata.namespace` written on an object of a cluster-scoped kind (the API
+    /// server drops it): a warning of the schema check.
+    NamespaceOnClusterScoped = "namespace-on-cluster-scoped"
+        => "remove `metadata.namespace` from the file: the API server drops it",
     /// A LoadBalancer IP not given to the cluster that applies the file.
     StrayIp = "stray-ip"
         => "ask for an address of the cluster's own pools (`lbipam next-free CLUSTER` lists free ones), or pin the Service in plan.toml",

@@ -126,17 +126,24 @@ fn inside(ex: &Excerpt<'_>, span: &Range<usize>) -> Range<usize> {
 /// How many errors [`Report::render`] shows in full; the rest are counted by kind.
 pub const SHOWN_IN_FULL: usize = 50;
 
-/// A set of errors together with the sources they point into.
-#[derive(Clone, Debug)]
+/// The findings of a run: the errors, which fail it, and the warnings, which
+/// do not, together with the sources they point into. A warning is a finding
+/// of the same type as an error ([`Error`], with its own code and place); only
+/// the list it is in says it does not fail the build.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Report {
     /// How plan.toml is named in messages (a path relative to the repo root).
     pub plan_path: PathBuf,
-    /// The text of plan.toml.
-    pub plan_text: String,
+    /// The text of plan.toml (shared: a report is cloned for each of its
+    /// readers, and kept small enough to return by value).
+    pub plan_text: std::sync::Arc<str>,
     /// Texts of other files errors point into, for the source excerpt.
     pub files: BTreeMap<PathBuf, String>,
     /// The errors, in the order found.
     pub errors: Vec<Error>,
+    /// What the user should know without failing (a file the audits skipped, a
+    /// Service that gets one address family only), in the order found.
+    pub warnings: Vec<Error>,
     /// Whether some files were already written when the error struck (a failed
     /// write, not a failed check); each of them was replaced whole.
     pub partial: bool,
@@ -154,9 +161,10 @@ impl Report {
     ) -> Report {
         Report {
             plan_path: plan_path.into(),
-            plan_text: plan_text.into(),
+            plan_text: plan_text.into().into(),
             files: BTreeMap::new(),
             errors,
+            warnings: Vec::new(),
             partial: false,
             check_mode: false,
         }
@@ -170,6 +178,20 @@ impl Report {
             .iter()
             .zip(positions)
             .map(|(e, at)| self.line_at(e, at))
+            .collect()
+    }
+
+    /// `warning[code]: file:line:col: message (help: …)`, one line per warning:
+    /// what a build prints as `cargo::warning` and `lbipam` on stderr.
+    pub fn warning_lines(&self) -> Vec<String> {
+        let positions = self.plan_positions(&self.warnings);
+        self.warnings
+            .iter()
+            .zip(positions)
+            .map(|(w, at)| {
+                let help = w.help().map_or(String::new(), |h| format!(" (help: {h})"));
+                format!("warning[{}]: {}{help}", w.code(), self.line_at(w, at))
+            })
             .collect()
     }
 
