@@ -144,6 +144,79 @@ pub fn segment_at<'s, 'a>(segments: &'s [Segment<'a>], addr: IpAddr) -> Option<&
     s.iv.contains(&at).then_some(s)
 }
 
+/// Who holds each address of a checked plan: its [`segments`], built once and
+/// searched by address. The audits, the settings check and `lbipam live` ask it
+/// for the owner of thousands of addresses.
+pub struct AddressMap<'a> {
+    plan: &'a Plan,
+    segments: Vec<Segment<'a>>,
+}
+
+impl<'a> AddressMap<'a> {
+    /// The map of a checked plan.
+    pub fn new(plan: &'a Plan) -> AddressMap<'a> {
+        let segments = segments(plan);
+        AddressMap { plan, segments }
+    }
+
+    /// The plan it maps.
+    pub fn plan(&self) -> &'a Plan {
+        self.plan
+    }
+
+    /// Who holds `addr`; `None` outside the plan's networks.
+    pub fn holder(&self, addr: IpAddr) -> Option<Holder<'a>> {
+        segment_at(&self.segments, addr).map(|s| s.holder)
+    }
+
+    /// The cluster whose pool holds `addr`.
+    pub fn cluster_of(&self, addr: IpAddr) -> Option<&'a Cluster> {
+        match self.holder(addr)? {
+            Holder::Pool { cluster, .. } => self.plan.clusters.get(cluster),
+            _ => None,
+        }
+    }
+
+    /// The reserved range or pool holding `addr`, as messages name it.
+    pub fn owner(&self, addr: IpAddr) -> Option<Owner<'a>> {
+        match self.holder(addr)? {
+            Holder::Reserved { name, .. } => Some(Owner::Reserved(name)),
+            Holder::Pool { cluster, pool } => {
+                let c = self.plan.clusters.get(cluster)?;
+                let p = c.pools.get(pool)?;
+                Some(Owner::Pool {
+                    pool: &p.name.item,
+                    cluster: &c.name.item,
+                })
+            }
+            Holder::Free | Holder::Unusable { .. } => None,
+        }
+    }
+}
+
+/// Who an address or range belongs to, as messages name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner<'a> {
+    /// A reserved range.
+    Reserved(&'a str),
+    /// A pool of a cluster.
+    Pool {
+        /// The pool's name.
+        pool: &'a str,
+        /// Its cluster's name.
+        cluster: &'a str,
+    },
+}
+
+impl std::fmt::Display for Owner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Owner::Reserved(name) => write!(f, "reserved range {name}"),
+            Owner::Pool { pool, cluster } => write!(f, "{pool} ({cluster})"),
+        }
+    }
+}
+
 /// The sum of two sizes, saturating at 2^128.
 pub fn add(a: Size, b: Size) -> Size {
     match (a, b) {
@@ -304,6 +377,25 @@ y = "10.0.0.6"
         assert_eq!(at("10.0.0.9").as_deref(), Some("10.0.0.8-10.0.0.11"));
         assert_eq!(at("10.0.0.14").as_deref(), Some("10.0.0.14"));
         assert_eq!(at("10.0.0.16"), None);
+    }
+
+    #[test]
+    fn the_address_map_names_the_pool_or_reserved_range_holding_an_address() {
+        let plan = compile(PLAN).expect("valid");
+        let map = AddressMap::new(&plan);
+        let owner = |a: &str| map.owner(a.parse().expect("ip")).map(|o| o.to_string());
+        assert_eq!(owner("10.0.0.13").as_deref(), Some("p (a)"));
+        assert_eq!(owner("10.0.0.1").as_deref(), Some("reserved range router"));
+        assert_eq!(owner("10.0.0.9"), None);
+        assert_eq!(owner("10.0.0.15"), None);
+        assert_eq!(owner("10.0.1.1"), None);
+        let cluster = |a: &str| {
+            map.cluster_of(a.parse().expect("ip"))
+                .map(|c| &*c.name.item)
+        };
+        assert_eq!(cluster("10.0.0.5"), Some("a"));
+        assert_eq!(cluster("10.0.0.1"), None);
+        assert_eq!(map.holder("10.0.1.1".parse().expect("ip")), None);
     }
 
     #[test]

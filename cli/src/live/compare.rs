@@ -6,8 +6,9 @@ use std::net::IpAddr;
 
 use lbipam_core::cilium::{self, CiliumPool, Selector};
 use lbipam_core::net::{Block, Interval, Size};
-use lbipam_core::plan::{self, Cluster, Owner, OwnerIndex, Plan, Span};
+use lbipam_core::plan::{self, Cluster, Plan, Span};
 use lbipam_core::usage;
+use lbipam_core::usage::{AddressMap, Owner};
 
 use super::Source;
 use super::kube::{self, Item, Objects, Selects, Service};
@@ -81,7 +82,7 @@ pub(crate) struct Outcome {
 /// when nothing was read for it) against the plan; `sources` are the inputs,
 /// for finding places inside them.
 pub(crate) fn compare(plan: &Plan, live: &[Option<Objects>], sources: &[Source]) -> Outcome {
-    let owners = OwnerIndex::new(plan);
+    let owners = AddressMap::new(plan);
     let mut findings = Vec::new();
     let mut clusters = Vec::new();
     // The first Service of the fleet holding each address, by cluster order.
@@ -196,7 +197,7 @@ impl<'a> Check<'a, '_> {
     fn services<'o>(
         &mut self,
         objects: &'o Objects,
-        owners: &OwnerIndex,
+        owners: &AddressMap,
         ci: usize,
         first: &mut HashMap<IpAddr, (usize, &'o Service)>,
     ) -> Held<'o> {
@@ -263,8 +264,8 @@ impl<'a> Check<'a, '_> {
     }
 
     /// An address held by a Service: the cluster's, by the plan.
-    fn address(&mut self, s: &Service, ip: IpAddr, owners: &OwnerIndex) {
-        let (code, why) = match owners.get(ip) {
+    fn address(&mut self, s: &Service, ip: IpAddr, owners: &AddressMap) {
+        let (code, why) = match owners.owner(ip) {
             Some(Owner::Pool { cluster, .. }) if cluster == self.name() => return,
             Some(Owner::Pool { pool, cluster }) => (
                 Code::OtherClusterPool,
@@ -665,7 +666,7 @@ fn usage_of(
     objects: &Objects,
     expected: &[CiliumPool],
     held: &Held,
-    owners: &OwnerIndex,
+    owners: &AddressMap,
 ) -> ClusterUsage {
     let pools = expected
         .iter()
@@ -703,7 +704,7 @@ fn usage_of(
                 .map(|s| s.id())
                 .collect::<Vec<_>>()
                 .join(", "),
-            owner: match owners.get(*ip) {
+            owner: match owners.owner(*ip) {
                 Some(owner) => owner.to_string(),
                 None if plan.in_networks(*ip) => "free".to_owned(),
                 None => "outside the network".to_owned(),

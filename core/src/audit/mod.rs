@@ -16,8 +16,9 @@ use crate::diag::codes::Code;
 use crate::diag::error::{Error, FileError};
 use crate::flux::resolve::{ClusterBuild, is_yaml};
 use crate::glob::Globs;
-use crate::plan::{OwnerIndex, Plan};
+use crate::plan::Plan;
 use crate::tree::{Documents, Tree};
+use crate::usage::AddressMap;
 use crate::yaml;
 use releases::Releases;
 use requests::{IpRequest, Role};
@@ -153,9 +154,10 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
         .extend(builds.iter().flat_map(|b| &b.notes).map(note));
     let mut skipped = Vec::new();
     let own = OwnDirs::new(plan);
+    let map = AddressMap::new(plan);
     // Files that ask for an address: the only ones the sharing rules read again.
     let mut asking = BTreeSet::new();
-    let (read, refused) = read_files(tree, plan, skip, listed, (&applied, &releases), &own);
+    let (read, refused) = read_files(tree, &map, skip, listed, (&applied, &releases), &own);
     errors.extend(refused);
     for (path, found) in read {
         match found {
@@ -191,8 +193,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
         .filter(|(p, _)| asking.contains(*p))
         .map(|(p, t)| (p.clone(), t.clone()))
         .collect();
-    errors.extend(shared_ips(tree, plan, &own, &asked, (&applied, &releases)));
-    let owners = OwnerIndex::new(plan);
+    errors.extend(shared_ips(tree, &map, &own, &asked, (&applied, &releases)));
     let settings: Vec<_> = plan
         .clusters
         .iter()
@@ -203,7 +204,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
         })
         .collect();
     let stale = crate::par::map(settings, |(c, path, text)| {
-        stale_settings(&owners, c, (&path, text), &tree.documents(&path, text))
+        stale_settings(&map, c, (&path, text), &tree.documents(&path, text))
     });
     errors.extend(stale.into_iter().flatten());
     errors.extend(advertise::check(tree, plan));
@@ -233,13 +234,13 @@ fn preparse(tree: &Tree, paths: &[PathBuf]) {
 /// what [`yaml_files`] found under the audited directories).
 fn read_files(
     tree: &Tree,
-    plan: &Plan,
+    map: &AddressMap,
     skip: &BTreeSet<PathBuf>,
     (mut paths, refused): (Vec<PathBuf>, Vec<Error>),
     (applied, releases): (&HashMap<PathBuf, Vec<Applier>>, &Releases),
     own: &OwnDirs,
 ) -> (Vec<(PathBuf, Read)>, Vec<Error>) {
-    let excluded = Globs::new(plan.layout.exclude.iter().map(|g| &*g.item)).ok();
+    let excluded = Globs::new(map.plan().layout.exclude.iter().map(|g| &*g.item)).ok();
     let excluded = |path: &Path| excluded.as_ref().is_some_and(|g| g.matches(path));
     paths.extend(applied.keys().cloned());
     paths.sort();
@@ -255,7 +256,7 @@ fn read_files(
         .collect();
     let read = crate::par::map(paths, |path| {
         let how = applied.get(&path).map_or(&[][..], Vec::as_slice);
-        let found = releases.with_role(&path, |role| read_file(tree, plan, own, &path, how, role));
+        let found = releases.with_role(&path, |role| read_file(tree, map, own, &path, how, role));
         (path, found)
     });
     (read, refused)
@@ -290,7 +291,7 @@ enum Read {
 /// clusters applying it.
 fn read_file(
     tree: &Tree,
-    plan: &Plan,
+    map: &AddressMap,
     own: &OwnDirs,
     path: &Path,
     how: &[Applier],
@@ -327,7 +328,7 @@ fn read_file(
     let docs = tree.documents(path, &text);
     match requests::requests_of(&docs, role) {
         Ok(requests) => {
-            let (mut errors, requested) = stray_ips(plan, own, path, &requests, how);
+            let (mut errors, requested) = stray_ips(map, own, path, &requests, how);
             errors.extend(shadowed(path, &requests));
             let asks = !requests.is_empty();
             let notes = unread_notes(path, &docs, role);
@@ -492,11 +493,12 @@ fn yaml_files(tree: &Tree, roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>) {
 /// address.
 fn shared_ips(
     tree: &Tree,
-    plan: &Plan,
+    map: &AddressMap,
     own_dirs: &OwnDirs,
     files: &BTreeMap<PathBuf, String>,
     (applied, releases): (&HashMap<PathBuf, Vec<Applier>>, &Releases),
 ) -> Vec<Error> {
+    let plan = map.plan();
     let mut requests = Vec::new();
     for (path, text) in files {
         let docs = tree.documents(path, text);
@@ -516,10 +518,8 @@ fn shared_ips(
                 &docs,
                 &Role::default(),
                 |addr| {
-                    own.clone().or_else(|| {
-                        let c = plan.clusters.iter().find(|c| c.holds(addr))?;
-                        Some(c.name.item.to_string())
-                    })
+                    own.clone()
+                        .or_else(|| Some(map.cluster_of(addr)?.name.item.to_string()))
                 },
             ));
         }

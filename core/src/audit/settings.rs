@@ -8,8 +8,8 @@ use yaml_serde::Value;
 
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
-use crate::plan::{Owner, OwnerIndex};
 use crate::tree::Documents;
+use crate::usage::{AddressMap, Owner};
 
 /// A `cluster-settings` value must not be an address of another cluster's pool.
 /// Flux substitutes these into manifests (`${CLUSTERMESH_IP}`), so a key left
@@ -17,7 +17,7 @@ use crate::tree::Documents;
 /// address — which, once pools move, is another cluster's. Other addresses
 /// (the BGP peer, static hosts) are the hand-written settings' own business.
 pub(super) fn stale_settings(
-    owners: &OwnerIndex,
+    owners: &AddressMap,
     cluster: &str,
     (path, text): (&Path, &str),
     docs: &Documents,
@@ -42,7 +42,7 @@ pub(super) fn stale_settings(
         let Ok(addr) = v.trim().parse::<IpAddr>() else {
             continue;
         };
-        let Some(owner @ Owner::Pool { cluster: other, .. }) = owners.get(addr) else {
+        let Some(owner @ Owner::Pool { cluster: other, .. }) = owners.owner(addr) else {
             continue;
         };
         if other == cluster {

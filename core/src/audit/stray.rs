@@ -9,7 +9,7 @@ use super::requests::IpRequest;
 use super::{Applier, OwnDirs};
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
-use crate::plan::{Owner, Plan};
+use crate::usage::{AddressMap, Holder, Owner};
 
 /// A LoadBalancer IP a file asks for, as the cluster applying it reads it
 /// (after Flux's substitution).
@@ -34,7 +34,7 @@ pub struct Requested {
 /// is left to the tool that reads it. Also returns each address asked for, as
 /// the cluster asked reads it.
 pub(super) fn stray_ips(
-    plan: &Plan,
+    map: &AddressMap,
     own: &OwnDirs,
     path: &Path,
     requests: &[IpRequest],
@@ -63,7 +63,7 @@ pub(super) fn stray_ips(
                 continue;
             }
             asked(&req.value, cluster.clone());
-            if let Some(found) = judge(plan, cluster.as_deref(), &req.value, req.source, "") {
+            if let Some(found) = judge(map, cluster.as_deref(), &req.value, req.source, "") {
                 errors.push(at(found));
             }
             continue;
@@ -79,7 +79,7 @@ pub(super) fn stray_ips(
                 }
             };
             asked(&value, Some(a.cluster.clone()));
-            if let Some((code, message)) = judge(plan, Some(&a.cluster), &value, req.source, &shown)
+            if let Some((code, message)) = judge(map, Some(&a.cluster), &value, req.source, &shown)
             {
                 errors.push(at((code, format!(
                     "{message}; cluster {} applies this file through Flux Kustomization {} ({})",
@@ -123,7 +123,7 @@ fn substituted(value: &str, a: &Applier) -> Result<Subst, String> {
 /// Why a requested address is not the given cluster's (or, with no cluster,
 /// nobody's); `None` when it is fine.
 fn judge(
-    plan: &Plan,
+    map: &AddressMap,
     cluster: Option<&str>,
     value: &str,
     source: &str,
@@ -139,26 +139,27 @@ fn judge(
             format!("{source} `{value}`{shown} is not an IP address"),
         ));
     };
-    // A checked plan's pins lie inside their cluster's pools, so holding the
-    // address is being given it.
-    let given = |c: &crate::plan::Cluster| c.holds(addr);
-    let (ok, whose) = match cluster {
-        Some(name) => (
-            plan.cluster(name).is_some_and(given),
-            format!("cluster {name}"),
-        ),
-        None => (plan.clusters.iter().any(given), "any cluster".to_owned()),
+    let plan = map.plan();
+    let holder = map.holder(addr);
+    let given = match (holder, cluster) {
+        (Some(Holder::Pool { cluster: ci, .. }), Some(name)) => {
+            plan.clusters.get(ci).is_some_and(|c| c.name.item == name)
+        }
+        (Some(Holder::Pool { .. }), None) => true,
+        _ => false,
     };
-    if ok {
+    if given {
         return None;
     }
-    let why = match plan.owner_of(addr) {
-        _ if !plan.in_networks(addr) => {
-            format!("it is outside network {}", plan.networks_text(None))
-        }
-        Some(owner @ Owner::Pool { .. }) => format!("it belongs to {owner}"),
-        Some(owner @ Owner::Reserved(_)) => format!("it is in {owner}"),
-        None => "no pool holds it".to_owned(),
+    let whose = match cluster {
+        Some(name) => format!("cluster {name}"),
+        None => "any cluster".to_owned(),
+    };
+    let why = match (holder, map.owner(addr)) {
+        (None, _) => format!("it is outside network {}", plan.networks_text(None)),
+        (_, Some(owner @ Owner::Pool { .. })) => format!("it belongs to {owner}"),
+        (_, Some(owner @ Owner::Reserved(_))) => format!("it is in {owner}"),
+        (_, None) => "no pool holds it".to_owned(),
     };
     Some((
         Code::StrayIp,

@@ -417,33 +417,6 @@ impl Plan {
     pub fn service(&self, pin: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.name.item == pin)
     }
-
-    /// Who holds an address in the plan: a pool (and its cluster) or a reserved
-    /// range. Used to explain a stray address.
-    pub(crate) fn owner_of(&self, addr: IpAddr) -> Option<Owner<'_>> {
-        let reserved = self.reserved.iter().find(|r| {
-            r.range
-                .item
-                .interval()
-                .is_some_and(|iv| iv.contains_addr(addr))
-        });
-        if let Some(r) = reserved {
-            return Some(Owner::Reserved(&r.name.item));
-        }
-        self.clusters.iter().find_map(|c| {
-            c.pools
-                .iter()
-                .find(|p| {
-                    p.blocks
-                        .iter()
-                        .any(|b| b.item.interval().is_some_and(|iv| iv.contains_addr(addr)))
-                })
-                .map(|p| Owner::Pool {
-                    pool: &p.name.item,
-                    cluster: &c.name.item,
-                })
-        })
-    }
 }
 
 impl Cluster {
@@ -457,69 +430,5 @@ impl Cluster {
         let blocks = || self.pools.iter().flat_map(|p| p.blocks.iter());
         let v6 = |b: &At<Block>| b.item.first().is_ipv6();
         (blocks().any(|b| !v6(b)), blocks().any(v6))
-    }
-}
-
-/// [`Plan::owner_of`] for many addresses: the plan's reserved ranges and pool
-/// blocks sorted once, each address found by binary search.
-pub struct OwnerIndex<'a>(Vec<(crate::net::Interval, Owner<'a>)>);
-
-impl<'a> OwnerIndex<'a> {
-    /// The index of a checked plan (whose ranges do not overlap).
-    pub fn new(plan: &'a Plan) -> OwnerIndex<'a> {
-        let mut ranges = Vec::new();
-        for r in plan.reserved.iter() {
-            if let Some(iv) = r.range.item.interval() {
-                ranges.push((iv, Owner::Reserved(&r.name.item)));
-            }
-        }
-        for c in plan.clusters.iter() {
-            for p in c.pools.iter() {
-                let owner = Owner::Pool {
-                    pool: &p.name.item,
-                    cluster: &c.name.item,
-                };
-                ranges.extend(
-                    p.blocks
-                        .iter()
-                        .filter_map(|b| Some((b.item.interval()?, owner))),
-                );
-            }
-        }
-        ranges.sort_by_key(|(iv, _)| *iv);
-        OwnerIndex(ranges)
-    }
-
-    /// Who holds `addr`, as [`Plan::owner_of`] says.
-    pub fn get(&self, addr: IpAddr) -> Option<Owner<'a>> {
-        let at = crate::net::Interval::of_addr(addr);
-        let after = self
-            .0
-            .partition_point(|(iv, _)| (iv.v6, iv.start) <= (at.v6, at.start));
-        let (iv, owner) = self.0.get(after.checked_sub(1)?)?;
-        iv.contains_addr(addr).then_some(*owner)
-    }
-}
-
-/// Who an address or range belongs to, as messages name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Owner<'a> {
-    /// A reserved range.
-    Reserved(&'a str),
-    /// A pool of a cluster.
-    Pool {
-        /// The pool's name.
-        pool: &'a str,
-        /// Its cluster's name.
-        cluster: &'a str,
-    },
-}
-
-impl std::fmt::Display for Owner<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Owner::Reserved(name) => write!(f, "reserved range {name}"),
-            Owner::Pool { pool, cluster } => write!(f, "{pool} ({cluster})"),
-        }
     }
 }
