@@ -176,12 +176,13 @@ fn a_pool_written_on_its_document_marker_line_is_seen() {
     let repo = scratch_repo();
     let root = repo.path();
     // YAML lets a document start on its `---` line: kubectl applies this pool.
+    // The finding points at the pool's name, as for a block-style pool: line 3.
     let pool = "# legacy\n--- {apiVersion: cilium.io/v2alpha1, kind: CiliumLoadBalancerIPPool,\n  metadata: {name: legacy-pool}, spec: {blocks: [{cidr: 10.25.11.240/28}]}}\n";
     write(root, "kubernetes/apps/legacy/pool.yaml", pool);
     add_flux(root, "apps", "legacy", "./kubernetes/apps/legacy", &[]);
     let report = fails(root);
     assert!(
-        report.contains("kubernetes/apps/legacy/pool.yaml:2:1: CiliumLoadBalancerIPPool legacy-pool (applied by Flux Kustomization legacy of cluster apps via legacy → ./kubernetes/apps/legacy → pool.yaml) is not a pool of plan.toml"),
+        report.contains("kubernetes/apps/legacy/pool.yaml:3:1: CiliumLoadBalancerIPPool legacy-pool (applied by Flux Kustomization legacy of cluster apps via legacy → ./kubernetes/apps/legacy → pool.yaml) is not a pool of plan.toml"),
         "{report}"
     );
 }

@@ -80,7 +80,8 @@ fn not_enabled(
         .chain(key.iter().copied())
         .collect();
     let dotted = path.join(".");
-    let (line, column) = line_of(text, key[0]);
+    let (line, column) =
+        crate::yaml::key_in_text(text, key[0]).map_or((1, 1), |k| (k.line, k.column));
     let what = match mode {
         Mode::Bgp => "a CiliumBGPAdvertisement, which only the BGP control plane reads",
         _ => {
@@ -99,17 +100,4 @@ fn not_enabled(
             file.display()
         ),
     )
-}
-
-/// The 1-based line and column of the first line whose key is `key`, else 1:1.
-fn line_of(text: &str, key: &str) -> (usize, usize) {
-    text.lines()
-        .enumerate()
-        .find_map(|(i, l)| {
-            let body = l.trim_start();
-            let rest = body.strip_prefix(key)?;
-            rest.starts_with(':')
-                .then(|| (i + 1, l.len() - body.len() + 1))
-        })
-        .unwrap_or((1, 1))
 }

@@ -54,15 +54,6 @@ pub(crate) fn dual_stack(plan: &Plan, builds: &[ClusterBuild]) -> (Vec<Error>, V
 /// The line and column of the `ipFamilyPolicy` value in the object's file (the
 /// document's first line when it cannot be found as written).
 fn position(o: &Object) -> (usize, usize) {
-    o.raw
-        .lines()
-        .enumerate()
-        .find_map(|(i, l)| {
-            const KEY: &str = "ipFamilyPolicy:";
-            let after = l.find(KEY)? + KEY.len();
-            let rest = &l[after..];
-            let blank = rest.len() - rest.trim_start().len();
-            Some((o.line + i, after + blank + 1))
-        })
-        .unwrap_or((o.line, 1))
+    crate::yaml::key_in_text(&o.raw, "ipFamilyPolicy")
+        .map_or((o.line, 1), |k| (o.line + k.line - 1, k.value_column))
 }

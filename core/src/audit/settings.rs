@@ -49,10 +49,7 @@ pub(super) fn stale_settings(
             continue;
         }
         let why = format!("it belongs to {owner}");
-        let line = text
-            .lines()
-            .position(|l| l.trim_start().starts_with(&format!("{key}:")))
-            .map_or(1, |i| i + 1);
+        let line = crate::yaml::key_in_text(text, key).map_or(1, |k| k.line);
         errors.push(Error::file(Code::ForeignSetting, path.to_owned(), line, 1, format!(
                 "cluster-settings `{key}: {addr}` of cluster {cluster} is another cluster's address: {why}; remove the key or fix plan.toml"
             )));

@@ -51,7 +51,7 @@ pub(crate) fn apply(
             found.push(Suppression {
                 path: path.clone(),
                 doc: *doc,
-                line: annotation_line(text, *doc),
+                line: crate::yaml::key_in_document(text, *doc, ANNOTATION).map_or(*doc, |k| k.line),
                 code: code.trim().to_owned(),
                 reason: reason.trim().to_owned(),
                 used: false,
@@ -115,13 +115,4 @@ fn unused(s: Suppression) -> Option<Error> {
         Code::UnusedSuppression,
         format!("`{ANNOTATION}` suppresses nothing: {why}; remove it"),
     ))
-}
-
-/// The line of the annotation key in the document starting at `doc`, or `doc`.
-fn annotation_line(text: &str, doc: usize) -> usize {
-    text.lines()
-        .enumerate()
-        .skip(doc.saturating_sub(1))
-        .find(|(_, l)| l.contains(ANNOTATION))
-        .map_or(doc, |(i, _)| i + 1)
 }

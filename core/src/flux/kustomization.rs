@@ -107,11 +107,7 @@ pub(crate) fn dependencies(value: &Value, line: usize, doc: &str) -> Vec<Depende
 }
 
 pub(crate) fn line_in(doc: &str, name: &str) -> usize {
-    doc.lines()
-        .position(|l| {
-            let l = l.trim().trim_start_matches('-').trim();
-            l.strip_prefix("name:")
-                .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == name)
-        })
-        .unwrap_or(0)
+    crate::yaml::keys_from(doc, 1, "name")
+        .find(|k| k.value.trim_matches(['"', '\'']) == name)
+        .map_or(0, |k| k.line - 1)
 }

@@ -263,16 +263,7 @@ pub(crate) fn is_yaml(path: &Path) -> bool {
 
 /// The line of `key:` in the document of `text` starting at `doc_line`, or `doc_line`.
 pub(crate) fn key_line(text: &str, doc_line: usize, key: &str) -> usize {
-    text.lines()
-        .enumerate()
-        .skip(doc_line.saturating_sub(1))
-        .take_while(|(i, l)| *i + 1 == doc_line || l.trim_end() != "---")
-        .find(|(_, l)| {
-            l.trim_start()
-                .strip_prefix(key)
-                .is_some_and(|r| r.starts_with(':'))
-        })
-        .map_or(doc_line, |(i, _)| i + 1)
+    crate::yaml::key_in_document(text, doc_line, key).map_or(doc_line, |k| k.line)
 }
 
 /// One Flux Kustomization's build (or why it cannot be built), and its notes:

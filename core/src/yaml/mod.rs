@@ -13,6 +13,7 @@ use std::fmt;
 mod comments;
 mod documents;
 mod ints;
+mod keys;
 mod parse;
 mod path;
 mod scalar;
@@ -28,6 +29,7 @@ pub(crate) use verify::untag;
 
 pub(crate) use comments::*;
 pub(crate) use documents::*;
+pub(crate) use keys::*;
 pub(crate) use parse::*;
 pub(crate) use path::*;
 pub(crate) use scalar::*;

@@ -691,9 +691,11 @@ impl Walker<'_> {
 /// The line of the first generator in a kustomization file.
 fn kustomization_line(tree: &Tree, kfile: &Path) -> usize {
     let text = tree.read(kfile).unwrap_or_default();
-    text.lines()
-        .position(|l| l.starts_with("configMapGenerator:") || l.starts_with("secretGenerator:"))
-        .map_or(1, |i| i + 1)
+    ["configMapGenerator", "secretGenerator"]
+        .into_iter()
+        .filter_map(|key| Some(crate::yaml::key_in_text(&text, key)?.line))
+        .min()
+        .unwrap_or(1)
 }
 
 /// A generator's `behavior: merge` or `replace` on the object it names.

@@ -1,0 +1,156 @@
+//! Where a key is written, found in the text without parsing it.
+//!
+//! The values the audits judge come from the YAML 1.1 reader, which keeps no
+//! positions; a finding still points at the key it is about. Searching the
+//! lines is enough for that and costs nothing next to a lossless parse. A key
+//! is found in block style (`key: v`, `- key: v`), quoted (`"key": v`) and in
+//! flow style (`{a: 1, key: v}`); when it is not found the caller falls back
+//! to the document's first line.
+
+/// A line holding a key: where the key and its value start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KeyAt<'a> {
+    /// 1-based line.
+    pub(crate) line: usize,
+    /// 1-based column of the key (of its opening quote, when quoted).
+    pub(crate) column: usize,
+    /// 1-based column of the value (the end of the line when it has none).
+    pub(crate) value_column: usize,
+    /// The rest of the line after the key's colon, trimmed.
+    pub(crate) value: &'a str,
+}
+
+/// Every line from 1-based line `from` to the end of `text` that holds `key`,
+/// in order (the first occurrence on each line).
+pub(crate) fn keys_from<'a>(
+    text: &'a str,
+    from: usize,
+    key: &'a str,
+) -> impl Iterator<Item = KeyAt<'a>> + 'a {
+    text.lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .filter_map(move |(i, line)| key_on(line, key).map(|at| KeyAt { line: i + 1, ..at }))
+}
+
+/// The first line holding `key` anywhere in `text`.
+pub(crate) fn key_in_text<'a>(text: &'a str, key: &'a str) -> Option<KeyAt<'a>> {
+    keys_from(text, 1, key).next()
+}
+
+/// The first line holding `key` in the document that starts on 1-based line
+/// `doc` (up to the next `---`).
+pub(crate) fn key_in_document<'a>(text: &'a str, doc: usize, key: &'a str) -> Option<KeyAt<'a>> {
+    let end = text
+        .lines()
+        .enumerate()
+        .skip(doc)
+        .find(|(_, l)| l.trim_end() == "---" || l.starts_with("--- "))
+        .map_or(usize::MAX, |(i, _)| i + 1);
+    keys_from(text, doc, key)
+        .take_while(|at| at.line < end)
+        .next()
+}
+
+/// `key` on one line, at a key's place: the line's start after indentation and
+/// `- `, or after `{` or `,` in a flow mapping; followed by `:` and a blank or
+/// the end of the line. `line` is left 0.
+fn key_on<'a>(line: &'a str, key: &str) -> Option<KeyAt<'a>> {
+    let mut search = 0;
+    while let Some(found) = line[search..].find(key) {
+        let start = search + found;
+        search = start + key.len();
+        let (open, close) = quotes_around(line, start, start + key.len());
+        if !at_key_place(&line[..start - open]) {
+            continue;
+        }
+        let after = &line[start + key.len() + close..];
+        let Some(rest) = after.strip_prefix(':') else {
+            continue;
+        };
+        if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+            continue;
+        }
+        let value = rest.trim();
+        let value_at = line.len() - rest.len() + (rest.len() - rest.trim_start().len());
+        return Some(KeyAt {
+            line: 0,
+            column: column(line, start - open),
+            value_column: column(line, value_at),
+            value,
+        });
+    }
+    None
+}
+
+/// Whether a matching quote stands right before `start` and right after `end`:
+/// the bytes each side takes (0 or 1).
+fn quotes_around(line: &str, start: usize, end: usize) -> (usize, usize) {
+    let before = line[..start].chars().next_back();
+    let after = line[end..].chars().next();
+    match (before, after) {
+        (Some(q @ ('"' | '\'')), Some(a)) if a == q => (1, 1),
+        _ => (0, 0),
+    }
+}
+
+/// Whether what precedes a key leaves it at a key's place.
+fn at_key_place(before: &str) -> bool {
+    let before = before.trim_end_matches([' ', '\t']);
+    let before = before.trim_end_matches(['-', ' ', '\t']);
+    before.trim().is_empty() || before.ends_with(['{', ','])
+}
+
+/// The 1-based column of byte `at`, counting characters.
+fn column(line: &str, at: usize) -> usize {
+    line[..at].chars().count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str, key: &str) -> Option<(usize, usize, usize, String)> {
+        key_in_text(text, key).map(|k| (k.line, k.column, k.value_column, k.value.to_owned()))
+    }
+
+    #[test]
+    fn a_block_key_is_found_after_its_indentation_and_list_dash() {
+        let text = "a: 1\nspec:\n  - name: x\n    port: 80\n";
+        assert_eq!(at(text, "name"), Some((3, 5, 11, "x".into())));
+        assert_eq!(at(text, "port"), Some((4, 5, 11, "80".into())));
+        assert_eq!(at(text, "spec"), Some((2, 1, 6, String::new())));
+    }
+
+    #[test]
+    fn a_quoted_or_flow_key_is_found_and_a_key_in_a_value_is_not() {
+        let text =
+            "note: set ipFamilyPolicy: x\nspec: {type: LB, ipFamilyPolicy: PreferDualStack}\n";
+        assert_eq!(
+            at(text, "ipFamilyPolicy"),
+            Some((2, 18, 34, "PreferDualStack}".into()))
+        );
+        let quoted = "metadata:\n  annotations:\n    \"lbipam.io/allow\": stray-ip\n";
+        assert_eq!(
+            at(quoted, "lbipam.io/allow"),
+            Some((3, 5, 24, "stray-ip".into()))
+        );
+    }
+
+    #[test]
+    fn a_key_must_be_followed_by_a_colon_and_a_blank() {
+        assert_eq!(at("names: x\nname:x\nurl: http://a\n", "name"), None);
+        assert_eq!(at("url: http://a\n", "http"), None);
+        assert_eq!(at("app.kubernetes.io/name: x\n", "name"), None);
+    }
+
+    #[test]
+    fn a_key_in_a_document_is_not_looked_for_past_its_end() {
+        let text = "kind: A\n---\nkind: B\npath: ./b\n---\npath: ./c\n";
+        assert_eq!(key_in_document(text, 3, "path").map(|k| k.line), Some(4));
+        assert_eq!(key_in_document(text, 1, "path"), None);
+        assert_eq!(key_in_document(text, 6, "path").map(|k| k.line), Some(6));
+        let lines: Vec<usize> = keys_from(text, 2, "kind").map(|k| k.line).collect();
+        assert_eq!(lines, [3]);
+    }
+}
