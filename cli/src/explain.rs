@@ -1,7 +1,6 @@
 //! `lbipam explain IP`: who owns an address, and which files mention it.
 
 use std::fmt::Write;
-use std::fs;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -9,6 +8,7 @@ use lbipam_core::header::is_generated;
 use lbipam_core::net::Size;
 use lbipam_core::plan::layout;
 use lbipam_core::plan::{Cluster, Plan, Pool};
+use lbipam_core::tree::{Links, Tree};
 use lbipam_core::usage::{self, Holder};
 
 use crate::Output;
@@ -139,16 +139,19 @@ fn shown(path: &Path) -> String {
 /// address, with what kind of file it is.
 fn mentions(root: &Path, plan: &Plan, ip: IpAddr) -> Vec<(PathBuf, usize, &'static str)> {
     let needle = ip.to_string();
-    let mut files = vec![PathBuf::from(layout::PLAN_FILE)];
     let docs = plan
         .layout
         .summary()
         .and_then(|s| s.parent().map(Path::to_path_buf));
-    for dir in plan.layout.audit_roots().into_iter().chain(docs) {
-        walk(root, &dir, &mut files);
+    let roots: Vec<PathBuf> = plan.layout.audit_roots().into_iter().chain(docs).collect();
+    // Root by root, as `grep -rn ADDR plan.toml kubernetes bootstrap docs` lists them.
+    let tree = Tree::disk(root);
+    let mut files = vec![PathBuf::from(layout::PLAN_FILE)];
+    for dir in roots {
+        files.extend(tree.walk(&[dir], Links::Skip, |_| true).files);
     }
     let mut seen = std::collections::BTreeSet::new();
-    files.retain(|f| seen.insert(f.clone()));
+    files.retain(|f| tree.is_file(f) && seen.insert(f.clone()));
     let mut out = Vec::new();
     for rel in files {
         let Ok(text) = lbipam_core::read::text(&root.join(&rel)) else {
@@ -162,23 +165,6 @@ fn mentions(root: &Path, plan: &Plan, ip: IpAddr) -> Vec<(PathBuf, usize, &'stat
         }
     }
     out
-}
-
-/// Files under `dir` (relative to `root`), sorted, symbolic links not followed.
-fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(root.join(dir)) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let rel = dir.join(e.file_name());
-        match e.file_type() {
-            Ok(t) if t.is_dir() => walk(root, &rel, out),
-            Ok(t) if t.is_file() => out.push(rel),
-            _ => {}
-        }
-    }
 }
 
 fn kind(plan: &Plan, rel: &Path, text: &str) -> &'static str {

@@ -15,7 +15,7 @@ use crate::plan::Plan;
 use crate::plan::layout;
 use crate::sync::{self, Mode};
 use crate::text::LineIndex;
-use crate::tree::Tree;
+use crate::tree::{Links, Tree};
 use crate::write::{self, Change};
 
 /// Reads and compiles `root/plan.toml`.
@@ -281,7 +281,7 @@ fn read_text(root: &Path, path: &Path) -> Result<Option<String>, Error> {
 fn stale_generated(tree: &Tree, plan: &Plan, files: &[(PathBuf, String)]) -> Vec<PathBuf> {
     let wanted: BTreeSet<&Path> = files.iter().map(|(p, _)| p.as_path()).collect();
     let mut stale = BTreeSet::new();
-    let (mut dirs, docs) = plan.layout.generated_roots();
+    let (dirs, docs) = plan.layout.generated_roots();
     tree.prefetch(&dirs);
     let is_stale = |rel: &Path| !wanted.contains(rel) && tree.is_generated(rel);
     // The default docs are searched too when docs-dir moved: only inside the repository.
@@ -289,24 +289,14 @@ fn stale_generated(tree: &Tree, plan: &Plan, files: &[(PathBuf, String)]) -> Vec
         tree.is_file(d) && !tree.root().join(d).is_symlink() && tree.escapes(d).is_none()
     };
     stale.extend(docs.into_iter().filter(|d| plain_file(d) && is_stale(d)));
-    let mut seen = BTreeSet::new();
-    while let Some(dir) = dirs.pop() {
-        if !seen.insert(dir.clone()) {
-            continue;
-        }
-        for entry in tree.read_dir(&dir).into_iter().flatten() {
-            let rel = dir.join(&entry.name);
-            if entry.is_dir {
-                dirs.push(rel);
-            } else if entry.is_file
-                && !entry.is_symlink
-                && !write::is_temp(&entry.name)
-                && is_stale(&rel)
-            {
-                stale.insert(rel);
-            }
-        }
-    }
+    let walked = tree.walk(&dirs, Links::Skip, |_| true);
+    let temp = |rel: &Path| rel.file_name().is_some_and(write::is_temp);
+    stale.extend(
+        walked
+            .files
+            .into_iter()
+            .filter(|rel| tree.is_file(rel) && !temp(rel) && is_stale(rel)),
+    );
     stale.into_iter().collect()
 }
 

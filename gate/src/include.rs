@@ -21,7 +21,6 @@
 //! so the schema check can leave a required field to the patch.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use lbipam_core::diag::codes::Code;
@@ -30,7 +29,7 @@ use lbipam_core::flux::kustomization::is_flux_kustomization;
 use lbipam_core::flux::kustomize::walk::KUSTOMIZATION_FILES;
 use lbipam_core::flux::kustomize::{Mode, Walker};
 use lbipam_core::plan::Plan;
-use lbipam_core::tree::Tree;
+use lbipam_core::tree::{Links, Tree};
 use yaml_serde::Value;
 
 /// The result of the walk.
@@ -52,7 +51,7 @@ pub fn resources(tree: &Tree, plan: &Plan) -> Resources {
     let root = tree.root();
     let roots = plan.layout.audit_roots();
     let mut out = Resources::default();
-    for kfile in kustomization_files(root, &roots) {
+    for kfile in kustomization_files(tree, &roots) {
         let dir = kfile.parent().unwrap_or(Path::new("")).to_path_buf();
         build(tree, &mut out, &dir, None, false);
     }
@@ -98,37 +97,13 @@ impl Resources {
 }
 
 /// Every kustomization file under the audited directories, sorted.
-fn kustomization_files(root: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
-    files_under(root, roots, |rel| {
+fn kustomization_files(tree: &Tree, roots: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = tree.walk(roots, Links::Follow, |_| true).files;
+    files.retain(|rel| {
         rel.file_name()
             .is_some_and(|n| KUSTOMIZATION_FILES.iter().any(|k| n == *k))
-    })
-}
-
-/// Every file under `roots` (relative to `root`) that `keep` accepts, sorted;
-/// symbolic links to directories are not followed.
-pub(crate) fn files_under(
-    root: &Path,
-    roots: &[PathBuf],
-    keep: impl Fn(&Path) -> bool,
-) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut dirs = roots.to_vec();
-    while let Some(dir) = dirs.pop() {
-        let Ok(entries) = fs::read_dir(root.join(&dir)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let rel = dir.join(entry.file_name());
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                dirs.push(rel);
-            } else if keep(&rel) {
-                out.push(rel);
-            }
-        }
-    }
-    out.sort();
-    out
+    });
+    files
 }
 
 /// Builds the path of every Flux object of an included file, with its spec

@@ -48,7 +48,7 @@ use lbipam_core::diag::error::Error;
 use lbipam_core::flux::entry::resolve_cluster;
 use lbipam_core::flux::resolve::ResolveError;
 use lbipam_core::plan::Plan;
-use lbipam_core::tree::Tree;
+use lbipam_core::tree::{Links, Tree, is_yaml};
 use yaml_serde::Value;
 
 use schema::{MismatchKind as Kind, check_build_file, object_problems};
@@ -241,7 +241,7 @@ pub fn check_repository(root: &Path, plan: &Plan) -> SchemaReport {
             report.object(&at, &value, patched.contains(&line));
         }
     }
-    report.not_resources = yaml_files(root, &plan.layout.audit_roots())
+    report.not_resources = yaml_files(&tree, &plan.layout.audit_roots())
         .into_iter()
         .filter(|f| !resources.files.contains_key(f) && !resources.kustomizations.contains(f))
         .collect();
@@ -269,11 +269,11 @@ fn documents(tree: &Tree, file: &Path, report: &mut SchemaReport) -> Vec<(usize,
     docs.objects.clone()
 }
 
-/// Every YAML file under the audited directories, relative to `root`, sorted.
-fn yaml_files(root: &Path, roots: &[PathBuf]) -> Vec<PathBuf> {
-    include::files_under(root, roots, |rel| {
-        rel.extension().is_some_and(|e| e == "yaml" || e == "yml")
-    })
+/// Every YAML file under the audited directories, relative to the root, sorted.
+fn yaml_files(tree: &Tree, roots: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = tree.walk(roots, Links::Follow, |_| true).files;
+    files.retain(|rel| is_yaml(rel));
+    files
 }
 
 /// What a passing gate says: the warnings of the build and of the schema

@@ -26,10 +26,9 @@ use crate::diag::codes::Code;
 use crate::diag::error::Error;
 use crate::flux::entry::resolve_cluster;
 use crate::flux::kustomization::is_flux_kustomization;
-use crate::flux::resolve::is_yaml;
 use crate::net::Interval;
 use crate::plan::layout::PLAN_FILE;
-use crate::tree::Tree;
+use crate::tree::{Links, Tree, is_yaml};
 
 /// A plan written from the repository, and how it was guessed.
 #[derive(Clone, Debug)]
@@ -95,22 +94,19 @@ pub fn adopt(root: &Path, networks: &[IpNet]) -> Result<Adopted, Report> {
 /// Every Flux entry of the repository (its YAML files outside hidden
 /// directories and `target/`), in path order.
 fn entries(tree: &Tree) -> Vec<Entry> {
-    let mut out = Vec::new();
-    let mut dirs = vec![PathBuf::new()];
-    while let Some(dir) = dirs.pop() {
-        for e in tree.read_dir(&dir).into_iter().flatten() {
-            let name = e.name.to_string_lossy();
-            let rel = dir.join(&e.name);
-            if e.is_dir
-                && !name.starts_with('.')
-                && !(dir.as_os_str().is_empty() && name == "target")
-            {
-                dirs.push(rel);
-            } else if e.is_file && !e.is_symlink && is_yaml(&rel) {
-                out.extend(entry_in(tree, &rel));
-            }
-        }
-    }
+    let enter = |dir: &Path| {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        !name.starts_with('.') && dir != Path::new("target")
+    };
+    let walked = tree.walk(&[PathBuf::new()], Links::Skip, enter);
+    let yaml = walked
+        .files
+        .iter()
+        .filter(|f| is_yaml(f) && tree.is_file(f));
+    let mut out: Vec<Entry> = yaml.flat_map(|f| entry_in(tree, f)).collect();
     out.sort_by(|a, b| a.dir.cmp(&b.dir));
     out
 }

@@ -15,10 +15,11 @@ use crate::diag::codes::Code;
 use crate::diag::error::Error;
 use crate::flux::entry::resolve_cluster;
 use crate::flux::kustomization::{FluxKustomization, is_flux_kustomization};
-use crate::flux::resolve::{ClusterBuild, is_yaml, key_line};
+use crate::flux::resolve::{ClusterBuild, key_line};
 use crate::net::Block;
 use crate::plan::{Cluster, Plan};
 use crate::tree::Tree;
+use crate::tree::is_yaml;
 
 /// Whether an object is a Cilium LB-IPAM pool.
 pub fn is_pool(value: &Value) -> bool {

@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::codes::Code;
 use crate::diag::error::{Error, FileError};
-use crate::flux::resolve::{ClusterBuild, is_yaml};
+use crate::flux::resolve::ClusterBuild;
 use crate::glob::Globs;
 use crate::plan::Plan;
-use crate::tree::{Documents, Tree};
+use crate::tree::{Documents, Links, Tree, Walked, is_yaml};
 use crate::usage::AddressMap;
 use crate::yaml;
 use releases::Releases;
@@ -439,52 +439,11 @@ fn is_chart_template(tree: &Tree, path: &Path) -> bool {
 }
 
 /// Every YAML file below the audited roots, in path order, and the symlinks and
-/// directories that cannot be audited. A symlink is audited as what it points at,
-/// under its own path, if that lies inside the repository; one leading out of
-/// it, dangling or looping is refused by name: a check is never skipped silently.
+/// directories that cannot be audited (see [`Links::Follow`]).
 fn yaml_files(tree: &Tree, roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<Error>) {
-    let mut out = Vec::new();
-    let mut refused = Vec::new();
-    let err = |code, path: &Path, message: String| {
-        Error::file(
-            code,
-            path.to_owned(),
-            1,
-            1,
-            format!("{}: {message}", path.display()),
-        )
-    };
-    let mut dirs = roots.to_vec();
-    while let Some(dir) = dirs.pop() {
-        let entries = match tree.read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => {
-                refused.push(err(Code::Unreadable, &dir, format!("cannot list: {e}")));
-                continue;
-            }
-        };
-        for entry in entries {
-            let rel = dir.join(&entry.name);
-            let is_dir = match entry.is_symlink {
-                false => entry.is_dir,
-                true => match tree.follow(&rel) {
-                    Ok(is_dir) => is_dir,
-                    Err(m) => {
-                        refused.push(err(Code::SymlinkRefused, &rel, m));
-                        continue;
-                    }
-                },
-            };
-            if is_dir {
-                dirs.push(rel);
-            } else if is_yaml(&rel) {
-                out.push(rel);
-            }
-        }
-    }
-    out.sort();
-    (out, refused)
+    let Walked { mut files, refused } = tree.walk(roots, Links::Follow, |_| true);
+    files.retain(|f| is_yaml(f));
+    (files, refused)
 }
 
 /// The shared-IP and held-back-pin rules of [`crate::audit::sharing`] over the same

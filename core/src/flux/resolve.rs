@@ -46,7 +46,7 @@ pub use super::object::Object;
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
 use crate::plan::Plan;
-use crate::tree::{Documents, Tree};
+use crate::tree::{Documents, Links, Tree, is_yaml};
 
 /// The build of one Flux Kustomization.
 #[derive(Clone, Debug, PartialEq)]
@@ -229,36 +229,27 @@ fn cluster_files(tree: &Tree, dir: &Path) -> Result<BTreeMap<PathBuf, String>, V
     };
     // Flux's bootstrap Kustomization applies the directory and everything below
     // it (a `secrets/` subdirectory with the ConfigMap `substituteFrom` names).
+    if let Err(e) = tree.read_dir(dir) {
+        return Err(fail(format!("cannot read {}: {e}", dir.display())));
+    }
+    // A symlink the walk refuses is reported by the audit, which lists these
+    // directories too.
+    let walked = tree.walk(&[dir.to_path_buf()], Links::Follow, |_| true);
     let mut out = BTreeMap::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        let entries = tree
-            .read_dir(&dir)
-            .map_err(|e| fail(format!("cannot read {}: {e}", dir.display())))?;
-        for entry in entries {
-            let rel = dir.join(&entry.name);
-            if entry.is_dir {
-                dirs.push(rel);
-            } else if entry.is_file && is_yaml(&rel) {
-                let text = tree.read(&rel).map_err(|e| {
-                    // At the file that cannot be read, not at its directory.
-                    vec![ResolveError {
-                        code: Code::Unreadable,
-                        file: rel.clone(),
-                        line: 1,
-                        chain: Vec::new(),
-                        problem: format!("cannot read {}: {e}", rel.display()),
-                    }]
-                })?;
-                out.insert(rel, text);
-            }
-        }
+    for rel in walked.files.into_iter().filter(|f| is_yaml(f)) {
+        let text = tree.read(&rel).map_err(|e| {
+            // At the file that cannot be read, not at its directory.
+            vec![ResolveError {
+                code: Code::Unreadable,
+                file: rel.clone(),
+                line: 1,
+                chain: Vec::new(),
+                problem: format!("cannot read {}: {e}", rel.display()),
+            }]
+        })?;
+        out.insert(rel, text);
     }
     Ok(out)
-}
-
-pub(crate) fn is_yaml(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "yaml" || e == "yml")
 }
 
 /// The line of `key:` in the document of `text` starting at `doc_line`, or `doc_line`.

@@ -17,6 +17,10 @@ use yaml_serde::Value;
 use crate::diag::error::{Error, FileError};
 use crate::yaml;
 
+mod walk;
+
+pub use walk::{Links, Walked, is_yaml};
+
 /// The repository on disk, with pending writes and deletions applied in memory.
 /// Parses and directory listings are kept for the tree's life: a tree is a
 /// snapshot for one build's checks, made again after anything is written.
