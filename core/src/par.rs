@@ -68,8 +68,14 @@ mod tests {
     fn results_come_back_in_input_order_whatever_thread_made_them() {
         let items: Vec<u64> = (0..1000).collect();
         let made_by = Mutex::new(std::collections::HashSet::new());
+        // Items 0 and 1 meet at a barrier: the thread holding item 0 waits
+        // there, so item 1 must be taken by another thread.
+        let first_two = std::sync::Barrier::new(2);
         let squares = map_on(4, &items, |n| {
             made_by.lock().expect("lock").insert(thread::current().id());
+            if *n < 2 {
+                first_two.wait();
+            }
             // Uneven work, so threads finish items out of order.
             (0..n % 7).for_each(|_| thread::yield_now());
             n * n

@@ -621,6 +621,19 @@ fn repo_cases() -> Vec<(&'static str, Run)> {
             }),
         ),
         (
+            // Kustomize reads only the first document (`kubectl kustomize`
+            // builds `resources: [a.yaml]` from `resources: [a.yaml]\n---\n...`).
+            "ignored-document",
+            Check(|r| {
+                strict(r);
+                append(
+                    r,
+                    &format!("{CORE}/kustomization.yaml"),
+                    "---\nresources:\n  - more.yaml\n",
+                );
+            }),
+        ),
+        (
             "invalid-patch",
             Check(|r| {
                 append(

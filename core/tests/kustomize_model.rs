@@ -125,3 +125,40 @@ fn the_model_builds_every_case_as_kubectl_kustomize_does_when_kubectl_is_here() 
         );
     }
 }
+
+/// `kubectl kustomize` (kustomize v5) builds a kustomization file from its
+/// first document and ignores the rest: `resources: [a.yaml]` then `---` and
+/// `resources: [b.yaml]` gives ConfigMap a alone. The model builds the same and
+/// says, as a note, which document it left out.
+#[test]
+fn a_kustomization_file_is_built_from_its_first_document_as_kustomize_does() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let case = dir.path().join("multi");
+    fs::create_dir_all(&case).expect("dir");
+    let map = |name: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n");
+    fs::write(case.join("a.yaml"), map("a")).expect("write");
+    fs::write(case.join("b.yaml"), map("b")).expect("write");
+    let kustomization = "resources: [a.yaml]\n---\nresources: [b.yaml]\n";
+    fs::write(case.join("kustomization.yaml"), kustomization).expect("write");
+    let tree = Tree::disk(dir.path());
+    let mut walker = Walker::new(&tree, Mode::Strict);
+    let objects = walker.build(Path::new("multi"), &["multi".to_owned()], None, false);
+    let names: Vec<&str> = objects
+        .iter()
+        .filter_map(|o| o.value["metadata"]["name"].as_str())
+        .collect();
+    assert_eq!(names, ["a"]);
+    let problems: Vec<_> = walker
+        .problems
+        .iter()
+        .map(|p| (p.code.as_str(), p.note, p.at.clone()))
+        .collect();
+    assert_eq!(
+        problems,
+        [(
+            "ignored-document",
+            true,
+            Some((PathBuf::from("multi/kustomization.yaml"), 3))
+        )]
+    );
+}

@@ -144,6 +144,10 @@ codes! {
     /// A kustomize field out of the model's reach (`helmCharts`, `replacements`, plugins, ...):
     /// a note, an error with `[audit] strict`.
     UnmodelledKustomize = "unmodelled-kustomize",
+    /// A document after the first of a kustomization file, which kustomize
+    /// never reads: a note, an error with `[audit] strict`.
+    IgnoredDocument = "ignored-document"
+        => "move what it says into the first document, or delete it",
     /// A kustomize or Flux patch that cannot be read or applied (no target, a failing operation).
     InvalidPatch = "invalid-patch",
     /// A `configMapGenerator` or `secretGenerator` entry that cannot be generated.

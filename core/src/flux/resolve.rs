@@ -646,7 +646,7 @@ fn substitute(o: &mut Object, vars: &Vars) -> Result<(), (usize, Code, String)> 
         let line = o.line + raw[..e.at.min(raw.len())].matches('\n').count();
         (line, e.code, e.message)
     })?;
-    let value = yaml_serde::from_str::<Value>(&crate::yaml::go_ints(&replaced))
+    let value = crate::yaml::yaml11_value(&replaced)
         .map(Arc::new)
         .map_err(|e| {
             let problem = format!("not valid YAML after substitution: {e}");
@@ -683,7 +683,7 @@ fn substitute_value(v: &mut Value, vars: &Vars, raw: &str) -> Result<(), SubstEr
             let replaced = envsubst_with(s, &vars.values, vars.secret)?;
             let quoted = raw.contains(&format!("\"{s}\"")) || raw.contains(&format!("'{s}'"));
             let typed = (!quoted && !raw.is_empty())
-                .then(|| yaml_serde::from_str::<Value>(&crate::yaml::go_ints(&replaced)).ok())
+                .then(|| crate::yaml::yaml11_value(&replaced).ok())
                 .flatten()
                 .filter(|t| matches!(t, Value::Bool(_) | Value::Number(_) | Value::Null));
             *v = typed.unwrap_or(Value::String(replaced));

@@ -482,8 +482,7 @@ fn read_documents(path: &Path, text: &str) -> Read {
     }
     let mut ranges = Ranges::new();
     for doc in yaml::split(body) {
-        // Integers as Kubernetes reads them (`defaultMode: 0755` is 493).
-        match yaml_serde::from_str::<Value>(&yaml::go_ints(&body[doc.range.clone()])) {
+        match yaml::yaml11_value(&body[doc.range.clone()]) {
             Ok(Value::Null) => {}
             Ok(value) => objects.push((doc.line, value)),
             Err(error) => errors.push(

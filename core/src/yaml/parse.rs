@@ -130,6 +130,13 @@ pub fn yaml11_values(text: &str) -> Result<Vec<yaml_serde::Value>, YamlError> {
         .collect()
 }
 
+/// One document's value as kubectl reads it, integers as go-yaml reads them
+/// (`defaultMode: 0755` is 493): the tree's parse of each document and the
+/// resolver's of a text after Flux's substitution.
+pub(crate) fn yaml11_value(doc: &str) -> Result<yaml_serde::Value, yaml_serde::Error> {
+    yaml_serde::from_str(&super::go_ints(doc))
+}
+
 /// The non-empty documents of `docs`, merge keys (`<<`) applied.
 pub(crate) fn merged(mut docs: Vec<yaml_serde::Value>) -> Vec<yaml_serde::Value> {
     docs.retain(|d| !d.is_null());

@@ -199,7 +199,10 @@ impl<'a> Walker<'a> {
     pub(crate) fn fail(&mut self, chain: &[String], code: Code, message: String) {
         let note = matches!(
             code,
-            Code::RemoteResource | Code::UnmodelledKustomize | Code::WrongSource
+            Code::RemoteResource
+                | Code::UnmodelledKustomize
+                | Code::IgnoredDocument
+                | Code::WrongSource
         );
         self.problems.push(Problem {
             chain: chain.to_vec(),
@@ -304,21 +307,38 @@ impl Walker<'_> {
                 return None;
             }
         };
-        match yaml_serde::from_str::<Value>(&crate::yaml::go_ints(&text)) {
-            Ok(Value::Mapping(m)) => Some(m),
-            Ok(Value::Null) => Some(Mapping::new()),
-            Ok(_) => {
-                self.fail(
-                    chain,
-                    Code::InvalidKustomization,
-                    format!("{} is not a YAML mapping", kfile.display()),
-                );
-                None
-            }
-            Err(e) => {
-                let line = e.location().map_or(1, |l| l.line());
-                let problem = format!("{} is not valid YAML: {e}", kfile.display());
-                self.fail_in(chain, kfile, line, (Code::InvalidYaml, problem));
+        // Parsed once, by the tree: the resolver and the gate read the same file.
+        let docs = self.tree.documents(kfile, &text);
+        if let Some(Error::File {
+            code,
+            line,
+            message,
+            ..
+        }) = docs.errors.first()
+        {
+            self.fail_in(chain, kfile, *line, (*code, message.clone()));
+            return None;
+        }
+        // Kustomize reads the first document and ignores the rest.
+        if let Some((line, _)) = docs.objects.get(1) {
+            let problem = format!(
+                "{}: the YAML document at line {line} is ignored: kustomize reads only a kustomization file's first document",
+                kfile.display()
+            );
+            self.problems.push(Problem {
+                chain: chain.to_vec(),
+                code: Code::IgnoredDocument,
+                message: problem,
+                at: Some((kfile.to_path_buf(), *line)),
+                note: true,
+            });
+        }
+        match docs.objects.first().map(|(_, v)| &**v) {
+            None => Some(Mapping::new()),
+            Some(Value::Mapping(m)) => Some(m.clone()),
+            Some(_) => {
+                let problem = format!("{} is not a YAML mapping", kfile.display());
+                self.fail(chain, Code::InvalidKustomization, problem);
                 None
             }
         }
