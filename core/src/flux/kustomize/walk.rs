@@ -197,19 +197,12 @@ impl<'a> Walker<'a> {
 
     /// A problem of the walk.
     pub(crate) fn fail(&mut self, chain: &[String], code: Code, message: String) {
-        let note = matches!(
-            code,
-            Code::RemoteResource
-                | Code::UnmodelledKustomize
-                | Code::IgnoredDocument
-                | Code::WrongSource
-        );
         self.problems.push(Problem {
             chain: chain.to_vec(),
             code,
             message,
             at: None,
-            note,
+            note: is_note(code),
         });
     }
 
@@ -227,7 +220,7 @@ impl<'a> Walker<'a> {
             code,
             message,
             at,
-            note: false,
+            note: is_note(code),
         });
     }
 
@@ -325,13 +318,7 @@ impl Walker<'_> {
                 "{}: the YAML document at line {line} is ignored: kustomize reads only a kustomization file's first document",
                 kfile.display()
             );
-            self.problems.push(Problem {
-                chain: chain.to_vec(),
-                code: Code::IgnoredDocument,
-                message: problem,
-                at: Some((kfile.to_path_buf(), *line)),
-                note: true,
-            });
+            self.fail_in(chain, kfile, *line, (Code::IgnoredDocument, problem));
         }
         match docs.objects.first().map(|(_, v)| &**v) {
             None => Some(Mapping::new()),
@@ -1016,4 +1003,16 @@ fn without_identity(doc: &Value) -> Value {
         }
     }
     doc
+}
+
+/// Findings of the walk that are notes (errors only with `[audit] strict`):
+/// content the model leaves alone rather than content that is wrong.
+fn is_note(code: Code) -> bool {
+    matches!(
+        code,
+        Code::RemoteResource
+            | Code::UnmodelledKustomize
+            | Code::IgnoredDocument
+            | Code::WrongSource
+    )
 }
