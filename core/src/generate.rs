@@ -188,7 +188,7 @@ fn not_ours(
                 let ours = files.iter().find(|(f, _)| *f == p.path).map(|(_, t)| t);
                 let existing = crate::read::text(&root.join(&p.path));
                 let why = match (existing, ours) {
-                    (Ok(text), Some(ours)) => artifact::take_over::differs(&p.path, &text, ours)?,
+                    (Ok(text), Some(ours)) => artifact::take_over::mismatch(&p.path, &text, ours)?,
                     (Err(e), _) => format!("it cannot be read ({e})"),
                     (Ok(_), None) => return None,
                 };

@@ -12,7 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use lbipam_core::flux::kustomize::{Mode, Walker};
+use lbipam_core::flux::kustomize::{Strictness, Walker};
 use lbipam_core::tree::{Tree, parse_documents};
 use yaml_serde::Value;
 
@@ -56,7 +56,7 @@ fn parsed(name: &str, text: &str) -> Vec<Value> {
 /// The model's build of a case, with every problem it met.
 fn model(case: &str) -> Vec<Value> {
     let tree = Tree::disk(&fixtures());
-    let mut walker = Walker::new(&tree, Mode::Strict);
+    let mut walker = Walker::new(&tree, Strictness::Strict);
     let objects = walker.build(Path::new(case), &[case.to_owned()], None, false);
     assert!(walker.problems.is_empty(), "{case}: {:#?}", walker.problems);
     sorted(objects.iter().map(|o| (*o.value).clone()).collect())
@@ -141,7 +141,7 @@ fn a_kustomization_file_is_built_from_its_first_document_as_kustomize_does() {
     let kustomization = "resources: [a.yaml]\n---\nresources: [b.yaml]\n";
     fs::write(case.join("kustomization.yaml"), kustomization).expect("write");
     let tree = Tree::disk(dir.path());
-    let mut walker = Walker::new(&tree, Mode::Strict);
+    let mut walker = Walker::new(&tree, Strictness::Strict);
     let objects = walker.build(Path::new("multi"), &["multi".to_owned()], None, false);
     let names: Vec<&str> = objects
         .iter()

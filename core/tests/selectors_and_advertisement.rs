@@ -503,8 +503,8 @@ fn the_plan_constant_carries_the_new_settings() {
     let text = std::fs::read_to_string(out.path().join("plan.rs")).expect("plan.rs");
     for needle in [
         "pool: ::core::option::Option::Some(",
-        "::lbipam_core::plan::Mode::Bgp",
-        "::lbipam_core::plan::Mode::L2",
+        "::lbipam_core::plan::AdvertiseMode::Bgp",
+        "::lbipam_core::plan::AdvertiseMode::L2",
         "::lbipam_core::plan::Operator::NotIn",
         "item: 64501u32",
         "version: ::lbipam_core::plan::At {",

@@ -27,7 +27,7 @@ use lbipam_core::diag::codes::Code;
 use lbipam_core::diag::error::Error;
 use lbipam_core::flux::kustomization::is_flux_kustomization;
 use lbipam_core::flux::kustomize::walk::KUSTOMIZATION_FILES;
-use lbipam_core::flux::kustomize::{Mode, Walker};
+use lbipam_core::flux::kustomize::{Strictness, Walker};
 use lbipam_core::plan::Plan;
 use lbipam_core::tree::{Links, Tree};
 use yaml_serde::Value;
@@ -67,7 +67,7 @@ pub fn resources(tree: &Tree, plan: &Plan) -> Resources {
 
 /// One lenient build, recorded.
 fn build(tree: &Tree, out: &mut Resources, dir: &Path, overlay: Option<&Value>, flux_root: bool) {
-    let mut walker = Walker::new(tree, Mode::Lenient);
+    let mut walker = Walker::new(tree, Strictness::Lenient);
     let objects = walker.build(dir, &[dir.display().to_string()], overlay, flux_root);
     out.kustomizations
         .extend(walker.kustomizations.iter().cloned());
@@ -128,7 +128,7 @@ fn follow_flux(tree: &Tree, roots: &[PathBuf], out: &mut Resources) {
         }
         for (file, line, flux_path, object) in found {
             done.insert((file.clone(), line));
-            let walker = Walker::new(tree, Mode::Lenient);
+            let walker = Walker::new(tree, Strictness::Lenient);
             let dir = match walker.locate(Path::new(""), &flux_path) {
                 Ok(dir) => dir,
                 Err((code, why)) => {

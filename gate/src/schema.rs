@@ -6,7 +6,7 @@
 //!    `k8s-openapi` (Kubernetes' own API), every served version of the upstream
 //!    CRDs committed under `gate/crds/` (Cilium, Flux), plus kustomize's build
 //!    files. A pair with no row has no type to check against: the object is
-//!    *untyped* ([`Checked::Untyped`]), which the caller counts and reports, and
+//!    *untyped* ([`Verdict::Untyped`]), which the caller counts and reports, and
 //!    never a failure — a repository may hold any custom resource.
 //! 2. Scope rules from the type: a cluster-scoped kind must not carry
 //!    `metadata.namespace`; every API object needs a `metadata.name`.
@@ -142,7 +142,7 @@ const COMPONENT_API: &str = "kustomize.config.k8s.io/v1alpha1";
 
 /// What a check found out about an object that has no problem.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Checked {
+pub enum Verdict {
     /// Valid against its type.
     Valid,
     /// The check has no type for its `apiVersion` + `kind`: not checked.
@@ -156,11 +156,11 @@ pub enum Checked {
 /// one line per problem, each starting with `Kind/name: ` (the kind is
 /// qualified with its API group when two groups share the kind name, as
 /// kubectl does: `Kustomization.kustomize.toolkit.fluxcd.io/cilium-ipam`).
-pub fn check_object(obj: &Value) -> Result<Checked, String> {
+pub fn check_object(obj: &Value) -> Result<Verdict, String> {
     match object_problems(obj) {
         Err(e) => Err(e),
-        Ok(None) => Ok(Checked::Untyped),
-        Ok(Some((_, problems))) if problems.is_empty() => Ok(Checked::Valid),
+        Ok(None) => Ok(Verdict::Untyped),
+        Ok(Some((_, problems))) if problems.is_empty() => Ok(Verdict::Valid),
         Ok(Some((label, problems))) => Err(with_label(&label, &problems)),
     }
 }
@@ -342,8 +342,7 @@ fn metadata_problems(obj: &Value) -> Vec<Mismatch> {
 /// 1-based document number. Untyped objects pass unchecked.
 pub fn check_yaml(text: &str) -> Result<(), Vec<String>> {
     let docs = Documents::read(Path::new("the text"), text);
-    let starts = document_starts(text);
-    let number = |line: usize| starts.partition_point(|&s| s <= line).max(1);
+    let number = |line: usize| docs.number(line);
     let mut found: Vec<(usize, String)> = Vec::new();
     for e in &docs.errors {
         let (line, message) = match e {
@@ -370,21 +369,6 @@ pub fn check_yaml(text: &str) -> Result<(), Vec<String>> {
     } else {
         Err(errors)
     }
-}
-
-/// The line each document of `text` starts on, as YAML numbers them: the text
-/// before the first `---` is a document only if it holds more than comments.
-fn document_starts(text: &str) -> Vec<usize> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let content = |d: &lbipam_core::yaml::Document| {
-        text[d.range.clone()].lines().any(|l| {
-            let l = l.trim();
-            !l.is_empty() && !l.starts_with('#')
-        })
-    };
-    let docs = lbipam_core::yaml::split(text);
-    let skip = usize::from(docs.len() > 1 && !content(&docs[0]));
-    docs.iter().skip(skip).map(|d| d.line).collect()
 }
 
 // ---------------------------------------------------------------------------

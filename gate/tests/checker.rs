@@ -2,7 +2,7 @@
 //! what it must not.
 
 use lbipam_gate::schema::{
-    Checked, Scope, check_build_file, check_object, check_yaml, kind_spec, kinds, lost_or_changed,
+    Scope, Verdict, check_build_file, check_object, check_yaml, kind_spec, kinds, lost_or_changed,
 };
 
 const POOL: &str = r#"
@@ -126,7 +126,7 @@ fn err_of(text: &str) -> String {
 }
 
 fn assert_valid(value: &yaml_serde::Value) {
-    assert_eq!(check_object(value), Ok(Checked::Valid), "{value:?}");
+    assert_eq!(check_object(value), Ok(Verdict::Valid), "{value:?}");
 }
 
 fn assert_contains(haystack: &str, needle: &str) {
@@ -139,7 +139,7 @@ fn assert_contains(haystack: &str, needle: &str) {
 #[test]
 fn each_seed_object_passes() {
     for seed in SEEDS {
-        assert_eq!(check_object(&parse(seed)), Ok(Checked::Valid), "{seed}");
+        assert_eq!(check_object(&parse(seed)), Ok(Verdict::Valid), "{seed}");
     }
 }
 
@@ -245,16 +245,16 @@ fn a_kind_without_a_type_is_untyped_not_an_error() {
     // A custom resource the gate has no CRD for, a misspelled kind and an API
     // version the gate has no type for are all just "not checked".
     let external_secret = "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata:\n  name: s\nspec:\n  anything: goes\n";
-    assert_eq!(check_object(&parse(external_secret)), Ok(Checked::Untyped));
+    assert_eq!(check_object(&parse(external_secret)), Ok(Verdict::Untyped));
     let misspelled = POOL.replace("CiliumLoadBalancerIPPool", "CiliumLoadBalancerIPPol");
-    assert_eq!(check_object(&parse(&misspelled)), Ok(Checked::Untyped));
+    assert_eq!(check_object(&parse(&misspelled)), Ok(Verdict::Untyped));
     let old = HELM_RELEASE.replace(
         "helm.toolkit.fluxcd.io/v2",
         "helm.toolkit.fluxcd.io/v2beta1",
     );
-    assert_eq!(check_object(&parse(&old)), Ok(Checked::Untyped));
+    assert_eq!(check_object(&parse(&old)), Ok(Verdict::Untyped));
     // Control: the typed spelling is checked.
-    assert_eq!(check_object(&parse(POOL)), Ok(Checked::Valid));
+    assert_eq!(check_object(&parse(POOL)), Ok(Verdict::Valid));
 }
 
 #[test]
@@ -387,7 +387,7 @@ fn cilium_network_policies_are_untyped_for_their_schema_is_not_embedded() {
         let text = format!(
             "apiVersion: cilium.io/v2\nkind: {kind}\nmetadata:\n  name: p\nspec:\n  anything: goes\n"
         );
-        assert_eq!(check_object(&parse(&text)), Ok(Checked::Untyped));
+        assert_eq!(check_object(&parse(&text)), Ok(Verdict::Untyped));
     }
 }
 

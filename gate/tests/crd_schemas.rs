@@ -2,15 +2,15 @@
 //! the schemas catch that generated types did not, and that objects written as
 //! the upstream docs show them pass.
 
-use lbipam_gate::schema::{Checked, check_object};
+use lbipam_gate::schema::{Verdict, check_object};
 
-fn check(text: &str) -> Result<Checked, String> {
+fn check(text: &str) -> Result<Verdict, String> {
     check_object(&yaml_serde::from_str(text).expect("test YAML parses"))
 }
 
 #[track_caller]
 fn assert_valid(text: &str) {
-    assert_eq!(check(text), Ok(Checked::Valid), "{text}");
+    assert_eq!(check(text), Ok(Verdict::Valid), "{text}");
 }
 
 #[track_caller]

@@ -29,7 +29,7 @@ pub(crate) enum Place {
 
 /// One way the live state differs from the plan.
 #[derive(Clone, Debug)]
-pub(crate) struct Finding {
+pub(crate) struct Drift {
     pub(crate) code: Code,
     pub(crate) cluster: String,
     /// `NAMESPACE/NAME` of a Service, or a pool's name.
@@ -74,7 +74,7 @@ pub(crate) struct ClusterUsage {
 
 /// Findings and usage of the fleet.
 pub(crate) struct Outcome {
-    pub(crate) findings: Vec<Finding>,
+    pub(crate) findings: Vec<Drift>,
     pub(crate) clusters: Vec<ClusterUsage>,
 }
 
@@ -89,7 +89,7 @@ pub(crate) fn compare(plan: &Plan, live: &[Option<Objects>], sources: &[Source])
     let mut first: HashMap<IpAddr, (usize, &Service)> = HashMap::new();
     for (ci, (cluster, objects)) in plan.clusters.iter().zip(live).enumerate() {
         let Some(objects) = objects else {
-            findings.push(Finding {
+            findings.push(Drift {
                 code: Code::NotChecked,
                 cluster: cluster.name.item.to_string(),
                 object: None,
@@ -130,7 +130,7 @@ struct Check<'a, 'f> {
     plan: &'a Plan,
     cluster: &'a Cluster,
     sources: &'a [Source],
-    findings: &'f mut Vec<Finding>,
+    findings: &'f mut Vec<Drift>,
 }
 
 /// Each address Services of the cluster hold, with the Services holding it.
@@ -149,7 +149,7 @@ impl<'a> Check<'a, '_> {
         at: Place,
         message: String,
     ) {
-        self.findings.push(Finding {
+        self.findings.push(Drift {
             code,
             cluster: self.name().to_owned(),
             object,

@@ -13,7 +13,7 @@ use lbipam_core::text::LineIndex;
 use lbipam_core::usage;
 use serde_json::{Value, json};
 
-use super::compare::{ClusterUsage, Finding, Outcome, Place};
+use super::compare::{ClusterUsage, Drift, Outcome, Place};
 use super::{Args, Format, Source};
 use crate::Output;
 use crate::formats::github_error;
@@ -202,7 +202,7 @@ fn findings_text(
 }
 
 /// `  COUNT code` lines, in the order codes are declared.
-fn by_code(findings: &[Finding]) -> String {
+fn by_code(findings: &[Drift]) -> String {
     let mut counts: BTreeMap<_, usize> = BTreeMap::new();
     for f in findings {
         *counts.entry(f.code).or_default() += 1;
@@ -332,7 +332,7 @@ fn to_json(outcome: &Outcome, at: &[Position]) -> Value {
 
 /// One `::error` workflow command per finding; `file`, `line` and `col` when
 /// the finding is in a file (not in kubectl's answer or stdin).
-fn annotations(findings: &[Finding], at: &[Position]) -> String {
+fn annotations(findings: &[Drift], at: &[Position]) -> String {
     findings
         .iter()
         .zip(at)

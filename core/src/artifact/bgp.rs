@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::Want;
 use crate::artifact::render::{Selector, value, yaml};
 use crate::header::yaml_header;
-use crate::plan::{Bgp, Cluster, Mode, Plan};
+use crate::plan::{AdvertiseMode, Bgp, Cluster, Plan};
 
 /// The advertisement file of every BGP cluster.
 pub(crate) fn wants(plan: &Plan) -> Vec<Want> {
@@ -31,7 +31,7 @@ pub(crate) fn wants(plan: &Plan) -> Vec<Want> {
 /// The cluster's advertisement file and settings, if it advertises over BGP.
 pub(crate) fn file<'a>(plan: &Plan, c: &'a Cluster) -> Option<(PathBuf, &'a Bgp)> {
     let bgp = c.advertise.bgp.as_ref()?;
-    (c.advertise.mode.item == Mode::Bgp)
+    (c.advertise.mode.item == AdvertiseMode::Bgp)
         .then(|| (plan.layout.bgp_advertisement_file(&c.name.item), bgp))
 }
 

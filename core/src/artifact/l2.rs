@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Want;
 use crate::artifact::render::{Metadata, Object, Selector, value, yaml};
 use crate::header::yaml_header;
-use crate::plan::{Cluster, L2, Mode, Plan};
+use crate::plan::{AdvertiseMode, Cluster, L2, Plan};
 
 /// The L2 policy file of every L2 cluster.
 pub(crate) fn wants(plan: &Plan) -> Vec<Want> {
@@ -40,7 +40,8 @@ pub(crate) fn wants(plan: &Plan) -> Vec<Want> {
 /// The cluster's L2 policy file and settings, if it announces by L2.
 pub(crate) fn file<'a>(plan: &Plan, c: &'a Cluster) -> Option<(PathBuf, &'a L2)> {
     let l2 = c.advertise.l2.as_ref()?;
-    (c.advertise.mode.item == Mode::L2).then(|| (plan.layout.l2_policy_file(&c.name.item), l2))
+    (c.advertise.mode.item == AdvertiseMode::L2)
+        .then(|| (plan.layout.l2_policy_file(&c.name.item), l2))
 }
 
 #[derive(Serialize)]

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::markdown::{md_code, md_escape};
-use crate::plan::{Cluster, LabelSelector, Mode};
+use crate::plan::{AdvertiseMode, Cluster, LabelSelector};
 
 /// The notes of one cluster, as Markdown (empty when there is nothing to say).
 pub(crate) fn cluster_notes(c: &Cluster) -> String {
@@ -25,7 +25,7 @@ pub(crate) fn cluster_notes(c: &Cluster) -> String {
     }
     let name = super::bgp::object_name(c);
     match c.advertise.mode.item {
-        Mode::Bgp => {
+        AdvertiseMode::Bgp => {
             if let Some(b) = &c.advertise.bgp {
                 let labels: Vec<String> = b
                     .advertise_labels
@@ -48,7 +48,7 @@ pub(crate) fn cluster_notes(c: &Cluster) -> String {
                 );
             }
         }
-        Mode::L2 => {
+        AdvertiseMode::L2 => {
             if let Some(l) = &c.advertise.l2 {
                 let interfaces: Vec<String> =
                     l.interfaces.iter().map(|i| md_code(&i.item)).collect();
@@ -67,7 +67,7 @@ pub(crate) fn cluster_notes(c: &Cluster) -> String {
                 );
             }
         }
-        Mode::None => {}
+        AdvertiseMode::None => {}
     }
     if md.is_empty() { md } else { format!("\n{md}") }
 }

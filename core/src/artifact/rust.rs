@@ -9,8 +9,8 @@ use quote::quote;
 use crate::header::{GENERATED, HOW_TO_CHANGE};
 use crate::net::Block;
 use crate::plan::{
-    Advertise, ApiVersion, At, Cluster, Label, LabelSelector, Layout, Mode, Operator, Plan, Pool,
-    Reserved, Service, Span, Str,
+    Advertise, AdvertiseMode, ApiVersion, At, Cluster, Label, LabelSelector, Layout, Operator,
+    Plan, Pool, Reserved, Service, Span, Str,
 };
 
 /// The whole plan as a `PLAN` constant with typed addresses, followed by a
@@ -236,9 +236,9 @@ fn cluster(c: &Cluster) -> TokenStream {
 
 fn advertise(a: &Advertise) -> TokenStream {
     let mode = at(&a.mode, |m| match m {
-        Mode::None => quote! { ::lbipam_core::plan::Mode::None },
-        Mode::Bgp => quote! { ::lbipam_core::plan::Mode::Bgp },
-        Mode::L2 => quote! { ::lbipam_core::plan::Mode::L2 },
+        AdvertiseMode::None => quote! { ::lbipam_core::plan::AdvertiseMode::None },
+        AdvertiseMode::Bgp => quote! { ::lbipam_core::plan::AdvertiseMode::Bgp },
+        AdvertiseMode::L2 => quote! { ::lbipam_core::plan::AdvertiseMode::L2 },
     });
     let bgp = option(a.bgp.as_ref().map(|b| {
         let address = at(&b.peer_address, |a| ip(*a));

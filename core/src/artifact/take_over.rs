@@ -17,7 +17,7 @@ use crate::tree::parse_documents;
 /// one range however quoted or ordered in the mapping), `disabled: false` and an
 /// absent `serviceSelector` as their defaults, `allowFirstLastIPs` only where a
 /// `cidr` block makes it matter, `./` before a kustomization resource as nothing.
-pub fn differs(path: &Path, existing: &str, ours: &str) -> Option<String> {
+pub fn mismatch(path: &Path, existing: &str, ours: &str) -> Option<String> {
     let (have, errors) = parse_documents(path, existing);
     if let Some(e) = errors.first() {
         return Some(format!("it cannot be read as YAML ({e})"));
@@ -68,7 +68,7 @@ fn flow(v: &Value) -> String {
     line.join(" ").chars().take(400).collect()
 }
 
-/// The object as the API reads it, in the terms [`differs`] compares.
+/// The object as the API reads it, in the terms [`mismatch`] compares.
 fn normal(v: &Value) -> Value {
     let mut v = v.clone();
     if is_pool(&v) {

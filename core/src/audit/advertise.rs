@@ -10,15 +10,15 @@ use yaml_serde::Value;
 
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
-use crate::plan::{Mode, Plan};
+use crate::plan::{AdvertiseMode, Plan};
 use crate::tree::Tree;
 
 /// The Helm values keys each mode needs set to `true`.
-fn needs(mode: Mode) -> &'static [&'static [&'static str]] {
+fn needs(mode: AdvertiseMode) -> &'static [&'static [&'static str]] {
     match mode {
-        Mode::None => &[],
-        Mode::Bgp => &[&["bgpControlPlane", "enabled"]],
-        Mode::L2 => &[&["l2announcements", "enabled"], &["kubeProxyReplacement"]],
+        AdvertiseMode::None => &[],
+        AdvertiseMode::Bgp => &[&["bgpControlPlane", "enabled"]],
+        AdvertiseMode::L2 => &[&["l2announcements", "enabled"], &["kubeProxyReplacement"]],
     }
 }
 
@@ -72,7 +72,7 @@ fn not_enabled(
     prefix: &[String],
     key: &[&str],
     cluster: &str,
-    mode: Mode,
+    mode: AdvertiseMode,
 ) -> Error {
     let path: Vec<&str> = prefix
         .iter()
@@ -83,7 +83,7 @@ fn not_enabled(
     let (line, column) =
         crate::yaml::key_in_text(text, key[0]).map_or((1, 1), |k| (k.line, k.column));
     let what = match mode {
-        Mode::Bgp => "a CiliumBGPAdvertisement, which only the BGP control plane reads",
+        AdvertiseMode::Bgp => "a CiliumBGPAdvertisement, which only the BGP control plane reads",
         _ => {
             "a CiliumL2AnnouncementPolicy, which needs L2 announcements and the kube-proxy replacement"
         }

@@ -5,7 +5,7 @@ use crate::diag::error::{Error, Subject, shown};
 use crate::diag::rule::Rule;
 use crate::net::Interval;
 use crate::plan::selector::{label_key_error, label_value_error};
-use crate::plan::{ApiVersion, At, Cluster, Label, LabelSelector, Mode, Plan, Span, Str};
+use crate::plan::{AdvertiseMode, ApiVersion, At, Cluster, Label, LabelSelector, Plan, Span, Str};
 
 /// Every rule of this module.
 pub(super) fn check(plan: &Plan, errors: &mut Vec<Error>) {
@@ -191,14 +191,14 @@ fn advertise(plan: &Plan, c: &Cluster, errors: &mut Vec<Error>) {
         )
     };
     match (&a.bgp, mode) {
-        (None, Mode::Bgp) => errors.push(missing("bgp")),
-        (Some(b), Mode::Bgp) => bgp(plan, c, b, errors),
+        (None, AdvertiseMode::Bgp) => errors.push(missing("bgp")),
+        (Some(b), AdvertiseMode::Bgp) => bgp(plan, c, b, errors),
         (Some(b), _) => errors.push(stray("bgp", b.span)),
         (None, _) => {}
     }
     match (&a.l2, mode) {
-        (None, Mode::L2) => errors.push(missing("l2")),
-        (Some(l), Mode::L2) => l2(c, l, errors),
+        (None, AdvertiseMode::L2) => errors.push(missing("l2")),
+        (Some(l), AdvertiseMode::L2) => l2(c, l, errors),
         (Some(l), _) => errors.push(stray("l2", l.span)),
         (None, _) => {}
     }

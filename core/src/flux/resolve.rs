@@ -41,7 +41,7 @@ use std::sync::Arc;
 use yaml_serde::Value;
 
 use super::kustomization::{self, FluxKustomization};
-use super::kustomize::{Mode, Walker};
+use super::kustomize::{Strictness, Walker};
 pub use super::object::Object;
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
@@ -339,7 +339,7 @@ fn walk_kustomization(tree: &Tree, plan: &Plan, k: &FluxKustomization, text: &st
     };
     let mut chain = name;
     chain.push(path.to_owned());
-    let mut walk = Walker::new(tree, Mode::Strict);
+    let mut walk = Walker::new(tree, Strictness::Strict);
     let mut objects = match walk.locate(Path::new(""), path) {
         Ok(dir) if tree.is_dir(&dir) => walk.build(&dir, &chain, Some(spec), true),
         Ok(dir) => {

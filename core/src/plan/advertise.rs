@@ -9,7 +9,7 @@ use super::{At, List, Span, Str};
 
 /// `advertise` of a cluster.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
+pub enum AdvertiseMode {
     /// Nothing is generated (the default: today's output).
     None,
     /// A `CiliumBGPAdvertisement` of the cluster's LoadBalancer IPs.
@@ -18,16 +18,17 @@ pub enum Mode {
     L2,
 }
 
-impl Mode {
+impl AdvertiseMode {
     /// Every mode, as plan.toml spells it.
-    pub const ALL: [Mode; 3] = [Mode::None, Mode::Bgp, Mode::L2];
+    pub const ALL: [AdvertiseMode; 3] =
+        [AdvertiseMode::None, AdvertiseMode::Bgp, AdvertiseMode::L2];
 
     /// `none`, `bgp` or `l2`.
     pub const fn as_str(self) -> &'static str {
         match self {
-            Mode::None => "none",
-            Mode::Bgp => "bgp",
-            Mode::L2 => "l2",
+            AdvertiseMode::None => "none",
+            AdvertiseMode::Bgp => "bgp",
+            AdvertiseMode::L2 => "l2",
         }
     }
 }
@@ -36,7 +37,7 @@ impl Mode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Advertise {
     /// `advertise`.
-    pub mode: At<Mode>,
+    pub mode: At<AdvertiseMode>,
     /// `[clusters.C.bgp]`.
     pub bgp: Option<Bgp>,
     /// `[clusters.C.l2]`.
@@ -46,7 +47,7 @@ pub struct Advertise {
 impl Advertise {
     /// A cluster that leaves `advertise` out.
     pub const NONE: Advertise = Advertise {
-        mode: At::new(Mode::None),
+        mode: At::new(AdvertiseMode::None),
         bgp: None,
         l2: None,
     };

@@ -16,7 +16,7 @@ use ipnet::IpNet;
 
 pub use crate::diag::Span;
 pub use crate::net::Block;
-pub use advertise::{Advertise, Bgp, L2, Mode};
+pub use advertise::{Advertise, AdvertiseMode, Bgp, L2};
 pub use layout::Layout;
 pub use parse::{parse, parse_lenient};
 pub use selector::{Expression, Label, LabelSelector, Operator};

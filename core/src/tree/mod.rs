@@ -88,6 +88,21 @@ impl Documents {
         Some(&self.text[self.ranges[at].1.clone()])
     }
 
+    /// The 1-based number of the document holding `line`, as YAML numbers
+    /// them: the text before the first `---` is a document only when it holds
+    /// more than comments.
+    pub fn number(&self, line: usize) -> usize {
+        let content = |r: &std::ops::Range<usize>| {
+            self.text[r.clone()].lines().any(|l| {
+                let l = l.trim();
+                !l.is_empty() && !l.starts_with('#')
+            })
+        };
+        let skip = usize::from(self.ranges.len() > 1 && !content(&self.ranges[0].1));
+        let starts = &self.ranges[skip.min(self.ranges.len())..];
+        starts.partition_point(|(s, _)| *s <= line).max(1)
+    }
+
     /// The file's lossless parse, checked as every edit's is
     /// ([`yaml::parse`](crate::yaml)), made on the first call.
     pub(crate) fn lossless(&self) -> Result<yaml_edit::YamlFile, yaml::YamlError> {
@@ -502,6 +517,17 @@ fn read_documents(path: &Path, text: &str) -> Read {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_are_numbered_as_yaml_numbers_them_a_comment_header_is_none() {
+        let number = |text: &str, line| Documents::read(Path::new("f.yaml"), text).number(line);
+        assert_eq!(number("a: 1\n---\nb: 2\n", 1), 1);
+        assert_eq!(number("a: 1\n---\nb: 2\n", 3), 2);
+        assert_eq!(number("# header\n---\na: 1\n---\nb: 2\n", 3), 1);
+        assert_eq!(number("# header\n---\na: 1\n---\nb: 2\n", 5), 2);
+        assert_eq!(number("---\na: 1\n---\nb: 2\n", 4), 2);
+        assert_eq!(number("", 1), 1);
+    }
 
     #[test]
     fn pending_writes_are_seen_before_the_disk_and_make_their_directories() {

@@ -29,4 +29,4 @@ mod select;
 pub(crate) mod transform;
 pub mod walk;
 
-pub use walk::{Mode, Problem, Walker};
+pub use walk::{Problem, Strictness, Walker};

@@ -65,7 +65,7 @@ const OUT_OF_REACH: [&str; 8] = [
 
 /// How the walker treats a problem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
+pub enum Strictness {
     /// Every problem is reported (the resolver).
     Strict,
     /// Problems are recorded and the walk goes on past them (the schema
@@ -91,7 +91,7 @@ pub struct Problem {
 /// The walk of one build (see the module docs).
 pub struct Walker<'a> {
     tree: &'a Tree,
-    mode: Mode,
+    mode: Strictness,
     /// Directories on the current chain, to find cycles.
     stack: Vec<PathBuf>,
     /// Every directory reached, in the order first reached.
@@ -106,7 +106,7 @@ pub struct Walker<'a> {
 
 impl<'a> Walker<'a> {
     /// A walker over `tree`.
-    pub fn new(tree: &'a Tree, mode: Mode) -> Walker<'a> {
+    pub fn new(tree: &'a Tree, mode: Strictness) -> Walker<'a> {
         Walker {
             tree,
             mode,
@@ -225,7 +225,7 @@ impl<'a> Walker<'a> {
     }
 
     fn strict(&self) -> bool {
-        self.mode == Mode::Strict
+        self.mode == Strictness::Strict
     }
 
     /// Whether something that is neither a file nor a directory (a FIFO, a

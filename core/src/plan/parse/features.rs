@@ -8,7 +8,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::{Entry, Walker, parse_addr, span};
 use crate::diag::error::{Error, Subject};
-use crate::plan::advertise::{Advertise, Bgp, L2, Mode};
+use crate::plan::advertise::{Advertise, AdvertiseMode, Bgp, L2};
 use crate::plan::selector::{Expression, Label, LabelSelector, Operator};
 use crate::plan::{At, Span, Str};
 
@@ -108,13 +108,13 @@ impl Walker {
             .and_then(|e| self.string(e, &format!("{cluster}.advertise")))
             .and_then(|s| {
                 self.value(s, Subject::AdvertiseMode, |v| {
-                    Mode::ALL
+                    AdvertiseMode::ALL
                         .into_iter()
                         .find(|m| m.as_str() == v)
                         .ok_or_else(|| "expected bgp, l2 or none".to_owned())
                 })
             })
-            .unwrap_or(At::new(Mode::None));
+            .unwrap_or(At::new(AdvertiseMode::None));
         Advertise {
             mode,
             bgp: bgp.and_then(|e| self.bgp(e, &format!("{cluster}.bgp"))),
