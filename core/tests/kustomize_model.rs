@@ -162,3 +162,59 @@ fn a_kustomization_file_is_built_from_its_first_document_as_kustomize_does() {
         )]
     );
 }
+
+/// Whether `kubectl kustomize` builds `dir`, where kubectl runs here.
+fn kubectl_builds(dir: &Path) -> Option<bool> {
+    let out = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .ok()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // A kubectl that cannot run at all says so before it reads anything.
+    (out.status.success() || stderr.contains("kustomization")).then_some(out.status.success())
+}
+
+/// `kubectl kustomize` (kustomize v5) refuses a kustomization file whose first
+/// YAML document sets nothing but `apiVersion` and `kind` ("kustomization.yaml
+/// is empty") — an empty file, `{}`, or an empty document before the one that
+/// says something — but reads a comment before the first `---` as no document
+/// and `resources: []` as something. The model refuses and accepts the same.
+#[test]
+fn an_empty_first_document_is_refused_as_kustomize_refuses_it() {
+    let cases = [
+        ("", false),
+        ("{}\n", false),
+        ("# only a comment\n", false),
+        (
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n",
+            false,
+        ),
+        ("---\n---\nresources: [a.yaml]\n", false),
+        ("---\n# nothing\n---\nresources: [a.yaml]\n", false),
+        ("# header\n---\nresources: [a.yaml]\n", true),
+        ("---\nresources: [a.yaml]\n", true),
+        ("resources: []\n", true),
+        ("namespace: x\n", true),
+    ];
+    for (kustomization, builds) in cases {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let case = dir.path().join("k");
+        fs::create_dir_all(&case).expect("dir");
+        let map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
+        fs::write(case.join("a.yaml"), map).expect("write");
+        fs::write(case.join("kustomization.yaml"), kustomization).expect("write");
+        let tree = Tree::disk(dir.path());
+        let mut walker = Walker::new(&tree, Strictness::Strict);
+        walker.build(Path::new("k"), &["k".to_owned()], None, false);
+        let refused: Vec<_> = walker.problems.iter().filter(|p| !p.note).collect();
+        assert_eq!(refused.is_empty(), builds, "{kustomization:?}: {refused:?}");
+        if !builds {
+            assert_eq!(refused[0].code.as_str(), "invalid-kustomization");
+            assert!(refused[0].message.contains("is empty"), "{refused:?}");
+        }
+        if let Some(kubectl) = kubectl_builds(&case) {
+            assert_eq!(kubectl, builds, "kubectl kustomize on {kustomization:?}");
+        }
+    }
+}

@@ -168,7 +168,7 @@ codes! {
     FluxCycle = "flux-kustomization-cycle",
     /// A directory in `resources:` without a kustomization file.
     MissingKustomization = "missing-kustomization",
-    /// A kustomization file of the wrong shape (not a mapping, `resources` not a list, ...).
+    /// A kustomization file of the wrong shape (not a mapping, empty as kustomize counts it, `resources` not a list, ...).
     InvalidKustomization = "invalid-kustomization",
     /// A document applied that is not a Kubernetes object (no `kind`).
     NotAnObject = "not-an-object",

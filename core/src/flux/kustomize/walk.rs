@@ -312,17 +312,28 @@ impl Walker<'_> {
             self.fail_in(chain, kfile, *line, (*code, message.clone()));
             return None;
         }
-        // Kustomize reads the first document and ignores the rest.
-        if let Some((line, _)) = docs.objects.get(1) {
+        // Kustomize reads the first document (an empty one too) and ignores the rest.
+        let first = docs
+            .objects
+            .first()
+            .filter(|(line, _)| docs.number(*line) == 1);
+        if let Some((line, _)) = docs.objects.get(usize::from(first.is_some())) {
             let problem = format!(
                 "{}: the YAML document at line {line} is ignored: kustomize reads only a kustomization file's first document",
                 kfile.display()
             );
             self.fail_in(chain, kfile, *line, (Code::IgnoredDocument, problem));
         }
-        match docs.objects.first().map(|(_, v)| &**v) {
-            None => Some(Mapping::new()),
-            Some(Value::Mapping(m)) => Some(m.clone()),
+        match first.map(|(_, v)| &**v) {
+            Some(Value::Mapping(m)) if !is_empty(m) => Some(m.clone()),
+            None | Some(Value::Mapping(_)) => {
+                let problem = format!(
+                    "{} is empty: its first YAML document sets nothing but apiVersion and kind, and kustomize refuses such a file",
+                    kfile.display()
+                );
+                self.fail(chain, Code::InvalidKustomization, problem);
+                None
+            }
             Some(_) => {
                 let problem = format!("{} is not a YAML mapping", kfile.display());
                 self.fail(chain, Code::InvalidKustomization, problem);
@@ -1015,4 +1026,11 @@ fn is_note(code: Code) -> bool {
             | Code::IgnoredDocument
             | Code::WrongSource
     )
+}
+
+/// A kustomization kustomize calls empty: nothing but `apiVersion` and `kind`
+/// (`resources: []` is something, as kustomize counts).
+fn is_empty(k: &Mapping) -> bool {
+    k.keys()
+        .all(|key| matches!(key.as_str(), Some("apiVersion" | "kind")))
 }
