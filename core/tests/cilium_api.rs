@@ -29,7 +29,8 @@ fn writing_pools_as_v2alpha1_warns_once_and_v2_does_not() {
     assert_eq!(said.len(), 1, "{said:?}");
     assert!(
         said[0].starts_with("warning[deprecated-pool-api]: plan.toml:")
-            && said[0].contains("cilium.io/v2 is the storage version since 1.18"),
+            && said[0].contains("cilium.io/v2 is the storage version since 1.18")
+            && said[0].contains("plan.toml writes neither [cilium] api-version nor version"),
         "{said:?}"
     );
     assert!(

@@ -11,7 +11,7 @@ use crate::diag::error::{Error, Span};
 use crate::header::yaml_header;
 use crate::net::Block;
 use crate::plan::layout::PLAN_FILE;
-use crate::plan::{ApiVersion, Cluster, Plan};
+use crate::plan::{ApiVersion, Cluster, Plan, Version};
 
 /// Every file of each cluster's pool component (a fleet's clusters rendered
 /// side by side: serializing a thousand pools' blocks is most of a fleet build).
@@ -140,13 +140,21 @@ pub fn api_version_warning(
 ) -> Option<Error> {
     let deprecated = plan.cilium.version.item.at_least(18);
     (plan.cilium.api_version.item == ApiVersion::V2Alpha1 && deprecated).then(|| {
-        // Where the choice is made: the api-version written, else the version.
+        // Where the choice is made: the api-version written, else the version,
+        // else nowhere (both defaults), which the message says.
+        let unwritten = |span: Span| span == Span { start: 0, end: 0 };
         let span = match plan.cilium.api_version.span {
-            Span { start: 0, end: 0 } => plan.cilium.version.span,
+            span if unwritten(span) => plan.cilium.version.span,
             span => span,
         };
         let (line, column) = line_col(span);
-        let message = "CiliumLoadBalancerIPPool is written as cilium.io/v2alpha1, which Cilium 1.18 and later serve but deprecate; cilium.io/v2 is the storage version since 1.18";
+        let mut message = "CiliumLoadBalancerIPPool is written as cilium.io/v2alpha1, which Cilium 1.18 and later serve but deprecate; cilium.io/v2 is the storage version since 1.18".to_owned();
+        if unwritten(span) {
+            message.push_str(&format!(
+                " (plan.toml writes neither [cilium] api-version nor version: both are their defaults, cilium.io/v2alpha1 and {})",
+                Version::DEFAULT
+            ));
+        }
         Error::file(Code::DeprecatedPoolApi, PLAN_FILE, line, column, message)
     })
 }
