@@ -1,7 +1,7 @@
-//! Issue 4: each cluster's Flux `cilium-ipam` Kustomization, cluster-settings,
+//! Each cluster's Flux `cilium-ipam` Kustomization, cluster-settings,
 //! bootstrap Cilium values and the docs follow the plan; hand-written content
 //! survives byte for byte; stray hand-written LoadBalancer IPs fail the build.
-//! Expected values come from the seed story (AC-2, AC-3), written here by hand.
+//! Expected values come from the seed story (../shared/seed), written here by hand.
 
 mod common;
 

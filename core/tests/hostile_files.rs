@@ -1,4 +1,4 @@
-//! Issue 6 (hand-written files and faults): a broken or dangerous file in the
+//! Hand-written files and faults: a broken or dangerous file in the
 //! repository fails the build with its name and nothing is written; a write that
 //! fails midway leaves every file whole and a second run converges.
 

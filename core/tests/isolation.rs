@@ -1,4 +1,4 @@
-//! Issue 5, part 1: what Flux applies to each cluster, worked out without kustomize
+//! What Flux applies to each cluster, worked out without kustomize
 //! or flux (`lbipam_core::flux::resolve`), holds the plan's isolation: a cluster's
 //! `cilium-ipam` applies exactly its own pools with the plan's blocks, nothing of
 //! another cluster, no namespaced pool, no dangling `dependsOn`, no Flux
@@ -6,7 +6,7 @@
 //!
 //! The first tests state each criterion directly on the committed repository; the
 //! gate ([`inclusion_gate`], the library's `resolve::check_repo`) runs on it and on
-//! scratch copies broken the ways the issue lists, and must name each breakage.
+//! scratch copies broken the ways a hand edit breaks isolation, and must name each breakage.
 
 mod common;
 
@@ -306,6 +306,43 @@ fn a_hand_edited_stop_address_fails_the_gate_against_the_plan() {
             "kubernetes/infrastructure/networking/cilium/ipam/apps/lb-ippool-apps.yaml:8:1: CiliumLoadBalancerIPPool apps-pool of cluster apps has spec.blocks 10.25.11.120-10.25.11.149 but plan.toml gives it 10.25.11.120-10.25.11.139; the file was edited by hand"
         ]
     );
+}
+
+/// The cluster's own directory is applied by the bootstrap `flux-system`
+/// Kustomization: a pool dropped there is applied to the cluster as surely as
+/// one a Flux Kustomization of the repository applies.
+#[test]
+fn a_pool_written_in_the_clusters_own_directory_fails_the_gate() {
+    let pool = |name: &str| {
+        format!(
+            "apiVersion: cilium.io/v2alpha1\nkind: CiliumLoadBalancerIPPool\nmetadata:\n  name: {name}\nspec:\n  blocks:\n    - start: 10.25.11.100\n      stop: 10.25.11.101\n"
+        )
+    };
+    let cases = [
+        ("stolen", "is not a pool of plan.toml"),
+        (
+            "infra-pool",
+            "belongs to cluster infra in plan.toml, but the bootstrap Flux Kustomization that applies kubernetes/clusters/apps/ applies it",
+        ),
+        (
+            "apps-pool",
+            "only cilium-ipam may apply the cluster's pools",
+        ),
+    ];
+    for (name, expected) in cases {
+        let repo = scratch_repo();
+        fs::write(
+            repo.path().join("kubernetes/clusters/apps/pool.yaml"),
+            pool(name),
+        )
+        .expect("write");
+        let problems = inclusion_gate(repo.path());
+        assert_reports(
+            &problems,
+            &format!("kubernetes/clusters/apps/pool.yaml:4:1: CiliumLoadBalancerIPPool {name} "),
+        );
+        assert_reports(&problems, expected);
+    }
 }
 
 #[test]

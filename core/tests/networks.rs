@@ -306,6 +306,24 @@ fn a_prefer_dual_stack_service_there_is_a_warning_and_the_build_passes() {
     );
 }
 
+/// The cluster's own directory is applied too (by the bootstrap `flux-system`
+/// Kustomization), so a Service written there is held against its pools.
+#[test]
+fn a_require_dual_stack_service_in_the_clusters_own_directory_is_an_error_too() {
+    let repo = dual_stack_repo();
+    write(
+        repo.path(),
+        "kubernetes/clusters/apps/dual.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\nspec:\n  type: LoadBalancer\n  ipFamilyPolicy: RequireDualStack\n  ports:\n    - port: 80\n",
+    );
+    let e = build(repo.path()).expect_err("apps cannot give both families");
+    assert!(
+        e.contains("kubernetes/clusters/apps/dual.yaml:8:19")
+            && e.contains("Service default/web requires dual-stack"),
+        "{e}"
+    );
+}
+
 /// A Flux Kustomization `cilium` in kube-system in each cluster's directory,
 /// as repositories that run Cilium's Kustomization there have it.
 fn cilium_in_kube_system(root: &Path) {

@@ -27,8 +27,8 @@ pub(crate) fn dual_stack(plan: &Plan, builds: &[ClusterBuild]) -> (Vec<Error>, V
             (false, true) => "IPv4",
             _ => continue,
         };
-        let objects = build.kustomizations.iter().flat_map(|a| a.objects.iter());
-        for o in objects.filter(|o| o.kind() == "Service") {
+        // The cluster's own files too: the bootstrap `flux-system` applies them.
+        for o in build.objects().filter(|o| o.kind() == "Service") {
             let spec = &o.value["spec"];
             if spec["type"].as_str() != Some("LoadBalancer") {
                 continue;

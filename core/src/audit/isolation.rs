@@ -15,7 +15,7 @@ use crate::diag::codes::Code;
 use crate::diag::error::Error;
 use crate::flux::entry::resolve_cluster;
 use crate::flux::kustomization::{FluxKustomization, is_flux_kustomization};
-use crate::flux::resolve::{ClusterBuild, key_line};
+use crate::flux::resolve::{ClusterBuild, Object, key_line};
 use crate::net::Block;
 use crate::plan::{Cluster, Plan};
 use crate::tree::Tree;
@@ -71,6 +71,121 @@ fn blocks_text(blocks: &[Block]) -> String {
     list.join(", ")
 }
 
+/// The pools one cluster applies, held against its pools in plan.toml.
+struct Pools<'a> {
+    tree: &'a Tree,
+    plan: &'a Plan,
+    cluster: &'a Cluster,
+    /// The pools the build writes for the cluster (with `reserve-pins`, the
+    /// pools of the pins too).
+    mine: Vec<CiliumPool>,
+    /// The names of the cluster's own pools applied so far.
+    applied: BTreeSet<String>,
+    errors: Vec<Error>,
+}
+
+impl Pools<'_> {
+    /// Another cluster's pool of that name: looked up only when a name is not
+    /// ours, which is rare, so a fleet of clusters is not checked pairwise.
+    fn foreign(&self, name: &str) -> Option<(&Cluster, CiliumPool)> {
+        let c = &self.cluster.name.item;
+        self.plan
+            .clusters
+            .iter()
+            .filter(|pc| pc.name.item != *c)
+            .find_map(|pc| {
+                let pool = cilium_pools(self.plan, pc)
+                    .into_iter()
+                    .find(|p| p.name == name)?;
+                Some((pc, pool))
+            })
+    }
+
+    /// One pool object `o`, applied by `by` (the Flux Kustomization `flux`, or
+    /// the cluster's own directory).
+    fn check(&mut self, by: &str, flux: Option<&str>, o: &Object) {
+        let c = self.cluster.name.item.to_string();
+        let name = o.name();
+        let text = self.tree.read(&o.source).unwrap_or_default();
+        let here_at = |key: &str, code: Code, message: String| {
+            let line = key_line(&text, o.line, key);
+            Error::file(code, o.source.clone(), line, 1, message)
+        };
+        let here = |code: Code, message: String| here_at("name", code, message);
+        let how = match o.via.join(" → ") {
+            via if via.is_empty() => o.source.display().to_string(),
+            via => via,
+        };
+        let flux_name = self.plan.layout.flux_name();
+        // Only one the file writes: a transformer's is dropped by the API server.
+        if let Some(ns) = o.namespace().filter(|_| o.writes_namespace()) {
+            self.errors.push(here_at("namespace", Code::NamespacedPool, format!(
+                "CiliumLoadBalancerIPPool {name} is applied by {by} with metadata.namespace `{ns}` written in its file, but pools are cluster-scoped"
+            )));
+        }
+        // The cluster's own pool first: names are only unique per cluster.
+        let owner = match self.mine.iter().find(|p| p.name == name) {
+            Some(p) => Some((self.cluster, p.clone())),
+            None => self.foreign(name),
+        };
+        let error = match owner {
+            None => here(
+                Code::UnknownPool,
+                format!(
+                    "CiliumLoadBalancerIPPool {name} (applied by {by} via {how}) is not a pool of plan.toml, and pools are generated from it"
+                ),
+            ),
+            Some((pc, _)) if pc.name.item != c => {
+                let fix = match flux {
+                    Some(_) => format!("its spec.path must be {}", self.plan.layout.flux_path(&c)),
+                    None => "a pool does not belong in a cluster's own directory: delete the file"
+                        .to_owned(),
+                };
+                here(
+                    Code::ForeignPool,
+                    format!(
+                        "CiliumLoadBalancerIPPool {name} belongs to cluster {} in plan.toml, but {by} applies it (via {how}): cluster {c} would hand out cluster {}'s addresses; {fix}",
+                        pc.name.item, pc.name.item,
+                    ),
+                )
+            }
+            Some(_) if flux != Some(flux_name) => here(
+                Code::PoolWrongKustomization,
+                format!(
+                    "CiliumLoadBalancerIPPool {name} of cluster {c} is applied by {by} (via {how}); only {flux_name} may apply the cluster's pools"
+                ),
+            ),
+            Some((_, pool)) => {
+                if !self.applied.insert(name.to_owned()) {
+                    self.errors.push(here(
+                        Code::DuplicatePool,
+                        format!("CiliumLoadBalancerIPPool {name} is applied twice by {by}"),
+                    ));
+                }
+                let want = &pool.blocks;
+                match pool_blocks(&o.value) {
+                    Ok(have) if have == *want => return,
+                    Ok(have) => here_at(
+                        "blocks",
+                        Code::PoolBlocksDiffer,
+                        format!(
+                            "CiliumLoadBalancerIPPool {name} of cluster {c} has spec.blocks {} but plan.toml gives it {}; the file was edited by hand",
+                            blocks_text(&have),
+                            blocks_text(want)
+                        ),
+                    ),
+                    Err(e) => here_at(
+                        "blocks",
+                        Code::InvalidPoolBlocks,
+                        format!("CiliumLoadBalancerIPPool {name} of cluster {c}: {e}"),
+                    ),
+                }
+            }
+        };
+        self.errors.push(error);
+    }
+}
+
 /// Holds a cluster's build against the plan; every problem, in the user's terms:
 ///
 /// - its `cilium-ipam` applies exactly the cluster's pools of plan.toml, with the
@@ -105,83 +220,38 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
         ));
     }
 
-    // The pools the build writes for this cluster (with `reserve-pins`, the
-    // pools of the pins too); another cluster's only when a name is not ours,
-    // which is rare, so a fleet of clusters is not checked pairwise.
-    let mine = cilium_pools(plan, cluster);
-    let foreign = |name: &str| -> Option<(&Cluster, CiliumPool)> {
-        plan.clusters
-            .iter()
-            .filter(|pc| pc.name.item != c)
-            .find_map(|pc| {
-                let pool = cilium_pools(plan, pc)
-                    .into_iter()
-                    .find(|p| p.name == name)?;
-                Some((pc, pool))
-            })
+    // The cluster's own directory is applied too, by the bootstrap `flux-system`
+    // Kustomization, which is not in the repository.
+    let own = format!(
+        "the bootstrap Flux Kustomization that applies {}/",
+        plan.layout.cluster_dir(c).display()
+    );
+    let groups =
+        std::iter::once((own, None, &build.files)).chain(build.kustomizations.iter().map(|a| {
+            let by = format!("Flux Kustomization {} of cluster {c}", a.flux.name);
+            (by, Some(a.flux.name.as_str()), &a.objects)
+        }));
+    let mut pools = Pools {
+        tree,
+        plan,
+        cluster,
+        mine: cilium_pools(plan, cluster),
+        applied: BTreeSet::new(),
+        errors: Vec::new(),
     };
-    let mut applied_pools: BTreeSet<&str> = BTreeSet::new();
-    for a in &build.kustomizations {
-        let by = format!("Flux Kustomization {} of cluster {c}", a.flux.name);
-        for o in a.objects.iter().filter(|o| is_pool(&o.value)) {
-            let name = o.name();
-            let text = tree.read(&o.source).unwrap_or_default();
-            let here_at = |key: &str, code: Code, message: String| {
-                at(&o.source, key_line(&text, o.line, key), (code, message))
-            };
-            let here = |code: Code, message: String| here_at("name", code, message);
-            let how = o.via.join(" → ");
-            // Only one the file writes: a transformer's is dropped by the API server.
-            if let Some(ns) = o.namespace().filter(|_| o.writes_namespace()) {
-                errors.push(here_at("namespace", Code::NamespacedPool, format!(
-                    "CiliumLoadBalancerIPPool {name} is applied by {by} with metadata.namespace `{ns}` written in its file, but pools are cluster-scoped"
-                )));
-            }
-            // The cluster's own pool first: names are only unique per cluster.
-            let owner = match mine.iter().find(|p| p.name == name) {
-                Some(p) => Some((cluster, p.clone())),
-                None => foreign(name),
-            };
-            match owner {
-                None => errors.push(here(Code::UnknownPool, format!(
-                    "CiliumLoadBalancerIPPool {name} (applied by {by} via {how}) is not a pool of plan.toml, and pools are generated from it"
-                ))),
-                Some((pc, _)) if pc.name.item != c => errors.push(here(Code::ForeignPool, format!(
-                    "CiliumLoadBalancerIPPool {name} belongs to cluster {} in plan.toml, but {by} applies it (via {how}): cluster {c} would hand out cluster {}'s addresses; its spec.path must be {}",
-                    pc.name.item,
-                    pc.name.item,
-                    plan.layout.flux_path(c)
-                ))),
-                Some(_) if a.flux.name != flux_name => errors.push(here(Code::PoolWrongKustomization, format!(
-                    "CiliumLoadBalancerIPPool {name} of cluster {c} is applied by {by} (via {how}); only {flux_name} may apply the cluster's pools"
-                ))),
-                Some((_, pool)) => {
-                    if !applied_pools.insert(name) {
-                        errors.push(here(Code::DuplicatePool, format!(
-                            "CiliumLoadBalancerIPPool {name} is applied twice by {by}"
-                        )));
-                    }
-                    let want = &pool.blocks;
-                    match pool_blocks(&o.value) {
-                        Ok(have) if have == *want => {}
-                        Ok(have) => errors.push(here_at("blocks", Code::PoolBlocksDiffer, format!(
-                            "CiliumLoadBalancerIPPool {name} of cluster {c} has spec.blocks {} but plan.toml gives it {}; the file was edited by hand",
-                            blocks_text(&have),
-                            blocks_text(want)
-                        ))),
-                        Err(e) => errors.push(here_at("blocks", Code::InvalidPoolBlocks, format!(
-                            "CiliumLoadBalancerIPPool {name} of cluster {c}: {e}"
-                        ))),
-                    }
-                }
-            }
+    for (by, flux, objects) in groups {
+        for o in objects.iter().filter(|o| is_pool(&o.value)) {
+            pools.check(&by, flux, o);
         }
     }
+    errors.append(&mut pools.errors);
+    let mine = &pools.mine;
+    let applied_pools = &pools.applied;
     if let Some(ipam) = ipam {
         let text = tree.read(&ipam.flux.path).unwrap_or_default();
         let line = key_line(&text, ipam.flux.line, "path");
         let path = ipam.flux.object["spec"]["path"].as_str().unwrap_or("");
-        for pool in &mine {
+        for pool in mine {
             if !applied_pools.contains(pool.name.as_str()) {
                 errors.push(at(
                     &ipam.flux.path,

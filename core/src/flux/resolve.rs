@@ -156,7 +156,7 @@ pub(crate) fn resolve_entry(
                 *line,
                 Vec::new(),
                 Arc::clone(value),
-                String::new(),
+                parsed.source(*line).unwrap_or_default().to_owned(),
             )
         }));
     }
