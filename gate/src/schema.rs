@@ -35,6 +35,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use lbipam_core::diag::codes::Code;
 use lbipam_core::diag::error::Error;
 use lbipam_core::tree::Documents;
 use serde::de::DeserializeOwned;
@@ -335,40 +336,44 @@ fn metadata_problems(obj: &Value) -> Vec<Mismatch> {
 }
 
 /// Checks every document of a multi-document YAML text, read as the build reads
-/// every file ([`Documents`]).
+/// every file ([`Documents`]); `path` names it in the findings.
 ///
 /// Empty documents (a stray `---`) are skipped, as kubectl does, but a text
-/// with no object at all is an error. Each error is prefixed with the
-/// 1-based document number. Untyped objects pass unchecked.
-pub fn check_yaml(text: &str) -> Result<(), Vec<String>> {
-    let docs = Documents::read(Path::new("the text"), text);
-    let number = |line: usize| docs.number(line);
-    let mut found: Vec<(usize, String)> = Vec::new();
-    for e in &docs.errors {
-        let (line, message) = match e {
-            Error::File { line, message, .. } => (*line, message.clone()),
-            e => (1, e.to_string()),
-        };
-        found.push((number(line), format!("YAML parse error: {message}")));
-    }
+/// with no object at all is a finding. Each finding is at the line its
+/// document starts on and its message starts with the 1-based document
+/// number; a document YAML cannot read keeps the reader's code
+/// (`invalid-yaml`), an object that does not match its type is `schema`.
+/// Untyped objects pass unchecked.
+pub fn check_yaml(path: &Path, text: &str) -> Result<(), Vec<Error>> {
+    let docs = Documents::read(path, text);
+    let mut found: Vec<(usize, Error)> = docs.errors.iter().map(|e| numbered(&docs, e)).collect();
     for (line, object) in &docs.objects {
         if let Err(e) = check_object(object) {
-            found.extend(e.lines().map(|l| (number(*line), l.to_owned())));
+            let n = docs.number(*line);
+            let schema =
+                |l: &str| Error::file(Code::Schema, path, *line, 1, format!("document {n}: {l}"));
+            found.extend(e.lines().map(|l| (*line, schema(l))));
         }
     }
-    found.sort_by_key(|(n, _)| *n);
-    let mut errors: Vec<String> = found
-        .into_iter()
-        .map(|(n, e)| format!("document {n}: {e}"))
-        .collect();
-    if docs.objects.is_empty() && errors.is_empty() {
-        errors.push("no Kubernetes object in the text".to_owned());
+    if docs.objects.is_empty() && found.is_empty() {
+        let none = Error::file(Code::Schema, path, 1, 1, "no Kubernetes object in the text");
+        found.push((1, none));
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
+    found.sort_by_key(|(line, _)| *line);
+    let found: Vec<Error> = found.into_iter().map(|(_, e)| e).collect();
+    if found.is_empty() { Ok(()) } else { Err(found) }
+}
+
+/// A reader's error `e` about `docs`, with its line, its message prefixed with
+/// the number of the document it is in.
+fn numbered(docs: &Documents, e: &Error) -> (usize, Error) {
+    let mut e = e.clone();
+    let mut at = 1;
+    if let Error::File { line, message, .. } = &mut e {
+        at = *line;
+        *message = format!("document {}: {message}", docs.number(*line));
     }
+    (at, e)
 }
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 //! The schema check of one object (`lbipam_gate::schema`): what it rejects, and
 //! what it must not.
 
+use std::path::Path;
+
+use lbipam_core::diag::error::Error;
 use lbipam_gate::schema::{
     Scope, Verdict, check_build_file, check_object, check_yaml, kind_spec, kinds, lost_or_changed,
 };
@@ -150,9 +153,9 @@ fn seed_stream_passes_as_multi_document_yaml() {
         .map(|s| s.trim())
         .collect::<Vec<_>>()
         .join("\n---\n");
-    check_yaml(&text).unwrap();
+    check_yaml(Path::new("seed.yaml"), &text).unwrap();
     // A leading and a trailing `---` (empty documents) are fine too.
-    check_yaml(&format!("---\n{text}\n---\n")).unwrap();
+    check_yaml(Path::new("seed.yaml"), &format!("---\n{text}\n---\n")).unwrap();
 }
 
 #[test]
@@ -346,37 +349,66 @@ fn nulls_and_defaults_are_not_reported() {
     )));
 }
 
+/// What `check_yaml` finds in `text`: each finding's code, line and message.
+fn yaml_findings(text: &str) -> Vec<(&'static str, usize, String)> {
+    let findings = check_yaml(Path::new("objects.yaml"), text).unwrap_err();
+    findings
+        .iter()
+        .map(|e| match e {
+            Error::File {
+                path,
+                line,
+                message,
+                ..
+            } => {
+                assert_eq!(path, Path::new("objects.yaml"), "{e}");
+                (e.code(), *line, message.clone())
+            }
+            e => panic!("not a finding in the text: {e}"),
+        })
+        .collect()
+}
+
 #[test]
-fn check_yaml_reports_every_bad_document_with_its_number() {
+fn check_yaml_reports_every_bad_document_with_its_number_line_and_code() {
     let text = format!(
         "{}\n---\n{}\n---\n{}",
         POOL.replace("serviceSelector", "serviceSelecter"),
         "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  n: 1\n"
     );
-    let errors = check_yaml(&text).unwrap_err();
+    // A document starts on the line after its `---` (the first, on line 1):
+    // the pool's 10 lines and a blank, `---` on 12, the Widget on 13 to 16, a
+    // blank, `---` on 18, the ConfigMap from 19.
     assert_eq!(
-        errors,
+        yaml_findings(&text),
         [
-            "document 1: CiliumLoadBalancerIPPool/infra-pool: unknown field spec.serviceSelecter",
-            "document 3: ConfigMap/x: invalid field data.n: invalid type: integer `1`, expected a string",
+            (
+                "schema",
+                1,
+                "document 1: CiliumLoadBalancerIPPool/infra-pool: unknown field spec.serviceSelecter"
+                    .to_owned()
+            ),
+            (
+                "schema",
+                19,
+                "document 3: ConfigMap/x: invalid field data.n: invalid type: integer `1`, expected a string"
+                    .to_owned()
+            ),
         ],
-        "the untyped Widget (document 2) is no error"
+        "the untyped Widget (document 2) is no finding"
     );
 }
 
 #[test]
 fn check_yaml_rejects_empty_text_and_syntax_errors() {
-    assert_eq!(
-        check_yaml("").unwrap_err(),
-        vec!["no Kubernetes object in the text"]
-    );
-    assert_eq!(check_yaml("---\n---\n").unwrap_err().len(), 1);
-    let errors = check_yaml("a: [1,\n").unwrap_err();
-    assert!(
-        errors[0].starts_with("document 1: YAML parse error"),
-        "{errors:#?}"
-    );
+    let none = ("schema", 1, "no Kubernetes object in the text".to_owned());
+    assert_eq!(yaml_findings(""), std::slice::from_ref(&none));
+    assert_eq!(yaml_findings("---\n---\n"), [none]);
+    let errors = yaml_findings("a: [1,\n");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].0, "invalid-yaml", "{errors:#?}");
+    assert!(errors[0].2.starts_with("document 1: "), "{errors:#?}");
 }
 
 #[test]
@@ -623,16 +655,18 @@ fn deployment_with_default_mode(mode: &str) -> String {
 fn yaml_1_1_integers_are_integers_as_kubernetes_reads_them() {
     // go-yaml, which kubectl and the API machinery use, reads these as integers.
     for mode in ["0755", "0o755", "0x1ED", "493", "0b111101101", "4_93"] {
-        check_yaml(&deployment_with_default_mode(mode))
+        check_yaml(Path::new("web.yaml"), &deployment_with_default_mode(mode))
             .unwrap_or_else(|e| panic!("defaultMode: {mode}: {e:?}"));
     }
 }
 
 #[test]
 fn a_quoted_integer_is_still_a_string() {
-    let errors = check_yaml(&deployment_with_default_mode("\"0755\"")).unwrap_err();
+    let errors = yaml_findings(&deployment_with_default_mode("\"0755\""));
     assert!(
-        errors.iter().any(|e| e.contains("defaultMode")),
+        errors
+            .iter()
+            .any(|(code, _, m)| *code == "schema" && m.contains("defaultMode")),
         "{errors:?}"
     );
 }
