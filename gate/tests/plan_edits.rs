@@ -285,3 +285,80 @@ fn removing_a_cluster_deletes_its_generated_pools() {
         "the removed cluster's pool dir is gone"
     );
 }
+
+/// The fenced `text` block of manual/plan.md's *Adding a cluster*: the finding a
+/// user meets when a new cluster has no `cilium-core` yet.
+fn manual_new_cluster_block() -> String {
+    let manual =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../manual/plan.md"))
+            .expect("manual/plan.md");
+    let section = manual
+        .split_once("## Adding a cluster")
+        .expect("the section")
+        .1;
+    let block = section.split_once("```text\n").expect("its text block").1;
+    block.split_once("```").expect("its end").0.to_owned()
+}
+
+/// The codes of the errors `cargo build` reports for `root`, asserting that it
+/// refused and wrote nothing of the new cluster `edge`.
+fn refused_codes(root: &Path) -> (Vec<&'static str>, String) {
+    let out = tempfile::tempdir().expect("out dir");
+    let report = lbipam_core::build_with(root, out.path(), lbipam_core::Mode::Write)
+        .expect_err("the build refuses the half-added cluster");
+    let ipam = "kubernetes/infrastructure/networking/cilium/ipam/edge";
+    assert!(!root.join(ipam).exists(), "nothing written:\n{report}");
+    let codes = report.errors.iter().map(|e| e.code()).collect();
+    (codes, report.to_string())
+}
+
+#[test]
+fn a_new_cluster_is_refused_until_its_hand_written_files_are_copied_as_the_manual_says() {
+    let repo = unbuilt_seed();
+    let root = repo.path();
+    let plan = root.join(PLAN);
+    let mut text = fs::read_to_string(&plan).expect("plan");
+    text.push_str(
+        "\n[clusters.edge.pools.edge-pool]\nblocks = [\"10.25.11.140-10.25.11.149\"]\n\n[clusters.edge.pins]\nclustermesh-apiserver = \"10.25.11.140\"\ngateway = \"10.25.11.141\"\n",
+    );
+    fs::write(&plan, text).expect("write plan");
+
+    let (codes, shown) = refused_codes(root);
+    assert_eq!(codes, ["dangling-depends-on"], "{shown}");
+    assert!(
+        shown.contains(&manual_new_cluster_block()),
+        "manual/plan.md shows the finding as the build renders it:\n{shown}"
+    );
+
+    // Step 2, half done: the `cilium-core` Kustomization, but no settings yet.
+    let apps = fs::read_to_string(root.join("kubernetes/clusters/apps/infrastructure.yaml"))
+        .expect("apps' Flux");
+    let core = apps
+        .split("---\n")
+        .find(|d| d.contains("name: cilium-core\n"))
+        .expect("apps' cilium-core document");
+    common::write(
+        root,
+        "kubernetes/clusters/edge/infrastructure.yaml",
+        &format!("---\n{core}"),
+    );
+    let (codes, shown) = refused_codes(root);
+    assert!(
+        !codes.is_empty() && codes.iter().all(|c| *c == "unset-variable"),
+        "{shown}"
+    );
+
+    // Step 2 done: the hand-written settings keys too; the build writes the rest.
+    common::write(
+        root,
+        "kubernetes/clusters/edge/cluster-settings.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cluster-settings\n  namespace: flux-system\ndata:\n  CLUSTER_NAME: \"edge\"\n  CLUSTER_ID: \"3\"\n  BGP_PEER_ADDRESS: \"10.25.11.1\"\n  BGP_PEER_ASN: \"64501\"\n",
+    );
+    let out = tempfile::tempdir().expect("out dir");
+    if let Err(report) = lbipam_core::build_with(root, out.path(), lbipam_core::Mode::Write) {
+        panic!("the build refuses the added cluster:\n{report}");
+    }
+    if let Err(report) = lbipam_gate::check(root) {
+        panic!("the gate rejects the added cluster:\n{report}");
+    }
+}

@@ -96,7 +96,8 @@ codes! {
     /// A `cluster-settings` value that is another cluster's pool address.
     ForeignSetting = "foreign-setting",
     /// A `dependsOn` naming no Flux Kustomization of the same cluster.
-    DanglingDependsOn = "dangling-depends-on",
+    DanglingDependsOn = "dangling-depends-on"
+        => "define that Flux Kustomization in the cluster's directory (a new cluster: copy another cluster's), or drop the dependency (of the generated wiring: `[flux] depends-on` in plan.toml)",
     /// A `RequireDualStack` LoadBalancer Service in a cluster whose pools lack a family.
     DualStackUnsatisfiable = "dual-stack-unsatisfiable",
     /// A pinned address held back for one Service, requested by another.
