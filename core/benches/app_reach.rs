@@ -89,7 +89,7 @@ fn main() {
             lbipam_core::audit::audit(&tree, &plan, &skip)
         });
         let verdict = match audit.errors.as_slice() {
-            [] => format!("passes, {} notices", audit.warnings.len()),
+            [] => format!("passes, {} warnings", audit.warnings.len()),
             errors => format!("fails: {errors:?}"),
         };
         println!(

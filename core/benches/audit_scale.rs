@@ -63,7 +63,7 @@ fn main() {
         let took = start.elapsed();
         let peak = peak_mib();
         let verdict = match &outputs {
-            Ok(o) => format!("passes, {} notices", o.warnings.len()),
+            Ok(o) => format!("passes, {} warnings", o.warnings.len()),
             Err(r) => format!("fails: {}", r.lines().join("; ")),
         };
         println!(

@@ -91,7 +91,7 @@ fn main() {
             let outputs = lbipam_core::generate::outputs(root, &plan);
             best = best.min(start.elapsed().as_secs_f64());
             verdict = match &outputs {
-                Ok(o) => format!("passes, {} notices", o.warnings.len()),
+                Ok(o) => format!("passes, {} warnings", o.warnings.len()),
                 Err(r) => format!("fails: {}", r.lines().join("; ")),
             };
         }
