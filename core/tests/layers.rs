@@ -116,7 +116,7 @@ fn ident_at(s: &str) -> &str {
 }
 
 /// The module paths a line names from the crate root: `crate::a::b`,
-/// `crate::{a, b::c}` and, relative to `here`, `super::x`.
+/// `crate::{a, b::{c, d}}` and, relative to `here`, `super::x`.
 fn paths_in(code: &str, here: &[String]) -> Vec<Vec<String>> {
     let mut found = Vec::new();
     for (i, _) in code.match_indices("crate::") {
@@ -124,13 +124,9 @@ fn paths_in(code: &str, here: &[String]) -> Vec<Vec<String>> {
             continue; // `lbipam_crate::` or similar: not this crate
         }
         let rest = &code[i + "crate::".len()..];
-        if let Some(group) = rest.strip_prefix('{') {
-            let group = &group[..group.find('}').unwrap_or(group.len())];
-            for item in group.split(',') {
-                found.push(segments(item.trim()));
-            }
-        } else {
-            found.push(segments(rest));
+        match rest.strip_prefix('{') {
+            Some(group) => group_paths(&[], &group[..closing(group)], &mut found),
+            None => found.push(segments(rest)),
         }
     }
     for (i, _) in code.match_indices("super::") {
@@ -143,12 +139,75 @@ fn paths_in(code: &str, here: &[String]) -> Vec<Vec<String>> {
             base.pop();
             rest = r;
         }
-        let mut path = base;
-        path.extend(segments(rest));
-        found.push(path);
+        match rest.strip_prefix('{') {
+            Some(group) => group_paths(&base, &group[..closing(group)], &mut found),
+            None => {
+                let mut path = base;
+                path.extend(segments(rest));
+                found.push(path);
+            }
+        }
     }
     found.retain(|p| !p.is_empty() && p[0] != "self");
     found
+}
+
+/// Where the brace group `text` starts inside (just after its `{`) closes.
+fn closing(text: &str) -> usize {
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => return i,
+            '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    text.len()
+}
+
+/// The paths of a `use` group's items (`a, b::{c, d}` → `a`, `b::c`, `b::d`),
+/// each after `prefix`.
+fn group_paths(prefix: &[String], group: &str, out: &mut Vec<Vec<String>>) {
+    let mut depth = 0usize;
+    let mut start = 0;
+    let mut items = Vec::new();
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                items.push(&group[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&group[start..]);
+    for item in items.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
+        let mut path = prefix.to_vec();
+        match item.find('{') {
+            Some(open) => {
+                path.extend(segments(item[..open].trim_end_matches("::")));
+                let inner = &item[open + 1..];
+                group_paths(&path, &inner[..closing(inner)], out);
+            }
+            None => {
+                path.extend(segments(item));
+                out.push(path);
+            }
+        }
+    }
+}
+
+/// Whether `code` starts a `use` declaration.
+fn starts_use(code: &str) -> bool {
+    let code = code.trim_start();
+    let code = code
+        .strip_prefix("pub(crate) ")
+        .or_else(|| code.strip_prefix("pub "))
+        .unwrap_or(code);
+    code.starts_with("use ")
 }
 
 fn segments(mut s: &str) -> Vec<String> {
@@ -198,12 +257,28 @@ fn graph(src: &Path) -> Graph {
         // Below an inline module (`mod tests {`, which runs to the end of the
         // file in this crate), `super::` is the file's own module.
         let mut inner = here.clone();
+        // A `use` written over several lines (as rustfmt breaks a long one)
+        // is read whole, at the line it starts on.
+        let mut open_use: Option<(usize, String)> = None;
         for (n, line) in text.lines().enumerate() {
-            let code = code_of(line);
-            if let Some(name) = inline_module(code) {
+            let mut code = code_of(line).to_owned();
+            let mut n = n;
+            if let Some((start, mut joined)) = open_use.take() {
+                joined.push(' ');
+                joined.push_str(&code);
+                if !code.contains(';') {
+                    open_use = Some((start, joined));
+                    continue;
+                }
+                (n, code) = (start, joined);
+            } else if starts_use(&code) && !code.contains(';') {
+                open_use = Some((n, code));
+                continue;
+            }
+            if let Some(name) = inline_module(&code) {
                 inner.push(name.to_string());
             }
-            for path in paths_in(code, &inner) {
+            for path in paths_in(&code, &inner) {
                 let to = node_of(&path, &folders);
                 // A use within one node, or of a crate-root item (`crate::Mode`).
                 if to == from || to == "lib" || !modules.iter().any(|(_, m)| m[0] == path[0]) {
@@ -526,4 +601,27 @@ fn super_in_an_inline_test_module_is_the_file_itself() {
     assert_eq!(graph["g"].keys().collect::<Vec<_>>(), ["f::x"]);
     let found = cycle(&top_level(&graph)).expect("f → g → f, through a test module");
     assert_eq!(found, "f → g (f/mod.rs:2), g → f (g.rs:3)");
+}
+
+#[test]
+fn a_use_written_over_several_lines_or_with_nested_groups_is_an_edge() {
+    let dir = fixture(&[
+        ("lib.rs", "pub mod a;\npub mod b;\npub mod c;\npub mod d;\n"),
+        ("a.rs", "use crate::{\n    b::B,\n};\n"),
+        ("b.rs", "use crate::{d::D, c::{C, E}};\n"),
+        (
+            "c.rs",
+            "pub(crate) use super::{\n    a::{\n        A,\n    },\n};\n",
+        ),
+        ("d.rs", "\n"),
+    ]);
+    let graph = graph(dir.path());
+    assert_eq!(graph["a"].keys().collect::<Vec<_>>(), ["b"], "{graph:?}");
+    assert_eq!(
+        graph["b"].keys().collect::<Vec<_>>(),
+        ["c", "d"],
+        "{graph:?}"
+    );
+    let found = cycle(&top_level(&graph)).expect("a → b → c → a");
+    assert_eq!(found, "a → b (a.rs:1), b → c (b.rs:1), c → a (c.rs:1)");
 }
