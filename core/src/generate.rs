@@ -234,7 +234,7 @@ enum Draft {
     Edit(
         PathBuf,
         String,
-        Result<crate::artifact::Edited, crate::artifact::edit::EditError>,
+        Result<crate::artifact::Edited, crate::artifact::edit::YamlError>,
     ),
     /// A hand-written file that cannot be read.
     Unread(Error),

@@ -3,7 +3,7 @@
 
 use super::Want;
 use super::summary::{ARCH_BEGIN, ARCH_END, ARCH_HEADING, architecture_section, ip_summary};
-use crate::artifact::edit::{self, EditError};
+use crate::artifact::edit::{self, YamlError};
 use crate::plan::Plan;
 
 /// `docs/architecture.md` for a repository that has none yet.
@@ -30,7 +30,7 @@ pub(crate) fn wants(plan: &Plan) -> Vec<Want> {
 
 /// The architecture document with the generated section replaced, or appended
 /// under its heading when the document has none yet.
-fn with_architecture_section(text: &str, section: &str) -> Result<String, EditError> {
+fn with_architecture_section(text: &str, section: &str) -> Result<String, YamlError> {
     let replaced = edit::replace_marked_section(text, ARCH_BEGIN, ARCH_END, section)?;
     Ok(replaced.unwrap_or_else(|| {
         let gap = if text.is_empty() || text.ends_with("\n\n") {

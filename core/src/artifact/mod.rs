@@ -24,11 +24,11 @@ pub mod take_over;
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::artifact::edit::EditError;
+use crate::artifact::edit::YamlError;
 use crate::plan::Plan;
 
 /// An edit of a hand-written file's text: the new text, or why it cannot be made.
-pub type Edit = Box<dyn Fn(&str) -> Result<Edited, EditError> + Send + Sync>;
+pub type Edit = Box<dyn Fn(&str) -> Result<Edited, YamlError> + Send + Sync>;
 
 /// The text an [`Edit`] made, with the parse that checked it when the edit
 /// kept one: the audit reads that instead of parsing the text again.
@@ -94,7 +94,7 @@ impl Want {
     pub fn edit(
         path: PathBuf,
         default: &str,
-        edit: impl Fn(&str) -> Result<Edited, EditError> + Send + Sync + 'static,
+        edit: impl Fn(&str) -> Result<Edited, YamlError> + Send + Sync + 'static,
     ) -> Want {
         Want::Edit {
             path,

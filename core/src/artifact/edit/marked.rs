@@ -4,7 +4,7 @@
 
 use yaml_edit::{Mapping, MappingEntry, YamlNode};
 
-use super::{EditError, MARKER, Scope, documents, select};
+use super::{MARKER, Scope, YamlError, documents, select};
 use crate::yaml::{
     Editing, as_mapping, is_flow, node_range, remove_entry, scalar_string, start, tail_carries,
 };
@@ -38,7 +38,7 @@ pub(super) fn prune(
     editing: &mut Editing<'_>,
     keep: &[Vec<String>],
     scope: Scope,
-) -> Result<(), EditError> {
+) -> Result<(), YamlError> {
     let mut removed = Vec::new();
     loop {
         let out = editing.text();

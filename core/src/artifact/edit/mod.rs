@@ -2,7 +2,7 @@
 //! cluster-settings ConfigMap, Helm values, the Flux Kustomization document of
 //! a multi-document file, a generated section of a Markdown file. Built on [`crate::yaml`]: every
 //! edit is a splice that leaves everything it does not own byte for byte, and
-//! is parsed again, so a bug here surfaces as an [`EditError`], never as a
+//! is parsed again, so a bug here surfaces as a [`YamlError`], never as a
 //! broken file.
 
 use std::ops::Range;
@@ -16,7 +16,7 @@ use crate::yaml::{
     line_ending, line_start, node_end, node_range, open_block, parse_own, position, remove_entry,
     render_block, scalar_string, set_path, splice, start, with_line_ending,
 };
-pub use crate::yaml::{Scalar, YamlError as EditError, check_line_breaks, yaml11_values};
+pub use crate::yaml::{Scalar, YamlError, check_line_breaks, yaml11_values};
 
 mod marked;
 
@@ -35,7 +35,7 @@ pub const MARKER: &str = "# managed by lbipam-plan";
 pub(crate) fn configmap_data(
     editing: &mut Editing<'_>,
     entries: &[(&str, &str)],
-) -> Result<(), EditError> {
+) -> Result<(), YamlError> {
     for (key, value) in entries {
         let out = editing.text();
         let docs = documents(out, editing.file()?);
@@ -85,7 +85,7 @@ fn select<'d>(
     text: &str,
     docs: &'d [DocInfo],
     scope: Scope,
-) -> Result<Option<&'d DocInfo>, EditError> {
+) -> Result<Option<&'d DocInfo>, YamlError> {
     match scope {
         Scope::ConfigMap => only(text, configmaps(docs), "ConfigMap"),
         Scope::Single => only(text, docs.iter().filter(|d| d.node.is_some()), "document"),
@@ -111,7 +111,7 @@ fn select<'d>(
 /// [`MARKER`] but is not in `keep`: a key the build wrote and no longer renders
 /// (the setting of a pin removed from the plan, or of a renamed `setting`). The
 /// entry's whole lines go, its comment included; unmarked keys are never touched.
-pub(crate) fn configmap_prune(editing: &mut Editing<'_>, keep: &[&str]) -> Result<(), EditError> {
+pub(crate) fn configmap_prune(editing: &mut Editing<'_>, keep: &[&str]) -> Result<(), YamlError> {
     let keep: Vec<Vec<String>> = keep
         .iter()
         .map(|k| vec!["data".to_owned(), (*k).to_owned()])
@@ -129,7 +129,7 @@ pub(crate) fn values_prune(
     editing: &mut Editing<'_>,
     scope: Scope,
     keep: &[&[&str]],
-) -> Result<(), EditError> {
+) -> Result<(), YamlError> {
     let keep: Vec<Vec<String>> = keep
         .iter()
         .map(|p| p.iter().map(|s| (*s).to_owned()).collect())
@@ -147,12 +147,12 @@ pub(crate) fn values(
     editing: &mut Editing<'_>,
     scope: Scope,
     entries: &[(&[&str], Scalar)],
-) -> Result<(), EditError> {
+) -> Result<(), YamlError> {
     for (path, value) in entries {
         let unsafe_plain = matches!(value, Scalar::Plain(v) if !is_safe_plain(v));
         if path.is_empty() || unsafe_plain {
             let msg = format!("cannot write {value:?} at `{}`", path.join("."));
-            return Err(EditError::new(1, 1, msg));
+            return Err(YamlError::new(1, 1, msg));
         }
     }
     for (path, value) in entries {
@@ -214,7 +214,7 @@ pub fn upsert_document(
     doc: &str,
     after: Option<&str>,
     optional: &[&[&str]],
-) -> Result<String, EditError> {
+) -> Result<String, YamlError> {
     let new = NewDocument::parse(doc, kind, name)?;
     let mut editing = Editing::new(text)?;
     let docs = documents(text, editing.file()?);
@@ -268,7 +268,7 @@ fn sync_document(
     kind: &str,
     name: &str,
     optional: &[&[&str]],
-) -> Result<String, EditError> {
+) -> Result<String, YamlError> {
     let rendered = parse_own(&new.content)?;
     let rendered = documents(&new.content, &rendered);
     let Some(want) = rendered.first().and_then(DocInfo::root) else {
@@ -439,8 +439,8 @@ pub(crate) fn replace_marked_section(
     begin: &str,
     end: &str,
     body: &str,
-) -> Result<Option<String>, EditError> {
-    let error = |line, message: String| EditError::new(line, 1, message);
+) -> Result<Option<String>, YamlError> {
+    let error = |line, message: String| YamlError::new(line, 1, message);
     let (mut start, mut stop) = (None::<(usize, usize)>, None);
     let mut offset = 0;
     for (index, line) in text.split_inclusive('\n').enumerate() {
@@ -494,7 +494,7 @@ fn only<'d>(
     text: &str,
     mut docs: impl Iterator<Item = &'d DocInfo>,
     what: &str,
-) -> Result<Option<&'d DocInfo>, EditError> {
+) -> Result<Option<&'d DocInfo>, YamlError> {
     let first = docs.next();
     match docs.next() {
         Some(second) => Err(error_at(
@@ -549,8 +549,8 @@ struct NewDocument {
 }
 
 impl NewDocument {
-    fn parse(doc: &str, kind: &str, name: &str) -> Result<Self, EditError> {
-        let context = |e: EditError| EditError {
+    fn parse(doc: &str, kind: &str, name: &str) -> Result<Self, YamlError> {
+        let context = |e: YamlError| YamlError {
             message: format!("in the new {kind} `{name}`: {}", e.message),
             ..e
         };

@@ -45,7 +45,7 @@ fn crlf(text: &str) -> String {
     text.replace('\n', "\r\n")
 }
 
-fn error_position<T: fmt::Debug>(result: Result<T, EditError>) -> (usize, usize) {
+fn error_position<T: fmt::Debug>(result: Result<T, YamlError>) -> (usize, usize) {
     let e = result.unwrap_err();
     (e.line, e.column)
 }
@@ -507,7 +507,7 @@ fn flux() -> String {
     )
 }
 
-fn upsert(text: &str, name: &str, doc: &str, after: Option<&str>) -> Result<String, EditError> {
+fn upsert(text: &str, name: &str, doc: &str, after: Option<&str>) -> Result<String, YamlError> {
     upsert_document(text, "Kustomization", name, doc, after, &[])
 }
 
@@ -610,13 +610,13 @@ fn marked_section_is_replaced_between_markers() {
 pub(super) fn set_configmap_data(
     text: &str,
     entries: &[(&str, &str)],
-) -> Result<String, EditError> {
+) -> Result<String, YamlError> {
     let mut editing = Editing::new(text)?;
     configmap_data(&mut editing, entries)?;
     editing.finish()
 }
 
-pub(super) fn prune_configmap_data(text: &str, keep: &[&str]) -> Result<String, EditError> {
+pub(super) fn prune_configmap_data(text: &str, keep: &[&str]) -> Result<String, YamlError> {
     let mut editing = Editing::new(text)?;
     configmap_prune(&mut editing, keep)?;
     editing.finish()
@@ -626,7 +626,7 @@ pub(super) fn prune_values(
     text: &str,
     scope: Scope,
     keep: &[&[&str]],
-) -> Result<String, EditError> {
+) -> Result<String, YamlError> {
     let mut editing = Editing::new(text)?;
     values_prune(&mut editing, scope, keep)?;
     editing.finish()
@@ -636,7 +636,7 @@ pub(super) fn set_values(
     text: &str,
     scope: Scope,
     entries: &[(&[&str], Scalar)],
-) -> Result<String, EditError> {
+) -> Result<String, YamlError> {
     let mut editing = Editing::new(text)?;
     values(&mut editing, scope, entries)?;
     editing.finish()
