@@ -47,7 +47,7 @@
 //! ```
 //!
 //! A tool that builds a repository in a mode of its own choosing (the CLI's
-//! `lbipam build`) calls [`build_with`]; one that only reads the plan,
+//! `lbipam build`) calls [`generate::build_files`]; one that only reads the plan,
 //! [`generate::load`], or [`check::compile`] for a text. Every finding carries a
 //! stable code (manual/codes.md):
 //!

@@ -1,4 +1,5 @@
-//! `lbipam-check [--all]`: everything `lbipam check` checks, for pre-commit.
+//! `lbipam-check [--all]`: what `lbipam check` checks but the schema check (the
+//! plan, the audits, committed == rendered: core's `verify`), for pre-commit.
 //! Its `language: rust` installs the binaries of this repository's root package
 //! (`cargo install --bins --path .`), while `lbipam` is the `cli/` package's; so
 //! this one is built on the library alone, and `cargo build` stays as cheap as
