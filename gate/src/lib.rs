@@ -51,7 +51,7 @@ use lbipam_core::plan::Plan;
 use lbipam_core::tree::{Links, Tree, is_yaml};
 use yaml_serde::Value;
 
-use schema::{MismatchKind as Kind, check_build_file, object_problems};
+use schema::{MismatchKind as Kind, build_file_problems, object_problems};
 
 /// What a schema gate checked and found.
 #[derive(Debug, Default)]
@@ -109,9 +109,9 @@ impl SchemaReport {
         self.object_placed(at, value, patched, true);
     }
 
-    /// Each line of `lines` a `schema` problem at `at`.
-    fn schema(&mut self, at: &At<'_>, lines: &str) {
-        let problems = lines.lines().map(|l| at.finding(Code::Schema, l));
+    /// Each of `messages` a `schema` problem at `at`.
+    fn schema(&mut self, at: &At<'_>, messages: impl IntoIterator<Item = String>) {
+        let problems = messages.into_iter().map(|m| at.finding(Code::Schema, &m));
         self.problems.extend(problems);
     }
 
@@ -121,7 +121,7 @@ impl SchemaReport {
     fn object_placed(&mut self, at: &At<'_>, value: &Value, patched: bool, in_file: bool) {
         let value = sops::decrypted_shape(value);
         let (label, mut problems) = match object_problems(&value) {
-            Err(e) => return self.schema(at, &e),
+            Err(e) => return self.schema(at, [e]),
             Ok(None) => {
                 *self.untyped.entry(api_kind(&value)).or_default() += 1;
                 return;
@@ -221,14 +221,12 @@ pub fn check_repository(root: &Path, plan: &Plan) -> SchemaReport {
     for kfile in &resources.kustomizations {
         for (line, value) in documents(&tree, kfile, &mut report) {
             *report.checked.entry(build_file_kind(&value)).or_default() += 1;
-            if let Err(e) = check_build_file(&value) {
-                let at = At {
-                    cluster: None,
-                    path: kfile,
-                    line,
-                };
-                report.schema(&at, &e);
-            }
+            let at = At {
+                cluster: None,
+                path: kfile,
+                line,
+            };
+            report.schema(&at, build_file_problems(&value));
         }
     }
     for (file, patched) in &resources.files {

@@ -214,11 +214,12 @@ impl fmt::Display for Mismatch {
 
 /// `label: problem`, one line each.
 pub fn with_label(label: &str, problems: &[Mismatch]) -> String {
-    problems
-        .iter()
-        .map(|p| format!("{label}: {p}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    labelled(label, problems).join("\n")
+}
+
+/// Each of `problems` with its object's label: `Kind/name: problem`.
+pub fn labelled(label: &str, problems: &[Mismatch]) -> Vec<String> {
+    problems.iter().map(|p| format!("{label}: {p}")).collect()
 }
 
 /// The problems of one object: `Err` when it is not an object at all,
@@ -252,18 +253,23 @@ pub fn object_problems(obj: &Value) -> Result<Option<(String, Vec<Mismatch>)>, S
 /// Checks a kustomize build file (`kustomization.yaml`), whose `apiVersion`
 /// and `kind` kustomize lets one leave out.
 pub fn check_build_file(obj: &Value) -> Result<(), String> {
+    let problems = build_file_problems(obj);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// The problems of a kustomization file, one message each, labelled.
+pub fn build_file_problems(obj: &Value) -> Vec<String> {
     let kind = obj.get("kind").and_then(Value::as_str);
     let spec = if kind == Some("Component") {
         KindSpec::build_file(COMPONENT_API, "Component")
     } else {
         KindSpec::build_file(KUSTOMIZE_API, "Kustomization")
     };
-    let problems = typed_problems(&spec, obj);
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(with_label(&label(&spec, None), &problems))
-    }
+    labelled(&label(&spec, None), &typed_problems(&spec, obj))
 }
 
 fn typed_problems(spec: &KindSpec, obj: &Value) -> Vec<Mismatch> {
@@ -348,12 +354,14 @@ pub fn check_yaml(path: &Path, text: &str) -> Result<(), Vec<Error>> {
     let docs = Documents::read(path, text);
     let mut found: Vec<(usize, Error)> = docs.errors.iter().map(|e| numbered(&docs, e)).collect();
     for (line, object) in &docs.objects {
-        if let Err(e) = check_object(object) {
-            let n = docs.number(*line);
-            let schema =
-                |l: &str| Error::file(Code::Schema, path, *line, 1, format!("document {n}: {l}"));
-            found.extend(e.lines().map(|l| (*line, schema(l))));
-        }
+        let messages = match object_problems(object) {
+            Err(e) => vec![e],
+            Ok(None) => Vec::new(),
+            Ok(Some((label, problems))) => labelled(&label, &problems),
+        };
+        let n = docs.number(*line);
+        let schema = |m| Error::file(Code::Schema, path, *line, 1, format!("document {n}: {m}"));
+        found.extend(messages.into_iter().map(|m| (*line, schema(m))));
     }
     if docs.objects.is_empty() && found.is_empty() {
         let none = Error::file(Code::Schema, path, 1, 1, "no Kubernetes object in the text");

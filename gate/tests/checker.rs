@@ -670,3 +670,15 @@ fn a_quoted_integer_is_still_a_string() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn a_name_with_a_line_break_is_one_finding_not_two() {
+    // The message quotes the name; the finding is still one.
+    let errors = yaml_findings("kind: Service\nmetadata:\n  name: \"one\\ntwo\"\n");
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].0, "schema", "{errors:#?}");
+    let errors = yaml_findings(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"one\\ntwo\"\ndata:\n  n: 1\n",
+    );
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+}
