@@ -19,6 +19,31 @@ pub fn bytes(path: &Path) -> io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// What is committed at a path, against what the build renders there: the one
+/// comparison of check mode (a stale file) and of the write step (a file to
+/// write).
+#[derive(Debug)]
+pub(crate) enum Committed {
+    /// The file holds exactly the rendered bytes.
+    Same,
+    /// The file holds other bytes: these.
+    Differs(Vec<u8>),
+    /// No file is there.
+    Missing,
+    /// Something is there that cannot be read.
+    Unreadable(io::Error),
+}
+
+/// [`Committed`] at `path`, for the `rendered` text.
+pub(crate) fn committed(path: &Path, rendered: &str) -> Committed {
+    match bytes(path) {
+        Ok(found) if found == rendered.as_bytes() => Committed::Same,
+        Ok(found) => Committed::Differs(found),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Committed::Missing,
+        Err(e) => Committed::Unreadable(e),
+    }
+}
+
 /// The regular file at `path`, open for reading.
 fn regular(path: &Path) -> io::Result<File> {
     let file = open(path).map_err(|e| match fs::metadata(path) {

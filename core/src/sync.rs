@@ -64,9 +64,10 @@ pub(crate) fn stale(root: &Path, wanted: &[(PathBuf, String)], remove: &[PathBuf
 
 /// The [`Error::Stale`] of one file whose committed bytes are not `rendered`.
 fn differs(root: &Path, path: &Path, rendered: &str) -> Option<Error> {
-    match crate::read::bytes(&root.join(path)) {
-        Ok(bytes) if bytes == rendered.as_bytes() => None,
-        Ok(bytes) => {
+    use crate::read::Committed;
+    match crate::read::committed(&root.join(path), rendered) {
+        Committed::Same => None,
+        Committed::Differs(bytes) => {
             let found = String::from_utf8_lossy(&bytes);
             let (line, found, rendered) = first_difference(&found, rendered);
             Some(Error::Stale {
@@ -76,14 +77,14 @@ fn differs(root: &Path, path: &Path, rendered: &str) -> Option<Error> {
                 rendered: Some(rendered),
             })
         }
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Some(
+        Committed::Unreadable(error) => Some(
             crate::diag::error::FileError::Read {
                 path: path.to_owned(),
                 error,
             }
             .into(),
         ),
-        Err(_) => Some(Error::Stale {
+        Committed::Missing => Some(Error::Stale {
             path: path.to_owned(),
             line: 1,
             found: None,

@@ -48,7 +48,8 @@ pub fn changes(
     let mut out = Vec::new();
     let mut refused = Vec::new();
     for (path, contents) in wanted {
-        if crate::read::bytes(&root.join(path)).is_ok_and(|old| old == contents.as_bytes()) {
+        let committed = crate::read::committed(&root.join(path), contents);
+        if matches!(committed, crate::read::Committed::Same) {
             continue;
         }
         match writable(root, path) {
