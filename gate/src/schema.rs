@@ -157,12 +157,14 @@ pub enum Verdict {
 /// one line per problem, each starting with `Kind/name: ` (the kind is
 /// qualified with its API group when two groups share the kind name, as
 /// kubectl does: `Kustomization.kustomize.toolkit.fluxcd.io/cilium-ipam`).
+/// The text is for a reader; the gate takes the problems one by one from
+/// [`object_problems`], since a name may hold a line break.
 pub fn check_object(obj: &Value) -> Result<Verdict, String> {
     match object_problems(obj) {
         Err(e) => Err(e),
         Ok(None) => Ok(Verdict::Untyped),
         Ok(Some((_, problems))) if problems.is_empty() => Ok(Verdict::Valid),
-        Ok(Some((label, problems))) => Err(with_label(&label, &problems)),
+        Ok(Some((label, problems))) => Err(labelled(&label, &problems).join("\n")),
     }
 }
 
@@ -210,11 +212,6 @@ impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)
     }
-}
-
-/// `label: problem`, one line each.
-pub fn with_label(label: &str, problems: &[Mismatch]) -> String {
-    labelled(label, problems).join("\n")
 }
 
 /// Each of `problems` with its object's label: `Kind/name: problem`.
