@@ -286,31 +286,51 @@ pub struct Passed {
 }
 
 /// The whole gate of the repository at `root`, the one verdict `lbipam check`
-/// and `tests/gate.rs` share: core's [`lbipam_core::verify`] (plan, audits,
-/// committed files == plan), then both schema checks, each problem a finding
-/// with its code at its file and line. `Err` is the report of every problem
-/// found, with every warning.
+/// and `tests/gate.rs` share: core's check (plan, audits, committed files ==
+/// plan, as [`lbipam_core::verify`] runs it), then both schema checks, each
+/// problem a finding with its code at its file and line. Only a plan that does
+/// not compile stops it early (there is then no layout to read files by);
+/// otherwise core's findings and the schema checks' come in one report, except
+/// that a tree with stale files is not checked as applied. `Err`
+/// is the report of every problem found, with every warning.
 pub fn verify(root: &Path) -> Result<Passed, lbipam_core::diag::Report> {
-    let plan_path = root.join(lbipam_core::plan::layout::PLAN_FILE);
-    let mut warnings = lbipam_core::verify(&plan_path)?;
     let plan = lbipam_core::generate::load(root)?;
-    let mut errors = Vec::new();
-    let mut summaries = Vec::new();
-    for report in [check_repository(root, &plan), check_applied(root, &plan)] {
-        summaries.push(report.summary());
-        errors.extend(report.problems);
-        warnings.warnings.extend(report.warnings);
+    let core = lbipam_core::generate::build_files(root, &plan, lbipam_core::Mode::Check);
+    let mut report = match core {
+        Ok(summary) => summary.warnings,
+        Err(report) => report,
+    };
+    let mut checks = vec![check_repository(root, &plan)];
+    // A stale tree is not what Flux would apply once built: its applied view
+    // would only repeat the stale files in other words.
+    let stale = report.errors.iter().any(|e| e.code() == lbipam_core::diag::codes::STALE);
+    if !stale {
+        checks.push(check_applied(root, &plan));
     }
-    if errors.is_empty() {
+    let mut summaries = Vec::new();
+    for schema in checks {
+        summaries.push(schema.summary());
+        add_unseen(&mut report.errors, schema.problems);
+        add_unseen(&mut report.warnings, schema.warnings);
+    }
+    if report.errors.is_empty() {
         return Ok(Passed {
-            warnings,
+            warnings: report,
             summary: summaries.join("\n"),
         });
     }
-    let mut report = warnings;
-    report.errors = errors;
     report.check_mode = true;
     Err(report)
+}
+
+/// Appends the findings `to` does not hold yet: core's audit and the schema
+/// check read the same files, and an unreadable one is one finding, not two.
+fn add_unseen(to: &mut Vec<Error>, found: Vec<Error>) {
+    for e in found {
+        if !to.contains(&e) {
+            to.push(e);
+        }
+    }
 }
 
 /// `FILE:LINE: message`: a finding on one line, as the counts list them.

@@ -818,3 +818,26 @@ fn a_cluster_the_resolver_cannot_build_is_a_problem_with_the_resolvers_code_and_
         report.problems
     );
 }
+
+#[test]
+fn the_whole_gate_reports_an_audit_finding_and_a_schema_finding_together() {
+    let repo = scratch_repo();
+    with_app(repo.path());
+    // One edit breaks both: an address no pool holds (the audit) and a
+    // misspelled field (the schema).
+    write(
+        repo.path(),
+        &format!("{APP}/service.yaml"),
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: echo\n  annotations:\n    lbipam.cilium.io/ips: \"10.25.11.250\"\nspec:\n  type: LoadBalancer\n  selecter:\n    app: echo\n  ports:\n    - port: 80\n",
+    );
+    let report = lbipam_gate::verify(repo.path()).expect_err("both findings fail the gate");
+    let codes: Vec<_> = report.errors.iter().map(|e| e.code()).collect();
+    assert!(
+        codes.contains(&Code::StrayIp.as_str()),
+        "the audit's finding:\n{report}"
+    );
+    assert!(
+        codes.contains(&Code::Schema.as_str()),
+        "the schema check's finding, though the audit failed:\n{report}"
+    );
+}
