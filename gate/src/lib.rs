@@ -303,7 +303,10 @@ pub fn verify(root: &Path) -> Result<Passed, lbipam_core::diag::Report> {
     let mut checks = vec![check_repository(root, &plan)];
     // A stale tree is not what Flux would apply once built: its applied view
     // would only repeat the stale files in other words.
-    let stale = report.errors.iter().any(|e| e.code() == lbipam_core::diag::codes::STALE);
+    let stale = report
+        .errors
+        .iter()
+        .any(|e| e.code() == lbipam_core::diag::codes::STALE);
     if !stale {
         checks.push(check_applied(root, &plan));
     }
