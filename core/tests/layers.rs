@@ -226,8 +226,45 @@ fn segments(mut s: &str) -> Vec<String> {
     out
 }
 
+/// The crate root's re-exports (`pub use sync::Mode;` in `lib.rs`): each name
+/// the root gives an item of a module, with the module path it stands for. A
+/// `crate::Mode` elsewhere is a use of `sync`, not of the root.
+fn root_reexports(src: &Path) -> BTreeMap<String, Vec<String>> {
+    let text = fs::read_to_string(src.join("lib.rs")).unwrap_or_default();
+    let mut paths = Vec::new();
+    for line in text.lines().map(code_of) {
+        let Some(rest) = line.trim().strip_prefix("pub use ") else {
+            continue;
+        };
+        let rest = rest.trim_end_matches(';').trim();
+        let rest = rest.strip_prefix("crate::").unwrap_or(rest);
+        match rest.find('{') {
+            Some(open) => {
+                let prefix = segments(rest[..open].trim_end_matches("::"));
+                let inner = &rest[open + 1..];
+                group_paths(&prefix, &inner[..closing(inner)], &mut paths);
+            }
+            None => paths.push(segments(rest)),
+        }
+    }
+    paths
+        .into_iter()
+        .filter(|p| p.len() > 1)
+        .filter_map(|p| Some((p.last()?.clone(), p)))
+        .collect()
+}
+
+/// `path` with a leading re-exported name replaced by the path it stands for.
+fn through_reexports(path: Vec<String>, reexports: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    match reexports.get(&path[0]) {
+        Some(real) => real.iter().chain(&path[1..]).cloned().collect(),
+        None => path,
+    }
+}
+
 /// The module graph of the crate whose sources are in `src`.
 fn graph(src: &Path) -> Graph {
+    let reexports = root_reexports(src);
     let mut files = Vec::new();
     rust_files(src, &mut files);
     let modules: Vec<(PathBuf, Vec<String>)> = files
@@ -279,9 +316,10 @@ fn graph(src: &Path) -> Graph {
                 inner.push(name.to_string());
             }
             for path in paths_in(&code, &inner) {
+                let path = through_reexports(path, &reexports);
                 let to = node_of(&path, &folders);
-                // A use within one node, or of a crate-root item (`crate::Mode`).
-                if to == from || to == "lib" || !modules.iter().any(|(_, m)| m[0] == path[0]) {
+                // A use within one node, or of something that is no module here.
+                if to == from || !modules.iter().any(|(_, m)| m[0] == path[0]) {
                     continue;
                 }
                 let rel = file.strip_prefix(src).expect("below src").to_path_buf();
@@ -624,4 +662,31 @@ fn a_use_written_over_several_lines_or_with_nested_groups_is_an_edge() {
     );
     let found = cycle(&top_level(&graph)).expect("a → b → c → a");
     assert_eq!(found, "a → b (a.rs:1), b → c (b.rs:1), c → a (c.rs:1)");
+}
+
+#[test]
+fn a_use_of_a_crate_root_reexport_is_a_use_of_the_module_it_comes_from() {
+    let dir = fixture(&[
+        (
+            "lib.rs",
+            "pub mod net;\nmod sync;\npub use sync::Mode;\npub use net::{Block, Pool as P};\n",
+        ),
+        ("net.rs", "fn f(m: crate::Mode) {}\n"),
+        ("sync.rs", "use crate::Block;\n"),
+    ]);
+    let graph = graph(dir.path());
+    assert_eq!(
+        graph["net"].keys().collect::<Vec<_>>(),
+        ["sync"],
+        "{graph:?}"
+    );
+    assert_eq!(
+        graph["sync"].keys().collect::<Vec<_>>(),
+        ["net"],
+        "{graph:?}"
+    );
+    assert_eq!(
+        cycle(&top_level(&graph)).as_deref(),
+        Some("net → sync (net.rs:1), sync → net (sync.rs:1)")
+    );
 }
