@@ -331,7 +331,7 @@ fn check_and_the_gate_fail_alike_on_a_tree_only_the_schema_check_rejects() {
         })
         .collect();
     // Once as written, once as the bootstrap Kustomization applies it.
-    let extra = ("schema", "kubernetes/clusters/apps/extra.yaml");
+    let extra = ("unknown-field", "kubernetes/clusters/apps/extra.yaml");
     assert_eq!(codes, [extra, extra], "{}", json.stdout);
     assert!(
         gate.contains("kubernetes/clusters/apps/extra.yaml"),

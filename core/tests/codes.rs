@@ -16,14 +16,26 @@ use lbipam_core::diag::error::Error;
 
 /// Codes another crate produces, with the test that has their fixture: this
 /// crate's tests cannot run them.
-const OTHER_CRATES: [(&str, &str); 2] = [
+const OTHER_CRATES: [(&str, &str); 5] = [
     (
         "schema",
-        "lbipam-gate's schema check (on top of this crate); cli/tests/check.rs has the fixture",
+        "lbipam-gate's schema check (on top of this crate); gate/tests/gate_schema.rs has the fixture",
     ),
     (
         "namespace-on-cluster-scoped",
         "a warning of lbipam-gate's schema check; gate/tests/gate_schema.rs has the fixture",
+    ),
+    (
+        "unknown-field",
+        "lbipam-gate's schema check; gate/tests/gate_schema.rs and cli/tests/check.rs have fixtures",
+    ),
+    (
+        "missing-field",
+        "lbipam-gate's schema check; gate/tests/gate_schema.rs has the fixture",
+    ),
+    (
+        "outside-audit",
+        "a reference lbipam-gate's walk does not follow; gate/tests/gate_schema.rs has the fixture",
     ),
 ];
 

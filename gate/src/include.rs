@@ -138,7 +138,7 @@ fn follow_flux(tree: &Tree, roots: &[PathBuf], out: &mut Resources) {
             };
             if !roots.iter().any(|r| dir.starts_with(r)) {
                 let why = format!("{flux_path}: outside the audited directories");
-                out.unfollow(Error::file(Code::PathOutsideRepo, &file, line, 1, why));
+                out.unfollow(Error::file(Code::OutsideAudit, &file, line, 1, why));
             } else if tree.is_dir(&dir) {
                 build(tree, out, &dir, Some(&object["spec"]), true);
             } else {

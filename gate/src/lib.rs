@@ -51,7 +51,7 @@ use lbipam_core::plan::Plan;
 use lbipam_core::tree::{Links, Tree, is_yaml};
 use yaml_serde::Value;
 
-use schema::{MismatchKind as Kind, build_file_problems, object_problems};
+use schema::{Mismatch, MismatchKind as Kind, build_file_problems, object_problems};
 
 /// What a schema gate checked and found.
 #[derive(Debug, Default)]
@@ -109,9 +109,11 @@ impl SchemaReport {
         self.object_placed(at, value, patched, true);
     }
 
-    /// Each of `messages` a `schema` problem at `at`.
-    fn schema(&mut self, at: &At<'_>, messages: impl IntoIterator<Item = String>) {
-        let problems = messages.into_iter().map(|m| at.finding(Code::Schema, &m));
+    /// Each of `mismatches` a problem at `at`, with its kind's code.
+    fn mismatches(&mut self, at: &At<'_>, mismatches: Vec<Mismatch>) {
+        let problems = mismatches
+            .iter()
+            .map(|m| at.finding(m.kind.code(), &m.text));
         self.problems.extend(problems);
     }
 
@@ -121,7 +123,7 @@ impl SchemaReport {
     fn object_placed(&mut self, at: &At<'_>, value: &Value, patched: bool, in_file: bool) {
         let value = sops::decrypted_shape(value);
         let (label, mut problems) = match object_problems(&value) {
-            Err(e) => return self.schema(at, [e]),
+            Err(e) => return self.problems.push(at.finding(Code::NotAnObject, &e)),
             Ok(None) => {
                 *self.untyped.entry(api_kind(&value)).or_default() += 1;
                 return;
@@ -141,7 +143,7 @@ impl SchemaReport {
                     .warnings
                     .push(at.finding(Code::NamespaceOnClusterScoped, &message)),
                 Kind::NamespaceOnClusterScoped => {}
-                _ => self.problems.push(at.finding(Code::Schema, &message)),
+                kind => self.problems.push(at.finding(kind.code(), &message)),
             }
         }
     }
@@ -226,7 +228,7 @@ pub fn check_repository(root: &Path, plan: &Plan) -> SchemaReport {
                 path: kfile,
                 line,
             };
-            report.schema(&at, build_file_problems(&value));
+            report.mismatches(&at, build_file_problems(&value));
         }
     }
     for (file, patched) in &resources.files {

@@ -164,7 +164,7 @@ pub fn check_object(obj: &Value) -> Result<Verdict, String> {
         Err(e) => Err(e),
         Ok(None) => Ok(Verdict::Untyped),
         Ok(Some((_, problems))) if problems.is_empty() => Ok(Verdict::Valid),
-        Ok(Some((label, problems))) => Err(labelled(&label, &problems).join("\n")),
+        Ok(Some((label, problems))) => Err(texts(&labelled(&label, &problems))),
     }
 }
 
@@ -178,15 +178,29 @@ pub struct Mismatch {
     pub text: String,
 }
 
-/// The kinds of [`Mismatch`] the gate treats apart from the rest.
+/// The kinds of [`Mismatch`], each reported with its own code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MismatchKind {
     /// A required field is not there; a patch may supply it.
     MissingField,
+    /// A field the type does not have (a misspelling, or a field of another version).
+    UnknownField,
     /// `metadata.namespace` on a cluster-scoped kind: the API server drops it.
     NamespaceOnClusterScoped,
-    /// Any other mismatch.
+    /// Any other mismatch: a value of the wrong type, or one its schema refuses.
     Other,
+}
+
+impl MismatchKind {
+    /// The code the gate reports a mismatch of this kind with.
+    pub fn code(self) -> Code {
+        match self {
+            MismatchKind::MissingField => Code::MissingField,
+            MismatchKind::UnknownField => Code::UnknownField,
+            MismatchKind::NamespaceOnClusterScoped => Code::NamespaceOnClusterScoped,
+            MismatchKind::Other => Code::Schema,
+        }
+    }
 }
 
 impl Mismatch {
@@ -195,6 +209,15 @@ impl Mismatch {
         Mismatch {
             kind: MismatchKind::MissingField,
             text: format!("missing required field {field}"),
+        }
+    }
+
+    /// A field the type does not have: `path` and what may follow it
+    /// (`spec.blockz`, `patches[0].targt, expected one of ...`).
+    pub(crate) fn unknown(path_and_rest: &str) -> Mismatch {
+        Mismatch {
+            kind: MismatchKind::UnknownField,
+            text: format!("unknown field {path_and_rest}"),
         }
     }
 }
@@ -215,8 +238,18 @@ impl fmt::Display for Mismatch {
 }
 
 /// Each of `problems` with its object's label: `Kind/name: problem`.
-pub fn labelled(label: &str, problems: &[Mismatch]) -> Vec<String> {
-    problems.iter().map(|p| format!("{label}: {p}")).collect()
+pub fn labelled(label: &str, problems: &[Mismatch]) -> Vec<Mismatch> {
+    let with_label = |p: &Mismatch| Mismatch {
+        kind: p.kind,
+        text: format!("{label}: {p}"),
+    };
+    problems.iter().map(with_label).collect()
+}
+
+/// The texts of `problems`, one line each: for a reader, not for the gate.
+fn texts(problems: &[Mismatch]) -> String {
+    let lines: Vec<&str> = problems.iter().map(|p| p.text.as_str()).collect();
+    lines.join("\n")
 }
 
 /// The problems of one object: `Err` when it is not an object at all,
@@ -254,12 +287,12 @@ pub fn check_build_file(obj: &Value) -> Result<(), String> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(problems.join("\n"))
+        Err(texts(&problems))
     }
 }
 
 /// The problems of a kustomization file, one message each, labelled.
-pub fn build_file_problems(obj: &Value) -> Vec<String> {
+pub fn build_file_problems(obj: &Value) -> Vec<Mismatch> {
     let kind = obj.get("kind").and_then(Value::as_str);
     let spec = if kind == Some("Component") {
         KindSpec::build_file(COMPONENT_API, "Component")
@@ -297,9 +330,7 @@ fn typed_problems(spec: &KindSpec, obj: &Value) -> Vec<Mismatch> {
     match spec.check {
         Check::RoundTrip(round_trip) => match round_trip(obj) {
             Err(e) => problems.push(e),
-            Ok(back) => {
-                problems.extend(lost_or_changed(obj, &back).into_iter().map(Mismatch::from))
-            }
+            Ok(back) => problems.extend(lost_or_changed(obj, &back)),
         },
         Check::Crd(file, index) => match file.schema(index) {
             Err(e) => problems.push(e.into()),
@@ -331,10 +362,7 @@ fn metadata_problems(obj: &Value) -> Vec<Mismatch> {
     let only = Value::Mapping(only);
     match round_trip::<MetadataOnly>(&only) {
         Err(e) => vec![e],
-        Ok(back) => lost_or_changed(&only, &back)
-            .into_iter()
-            .map(Mismatch::from)
-            .collect(),
+        Ok(back) => lost_or_changed(&only, &back),
     }
 }
 
@@ -345,23 +373,34 @@ fn metadata_problems(obj: &Value) -> Vec<Mismatch> {
 /// with no object at all is a finding. Each finding is at the line its
 /// document starts on and its message starts with the 1-based document
 /// number; a document YAML cannot read keeps the reader's code
-/// (`invalid-yaml`), an object that does not match its type is `schema`.
+/// (`invalid-yaml`), a document that is no object is `not-an-object`, and each
+/// mismatch with its type has the code of its [`MismatchKind`].
 /// Untyped objects pass unchecked.
 pub fn check_yaml(path: &Path, text: &str) -> Result<(), Vec<Error>> {
     let docs = Documents::read(path, text);
     let mut found: Vec<(usize, Error)> = docs.errors.iter().map(|e| numbered(&docs, e)).collect();
     for (line, object) in &docs.objects {
-        let messages = match object_problems(object) {
-            Err(e) => vec![e],
-            Ok(None) => Vec::new(),
-            Ok(Some((label, problems))) => labelled(&label, &problems),
-        };
         let n = docs.number(*line);
-        let schema = |m| Error::file(Code::Schema, path, *line, 1, format!("document {n}: {m}"));
-        found.extend(messages.into_iter().map(|m| (*line, schema(m))));
+        let finding =
+            |code, m: &str| Error::file(code, path, *line, 1, format!("document {n}: {m}"));
+        match object_problems(object) {
+            Err(e) => found.push((*line, finding(Code::NotAnObject, &e))),
+            Ok(None) => {}
+            Ok(Some((label, problems))) => found.extend(
+                labelled(&label, &problems)
+                    .iter()
+                    .map(|m| (*line, finding(m.kind.code(), &m.text))),
+            ),
+        }
     }
     if docs.objects.is_empty() && found.is_empty() {
-        let none = Error::file(Code::Schema, path, 1, 1, "no Kubernetes object in the text");
+        let none = Error::file(
+            Code::NotAnObject,
+            path,
+            1,
+            1,
+            "no Kubernetes object in the text",
+        );
         found.push((1, none));
     }
     found.sort_by_key(|(line, _)| *line);
@@ -396,7 +435,7 @@ fn round_trip<T: DeserializeOwned + Serialize>(obj: &Value) -> Result<Value, Mis
             .and_then(|r| r.split_once('`'))
             .map(|(_, rest)| rest)
         {
-            format!("unknown field {path}{rest}").into()
+            Mismatch::unknown(&format!("{path}{rest}"))
         } else if let Some(field) = inner
             .strip_prefix("missing field `")
             .and_then(|r| r.strip_suffix('`'))
@@ -440,13 +479,13 @@ fn round_trip<T: DeserializeOwned + Serialize>(obj: &Value) -> Result<Value, Mis
 
 /// The normalized comparison on its own: the problems (one per lost or
 /// changed field) between an original value and its typed round trip.
-pub fn lost_or_changed(orig: &Value, back: &Value) -> Vec<String> {
+pub fn lost_or_changed(orig: &Value, back: &Value) -> Vec<Mismatch> {
     let mut out = Vec::new();
     diff("", orig, back, &mut out);
     out
 }
 
-fn diff(path: &str, orig: &Value, back: &Value, out: &mut Vec<String>) {
+fn diff(path: &str, orig: &Value, back: &Value, out: &mut Vec<Mismatch>) {
     match (orig, back) {
         (Value::Null, _) => {}
         (Value::Mapping(o), Value::Mapping(b)) => {
@@ -456,19 +495,22 @@ fn diff(path: &str, orig: &Value, back: &Value, out: &mut Vec<String>) {
                 }
                 let child = join(path, k);
                 match b.get(k) {
-                    None => out.push(format!("unknown field {child}")),
+                    None => out.push(Mismatch::unknown(&child)),
                     Some(bv) => diff(&child, ov, bv, out),
                 }
             }
         }
         (Value::Sequence(o), Value::Sequence(b)) => {
             if o.len() != b.len() {
-                out.push(format!(
-                    "list {} has {} items but {} after the round trip",
-                    display_path(path),
-                    o.len(),
-                    b.len()
-                ));
+                out.push(
+                    format!(
+                        "list {} has {} items but {} after the round trip",
+                        display_path(path),
+                        o.len(),
+                        b.len()
+                    )
+                    .into(),
+                );
                 return;
             }
             for (i, (ov, bv)) in o.iter().zip(b).enumerate() {
@@ -481,11 +523,11 @@ fn diff(path: &str, orig: &Value, back: &Value, out: &mut Vec<String>) {
                 || matches!((a.as_u64(), b.as_u64()), (Some(x), Some(y)) if x == y)
                 || matches!((a.as_f64(), b.as_f64()), (Some(x), Some(y)) if x == y);
             if !same {
-                out.push(changed(path, orig, back));
+                out.push(changed(path, orig, back).into());
             }
         }
         (a, b) if a == b => {}
-        _ => out.push(changed(path, orig, back)),
+        _ => out.push(changed(path, orig, back).into()),
     }
 }
 

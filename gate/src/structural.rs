@@ -198,10 +198,10 @@ impl Walk<'_> {
                 (Some(sub), _) => self.value(&child_path, sub, child),
                 (None, Some(sub @ Schema::Object(_))) => self.value(&child_path, sub, child),
                 (None, Some(Schema::Bool(false))) if !self.constraint => {
-                    self.out.push(format!("unknown field {child_path}").into());
+                    self.out.push(Mismatch::unknown(&child_path));
                 }
                 (None, None) if properties.is_some() && !free && !self.constraint => {
-                    self.out.push(format!("unknown field {child_path}").into());
+                    self.out.push(Mismatch::unknown(&child_path));
                 }
                 _ => {}
             }

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use lbipam_core::diag::error::Error;
 use lbipam_gate::schema::{
-    Scope, Verdict, check_build_file, check_object, check_yaml, kind_spec, kinds, lost_or_changed,
+    MismatchKind, Scope, Verdict, check_build_file, check_object, check_yaml, kind_spec, kinds,
+    lost_or_changed,
 };
 
 const POOL: &str = r#"
@@ -384,7 +385,7 @@ fn check_yaml_reports_every_bad_document_with_its_number_line_and_code() {
         yaml_findings(&text),
         [
             (
-                "schema",
+                "unknown-field",
                 1,
                 "document 1: CiliumLoadBalancerIPPool/infra-pool: unknown field spec.serviceSelecter"
                     .to_owned()
@@ -402,7 +403,11 @@ fn check_yaml_reports_every_bad_document_with_its_number_line_and_code() {
 
 #[test]
 fn check_yaml_rejects_empty_text_and_syntax_errors() {
-    let none = ("schema", 1, "no Kubernetes object in the text".to_owned());
+    let none = (
+        "not-an-object",
+        1,
+        "no Kubernetes object in the text".to_owned(),
+    );
     assert_eq!(yaml_findings(""), std::slice::from_ref(&none));
     assert_eq!(yaml_findings("---\n---\n"), [none]);
     let errors = yaml_findings("a: [1,\n");
@@ -523,21 +528,42 @@ fn a_kustomization_without_api_version_with_configurations_and_deprecated_fields
     assert_contains(&e, "unknown field configuration, expected one of");
 }
 
+/// What the round trip lost or changed, as (whether the field is unknown, text).
+fn lost(orig: &str, back: &str) -> Vec<(bool, String)> {
+    lost_or_changed(&parse(orig), &parse(back))
+        .into_iter()
+        .map(|m| (m.kind == MismatchKind::UnknownField, m.text))
+        .collect()
+}
+
 #[test]
 fn comparison_normalizes_only_nulls_defaults_and_number_forms() {
-    let orig = parse("a: 1\nb: x\nc: null\nd: [1, 2]\n");
     // `1` -> `1.0`, a dropped null and an added default are not problems.
-    let back = parse("a: 1.0\nb: x\nd: [1, 2]\nadded: {}\n");
-    assert_eq!(lost_or_changed(&orig, &back), Vec::<String>::new());
-    // A changed scalar, a string/number swap, a lost key and a shorter list are.
-    let back = parse("a: 2\nb: 1\nd: [1]\n");
     assert_eq!(
-        lost_or_changed(&parse("a: 1\nb: \"1\"\nd: [1, 2]\ne: 0\n"), &back),
-        vec![
-            "field a changed in the round trip: 1 became 2".to_owned(),
-            "field b changed in the round trip: \"1\" became 1".to_owned(),
-            "list d has 2 items but 1 after the round trip".to_owned(),
-            "unknown field e".to_owned(),
+        lost(
+            "a: 1\nb: x\nc: null\nd: [1, 2]\n",
+            "a: 1.0\nb: x\nd: [1, 2]\nadded: {}\n"
+        ),
+        []
+    );
+    // A changed scalar, a string/number swap, a lost key and a shorter list
+    // are; only the lost key is an unknown field.
+    assert_eq!(
+        lost("a: 1\nb: \"1\"\nd: [1, 2]\ne: 0\n", "a: 2\nb: 1\nd: [1]\n"),
+        [
+            (
+                false,
+                "field a changed in the round trip: 1 became 2".to_owned()
+            ),
+            (
+                false,
+                "field b changed in the round trip: \"1\" became 1".to_owned()
+            ),
+            (
+                false,
+                "list d has 2 items but 1 after the round trip".to_owned()
+            ),
+            (true, "unknown field e".to_owned()),
         ]
     );
 }
@@ -676,7 +702,7 @@ fn a_name_with_a_line_break_is_one_finding_not_two() {
     // The message quotes the name; the finding is still one.
     let errors = yaml_findings("kind: Service\nmetadata:\n  name: \"one\\ntwo\"\n");
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert_eq!(errors[0].0, "schema", "{errors:#?}");
+    assert_eq!(errors[0].0, "not-an-object", "no apiVersion: {errors:#?}");
     let errors = yaml_findings(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"one\\ntwo\"\ndata:\n  n: 1\n",
     );

@@ -34,6 +34,11 @@ fn assert_reports(report: &SchemaReport, expected: &str) {
     );
 }
 
+/// The codes of the problems, in order.
+fn codes(report: &SchemaReport) -> Vec<&'static str> {
+    report.problems.iter().map(Error::code).collect()
+}
+
 fn assert_passes(report: &SchemaReport) {
     assert!(
         report.problem_texts().is_empty(),
@@ -228,6 +233,7 @@ fn a_flux_kustomization_without_source_ref_fails_the_schema_gate() {
             "{APPS_FLUX}:25:1: Kustomization.kustomize.toolkit.fluxcd.io/cilium-ipam: missing required field spec.sourceRef"
         )]
     );
+    assert_eq!(codes(&gate(repo.path())), ["missing-field"]);
 }
 
 #[test]
@@ -241,6 +247,7 @@ fn a_misspelled_depends_on_in_a_hand_written_file_fails_the_schema_gate() {
             "{APPS_FLUX}:25:1: Kustomization.kustomize.toolkit.fluxcd.io/cilium-ipam: unknown field spec.dependOn"
         )]
     );
+    assert_eq!(codes(&gate(repo.path())), ["unknown-field"]);
 }
 
 #[test]
@@ -261,6 +268,7 @@ fn a_chart_version_written_as_a_number_fails_the_schema_gate() {
         "{:#?}",
         report.problem_texts()
     );
+    assert_eq!(codes(&report), ["schema"], "a value of the wrong type");
 }
 
 #[test]
@@ -837,7 +845,38 @@ fn the_whole_gate_reports_an_audit_finding_and_a_schema_finding_together() {
         "the audit's finding:\n{report}"
     );
     assert!(
-        codes.contains(&Code::Schema.as_str()),
+        codes.contains(&Code::UnknownField.as_str()),
         "the schema check's finding, though the audit failed:\n{report}"
+    );
+}
+
+#[test]
+fn a_flux_path_inside_the_repository_but_outside_the_audited_directories_is_not_followed_as_outside_audit()
+ {
+    let repo = scratch_repo();
+    write(
+        repo.path(),
+        "kubernetes/clusters/apps/elsewhere.yaml",
+        &format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: elsewhere\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n{SOURCE_REF}  path: ./elsewhere\n"
+        ),
+    );
+    write(
+        repo.path(),
+        "elsewhere/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n",
+    );
+    let report = gate(repo.path());
+    let unfollowed: Vec<(&str, String)> = report
+        .unfollowed
+        .iter()
+        .map(|e| (e.code(), one_line(e)))
+        .collect();
+    assert_eq!(
+        unfollowed,
+        [(
+            "outside-audit",
+            "kubernetes/clusters/apps/elsewhere.yaml:1:1: ./elsewhere: outside the audited directories".to_owned()
+        )]
     );
 }

@@ -56,9 +56,16 @@ codes! {
     /// A hand-written file listed in `[layout] take-over` whose objects are not
     /// what plan.toml renders there, address for address.
     TakeOverDiffers = "take-over-differs",
-    /// An object that does not match its Kubernetes, Cilium or Flux type (the
-    /// schema check of lbipam-gate, which `lbipam check` runs too).
+    /// An object with a value its Kubernetes, Cilium or Flux type refuses (a wrong
+    /// type, a pattern, an enum: the schema check of lbipam-gate, which
+    /// `lbipam check` runs too).
     Schema = "schema",
+    /// An object with a field its type does not have (a misspelling, or a field
+    /// of another API version): the schema check.
+    UnknownField = "unknown-field",
+    /// An object without a field its type requires, which no patch supplies: the
+    /// schema check.
+    MissingField = "missing-field",
     /// `lbipam init` cannot write a plan of what the repository holds (a pool the
     /// plan cannot say, a layout it cannot express, no Flux entry).
     InitRefused = "init-refused",
@@ -163,6 +170,10 @@ codes! {
     RemoteResource = "remote-resource",
     /// A path leaving the repository (`..`, absolute, a symlink out).
     PathOutsideRepo = "path-outside-repo",
+    /// A Flux Kustomization whose `spec.path` is in the repository but outside
+    /// `[layout] audit`: what it applies is not audited.
+    OutsideAudit = "outside-audit"
+        => "add the directory to [layout] audit in plan.toml, or leave it unaudited",
     /// A kustomization that includes itself.
     KustomizeCycle = "kustomize-cycle",
     /// A Flux Kustomization applied by one of the Kustomizations it applies.
