@@ -70,10 +70,14 @@ pub struct SchemaReport {
     /// References the walk could not follow (see [`include::Resources`]), each
     /// with the walker's code: core's resolver judges them, the summary lists them.
     pub unfollowed: Vec<Error>,
-    /// Every problem, each at the line its document starts on: `schema` for an
-    /// object that does not match its type, core's own code for a file that
-    /// cannot be read or parsed and for a cluster the resolver cannot build.
+    /// Every problem, each at the line its document starts on: the code of its
+    /// mismatch for an object that does not match its type, core's own code
+    /// for a file that cannot be read or parsed.
     pub problems: Vec<Error>,
+    /// Why a cluster cannot be built, at the resolver's place with its code:
+    /// core's audit, which runs the same resolver, reports each too, so
+    /// [`verify`] adds only those it has not.
+    pub unbuilt: Vec<Error>,
     /// What is harmless but worth fixing, in the same form: a namespace written
     /// on a cluster-scoped kind (the API server drops it).
     pub warnings: Vec<Error>,
@@ -99,9 +103,14 @@ impl At<'_> {
 }
 
 impl SchemaReport {
-    /// The problems, one line each: `FILE:LINE: message`.
+    /// The problems, then why clusters cannot be built, one line each:
+    /// `FILE:LINE: message`.
     pub fn problem_texts(&self) -> Vec<String> {
-        self.problems.iter().map(one_line).collect()
+        self.problems
+            .iter()
+            .chain(&self.unbuilt)
+            .map(one_line)
+            .collect()
     }
 
     /// One object at `at`, which a patch may have changed.
@@ -316,6 +325,9 @@ pub fn verify(root: &Path) -> Result<Passed, lbipam_core::diag::Report> {
     for schema in checks {
         summaries.push(schema.summary());
         add_unseen(&mut report.errors, schema.problems);
+        let known = |e: &Error| report.errors.iter().any(|r| same_finding(r, e));
+        let unbuilt: Vec<Error> = schema.unbuilt.into_iter().filter(|e| !known(e)).collect();
+        report.errors.extend(unbuilt);
         add_unseen(&mut report.warnings, schema.warnings);
     }
     if report.errors.is_empty() {
@@ -336,6 +348,13 @@ fn add_unseen(to: &mut Vec<Error>, found: Vec<Error>) {
             to.push(e);
         }
     }
+}
+
+/// Whether `a` and `b` are one finding in other words: one code at one place,
+/// involving the same other places (a resolver error as core's audit and as
+/// the schema check word it).
+fn same_finding(a: &Error, b: &Error) -> bool {
+    a.code() == b.code() && a.location() == b.location() && a.related_files() == b.related_files()
 }
 
 /// `FILE:LINE: message`: a finding on one line, as the counts list them.
@@ -382,7 +401,7 @@ pub fn check_applied(root: &Path, plan: &Plan) -> SchemaReport {
     let tree = Tree::disk(root);
     for c in plan.clusters.iter().map(|c| &*c.name.item) {
         match resolve_cluster(&tree, plan, c) {
-            Err(errors) => report.problems.extend(errors.iter().map(|e| unbuilt(c, e))),
+            Err(errors) => report.unbuilt.extend(errors.iter().map(|e| unbuilt(c, e))),
             Ok(build) => {
                 for o in build.objects() {
                     let at = At {

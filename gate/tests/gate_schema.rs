@@ -795,7 +795,7 @@ fn a_generated_selector_the_crd_types_refuse_fails_the_schema_gate() {
 }
 
 #[test]
-fn a_cluster_the_resolver_cannot_build_is_a_problem_with_the_resolvers_code_and_place() {
+fn a_cluster_the_resolver_cannot_build_is_a_problem_at_the_broken_file_with_its_code() {
     let repo = scratch_repo();
     fs::write(
         repo.path().join(APPS_POOL),
@@ -804,26 +804,74 @@ fn a_cluster_the_resolver_cannot_build_is_a_problem_with_the_resolvers_code_and_
     .expect("write");
     let report = check_applied(repo.path(), seed_plan());
     let unbuilt: Vec<_> = report
-        .problems
+        .unbuilt
         .iter()
         .filter(|p| p.to_string().starts_with("cluster apps: cannot be built"))
         .collect();
     assert!(!unbuilt.is_empty(), "{:#?}", report.problem_texts());
-    // Not all `schema`: the code says why, the place is where.
+    // The code says why: the file is no YAML, not a schema mismatch.
     assert!(
-        unbuilt.iter().all(|p| p.code() != Code::Schema.as_str()),
+        unbuilt
+            .iter()
+            .all(|p| p.code() == Code::InvalidYaml.as_str()),
         "{:#?}",
-        report.problems
+        report.unbuilt
     );
-    // At the Flux Kustomization whose build broke, as the resolver places it.
-    let at = Path::new("kubernetes/clusters/apps/infrastructure.yaml");
-    assert!(
-        unbuilt.iter().any(
-            |p| matches!(p.location(), Location::File { path, .. } if path == at)
-                && p.code() == Code::InvalidYaml.as_str()
-        ),
-        "{:#?}",
-        report.problems
+    // Where the YAML breaks, with the Flux Kustomization whose build read it
+    // as the related place.
+    for p in &unbuilt {
+        assert!(
+            matches!(p.location(), Location::File { path, .. } if path == Path::new(APPS_POOL)),
+            "{p:#?}"
+        );
+        let related: Vec<_> = p.related_files().iter().map(|r| r.path.clone()).collect();
+        assert_eq!(related, [Path::new(APPS_FLUX)], "{p:#?}");
+    }
+}
+
+#[test]
+fn a_hand_written_file_two_clusters_apply_that_is_not_yaml_is_one_error_per_cluster_and_no_warning()
+{
+    let repo = scratch_repo();
+    let release = "kubernetes/infrastructure/networking/cilium/core/helmrelease.yaml";
+    write(repo.path(), release, "apiVersion: v1\nkind: [ConfigMap\n");
+    let report = lbipam_gate::verify(repo.path()).expect_err("no cluster can be built");
+    let at_release = |e: &&Error| matches!(e.location(), Location::File { path, .. } if path == Path::new(release));
+    let errors: Vec<(&str, Vec<_>)> = report
+        .errors
+        .iter()
+        .filter(at_release)
+        .map(|e| {
+            (
+                e.code(),
+                e.related_files().iter().map(|r| r.path.clone()).collect(),
+            )
+        })
+        .collect();
+    // Once per cluster, as core's audit reports it (the schema check's view of
+    // the same resolver error adds nothing), each with the cluster's Flux
+    // Kustomization that applies it.
+    let applied_by = |c: &str| {
+        vec![Path::new(&format!("kubernetes/clusters/{c}/infrastructure.yaml")).to_owned()]
+    };
+    assert_eq!(
+        errors,
+        [
+            ("invalid-yaml", applied_by("infra")),
+            ("invalid-yaml", applied_by("apps"))
+        ],
+        "{report}"
+    );
+    let warnings: Vec<&str> = report
+        .warnings
+        .iter()
+        .filter(at_release)
+        .map(Error::code)
+        .collect();
+    assert_eq!(
+        warnings,
+        Vec::<&str>::new(),
+        "applied, so not skipped: {report}"
     );
 }
 

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::diag::codes::Code;
-use crate::diag::error::{Error, FileError};
+use crate::diag::error::{Error, FileError, Location};
 use crate::flux::resolve::ClusterBuild;
 use crate::glob::Globs;
 use crate::plan::Plan;
@@ -208,7 +208,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     });
     errors.extend(stale.into_iter().flatten());
     errors.extend(advertise::check(tree, plan));
-    skipped.retain(|(path, _)| !is_chart_template(tree, path));
+    skipped.retain(|(path, _)| !is_chart_template(tree, path) && !reported(&errors, path));
     out.warnings.extend(skipped_warnings(skipped));
     out.errors = crate::audit::suppress::apply(tree, errors, &out.texts);
     out
@@ -415,6 +415,14 @@ fn unreadable(path: &Path, why: &std::io::Error, how: &[Applier]) -> Error {
             how[0].kustomization
         ),
     )
+}
+
+/// Whether one of `errors` is in the file at `path`: a file a cluster's build
+/// broke on is applied, and reported already, not skipped.
+fn reported(errors: &[Error], path: &Path) -> bool {
+    errors
+        .iter()
+        .any(|e| matches!(e.location(), Location::File { path: at, .. } if at == path))
 }
 
 /// A warning at each file skipped (not YAML, not readable, too large to

@@ -148,5 +148,6 @@ fn cycle(o: &Object, chain: &[Key], key: &Key) -> ResolveError {
             key.1,
             names.join(" → ")
         ),
+        applied_by: None,
     }
 }

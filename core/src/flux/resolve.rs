@@ -44,7 +44,7 @@ use super::kustomization::{self, FluxKustomization};
 use super::kustomize::{Strictness, Walker};
 pub use super::object::Object;
 use crate::diag::codes::Code;
-use crate::diag::error::Error;
+use crate::diag::error::{Error, Related};
 use crate::plan::Plan;
 use crate::tree::{Documents, Links, Tree, is_yaml};
 
@@ -106,6 +106,9 @@ pub struct ResolveError {
     pub chain: Vec<String>,
     /// What is wrong at the end of the chain.
     pub problem: String,
+    /// The Flux Kustomization (its file and line) whose build reached `file`,
+    /// when the problem is in a file it applies rather than in its own.
+    pub applied_by: Option<(PathBuf, usize)>,
 }
 
 impl fmt::Display for ResolveError {
@@ -125,7 +128,16 @@ impl From<ResolveError> for Error {
         } else {
             format!("{}: {}", e.chain.join(" → "), e.problem)
         };
-        Error::file(e.code, e.file, e.line, 1, message)
+        let error = Error::file(e.code, e.file, e.line, 1, message);
+        match e.applied_by {
+            Some((path, line)) => error.with_related(Related {
+                path,
+                line,
+                column: 1,
+                label: "applied by this Flux Kustomization".to_owned(),
+            }),
+            None => error,
+        }
     }
 }
 
@@ -213,6 +225,7 @@ fn plain(path: &Path, e: &Error) -> ResolveError {
         line,
         chain: Vec::new(),
         problem: e.to_string(),
+        applied_by: None,
     }
 }
 
@@ -225,6 +238,7 @@ fn cluster_files(tree: &Tree, dir: &Path) -> Result<BTreeMap<PathBuf, String>, V
             line: 1,
             chain: Vec::new(),
             problem,
+            applied_by: None,
         }]
     };
     // Flux's bootstrap Kustomization applies the directory and everything below
@@ -245,6 +259,7 @@ fn cluster_files(tree: &Tree, dir: &Path) -> Result<BTreeMap<PathBuf, String>, V
                 line: 1,
                 chain: Vec::new(),
                 problem: format!("cannot read {}: {e}", rel.display()),
+                applied_by: None,
             }]
         })?;
         out.insert(rel, text);
@@ -316,6 +331,7 @@ fn kustomization_error(
         line: key_line(text, k.line, key),
         chain,
         problem,
+        applied_by: None,
     }
 }
 
@@ -365,6 +381,7 @@ fn walk_kustomization(tree: &Tree, plan: &Plan, k: &FluxKustomization, text: &st
                 line,
                 chain: p.chain,
                 problem: p.message,
+                applied_by: Some((k.path.clone(), k.line)),
             },
             None => fail("path", p.chain, (p.code, p.message)),
         };

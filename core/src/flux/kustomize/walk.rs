@@ -554,17 +554,15 @@ impl Walker<'_> {
             errors: bad,
             ..
         } = &*parsed;
+        // At the broken file, not at the Flux Kustomization whose build read it.
         for e in bad {
             let (at, code) = located(e);
-            self.fail(chain, code, format!("line {at}: {e}"));
+            self.fail_in(chain, file, at, (code, e.to_string()));
         }
         for (line, value) in objects.iter().cloned() {
             if !value.is_mapping() || value["kind"].as_str().is_none() {
-                let message = format!(
-                    "{}:{line}: not a Kubernetes object (no kind)",
-                    file.display()
-                );
-                self.fail(chain, Code::NotAnObject, message);
+                let message = "not a Kubernetes object (no kind)".to_owned();
+                self.fail_in(chain, file, line, (Code::NotAnObject, message));
                 continue;
             }
             let raw = parsed.source(line).unwrap_or_default().to_owned();
