@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use lbipam_core::flux::kustomize::{Strictness, Walker};
-use lbipam_core::tree::{Tree, parse_documents};
+use lbipam_core::tree::{Documents, Tree};
 use yaml_serde::Value;
 
 fn fixtures() -> PathBuf {
@@ -48,9 +48,9 @@ fn sorted(mut objects: Vec<Value>) -> Vec<Value> {
 }
 
 fn parsed(name: &str, text: &str) -> Vec<Value> {
-    let (docs, errors) = parse_documents(Path::new(name), text);
-    assert!(errors.is_empty(), "{name}: {errors:?}");
-    sorted(docs.into_iter().map(|(_, v)| v).collect())
+    let docs = Documents::read(Path::new(name), text);
+    assert!(docs.errors.is_empty(), "{name}: {:?}", docs.errors);
+    sorted(docs.objects.iter().map(|(_, v)| (**v).clone()).collect())
 }
 
 /// The model's build of a case, with every problem it met.

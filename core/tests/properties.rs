@@ -23,7 +23,7 @@ use lbipam_core::diag::Report;
 use lbipam_core::generate::load;
 use lbipam_core::plan::{Plan, parse};
 use lbipam_core::proof::{Item, covers, scratch_len, validate};
-use lbipam_core::tree::parse_documents;
+use lbipam_core::tree::Documents;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 use yaml_serde::Value;
@@ -783,9 +783,9 @@ fn pool_objects_are_what_their_text_reads_as(plan: &Plan) -> Result<(), TestCase
         else {
             continue;
         };
-        let (read, errors) = parse_documents(&path, &text);
-        prop_assert!(errors.is_empty(), "{errors:?}\n{text}");
-        let read: Vec<Value> = read.into_iter().map(|(_, v)| v).collect();
+        let read = Documents::read(&path, &text);
+        prop_assert!(read.errors.is_empty(), "{:?}\n{text}", read.errors);
+        let read: Vec<Value> = read.objects.iter().map(|(_, v)| (**v).clone()).collect();
         prop_assert_eq!(read, objects, "{}", text);
     }
     Ok(())

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use lbipam_core::diag::codes::Code;
 use lbipam_core::diag::error::Error;
-use lbipam_core::flux::kustomization::is_flux_kustomization;
+use lbipam_core::flux::kustomization::applied_path;
 use lbipam_core::flux::kustomize::walk::KUSTOMIZATION_FILES;
 use lbipam_core::flux::kustomize::{Strictness, Walker};
 use lbipam_core::plan::Plan;
@@ -117,9 +117,14 @@ fn follow_flux(tree: &Tree, roots: &[PathBuf], out: &mut Resources) {
             let parsed = tree.documents(path, &text);
             for (line, object) in &parsed.objects {
                 if !done.contains(&(path.clone(), *line))
-                    && let Some(flux_path) = flux_path_of(object)
+                    && let Some(flux_path) = applied_path(object)
                 {
-                    found.push((path.clone(), *line, flux_path, (**object).clone()));
+                    found.push((
+                        path.clone(),
+                        *line,
+                        flux_path.to_owned(),
+                        (**object).clone(),
+                    ));
                 }
             }
         }
@@ -147,19 +152,4 @@ fn follow_flux(tree: &Tree, roots: &[PathBuf], out: &mut Resources) {
             }
         }
     }
-}
-
-/// The directory a Flux object applies: a Flux Kustomization's `spec.path`, or
-/// a flux-operator FluxInstance's `spec.sync.path`.
-fn flux_path_of(object: &Value) -> Option<String> {
-    if is_flux_kustomization(object) {
-        return object["spec"]["path"].as_str().map(str::to_owned);
-    }
-    let instance = object["kind"].as_str() == Some("FluxInstance")
-        && object["apiVersion"]
-            .as_str()
-            .is_some_and(|a| a.starts_with("fluxcd.controlplane.io/"));
-    instance
-        .then(|| object["spec"]["sync"]["path"].as_str().map(str::to_owned))
-        .flatten()
 }

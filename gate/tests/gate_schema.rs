@@ -928,3 +928,40 @@ fn a_flux_path_inside_the_repository_but_outside_the_audited_directories_is_not_
         )]
     );
 }
+
+#[test]
+fn a_directory_a_flux_instance_syncs_is_read_as_flux_would_build_it() {
+    let repo = scratch_repo();
+    // No kustomization.yaml: Flux generates one listing every manifest.
+    write(
+        repo.path(),
+        "kubernetes/operator/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: flux-system\nspec:\n  x: \"1\"\n",
+    );
+    let before = gate(repo.path());
+    assert!(
+        before
+            .not_resources
+            .contains(&Path::new("kubernetes/operator/cm.yaml").to_owned()),
+        "nothing applies it yet: {:?}",
+        before.not_resources
+    );
+    write(
+        repo.path(),
+        "kubernetes/clusters/apps/instance.yaml",
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  distribution:\n    version: \"2.x\"\n    registry: ghcr.io/fluxcd\n  sync:\n    kind: GitRepository\n    url: https://example.com/repo.git\n    ref: refs/heads/main\n    path: ./kubernetes/operator\n",
+    );
+    let report = gate(repo.path());
+    assert_eq!(
+        codes(&report),
+        ["unknown-field"],
+        "{:#?}",
+        report.problem_texts()
+    );
+    assert!(
+        report.problem_texts()[0]
+            .starts_with("kubernetes/operator/cm.yaml:1:1: ConfigMap/extra: unknown field spec"),
+        "{:#?}",
+        report.problem_texts()
+    );
+}

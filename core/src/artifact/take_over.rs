@@ -9,7 +9,7 @@ use std::path::Path;
 use yaml_serde::{Mapping, Value};
 
 use crate::audit::isolation::{is_pool, pool_blocks};
-use crate::tree::parse_documents;
+use crate::tree::Documents;
 
 /// Why the hand-written `existing` text at `path` may not be replaced by
 /// `ours`, or `None` when its objects are ours, compared as Cilium and kustomize
@@ -18,13 +18,13 @@ use crate::tree::parse_documents;
 /// absent `serviceSelector` as their defaults, `allowFirstLastIPs` only where a
 /// `cidr` block makes it matter, `./` before a kustomization resource as nothing.
 pub fn mismatch(path: &Path, existing: &str, ours: &str) -> Option<String> {
-    let (have, errors) = parse_documents(path, existing);
-    if let Some(e) = errors.first() {
+    let have = Documents::read(path, existing);
+    if let Some(e) = have.errors.first() {
         return Some(format!("it cannot be read as YAML ({e})"));
     }
-    let (want, _) = parse_documents(path, ours);
-    let have: Vec<Value> = have.iter().map(|(_, v)| normal(v)).collect();
-    let want: Vec<Value> = want.iter().map(|(_, v)| normal(v)).collect();
+    let want = Documents::read(path, ours);
+    let have: Vec<Value> = have.objects.iter().map(|(_, v)| normal(v)).collect();
+    let want: Vec<Value> = want.objects.iter().map(|(_, v)| normal(v)).collect();
     for w in &want {
         match have.iter().find(|h| same_object(h, w)) {
             None => return Some(format!("it has no {}", named(w))),

@@ -48,6 +48,25 @@ pub fn is_flux_kustomization(value: &Value) -> bool {
             .is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io/"))
 }
 
+/// The directory a Flux object applies, as written: a Flux Kustomization's
+/// `spec.path`, or a flux-operator `FluxInstance`'s `spec.sync.path` (the
+/// Kustomization the operator generates applies it). `None` for any other
+/// object, and for a path that is not a string.
+pub fn applied_path(value: &Value) -> Option<&str> {
+    if is_flux_kustomization(value) {
+        return value["spec"]["path"].as_str();
+    }
+    let instance = value["kind"].as_str() == Some("FluxInstance")
+        && value["apiVersion"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("fluxcd.controlplane.io/"));
+    if instance {
+        value["spec"]["sync"]["path"].as_str()
+    } else {
+        None
+    }
+}
+
 /// Every Flux `Kustomization` (kustomize.toolkit.fluxcd.io) in the given files
 /// of `tree`.
 pub(crate) fn flux_kustomizations(

@@ -348,7 +348,7 @@ fn walk_kustomization(tree: &Tree, plan: &Plan, k: &FluxKustomization, text: &st
         };
         return Walked::Done((Ok(empty), vec![note]));
     }
-    let Some(path) = spec["path"].as_str() else {
+    let Some(path) = kustomization::applied_path(&k.object) else {
         let problem = "spec.path is missing or not a string; write the directory it applies, e.g. ./kubernetes/…";
         let e = fail("spec", name, (Code::MissingFluxPath, problem.to_owned()));
         return Walked::Done((Err(vec![e]), Vec::new()));

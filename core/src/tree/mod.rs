@@ -56,7 +56,7 @@ pub struct Documents {
     /// Each object with the line its document starts on, shared with whatever
     /// the resolver builds of it.
     pub objects: Vec<(usize, Arc<Value>)>,
-    /// Why a document could not be read (see [`parse_documents`]).
+    /// Why a document could not be read: an error at its line.
     pub errors: Vec<Error>,
     text: String,
     /// Each document's byte range in `text`, by the line it starts on.
@@ -65,7 +65,10 @@ pub struct Documents {
 }
 
 impl Documents {
-    /// The documents of `text`, the file `rel` (see [`parse_documents`]).
+    /// The documents of `text`, the file `rel`, read without the tree's cache
+    /// (a text that is no file, a patch body, a rendering): each object with
+    /// the line its document starts on; empty documents (comments only, a
+    /// stray `---`) are skipped.
     pub fn read(rel: &Path, text: &str) -> Documents {
         let (objects, errors, ranges) = read_documents(rel, text);
         Documents {
@@ -167,7 +170,7 @@ impl Tree {
         &self.root
     }
 
-    /// [`parse_documents`] of the file `rel`, whose text is `text`,
+    /// [`Documents::read`] of the file `rel`, whose text is `text`,
     /// parsed once: the resolver reads a file for every cluster and Flux
     /// Kustomization applying it, and every file of a component directory again.
     pub fn documents(&self, rel: &Path, text: &str) -> Arc<Documents> {
@@ -465,16 +468,10 @@ impl Tree {
     }
 }
 
-/// The objects of a multi-document YAML file, each with the line its document
-/// starts on. Empty documents (comments only, a stray `---`) are skipped; a
-/// document that is not valid YAML is an error at its line.
-pub fn parse_documents(path: &Path, text: &str) -> (Vec<(usize, Value)>, Vec<Error>) {
-    let (objects, errors, _) = read_documents(path, text);
-    (objects, errors)
-}
-
-/// What [`parse_documents`] returns, with the byte range of every document in
-/// `text` by the line it starts on.
+/// The objects of a multi-document YAML text, each with the line its document
+/// starts on, the errors, and the byte range of every document in `text` by
+/// the line it starts on. Empty documents (comments only, a stray `---`) are
+/// skipped; a document that is not valid YAML is an error at its line.
 type Read = (Vec<(usize, Value)>, Vec<Error>, Ranges);
 
 /// Each document's byte range in a text, with the line it starts on, in order.

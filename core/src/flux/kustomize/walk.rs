@@ -893,25 +893,25 @@ impl Walker<'_> {
         res: &mut Vec<Object>,
     ) {
         let Some(body) = body else { return };
-        let (docs, errors) = crate::tree::parse_documents(kfile, body);
-        if let Some(e) = errors.first() {
+        let docs = Documents::read(kfile, body);
+        if let Some(e) = docs.errors.first() {
             return self.fail(
                 chain,
                 Code::InvalidPatch,
                 format!("{}: a patch is not valid YAML: {e}", kfile.display()),
             );
         }
-        for (_, doc) in docs {
-            let outcome = match (&doc, target) {
+        for doc in docs.objects.iter().map(|(_, doc)| &**doc) {
+            let outcome = match (doc, target) {
                 (Value::Sequence(ops), Some(t)) => {
                     self.each(res, t, |v| patch::json6902(v, ops).map(Merged::Kept))
                 }
                 (Value::Sequence(_), None) => Err("a JSON 6902 patch needs a `target`".to_owned()),
                 (Value::Mapping(_), Some(t)) => {
-                    let doc = without_identity(&doc);
+                    let doc = without_identity(doc);
                     self.each(res, t, |v| Ok(smp(v, &doc)))
                 }
-                (Value::Mapping(_), None) => self.by_identity(res, &doc),
+                (Value::Mapping(_), None) => self.by_identity(res, doc),
                 _ => Err("a patch must be a mapping or a list of operations".to_owned()),
             };
             if let Err(e) = outcome
