@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::mode::{CHECK_VARS, Mode};
 use crate::plan::Plan;
 use crate::plan::layout;
-use crate::sync::{CHECK_VARS, Mode};
 
 /// Runs the build for the crate whose `build.rs` calls it: builds in the mode the
 /// environment selects ([`Mode::from_env`]), prints one `cargo::warning` per file

@@ -11,9 +11,9 @@ use crate::check::compile;
 use crate::diag::Report;
 use crate::diag::codes::Code;
 use crate::diag::error::{Error, FileError, Span};
+use crate::mode::{self, Mode};
 use crate::plan::Plan;
 use crate::plan::layout;
-use crate::sync::{self, Mode};
 use crate::text::LineIndex;
 use crate::tree::{Links, Tree};
 use crate::write::{self, Change};
@@ -441,7 +441,7 @@ fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
     }
     let outs = outputs(root, plan)?;
     if mode == Mode::Check {
-        let errors = sync::stale(root, &outs.files, &outs.remove);
+        let errors = mode::stale(root, &outs.files, &outs.remove);
         if errors.is_empty() {
             return Ok(Summary {
                 warnings: warnings_report(root, outs.warnings),

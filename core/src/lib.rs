@@ -18,7 +18,7 @@
 //! - [`artifact`] — what the plan renders, whole files and edits of the parts the
 //!   build owns;
 //! - the build — [`generate`] (load → proof → artifacts → edits → pending tree →
-//!   audit → check or write), `sync`, [`build_script`], and this crate root;
+//!   audit → check or write), `mode` (write or check), [`build_script`], and this crate root;
 //! - [`adopt`] — `lbipam init`: a plan read from a repository that already runs
 //!   LB-IPAM, checked by computing the build's outputs.
 //!
@@ -84,7 +84,7 @@ pub mod artifact;
 
 pub mod build_script;
 pub mod generate;
-pub(crate) mod sync;
+pub(crate) mod mode;
 
 pub mod adopt;
 
@@ -92,7 +92,7 @@ pub mod adopt;
 pub use ipnet;
 
 pub use generate::{build, build_with, verify};
-pub use sync::Mode;
+pub use mode::Mode;
 
 /// The gate for a repository's `tests/gate.rs`: panics with the whole report
 /// unless plan.toml is valid, every audit of what each cluster applies passes,

@@ -28,7 +28,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("flux", &["flux"]),
     ("audit", &["audit"]),
     ("artifact", &["artifact"]),
-    ("build", &["generate", "sync", "build_script", "lib"]),
+    ("build", &["generate", "mode", "build_script", "lib"]),
     ("adopt", &["adopt"]),
 ];
 
@@ -226,7 +226,7 @@ fn segments(mut s: &str) -> Vec<String> {
     out
 }
 
-/// The crate root's re-exports (`pub use sync::Mode;` in `lib.rs`): each name
+/// The crate root's re-exports (`pub use mode::Mode;` in `lib.rs`): each name
 /// the root gives an item of a module, with the module path it stands for. A
 /// `crate::Mode` elsewhere is a use of `sync`, not of the root.
 fn root_reexports(src: &Path) -> BTreeMap<String, Vec<String>> {

@@ -303,7 +303,7 @@ pub(super) fn build_in_order(
 
 /// A Flux Kustomization's build before `postBuild`: all of it that depends on
 /// no other Kustomization.
-enum Walked {
+enum Unsubstituted {
     /// Nothing to substitute in: a Kustomization of another source (a note),
     /// or one without `spec.path` (an error).
     Done(Build),
@@ -335,7 +335,12 @@ fn kustomization_error(
     }
 }
 
-fn walk_kustomization(tree: &Tree, plan: &Plan, k: &FluxKustomization, text: &str) -> Walked {
+fn walk_kustomization(
+    tree: &Tree,
+    plan: &Plan,
+    k: &FluxKustomization,
+    text: &str,
+) -> Unsubstituted {
     let spec = &k.object["spec"];
     let fail = |key: &str, chain, found| kustomization_error(k, text, key, chain, found);
     let name = vec![k.name.clone()];
@@ -346,12 +351,12 @@ fn walk_kustomization(tree: &Tree, plan: &Plan, k: &FluxKustomization, text: &st
             objects: Vec::new(),
             vars: None,
         };
-        return Walked::Done((Ok(empty), vec![note]));
+        return Unsubstituted::Done((Ok(empty), vec![note]));
     }
     let Some(path) = kustomization::applied_path(&k.object) else {
         let problem = "spec.path is missing or not a string; write the directory it applies, e.g. ./kubernetes/…";
         let e = fail("spec", name, (Code::MissingFluxPath, problem.to_owned()));
-        return Walked::Done((Err(vec![e]), Vec::new()));
+        return Unsubstituted::Done((Err(vec![e]), Vec::new()));
     };
     let mut chain = name;
     chain.push(path.to_owned());
@@ -392,7 +397,7 @@ fn walk_kustomization(tree: &Tree, plan: &Plan, k: &FluxKustomization, text: &st
         }
     }
     common_metadata(&mut objects, &spec["commonMetadata"]);
-    Walked::Built {
+    Unsubstituted::Built {
         path: path.to_owned(),
         dirs: walk.dirs,
         objects,
@@ -434,13 +439,13 @@ fn foreign_source(plan: &Plan, k: &FluxKustomization, text: &str) -> Option<Reso
     ))
 }
 
-impl Walked {
+impl Unsubstituted {
     /// The build after `postBuild` substitution from `sources`, and the
     /// check that no object is applied twice.
     fn finish(self, k: FluxKustomization, text: &str, sources: &Sources) -> Build {
         let (path, dirs, mut objects, mut errors, notes) = match self {
-            Walked::Done(done) => return done,
-            Walked::Built {
+            Unsubstituted::Done(done) => return done,
+            Unsubstituted::Built {
                 path,
                 dirs,
                 objects,

@@ -49,7 +49,7 @@ pub fn parse_lenient(text: &str) -> (Option<Plan>, Vec<Error>) {
             .collect();
         return (None, errors);
     }
-    let mut w = Walker { errors: Vec::new() };
+    let mut w = TableReader { errors: Vec::new() };
     let plan = w.plan(root.get_ref(), span(root.span()));
     let complete = w
         .errors
@@ -109,11 +109,13 @@ fn type_name(v: &DeValue<'_>) -> &'static str {
     }
 }
 
-struct Walker {
+/// Reads plan.toml's tables key by key, collecting every problem instead
+/// of stopping at the first.
+struct TableReader {
     errors: Vec<Error>,
 }
 
-impl Walker {
+impl TableReader {
     /// Picks the known keys out of a table, in the order of `known`; reports the
     /// others as unknown.
     fn fields<'a, 'i, const N: usize>(

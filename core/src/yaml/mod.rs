@@ -12,29 +12,29 @@ use std::fmt;
 
 mod comments;
 mod documents;
+mod editing;
 mod ints;
 mod keys;
 mod parse;
 mod path;
 mod scalar;
 mod splice;
-mod verify;
 
 pub use documents::{Document, split};
+pub(crate) use editing::untag;
 pub use ints::go_ints;
 pub use parse::{check_line_breaks, yaml11_values};
 pub use path::Mark;
 pub use scalar::Scalar;
-pub(crate) use verify::untag;
 
 pub(crate) use comments::*;
 pub(crate) use documents::*;
+pub(crate) use editing::*;
 pub(crate) use keys::*;
 pub(crate) use parse::*;
 pub(crate) use path::*;
 pub(crate) use scalar::*;
 pub(crate) use splice::*;
-pub(crate) use verify::*;
 
 /// A problem in a hand-written YAML file, 1-based position, so a user can jump to it.
 #[derive(Debug, Clone, PartialEq, Eq)]

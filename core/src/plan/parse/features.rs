@@ -6,13 +6,13 @@ use std::borrow::Cow;
 
 use toml::de::{DeTable, DeValue};
 
-use super::{Entry, Walker, parse_addr, span};
+use super::{Entry, TableReader, parse_addr, span};
 use crate::diag::error::{Error, Subject};
 use crate::plan::advertise::{Advertise, AdvertiseMode, Bgp, L2};
 use crate::plan::selector::{Expression, Label, LabelSelector, Operator};
 use crate::plan::{At, Span, Str};
 
-impl Walker {
+impl TableReader {
     /// A table of `key = "value"` labels.
     pub(super) fn labels(&mut self, entry: Entry<'_, '_>, path: &str) -> Vec<Label> {
         let Some(table) = self.table(entry, path) else {
