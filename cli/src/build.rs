@@ -21,7 +21,7 @@ pub(crate) fn run(plan_path: &Path) -> Output {
     match lbipam_core::generate::build_files(root, &plan, Mode::Write) {
         Ok(summary) => {
             let mut stdout: String = summary
-                .notices()
+                .change_lines()
                 .iter()
                 .map(|n| format!("{}\n", crate::printable(n)))
                 .collect();

@@ -11,6 +11,7 @@ use std::process::Command;
 
 use lbipam_core::net::{self, Interval};
 use lbipam_core::plan::{Cluster, Plan, Pool};
+use lbipam_core::usage::{self, Holder};
 use serde_json::{Value, json};
 
 use crate::Output;
@@ -479,35 +480,32 @@ fn pool_change(d: &mut Diff, cluster: &str, name: &str, old: Option<&Pool>, new:
 /// Pinned addresses (by family and bits) with their holder's name.
 type PinHolders = BTreeMap<(bool, u128), String>;
 
-/// Who holds each address of a plan: a pin, a pool, a reserved range.
+/// Who holds each address of a plan: a pin, and the pools and reserved ranges
+/// of its address map.
 fn holders(plan: Option<&Plan>) -> (PinHolders, Vec<(Interval, String)>) {
-    let mut pins = BTreeMap::new();
-    let mut ranges = Vec::new();
     let Some(plan) = plan else {
-        return (pins, ranges);
+        return Default::default();
     };
-    for r in plan.reserved.iter() {
-        if let Some(iv) = r.range.item.interval() {
-            ranges.push((iv, format!("reserved {}", r.name.item)));
+    let label = |holder| match holder {
+        Holder::Reserved { name, .. } => Some(format!("reserved {name}")),
+        Holder::Pool { cluster, pool } => {
+            let c = plan.clusters.get(cluster)?;
+            let p = c.pools.get(pool)?;
+            Some(format!("pool {} ({})", p.name.item, c.name.item))
         }
-    }
-    for c in plan.clusters.iter() {
-        for p in c.pools.iter() {
-            for b in p.blocks.iter() {
-                if let Some(iv) = b.item.interval() {
-                    ranges.push((iv, format!("pool {} ({})", p.name.item, c.name.item)));
-                }
-            }
-        }
-        for pin in c.pins.iter() {
-            pins.insert(
-                net::bits(pin.addr.item),
-                format!("pin {} ({})", pin.service.item, c.name.item),
-            );
-        }
-    }
-    ranges.sort_by_key(|(iv, _)| *iv);
-    (pins, ranges)
+        Holder::Free | Holder::Unusable { .. } => None,
+    };
+    let ranges = usage::segments(plan)
+        .into_iter()
+        .filter_map(|s| Some((s.iv, label(s.holder)?)))
+        .collect();
+    let pins = plan.clusters.iter().flat_map(|c| {
+        c.pins.iter().map(|pin| {
+            let name = format!("pin {} ({})", pin.service.item, c.name.item);
+            (net::bits(pin.addr.item), name)
+        })
+    });
+    (pins.collect(), ranges)
 }
 
 /// Every range of addresses whose holder differs between the plans, adjacent

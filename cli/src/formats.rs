@@ -7,6 +7,7 @@ use lbipam_core::check::Location;
 use lbipam_core::diag::Report;
 use lbipam_core::diag::codes;
 use lbipam_core::text::LineIndex;
+use lbipam_core::xml::escape as xml;
 use serde_json::{Value, json};
 
 /// Whether a finding fails the check or only tells.
@@ -307,26 +308,4 @@ fn junit_lines(found: &[&Finding]) -> Vec<String> {
         .iter()
         .map(|f| format!("{}:{}:{}: {}", f.file, f.line, f.col, f.message))
         .collect()
-}
-
-/// Text as XML character data or an attribute value: markup escaped, and
-/// characters XML 1.0 cannot hold at all (most control characters) shown as
-/// `\u{…}`.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' | '\t' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {
-                out.push_str(&c.escape_unicode().to_string())
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }

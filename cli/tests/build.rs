@@ -40,7 +40,11 @@ fn build_writes_what_the_build_script_writes_and_says_so() {
         before,
         "the move rewrites the settings and values"
     );
-    let mut expected: String = summary.notices().iter().map(|n| format!("{n}\n")).collect();
+    let mut expected: String = summary
+        .change_lines()
+        .iter()
+        .map(|n| format!("{n}\n"))
+        .collect();
     expected.push_str(&format!(
         "ok: {} file(s) changed from plan.toml\n",
         summary.changes.len()

@@ -9,7 +9,7 @@ use common::{assert_ok, lbipam, plan_of, plan_only, scratch_repo};
 use lbipam_core::Mode;
 
 #[test]
-fn the_committed_repository_passes_and_json_says_no_errors() {
+fn the_built_seed_repository_passes_and_json_says_no_errors() {
     let seed = scratch_repo();
     let shown = plan_of(seed.path()).display().to_string();
     assert_ok(

@@ -22,7 +22,7 @@ pub fn run() {
     watch(&root, plan.as_ref().ok());
     match result {
         Ok(summary) => {
-            for notice in summary.notices() {
+            for notice in summary.change_lines() {
                 println!("cargo::warning={}", one_line(&notice));
             }
         }

@@ -316,7 +316,7 @@ pub struct Summary {
 impl Summary {
     /// One line per file the build wrote or deleted, for `cargo::warning=`: a hand
     /// edit to a generated file is repaired, never discarded silently.
-    pub fn notices(&self) -> Vec<String> {
+    pub fn change_lines(&self) -> Vec<String> {
         self.changes
             .iter()
             .map(|c| match c {

@@ -64,6 +64,7 @@ pub mod par;
 pub mod read;
 pub mod text;
 pub mod write;
+pub mod xml;
 pub mod yaml;
 
 pub mod diag;

@@ -15,7 +15,7 @@ use lbipam_core::{Mode, build_with};
 fn build(root: &Path, mode: Mode) -> Result<Vec<String>, String> {
     let out = tempfile::tempdir().expect("out dir");
     build_with(root, out.path(), mode)
-        .map(|s| s.notices())
+        .map(|s| s.change_lines())
         .map_err(|r| r.lines().join("\n"))
 }
 

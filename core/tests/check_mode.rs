@@ -76,7 +76,7 @@ fn check(root: &Path) -> Result<(), String> {
 }
 
 #[test]
-fn the_committed_repo_passes_the_check() {
+fn the_built_seed_repository_passes_the_check_and_is_left_untouched() {
     let repo = scratch_repo();
     let before = snapshot(repo.path());
     check(repo.path()).unwrap_or_else(|r| panic!("{r}"));
@@ -167,7 +167,7 @@ fn write_mode_repairs_each_break_and_names_the_file() {
             build_with(repo.path(), out.path(), Mode::Write).unwrap_or_else(|r| panic!("{r}"));
         let rewrote = format!("rewrote {} from plan.toml", b.file);
         assert_eq!(summary.changes.len(), 1, "{}", b.to);
-        assert!(summary.notices().contains(&rewrote), "{}", b.to);
+        assert!(summary.change_lines().contains(&rewrote), "{}", b.to);
         assert_eq!(fs::read(repo.path().join(b.file)).expect("read"), committed);
         check(repo.path()).unwrap_or_else(|r| panic!("after the repair: {r}"));
     }
@@ -183,7 +183,7 @@ fn write_mode_recreates_a_deleted_generated_file() {
     assert_eq!(summary.changes.len(), 1);
     assert!(
         summary
-            .notices()
+            .change_lines()
             .contains(&format!("wrote {INFRA_POOL} from plan.toml (a new file)"))
     );
 }

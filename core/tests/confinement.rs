@@ -308,11 +308,11 @@ fn our_own_generated_files_are_still_rewritten() {
     let summary = scratch::build(root).expect("builds");
     assert!(
         summary
-            .notices()
+            .change_lines()
             .iter()
             .any(|n| n.starts_with(&format!("rewrote {APPS_IPAM}/lb-ippool-apps.yaml"))),
         "{:?}",
-        summary.notices()
+        summary.change_lines()
     );
 }
 
@@ -405,7 +405,7 @@ fn another_builds_temporary_file_is_never_deleted_as_stale() {
         &format!("{HEADER}kind: CiliumLoadBalancerIPPool\n"),
     );
     let summary = scratch::build(root).expect("builds");
-    assert!(root.join(&tmp).is_file(), "{:?}", summary.notices());
+    assert!(root.join(&tmp).is_file(), "{:?}", summary.change_lines());
     assert!(!root.join(&stale).exists());
 }
 

@@ -41,7 +41,7 @@ fn fails(root: &Path) -> Vec<String> {
 fn passes(root: &Path) -> Vec<String> {
     let root = root.to_owned();
     within(move || match scratch::build(&root) {
-        Ok(summary) => summary.notices(),
+        Ok(summary) => summary.change_lines(),
         Err(lines) => panic!("the build failed: {lines:#?}"),
     })
 }
@@ -447,7 +447,7 @@ fn several_build_processes_on_one_tree_at_once_all_succeed_and_converge() {
         assert!(
             again.changes.is_empty(),
             "round {round}: {:?}",
-            again.notices()
+            again.change_lines()
         );
         let leftovers: Vec<_> = fs::read_dir(root.join(APPS_IPAM))
             .expect("list")

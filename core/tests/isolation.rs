@@ -4,7 +4,7 @@
 //! another cluster, no namespaced pool, no dangling `dependsOn`, no Flux
 //! Kustomization hidden in a component directory.
 //!
-//! The first tests state each criterion directly on the committed repository; the
+//! The first tests state each criterion directly on the built seed repository; the
 //! gate ([`inclusion_gate`], the library's `resolve::check_repo`) runs on it and on
 //! scratch copies broken the ways a hand edit breaks isolation, and must name each breakage.
 
@@ -61,10 +61,10 @@ fn assert_reports(problems: &[String], expected: &str) {
 }
 
 // ---------------------------------------------------------------------------
-// The committed repository.
+// The seed repository, built.
 
 #[test]
-fn the_committed_repository_passes_the_inclusion_gate() {
+fn the_built_seed_repository_passes_the_inclusion_gate() {
     let seed = scratch_repo();
     let problems = inclusion_gate(seed.path());
     assert!(

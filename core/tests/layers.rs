@@ -19,7 +19,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "primitives",
         &[
-            "net", "glob", "par", "read", "text", "write", "header", "yaml",
+            "net", "glob", "par", "read", "text", "write", "header", "xml", "yaml",
         ],
     ),
     ("diagnostics", &["diag"]),

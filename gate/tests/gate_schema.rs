@@ -1,4 +1,4 @@
-//! The strict schema gate (`lbipam_gate`) on the committed repository and on
+//! The strict schema gate (`lbipam_gate`) on the built seed repository and on
 //! scratch copies: broken the ways a hand edit breaks a manifest, and grown the
 //! ways real repositories grow (more kinds, Helm charts, SOPS files, kustomize
 //! `configurations:`, patches from a parent Flux Kustomization).
@@ -55,7 +55,7 @@ fn write(root: &Path, path: &str, text: &str) {
 }
 
 // ---------------------------------------------------------------------------
-// The committed repository.
+// The seed repository, built.
 
 /// What the plan generates and the cluster files hold: the gate must have
 /// checked each, whatever else the repository holds.

@@ -11,6 +11,7 @@ use std::fmt::Write;
 use crate::net::{Interval, Size};
 use crate::plan::Plan;
 use crate::usage::{self, Holder, Segment};
+use crate::xml;
 
 use crate::header::GENERATED;
 
@@ -37,22 +38,6 @@ const RESERVED: (&str, &str) = ("#BDBDBD", "#000");
 const FREE: (&str, &str) = ("#FFFFFF", "#666");
 /// The network and broadcast addresses: dark, as nothing may be handed out there.
 const UNUSABLE: (&str, &str) = ("#424242", "#FFF");
-
-/// Escapes text for SVG content and attributes.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The colors and legend name of a holder.
 fn style(plan: &Plan, h: Holder) -> ((&'static str, &'static str), String) {
@@ -259,7 +244,7 @@ fn grid(svg: &mut String, plan: &Plan, cells: &[Cell], grid_x: u32, top: u32) {
         let _ = write!(
             svg,
             "<g><title>{}</title><rect x=\"{x}\" y=\"{y}\" width=\"{CELL}\" height=\"{CELL}\" fill=\"{fill}\" stroke=\"#999\" stroke-width=\"0.5\"/>",
-            xml(&title)
+            xml::escape(&title)
         );
         if cell.iv.start == cell.iv.stop {
             let offset = i;
@@ -406,6 +391,6 @@ fn entry(svg: &mut String, x: u32, y: u32, e: &Entry) {
         svg,
         "<text x=\"{}\" y=\"{y}\" font-family=\"monospace\" font-size=\"11\">{}</text>",
         x + 20,
-        xml(&e.text)
+        xml::escape(&e.text)
     );
 }

@@ -126,7 +126,7 @@ pub fn build(root: &Path) -> Result<lbipam_core::generate::Summary, Vec<String>>
 pub fn fails_untouched(root: &Path) -> Vec<String> {
     let before = snapshot(root);
     let lines = match build(root) {
-        Ok(summary) => panic!("the build passed: {:?}", summary.notices()),
+        Ok(summary) => panic!("the build passed: {:?}", summary.change_lines()),
         Err(lines) => lines,
     };
     assert_eq!(
