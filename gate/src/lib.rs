@@ -11,7 +11,7 @@
 //! not a problem either:
 //!
 //! - only files a kustomization or a Flux path includes as resources are objects
-//!   ([`include`]); a Helm chart's templates, a `values.yaml`, a kustomize
+//!   ([`lbipam_core::flux::reach`]); a Helm chart's templates, a `values.yaml`, a kustomize
 //!   `configurations:` file are not read;
 //! - an object of a kind the gate has no type for is counted, not failed;
 //! - an object a kustomization patches is not failed for a missing required
@@ -32,7 +32,6 @@
 //! compile-fail tests.
 
 mod crds;
-pub mod include;
 mod kinds;
 pub mod schema;
 mod sops;
@@ -67,7 +66,7 @@ pub struct SchemaReport {
     /// YAML files in the audited directories that no kustomization or Flux path
     /// includes: not read.
     pub not_resources: Vec<PathBuf>,
-    /// References the walk could not follow (see [`include::Resources`]), each
+    /// References the walk could not follow (see [`lbipam_core::flux::reach::Resources`]), each
     /// with the walker's code: core's resolver judges them, the summary lists them.
     pub unfollowed: Vec<Error>,
     /// Every problem, each at the line its document starts on: the code of its
@@ -224,7 +223,7 @@ fn build_file_kind(value: &Value) -> String {
 /// (per the plan's layout) Flux's bootstrap applies.
 pub fn check_repository(root: &Path, plan: &Plan) -> SchemaReport {
     let tree = Tree::disk(root);
-    let resources = include::resources(&tree, plan);
+    let resources = lbipam_core::flux::reach::resources(&tree, plan);
     let mut report = SchemaReport {
         unfollowed: resources.unfollowed.to_vec(),
         ..SchemaReport::default()

@@ -27,6 +27,6 @@ pub(crate) mod generate;
 pub(crate) mod patch;
 mod select;
 pub(crate) mod transform;
-pub mod walk;
+pub(crate) mod walk;
 
 pub use walk::{Problem, Strictness, Walker};

@@ -15,7 +15,7 @@ use crate::flux::object::Object;
 use crate::tree::{Documents, Tree};
 
 /// The names kustomize looks for in a directory, in its order.
-pub const KUSTOMIZATION_FILES: [&str; 3] =
+pub(crate) const KUSTOMIZATION_FILES: [&str; 3] =
     ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// Fields the model applies.

@@ -5,9 +5,12 @@
 //! A YAML file is not an object because of its name: a Helm chart's
 //! `templates/*.yaml` and `values.yaml`, a SOPS-encrypted values file, a
 //! kustomize `configurations:` file are YAML too. Kustomize and Flux decide what
-//! is applied, so this walk builds what they build, with core's one kustomize
-//! walker ([`lbipam_core::flux::kustomize`]) in its lenient mode (a problem is
-//! recorded and skipped; the resolver and core's inclusion gate judge it):
+//! is applied, so this walk builds what they build, with the one kustomize
+//! walker ([`crate::flux::kustomize`]) in its lenient mode (a problem is
+//! recorded and skipped; the resolver and the inclusion gate judge it). It is
+//! the lenient twin of [`crate::flux::entry`], which follows one cluster's Flux
+//! Kustomizations strictly, with substitution; this one reads the whole
+//! repository at once for lbipam-gate's schema check:
 //!
 //! - every kustomization file under the audited directories (components
 //!   included), built on its own;
@@ -23,13 +26,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use lbipam_core::diag::codes::Code;
-use lbipam_core::diag::error::Error;
-use lbipam_core::flux::kustomization::applied_path;
-use lbipam_core::flux::kustomize::walk::KUSTOMIZATION_FILES;
-use lbipam_core::flux::kustomize::{Strictness, Walker};
-use lbipam_core::plan::Plan;
-use lbipam_core::tree::{Links, Tree};
+use super::kustomization::applied_path;
+use super::kustomize::walk::KUSTOMIZATION_FILES;
+use super::kustomize::{Strictness, Walker};
+use crate::diag::codes::Code;
+use crate::diag::error::Error;
+use crate::plan::Plan;
+use crate::tree::{Links, Tree};
 use yaml_serde::Value;
 
 /// The result of the walk.
