@@ -451,96 +451,91 @@ impl Error {
     /// `pin-outside-pool`, ...), for JSON output and scripts. Never changes
     /// once published; manual/codes.md lists every code.
     pub fn code(&self) -> &'static str {
-        use Error::*;
-        match self {
-            Syntax { .. } => "syntax",
-            UnknownKey { .. } => "unknown-key",
-            MissingKey { .. } => "missing-key",
-            WrongType { .. } => "wrong-type",
-            BadValue { .. } => "bad-value",
-            StartAfterStop { .. } => "start-after-stop",
-            MixedFamily { .. } => "mixed-family",
-            HostBits { .. } => "host-bits",
-            OutsideNetwork { .. } => "outside-network",
-            Overlap { .. } => "overlap",
-            PinOutsidePool { .. } => "pin-outside-pool",
-            DuplicatePin { .. } => "duplicate-pin",
-            NoClusters { .. } => "no-clusters",
-            BadName { .. } => "bad-name",
-            NoPools { .. } => "no-pools",
-            NoBlocks { .. } => "no-blocks",
-            DuplicateSetting { .. } => "duplicate-setting",
-            File { code, .. } => code.as_str(),
-            Stale { .. } => "stale",
-            NetworkOrBroadcast { .. } => "network-or-broadcast",
-            PinNotAllocatable { .. } => "pin-not-allocatable",
-            PinWithoutService { .. } => "pin-without-service",
-            Rule { rule, .. } => rule.code(),
-        }
+        self.names().0
     }
 
     /// A short label for the caret under the offending value.
     pub fn label(&self) -> &'static str {
+        self.names().1
+    }
+
+    /// Each variant's code, caret label and kind as a summary counts it, one
+    /// row per variant so the three are written and read together.
+    fn names(&self) -> (&'static str, &'static str, &'static str) {
         use Error::*;
         match self {
-            Syntax { .. } => "invalid TOML",
-            UnknownKey { .. } => "unknown key",
-            MissingKey { .. } => "in this table",
-            WrongType { .. } => "wrong type",
-            BadValue { .. } => "cannot parse",
-            StartAfterStop { .. } => "start is after stop",
-            MixedFamily { .. } => "wrong address family",
-            HostBits { .. } => "host bits set",
-            OutsideNetwork { .. } => "outside the network",
-            Overlap { .. } => "overlap",
-            PinOutsidePool { .. } => "not in this cluster's pools",
-            DuplicatePin { .. } => "pinned twice",
-            BadName { .. } => "invalid name",
-            NoClusters { .. } => "no cluster",
-            NoPools { .. } => "cluster without pools",
-            NoBlocks { .. } => "pool without blocks",
-            DuplicateSetting { .. } => "setting written twice",
-            NetworkOrBroadcast { .. } => "holds a network or broadcast address",
-            PinNotAllocatable { .. } => "never handed out",
-            PinWithoutService { .. } => "pin without its Service",
-            Rule { rule, .. } => rule.label(),
-            File { .. } => "here",
-            Stale { .. } => "differs from plan.toml",
+            Syntax { .. } => ("syntax", "invalid TOML", "invalid TOML"),
+            UnknownKey { .. } => ("unknown-key", "unknown key", "unknown key"),
+            MissingKey { .. } => ("missing-key", "in this table", "missing key"),
+            WrongType { .. } => ("wrong-type", "wrong type", "value of the wrong type"),
+            BadValue { .. } => ("bad-value", "cannot parse", "invalid value"),
+            StartAfterStop { .. } => (
+                "start-after-stop",
+                "start is after stop",
+                "range starting after it stops",
+            ),
+            MixedFamily { .. } => (
+                "mixed-family",
+                "wrong address family",
+                "IPv4 mixed with IPv6",
+            ),
+            HostBits { .. } => ("host-bits", "host bits set", "CIDR with host bits set"),
+            OutsideNetwork { .. } => (
+                "outside-network",
+                "outside the network",
+                "outside the network",
+            ),
+            Overlap { .. } => ("overlap", "overlap", "overlap"),
+            PinOutsidePool { .. } => (
+                "pin-outside-pool",
+                "not in this cluster's pools",
+                "pin outside its cluster's pools",
+            ),
+            DuplicatePin { .. } => ("duplicate-pin", "pinned twice", "address pinned twice"),
+            NoClusters { .. } => ("no-clusters", "no cluster", "no cluster"),
+            BadName { .. } => ("bad-name", "invalid name", "invalid name"),
+            NoPools { .. } => ("no-pools", "cluster without pools", "cluster without pools"),
+            NoBlocks { .. } => ("no-blocks", "pool without blocks", "pool without blocks"),
+            DuplicateSetting { .. } => (
+                "duplicate-setting",
+                "setting written twice",
+                "setting written by two services",
+            ),
+            File { code, .. } => (code.as_str(), "here", "problem in a file"),
+            Stale { .. } => (
+                "stale",
+                "differs from plan.toml",
+                "file differing from plan.toml",
+            ),
+            NetworkOrBroadcast { .. } => (
+                "network-or-broadcast",
+                "holds a network or broadcast address",
+                "network or broadcast address handed out",
+            ),
+            PinNotAllocatable { .. } => (
+                "pin-not-allocatable",
+                "never handed out",
+                "pin Cilium never hands out",
+            ),
+            PinWithoutService { .. } => (
+                "pin-without-service",
+                "pin without its Service",
+                "held-back pin without its Service",
+            ),
+            Rule { rule, .. } => (rule.code(), rule.label(), rule.kind()),
         }
     }
-}
 
-impl Error {
     /// What kind of problem this is, as a summary counts them: `invalid block`,
     /// `overlap`, `unknown key`.
     pub fn kind(&self) -> String {
-        use Error::*;
         match self {
-            BadValue { what, .. } => format!("invalid {what}"),
-            BadName { what, .. } => format!("invalid {what} name"),
-            Syntax { .. } => "invalid TOML".to_owned(),
-            UnknownKey { .. } => "unknown key".to_owned(),
-            MissingKey { .. } => "missing key".to_owned(),
-            WrongType { .. } => "value of the wrong type".to_owned(),
-            StartAfterStop { .. } => "range starting after it stops".to_owned(),
-            MixedFamily { .. } => "IPv4 mixed with IPv6".to_owned(),
-            HostBits { .. } => "CIDR with host bits set".to_owned(),
-            OutsideNetwork { .. } => "outside the network".to_owned(),
-            Overlap { .. } => "overlap".to_owned(),
-            PinOutsidePool { .. } => "pin outside its cluster's pools".to_owned(),
-            DuplicatePin { .. } => "address pinned twice".to_owned(),
-            NoClusters { .. } => "no cluster".to_owned(),
-            NoPools { .. } => "cluster without pools".to_owned(),
-            NoBlocks { .. } => "pool without blocks".to_owned(),
-            DuplicateSetting { .. } => "setting written by two services".to_owned(),
-            File { path, .. } => {
+            Error::BadValue { what, .. } => format!("invalid {what}"),
+            Error::BadName { what, .. } => format!("invalid {what} name"),
+            Error::File { path, .. } => {
                 format!("problem in {}", path.display().to_string().escape_debug())
             }
-            Stale { .. } => "file differing from plan.toml".to_owned(),
-            NetworkOrBroadcast { .. } => "network or broadcast address handed out".to_owned(),
-            PinNotAllocatable { .. } => "pin Cilium never hands out".to_owned(),
-            PinWithoutService { .. } => "held-back pin without its Service".to_owned(),
-            Rule { rule, .. } => rule.kind().to_owned(),
+            _ => self.names().2.to_owned(),
         }
     }
 }
