@@ -10,7 +10,7 @@ use crate::audit;
 use crate::check::compile;
 use crate::diag::Report;
 use crate::diag::codes::Code;
-use crate::diag::error::{Error, FileError, Span};
+use crate::diag::error::{Error, Span};
 use crate::mode::{self, Mode};
 use crate::plan::Plan;
 use crate::plan::layout;
@@ -104,11 +104,7 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
                     files.push((path, new.text));
                 }
                 Err(error) => {
-                    let update = FileError::Update {
-                        path: path.clone(),
-                        error,
-                    };
-                    errors.push(update.into());
+                    errors.push(Error::edit_refused(&path, error));
                     sources.insert(path, before);
                 }
             },
@@ -269,7 +265,7 @@ fn read_text(root: &Path, path: &Path) -> Result<Option<String>, Error> {
     match crate::read::text(&root.join(&path)) {
         Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(FileError::Read { path, error }.into()),
+        Err(error) => Err(Error::unreadable(&path, &error)),
     }
 }
 

@@ -77,13 +77,7 @@ fn differs(root: &Path, path: &Path, rendered: &str) -> Option<Error> {
                 rendered: Some(rendered),
             })
         }
-        Committed::Unreadable(error) => Some(
-            crate::diag::error::FileError::Read {
-                path: path.to_owned(),
-                error,
-            }
-            .into(),
-        ),
+        Committed::Unreadable(error) => Some(Error::unreadable(path, &error)),
         Committed::Missing => Some(Error::Stale {
             path: path.to_owned(),
             line: 1,

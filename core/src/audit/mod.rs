@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::diag::codes::Code;
-use crate::diag::error::{Error, FileError, Location};
+use crate::diag::error::{Error, Location};
 use crate::flux::resolve::ClusterBuild;
 use crate::glob::Globs;
 use crate::plan::Plan;
@@ -310,7 +310,7 @@ fn read_file(
     // Whether or not anything applies it: a file whose lines YAML 1.1 tools
     // read differently could hide a request from any later reader.
     if let Err(e) = yaml::check_line_breaks(&text) {
-        let errors = vec![yaml_error(path, e)];
+        let errors = vec![Error::invalid_yaml(path, e)];
         return Read::Text {
             text,
             asks: false,
@@ -348,7 +348,7 @@ fn read_file(
             text,
             asks: false,
             requested: Vec::new(),
-            errors: vec![yaml_error(path, e)],
+            errors: vec![Error::invalid_yaml(path, e)],
             notes: Vec::new(),
         },
     }
@@ -395,11 +395,6 @@ fn shadowed(path: &Path, requests: &[IpRequest]) -> Vec<Error> {
                 r.value
             )))
         .collect()
-}
-
-fn yaml_error(path: &Path, error: yaml::YamlError) -> Error {
-    let path = path.to_owned();
-    FileError::Yaml { path, error }.into()
 }
 
 fn unreadable(path: &Path, why: &std::io::Error, how: &[Applier]) -> Error {

@@ -4,7 +4,7 @@
 use std::fmt::{self, Write as _};
 use std::io;
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::diag::codes::Code;
 use crate::write::Refusal;
@@ -731,54 +731,39 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// What went wrong with a file other than plan.toml, with its path. Converts
-/// into [`Error::File`] with a message that names the file, so every site that
-/// reads or edits a file words the same failure the same way.
-#[derive(Debug)]
-pub(crate) enum FileError {
+/// The findings of a file the build reads or edits: every site that reads or
+/// edits a file words the same failure the same way, naming the file.
+impl Error {
     /// The file's YAML cannot be read safely (it does not parse, or a YAML 1.1
     /// reader would read its line breaks differently).
-    Yaml { path: PathBuf, error: YamlError },
-    /// The edit of the parts the build owns was refused.
-    Update { path: PathBuf, error: YamlError },
-    /// The file exists but cannot be read.
-    Read { path: PathBuf, error: io::Error },
-    /// A document of the file, starting on `line`, is not valid YAML.
-    NotYaml {
-        path: PathBuf,
-        line: usize,
-        error: yaml_serde::Error,
-    },
-}
+    pub(crate) fn invalid_yaml(path: &Path, error: YamlError) -> Error {
+        let message = format!("{}: {}", path.display(), error.message);
+        Error::file(Code::InvalidYaml, path, error.line, error.column, message)
+    }
 
-impl From<FileError> for Error {
-    fn from(e: FileError) -> Error {
-        let code = match &e {
-            FileError::Yaml { .. } | FileError::NotYaml { .. } => Code::InvalidYaml,
-            FileError::Update { .. } => Code::EditRefused,
-            FileError::Read { error, .. } => Code::of_read(error),
-        };
-        let at =
-            |path: PathBuf, line, column, message| Error::file(code, path, line, column, message);
-        match e {
-            FileError::Yaml { path, error } => {
-                let message = format!("{}: {}", path.display(), error.message);
-                at(path, error.line, error.column, message)
-            }
-            FileError::Update { path, error } => {
-                let message = format!("cannot update {}: {}", path.display(), error.message);
-                at(path, error.line, error.column, message)
-            }
-            FileError::Read { path, error } => {
-                let message = format!("cannot read {}: {error}", path.display());
-                at(path, 1, 1, message)
-            }
-            FileError::NotYaml { path, line, error } => {
-                let (l, c) = error.location().map_or((0, 1), |l| (l.line(), l.column()));
-                let message = format!("{} is not valid YAML: {error}", path.display());
-                at(path, line + l.saturating_sub(1), c, message)
-            }
-        }
+    /// The document of `path` starting on `line` is not valid YAML.
+    pub(crate) fn not_yaml(path: &Path, line: usize, error: &yaml_serde::Error) -> Error {
+        let (l, c) = error.location().map_or((0, 1), |l| (l.line(), l.column()));
+        let message = format!("{} is not valid YAML: {error}", path.display());
+        Error::file(
+            Code::InvalidYaml,
+            path,
+            line + l.saturating_sub(1),
+            c,
+            message,
+        )
+    }
+
+    /// The edit of the parts the build owns in `path` was refused.
+    pub(crate) fn edit_refused(path: &Path, error: YamlError) -> Error {
+        let message = format!("cannot update {}: {}", path.display(), error.message);
+        Error::file(Code::EditRefused, path, error.line, error.column, message)
+    }
+
+    /// `path` exists but cannot be read.
+    pub(crate) fn unreadable(path: &Path, error: &io::Error) -> Error {
+        let message = format!("cannot read {}: {error}", path.display());
+        Error::file(Code::of_read(error), path, 1, 1, message)
     }
 }
 

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use yaml_serde::Value;
 
-use crate::diag::error::{Error, FileError};
+use crate::diag::error::Error;
 use crate::yaml;
 
 mod walk;
@@ -483,13 +483,7 @@ fn read_documents(path: &Path, text: &str) -> Read {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let shift = text.len() - body.len();
     if let Err(e) = yaml::check_line_breaks(body) {
-        errors.push(
-            FileError::Yaml {
-                path: path.to_owned(),
-                error: e,
-            }
-            .into(),
-        );
+        errors.push(Error::invalid_yaml(path, e));
         return (objects, errors, Ranges::new());
     }
     let mut ranges = Ranges::new();
@@ -497,14 +491,7 @@ fn read_documents(path: &Path, text: &str) -> Read {
         match yaml::yaml11_value(&body[doc.range.clone()]) {
             Ok(Value::Null) => {}
             Ok(value) => objects.push((doc.line, value)),
-            Err(error) => errors.push(
-                FileError::NotYaml {
-                    path: path.to_owned(),
-                    line: doc.line,
-                    error,
-                }
-                .into(),
-            ),
+            Err(error) => errors.push(Error::not_yaml(path, doc.line, &error)),
         }
         ranges.push((doc.line, doc.range.start + shift..doc.range.end + shift));
     }
