@@ -65,7 +65,7 @@ pub mod read;
 pub mod text;
 pub mod write;
 pub mod xml;
-pub mod yaml;
+pub(crate) mod yaml;
 
 pub mod diag;
 

@@ -299,9 +299,6 @@ fn directives_after_a_document_end_marker_start_the_next_document() {
     let lines = fails(root);
     // The Service's annotation is on line 17 of the file (7 + 2 + 8).
     assert_has(&lines, &[&format!("{rel}:17:"), "10.25.11.105"]);
-    let docs = lbipam_core::yaml::split(&text);
-    assert_eq!(docs.len(), 2, "{docs:?}");
-    assert!(text[docs[1].range.clone()].starts_with("%YAML 1.2\n%TAG"));
 }
 
 // --- A large file no cluster applies -----------------------------------------------

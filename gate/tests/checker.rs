@@ -568,9 +568,38 @@ fn comparison_normalizes_only_nulls_defaults_and_number_forms() {
     );
 }
 
-/// The `k8s-openapi` source the gate compiles against, found by `cargo metadata`
-/// (offline: it reads Cargo.lock and the local registry, for the host only).
+/// The `k8s-openapi` source the gate compiles against: the version Cargo.lock
+/// pins, in cargo's registry cache, which holds it because this test links it.
+/// `cargo metadata` is the fallback for other setups (vendored sources); it is
+/// not the first choice because offline it wants every locked package present.
 fn k8s_openapi_source() -> std::path::PathBuf {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the gate crate sits in the workspace");
+    locked_registry_source(workspace, "k8s-openapi")
+        .unwrap_or_else(|| metadata_source("k8s-openapi"))
+        .join("src")
+}
+
+/// `$CARGO_HOME/registry/src/<index>/<name>-<version>` for the version in Cargo.lock.
+fn locked_registry_source(workspace: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
+    let lock = std::fs::read_to_string(workspace.join("Cargo.lock")).ok()?;
+    let at = lock.find(&format!("name = \"{name}\"\nversion = \""))?;
+    let version = lock[at..].lines().nth(1)?;
+    let version = version.strip_prefix("version = \"")?.strip_suffix('"')?;
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")))?;
+    std::fs::read_dir(home.join("registry/src"))
+        .ok()?
+        .flatten()
+        .map(|index| index.path().join(format!("{name}-{version}")))
+        .find(|dir| dir.join("Cargo.toml").is_file())
+}
+
+/// The crate directory of dependency `name`, as `cargo metadata` (offline, host
+/// only) reports it.
+fn metadata_source(name: &str) -> std::path::PathBuf {
     let rustc = std::process::Command::new("rustc")
         .arg("-vV")
         .output()
@@ -581,7 +610,6 @@ fn k8s_openapi_source() -> std::path::PathBuf {
         .find_map(|l| l.strip_prefix("host: "))
         .expect("rustc -vV names the host");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    // Only the host's dependencies: the others may not be downloaded.
     let out = std::process::Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--offline"])
         .args(["--filter-platform", host])
@@ -598,13 +626,13 @@ fn k8s_openapi_source() -> std::path::PathBuf {
         .as_array()
         .expect("packages")
         .iter()
-        .find(|p| p["name"] == "k8s-openapi")
+        .find(|p| p["name"] == name)
         .and_then(|p| p["manifest_path"].as_str())
-        .expect("k8s-openapi is a dependency");
+        .unwrap_or_else(|| panic!("{name} is a dependency"));
     std::path::Path::new(manifest)
         .parent()
         .expect("crate dir")
-        .join("src")
+        .to_owned()
 }
 
 /// Every (apiVersion, kind) of the newest Kubernetes version in the source (the

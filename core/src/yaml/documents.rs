@@ -13,7 +13,7 @@ use super::*;
 
 /// One document of a text as [`split`] cuts it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Document {
+pub(crate) struct Document {
     /// The 1-based line its text starts on (the line after its `---`).
     pub line: usize,
     /// Its text, without the `---` line.
@@ -30,7 +30,7 @@ pub struct Document {
 /// Directives (`%YAML 1.2`, `%TAG ! tag:example.com,2000:`), which YAML allows
 /// only before a document's `---`, stay with the document they precede, so it
 /// is parsed with them; a `...` line ends a document (directives may follow it).
-pub fn split(text: &str) -> Vec<Document> {
+pub(crate) fn split(text: &str) -> Vec<Document> {
     let mut docs = Vec::new();
     let (mut start, mut line) = (0, 1);
     let mut offset = 0;
@@ -191,5 +191,15 @@ mod tests {
             }
         );
         assert_eq!(&text[docs[1].range.clone()], "a: 1\n");
+    }
+
+    #[test]
+    fn directives_after_a_document_end_marker_begin_the_next_document() {
+        let text =
+            "%YAML 1.1\n---\na: 1\n...\n%YAML 1.2\n%TAG ! tag:example.com,2000:\n---\nb: 2\n";
+        let docs = split(text);
+        assert_eq!(docs.len(), 2, "{docs:?}");
+        assert!(text[docs[1].range.clone()].starts_with("%YAML 1.2\n%TAG"));
+        assert_eq!(docs[1].line, 5);
     }
 }

@@ -39,7 +39,7 @@ pub(crate) fn go_int(plain: &str) -> Option<i64> {
 /// written as one in decimal, rewritten in decimal (`0755` → `493`): what a
 /// YAML 1.2 reader then reads is what Kubernetes reads. Quoted and block
 /// scalars are left as they are.
-pub fn go_ints(text: &str) -> Cow<'_, str> {
+pub(crate) fn go_ints(text: &str) -> Cow<'_, str> {
     if !may_hold_go_ints(text) {
         return Cow::Borrowed(text);
     }

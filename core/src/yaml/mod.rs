@@ -20,11 +20,10 @@ mod path;
 mod scalar;
 mod splice;
 
-pub use documents::{Document, split};
+pub(crate) use documents::split;
 pub(crate) use editing::untag;
-pub use ints::go_ints;
+pub(crate) use ints::go_ints;
 pub use parse::{check_line_breaks, yaml11_values};
-pub use path::Mark;
 pub use scalar::Scalar;
 
 pub(crate) use comments::*;

@@ -9,7 +9,7 @@ use super::*;
 
 /// The trailing comment every line an edit writes ends in (`None`: none): how
 /// a caller tells the keys it wrote from hand-written ones later.
-pub type Mark = Option<&'static str>;
+pub(crate) type Mark = Option<&'static str>;
 
 pub(crate) fn as_mapping(node: &YamlNode) -> Option<Mapping> {
     node.as_mapping()
