@@ -280,18 +280,8 @@ pub fn object_problems(obj: &Value) -> Result<Option<(String, Vec<Mismatch>)>, S
     Ok(Some((label(spec, name), typed_problems(spec, obj))))
 }
 
-/// Checks a kustomize build file (`kustomization.yaml`), whose `apiVersion`
-/// and `kind` kustomize lets one leave out.
-pub fn check_build_file(obj: &Value) -> Result<(), String> {
-    let problems = build_file_problems(obj);
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(texts(&problems))
-    }
-}
-
-/// The problems of a kustomization file, one message each, labelled.
+/// The problems of a kustomize build file (`kustomization.yaml`, whose
+/// `apiVersion` and `kind` kustomize lets one leave out), one message each, labelled.
 pub fn build_file_problems(obj: &Value) -> Vec<Mismatch> {
     let kind = obj.get("kind").and_then(Value::as_str);
     let spec = if kind == Some("Component") {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use lbipam_core::diag::error::Error;
 use lbipam_gate::schema::{
-    MismatchKind, Scope, Verdict, check_build_file, check_object, check_yaml, kind_spec, kinds,
+    MismatchKind, Scope, Verdict, build_file_problems, check_object, check_yaml, kind_spec, kinds,
     lost_or_changed,
 };
 
@@ -520,11 +520,14 @@ fn a_service_with_a_string_for_its_ports_is_a_type_error() {
 fn a_kustomization_without_api_version_with_configurations_and_deprecated_fields_passes() {
     // kustomize lets one leave out apiVersion and kind, and still builds the
     // deprecated fields.
-    check_build_file(&parse(
+    let fine = build_file_problems(&parse(
         "resources: [a.yaml]\nconfigurations: [kustomizeconfig.yaml]\nconfigMapGenerator:\n  - name: v\n    files: [values.yaml]\npatchesStrategicMerge: [p.yaml]\nbases: [../base]\nreplacements:\n  - source: {kind: ConfigMap, name: v}\n    targets: []\n",
-    ))
-    .unwrap();
-    let e = check_build_file(&parse("resources: [a.yaml]\nconfiguration: [k.yaml]\n")).unwrap_err();
+    ));
+    assert_eq!(fine, [], "kustomize builds every one of these fields");
+    let problems = build_file_problems(&parse("resources: [a.yaml]\nconfiguration: [k.yaml]\n"));
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].kind, MismatchKind::UnknownField);
+    let e = problems[0].text.clone();
     assert_contains(&e, "unknown field configuration, expected one of");
 }
 
