@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use lbipam_core::check::Location;
 use lbipam_core::diag::Report;
 use lbipam_core::diag::codes;
+use lbipam_core::diag::error::Related;
 use lbipam_core::text::LineIndex;
 use lbipam_core::xml::escape as xml;
 use serde_json::{Value, json};
@@ -41,14 +42,6 @@ pub(crate) struct Finding {
     pub related: Vec<Related>,
 }
 
-/// Another place a finding involves: file, 1-based line and column, and what is there.
-pub(crate) struct Related {
-    pub file: String,
-    pub line: usize,
-    pub col: usize,
-    pub label: String,
-}
-
 /// Every error of a report as a finding, then every warning.
 pub(crate) fn findings(report: &Report) -> Vec<Finding> {
     let lines = LineIndex::new(&report.plan_text);
@@ -64,12 +57,7 @@ pub(crate) fn findings(report: &Report) -> Vec<Finding> {
                 }
                 Location::File { path, line, column } => (path.display().to_string(), line, column),
             };
-            let related = e.related_files().iter().map(|r| Related {
-                file: r.path.display().to_string(),
-                line: r.line,
-                col: r.column,
-                label: r.label.clone(),
-            });
+            let related = e.related_files().iter().cloned();
             Finding {
                 level,
                 file,
@@ -102,9 +90,9 @@ pub(crate) fn json(findings: &[Finding]) -> String {
                 .map(|r| {
                     format!(
                         "{{\"file\":{},\"line\":{},\"col\":{},\"label\":{}}}",
-                        string(&r.file),
+                        string(&r.path.display().to_string()),
                         r.line,
-                        r.col,
+                        r.column,
                         string(&r.label)
                     )
                 })
@@ -195,7 +183,7 @@ pub(crate) fn sarif(findings: &[Finding]) -> String {
                 "message": {"text": with_help(f)},
                 "locations": [location(&f.file, f.line, f.col)],
                 "relatedLocations": f.related.iter().enumerate().map(|(i, r)| {
-                    let mut at = location(&r.file, r.line, r.col);
+                    let mut at = location(&r.path.display().to_string(), r.line, r.column);
                     at["id"] = json!(i);
                     at["message"] = json!({"text": r.label});
                     at
