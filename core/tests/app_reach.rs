@@ -585,3 +585,32 @@ fn a_config_map_of_a_sibling_listed_after_is_not_yet_there_to_substitute_from() 
         "{hit}"
     );
 }
+
+/// A flux-operator `FluxInstance` syncing `path`: the operator generates the
+/// Flux Kustomization that applies it.
+fn flux_instance(path: &str) -> String {
+    format!(
+        "---\napiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  distribution:\n    version: \"2.x\"\n    registry: ghcr.io/fluxcd\n  sync:\n    kind: GitRepository\n    url: https://example.com/home-ops.git\n    ref: refs/heads/main\n    path: {path}\n"
+    )
+}
+
+#[test]
+fn the_apps_a_flux_instance_syncs_are_audited_as_the_clusters() {
+    let repo = home_lab();
+    let entry = repo.path().join("kubernetes/flux/cluster/ks.yaml");
+    std::fs::write(&entry, flux_instance("./kubernetes/apps")).expect("write the entry");
+    build(repo.path()).unwrap_or_else(|e| panic!("{e:#?}"));
+    edit(
+        &repo.path().join(ECHO_SERVICE),
+        "192.168.50.220",
+        "192.168.50.40",
+    );
+    let found = failures(repo.path());
+    let hit = one_with(&found, "192.168.50.40");
+    assert!(
+        hit.starts_with(&format!("stray-ip {ECHO_SERVICE}:6: ")),
+        "{hit}"
+    );
+    assert!(!hit.contains("any cluster"), "found through Flux: {hit}");
+    assert!(hit.contains("main"), "{hit}");
+}

@@ -8,10 +8,12 @@
 //! parents) is not built twice. One applied by its own descendants is a cycle,
 //! reported with the chain.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
-use super::kustomization::{FluxKustomization, dependencies, is_flux_kustomization};
+use super::kustomization::{FluxKustomization, dependencies, flux_kustomization_of};
 use super::resolve::{
     Applied, ClusterBuild, Object, ResolveError, Sources, build_in_order, resolve_entry,
 };
@@ -105,14 +107,22 @@ fn follow(
     (out, errors, notes)
 }
 
-/// The Flux Kustomizations a build applies, each with the chain down to it.
+/// The Flux Kustomizations a build applies (a `FluxInstance` as the one its
+/// operator generates), each with the chain down to it.
 fn children_of(a: &Applied, above: &[Key]) -> Vec<(Object, Vec<Key>)> {
     let mut chain = above.to_vec();
     chain.push(key_of(&a.flux.object));
+    let as_flux = |o: &Object| {
+        let value = match flux_kustomization_of(&o.value)? {
+            Cow::Borrowed(_) => o.value.clone(),
+            Cow::Owned(generated) => Arc::new(generated),
+        };
+        Some(Object { value, ..o.clone() })
+    };
     a.objects
         .iter()
-        .filter(|o| is_flux_kustomization(&o.value))
-        .map(|o| (o.clone(), chain.clone()))
+        .filter_map(as_flux)
+        .map(|o| (o, chain.clone()))
         .collect()
 }
 

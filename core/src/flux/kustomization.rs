@@ -1,6 +1,7 @@
 //! The Flux `Kustomization` objects (kustomize.toolkit.fluxcd.io) of a cluster's
 //! files: what the resolver starts from.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -48,23 +49,70 @@ pub fn is_flux_kustomization(value: &Value) -> bool {
             .is_some_and(|a| a.starts_with("kustomize.toolkit.fluxcd.io/"))
 }
 
+/// Whether an object is a flux-operator `FluxInstance` (fluxcd.controlplane.io).
+fn is_flux_instance(value: &Value) -> bool {
+    value["kind"].as_str() == Some("FluxInstance")
+        && value["apiVersion"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("fluxcd.controlplane.io/"))
+}
+
 /// The directory a Flux object applies, as written: a Flux Kustomization's
 /// `spec.path`, or a flux-operator `FluxInstance`'s `spec.sync.path` (the
 /// Kustomization the operator generates applies it). `None` for any other
 /// object, and for a path that is not a string.
 pub fn applied_path(value: &Value) -> Option<&str> {
     if is_flux_kustomization(value) {
-        return value["spec"]["path"].as_str();
-    }
-    let instance = value["kind"].as_str() == Some("FluxInstance")
-        && value["apiVersion"]
-            .as_str()
-            .is_some_and(|a| a.starts_with("fluxcd.controlplane.io/"));
-    if instance {
+        value["spec"]["path"].as_str()
+    } else if is_flux_instance(value) {
         value["spec"]["sync"]["path"].as_str()
     } else {
         None
     }
+}
+
+/// The namespace a `FluxInstance` that does not name one is applied in: the
+/// operator's own, where its documentation installs every instance.
+const OPERATOR_NAMESPACE: &str = "flux-system";
+
+/// The Flux Kustomization an object stands for: the object itself for a Flux
+/// Kustomization; for a `FluxInstance` with `spec.sync`, the one its operator
+/// generates, which (like `flux bootstrap`) is named after the instance's
+/// namespace, lives in it, and applies `sync.path` from the source of
+/// `sync.kind` of the same name. `None` for any other object.
+pub(crate) fn flux_kustomization_of(value: &Value) -> Option<Cow<'_, Value>> {
+    if is_flux_kustomization(value) {
+        return Some(Cow::Borrowed(value));
+    }
+    if !is_flux_instance(value) || !value["spec"]["sync"].is_mapping() {
+        return None;
+    }
+    let namespace = value["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or(OPERATOR_NAMESPACE);
+    let entries = |pairs: Vec<(&str, Value)>| {
+        Value::Mapping(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (Value::from(k), v))
+                .collect(),
+        )
+    };
+    let path = applied_path(value).map_or(Value::Null, Value::from);
+    let source = entries(vec![
+        ("kind", value["spec"]["sync"]["kind"].clone()),
+        ("name", Value::from(namespace)),
+    ]);
+    let metadata = entries(vec![
+        ("name", Value::from(namespace)),
+        ("namespace", Value::from(namespace)),
+    ]);
+    Some(Cow::Owned(entries(vec![
+        ("apiVersion", Value::from("kustomize.toolkit.fluxcd.io/v1")),
+        ("kind", Value::from("Kustomization")),
+        ("metadata", metadata),
+        ("spec", entries(vec![("path", path), ("sourceRef", source)])),
+    ])))
 }
 
 /// Every Flux `Kustomization` (kustomize.toolkit.fluxcd.io) in the given files
@@ -83,10 +131,10 @@ pub(crate) fn flux_kustomizations(
             ..
         } = &*parsed;
         errors.extend(bad.iter().cloned());
-        for (line, value) in objects.iter().cloned() {
-            if !is_flux_kustomization(&value) {
+        for &(line, ref value) in objects.iter() {
+            let Some(value) = flux_kustomization_of(value) else {
                 continue;
-            }
+            };
             let doc = parsed.source(line).unwrap_or_default();
             let name = value["metadata"]["name"].as_str().unwrap_or("").to_owned();
             let depends_on = dependencies(&value, line, doc);
@@ -97,7 +145,7 @@ pub(crate) fn flux_kustomizations(
                 depends_on,
                 path: path.clone(),
                 line,
-                object: (*value).clone(),
+                object: value.into_owned(),
             });
         }
     }
