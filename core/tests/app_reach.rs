@@ -604,3 +604,26 @@ fn the_apps_a_flux_instance_syncs_are_audited_as_the_clusters() {
     build(repo.path()).unwrap_or_else(|e| panic!("{e:#?}"));
     echo_stray_ip_is_the_clusters(repo.path());
 }
+
+#[test]
+fn a_flux_instance_a_build_applies_is_followed_like_a_kustomization() {
+    let repo = home_lab();
+    let r = repo.path();
+    std::fs::write(
+        r.join("kubernetes/flux/cluster/ks.yaml"),
+        flux("flux-operator", "./kubernetes/flux/operator", ""),
+    )
+    .expect("write the entry");
+    write(
+        r,
+        "kubernetes/flux/operator/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ./instance.yaml\n",
+    );
+    write(
+        r,
+        "kubernetes/flux/operator/instance.yaml",
+        &flux_instance("./kubernetes/apps"),
+    );
+    build(r).unwrap_or_else(|e| panic!("{e:#?}"));
+    echo_stray_ip_is_the_clusters(r);
+}
