@@ -451,7 +451,7 @@ fn sync(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
     }
     let changes = write::changes(root, &outs.files, &outs.remove).map_err(|refusals| {
         let mut r = Report::new(layout::PLAN_FILE, String::new(), Vec::new());
-        r.errors = refusals.into_iter().map(Error::from).collect();
+        r.errors = refusals;
         r
     })?;
     let created = changes

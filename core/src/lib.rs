@@ -63,7 +63,6 @@ pub mod net;
 pub mod par;
 pub mod read;
 pub mod text;
-pub mod write;
 pub mod xml;
 pub(crate) mod yaml;
 
@@ -76,6 +75,7 @@ pub mod proof;
 pub mod usage;
 
 pub mod tree;
+pub mod write;
 
 pub mod flux;
 

@@ -8,6 +8,9 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::diag::codes::Code;
+use crate::diag::error::Error;
+
 /// One change to the repository, with paths relative to its root.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
@@ -26,13 +29,11 @@ impl Change {
     }
 }
 
-/// Why a change cannot be made; found before anything is written.
-#[derive(Debug)]
-pub struct Refusal {
-    /// The file, relative to the repo root.
-    pub path: PathBuf,
-    /// What is wrong with it.
-    pub reason: String,
+/// A file the write step will not touch (a symlink, a directory, a file that
+/// changed under the build): found before anything is written.
+fn refused(path: &Path, reason: &str) -> Error {
+    let message = format!("cannot update {}: {reason}", path.display());
+    Error::file(Code::WriteRefused, path, 1, 1, message)
 }
 
 /// Turns wanted files into the changes needed, reading what is on disk.
@@ -44,9 +45,9 @@ pub fn changes(
     root: &Path,
     wanted: &[(PathBuf, String)],
     remove: &[PathBuf],
-) -> Result<Vec<Change>, Vec<Refusal>> {
+) -> Result<Vec<Change>, Vec<Error>> {
     let mut out = Vec::new();
-    let mut refused = Vec::new();
+    let mut refusals = Vec::new();
     for (path, contents) in wanted {
         let committed = crate::read::committed(&root.join(path), contents);
         if matches!(committed, crate::read::Committed::Same) {
@@ -57,25 +58,19 @@ pub fn changes(
                 path: path.clone(),
                 contents: contents.clone(),
             }),
-            Err(reason) => refused.push(Refusal {
-                path: path.clone(),
-                reason,
-            }),
+            Err(reason) => refusals.push(refused(path, &reason)),
         }
     }
     for path in remove {
         match writable(root, path) {
             Ok(()) => out.push(Change::Remove { path: path.clone() }),
-            Err(reason) => refused.push(Refusal {
-                path: path.clone(),
-                reason,
-            }),
+            Err(reason) => refusals.push(refused(path, &reason)),
         }
     }
-    if refused.is_empty() {
+    if refusals.is_empty() {
         Ok(out)
     } else {
-        Err(refused)
+        Err(refusals)
     }
 }
 

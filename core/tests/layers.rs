@@ -19,12 +19,12 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "primitives",
         &[
-            "net", "glob", "par", "read", "text", "write", "header", "xml", "yaml",
+            "net", "glob", "par", "read", "text", "header", "xml", "yaml",
         ],
     ),
     ("diagnostics", &["diag"]),
     ("model", &["plan", "check", "proof", "usage", "cilium"]),
-    ("io", &["tree"]),
+    ("io", &["tree", "write"]),
     ("flux", &["flux"]),
     ("audit", &["audit"]),
     ("artifact", &["artifact"]),

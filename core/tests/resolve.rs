@@ -9,12 +9,21 @@ use std::path::{Path, PathBuf};
 use lbipam_core::audit::isolation::{check_cluster, check_repo};
 use lbipam_core::check::compile;
 use lbipam_core::diag::Report;
+use lbipam_core::diag::error::{Error, Location};
 use lbipam_core::flux::entry::resolve_cluster;
 use lbipam_core::flux::resolve::*;
 use lbipam_core::plan::Plan;
 use lbipam_core::tree::Tree;
 
 const PLAN: &str = "[network]\ncidr = \"10.0.0.0/24\"\n\n[clusters.one.pools.one-pool]\nblocks = [\"10.0.0.10-10.0.0.19\"]\n\n[clusters.two.pools.two-pool]\nblocks = [\"10.0.0.20-10.0.0.29\", \"10.0.0.32/28\"]\n";
+
+/// A resolver finding as `file: chain: problem`, the file it is in and its message.
+fn at_file(e: &Error) -> String {
+    match e.location() {
+        Location::File { path, .. } => format!("{}: {e}", path.display()),
+        Location::Plan { .. } => format!("plan.toml: {e}"),
+    }
+}
 
 fn plan() -> Plan {
     compile(PLAN).unwrap_or_else(|e| panic!("fixture plan: {e:?}"))
@@ -110,10 +119,7 @@ fn resolved(root: &Path, cluster: &str) -> ClusterBuild {
     resolve_cluster(&Tree::disk(root), &plan(), cluster).unwrap_or_else(|e| {
         panic!(
             "{cluster} must resolve:\n{}",
-            e.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
+            e.iter().map(at_file).collect::<Vec<_>>().join("\n")
         )
     })
 }
@@ -126,17 +132,13 @@ fn resolve_errors(root: &Path, cluster: &str) -> Vec<String> {
 fn resolve_errors_with(plan: &Plan, root: &Path, cluster: &str) -> Vec<String> {
     match resolve_cluster(&Tree::disk(root), plan, cluster) {
         Ok(_) => panic!("{cluster} must fail to resolve"),
-        Err(e) => e.iter().map(ToString::to_string).collect(),
+        Err(e) => e.iter().map(at_file).collect(),
     }
 }
 
 /// The notes of a build that passes, as `file: chain: problem` lines.
 fn notes(root: &Path, cluster: &str) -> Vec<String> {
-    resolved(root, cluster)
-        .notes
-        .iter()
-        .map(ToString::to_string)
-        .collect()
+    resolved(root, cluster).notes.iter().map(at_file).collect()
 }
 
 /// The check's problems as `file:line:col: message` lines.
@@ -218,12 +220,16 @@ fn a_missing_resource_file_is_an_error_naming_the_chain() {
     fs::remove_file(repo.path().join("kubernetes/ipam/one/pool.yaml")).expect("rm");
     let e = resolve_cluster(&Tree::disk(repo.path()), &plan(), "one").expect_err("must fail");
     assert_eq!(
-        e.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        e.iter().map(at_file).collect::<Vec<_>>(),
         [
             "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one → pool.yaml: file not found: kubernetes/ipam/one/pool.yaml (listed in kubernetes/ipam/one/kustomization.yaml)"
         ]
     );
-    assert_eq!(e[0].line, 29, "points at spec.path of cilium-ipam");
+    assert!(
+        matches!(e[0].location(), Location::File { line: 29, .. }),
+        "points at spec.path of cilium-ipam: {:?}",
+        e[0].location()
+    );
 }
 
 #[test]

@@ -45,7 +45,6 @@ use std::sync::Arc;
 use lbipam_core::diag::codes::Code;
 use lbipam_core::diag::error::Error;
 use lbipam_core::flux::entry::resolve_cluster;
-use lbipam_core::flux::resolve::ResolveError;
 use lbipam_core::plan::Plan;
 use lbipam_core::tree::{Links, Tree, is_yaml};
 use yaml_serde::Value;
@@ -363,8 +362,8 @@ fn one_line(e: &Error) -> String {
 
 /// Why the resolver cannot build cluster `c`, as a problem of the schema
 /// check, with the resolver's code and place.
-fn unbuilt(c: &str, e: &ResolveError) -> Error {
-    let mut error = Error::from(e.clone());
+fn unbuilt(c: &str, e: &Error) -> Error {
+    let mut error = e.clone();
     if let Error::File { message, .. } = &mut error {
         *message = format!("cluster {c}: cannot be built: {message}");
     }

@@ -64,7 +64,7 @@ pub fn adopt(root: &Path, networks: &[IpNet]) -> Result<Adopted, Report> {
     for (name, _) in &clusters.names {
         match resolve_cluster(&tree, &probe, name) {
             Ok(b) => builds.push(b),
-            Err(e) => errors.extend(e.into_iter().map(Error::from)),
+            Err(e) => errors.extend(e),
         }
     }
     if !errors.is_empty() {

@@ -367,7 +367,7 @@ pub fn resolve_repo(tree: &Tree, plan: &Plan) -> (Vec<ClusterBuild>, Vec<Error>)
             let errors = check_cluster(tree, plan, &build);
             (Some(build), errors)
         }
-        Err(e) => (None, e.into_iter().map(Error::from).collect()),
+        Err(e) => (None, e),
     });
     let mut builds = Vec::new();
     let mut errors = Vec::new();

@@ -102,8 +102,8 @@ pub(crate) fn appliers(builds: &[ClusterBuild]) -> HashMap<PathBuf, Vec<Applier>
 
 /// A note of the resolver (what it skipped) as a warning: its own code and
 /// place, and how to make it an error.
-fn note(e: &crate::flux::resolve::ResolveError) -> Error {
-    let mut warning = Error::from(e.clone());
+fn note(e: &Error) -> Error {
+    let mut warning = e.clone();
     if let Error::File { message, .. } = &mut warning {
         message.push_str(" (set [audit] strict = true in plan.toml to make it an error)");
     }

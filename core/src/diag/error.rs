@@ -7,7 +7,6 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use crate::diag::codes::Code;
-use crate::write::Refusal;
 use crate::yaml::YamlError;
 
 /// Everything that can be wrong with a plan or with a file the build reads.
@@ -764,15 +763,6 @@ impl Error {
     pub(crate) fn unreadable(path: &Path, error: &io::Error) -> Error {
         let message = format!("cannot read {}: {error}", path.display());
         Error::file(Code::of_read(error), path, 1, 1, message)
-    }
-}
-
-impl From<Refusal> for Error {
-    /// A file the write step will not touch (a symlink, a directory, a file
-    /// that changed under the build).
-    fn from(f: Refusal) -> Error {
-        let message = format!("cannot update {}: {}", f.path.display(), f.reason);
-        Error::file(Code::WriteRefused, f.path, 1, 1, message)
     }
 }
 

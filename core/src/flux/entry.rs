@@ -14,10 +14,9 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::kustomization::{FluxKustomization, dependencies, flux_kustomization_of};
-use super::resolve::{
-    Applied, ClusterBuild, Object, ResolveError, Sources, build_in_order, resolve_entry,
-};
+use super::resolve::{Applied, ClusterBuild, Object, Sources, build_in_order, resolve_entry};
 use crate::diag::codes::Code;
+use crate::diag::error::Error;
 use crate::plan::Plan;
 use crate::tree::Tree;
 
@@ -28,7 +27,7 @@ pub fn resolve_cluster(
     tree: &Tree,
     plan: &Plan,
     cluster: &str,
-) -> Result<ClusterBuild, Vec<ResolveError>> {
+) -> Result<ClusterBuild, Vec<Error>> {
     let mut build = resolve_entry(tree, plan, cluster)?;
     let (children, mut errors, mut notes) = follow(tree, plan, &build.kustomizations, &build.files);
     if plan.audit.strict.item {
@@ -62,7 +61,7 @@ fn follow(
     plan: &Plan,
     top: &[Applied],
     files: &[Object],
-) -> (Vec<Applied>, Vec<ResolveError>, Vec<ResolveError>) {
+) -> (Vec<Applied>, Vec<Error>, Vec<Error>) {
     let mut built: BTreeSet<Key> = top.iter().map(|a| key_of(&a.flux.object)).collect();
     let mut sources = Sources::default();
     sources.extend(files);
@@ -141,23 +140,17 @@ fn child(o: &Object) -> FluxKustomization {
 }
 
 /// The error for a Flux Kustomization applied by one of its own descendants.
-fn cycle(o: &Object, chain: &[Key], key: &Key) -> ResolveError {
+fn cycle(o: &Object, chain: &[Key], key: &Key) -> Error {
     let at = chain.iter().position(|k| k == key).unwrap_or(0);
     let names: Vec<&str> = chain[at..]
         .iter()
         .chain([key])
         .map(|(_, n)| n.as_str())
         .collect();
-    ResolveError {
-        code: Code::FluxCycle,
-        file: o.source.clone(),
-        line: o.line,
-        chain: Vec::new(),
-        problem: format!(
-            "Flux Kustomization {} is applied by its own descendants ({}): a cycle Flux never settles; apply each Kustomization from one parent",
-            key.1,
-            names.join(" → ")
-        ),
-        applied_by: None,
-    }
+    let problem = format!(
+        "Flux Kustomization {} is applied by its own descendants ({}): a cycle Flux never settles; apply each Kustomization from one parent",
+        key.1,
+        names.join(" → ")
+    );
+    super::resolve::finding(Code::FluxCycle, &o.source, o.line, &[], &problem)
 }

@@ -34,7 +34,6 @@
 //! The isolation audit (`audit::isolation`) then holds the result against the plan.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -75,7 +74,7 @@ pub struct ClusterBuild {
     pub kustomizations: Vec<Applied>,
     /// What the builds skipped as out of the model's reach (a remote base,
     /// `helmCharts`, another source): notes, errors under `[audit] strict`.
-    pub notes: Vec<ResolveError>,
+    pub notes: Vec<Error>,
 }
 
 impl ClusterBuild {
@@ -92,53 +91,34 @@ impl ClusterBuild {
     }
 }
 
-/// Why a Flux Kustomization cannot be built, with the chain that led there.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResolveError {
-    /// Which problem it is.
-    pub code: Code,
-    /// The cluster file defining the Flux Kustomization (or the file that failed).
-    pub file: PathBuf,
-    /// The line in `file` it points at.
-    pub line: usize,
-    /// The Kustomization's name, its `spec.path` and each `resources:` entry
-    /// followed, as written; empty for a problem of the file itself.
-    pub chain: Vec<String>,
-    /// What is wrong at the end of the chain.
-    pub problem: String,
-    /// The Flux Kustomization (its file and line) whose build reached `file`,
-    /// when the problem is in a file it applies rather than in its own.
-    pub applied_by: Option<(PathBuf, usize)>,
+/// A finding of the resolver: `problem` at `file:line`, after the chain that
+/// led there (the Kustomization's name, its `spec.path` and each `resources:`
+/// entry followed, as written), e.g. `cilium-ipam → ./kubernetes/ipam → pool.yaml:
+/// file not found: ...`. An empty chain is a problem of the file itself.
+pub(crate) fn finding(
+    code: Code,
+    file: impl Into<PathBuf>,
+    line: usize,
+    chain: &[String],
+    problem: &str,
+) -> Error {
+    let message = if chain.is_empty() {
+        problem.to_owned()
+    } else {
+        format!("{}: {problem}", chain.join(" → "))
+    };
+    Error::file(code, file, line, 1, message)
 }
 
-impl fmt::Display for ResolveError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: ", self.file.display())?;
-        if !self.chain.is_empty() {
-            write!(f, "{}: ", self.chain.join(" → "))?;
-        }
-        f.write_str(&self.problem)
-    }
-}
-
-impl From<ResolveError> for Error {
-    fn from(e: ResolveError) -> Error {
-        let message = if e.chain.is_empty() {
-            e.problem
-        } else {
-            format!("{}: {}", e.chain.join(" → "), e.problem)
-        };
-        let error = Error::file(e.code, e.file, e.line, 1, message);
-        match e.applied_by {
-            Some((path, line)) => error.with_related(Related {
-                path,
-                line,
-                column: 1,
-                label: "applied by this Flux Kustomization".to_owned(),
-            }),
-            None => error,
-        }
-    }
+/// `error`, found in a file Flux Kustomization `k` applies, pointing back at
+/// `k`: the finding is where the fix is, and the Kustomization is why it matters.
+fn applied_by(error: Error, k: &FluxKustomization) -> Error {
+    error.with_related(Related {
+        path: k.path.clone(),
+        line: k.line,
+        column: 1,
+        label: "applied by this Flux Kustomization".to_owned(),
+    })
 }
 
 /// Builds every Flux Kustomization in the cluster's directory of the plan's
@@ -149,7 +129,7 @@ pub(crate) fn resolve_entry(
     tree: &Tree,
     plan: &Plan,
     cluster: &str,
-) -> Result<ClusterBuild, Vec<ResolveError>> {
+) -> Result<ClusterBuild, Vec<Error>> {
     let dir = plan.layout.cluster_dir(cluster);
     let texts = cluster_files(tree, &dir)?;
     let mut errors = Vec::new();
@@ -161,7 +141,7 @@ pub(crate) fn resolve_entry(
             errors: bad,
             ..
         } = &*parsed;
-        errors.extend(bad.iter().map(|e| plain(path, e)));
+        errors.extend(bad.iter().cloned());
         files.extend(objects.iter().map(|(line, value)| {
             Object::read(
                 path.clone(),
@@ -209,38 +189,9 @@ pub(crate) fn resolve_entry(
     }
 }
 
-/// A parse error of a cluster file, as a [`ResolveError`] without a chain.
-fn plain(path: &Path, e: &Error) -> ResolveError {
-    let line = match e.location() {
-        crate::diag::error::Location::File { line, .. } => line,
-        crate::diag::error::Location::Plan { .. } => 1,
-    };
-    let code = match e {
-        Error::File { code, .. } => *code,
-        _ => Code::InvalidYaml,
-    };
-    ResolveError {
-        code,
-        file: path.to_owned(),
-        line,
-        chain: Vec::new(),
-        problem: e.to_string(),
-        applied_by: None,
-    }
-}
-
 /// The YAML files in the cluster's directory and below, by path relative to root.
-fn cluster_files(tree: &Tree, dir: &Path) -> Result<BTreeMap<PathBuf, String>, Vec<ResolveError>> {
-    let fail = |problem: String| {
-        vec![ResolveError {
-            code: Code::Unreadable,
-            file: dir.to_owned(),
-            line: 1,
-            chain: Vec::new(),
-            problem,
-            applied_by: None,
-        }]
-    };
+fn cluster_files(tree: &Tree, dir: &Path) -> Result<BTreeMap<PathBuf, String>, Vec<Error>> {
+    let fail = |problem: String| vec![finding(Code::Unreadable, dir, 1, &[], &problem)];
     // Flux's bootstrap Kustomization applies the directory and everything below
     // it (a `secrets/` subdirectory with the ConfigMap `substituteFrom` names).
     if let Err(e) = tree.read_dir(dir) {
@@ -253,14 +204,8 @@ fn cluster_files(tree: &Tree, dir: &Path) -> Result<BTreeMap<PathBuf, String>, V
     for rel in walked.files.into_iter().filter(|f| is_yaml(f)) {
         let text = tree.read(&rel).map_err(|e| {
             // At the file that cannot be read, not at its directory.
-            vec![ResolveError {
-                code: Code::Unreadable,
-                file: rel.clone(),
-                line: 1,
-                chain: Vec::new(),
-                problem: format!("cannot read {}: {e}", rel.display()),
-                applied_by: None,
-            }]
+            let problem = format!("cannot read {}: {e}", rel.display());
+            vec![finding(Code::Unreadable, &rel, 1, &[], &problem)]
         })?;
         out.insert(rel, text);
     }
@@ -274,7 +219,7 @@ pub(crate) fn key_line(text: &str, doc_line: usize, key: &str) -> usize {
 
 /// One Flux Kustomization's build (or why it cannot be built), and its notes:
 /// what is out of the model's reach.
-pub(super) type Build = (Result<Applied, Vec<ResolveError>>, Vec<ResolveError>);
+pub(super) type Build = (Result<Applied, Vec<Error>>, Vec<Error>);
 
 /// Builds Flux Kustomizations in order: each is kustomize's build of its
 /// `spec.path` with its `spec` fields merged in, `spec.commonMetadata`, then
@@ -312,8 +257,8 @@ enum Unsubstituted {
         path: String,
         dirs: Vec<PathBuf>,
         objects: Vec<Object>,
-        errors: Vec<ResolveError>,
-        notes: Vec<ResolveError>,
+        errors: Vec<Error>,
+        notes: Vec<Error>,
     },
 }
 
@@ -324,15 +269,8 @@ fn kustomization_error(
     key: &str,
     chain: Vec<String>,
     (code, problem): (Code, String),
-) -> ResolveError {
-    ResolveError {
-        code,
-        file: k.path.clone(),
-        line: key_line(text, k.line, key),
-        chain,
-        problem,
-        applied_by: None,
-    }
+) -> Error {
+    finding(code, &k.path, key_line(text, k.line, key), &chain, &problem)
 }
 
 fn walk_kustomization(
@@ -380,14 +318,7 @@ fn walk_kustomization(
     let (mut errors, mut notes) = (Vec::new(), Vec::new());
     for p in std::mem::take(&mut walk.problems) {
         let e = match p.at {
-            Some((file, line)) => ResolveError {
-                code: p.code,
-                file,
-                line,
-                chain: p.chain,
-                problem: p.message,
-                applied_by: Some((k.path.clone(), k.line)),
-            },
+            Some((file, line)) => applied_by(finding(p.code, file, line, &p.chain, &p.message), k),
             None => fail("path", p.chain, (p.code, p.message)),
         };
         if p.note {
@@ -408,7 +339,7 @@ fn walk_kustomization(
 
 /// The note for a Kustomization whose `spec.sourceRef` is not this
 /// repository, `None` when it is.
-fn foreign_source(plan: &Plan, k: &FluxKustomization, text: &str) -> Option<ResolveError> {
+fn foreign_source(plan: &Plan, k: &FluxKustomization, text: &str) -> Option<Error> {
     let own = &plan.flux.source;
     let source = &k.object["spec"]["sourceRef"];
     if source["kind"].as_str() == Some(&*own.kind.item)
