@@ -245,6 +245,37 @@ fn one_cluster_with_its_pool_beside_cilium_is_adopted_with_its_service_and_gatew
 }
 
 #[test]
+fn a_cluster_bootstrapped_by_a_flux_instance_is_adopted_from_its_sync_path() {
+    let repo = scratch("one-cluster");
+    // flux-operator's shape: no `flux-system` Kustomization in the repository,
+    // a FluxInstance (here without a namespace, so in flux-system) whose
+    // `spec.sync` the operator turns into one.
+    fs::write(
+        repo.path().join("kubernetes/flux/cluster/flux-system/gotk-sync.yaml"),
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\nspec:\n  distribution:\n    version: \"2.x\"\n    registry: ghcr.io/fluxcd\n  sync:\n    kind: GitRepository\n    url: https://github.com/example/home-ops\n    ref: refs/heads/main\n    path: kubernetes/flux/cluster\n",
+    )
+    .expect("write the FluxInstance");
+    let (plan, _) = adopted(repo.path());
+    let (pools, pins) = pools_and_pins(&plan);
+    assert_eq!(
+        pools,
+        [(
+            s("cluster"),
+            s("pool"),
+            vec![s("192.168.1.240-192.168.1.250")]
+        )]
+    );
+    assert_eq!(
+        pins.len(),
+        4,
+        "the apps the instance syncs are read: {pins:?}"
+    );
+    assert_eq!(plan.layout.cluster_dir.item, "kubernetes/flux/cluster");
+    assert_eq!(plan.flux.source.kind.item, "GitRepository");
+    assert_eq!(plan.flux.source.name.item, "flux-system");
+}
+
+#[test]
 fn two_clusters_under_kubernetes_clusters_share_one_network() {
     let repo = scratch("two-clusters");
     let (plan, added) = adopted(repo.path());

@@ -103,7 +103,7 @@ pub(crate) fn refusal(path: &Path, line: usize, message: String) -> Error {
 /// the one path component in which their directories differ.
 pub(crate) fn clusters(entries: &[Entry]) -> Result<Clusters, Error> {
     let Some(first) = entries.first() else {
-        return Err(refusal(Path::new(crate::plan::layout::PLAN_FILE), 1, "no Flux entry found: no `flux-system` Kustomization (kustomize.toolkit.fluxcd.io, as `flux bootstrap` writes it) whose spec.path is a cluster's directory".to_owned()));
+        return Err(refusal(Path::new(crate::plan::layout::PLAN_FILE), 1, "no Flux entry found: no `flux-system` Kustomization (kustomize.toolkit.fluxcd.io, as `flux bootstrap` writes it) and no flux-operator FluxInstance in flux-system whose path is a cluster's directory".to_owned()));
     };
     let entry_file = first.file.clone();
     let parts = |e: &Entry| -> Vec<String> {

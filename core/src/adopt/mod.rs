@@ -25,7 +25,7 @@ use crate::diag::Report;
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
 use crate::flux::entry::resolve_cluster;
-use crate::flux::kustomization::is_flux_kustomization;
+use crate::flux::kustomization::flux_kustomization_of;
 use crate::net::Interval;
 use crate::plan::layout::PLAN_FILE;
 use crate::tree::{Links, Tree, is_yaml};
@@ -111,21 +111,23 @@ fn entries(tree: &Tree) -> Vec<Entry> {
     out
 }
 
-/// The Flux entries in one file.
+/// The Flux entries in one file: the `flux-system` Kustomization `flux
+/// bootstrap` writes, or a flux-operator FluxInstance in `flux-system`, taken
+/// as the Kustomization of that name its operator generates.
 fn entry_in(tree: &Tree, rel: &Path) -> Vec<Entry> {
     let Ok(text) = tree.read(rel) else {
         return Vec::new();
     };
-    if !text.contains("flux-system") {
+    // An instance without a namespace is in flux-system without naming it.
+    if !text.contains("flux-system") && !text.contains("FluxInstance") {
         return Vec::new();
     }
     let docs = tree.documents(rel, &text);
     docs.objects
         .iter()
-        .filter(|(_, v)| {
-            is_flux_kustomization(v) && v["metadata"]["name"].as_str() == Some("flux-system")
-        })
-        .filter_map(|(_, v)| {
+        .filter_map(|(_, v)| flux_kustomization_of(v))
+        .filter(|v| v["metadata"]["name"].as_str() == Some("flux-system"))
+        .filter_map(|v| {
             let path = v["spec"]["path"].as_str()?;
             let dir = path.trim_start_matches("./").trim_end_matches('/');
             let namespace = v["metadata"]["namespace"].as_str().unwrap_or("flux-system");
