@@ -534,6 +534,22 @@ fn a_flux_kustomization_inside_a_component_dir_fails_the_check() {
 }
 
 #[test]
+fn a_flux_instance_inside_a_component_dir_fails_the_check_like_a_kustomization() {
+    let repo = fixture();
+    write(
+        repo.path(),
+        "kubernetes/ipam/one/instance.yaml",
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  sync:\n    kind: GitRepository\n    url: https://example.com/repo\n    ref: refs/heads/main\n    path: kubernetes/x\n",
+    );
+    assert_eq!(
+        problems(repo.path(), "one"),
+        [
+            "kubernetes/ipam/one/instance.yaml:1:1: FluxInstance flux lives in component directory kubernetes/ipam/one (reached by cilium-ipam of cluster one); Flux Kustomizations belong in kubernetes/clusters/one/"
+        ]
+    );
+}
+
+#[test]
 fn the_clusters_own_directory_is_not_a_component() {
     // As `flux bootstrap` writes it: a Kustomization applying the cluster's directory.
     let repo = fixture();

@@ -14,7 +14,7 @@ use crate::cilium::{CiliumPool, cilium_pools};
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
 use crate::flux::entry::resolve_cluster;
-use crate::flux::kustomization::{FluxKustomization, is_flux_kustomization};
+use crate::flux::kustomization::{FluxKustomization, flux_kustomization_of, is_flux_kustomization};
 use crate::flux::resolve::{ClusterBuild, Object, key_line};
 use crate::net::Block;
 use crate::plan::{Cluster, Plan};
@@ -279,7 +279,7 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
     // lying there unapplied only looks as if Flux reconciled it.
     let applied: BTreeSet<(&Path, usize)> = build
         .objects()
-        .filter(|o| is_flux_kustomization(&o.value))
+        .filter(|o| flux_kustomization_of(&o.value).is_some())
         .map(|o| (o.source.as_path(), o.line))
         .collect();
     let mut scanned = BTreeSet::new();
@@ -321,9 +321,15 @@ fn flux_in_component(
             continue;
         };
         for (line, value) in &tree.documents(&file, &text).objects {
-            if is_flux_kustomization(value) {
+            if flux_kustomization_of(value).is_some() {
+                // A FluxInstance is one: its operator generates a Kustomization.
+                let what = if is_flux_kustomization(value) {
+                    "Flux Kustomization"
+                } else {
+                    "FluxInstance"
+                };
                 errors.push(Error::file(Code::FluxInComponent, file.clone(), *line, 1, format!(
-                        "Flux Kustomization {} lives in component directory {} (reached by {reached_by} of cluster {cluster}); Flux Kustomizations belong in {}/",
+                        "{what} {} lives in component directory {} (reached by {reached_by} of cluster {cluster}); Flux Kustomizations belong in {}/",
                         value["metadata"]["name"].as_str().unwrap_or("?"),
                         dir.display(),
                         own.display()
