@@ -338,3 +338,40 @@ fn check_and_the_gate_fail_alike_on_a_tree_only_the_schema_check_rejects() {
         "{gate}"
     );
 }
+
+#[test]
+fn a_flux_path_outside_the_audited_directories_is_a_warning_json_gives_its_code() {
+    let repo = scratch_repo();
+    common::write(
+        repo.path(),
+        "kubernetes/clusters/apps/elsewhere.yaml",
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: elsewhere\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n    namespace: flux-system\n  path: ./elsewhere\n",
+    );
+    common::write(
+        repo.path(),
+        "elsewhere/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n",
+    );
+    let json = lbipam(repo.path(), &["check", "--format", "json"]);
+    assert_eq!(json.code, 0, "a warning passes: {}", json.stdout);
+    let findings: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let found: Vec<(&str, &str, &str)> = findings
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or("");
+            (text("level"), text("code"), text("file"))
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "warning",
+            "outside-audit",
+            "kubernetes/clusters/apps/elsewhere.yaml"
+        )],
+        "{}",
+        json.stdout
+    );
+}

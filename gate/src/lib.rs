@@ -67,6 +67,8 @@ pub struct SchemaReport {
     pub not_resources: Vec<PathBuf>,
     /// References the walk could not follow (see [`lbipam_core::flux::reach::Resources`]), each
     /// with the walker's code: core's resolver judges them, the summary lists them.
+    /// A path outside `[layout] audit` (`outside-audit`), which nothing else
+    /// judges, is among the warnings instead.
     pub unfollowed: Vec<Error>,
     /// Every problem, each at the line its document starts on: the code of its
     /// mismatch for an object that does not match its type, core's own code
@@ -223,8 +225,17 @@ fn build_file_kind(value: &Value) -> String {
 pub fn check_repository(root: &Path, plan: &Plan) -> SchemaReport {
     let tree = Tree::disk(root);
     let resources = lbipam_core::flux::reach::resources(&tree, plan);
+    // A Flux path outside `[layout] audit` is judged nowhere else: a warning,
+    // so `--format json` gives it its code. The other references core's
+    // resolver judges, for what a cluster applies.
+    let (outside, unfollowed): (Vec<Error>, Vec<Error>) = resources
+        .unfollowed
+        .iter()
+        .cloned()
+        .partition(|e| e.code() == Code::OutsideAudit.as_str());
     let mut report = SchemaReport {
-        unfollowed: resources.unfollowed.to_vec(),
+        unfollowed,
+        warnings: outside,
         ..SchemaReport::default()
     };
     for kfile in &resources.kustomizations {
