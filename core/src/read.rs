@@ -65,7 +65,7 @@ fn regular(path: &Path) -> io::Result<File> {
 }
 
 /// At most the first `limit` bytes of the regular file at `path` (see [`bytes`]).
-pub fn head(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+pub(crate) fn head(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     let file = regular(path)?;
     let mut out = Vec::new();
     file.take(limit).read_to_end(&mut out)?;

@@ -218,3 +218,45 @@ fn an_empty_first_document_is_refused_as_kustomize_refuses_it() {
         }
     }
 }
+
+/// Flux's rule for a path without a kustomization file (kustomize-controller
+/// generates one): every manifest below it, and a subdirectory with a
+/// kustomization file of its own as one resource, built by that file.
+#[test]
+fn a_flux_path_without_a_kustomization_file_lists_its_manifests_and_stops_at_a_nested_kustomization()
+ {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cm = |name: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n");
+    for (path, text) in [
+        ("app/top.yaml", cm("top")),
+        ("app/deep/inner.yml", cm("inner")),
+        ("app/notes.txt", "not a manifest\n".to_owned()),
+        (
+            "app/own/kustomization.yaml",
+            "resources:\n  - listed.yaml\n".to_owned(),
+        ),
+        ("app/own/listed.yaml", cm("listed")),
+        ("app/own/unlisted.yaml", cm("unlisted")),
+    ] {
+        let file = dir.path().join(path);
+        fs::create_dir_all(file.parent().expect("a parent")).expect("mkdir");
+        fs::write(file, text).expect("write");
+    }
+    let tree = Tree::disk(dir.path());
+    let mut walker = Walker::new(&tree, Strictness::Strict);
+    let objects = walker.build(Path::new("app"), &["app".to_owned()], None, true);
+    assert!(walker.problems.is_empty(), "{:#?}", walker.problems);
+    let mut built: Vec<(String, &str)> = objects
+        .iter()
+        .map(|o| (o.source.display().to_string(), o.name()))
+        .collect();
+    built.sort();
+    assert_eq!(
+        built,
+        [
+            ("app/deep/inner.yml".to_owned(), "inner"),
+            ("app/own/listed.yaml".to_owned(), "listed"),
+            ("app/top.yaml".to_owned(), "top"),
+        ]
+    );
+}

@@ -42,7 +42,7 @@ pub struct Dependency {
 
 /// Whether an object is a Flux `Kustomization` (kustomize.toolkit.fluxcd.io),
 /// as opposed to a kustomize `kustomization.yaml` build file.
-pub fn is_flux_kustomization(value: &Value) -> bool {
+pub(crate) fn is_flux_kustomization(value: &Value) -> bool {
     value["kind"].as_str() == Some("Kustomization")
         && value["apiVersion"]
             .as_str()
@@ -61,7 +61,7 @@ fn is_flux_instance(value: &Value) -> bool {
 /// `spec.path`, or a flux-operator `FluxInstance`'s `spec.sync.path` (the
 /// Kustomization the operator generates applies it). `None` for any other
 /// object, and for a path that is not a string.
-pub fn applied_path(value: &Value) -> Option<&str> {
+pub(crate) fn applied_path(value: &Value) -> Option<&str> {
     if is_flux_kustomization(value) {
         value["spec"]["path"].as_str()
     } else if is_flux_instance(value) {

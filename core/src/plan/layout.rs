@@ -170,7 +170,7 @@ impl Layout {
     }
 
     /// The Flux path of the cluster's component, as Flux wants it (`./`-relative).
-    pub fn flux_path(&self, cluster: &str) -> String {
+    pub(crate) fn flux_path(&self, cluster: &str) -> String {
         format!("./{}", self.pools_dir(cluster).display())
     }
 
@@ -203,7 +203,7 @@ impl Layout {
     }
 
     /// The settings ConfigMap's name, if the layout has one.
-    pub fn settings_name(&self) -> Option<&str> {
+    pub(crate) fn settings_name(&self) -> Option<&str> {
         Some(&*self.settings_name.item).filter(|n| !n.is_empty())
     }
 

@@ -18,7 +18,8 @@ pub use crate::diag::Span;
 pub use crate::net::Block;
 pub use advertise::{Advertise, AdvertiseMode, Bgp, L2};
 pub use layout::Layout;
-pub use parse::{parse, parse_lenient};
+pub use parse::parse;
+pub(crate) use parse::parse_lenient;
 pub use selector::{Expression, Label, LabelSelector, Operator};
 
 /// A string that is borrowed in the generated constant and owned when parsed.

@@ -32,7 +32,7 @@ pub fn parse(text: &str) -> Result<Plan, Vec<Error>> {
 /// Parses plan.toml, also returning the plan when the only problems are unknown
 /// keys: nothing was lost then, so the checker can still report what the values
 /// mean together, and the user sees every error in one build.
-pub fn parse_lenient(text: &str) -> (Option<Plan>, Vec<Error>) {
+pub(crate) fn parse_lenient(text: &str) -> (Option<Plan>, Vec<Error>) {
     let (root, syntax) = DeTable::parse_recoverable(text);
     if !syntax.is_empty() {
         // A broken file parses into a partial tree; judging its shape would only

@@ -352,7 +352,7 @@ impl Tree {
 
     /// Where the symlink `rel` leads, checked: whether it is a directory, or why
     /// it must not be followed (out of the repository, dangling, a loop).
-    pub fn follow(&self, rel: &Path) -> Result<bool, String> {
+    pub(crate) fn follow(&self, rel: &Path) -> Result<bool, String> {
         if rel.components().count() > 32 {
             return Err("too deep below symlinks (a loop?); remove the symlink".to_owned());
         }

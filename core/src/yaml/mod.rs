@@ -23,8 +23,8 @@ mod splice;
 pub(crate) use documents::split;
 pub(crate) use editing::untag;
 pub(crate) use ints::go_ints;
-pub use parse::{check_line_breaks, yaml11_values};
-pub use scalar::Scalar;
+pub(crate) use parse::{check_line_breaks, yaml11_values};
+pub(crate) use scalar::Scalar;
 
 pub(crate) use comments::*;
 pub(crate) use documents::*;

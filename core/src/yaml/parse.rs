@@ -79,7 +79,7 @@ pub(crate) fn parse_own(text: &str) -> Result<YamlFile, YamlError> {
 /// U+2029, U+0085 (NEL), a carriage return without a line feed — so a file
 /// cannot show the audit one thing and the cluster another (a comment hiding an
 /// annotation on its "next line").
-pub fn check_line_breaks(text: &str) -> Result<(), YamlError> {
+pub(crate) fn check_line_breaks(text: &str) -> Result<(), YamlError> {
     // U+2028/U+2029 start with 0xE2, U+0085 with 0xC2: most files hold none.
     if !text.bytes().any(|b| matches!(b, 0xE2 | 0xC2 | b'\r')) {
         return Ok(());
@@ -106,7 +106,7 @@ pub fn check_line_breaks(text: &str) -> Result<(), YamlError> {
 /// Every document of `text` as libyaml — the YAML 1.1 parser family of kubectl,
 /// Helm and Flux — reads it (a leading byte order mark skipped; an empty
 /// document is `Null`).
-pub fn yaml11_values(text: &str) -> Result<Vec<yaml_serde::Value>, YamlError> {
+pub(crate) fn yaml11_values(text: &str) -> Result<Vec<yaml_serde::Value>, YamlError> {
     use serde::Deserialize;
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let shift = text.len() - body.len();

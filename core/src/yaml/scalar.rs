@@ -3,7 +3,7 @@
 /// A scalar value we write: a double-quoted string (IPs, ConfigMap values, which
 /// must stay strings) or a plain scalar (e.g. `LoadBalancer`, `true`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scalar {
+pub(crate) enum Scalar {
     Quoted(String),
     Plain(String),
 }

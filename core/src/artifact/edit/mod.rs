@@ -16,7 +16,7 @@ use crate::yaml::{
     line_ending, line_start, node_end, node_range, open_block, parse_own, position, remove_entry,
     render_block, scalar_string, set_path, splice, start, with_line_ending,
 };
-pub use crate::yaml::{Scalar, YamlError, check_line_breaks, yaml11_values};
+pub(crate) use crate::yaml::{Scalar, YamlError, yaml11_values};
 
 mod marked;
 

@@ -12,7 +12,7 @@ use super::transform;
 use crate::diag::codes::Code;
 use crate::diag::error::{Error, Location};
 use crate::flux::object::Object;
-use crate::tree::{Documents, Tree};
+use crate::tree::{Documents, Links, Tree, is_yaml};
 
 /// The names kustomize looks for in a directory, in its order.
 pub(crate) const KUSTOMIZATION_FILES: [&str; 3] =
@@ -504,39 +504,33 @@ impl Walker<'_> {
     /// The kustomization Flux generates for a directory without one: every
     /// YAML file below it, and each subdirectory holding a kustomization file.
     fn generated(&mut self, dir: &Path) -> Mapping {
-        let mut resources = Vec::new();
-        self.list_generated(dir, Path::new(""), &mut resources);
         let mut k = Mapping::new();
-        k.insert(
-            "resources".into(),
-            Value::Sequence(resources.into_iter().map(Value::from).collect()),
-        );
+        let resources = self.list_generated(dir).into_iter().map(Value::from);
+        k.insert("resources".into(), Value::Sequence(resources.collect()));
         k
     }
 
-    fn list_generated(&mut self, root: &Path, rel: &Path, out: &mut Vec<String>) {
-        let entries = match self.tree.read_dir(&root.join(rel)) {
-            Ok(e) => e,
-            Err(e) => {
-                let message = format!("cannot read {}: {e}", root.join(rel).display());
-                return self.fail(&[], Code::Unreadable, message);
+    /// What Flux lists for `dir`, relative to it and in path order: every YAML
+    /// file below it, not descending into a subdirectory with a kustomization
+    /// file, which is listed itself.
+    fn list_generated(&mut self, dir: &Path) -> Vec<String> {
+        let kustomized = std::cell::RefCell::new(Vec::new());
+        let walked = self.tree.walk(&[dir.to_path_buf()], Links::Follow, |sub| {
+            let own = self.kustomization_in(sub).is_none();
+            if !own {
+                kustomized.borrow_mut().push(sub.to_path_buf());
             }
-        };
-        let mut names: Vec<(String, bool)> = entries
-            .into_iter()
-            .map(|e| (e.name.to_string_lossy().into_owned(), e.is_dir))
-            .collect();
-        names.sort();
-        for (name, is_dir) in names {
-            let sub = rel.join(&name);
-            if is_dir && self.kustomization_in(&root.join(&sub)).is_some() {
-                out.push(sub.display().to_string());
-            } else if is_dir {
-                self.list_generated(root, &sub, out);
-            } else if sub.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                out.push(sub.display().to_string());
-            }
+            own
+        });
+        for e in walked.refused {
+            let code = Code::from_name(e.code()).unwrap_or(Code::Unreadable);
+            self.fail(&[], code, e.to_string());
         }
+        let mut listed: Vec<PathBuf> = walked.files.into_iter().filter(|f| is_yaml(f)).collect();
+        listed.extend(kustomized.into_inner());
+        listed.sort();
+        let relative = |p: &PathBuf| p.strip_prefix(dir).unwrap_or(p).display().to_string();
+        listed.iter().map(relative).collect()
     }
 
     /// A manifest file: its objects.
