@@ -19,6 +19,12 @@ use crate::tree::{Links, Tree};
 use crate::write::{self, Change};
 
 /// Reads and compiles `root/plan.toml`.
+///
+/// ```no_run
+/// let plan = lbipam_core::generate::load(std::path::Path::new("."))
+///     .unwrap_or_else(|report| panic!("{}", report.render_all()));
+/// println!("{} clusters", plan.clusters.len());
+/// ```
 pub fn load(root: &Path) -> Result<Plan, Report> {
     load_at(root, Path::new(layout::PLAN_FILE))
 }
@@ -73,6 +79,15 @@ pub struct Outputs {
 /// hand-written files with only the parts we own edited. Reads the repository,
 /// writes nothing. Also audits the resulting tree (stray LoadBalancer IPs,
 /// dangling `dependsOn`), so a build fails before any write if it is not whole.
+///
+/// ```no_run
+/// use lbipam_core::generate::{load, outputs};
+/// let root = std::path::Path::new(".");
+/// let plan = load(root).expect("a valid plan");
+/// for (path, _text) in outputs(root, &plan).expect("a whole tree").files {
+///     println!("{}", path.display());
+/// }
+/// ```
 pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     // Before reading anything: no path of the plan may lead out of the repository.
     let escapes = plan.layout.escapes(root, &plan.clusters);
@@ -335,6 +350,14 @@ impl Summary {
 }
 
 /// The whole build in write mode: see [`build_with`].
+///
+/// ```no_run
+/// let out_dir = std::env::temp_dir();
+/// match lbipam_core::build(std::path::Path::new("."), &out_dir) {
+///     Ok(summary) => summary.change_lines().iter().for_each(|l| println!("{l}")),
+///     Err(report) => eprintln!("{}", report.render_all()),
+/// }
+/// ```
 pub fn build(root: &Path, out_dir: &Path) -> Result<Summary, Report> {
     build_with(root, out_dir, Mode::Write)
 }
@@ -343,6 +366,13 @@ pub fn build(root: &Path, out_dir: &Path) -> Result<Summary, Report> {
 /// output, then — only if all of that succeeded — in [`Mode::Write`] write what
 /// changed, in [`Mode::Check`] fail naming every file that differs. `plan.rs` is
 /// written into `out_dir` in both modes.
+///
+/// ```no_run
+/// use lbipam_core::{Mode, build_with};
+/// let out_dir = std::env::temp_dir();
+/// let checked = build_with(std::path::Path::new("."), &out_dir, Mode::Check);
+/// assert!(checked.is_ok(), "the committed files are what plan.toml renders");
+/// ```
 pub fn build_with(root: &Path, out_dir: &Path, mode: Mode) -> Result<Summary, Report> {
     build_plan(root, out_dir, &load(root)?, mode)
 }
@@ -403,6 +433,13 @@ fn constants_source(plan: &Plan) -> Option<String> {
 /// plan renders. `plan_path` is the repository's plan.toml; its directory is the
 /// repository root. Never writes. Passing, it returns the warnings a build
 /// would print (files the audit skipped), a report without errors.
+///
+/// ```no_run
+/// if let Err(report) = lbipam_core::verify(std::path::Path::new("plan.toml")) {
+///     eprintln!("{}", report.render_all());
+///     std::process::exit(1);
+/// }
+/// ```
 pub fn verify(plan_path: &Path) -> Result<Report, Report> {
     let root = match plan_path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -419,6 +456,14 @@ pub fn verify(plan_path: &Path) -> Result<Report, Report> {
 /// does besides the Rust constants, and all that `lbipam build` does. Proves,
 /// computes every output, and only if all of that succeeded writes what changed
 /// ([`Mode::Write`]) or fails naming every file that differs ([`Mode::Check`]).
+///
+/// ```no_run
+/// use lbipam_core::{Mode, generate};
+/// let root = std::path::Path::new(".");
+/// let plan = generate::load(root).expect("a valid plan");
+/// let summary = generate::build_files(root, &plan, Mode::Write).expect("written");
+/// println!("{} files changed", summary.changes.len());
+/// ```
 pub fn build_files(root: &Path, plan: &Plan, mode: Mode) -> Result<Summary, Report> {
     sync(root, plan, mode)
 }

@@ -6,13 +6,14 @@
 //! finds any cycle):
 //!
 //! - primitives — [`net`] (addresses, blocks, intervals), `glob`, [`par`],
-//!   [`read`], [`text`] (the line index), [`write`] (atomic writes), [`header`] (the generated-file header),
-//!   [`yaml`] (lossless YAML, domain-free);
+//!   [`read`], [`text`] (the line index), [`xml`] (the XML escaper), [`header`]
+//!   (the generated-file header), `yaml` (lossless YAML, domain-free);
 //! - diagnostics — [`diag`]: the codes, the one error type, the rendered report;
 //! - the model — [`plan`] (types, parse, layout), [`check`] (the plan checker),
 //!   [`proof`] (the compile-time re-check), [`usage`], [`cilium`] (what Cilium
 //!   makes of the plan);
 //! - the repository — [`tree`]: files on disk or pending, and the one parse cache;
+//!   [`write`]: the build's changes, atomic;
 //! - [`flux`] — what each cluster's Flux Kustomizations apply, without kustomize;
 //! - [`audit`] — the hand-written files held against the plan and that model;
 //! - [`artifact`] — what the plan renders, whole files and edits of the parts the

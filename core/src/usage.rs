@@ -170,7 +170,7 @@ impl<'a> AddressMap<'a> {
     }
 
     /// The cluster whose pool holds `addr`.
-    pub fn cluster_of(&self, addr: IpAddr) -> Option<&'a Cluster> {
+    pub(crate) fn cluster_of(&self, addr: IpAddr) -> Option<&'a Cluster> {
         match self.holder(addr)? {
             Holder::Pool { cluster, .. } => self.plan.clusters.get(cluster),
             _ => None,

@@ -53,6 +53,13 @@ pub struct Entry {
 /// once, nothing decided by guess where the plan could say something other
 /// than what the clusters apply. `networks`, when not empty, replace the
 /// inferred ones.
+///
+/// ```no_run
+/// let adopted = lbipam_core::adopt::adopt(std::path::Path::new("."), &[])
+///     .unwrap_or_else(|report| panic!("{}", report.render_all()));
+/// adopted.notes.iter().for_each(|n| eprintln!("inferred: {n}"));
+/// std::fs::write("plan.toml", adopted.plan).expect("written");
+/// ```
 pub fn adopt(root: &Path, networks: &[IpNet]) -> Result<Adopted, Report> {
     let tree = Tree::disk(root);
     let refuse = |errors: Vec<Error>| Report::new(PLAN_FILE, String::new(), errors);

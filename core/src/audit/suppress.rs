@@ -94,10 +94,7 @@ fn unused(s: Suppression) -> Option<Error> {
     if s.reason.is_empty() {
         return Some(at(
             Code::SuppressionWithoutReason,
-            format!(
-                "`{ANNOTATION}: {}` gives no reason; write `{ANNOTATION}: \"{}: <why this is fine>\"`",
-                s.code, s.code
-            ),
+            format!("`{ANNOTATION}: {}` gives no reason", s.code),
         ));
     }
     if s.used {
@@ -113,6 +110,6 @@ fn unused(s: Suppression) -> Option<Error> {
     };
     Some(at(
         Code::UnusedSuppression,
-        format!("`{ANNOTATION}` suppresses nothing: {why}; remove it"),
+        format!("`{ANNOTATION}` suppresses nothing: {why}"),
     ))
 }

@@ -133,7 +133,7 @@ codes! {
         => "add the pool to plan.toml or delete its file, then run `cargo build`",
     /// Another cluster's pool applied to a cluster.
     ForeignPool = "foreign-pool"
-        => "run `cargo build`: the cluster's generated Flux wiring applies only its own pools",
+        => "apply each pool from its own cluster only: `cargo build` rewrites the generated Flux wiring; a copy placed by hand must move or go",
     /// A cluster's pool applied by another Flux Kustomization than the plan's.
     PoolWrongKustomization = "pool-wrong-kustomization",
     /// A pool applied twice by one Flux Kustomization.

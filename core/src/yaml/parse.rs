@@ -15,14 +15,14 @@ use super::*;
 /// 1.1 tools read them. Shareable between threads (the lossless tree is built
 /// from it on demand, [`Checked::file`]), so the repository tree can keep it.
 #[derive(Clone, Debug)]
-pub struct Checked {
+pub(crate) struct Checked {
     parse: Parse<YamlFile>,
     pub(super) values: Vec<yaml_serde::Value>,
 }
 
 impl Checked {
     /// The lossless tree, a fresh view of the kept parse.
-    pub fn file(&self) -> YamlFile {
+    pub(crate) fn file(&self) -> YamlFile {
         self.parse.tree()
     }
 
