@@ -344,15 +344,7 @@ where
 /// Text from a file or a file name as one line of output: control characters
 /// escaped, so it cannot move the cursor or start a line of its own.
 pub(crate) fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    lbipam_core::text::one_line(s)
 }
 
 /// An error message on stderr, exit code 1.

@@ -236,27 +236,14 @@ fn usage_table(plan: &Plan, clusters: &[usize]) -> Table {
     t
 }
 
-/// A note from plan.toml as one line of plain text: no control character
-/// reaches the terminal.
-fn plain(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
-}
-
 fn owner(plan: &Plan, h: Holder) -> (String, Style) {
     match h {
         Holder::Free => ("free".to_owned(), table::GREEN),
         Holder::Unusable { which } => (format!("{which} address"), table::DIM),
         Holder::Reserved { name, note } => {
-            let note = note.map(|n| format!(": {}", plain(n))).unwrap_or_default();
+            let note = note
+                .map(|n| format!(": {}", crate::printable(n)))
+                .unwrap_or_default();
             (format!("reserved {name}{note}"), table::DIM)
         }
         Holder::Pool { cluster, pool } => {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::mode::{CHECK_VARS, Mode};
 use crate::plan::Plan;
 use crate::plan::layout;
+use crate::text::one_line;
 
 /// Runs the build for the crate whose `build.rs` calls it: builds in the mode the
 /// environment selects ([`Mode::from_env`]), prints one `cargo::warning` per file
@@ -23,6 +24,8 @@ pub fn run() {
     match result {
         Ok(summary) => {
             for notice in summary.change_lines() {
+                // cargo reads directives line by line: a line break in a file name
+                // (`x\ncargo::rustc-env=…`) would start a directive of its own.
                 println!("cargo::warning={}", one_line(&notice));
             }
         }
@@ -34,22 +37,6 @@ pub fn run() {
             std::process::exit(1);
         }
     }
-}
-
-/// `text` as the value of one cargo directive: cargo reads the build script's
-/// output line by line, so a line break in a file name (`x\ncargo::rustc-env=…`)
-/// would start a directive of its own. Control characters and Unicode line
-/// separators are written escaped (`\n`).
-pub(crate) fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// Tells cargo to re-run the build on a change to plan.toml, to the selecting

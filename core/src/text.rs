@@ -8,6 +8,13 @@
 //! A line ends at `\n`, at `\r\n` and at a lone `\r` (YAML's line breaks; a
 //! lone `\r` cannot occur in valid TOML, so plan.toml counts the same). A column
 //! counts characters, not bytes.
+//!
+//! The scanners that read a text line by line and number the lines they pass
+//! (the key search of `yaml::keys`, the document split, the marked regions of an
+//! edit, the first difference of a stale file) count `\n` alone. They agree with
+//! this index on every YAML file they read: one holding a lone `\r` is refused
+//! before (`check_line_breaks`), since YAML 1.1 and 1.2 readers split it
+//! differently.
 
 use std::ops::Range;
 
@@ -93,6 +100,22 @@ impl<'a> LineIndex<'a> {
             .map_or(rest.len(), |(i, _)| i);
         start + in_line
     }
+}
+
+/// `s` as one line of output: control characters and the Unicode line and
+/// paragraph separators written escaped (`\n`, `\u{2028}`), so a file name or a
+/// value from a file can neither start a line of its own (a forged
+/// `file:line:col:` or `cargo::` line) nor move the terminal's cursor.
+pub fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

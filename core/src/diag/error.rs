@@ -717,13 +717,7 @@ impl fmt::Display for Error {
             Rule { message, .. } => f.write_str(message),
             // Built from hand-written files: kept on one line (control characters
             // escaped) so a value cannot forge another `file:line:col:` line.
-            File { message, .. } => message.chars().try_for_each(|c| {
-                if c.is_control() {
-                    write!(f, "{}", c.escape_default())
-                } else {
-                    f.write_char(c)
-                }
-            }),
+            File { message, .. } => f.write_str(&crate::text::one_line(message)),
         }
     }
 }

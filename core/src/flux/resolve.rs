@@ -596,7 +596,7 @@ fn substitute(o: &mut Object, vars: &Vars) -> Result<(), (usize, Code, String)> 
         return Ok(());
     }
     let replaced = envsubst_with(&raw, &vars.values, vars.secret).map_err(|e| {
-        let line = o.line + raw[..e.at.min(raw.len())].matches('\n').count();
+        let line = o.line + crate::text::LineIndex::new(&raw).line_of(e.at);
         (line, e.code, e.message)
     })?;
     let value = crate::yaml::yaml11_value(&replaced)
