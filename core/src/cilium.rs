@@ -26,6 +26,17 @@ pub const IP_ANNOTATIONS: [(&str, &str); 2] = [
     ("io.cilium/lb-ipam-ips", "annotation io.cilium/lb-ipam-ips"),
 ];
 
+/// The sharing-key annotation and its alias.
+pub(crate) const SHARING_KEY: [&str; 2] = [
+    "lbipam.cilium.io/sharing-key",
+    "io.cilium/lb-ipam-sharing-key",
+];
+/// The cross-namespace annotation and its alias.
+pub(crate) const CROSS_NAMESPACE: [&str; 2] = [
+    "lbipam.cilium.io/sharing-cross-namespace",
+    "io.cilium/lb-ipam-sharing-cross-namespace",
+];
+
 /// Which Services a pool serves.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selector {

@@ -20,21 +20,11 @@ use std::path::{Path, PathBuf};
 use yaml_serde::Value;
 
 use super::requests::{Role, requests_of};
+use crate::cilium::{CROSS_NAMESPACE, SHARING_KEY};
 use crate::diag::codes::Code;
 use crate::diag::error::{Error, Related};
 use crate::plan::Plan;
 use crate::tree::Documents;
-
-/// The sharing-key annotation and its alias.
-pub(crate) const SHARING_KEY: [&str; 2] = [
-    "lbipam.cilium.io/sharing-key",
-    "io.cilium/lb-ipam-sharing-key",
-];
-/// The cross-namespace annotation and its alias.
-pub(crate) const CROSS_NAMESPACE: [&str; 2] = [
-    "lbipam.cilium.io/sharing-cross-namespace",
-    "io.cilium/lb-ipam-sharing-cross-namespace",
-];
 
 /// A Kubernetes Service; `namespace` is `None` when the manifest leaves it to
 /// Flux or kustomize.

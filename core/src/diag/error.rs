@@ -329,6 +329,10 @@ impl EdgeFix {
     }
 }
 
+/// What to do about a stale file: the help of each, and the report's last word.
+pub(crate) const STALE_HELP: &str =
+    "run `cargo build` without CI (and without LBIPAM_CHECK) and commit the result";
+
 impl Error {
     /// A finding in a file other than plan.toml, with no related place.
     pub fn file(
@@ -372,9 +376,7 @@ impl Error {
     pub fn help(&self) -> Option<&'static str> {
         match self {
             Error::File { code, .. } => code.help(),
-            Error::Stale { .. } => Some(
-                "run `cargo build` without CI (and without LBIPAM_CHECK) and commit the result",
-            ),
+            Error::Stale { .. } => Some(STALE_HELP),
             _ => None,
         }
     }

@@ -253,9 +253,10 @@ impl Report {
             .count();
         if stale > 0 {
             out.push_str(&format!(
-                "\nerror: {stale} file{} differ{} from what plan.toml renders; run `cargo build` without CI (and without LBIPAM_CHECK) and commit the result\n",
+                "\nerror: {stale} file{} differ{} from what plan.toml renders; {}\n",
                 if stale == 1 { "" } else { "s" },
                 if stale == 1 { "s" } else { "" },
+                error::STALE_HELP,
             ));
             if stale == n {
                 return out;
