@@ -346,14 +346,20 @@ fn a_pool_written_in_the_clusters_own_directory_fails_the_gate() {
 }
 
 #[test]
-fn a_missing_pool_file_fails_the_gate_naming_the_chain() {
+fn a_missing_pool_file_fails_the_gate_where_its_kustomization_lists_it_naming_the_chain() {
     let repo = scratch_repo();
     fs::remove_file(repo.path().join(APPS_POOL)).expect("rm");
+    let kustomization = "kubernetes/infrastructure/networking/cilium/ipam/apps/kustomization.yaml";
+    let text = fs::read_to_string(repo.path().join(kustomization)).expect("read");
+    let listed = 1 + text
+        .lines()
+        .position(|l| l.trim() == "- lb-ippool-apps.yaml")
+        .expect("the entry");
     assert_eq!(
         inclusion_gate(repo.path()),
-        [
-            "kubernetes/clusters/apps/infrastructure.yaml:39:1: cilium-ipam → ./kubernetes/infrastructure/networking/cilium/ipam/apps → lb-ippool-apps.yaml: file not found: kubernetes/infrastructure/networking/cilium/ipam/apps/lb-ippool-apps.yaml (listed in kubernetes/infrastructure/networking/cilium/ipam/apps/kustomization.yaml)"
-        ]
+        [format!(
+            "{kustomization}:{listed}:1: cilium-ipam → ./kubernetes/infrastructure/networking/cilium/ipam/apps → lb-ippool-apps.yaml: file not found: kubernetes/infrastructure/networking/cilium/ipam/apps/lb-ippool-apps.yaml (listed in {kustomization})"
+        )]
     );
 }
 

@@ -215,20 +215,47 @@ fn a_cluster_whose_path_points_at_the_other_clusters_dir_fails_isolation() {
 }
 
 #[test]
-fn a_missing_resource_file_is_an_error_naming_the_chain() {
+fn a_missing_resource_file_is_an_error_at_its_entry_naming_the_chain() {
     let repo = fixture();
     fs::remove_file(repo.path().join("kubernetes/ipam/one/pool.yaml")).expect("rm");
     let e = resolve_cluster(&Tree::disk(repo.path()), &plan(), "one").expect_err("must fail");
     assert_eq!(
         e.iter().map(at_file).collect::<Vec<_>>(),
         [
-            "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one → pool.yaml: file not found: kubernetes/ipam/one/pool.yaml (listed in kubernetes/ipam/one/kustomization.yaml)"
+            "kubernetes/ipam/one/kustomization.yaml: cilium-ipam → ./kubernetes/ipam/one → pool.yaml: file not found: kubernetes/ipam/one/pool.yaml (listed in kubernetes/ipam/one/kustomization.yaml)"
         ]
     );
+    let text = fs::read_to_string(repo.path().join("kubernetes/ipam/one/kustomization.yaml"))
+        .expect("read");
+    let entry = 1 + text
+        .lines()
+        .position(|l| l.trim() == "- pool.yaml")
+        .expect("the entry");
     assert!(
-        matches!(e[0].location(), Location::File { line: 29, .. }),
-        "points at spec.path of cilium-ipam: {:?}",
+        matches!(e[0].location(), Location::File { line, .. } if line == entry),
+        "points at the entry `- pool.yaml`: {:?}",
         e[0].location()
+    );
+    let related: Vec<_> = e[0]
+        .related_files()
+        .iter()
+        .map(|r| (r.path.display().to_string(), r.line))
+        .collect();
+    let flux = "kubernetes/clusters/one/infrastructure.yaml";
+    let text = fs::read_to_string(repo.path().join(flux)).expect("read");
+    let lines: Vec<&str> = text.lines().collect();
+    let name = lines
+        .iter()
+        .position(|l| l.trim() == "name: cilium-ipam")
+        .expect("cilium-ipam");
+    let starts = 1 + lines[..name]
+        .iter()
+        .rposition(|l| l.starts_with("apiVersion:"))
+        .expect("its document");
+    assert_eq!(
+        related,
+        [(flux.to_owned(), starts)],
+        "the Flux Kustomization applying it, where its document starts"
     );
 }
 
@@ -257,8 +284,8 @@ fn paths_escaping_the_repository_are_errors() {
     assert_eq!(
         resolve_errors(repo.path(), "one"),
         [
-            "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one → ../../../../outside.yaml: `../../../../outside.yaml` leaves the repository; paths must stay inside it",
-            "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one → /etc/hosts: `/etc/hosts` is an absolute path; paths must be relative to the repository",
+            "kubernetes/ipam/one/kustomization.yaml: cilium-ipam → ./kubernetes/ipam/one → ../../../../outside.yaml: `../../../../outside.yaml` leaves the repository; paths must stay inside it",
+            "kubernetes/ipam/one/kustomization.yaml: cilium-ipam → ./kubernetes/ipam/one → /etc/hosts: `/etc/hosts` is an absolute path; paths must be relative to the repository",
         ]
     );
     let repo = fixture();

@@ -27,9 +27,10 @@
 //! variable. What is out of its reach — a remote resource, `helmCharts`,
 //! `replacements`, another source — is a note ([`ClusterBuild::notes`]),
 //! an error when the plan says `[audit] strict = true`. Each names the chain
-//! that led to it, e.g. `kubernetes/clusters/apps/infrastructure.yaml:
+//! that led to it, e.g. `…/cilium/ipam/apps/kustomization.yaml:6:1:
 //! cilium-ipam → ./kubernetes/infrastructure/networking/cilium/ipam/apps →
-//! lb-ippool-apps.yaml: file not found: ...`.
+//! lb-ippool-apps.yaml: file not found: ...`, at the entry that lists the
+//! missing file.
 //!
 //! The isolation audit (`audit::isolation`) then holds the result against the plan.
 

@@ -52,6 +52,29 @@ pub(crate) fn key_in_document<'a>(text: &'a str, doc: usize, key: &'a str) -> Op
         .next()
 }
 
+/// The 1-based line of the entry `item` of the list under `key` (the first
+/// `key:` in `text`): a block item (`- item`, quoted or not, a comment after
+/// it), else the key's own line (a flow list `key: [a, item]`).
+pub(crate) fn item_line(text: &str, key: &str, item: &str) -> Option<usize> {
+    let at = key_in_text(text, key)?;
+    let key_indent = at.column - 1;
+    for (i, line) in text.lines().enumerate().skip(at.line) {
+        let bare = line.trim_start();
+        let indent = line.len() - bare.len();
+        if bare.is_empty() || bare.starts_with('#') {
+            continue;
+        }
+        let Some(rest) = bare.strip_prefix('-').filter(|_| indent >= key_indent) else {
+            break; // the next key: the list has ended
+        };
+        let rest = rest.split(" #").next().unwrap_or(rest).trim();
+        if rest.trim_matches(|c| c == '"' || c == '\'') == item {
+            return Some(i + 1);
+        }
+    }
+    Some(at.line)
+}
+
 /// `key` on one line, at a key's place: the line's start after indentation and
 /// `- `, or after `{` or `,` in a flow mapping; followed by `:` and a blank or
 /// the end of the line. `line` is left 0.
@@ -112,6 +135,17 @@ mod tests {
 
     fn at(text: &str, key: &str) -> Option<(usize, usize, usize, String)> {
         key_in_text(text, key).map(|k| (k.line, k.column, k.value_column, k.value.to_owned()))
+    }
+
+    #[test]
+    fn a_list_item_is_found_under_its_own_key_only() {
+        let text = "resources:\n  - a.yaml\n  - \"b.yaml\" # why\ncomponents:\n- c\n- a.yaml\n";
+        assert_eq!(item_line(text, "resources", "b.yaml"), Some(3));
+        assert_eq!(item_line(text, "components", "a.yaml"), Some(6));
+        // Not in its list: the key's line.
+        assert_eq!(item_line(text, "resources", "c"), Some(1));
+        assert_eq!(item_line("resources: [a, b]\n", "resources", "b"), Some(1));
+        assert_eq!(item_line(text, "patches", "a.yaml"), None);
     }
 
     #[test]

@@ -224,6 +224,22 @@ impl<'a> Walker<'a> {
         });
     }
 
+    /// A problem with the entry `item` of the list `field` in `kfile`, placed at
+    /// that entry's line: the fix is there.
+    fn fail_at_entry(
+        &mut self,
+        chain: &[String],
+        kfile: &Path,
+        (field, item): (&str, &str),
+        problem: (Code, String),
+    ) {
+        let text = self.tree.read(kfile).unwrap_or_default();
+        match crate::yaml::item_line(&text, field, item) {
+            Some(line) => self.fail_in(chain, kfile, line, problem),
+            None => self.fail(chain, problem.0, problem.1),
+        }
+    }
+
     fn strict(&self) -> bool {
         self.mode == Strictness::Strict
     }
@@ -370,17 +386,19 @@ impl Walker<'_> {
         res: &mut Vec<Object>,
     ) {
         self.check_fields(k, kfile, chain);
-        for (_, entry) in self.entries(k, &["resources", "bases"], kfile, chain) {
+        for (field, entry) in self.entries(k, &["resources", "bases"], kfile, chain) {
             let mut next = chain.to_vec();
             next.push(entry.clone());
             let mut own = Vec::new();
-            self.resource(dir, &entry, kfile, &next, &mut own);
+            if let Err(problem) = self.resource(dir, &entry, kfile, &next, &mut own) {
+                self.fail_at_entry(&next, kfile, (&field, &entry), problem);
+            }
             res.extend(own);
         }
-        for (_, entry) in self.entries(k, &["components"], kfile, chain) {
+        for (field, entry) in self.entries(k, &["components"], kfile, chain) {
             let mut next = chain.to_vec();
             next.push(entry.clone());
-            match self.locate(dir, &entry) {
+            let found = match self.locate(dir, &entry) {
                 Ok(p) if self.tree.is_dir(&p) => {
                     let scope = Scope {
                         overlay: None,
@@ -388,17 +406,20 @@ impl Walker<'_> {
                         component: true,
                     };
                     self.dir(&p, &next, scope, res);
+                    Ok(())
                 }
-                Ok(p) => self.fail(
-                    &next,
+                Ok(p) => Err((
                     Code::MissingResource,
                     format!(
                         "component directory not found: {} (listed in {})",
                         p.display(),
                         kfile.display()
                     ),
-                ),
-                Err((code, problem)) => self.fail(&next, code, problem),
+                )),
+                Err(problem) => Err(problem),
+            };
+            if let Err(problem) = found {
+                self.fail_at_entry(&next, kfile, (&field, &entry), problem);
             }
         }
         self.generators(dir, k, kfile, chain, res);
@@ -476,29 +497,24 @@ impl Walker<'_> {
         kfile: &Path,
         chain: &[String],
         res: &mut Vec<Object>,
-    ) {
-        match self.locate(dir, entry) {
-            Err((code, problem)) => self.fail(chain, code, problem),
-            Ok(p) if self.tree.is_dir(&p) => {
-                let scope = Scope {
-                    overlay: None,
-                    flux_root: false,
-                    component: false,
-                };
-                self.dir(&p, chain, scope, res);
-            }
+    ) -> Result<(), (Code, String)> {
+        let p = self.locate(dir, entry)?;
+        if self.tree.is_dir(&p) {
+            let scope = Scope {
+                overlay: None,
+                flux_root: false,
+                component: false,
+            };
+            self.dir(&p, chain, scope, res);
+        } else if self.tree.is_file(&p) || self.is_special(&p) {
             // A FIFO or device is read, and refused by name, not "not found".
-            Ok(p) if self.tree.is_file(&p) || self.is_special(&p) => self.file(&p, chain, res),
-            Ok(p) => self.fail(
-                chain,
-                Code::MissingResource,
-                format!(
-                    "file not found: {} (listed in {})",
-                    p.display(),
-                    kfile.display()
-                ),
-            ),
+            self.file(&p, chain, res);
+        } else {
+            let listed = kfile.display();
+            let message = format!("file not found: {} (listed in {listed})", p.display());
+            return Err((Code::MissingResource, message));
         }
+        Ok(())
     }
 
     /// The kustomization Flux generates for a directory without one: every
