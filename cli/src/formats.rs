@@ -50,14 +50,28 @@ pub(crate) fn findings(report: &Report) -> Vec<Finding> {
     errors
         .chain(warnings)
         .map(|(level, e)| {
+            let mut related = e.related_files().to_vec();
             let (file, line, col) = match e.location() {
-                Location::Plan { span, .. } => {
+                Location::Plan {
+                    span,
+                    related: other,
+                } => {
+                    // The other span of a plan error (the range it overlaps, the
+                    // first pin on the address) is a related place in plan.toml.
+                    if let Some((other, label)) = other {
+                        let (line, column) = lines.line_col(other.start as usize);
+                        related.push(Related {
+                            path: report.plan_path.clone(),
+                            line,
+                            column,
+                            label: label.to_owned(),
+                        });
+                    }
                     let (line, col) = lines.line_col(span.start as usize);
                     (report.plan_path.display().to_string(), line, col)
                 }
                 Location::File { path, line, column } => (path.display().to_string(), line, column),
             };
-            let related = e.related_files().iter().cloned();
             Finding {
                 level,
                 file,
@@ -66,7 +80,7 @@ pub(crate) fn findings(report: &Report) -> Vec<Finding> {
                 code: e.code(),
                 message: e.to_string(),
                 help: e.help(),
-                related: related.collect(),
+                related,
             }
         })
         .collect()

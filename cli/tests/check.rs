@@ -375,3 +375,27 @@ fn a_flux_path_outside_the_audited_directories_is_a_warning_json_gives_its_code(
         json.stdout
     );
 }
+
+#[test]
+fn json_gives_a_plan_errors_second_place_as_a_related_location() {
+    let dir = plan_only(
+        "[network]\ncidr = \"10.0.0.0/24\"\n[clusters.a.pools.p]\nblocks = [\"10.0.0.8/30\"]\n[clusters.b.pools.q]\nblocks = [\"10.0.0.10-10.0.0.20\"]\n",
+    );
+    let json = lbipam(dir.path(), &["check", "--format", "json"]);
+    let findings: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let overlap = &findings[0];
+    assert_eq!(overlap["code"], "overlap", "{}", json.stdout);
+    // The later block (line 6) overlaps the earlier one (line 4, column 11).
+    assert_eq!(
+        (overlap["line"].as_u64(), overlap["col"].as_u64()),
+        (Some(6), Some(11))
+    );
+    let related = overlap["related"].as_array().expect("related");
+    assert_eq!(related.len(), 1, "{}", json.stdout);
+    assert_eq!(related[0]["file"], "plan.toml");
+    assert_eq!(
+        (related[0]["line"].as_u64(), related[0]["col"].as_u64()),
+        (Some(4), Some(11))
+    );
+    assert_eq!(related[0]["label"], "overlapped range");
+}

@@ -27,12 +27,12 @@ pub const IP_ANNOTATIONS: [(&str, &str); 2] = [
 ];
 
 /// The sharing-key annotation and its alias.
-pub(crate) const SHARING_KEY: [&str; 2] = [
+pub const SHARING_KEY: [&str; 2] = [
     "lbipam.cilium.io/sharing-key",
     "io.cilium/lb-ipam-sharing-key",
 ];
 /// The cross-namespace annotation and its alias.
-pub(crate) const CROSS_NAMESPACE: [&str; 2] = [
+pub const CROSS_NAMESPACE: [&str; 2] = [
     "lbipam.cilium.io/sharing-cross-namespace",
     "io.cilium/lb-ipam-sharing-cross-namespace",
 ];

@@ -11,10 +11,11 @@
 //!
 //! The scanners that read a text line by line and number the lines they pass
 //! (the key search of `yaml::keys`, the document split, the marked regions of an
-//! edit, the first difference of a stale file) count `\n` alone. They agree with
-//! this index on every YAML file they read: one holding a lone `\r` is refused
-//! before (`check_line_breaks`), since YAML 1.1 and 1.2 readers split it
-//! differently.
+//! edit, the first difference of a stale file, `lbipam explain`'s search) count
+//! `\n` alone. On a YAML file they agree with this index: one holding a lone
+//! `\r` is refused before any of them reads it (`check_line_breaks`), since YAML
+//! 1.1 and 1.2 readers split it differently. On another file (a stale Markdown
+//! or SVG file) a lone `\r` does not start a line for them.
 
 use std::ops::Range;
 
@@ -102,17 +103,21 @@ impl<'a> LineIndex<'a> {
     }
 }
 
-/// `s` as one line of output: control characters and the Unicode line and
-/// paragraph separators written escaped (`\n`, `\u{2028}`), so a file name or a
-/// value from a file can neither start a line of its own (a forged
-/// `file:line:col:` or `cargo::` line) nor move the terminal's cursor.
+/// `s` as one line of output: every character Rust's `Debug` would not show as
+/// itself — control characters, the Unicode line and paragraph separators,
+/// invisible format characters such as U+202E (right-to-left override) —
+/// written escaped (`\n`, `\u{2028}`), quotes and backslashes left as they are.
+/// A file name or a value from a file can then neither start a line of its own
+/// (a forged `file:line:col:` or `cargo::` line), nor move the terminal's
+/// cursor, nor reorder what is shown.
 pub fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
-            out.extend(c.escape_default());
-        } else {
+        let mut escaped = c.escape_debug();
+        if matches!(c, '\\' | '"' | '\'') || escaped.len() == 1 {
             out.push(c);
+        } else {
+            out.extend(&mut escaped);
         }
     }
     out
@@ -121,6 +126,15 @@ pub fn one_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_escapes_what_would_break_or_hide_a_line_and_keeps_the_rest() {
+        assert_eq!(
+            one_line("a\ncargo::x\u{2028}y\u{202e}z\u{1b}[2J"),
+            "a\\ncargo::x\\u{2028}y\\u{202e}z\\u{1b}[2J"
+        );
+        assert_eq!(one_line("\"q\" \\ ünïcode ✓"), "\"q\" \\ ünïcode ✓");
+    }
 
     #[test]
     fn lines_and_columns_count_from_one_in_characters() {

@@ -23,9 +23,18 @@
 //! what core's resolver says each cluster's Flux Kustomizations apply, after
 //! kustomize's namespace and Flux's post-build substitution.
 //!
-//! [`gate`] is the whole gate a repository's `tests/gate.rs` calls: core's
-//! [`lbipam_core::verify`] (plan, audits of what each cluster applies, committed
-//! files == plan) and both schema checks.
+//! [`gate`] is the whole gate a repository's `tests/gate.rs` calls, through
+//! [`verify`]: core's check in check mode (`generate::load`, then
+//! `generate::build_files`, as [`lbipam_core::verify`] runs it: plan, audits of
+//! what each cluster applies, committed files == plan) and both schema checks.
+//!
+//! ```no_run
+//! // tests/gate.rs
+//! #[test]
+//! fn the_repository_is_what_plan_toml_says() {
+//!     lbipam_gate::gate(env!("CARGO_MANIFEST_DIR"));
+//! }
+//! ```
 //!
 //! This crate is a workspace member of its own so that its heavy dependency
 //! (`k8s-openapi`) is not copied into the trybuild project of the root crate's
@@ -79,7 +88,8 @@ pub struct SchemaReport {
     /// [`verify`] adds only those it has not.
     pub unbuilt: Vec<Error>,
     /// What is harmless but worth fixing, in the same form: a namespace written
-    /// on a cluster-scoped kind (the API server drops it).
+    /// on a cluster-scoped kind (the API server drops it), a Flux path outside
+    /// `[layout] audit` (`outside-audit`).
     pub warnings: Vec<Error>,
 }
 
@@ -298,7 +308,7 @@ fn yaml_files(tree: &Tree, roots: &[PathBuf]) -> Vec<PathBuf> {
 /// checks, and the schema checks' counts.
 #[derive(Clone, Debug, Default)]
 pub struct Passed {
-    /// The warnings ([`lbipam_core::verify`]'s, then the schema checks'), in a
+    /// The warnings (core's check's, then the schema checks'), in a
     /// report without errors.
     pub warnings: lbipam_core::diag::Report,
     /// The schema checks' counts, one paragraph each.
@@ -313,6 +323,13 @@ pub struct Passed {
 /// otherwise core's findings and the schema checks' come in one report, except
 /// that a tree with stale files is not checked as applied. `Err`
 /// is the report of every problem found, with every warning.
+///
+/// ```no_run
+/// match lbipam_gate::verify(std::path::Path::new(".")) {
+///     Ok(passed) => eprintln!("{}", passed.summary),
+///     Err(report) => eprintln!("{}", report.render_all()),
+/// }
+/// ```
 pub fn verify(root: &Path) -> Result<Passed, lbipam_core::diag::Report> {
     let plan = lbipam_core::generate::load(root)?;
     let core = lbipam_core::generate::build_files(root, &plan, lbipam_core::Mode::Check);
@@ -383,6 +400,12 @@ fn unbuilt(c: &str, e: &Error) -> Error {
 
 /// [`verify`] as text: `Ok` holds the schema checks' counts, `Err` the whole
 /// report as the build prints it.
+///
+/// ```no_run
+/// if let Err(text) = lbipam_gate::check(std::path::Path::new(".")) {
+///     eprintln!("{text}");
+/// }
+/// ```
 pub fn check(root: &Path) -> Result<String, String> {
     verify(root)
         .map(|p| p.summary)
@@ -391,7 +414,7 @@ pub fn check(root: &Path) -> Result<String, String> {
 
 /// The whole gate for a repository's `tests/gate.rs`: panics with every problem
 /// unless plan.toml is valid, every audit of what each cluster applies passes,
-/// the committed files are what plan.toml renders ([`lbipam_core::gate`]), and
+/// the committed files are what plan.toml renders (core's check), and
 /// every object passes the schema checks as written and as applied. `root` is
 /// the directory holding plan.toml. Prints the schema gate's counts.
 pub fn gate(root: impl AsRef<Path>) {

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     match lbipam_core::verify(Path::new(lbipam_core::plan::layout::PLAN_FILE)) {
         Ok(passed) => {
             for warning in passed.warning_lines() {
-                eprintln!("{}", warning.escape_debug());
+                eprintln!("{}", lbipam_core::text::one_line(&warning));
             }
             println!("ok: plan.toml and the files it manages agree");
             ExitCode::SUCCESS
@@ -52,6 +52,6 @@ fn main() -> ExitCode {
 /// The warnings of a failed check, before its errors.
 fn print_warnings(report: &Report) {
     for warning in report.warning_lines() {
-        eprintln!("{}", warning.escape_debug());
+        eprintln!("{}", lbipam_core::text::one_line(&warning));
     }
 }

@@ -29,11 +29,6 @@ pub(crate) const POOL_CONFLICT: &str = "cilium.io/PoolConflict";
 pub(crate) const IPS_USED: &str = "cilium.io/IPsUsed";
 /// The label Cilium's Gateway controller puts on the Service of a Gateway.
 pub(crate) const OWNING_GATEWAY: &str = "io.cilium.gateway/owning-gateway";
-/// The sharing-key annotation of LB-IPAM and its alias.
-const SHARING_KEYS: [&str; 2] = [
-    "lbipam.cilium.io/sharing-key",
-    "io.cilium/lb-ipam-sharing-key",
-];
 
 /// Where an object is: its source and the byte range of its text there
 /// (`0..0` when the text's layout could not be followed).
@@ -529,7 +524,7 @@ fn service(meta: &Meta, spec: Spec, status: Status, at: Item) -> Service {
         ips,
         requested,
         satisfied: condition(&status.conditions, SATISFIED),
-        sharing_key: annotation(&SHARING_KEYS),
+        sharing_key: annotation(&lbipam_core::cilium::SHARING_KEY),
         gateway: meta
             .labels
             .as_ref()

@@ -534,7 +534,10 @@ impl Error {
             Error::BadValue { what, .. } => format!("invalid {what}"),
             Error::BadName { what, .. } => format!("invalid {what} name"),
             Error::File { path, .. } => {
-                format!("problem in {}", path.display().to_string().escape_debug())
+                format!(
+                    "problem in {}",
+                    crate::text::one_line(&path.display().to_string())
+                )
             }
             _ => self.names().2.to_owned(),
         }

@@ -463,7 +463,7 @@ impl fmt::Display for Footer {
 fn footer(e: &Error) -> Vec<Footer> {
     let related = e.related_files().iter().map(|r| {
         let at = format!("{}:{}:{}", r.path.display(), r.line, r.column);
-        Footer::Note(format!("{}: {}", r.label, at.escape_debug()))
+        Footer::Note(format!("{}: {}", r.label, crate::text::one_line(&at)))
     });
     related.chain(e.help().map(Footer::Help)).collect()
 }
