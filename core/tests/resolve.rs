@@ -767,3 +767,48 @@ fn audit_strict_must_be_a_boolean_named_at_its_line_and_column() {
         ["unknown-key"]
     );
 }
+
+/// `(file, line)` of each finding.
+fn places(errors: &[Error]) -> Vec<(String, usize)> {
+    errors
+        .iter()
+        .map(|e| match e.location() {
+            Location::File { path, line, .. } => (path.display().to_string(), line),
+            Location::Plan { .. } => ("plan.toml".to_owned(), 0),
+        })
+        .collect()
+}
+
+#[test]
+fn a_problem_in_a_kustomization_file_is_at_its_line_there_and_one_from_flux_spec_stays_at_flux() {
+    let repo = fixture();
+    let k = "kubernetes/ipam/one/kustomization.yaml";
+    edit(repo.path(), k, "resources:\n", "colour: blue\nresources:\n");
+    let text = fs::read_to_string(repo.path().join(k)).expect("read");
+    let colour = 1 + text
+        .lines()
+        .position(|l| l.starts_with("colour:"))
+        .expect("colour");
+    let e = resolve_cluster(&Tree::disk(repo.path()), &plan(), "one").expect_err("must fail");
+    assert_eq!(places(&e), [(k.to_owned(), colour)], "{e:?}");
+    assert!(
+        e[0].to_string()
+            .contains("`colour` is not a kustomization field"),
+        "{}",
+        e[0]
+    );
+
+    // The same kind of problem written in the Flux Kustomization's spec (merged
+    // into the build) is placed at that Flux Kustomization, where it is fixed.
+    let repo = fixture();
+    let flux = "kubernetes/clusters/one/infrastructure.yaml";
+    edit(
+        repo.path(),
+        flux,
+        "  path: ./kubernetes/ipam/one\n",
+        "  path: ./kubernetes/ipam/one\n  patches:\n    - target:\n        kind: 7\n",
+    );
+    let e = resolve_cluster(&Tree::disk(repo.path()), &plan(), "one").expect_err("must fail");
+    let files: Vec<String> = places(&e).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(files, [flux.to_owned()], "{e:?}");
+}

@@ -224,6 +224,26 @@ impl<'a> Walker<'a> {
         });
     }
 
+    /// A problem with a field of `kfile`, at the first line of one of `keys`
+    /// written there; one the file does not write came from the Flux
+    /// Kustomization's `spec` (merged in) and stays at its `path`.
+    fn fail_at_key(
+        &mut self,
+        chain: &[String],
+        kfile: &Path,
+        keys: &[&str],
+        problem: (Code, String),
+    ) {
+        let text = self.tree.read(kfile).unwrap_or_default();
+        let lines = keys
+            .iter()
+            .filter_map(|k| crate::yaml::key_in_text(&text, k));
+        match lines.map(|at| at.line).min() {
+            Some(line) => self.fail_in(chain, kfile, line, problem),
+            None => self.fail(chain, problem.0, problem.1),
+        }
+    }
+
     /// A problem with the entry `item` of the list `field` in `kfile`, placed at
     /// that entry's line: the fix is there.
     fn fail_at_entry(
@@ -340,6 +360,7 @@ impl Walker<'_> {
             );
             self.fail_in(chain, kfile, *line, (Code::IgnoredDocument, problem));
         }
+        let at = first.map_or(1, |(line, _)| *line);
         match first.map(|(_, v)| &**v) {
             Some(Value::Mapping(m)) if !is_empty(m) => Some(m.clone()),
             None | Some(Value::Mapping(_)) => {
@@ -347,12 +368,12 @@ impl Walker<'_> {
                     "{} is empty: its first YAML document sets nothing but apiVersion and kind, and kustomize refuses such a file",
                     kfile.display()
                 );
-                self.fail(chain, Code::InvalidKustomization, problem);
+                self.fail_in(chain, kfile, at, (Code::InvalidKustomization, problem));
                 None
             }
             Some(_) => {
                 let problem = format!("{} is not a YAML mapping", kfile.display());
-                self.fail(chain, Code::InvalidKustomization, problem);
+                self.fail_in(chain, kfile, at, (Code::InvalidKustomization, problem));
                 None
             }
         }
@@ -371,7 +392,9 @@ impl Walker<'_> {
         };
         if self.strict() && kind != want {
             let message = format!("{}: kind {kind}, expected {want} here", kfile.display());
-            self.fail(chain, Code::InvalidKustomization, message);
+            let text = self.tree.read(kfile).unwrap_or_default();
+            let line = crate::yaml::key_in_text(&text, "kind").map_or(1, |at| at.line);
+            self.fail_in(chain, kfile, line, (Code::InvalidKustomization, message));
         }
     }
 
@@ -442,21 +465,29 @@ impl Walker<'_> {
                     for r in list {
                         match r.as_str() {
                             Some(s) => out.push(((*field).to_owned(), s.to_owned())),
-                            None => self.fail(
+                            None => self.fail_at_key(
                                 chain,
-                                Code::InvalidKustomization,
-                                format!(
-                                    "{}: every entry of {field} must be a string",
-                                    kfile.display()
+                                kfile,
+                                &[field],
+                                (
+                                    Code::InvalidKustomization,
+                                    format!(
+                                        "{}: every entry of {field} must be a string",
+                                        kfile.display()
+                                    ),
                                 ),
                             ),
                         }
                     }
                 }
-                Some(_) => self.fail(
+                Some(_) => self.fail_at_key(
                     chain,
-                    Code::InvalidKustomization,
-                    format!("{}: {field} must be a list", kfile.display()),
+                    kfile,
+                    &[field],
+                    (
+                        Code::InvalidKustomization,
+                        format!("{}: {field} must be a list", kfile.display()),
+                    ),
                 ),
             }
         }
@@ -468,7 +499,12 @@ impl Walker<'_> {
         for field in ["namespace", "namePrefix", "nameSuffix"] {
             if k.get(field).is_some_and(|v| !v.is_null() && !v.is_string()) {
                 let message = format!("{}: {field} must be a string", kfile.display());
-                self.fail(chain, Code::InvalidKustomization, message);
+                self.fail_at_key(
+                    chain,
+                    kfile,
+                    &[field],
+                    (Code::InvalidKustomization, message),
+                );
             }
         }
         for key in k.keys() {
@@ -481,10 +517,10 @@ impl Walker<'_> {
                     "{}: `{key}` is out of the kustomize model's reach: what it adds or changes is not audited",
                     kfile.display()
                 );
-                self.fail(chain, Code::UnmodelledKustomize, message);
+                self.fail_at_key(chain, kfile, &[key], (Code::UnmodelledKustomize, message));
             } else if self.strict() {
                 let message = format!("{}: `{key}` is not a kustomization field", kfile.display());
-                self.fail(chain, Code::InvalidKustomization, message);
+                self.fail_at_key(chain, kfile, &[key], (Code::InvalidKustomization, message));
             }
         }
     }
@@ -668,11 +704,9 @@ impl Walker<'_> {
         let generated = match generate::generate(&kv, &mut read) {
             Ok(g) => g,
             Err(e) => {
-                return self.fail(
-                    chain,
-                    Code::InvalidGenerator,
-                    format!("{}: {e}", kfile.display()),
-                );
+                let line = kustomization_line(self.tree, kfile);
+                let problem = (Code::InvalidGenerator, format!("{}: {e}", kfile.display()));
+                return self.fail_in(chain, kfile, line, problem);
             }
         };
         let line = kustomization_line(self.tree, kfile);
@@ -707,7 +741,7 @@ impl Walker<'_> {
                         o.kind(),
                         o.name()
                     );
-                    self.fail(chain, Code::InvalidGenerator, message);
+                    self.fail_in(chain, kfile, line, (Code::InvalidGenerator, message));
                 }
             }
         }
@@ -715,6 +749,10 @@ impl Walker<'_> {
 }
 
 /// The line of the first generator in a kustomization file.
+/// The fields a kustomization writes its patches in; Flux's `spec.patches` is
+/// merged into the first.
+const PATCH_KEYS: &[&str] = &["patches", "patchesStrategicMerge", "patchesJson6902"];
+
 fn kustomization_line(tree: &Tree, kfile: &Path) -> usize {
     let text = tree.read(kfile).unwrap_or_default();
     ["configMapGenerator", "secretGenerator"]
@@ -835,10 +873,14 @@ impl Walker<'_> {
             (Some(inline), _) => Some(inline.to_owned()),
             (None, Some(path)) => self.patch_text(dir, path, kfile, chain, false),
             (None, None) => {
-                self.fail(
+                self.fail_at_key(
                     chain,
-                    Code::InvalidPatch,
-                    format!("{}: a patch without `patch` or `path`", kfile.display()),
+                    kfile,
+                    PATCH_KEYS,
+                    (
+                        Code::InvalidPatch,
+                        format!("{}: a patch without `patch` or `path`", kfile.display()),
+                    ),
                 );
                 None
             }
@@ -851,10 +893,11 @@ impl Walker<'_> {
             None => None,
             Some(Ok(s)) => Some(s),
             Some(Err(e)) => {
-                return self.fail(
+                return self.fail_at_key(
                     chain,
-                    Code::InvalidPatch,
-                    format!("{}: {e}", kfile.display()),
+                    kfile,
+                    PATCH_KEYS,
+                    (Code::InvalidPatch, format!("{}: {e}", kfile.display())),
                 );
             }
         };
@@ -882,10 +925,11 @@ impl Walker<'_> {
         match read {
             Ok(t) => Some(t),
             Err(e) => {
-                self.fail(
+                self.fail_at_key(
                     chain,
-                    Code::InvalidPatch,
-                    format!("{}: {e}", kfile.display()),
+                    kfile,
+                    PATCH_KEYS,
+                    (Code::InvalidPatch, format!("{}: {e}", kfile.display())),
                 );
                 None
             }
@@ -905,10 +949,14 @@ impl Walker<'_> {
         let Some(body) = body else { return };
         let docs = Documents::read(kfile, body);
         if let Some(e) = docs.errors.first() {
-            return self.fail(
+            return self.fail_at_key(
                 chain,
-                Code::InvalidPatch,
-                format!("{}: a patch is not valid YAML: {e}", kfile.display()),
+                kfile,
+                PATCH_KEYS,
+                (
+                    Code::InvalidPatch,
+                    format!("{}: a patch is not valid YAML: {e}", kfile.display()),
+                ),
             );
         }
         for doc in docs.objects.iter().map(|(_, doc)| &**doc) {
@@ -927,10 +975,11 @@ impl Walker<'_> {
             if let Err(e) = outcome
                 && self.strict()
             {
-                self.fail(
+                self.fail_at_key(
                     chain,
-                    Code::InvalidPatch,
-                    format!("{}: {e}", kfile.display()),
+                    kfile,
+                    PATCH_KEYS,
+                    (Code::InvalidPatch, format!("{}: {e}", kfile.display())),
                 );
             }
         }
