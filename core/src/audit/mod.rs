@@ -100,16 +100,6 @@ pub(crate) fn appliers(builds: &[ClusterBuild]) -> HashMap<PathBuf, Vec<Applier>
     out
 }
 
-/// A note of the resolver (what it skipped) as a warning: its own code and
-/// place, and how to make it an error.
-fn note(e: &Error) -> Error {
-    let mut warning = e.clone();
-    if let Error::File { message, .. } = &mut warning {
-        message.push_str(" (set [audit] strict = true in plan.toml to make it an error)");
-    }
-    warning
-}
-
 /// What the audits found: errors, notices, and the texts they read (for the
 /// excerpts of the report).
 #[derive(Debug, Default)]
@@ -151,7 +141,7 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     errors.extend(dual_stack);
     out.warnings.extend(notices);
     out.warnings
-        .extend(builds.iter().flat_map(|b| &b.notes).map(note));
+        .extend(builds.iter().flat_map(|b| &b.notes).cloned());
     let mut skipped = Vec::new();
     let own = OwnDirs::new(plan);
     let map = AddressMap::new(plan);

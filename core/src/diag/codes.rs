@@ -151,23 +151,26 @@ codes! {
     FluxInComponent = "flux-in-component",
     /// A kustomize field out of the model's reach (`helmCharts`, `replacements`, plugins, ...):
     /// a note, an error with `[audit] strict`.
-    UnmodelledKustomize = "unmodelled-kustomize",
+    UnmodelledKustomize = "unmodelled-kustomize"
+        => "what it adds or changes is not audited; set [audit] strict = true in plan.toml to make this an error",
     /// A document after the first of a kustomization file, which kustomize
     /// never reads: a note, an error with `[audit] strict`.
     IgnoredDocument = "ignored-document"
-        => "move what it says into the first document, or delete it",
+        => "move what it says into the first document, or delete it; [audit] strict = true in plan.toml makes this an error",
     /// A kustomize or Flux patch that cannot be read or applied (no target, a failing operation).
     InvalidPatch = "invalid-patch",
     /// A `configMapGenerator` or `secretGenerator` entry that cannot be generated.
     InvalidGenerator = "invalid-generator",
     /// A Flux Kustomization whose `sourceRef` is not this repository.
-    WrongSource = "wrong-source",
+    WrongSource = "wrong-source"
+        => "what it applies is not audited; set [audit] strict = true in plan.toml to make this an error",
     /// A Flux Kustomization without a `spec.path` string.
     MissingFluxPath = "missing-flux-path",
     /// A `spec.path` or `resources:` entry naming nothing, or a file for a directory.
     MissingResource = "missing-resource",
     /// A remote `resources:` entry (URL, git).
-    RemoteResource = "remote-resource",
+    RemoteResource = "remote-resource"
+        => "vendor it into the repository to have it audited; [audit] strict = true in plan.toml makes this an error",
     /// A path leaving the repository (`..`, absolute, a symlink out).
     PathOutsideRepo = "path-outside-repo",
     /// A Flux Kustomization whose `spec.path` is in the repository but outside
