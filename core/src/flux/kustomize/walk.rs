@@ -234,11 +234,7 @@ impl<'a> Walker<'a> {
         keys: &[&str],
         problem: (Code, String),
     ) {
-        let text = self.tree.read(kfile).unwrap_or_default();
-        let lines = keys
-            .iter()
-            .filter_map(|k| crate::yaml::key_in_text(&text, k));
-        match lines.map(|at| at.line).min() {
+        match key_line(self.tree, kfile, keys) {
             Some(line) => self.fail_in(chain, kfile, line, problem),
             None => self.fail(chain, problem.0, problem.1),
         }
@@ -392,8 +388,7 @@ impl Walker<'_> {
         };
         if self.strict() && kind != want {
             let message = format!("{}: kind {kind}, expected {want} here", kfile.display());
-            let text = self.tree.read(kfile).unwrap_or_default();
-            let line = crate::yaml::key_in_text(&text, "kind").map_or(1, |at| at.line);
+            let line = key_line(self.tree, kfile, &["kind"]).unwrap_or(1);
             self.fail_in(chain, kfile, line, (Code::InvalidKustomization, message));
         }
     }
@@ -754,12 +749,16 @@ impl Walker<'_> {
 const PATCH_KEYS: &[&str] = &["patches", "patchesStrategicMerge", "patchesJson6902"];
 
 fn kustomization_line(tree: &Tree, kfile: &Path) -> usize {
+    key_line(tree, kfile, &["configMapGenerator", "secretGenerator"]).unwrap_or(1)
+}
+
+/// The first line of `kfile` writing one of `keys`, if it writes any.
+fn key_line(tree: &Tree, kfile: &Path, keys: &[&str]) -> Option<usize> {
     let text = tree.read(kfile).unwrap_or_default();
-    ["configMapGenerator", "secretGenerator"]
-        .into_iter()
-        .filter_map(|key| Some(crate::yaml::key_in_text(&text, key)?.line))
-        .min()
-        .unwrap_or(1)
+    let lines = keys
+        .iter()
+        .filter_map(|k| crate::yaml::key_in_text(&text, k));
+    lines.map(|at| at.line).min()
 }
 
 /// A generator's `behavior: merge` or `replace` on the object it names.
