@@ -225,16 +225,11 @@ fn a_missing_resource_file_is_an_error_at_its_entry_naming_the_chain() {
             "kubernetes/ipam/one/kustomization.yaml: cilium-ipam → ./kubernetes/ipam/one → pool.yaml: file not found: kubernetes/ipam/one/pool.yaml (listed in kubernetes/ipam/one/kustomization.yaml)"
         ]
     );
-    let text = fs::read_to_string(repo.path().join("kubernetes/ipam/one/kustomization.yaml"))
-        .expect("read");
-    let entry = 1 + text
-        .lines()
-        .position(|l| l.trim() == "- pool.yaml")
-        .expect("the entry");
-    assert!(
-        matches!(e[0].location(), Location::File { line, .. } if line == entry),
-        "points at the entry `- pool.yaml`: {:?}",
-        e[0].location()
+    assert_at_line_of(
+        repo.path(),
+        &e[0],
+        "kubernetes/ipam/one/kustomization.yaml",
+        "- pool.yaml",
     );
     let related: Vec<_> = e[0]
         .related_files()
@@ -329,7 +324,7 @@ fn a_symlink_out_of_the_repository_is_an_error() {
 }
 
 #[test]
-fn a_resource_cycle_is_an_error_naming_the_loop() {
+fn a_resource_cycle_is_an_error_naming_the_loop_at_the_entry_closing_it() {
     let repo = fixture();
     edit(
         repo.path(),
@@ -342,11 +337,32 @@ fn a_resource_cycle_is_an_error_naming_the_loop() {
         "kubernetes/ipam/loop/kustomization.yaml",
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../one\n",
     );
+    let e = resolve_cluster(&Tree::disk(repo.path()), &plan(), "one").expect_err("must fail");
     assert_eq!(
-        resolve_errors(repo.path(), "one"),
+        e.iter().map(at_file).collect::<Vec<_>>(),
         [
-            "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one → ../loop → ../one: cycle: kubernetes/ipam/one includes itself (kubernetes/ipam/one → kubernetes/ipam/loop → kubernetes/ipam/one)"
+            "kubernetes/ipam/loop/kustomization.yaml: cilium-ipam → ./kubernetes/ipam/one → ../loop → ../one: cycle: kubernetes/ipam/one includes itself (kubernetes/ipam/one → kubernetes/ipam/loop → kubernetes/ipam/one)"
         ]
+    );
+    assert_at_line_of(
+        repo.path(),
+        &e[0],
+        "kubernetes/ipam/loop/kustomization.yaml",
+        "- ../one",
+    );
+}
+
+/// Asserts that `e` is in `file` at the line whose trimmed text is `line`.
+fn assert_at_line_of(root: &Path, e: &Error, file: &str, line: &str) {
+    let text = fs::read_to_string(root.join(file)).expect("read");
+    let expected = 1 + text
+        .lines()
+        .position(|l| l.trim() == line)
+        .unwrap_or_else(|| panic!("{file} has a line {line:?}"));
+    assert!(
+        matches!(e.location(), Location::File { path, line, .. } if path == Path::new(file) && line == expected),
+        "points at `{line}` ({file}:{expected}): {:?}",
+        e.location()
     );
 }
 
@@ -376,7 +392,7 @@ fn remote_resources_are_notes_and_errors_when_the_plan_is_strict() {
 }
 
 #[test]
-fn a_listed_directory_needs_its_own_kustomization() {
+fn a_listed_directory_without_kustomization_is_an_error_at_its_entry() {
     let repo = fixture();
     write(
         repo.path(),
@@ -389,9 +405,24 @@ fn a_listed_directory_needs_its_own_kustomization() {
         "  - pool.yaml\n",
         "  - pool.yaml\n  - extra\n",
     );
-    assert_one_contains(
-        &resolve_errors(repo.path(), "one"),
-        "→ extra: directory kubernetes/ipam/one/extra has no kustomization.yaml",
+    let e = resolve_cluster(&Tree::disk(repo.path()), &plan(), "one").expect_err("must fail");
+    assert_eq!(
+        e.len(),
+        1,
+        "{:?}",
+        e.iter().map(at_file).collect::<Vec<_>>()
+    );
+    assert!(
+        at_file(&e[0])
+            .contains("→ extra: directory kubernetes/ipam/one/extra has no kustomization.yaml"),
+        "{}",
+        at_file(&e[0])
+    );
+    assert_at_line_of(
+        repo.path(),
+        &e[0],
+        "kubernetes/ipam/one/kustomization.yaml",
+        "- extra",
     );
 }
 
