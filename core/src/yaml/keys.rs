@@ -38,6 +38,16 @@ pub(crate) fn key_in_text<'a>(text: &'a str, key: &'a str) -> Option<KeyAt<'a>> 
     keys_from(text, 1, key).next()
 }
 
+/// The first line holding `key` as a key of the top mapping (at column 1), in
+/// a file of one document: a kustomization's `resources:`, not the one inside
+/// an inline patch above it. A file written in flow style has none at column
+/// 1: then the first line holding `key` anywhere.
+pub(crate) fn top_key_in_text<'a>(text: &'a str, key: &'a str) -> Option<KeyAt<'a>> {
+    keys_from(text, 1, key)
+        .find(|at| at.column == 1)
+        .or_else(|| key_in_text(text, key))
+}
+
 /// The first line holding `key` in the document that starts on 1-based line
 /// `doc` (up to the next `---`).
 pub(crate) fn key_in_document<'a>(text: &'a str, doc: usize, key: &'a str) -> Option<KeyAt<'a>> {
@@ -52,11 +62,11 @@ pub(crate) fn key_in_document<'a>(text: &'a str, doc: usize, key: &'a str) -> Op
         .next()
 }
 
-/// The 1-based line of the entry `item` of the list under `key` (the first
-/// `key:` in `text`): a block item (`- item`, quoted or not, a comment after
+/// The 1-based line of the entry `item` of the list under the top-level `key`
+/// ([`top_key_in_text`]): a block item (`- item`, quoted or not, a comment after
 /// it), else the key's own line (a flow list `key: [a, item]`).
 pub(crate) fn item_line(text: &str, key: &str, item: &str) -> Option<usize> {
-    let at = key_in_text(text, key)?;
+    let at = top_key_in_text(text, key)?;
     let key_indent = at.column - 1;
     for (i, line) in text.lines().enumerate().skip(at.line) {
         let bare = line.trim_start();
@@ -146,6 +156,23 @@ mod tests {
         assert_eq!(item_line(text, "resources", "c"), Some(1));
         assert_eq!(item_line("resources: [a, b]\n", "resources", "b"), Some(1));
         assert_eq!(item_line(text, "patches", "a.yaml"), None);
+    }
+
+    #[test]
+    fn a_top_level_key_is_found_below_the_same_key_nested_in_an_inline_patch() {
+        let text = "patches:
+  - patch: |
+      resources:
+        - x
+resources:
+  - x
+";
+        assert_eq!(top_key_in_text(text, "resources").map(|k| k.line), Some(5));
+        assert_eq!(item_line(text, "resources", "x"), Some(6));
+        // Flow style has no key at column 1: the first one anywhere.
+        let flow = "{patches: [], resources: [x]}
+";
+        assert_eq!(top_key_in_text(flow, "resources").map(|k| k.line), Some(1));
     }
 
     #[test]

@@ -763,7 +763,7 @@ fn key_line(tree: &Tree, kfile: &Path, keys: &[&str]) -> Option<usize> {
     let text = tree.read(kfile).unwrap_or_default();
     let lines = keys
         .iter()
-        .filter_map(|k| crate::yaml::key_in_text(&text, k));
+        .filter_map(|k| crate::yaml::top_key_in_text(&text, k));
     lines.map(|at| at.line).min()
 }
 
