@@ -354,11 +354,7 @@ fn a_resource_cycle_is_an_error_naming_the_loop_at_the_entry_closing_it() {
 
 /// Asserts that `e` is in `file` at the line whose trimmed text is `line`.
 fn assert_at_line_of(root: &Path, e: &Error, file: &str, line: &str) {
-    let text = fs::read_to_string(root.join(file)).expect("read");
-    let expected = 1 + text
-        .lines()
-        .position(|l| l.trim() == line)
-        .unwrap_or_else(|| panic!("{file} has a line {line:?}"));
+    let expected = line_of(root, file, line);
     assert!(
         matches!(e.location(), Location::File { path, line, .. } if path == Path::new(file) && line == expected),
         "points at `{line}` ({file}:{expected}): {:?}",
@@ -811,7 +807,8 @@ fn places(errors: &[Error]) -> Vec<(String, usize)> {
 }
 
 #[test]
-fn a_problem_in_a_kustomization_file_is_at_its_line_there_and_one_from_flux_spec_stays_at_flux() {
+fn a_problem_in_a_kustomization_file_is_at_its_line_there_and_one_from_flux_spec_at_its_field_there()
+ {
     let repo = fixture();
     let k = "kubernetes/ipam/one/kustomization.yaml";
     edit(repo.path(), k, "resources:\n", "colour: blue\nresources:\n");
@@ -840,6 +837,44 @@ fn a_problem_in_a_kustomization_file_is_at_its_line_there_and_one_from_flux_spec
         "  path: ./kubernetes/ipam/one\n  patches:\n    - target:\n        kind: 7\n",
     );
     let e = resolve_cluster(&Tree::disk(repo.path()), &plan(), "one").expect_err("must fail");
-    let files: Vec<String> = places(&e).into_iter().map(|(f, _)| f).collect();
-    assert_eq!(files, [flux.to_owned()], "{e:?}");
+    assert_eq!(
+        places(&e),
+        [(flux.to_owned(), line_of(repo.path(), flux, "patches:"))]
+    );
+
+    // A component listed by the Flux Kustomization's spec is at its
+    // `components:` there, even when the kustomization lists components too.
+    let repo = fixture();
+    write(
+        repo.path(),
+        "kubernetes/ipam/one/extra/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels:\n  extra: \"yes\"\n",
+    );
+    edit(
+        repo.path(),
+        k,
+        "resources:\n",
+        "components:\n  - extra\nresources:\n",
+    );
+    edit(
+        repo.path(),
+        flux,
+        "  path: ./kubernetes/ipam/one\n",
+        "  path: ./kubernetes/ipam/one\n  components:\n    - missing\n",
+    );
+    let e = resolve_cluster(&Tree::disk(repo.path()), &plan(), "one").expect_err("must fail");
+    assert_eq!(
+        places(&e),
+        [(flux.to_owned(), line_of(repo.path(), flux, "components:"))],
+        "{e:?}"
+    );
+}
+
+/// The 1-based line of `file` whose trimmed text is `line`.
+fn line_of(root: &Path, file: &str, line: &str) -> usize {
+    let text = fs::read_to_string(root.join(file)).expect("read");
+    1 + text
+        .lines()
+        .position(|l| l.trim() == line)
+        .unwrap_or_else(|| panic!("{file} has a line {line:?}"))
 }

@@ -320,7 +320,7 @@ fn walk_kustomization(
     for p in std::mem::take(&mut walk.problems) {
         let e = match p.at {
             Some((file, line)) => applied_by(finding(p.code, file, line, &p.chain, &p.message), k),
-            None => fail("path", p.chain, (p.code, p.message)),
+            None => fail(&p.spec_key, p.chain, (p.code, p.message)),
         };
         if p.note {
             notes.push(e)

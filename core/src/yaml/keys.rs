@@ -64,7 +64,8 @@ pub(crate) fn key_in_document<'a>(text: &'a str, doc: usize, key: &'a str) -> Op
 
 /// The 1-based line of the entry `item` of the list under the top-level `key`
 /// ([`top_key_in_text`]): a block item (`- item`, quoted or not, a comment after
-/// it), else the key's own line (a flow list `key: [a, item]`).
+/// it), or the key's own line for a flow list (`key: [a, item]`); `None` when
+/// the block list does not hold it.
 pub(crate) fn item_line(text: &str, key: &str, item: &str) -> Option<usize> {
     let at = top_key_in_text(text, key)?;
     let key_indent = at.column - 1;
@@ -82,7 +83,7 @@ pub(crate) fn item_line(text: &str, key: &str, item: &str) -> Option<usize> {
             return Some(i + 1);
         }
     }
-    Some(at.line)
+    (at.value.starts_with('[') && at.value.contains(item)).then_some(at.line)
 }
 
 /// `key` on one line, at a key's place: the line's start after indentation and
@@ -152,8 +153,8 @@ mod tests {
         let text = "resources:\n  - a.yaml\n  - \"b.yaml\" # why\ncomponents:\n- c\n- a.yaml\n";
         assert_eq!(item_line(text, "resources", "b.yaml"), Some(3));
         assert_eq!(item_line(text, "components", "a.yaml"), Some(6));
-        // Not in its list: the key's line.
-        assert_eq!(item_line(text, "resources", "c"), Some(1));
+        // Not in its list: none.
+        assert_eq!(item_line(text, "resources", "c"), None);
         assert_eq!(item_line("resources: [a, b]\n", "resources", "b"), Some(1));
         assert_eq!(item_line(text, "patches", "a.yaml"), None);
     }

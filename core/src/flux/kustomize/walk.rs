@@ -82,8 +82,12 @@ pub struct Problem {
     pub code: Code,
     /// What is wrong.
     pub message: String,
-    /// The file and line it is in, when not the Flux Kustomization's `path:`.
+    /// The file and line it is in; `None`: in the Flux Kustomization, at
+    /// `spec_key`.
     pub at: Option<(PathBuf, usize)>,
+    /// The key of the Flux Kustomization's `spec` the problem is at, when it
+    /// is in no file of the walk: `path`, or a field merged into the build.
+    pub spec_key: String,
     /// Whether it is a note: something out of the model's reach, skipped.
     pub note: bool,
 }
@@ -193,13 +197,20 @@ impl<'a> Walker<'a> {
             .find(|f| self.tree.is_file(f) || self.is_special(f))
     }
 
-    /// A problem of the walk.
+    /// A problem of the walk as a whole: at the Flux Kustomization's `path`.
     pub(crate) fn fail(&mut self, chain: &[String], code: Code, message: String) {
+        self.fail_in_spec(chain, "path", (code, message));
+    }
+
+    /// A problem with a field of the Flux Kustomization's `spec` merged into
+    /// the build: at that field.
+    fn fail_in_spec(&mut self, chain: &[String], key: &str, (code, message): (Code, String)) {
         self.problems.push(Problem {
             chain: chain.to_vec(),
             code,
             message,
             at: None,
+            spec_key: key.to_owned(),
             note: is_note(code),
         });
     }
@@ -218,13 +229,14 @@ impl<'a> Walker<'a> {
             code,
             message,
             at,
+            spec_key: String::new(),
             note: is_note(code),
         });
     }
 
     /// A problem with a field of `kfile`, at the first line of one of `keys`
     /// written there; one the file does not write came from the Flux
-    /// Kustomization's `spec` (merged in) and stays at its `path`.
+    /// Kustomization's `spec` (merged in) and is at that field there.
     fn fail_at_key(
         &mut self,
         chain: &[String],
@@ -234,12 +246,13 @@ impl<'a> Walker<'a> {
     ) {
         match key_line(self.tree, kfile, keys) {
             Some(line) => self.fail_in(chain, kfile, line, problem),
-            None => self.fail(chain, problem.0, problem.1),
+            None => self.fail_in_spec(chain, keys[0], problem),
         }
     }
 
     /// A problem with the entry `item` of the list `field` in `kfile`, placed at
-    /// that entry's line: the fix is there.
+    /// that entry's line: the fix is there. An entry the file does not list came
+    /// from the Flux Kustomization's `spec` and is at that field there.
     fn fail_at_entry(
         &mut self,
         chain: &[String],
@@ -250,7 +263,7 @@ impl<'a> Walker<'a> {
         let text = self.tree.read(kfile).unwrap_or_default();
         match crate::yaml::item_line(&text, field, item) {
             Some(line) => self.fail_in(chain, kfile, line, problem),
-            None => self.fail(chain, problem.0, problem.1),
+            None => self.fail_in_spec(chain, field, problem),
         }
     }
 
