@@ -324,6 +324,26 @@ fn a_symlink_out_of_the_repository_is_an_error() {
 }
 
 #[test]
+fn a_symlink_out_of_a_flux_path_without_kustomization_is_an_error_naming_the_chain() {
+    let repo = fixture();
+    fs::remove_file(repo.path().join("kubernetes/ipam/one/kustomization.yaml")).expect("rm");
+    let outside = tempfile::tempdir().expect("temp dir");
+    std::os::unix::fs::symlink(
+        outside.path(),
+        repo.path().join("kubernetes/ipam/one/linked"),
+    )
+    .expect("symlink");
+    let errors = resolve_errors(repo.path(), "one");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with(
+            "kubernetes/clusters/one/infrastructure.yaml: cilium-ipam → ./kubernetes/ipam/one: "
+        ) && errors[0].contains("kubernetes/ipam/one/linked"),
+        "{errors:?}"
+    );
+}
+
+#[test]
 fn a_resource_cycle_is_an_error_naming_the_loop_at_the_entry_closing_it() {
     let repo = fixture();
     edit(

@@ -73,6 +73,8 @@ fn read(input: &Input, cwd: &Path, timeout: Duration) -> Result<Source, String> 
         }
         Input::File(name) => {
             let path = cwd.join(name);
+            // Not `read::text`, which refuses what is not a regular file: the
+            // user names this file, and `<(kubectl get …)` is a FIFO.
             let bytes = std::fs::read(&path).map_err(|e| format!("{name}: cannot read: {e}"))?;
             text(name, Some(PathBuf::from(name)), bytes)
         }
