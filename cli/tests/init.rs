@@ -255,6 +255,15 @@ fn a_cluster_bootstrapped_by_a_flux_instance_is_adopted_from_its_sync_path() {
         "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\nspec:\n  distribution:\n    version: \"2.x\"\n    registry: ghcr.io/fluxcd\n  sync:\n    kind: GitRepository\n    url: https://github.com/example/home-ops\n    ref: refs/heads/main\n    path: kubernetes/flux/cluster\n",
     )
     .expect("write the FluxInstance");
+    let dry = lbipam(repo.path(), &["init", "--dry-run"]);
+    let entry = "the FluxInstance `flux` in kubernetes/flux/cluster/flux-system/gotk-sync.yaml";
+    assert!(
+        dry.stderr.contains(&format!(
+            "inferred: 1 cluster(s) from the Flux entries ({entry})"
+        )) && dry.stderr.contains(&format!("(spec.path of {entry})")),
+        "the notes name the instance, not a Kustomization:\n{}",
+        dry.stderr
+    );
     let (plan, _) = adopted(repo.path());
     // The same pools and pins as the fixture bootstrapped by `flux bootstrap`.
     let bootstrapped = scratch("one-cluster");
@@ -264,6 +273,29 @@ fn a_cluster_bootstrapped_by_a_flux_instance_is_adopted_from_its_sync_path() {
     assert_eq!(plan.layout.cluster_dir.item, "kubernetes/flux/cluster");
     assert_eq!(plan.flux.source.kind.item, "GitRepository");
     assert_eq!(plan.flux.source.name.item, "flux-system");
+}
+
+#[test]
+fn a_flux_instance_syncing_an_oci_artifact_gives_the_plan_an_oci_source() {
+    let repo = scratch("one-cluster");
+    // The instance's `spec.sync.kind` is the kind of the source the operator
+    // creates, and the Kustomizations it applies refer to that source.
+    fs::write(
+        repo.path().join("kubernetes/flux/cluster/flux-system/gotk-sync.yaml"),
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata:\n  name: flux\n  namespace: flux-system\nspec:\n  distribution:\n    version: \"2.x\"\n    registry: ghcr.io/fluxcd\n  sync:\n    kind: OCIRepository\n    url: oci://ghcr.io/example/home-ops\n    ref: latest\n    path: kubernetes/flux/cluster\n",
+    )
+    .expect("write the FluxInstance");
+    let ks = repo.path().join("kubernetes/flux/cluster/ks.yaml");
+    let text = fs::read_to_string(&ks).expect("read ks.yaml");
+    let oci = text.replace("kind: GitRepository", "kind: OCIRepository");
+    assert_ne!(oci, text, "the fixture's Kustomizations name their source");
+    fs::write(&ks, oci).expect("write ks.yaml");
+    let (plan, _) = adopted(repo.path());
+    assert_eq!(plan.flux.source.kind.item, "OCIRepository");
+    assert_eq!(plan.flux.source.name.item, "flux-system");
+    let bootstrapped = scratch("one-cluster");
+    let (by_kustomization, _) = adopted(bootstrapped.path());
+    assert_eq!(pools_and_pins(&plan), pools_and_pins(&by_kustomization));
 }
 
 #[test]

@@ -32,6 +32,8 @@ pub(crate) struct Clusters {
     pub(crate) template: String,
     /// The file of the first entry, for the notes.
     pub(crate) entry_file: PathBuf,
+    /// What the first entry is, for the notes ([`Entry::what`]).
+    pub(crate) entry_what: String,
 }
 
 /// A pool as the cluster applies it.
@@ -106,6 +108,7 @@ pub(crate) fn clusters(entries: &[Entry]) -> Result<Clusters, Error> {
         return Err(refusal(Path::new(crate::plan::layout::PLAN_FILE), 1, "no Flux entry found: no `flux-system` Kustomization (kustomize.toolkit.fluxcd.io, as `flux bootstrap` writes it) and no flux-operator FluxInstance in flux-system whose path is a cluster's directory".to_owned()));
     };
     let entry_file = first.file.clone();
+    let entry_what = first.what.clone();
     let parts = |e: &Entry| -> Vec<String> {
         e.dir
             .iter()
@@ -122,6 +125,7 @@ pub(crate) fn clusters(entries: &[Entry]) -> Result<Clusters, Error> {
             names: vec![(name, first.dir.clone())],
             template,
             entry_file,
+            entry_what,
         });
     }
     let all: Vec<Vec<String>> = entries.iter().map(parts).collect();
@@ -156,6 +160,7 @@ pub(crate) fn clusters(entries: &[Entry]) -> Result<Clusters, Error> {
         names,
         template: template.join("/"),
         entry_file,
+        entry_what,
     })
 }
 
@@ -200,16 +205,13 @@ pub(crate) fn read(
         .next_back()
         .unwrap_or_else(|| "cilium.io/v2".to_owned());
     let notes = vec![format!(
-        "{} cluster(s) from the Flux entries (the `flux-system` Kustomization in {})",
+        "{} cluster(s) from the Flux entries ({} in {})",
         clusters.names.len(),
+        clusters.entry_what,
         clusters.entry_file.display()
     )];
     Ok(Repo {
-        clusters: Clusters {
-            names: clusters.names.clone(),
-            template: clusters.template.clone(),
-            entry_file: clusters.entry_file.clone(),
-        },
+        clusters: clusters.clone(),
         read,
         api_version,
         notes,

@@ -92,7 +92,12 @@ pub(crate) fn guess(tree: &Tree, repo: &Repo) -> Result<Guess, Vec<Error>> {
     let mut errors = Vec::new();
     let c = &repo.clusters;
     g.layout.push(("cluster-dir", string(&c.template)));
-    g.notes.push(format!("cluster-dir = {}: the directory of the Flux entry (spec.path of the `flux-system` Kustomization in {})", c.template, c.entry_file.display()));
+    g.notes.push(format!(
+        "cluster-dir = {}: the directory of the Flux entry (spec.path of {} in {})",
+        c.template,
+        c.entry_what,
+        c.entry_file.display()
+    ));
     let mut audit = BTreeSet::new();
     audit.extend(first_part(&c.template));
     match pool_paths(repo) {

@@ -46,6 +46,9 @@ pub struct Adopted {
 pub struct Entry {
     pub(crate) dir: PathBuf,
     pub(crate) file: PathBuf,
+    /// What the entry is, for the notes: "the `flux-system` Kustomization" or
+    /// "the FluxInstance `flux`".
+    pub(crate) what: String,
     pub(crate) source: [String; 3],
 }
 
@@ -132,17 +135,25 @@ fn entry_in(tree: &Tree, rel: &Path) -> Vec<Entry> {
     let docs = tree.documents(rel, &text);
     docs.objects
         .iter()
-        .filter_map(|(_, v)| flux_kustomization_of(v))
-        .filter(|v| v["metadata"]["name"].as_str() == Some("flux-system"))
-        .filter_map(|v| {
+        .filter_map(|(_, written)| Some((written, flux_kustomization_of(written)?)))
+        .filter(|(_, v)| v["metadata"]["name"].as_str() == Some("flux-system"))
+        .filter_map(|(written, v)| {
             let path = v["spec"]["path"].as_str()?;
             let dir = path.trim_start_matches("./").trim_end_matches('/');
             let namespace = v["metadata"]["namespace"].as_str().unwrap_or("flux-system");
             let src = &v["spec"]["sourceRef"];
             let text = |v: &yaml_serde::Value, or: &str| v.as_str().unwrap_or(or).to_owned();
+            let what = match written["kind"].as_str() {
+                Some("FluxInstance") => {
+                    let name = written["metadata"]["name"].as_str().unwrap_or("?");
+                    format!("the FluxInstance `{}`", crate::text::one_line(name))
+                }
+                _ => "the `flux-system` Kustomization".to_owned(),
+            };
             Some(Entry {
                 dir: PathBuf::from(if dir.is_empty() { "." } else { dir }),
                 file: rel.to_owned(),
+                what,
                 source: [
                     text(&src["kind"], "GitRepository"),
                     text(&src["name"], "flux-system"),
