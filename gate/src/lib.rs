@@ -282,13 +282,7 @@ fn documents(tree: &Tree, file: &Path, report: &mut SchemaReport) -> Vec<(usize,
     let text = match tree.read(file) {
         Ok(text) => text,
         Err(e) => {
-            let text = match e.kind() {
-                std::io::ErrorKind::InvalidData => format!("{}: not UTF-8 text", file.display()),
-                _ => format!("{}: cannot be read: {e}", file.display()),
-            };
-            report
-                .problems
-                .push(Error::file(Code::of_read(&e), file, 1, 1, text));
+            report.problems.push(Error::unreadable(file, &e));
             return Vec::new();
         }
     };

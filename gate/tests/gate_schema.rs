@@ -876,6 +876,25 @@ fn a_hand_written_file_two_clusters_apply_that_is_not_yaml_is_one_error_per_clus
 }
 
 #[test]
+fn a_cluster_file_that_is_not_utf8_is_one_not_utf8_error() {
+    let repo = scratch_repo();
+    let settings = "kubernetes/clusters/apps/cluster-settings.yaml";
+    fs::write(repo.path().join(settings), b"data:\n  A: \"\xff\"\n").expect("write");
+    let report = lbipam_gate::verify(repo.path()).expect_err("the file cannot be read");
+    let at_settings: Vec<&str> = report
+        .errors
+        .iter()
+        .filter(
+            |e| matches!(e.location(), Location::File { path, .. } if path == Path::new(settings)),
+        )
+        .map(Error::code)
+        .collect();
+    // Core's audit, the resolver and the schema check all read it: one
+    // finding, with the code of what is wrong with it.
+    assert_eq!(at_settings, [Code::NotUtf8.as_str()], "{report}");
+}
+
+#[test]
 fn the_whole_gate_reports_an_audit_finding_and_a_schema_finding_together() {
     let repo = scratch_repo();
     with_app(repo.path());

@@ -759,7 +759,7 @@ impl Error {
     }
 
     /// `path` exists but cannot be read.
-    pub(crate) fn unreadable(path: &Path, error: &io::Error) -> Error {
+    pub fn unreadable(path: &Path, error: &io::Error) -> Error {
         let message = format!("cannot read {}: {error}", path.display());
         Error::file(Code::of_read(error), path, 1, 1, message)
     }

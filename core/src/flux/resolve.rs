@@ -192,22 +192,20 @@ pub(crate) fn resolve_entry(
 
 /// The YAML files in the cluster's directory and below, by path relative to root.
 fn cluster_files(tree: &Tree, dir: &Path) -> Result<BTreeMap<PathBuf, String>, Vec<Error>> {
-    let fail = |problem: String| vec![finding(Code::Unreadable, dir, 1, &[], &problem)];
     // Flux's bootstrap Kustomization applies the directory and everything below
     // it (a `secrets/` subdirectory with the ConfigMap `substituteFrom` names).
     if let Err(e) = tree.read_dir(dir) {
-        return Err(fail(format!("cannot read {}: {e}", dir.display())));
+        return Err(vec![Error::unreadable(dir, &e)]);
     }
     // A symlink the walk refuses is reported by the audit, which lists these
     // directories too.
     let walked = tree.walk(&[dir.to_path_buf()], Links::Follow, |_| true);
     let mut out = BTreeMap::new();
     for rel in walked.files.into_iter().filter(|f| is_yaml(f)) {
-        let text = tree.read(&rel).map_err(|e| {
-            // At the file that cannot be read, not at its directory.
-            let problem = format!("cannot read {}: {e}", rel.display());
-            vec![finding(Code::Unreadable, &rel, 1, &[], &problem)]
-        })?;
+        // At the file that cannot be read, not at its directory.
+        let text = tree
+            .read(&rel)
+            .map_err(|e| vec![Error::unreadable(&rel, &e)])?;
         out.insert(rel, text);
     }
     Ok(out)
