@@ -8,7 +8,7 @@ use crate::plan::layout;
 use crate::text::one_line;
 
 /// Runs the build for the crate whose `build.rs` calls it: builds in the mode the
-/// environment selects ([`Mode::from_env`]), prints one `cargo::warning` per file
+/// environment selects (`Mode::from_env`), prints one `cargo::warning` per file
 /// written or deleted, tells cargo what to watch, and on any error prints the
 /// report and exits non-zero.
 pub fn run() {

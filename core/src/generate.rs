@@ -452,7 +452,7 @@ pub fn verify(plan_path: &Path) -> Result<Report, Report> {
     sync(root, &plan, Mode::Check).map(|summary| summary.warnings)
 }
 
-/// The build of the repository's files, without `plan.rs`: what [`build_plan`]
+/// The build of the repository's files, without `plan.rs`: what `build_plan`
 /// does besides the Rust constants, and all that `lbipam build` does. Proves,
 /// computes every output, and only if all of that succeeded writes what changed
 /// ([`Mode::Write`]) or fails naming every file that differs ([`Mode::Check`]).

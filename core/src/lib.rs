@@ -13,7 +13,7 @@
 //!   [`proof`] (the compile-time re-check), [`usage`], [`cilium`] (what Cilium
 //!   makes of the plan);
 //! - the repository — [`tree`]: files on disk or pending, and the one parse cache;
-//!   [`write`]: the build's changes, atomic;
+//!   [`write`](mod@write): the build's changes, atomic;
 //! - [`flux`] — what each cluster's Flux Kustomizations apply, without kustomize;
 //! - [`audit`] — the hand-written files held against the plan and that model;
 //! - [`artifact`] — what the plan renders, whole files and edits of the parts the

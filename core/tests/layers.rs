@@ -7,7 +7,9 @@
 //! `audit/sharing/**`; `audit` itself is the folder's `mod.rs`). A path to an item
 //! of a folder's `mod.rs` is an edge to the folder. Comments are skipped: a doc
 //! link is not a dependency. A folder's `mod.rs` naming its own children
-//! (`mod x; pub use x::Y`) is how it owns them, not an edge.
+//! (`mod x; pub use x::Y`) is how it owns them, not an edge; its code using a
+//! child by a relative path (`use x::f;`, `x::f()`) is an edge to the child,
+//! so a child using an item of `mod.rs` that uses the child is a cycle.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -200,6 +202,85 @@ fn group_paths(prefix: &[String], group: &str, out: &mut Vec<Vec<String>>) {
     }
 }
 
+/// Whether `code` declares a child module (`mod x;`) or re-exports from one
+/// (`pub use x::Y;`): how a folder's `mod.rs` owns its children.
+fn reexports_or_declares(code: &str) -> bool {
+    let code = code.trim_start();
+    let code = code
+        .strip_prefix("pub(crate) ")
+        .or_else(|| code.strip_prefix("pub "));
+    match code {
+        Some(rest) => rest.starts_with("use ") || rest.starts_with("mod "),
+        None => false,
+    }
+}
+
+/// The paths a folder's `mod.rs` names relative to itself through one of its
+/// `children` (`stray::stray_ips`), each from the crate root.
+fn child_paths(code: &str, folder: &str, children: &BTreeSet<String>) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for (i, _) in code.match_indices("::") {
+        let before = &code[..i];
+        let start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(0, |j| j + 1);
+        let name = &before[start..];
+        // `a::b::c` is one path, counted at its first segment; `crate::x` and
+        // `super::x` are read by `paths_in`.
+        if before[..start].ends_with("::") || !children.contains(name) {
+            continue;
+        }
+        let mut path = vec![folder.to_string()];
+        path.extend(segments(&code[start..]));
+        out.push(path);
+    }
+    out
+}
+
+/// The names a folder's `mod.rs` line `pub use child::{A, B as C};` gives
+/// items of one of its `children`, each with the item's path.
+fn child_reexports(
+    code: &str,
+    folder: &str,
+    children: &BTreeSet<String>,
+) -> Vec<(String, Vec<String>)> {
+    let Some(rest) = code.trim().split_once("use ").map(|(_, r)| r) else {
+        return Vec::new();
+    };
+    let rest = rest.trim_end_matches(';').trim();
+    let mut paths = Vec::new();
+    match rest.find('{') {
+        Some(open) => {
+            let prefix = segments(rest[..open].trim_end_matches("::"));
+            let inner = &rest[open + 1..];
+            group_paths(&prefix, &inner[..closing(inner)], &mut paths);
+        }
+        None => paths.push(segments(rest)),
+    }
+    let renamed = |p: &Vec<String>| {
+        let written = rest.split(p.last().map_or("", String::as_str)).nth(1);
+        let alias = written.and_then(|w| w.trim_start().strip_prefix("as "));
+        alias.map(|a| ident_at(a.trim_start()).to_string())
+    };
+    paths
+        .into_iter()
+        .filter(|p| p.len() > 1 && children.contains(&p[0]))
+        .map(|p| {
+            let name = renamed(&p).unwrap_or_else(|| p[p.len() - 1].clone());
+            let mut full = vec![folder.to_string()];
+            full.extend(p);
+            (name, full)
+        })
+        .collect()
+}
+
+/// The paths of the re-exported names a line of `mod.rs` uses.
+fn reexports_named(code: &str, reexported: &BTreeMap<String, Vec<String>>) -> Vec<Vec<String>> {
+    code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter_map(|word| reexported.get(word).cloned())
+        .collect()
+}
+
 /// Whether `code` starts a `use` declaration.
 fn starts_use(code: &str) -> bool {
     let code = code.trim_start();
@@ -297,6 +378,9 @@ fn graph(src: &Path) -> Graph {
         // A `use` written over several lines (as rustfmt breaks a long one)
         // is read whole, at the line it starts on.
         let mut open_use: Option<(usize, String)> = None;
+        // A folder's `mod.rs` re-exporting a child's item and using it itself
+        // uses the child: name → the child's path.
+        let mut reexported: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (n, line) in text.lines().enumerate() {
             let mut code = code_of(line).to_owned();
             let mut n = n;
@@ -315,7 +399,16 @@ fn graph(src: &Path) -> Graph {
             if let Some(name) = inline_module(&code) {
                 inner.push(name.to_string());
             }
-            for path in paths_in(&code, &inner) {
+            let mut paths = paths_in(&code, &inner);
+            if let Some(children) = folders.get(&inner[0]).filter(|_| inner.len() == 1) {
+                if reexports_or_declares(&code) {
+                    reexported.extend(child_reexports(&code, &inner[0], children));
+                } else {
+                    paths.extend(child_paths(&code, &inner[0], children));
+                    paths.extend(reexports_named(&code, &reexported));
+                }
+            }
+            for path in paths {
                 let path = through_reexports(path, &reexports);
                 let to = node_of(&path, &folders);
                 // A use within one node, or of something that is no module here.
@@ -689,4 +782,46 @@ fn a_use_of_a_crate_root_reexport_is_a_use_of_the_module_it_comes_from() {
         cycle(&top_level(&graph)).as_deref(),
         Some("net → sync (net.rs:1), sync → net (sync.rs:1)")
     );
+}
+
+#[test]
+fn a_folder_using_a_child_that_uses_the_folder_is_a_cycle() {
+    let dir = fixture(&[
+        ("lib.rs", "pub mod f;\n"),
+        (
+            "f/mod.rs",
+            "mod x;\npub struct Shared;\npub fn run() { x::go() }\n",
+        ),
+        ("f/x.rs", "use super::Shared;\npub fn go() {}\n"),
+    ]);
+    let found = cycle(&graph(dir.path())).expect("f → f::x → f");
+    assert_eq!(found, "f → f::x (f/mod.rs:3), f::x → f (f/x.rs:1)");
+}
+
+#[test]
+fn a_folder_using_an_item_it_reexports_from_a_child_uses_the_child() {
+    let dir = fixture(&[
+        ("lib.rs", "pub mod f;\n"),
+        (
+            "f/mod.rs",
+            "mod x;\npub use x::{Item as Named};\npub struct Shared;\npub struct Holder(Named);\n",
+        ),
+        ("f/x.rs", "use super::Shared;\npub struct Item;\n"),
+    ]);
+    let found = cycle(&graph(dir.path())).expect("f → f::x → f");
+    assert_eq!(found, "f → f::x (f/mod.rs:4), f::x → f (f/x.rs:1)");
+}
+
+#[test]
+fn a_folder_declaring_and_reexporting_its_children_does_not_use_them() {
+    let dir = fixture(&[
+        ("lib.rs", "pub mod f;\n"),
+        (
+            "f/mod.rs",
+            "mod x;\npub(crate) mod y;\npub use x::Item;\npub struct Shared;\n",
+        ),
+        ("f/x.rs", "use super::Shared;\npub struct Item;\n"),
+        ("f/y.rs", "use super::x::Item;\n"),
+    ]);
+    assert_eq!(cycle(&graph(dir.path())), None);
 }

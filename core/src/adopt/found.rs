@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use yaml_serde::Value;
 
-use super::Entry;
+use super::entry::Entry;
 use crate::audit::chart_values::{at_path, load_balancer_ip_paths};
 use crate::audit::isolation::{is_pool, pool_blocks};
 use crate::audit::releases::chart_of;

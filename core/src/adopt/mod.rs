@@ -5,19 +5,20 @@
 //! The steps: find the Flux entries (`flux bootstrap`'s `flux-system`
 //! Kustomization, whose `spec.path` is a cluster's directory), resolve what
 //! each cluster applies, read its `CiliumLoadBalancerIPPool`s and the
-//! Services and Gateways asking for a fixed address ([`found`]), guess the
-//! `[layout]` from where they are, and write the plan ([`render`]) with
+//! Services and Gateways asking for a fixed address (`found`), guess the
+//! `[layout]` from where they are, and write the plan (`render`) with
 //! `take-over` naming the pool files. Then the plan is compiled and the build's
 //! outputs computed on the repository, as the first `cargo build` will: a plan
 //! the build would refuse (the take-over check included) is never written.
 
+mod entry;
 mod found;
 mod layout;
 mod render;
 mod toml_text;
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use ipnet::IpNet;
 
@@ -25,10 +26,10 @@ use crate::diag::Report;
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
 use crate::flux::entry::resolve_cluster;
-use crate::flux::kustomization::flux_kustomization_of;
 use crate::net::Interval;
 use crate::plan::layout::PLAN_FILE;
-use crate::tree::{Links, Tree, is_yaml};
+use crate::tree::Tree;
+use entry::{Entry, entries};
 
 /// A plan written from the repository, and how it was guessed.
 #[derive(Clone, Debug)]
@@ -38,18 +39,6 @@ pub struct Adopted {
     /// Each inference, with the file that made it (`cluster-dir = …: the Flux
     /// entry in kubernetes/clusters/a/flux-system/gotk-sync.yaml`).
     pub notes: Vec<String>,
-}
-
-/// A Flux entry: the `flux-system` Kustomization `flux bootstrap` writes, whose
-/// `spec.path` is the cluster's own directory.
-#[derive(Clone, Debug)]
-pub struct Entry {
-    pub(crate) dir: PathBuf,
-    pub(crate) file: PathBuf,
-    /// What the entry is, for the notes: "the `flux-system` Kustomization" or
-    /// "the FluxInstance `flux`".
-    pub(crate) what: String,
-    pub(crate) source: [String; 3],
 }
 
 /// The plan of the repository at `root` (see the module): every refusal at
@@ -101,69 +90,6 @@ pub fn adopt(root: &Path, networks: &[IpNet]) -> Result<Adopted, Report> {
     Ok(Adopted { plan, notes })
 }
 
-/// Every Flux entry of the repository (its YAML files outside hidden
-/// directories and `target/`), in path order.
-fn entries(tree: &Tree) -> Vec<Entry> {
-    let enter = |dir: &Path| {
-        let name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default();
-        !name.starts_with('.') && dir != Path::new("target")
-    };
-    let walked = tree.walk(&[PathBuf::new()], Links::Skip, enter);
-    let yaml = walked
-        .files
-        .iter()
-        .filter(|f| is_yaml(f) && tree.is_file(f));
-    let mut out: Vec<Entry> = yaml.flat_map(|f| entry_in(tree, f)).collect();
-    out.sort_by(|a, b| a.dir.cmp(&b.dir));
-    out
-}
-
-/// The Flux entries in one file: the `flux-system` Kustomization `flux
-/// bootstrap` writes, or a flux-operator FluxInstance in `flux-system`, taken
-/// as the Kustomization of that name its operator generates.
-fn entry_in(tree: &Tree, rel: &Path) -> Vec<Entry> {
-    let Ok(text) = tree.read(rel) else {
-        return Vec::new();
-    };
-    // An instance without a namespace is in flux-system without naming it.
-    if !text.contains("flux-system") && !text.contains("FluxInstance") {
-        return Vec::new();
-    }
-    let docs = tree.documents(rel, &text);
-    docs.objects
-        .iter()
-        .filter_map(|(_, written)| Some((written, flux_kustomization_of(written)?)))
-        .filter(|(_, v)| v["metadata"]["name"].as_str() == Some("flux-system"))
-        .filter_map(|(written, v)| {
-            let path = v["spec"]["path"].as_str()?;
-            let dir = path.trim_start_matches("./").trim_end_matches('/');
-            let namespace = v["metadata"]["namespace"].as_str().unwrap_or("flux-system");
-            let src = &v["spec"]["sourceRef"];
-            let text = |v: &yaml_serde::Value, or: &str| v.as_str().unwrap_or(or).to_owned();
-            let what = match written["kind"].as_str() {
-                Some("FluxInstance") => {
-                    let name = written["metadata"]["name"].as_str().unwrap_or("?");
-                    format!("the FluxInstance `{}`", crate::text::one_line(name))
-                }
-                _ => "the `flux-system` Kustomization".to_owned(),
-            };
-            Some(Entry {
-                dir: PathBuf::from(if dir.is_empty() { "." } else { dir }),
-                file: rel.to_owned(),
-                what,
-                source: [
-                    text(&src["kind"], "GitRepository"),
-                    text(&src["name"], "flux-system"),
-                    text(&src["namespace"], namespace),
-                ],
-            })
-        })
-        .collect()
-}
-
 /// A plan that only says where the clusters' directories are and which source
 /// is this repository: what the resolver needs to read them.
 fn probe_plan(clusters: &found::Clusters, entry: &Entry) -> Result<crate::plan::Plan, Vec<Error>> {
@@ -191,7 +117,7 @@ fn probe_plan(clusters: &found::Clusters, entry: &Entry) -> Result<crate::plan::
 /// two subnets give two networks; IPv4 and IPv6 blocks give one of each.
 fn networks(blocks: &[Interval]) -> Result<Vec<IpNet>, Error> {
     if blocks.is_empty() {
-        let message = "no cluster applies a CiliumLoadBalancerIPPool, so there is nothing to take over: write plan.toml by hand (README, \"plan.toml\")";
+        let message = "no cluster applies a CiliumLoadBalancerIPPool, so there is nothing to take over: write plan.toml by hand (manual/plan.md)";
         return Err(Error::file(Code::InitRefused, PLAN_FILE, 1, 1, message));
     }
     let mut sorted = blocks.to_vec();

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::Want;
+use super::want::Want;
 use crate::artifact::render::{Selector, value, yaml};
 use crate::header::yaml_header;
 use crate::plan::{AdvertiseMode, Bgp, Cluster, Plan};

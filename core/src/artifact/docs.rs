@@ -1,8 +1,8 @@
 //! The docs in `docs-dir`: the generated allocation summary and address map, and
 //! the generated section of the hand-written architecture document.
 
-use super::Want;
 use super::summary::{ARCH_BEGIN, ARCH_END, ARCH_HEADING, architecture_section, ip_summary};
+use super::want::Want;
 use crate::artifact::edit::{self, YamlError};
 use crate::plan::Plan;
 

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::Want;
+use super::want::Want;
 use crate::artifact::edit;
 use crate::artifact::render::{Metadata, Object, yaml};
 use crate::plan::{Cluster, Plan};

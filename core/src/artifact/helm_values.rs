@@ -2,7 +2,7 @@
 //! a values file, or the `spec.values` of a HelmRelease): each pinned service's
 //! IP annotation and `type: LoadBalancer`, marked as the build's.
 
-use super::Want;
+use super::want::Want;
 use crate::artifact::edit;
 use crate::plan::{Cluster, Plan};
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::Want;
+use super::want::Want;
 use crate::artifact::render::{Metadata, Object, Selector, value, yaml};
 use crate::header::yaml_header;
 use crate::plan::{AdvertiseMode, Cluster, L2, Plan};

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::Want;
+use super::want::Want;
 use crate::artifact::render::{Metadata, Object, value, yaml};
 use crate::cilium::{NAME_LABEL, NAMESPACE_LABEL, Selector, cilium_pools};
 use crate::diag::codes::Code;

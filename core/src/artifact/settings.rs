@@ -1,7 +1,7 @@
 //! The keys the build owns in each cluster's settings ConfigMap (`settings-name`
 //! in `settings-file`), which Flux substitutes into manifests as `${VAR}`.
 
-use super::Want;
+use super::want::Want;
 use crate::artifact::edit;
 use crate::plan::{Cluster, Plan};
 use crate::yaml::render_key;

@@ -1,9 +1,9 @@
 //! Repository-wide audits of hand-written YAML, on what the resolver
 //! ([`crate::flux`]) says each cluster applies: the IP requests a manifest makes
-//! ([`requests`]) are the cluster's own ([`stray`]) and may share an address
+//! ([`requests`]) are the cluster's own (`stray`) and may share an address
 //! ([`sharing`]); a cluster applies its own pools alone ([`isolation`]); a
-//! cluster-settings value is no other cluster's address ([`settings`]); a finding
-//! can be suppressed ([`suppress`]). This module reads the files and drives them.
+//! cluster-settings value is no other cluster's address (`settings`); a finding
+//! can be suppressed (`suppress`). This module reads the files and drives them.
 //!
 //! The seed repository's two real bugs were hand-written IPs — an apps ClusterMesh
 //! annotation on `10.25.12.100`, an infra Gateway on the apps pool's first address —
@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use crate::diag::codes::Code;
 use crate::diag::error::{Error, Location};
-use crate::flux::resolve::ClusterBuild;
 use crate::glob::Globs;
 use crate::plan::Plan;
 use crate::tree::{Documents, Links, Tree, Walked, is_yaml};
@@ -24,6 +23,7 @@ use releases::Releases;
 use requests::{IpRequest, Role};
 
 mod advertise;
+mod appliers;
 pub(crate) mod chart_values;
 mod families;
 pub mod isolation;
@@ -34,71 +34,10 @@ pub mod sharing;
 mod stray;
 pub(crate) mod suppress;
 
+use appliers::{Applier, OwnDirs, appliers};
 use settings::stale_settings;
 pub use stray::Requested;
 use stray::stray_ips;
-
-/// The layout's own directories of every cluster (the seed's
-/// `kubernetes/clusters/<c>/…` and `bootstrap/clusters/<c>/…`): the cluster a
-/// file belongs to when no Flux Kustomization applies it, in a lookup per path
-/// rather than a scan of every cluster; a file elsewhere is shared.
-pub(crate) struct OwnDirs(BTreeMap<PathBuf, String>);
-
-impl OwnDirs {
-    /// The own directories of the plan's clusters.
-    pub(crate) fn new(plan: &Plan) -> OwnDirs {
-        let mut dirs = BTreeMap::new();
-        for c in plan.clusters.iter() {
-            for dir in plan.layout.own_dirs(&c.name.item) {
-                dirs.entry(dir).or_insert_with(|| c.name.item.to_string());
-            }
-        }
-        OwnDirs(dirs)
-    }
-
-    /// The cluster whose own directory holds `path`.
-    pub(crate) fn cluster_of(&self, path: &Path) -> Option<String> {
-        path.ancestors().find_map(|d| self.0.get(d)).cloned()
-    }
-}
-
-/// How one cluster applies a file: the Flux Kustomization that includes it, the
-/// chain of paths that led there, and the variables Flux substitutes into it.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Applier {
-    /// The cluster.
-    pub cluster: String,
-    /// The Flux Kustomization's name.
-    pub kustomization: String,
-    /// Its `spec.path` and each `resources:` entry followed, joined with ` → `.
-    pub via: String,
-    /// Its `postBuild` variables; `None` without `postBuild`.
-    pub vars: Option<crate::flux::resolve::Vars>,
-}
-
-/// Every file some cluster applies, with each way it is applied.
-pub(crate) fn appliers(builds: &[ClusterBuild]) -> HashMap<PathBuf, Vec<Applier>> {
-    let mut out: HashMap<PathBuf, Vec<Applier>> = HashMap::new();
-    for build in builds {
-        for a in &build.kustomizations {
-            for o in &a.objects {
-                let list = out.entry(o.source.clone()).or_default();
-                let seen = list
-                    .iter()
-                    .any(|x| x.cluster == build.cluster && x.kustomization == a.flux.name);
-                if !seen {
-                    list.push(Applier {
-                        cluster: build.cluster.clone(),
-                        kustomization: a.flux.name.clone(),
-                        via: o.via.join(" → "),
-                        vars: a.vars.clone(),
-                    });
-                }
-            }
-        }
-    }
-    out
-}
 
 /// What the audits found: errors, notices, and the texts they read (for the
 /// excerpts of the report).

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::Applier;
+use super::appliers::Applier;
 use super::chart_values::last_segment;
 use super::requests::Role;
 use crate::diag::codes::Code;

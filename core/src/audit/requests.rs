@@ -289,7 +289,7 @@ impl Finder<'_> {
 }
 
 /// The `loadBalancerIP` keys of HelmRelease values that [`find_ip_requests`]
-/// does not read (a chart not in [`chart_values`]' table, or a place its chart
+/// does not read (a chart not in `chart_values`' table, or a place its chart
 /// does not put on a Service), each at its line and column with why.
 pub fn unread_helm_values(text: &str) -> Vec<(usize, usize, String)> {
     unread_values(&Documents::read(Path::new(""), text), &Role::default())

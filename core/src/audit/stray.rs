@@ -5,8 +5,8 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+use super::appliers::{Applier, OwnDirs};
 use super::requests::IpRequest;
-use super::{Applier, OwnDirs};
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
 use crate::usage::{AddressMap, Holder, Owner};

@@ -573,7 +573,7 @@ impl fmt::Display for Shown<'_> {
 
 impl fmt::Display for Error {
     /// The message without its location; see [`crate::diag`] for the full report.
-    /// Every string that comes from plan.toml is shown through [`Shown`].
+    /// Every string that comes from plan.toml is shown through `Shown`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use Error::*;
         let s = Shown;

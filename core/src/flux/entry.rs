@@ -21,7 +21,7 @@ use crate::plan::Plan;
 use crate::tree::Tree;
 
 /// Everything Flux applies to `cluster`: the Flux Kustomizations of its
-/// directory ([`resolve_entry`]) and every Flux Kustomization their builds
+/// directory (`resolve_entry`) and every Flux Kustomization their builds
 /// apply, built in turn; or every error met on the way.
 pub fn resolve_cluster(
     tree: &Tree,

@@ -51,7 +51,6 @@ pub struct Resources {
 
 /// Walks the repository `tree` (see the module docs).
 pub fn resources(tree: &Tree, plan: &Plan) -> Resources {
-    let root = tree.root();
     let roots = plan.layout.audit_roots();
     let mut out = Resources::default();
     for kfile in kustomization_files(tree, &roots) {
@@ -60,7 +59,7 @@ pub fn resources(tree: &Tree, plan: &Plan) -> Resources {
     }
     for cluster in plan.clusters.iter() {
         let dir = plan.layout.cluster_dir(&cluster.name.item);
-        if root.join(&dir).is_dir() {
+        if tree.is_dir(&dir) {
             build(tree, &mut out, &dir, None, true);
         }
     }
@@ -85,8 +84,9 @@ fn build(tree: &Tree, out: &mut Resources, dir: &Path, overlay: Option<&Value>, 
     }
     for p in walker.problems {
         let (file, line) = p.at.unwrap_or_else(|| (dir.to_path_buf(), 1));
-        let message = format!("{}: {}", p.chain.join(" → "), p.message);
-        out.unfollow(Error::file(p.code, file, line, 1, message));
+        out.unfollow(super::resolve::finding(
+            p.code, file, line, &p.chain, &p.message,
+        ));
     }
 }
 

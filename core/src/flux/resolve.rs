@@ -1,7 +1,7 @@
 //! What each cluster's Flux Kustomizations apply, worked out from the repository
 //! alone — no kustomize, no flux, no cluster.
 //!
-//! For a cluster `c`, [`resolve_entry`] does what
+//! For a cluster `c`, `resolve_entry` does what
 //! `flux build kustomization NAME -f kubernetes/clusters/c/infrastructure.yaml --path .`
 //! does, for every Flux `Kustomization` in the cluster's directory:
 //!

@@ -5,7 +5,8 @@
 use std::net::IpAddr;
 
 use super::selector::{Label, LabelSelector};
-use super::{At, List, Span, Str};
+use super::spanned::{At, List, Str};
+use crate::diag::Span;
 
 /// `advertise` of a cluster.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

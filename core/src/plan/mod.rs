@@ -7,7 +7,9 @@
 pub mod advertise;
 pub mod layout;
 mod parse;
+mod placement;
 pub mod selector;
+mod spanned;
 
 use std::borrow::Cow;
 use std::net::IpAddr;
@@ -20,31 +22,9 @@ pub use advertise::{Advertise, AdvertiseMode, Bgp, L2};
 pub use layout::Layout;
 pub use parse::parse;
 pub(crate) use parse::parse_lenient;
+pub use placement::Placed;
 pub use selector::{Expression, Label, LabelSelector, Operator};
-
-/// A string that is borrowed in the generated constant and owned when parsed.
-pub type Str = Cow<'static, str>;
-/// A list that is borrowed in the generated constant and owned when parsed.
-pub type List<T> = Cow<'static, [T]>;
-
-/// A value together with where plan.toml spells it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct At<T> {
-    /// The value.
-    pub item: T,
-    /// Where it is written.
-    pub span: Span,
-}
-
-impl<T> At<T> {
-    /// A value with no known place in plan.toml, for plans built in code.
-    pub const fn new(item: T) -> At<T> {
-        At {
-            item,
-            span: Span { start: 0, end: 0 },
-        }
-    }
-}
+pub use spanned::{At, List, Str};
 
 /// The whole plan.
 #[derive(Clone, Debug, PartialEq, Eq)]

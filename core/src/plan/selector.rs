@@ -2,7 +2,8 @@
 //! `match-expressions`), the label syntax Kubernetes accepts, and what a
 //! selector matches.
 
-use super::{At, List, Span, Str};
+use super::spanned::{At, List, Str};
+use crate::diag::Span;
 
 /// The label LB-IPAM sets to a Service's namespace, selectable by pools
 /// (`operator/pkg/lbipam`, `svcLabels`).

@@ -126,7 +126,7 @@ pub struct Entry {
     pub is_dir: bool,
     /// A regular file, or a symlink to one.
     pub is_file: bool,
-    /// A symbolic link (see [`Tree::follow`]).
+    /// A symbolic link (see `Tree::follow`).
     pub is_symlink: bool,
 }
 

@@ -1,8 +1,8 @@
 //! In-place edits of the hand-written files the build partly owns: the
 //! cluster-settings ConfigMap, Helm values, the Flux Kustomization document of
-//! a multi-document file, a generated section of a Markdown file. Built on [`crate::yaml`]: every
+//! a multi-document file, a generated section of a Markdown file. Built on `crate::yaml`: every
 //! edit is a splice that leaves everything it does not own byte for byte, and
-//! is parsed again, so a bug here surfaces as a [`YamlError`], never as a
+//! is parsed again, so a bug here surfaces as a `YamlError`, never as a
 //! broken file.
 
 use std::ops::Range;

@@ -2,16 +2,16 @@
 //! kustomize-controller, which runs the same build with its own fields merged
 //! into the top kustomization) outputs, computed from the [`Tree`](crate::tree::Tree).
 //!
-//! - [`walk`]: the one walker through kustomization files — `resources`
+//! - `walk`: the one walker through kustomization files — `resources`
 //!   (files and directories), `components` (`kind: Component`, nested, applied
 //!   to what the including kustomization has so far), the kustomization Flux
 //!   generates for a directory without one — in a strict mode (every problem
 //!   is reported; the resolver) and a lenient one (problems are skipped; the
 //!   schema gate's view of which files are objects);
-//! - [`generate`]: `configMapGenerator`, `secretGenerator`, `generatorOptions`
+//! - `generate`: `configMapGenerator`, `secretGenerator`, `generatorOptions`
 //!   and the content-hash suffix;
-//! - [`patch`]: strategic-merge and JSON 6902 patches; `select`: `target:`;
-//! - [`transform`]: `namespace`, `namePrefix`/`nameSuffix`, `labels`,
+//! - `patch`: strategic-merge and JSON 6902 patches; `select`: `target:`;
+//! - `transform`: `namespace`, `namePrefix`/`nameSuffix`, `labels`,
 //!   `commonLabels`, `commonAnnotations`.
 //!
 //! Transformers run in kustomize's order: `patchesStrategicMerge`, `patches`,
