@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use lbipam_core::check::Location;
 use lbipam_core::diag::Report;
 use lbipam_core::diag::codes;
+use lbipam_core::diag::error::Location;
 use lbipam_core::diag::error::Related;
 use lbipam_core::text::LineIndex;
 use lbipam_core::xml::escape as xml;

@@ -1,3 +1,4 @@
+#![warn(unreachable_pub)]
 //! `lbipam`, the operator's command line for a repository with a `plan.toml`:
 //! `build`, `check` (also as GitHub workflow commands, SARIF or JUnit), `diff`,
 //! `report`, `explain`, `next-free`, `pin` and `live`, all on the same library

@@ -4,9 +4,9 @@ use std::fs;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use lbipam_core::check::Location;
 use lbipam_core::diag::Report;
 use lbipam_core::diag::error::Error;
+use lbipam_core::diag::error::Location;
 use lbipam_core::generate;
 use lbipam_core::plan::Cluster;
 use lbipam_core::plan::layout;
@@ -162,7 +162,7 @@ fn real_path(plan_path: &Path) -> PathBuf {
 /// order mark) kept. An existing pin keeps its place and its trailing comment;
 /// a new one goes after the cluster's last pin, and a missing
 /// `[clusters.CLUSTER.pins]` table after the cluster's last table.
-pub fn set_pin(text: &str, cluster: &str, name: &str, ip: IpAddr) -> Result<String, String> {
+pub(crate) fn set_pin(text: &str, cluster: &str, name: &str, ip: IpAddr) -> Result<String, String> {
     let (bom, body) = match text.strip_prefix('\u{feff}') {
         Some(body) => ("\u{feff}", body),
         None => ("", text),

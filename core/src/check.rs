@@ -6,7 +6,7 @@
 use crate::net::{Interval, Sweep, has_host_bits};
 use crate::plan::{Block, Plan, Span, parse_lenient};
 
-pub use crate::diag::error::{Error, Location, Subject};
+use crate::diag::error::{Error, Subject};
 
 mod features;
 

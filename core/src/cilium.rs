@@ -32,7 +32,7 @@ pub const SHARING_KEY: [&str; 2] = [
     "io.cilium/lb-ipam-sharing-key",
 ];
 /// The cross-namespace annotation and its alias.
-pub const CROSS_NAMESPACE: [&str; 2] = [
+pub(crate) const CROSS_NAMESPACE: [&str; 2] = [
     "lbipam.cilium.io/sharing-cross-namespace",
     "io.cilium/lb-ipam-sharing-cross-namespace",
 ];

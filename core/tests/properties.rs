@@ -17,9 +17,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use lbipam_core::artifact::Want;
 use lbipam_core::artifact::pools::{self, pool_manifest};
+use lbipam_core::check::check;
 use lbipam_core::check::compile;
-use lbipam_core::check::{Error, check};
 use lbipam_core::diag::Report;
+use lbipam_core::diag::error::Error;
 use lbipam_core::generate::load;
 use lbipam_core::plan::{Plan, parse};
 use lbipam_core::proof::{Item, covers, scratch_len, validate};

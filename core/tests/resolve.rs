@@ -11,6 +11,7 @@ use lbipam_core::check::compile;
 use lbipam_core::diag::Report;
 use lbipam_core::diag::error::{Error, Location};
 use lbipam_core::flux::entry::resolve_cluster;
+use lbipam_core::flux::object::Object;
 use lbipam_core::flux::resolve::*;
 use lbipam_core::plan::Plan;
 use lbipam_core::tree::Tree;
@@ -897,4 +898,38 @@ fn line_of(root: &Path, file: &str, line: &str) -> usize {
         .lines()
         .position(|l| l.trim() == line)
         .unwrap_or_else(|| panic!("{file} has a line {line:?}"))
+}
+
+#[test]
+fn a_patch_file_that_is_not_yaml_is_an_error_at_its_line_in_that_file() {
+    let repo = fixture();
+    let k = "kubernetes/ipam/one/kustomization.yaml";
+    edit(
+        repo.path(),
+        k,
+        "resources:\n",
+        "patches:\n  - path: patch.yaml\nresources:\n",
+    );
+    let patch = "kubernetes/ipam/one/patch.yaml";
+    write(
+        repo.path(),
+        patch,
+        "apiVersion: cilium.io/v2alpha1\nkind: CiliumLoadBalancerIPPool\nmetadata:\n  name: [one-pool\n",
+    );
+    let e = resolve_cluster(&Tree::disk(repo.path()), &plan(), "one").expect_err("must fail");
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert_eq!(e[0].code(), "invalid-patch");
+    // At the patch file, on the line its parse error names.
+    let message = e[0].to_string();
+    let line: usize = message
+        .split("at line ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("the parse error names its line: {message}"));
+    assert!(line > 1, "{message}");
+    assert_eq!(places(&e), [(patch.to_owned(), line)], "{e:?}");
+    assert!(
+        message.contains(&format!("{patch} is not valid YAML")),
+        "{message}"
+    );
 }

@@ -488,7 +488,7 @@ fn the_v2alpha1_warning_follows_the_cilium_version_and_points_at_it() {
         .position(|l| l.starts_with("version = \"1.18\""))
         .expect("the version line");
     assert!(
-        matches!(found.location(), lbipam_core::check::Location::File { line, .. } if line == version_line),
+        matches!(found.location(), lbipam_core::diag::error::Location::File { line, .. } if line == version_line),
         "{:?}",
         found.location()
     );

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use lbipam_core::audit::sharing::{Pinned, Request, ServiceId, check, pinned, requests_in};
-use lbipam_core::check::Error;
+use lbipam_core::diag::error::Error;
 use lbipam_core::plan::parse;
 
 const ADDR: &str = "10.25.11.150";

@@ -1,3 +1,4 @@
+#![warn(unreachable_pub)]
 //! The strict schema gate of lbipam-plan, as a library a repository's tests call.
 //!
 //! Every Kubernetes object of the repository — generated or hand-written — is

@@ -12,7 +12,7 @@ use yaml_serde::Value;
 
 /// The object as it looks decrypted, up to the values themselves; a plain
 /// object unchanged.
-pub fn decrypted_shape(value: &Value) -> Cow<'_, Value> {
+pub(crate) fn decrypted_shape(value: &Value) -> Cow<'_, Value> {
     let encrypted = value
         .as_mapping()
         .is_some_and(|m| m.get("sops").is_some_and(Value::is_mapping));

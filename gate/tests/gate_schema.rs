@@ -11,9 +11,9 @@ use std::io::Write as _;
 use std::path::Path;
 
 use common::{edit, scratch_repo, seed_plan};
-use lbipam_core::check::{Error, Location};
 use lbipam_core::diag::Report;
 use lbipam_core::diag::codes::Code;
+use lbipam_core::diag::error::{Error, Location};
 use lbipam_gate::{SchemaReport, check_applied, check_repository};
 
 /// A finding as one line, `FILE:LINE:COL: message`.

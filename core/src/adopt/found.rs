@@ -18,7 +18,8 @@ use crate::check::dns1123_label_error;
 use crate::cilium::IP_ANNOTATIONS;
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
-use crate::flux::resolve::{Applied, ClusterBuild, Object, key_line};
+use crate::flux::object::Object;
+use crate::flux::resolve::{Applied, ClusterBuild, key_line};
 use crate::net::{Block, Interval};
 use crate::tree::Tree;
 

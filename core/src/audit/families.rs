@@ -9,7 +9,8 @@
 
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
-use crate::flux::resolve::{ClusterBuild, Object};
+use crate::flux::object::Object;
+use crate::flux::resolve::ClusterBuild;
 use crate::plan::Plan;
 
 /// The errors (`RequireDualStack`) and warnings (`PreferDualStack`) of every

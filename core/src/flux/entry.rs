@@ -14,7 +14,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::kustomization::{FluxKustomization, dependencies, flux_kustomization_of};
-use super::resolve::{Applied, ClusterBuild, Object, Sources, build_in_order, resolve_entry};
+use super::object::Object;
+use super::resolve::{Applied, ClusterBuild, Sources, build_in_order, resolve_entry};
 use crate::diag::codes::Code;
 use crate::diag::error::Error;
 use crate::plan::Plan;

@@ -42,7 +42,7 @@ use yaml_serde::Value;
 
 use super::kustomization::{self, FluxKustomization};
 use super::kustomize::{Strictness, Walker};
-pub use super::object::Object;
+use super::object::Object;
 use crate::diag::codes::Code;
 use crate::diag::error::{Error, Related};
 use crate::plan::Plan;

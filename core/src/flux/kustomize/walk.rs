@@ -278,6 +278,22 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// A patch's text, and the file it is read from (`None`: written inline in
+/// the kustomization).
+struct PatchBody {
+    file: Option<PathBuf>,
+    text: String,
+}
+
+impl PatchBody {
+    fn inline(text: &str) -> PatchBody {
+        PatchBody {
+            file: None,
+            text: text.to_owned(),
+        }
+    }
+}
+
 /// What kind of directory a walk step is in.
 #[derive(Clone, Copy)]
 struct Scope<'v> {
@@ -842,7 +858,7 @@ impl Walker<'_> {
         for p in list("patchesStrategicMerge") {
             let Some(s) = p.as_str() else { continue };
             let body = self.patch_text(dir, s, kfile, chain, true);
-            self.apply(body.as_deref(), None, kfile, chain, res);
+            self.apply(body, None, kfile, chain, res);
         }
         for p in list("patches") {
             self.patch_entry(dir, &p, kfile, chain, res);
@@ -890,7 +906,7 @@ impl Walker<'_> {
         res: &mut Vec<Object>,
     ) {
         let body = match (p["patch"].as_str(), p["path"].as_str()) {
-            (Some(inline), _) => Some(inline.to_owned()),
+            (Some(inline), _) => Some(PatchBody::inline(inline)),
             (None, Some(path)) => self.patch_text(dir, path, kfile, chain, false),
             (None, None) => {
                 self.fail_at_key(
@@ -921,7 +937,7 @@ impl Walker<'_> {
                 );
             }
         };
-        self.apply(body.as_deref(), target.as_ref(), kfile, chain, res);
+        self.apply(body, target.as_ref(), kfile, chain, res);
     }
 
     /// A patch file's text, or (for `patchesStrategicMerge`) the entry itself
@@ -933,17 +949,22 @@ impl Walker<'_> {
         kfile: &Path,
         chain: &[String],
         inline_ok: bool,
-    ) -> Option<String> {
+    ) -> Option<PatchBody> {
         if inline_ok && entry.contains('\n') {
-            return Some(entry.to_owned());
+            return Some(PatchBody::inline(entry));
         }
-        let read = self.locate(dir, entry).map_err(|(_, m)| m).and_then(|p| {
-            self.tree
-                .read(&p)
-                .map_err(|e| format!("cannot read patch {}: {e}", p.display()))
-        });
+        let read =
+            self.locate(dir, entry)
+                .map_err(|(_, m)| m)
+                .and_then(|p| match self.tree.read(&p) {
+                    Ok(text) => Ok(PatchBody {
+                        file: Some(p),
+                        text,
+                    }),
+                    Err(e) => Err(format!("cannot read patch {}: {e}", p.display())),
+                });
         match read {
-            Ok(t) => Some(t),
+            Ok(body) => Some(body),
             Err(e) => {
                 self.fail_at_key(
                     chain,
@@ -960,25 +981,16 @@ impl Walker<'_> {
     /// target) to the object each document names.
     fn apply(
         &mut self,
-        body: Option<&str>,
+        body: Option<PatchBody>,
         target: Option<&Selector>,
         kfile: &Path,
         chain: &[String],
         res: &mut Vec<Object>,
     ) {
         let Some(body) = body else { return };
-        let docs = Documents::read(kfile, body);
-        if let Some(e) = docs.errors.first() {
-            return self.fail_at_key(
-                chain,
-                kfile,
-                PATCH_KEYS,
-                (
-                    Code::InvalidPatch,
-                    format!("{}: a patch is not valid YAML: {e}", kfile.display()),
-                ),
-            );
-        }
+        let Some(docs) = self.patch_documents(&body, kfile, chain) else {
+            return;
+        };
         for doc in docs.objects.iter().map(|(_, doc)| &**doc) {
             let outcome = match (doc, target) {
                 (Value::Sequence(ops), Some(t)) => {
@@ -1003,6 +1015,37 @@ impl Walker<'_> {
                 );
             }
         }
+    }
+
+    /// A patch's documents: a patch file's as the tree parses it (once, and
+    /// a problem at its line there), an inline patch's at the kustomization.
+    fn patch_documents(
+        &mut self,
+        body: &PatchBody,
+        kfile: &Path,
+        chain: &[String],
+    ) -> Option<Arc<Documents>> {
+        let docs = match &body.file {
+            Some(file) => self.tree.documents(file, &body.text),
+            None => Arc::new(Documents::read(kfile, &body.text)),
+        };
+        let Some(e) = docs.errors.first() else {
+            return Some(docs);
+        };
+        match &body.file {
+            // The parse error names the file: "… is not valid YAML: …".
+            Some(file) => self.fail_in(
+                chain,
+                file,
+                located(e).0,
+                (Code::InvalidPatch, e.to_string()),
+            ),
+            None => {
+                let message = format!("{}: a patch is not valid YAML: {e}", kfile.display());
+                self.fail_at_key(chain, kfile, PATCH_KEYS, (Code::InvalidPatch, message));
+            }
+        }
+        None
     }
 
     /// `f` on every object `target` selects; deleted objects leave the build.
