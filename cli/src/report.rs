@@ -104,12 +104,7 @@ struct Net<'p, 's> {
 
 /// The networks in the map's order (IPv4 first, each family by address).
 fn nets<'p, 's>(plan: &'p Plan, segments: &'s [Segment<'p>]) -> Vec<Net<'p, 's>> {
-    let mut cidrs: Vec<(Interval, IpNet)> = plan
-        .networks
-        .iter()
-        .map(|n| (Interval::of_net(n.item), n.item))
-        .collect();
-    cidrs.sort();
+    let cidrs = lbipam_core::usage::networks(plan);
     let mut rest = segments;
     cidrs
         .into_iter()

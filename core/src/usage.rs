@@ -44,6 +44,18 @@ pub struct Segment<'a> {
     pub holder: Holder<'a>,
 }
 
+/// The plan's networks in the map's order: IPv4 first, each family by
+/// address; each with its interval.
+pub fn networks(plan: &Plan) -> Vec<(Interval, ipnet::IpNet)> {
+    let mut nets: Vec<(Interval, ipnet::IpNet)> = plan
+        .networks
+        .iter()
+        .map(|n| (Interval::of_net(n.item), n.item.trunc()))
+        .collect();
+    nets.sort();
+    nets
+}
+
 /// Every network as consecutive segments in address order (IPv4 networks
 /// first, then IPv6, each family by address), the gaps between reserved ranges
 /// and pool blocks filled with [`Holder::Free`]. The one map of the networks:
@@ -74,12 +86,7 @@ pub fn segments(plan: &Plan) -> Vec<Segment<'_>> {
         }
     }
     held.sort_by_key(|s| s.iv);
-    let mut nets: Vec<(Interval, ipnet::IpNet)> = plan
-        .networks
-        .iter()
-        .map(|n| (Interval::of_net(n.item), n.item.trunc()))
-        .collect();
-    nets.sort();
+    let nets = networks(plan);
     let mut out = Vec::with_capacity(held.len() * 2 + nets.len());
     let mut rest = held.as_slice();
     for (net, cidr) in nets {

@@ -137,12 +137,7 @@ const TITLE: u32 = TOP;
 /// `docs/ip-map.svg`, fully generated.
 pub fn ip_map_svg(plan: &Plan) -> String {
     let segments = usage::segments(plan);
-    let mut nets: Vec<(Interval, ipnet::IpNet)> = plan
-        .networks
-        .iter()
-        .map(|n| (Interval::of_net(n.item), n.item))
-        .collect();
-    nets.sort();
+    let nets = usage::networks(plan);
     let grids: Vec<NetGrid> = nets
         .iter()
         .map(|&(iv, cidr)| {
