@@ -4,7 +4,7 @@
 //! a hundred thousand blocks is checked as fast as it is parsed.
 
 use crate::net::{Interval, Sweep, has_host_bits};
-use crate::plan::{Block, Plan, Span, parse_lenient};
+use crate::plan::{At, Block, Plan, Span, Str, parse_lenient};
 
 use crate::diag::error::{Error, Subject};
 
@@ -83,6 +83,37 @@ fn block_fix(block: &crate::net::Block) -> crate::diag::error::EdgeFix {
 /// pool or pin, no pin on an address Cilium withholds, and with `reserve-pins`
 /// every pin knows the Service its own pool selects.
 fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
+    check_network_edges(plan, errors);
+    for c in plan.clusters.iter() {
+        for pin in c.pins.iter() {
+            check_pin_allocatable(c, pin, errors);
+            let service = plan.service(&pin.service.item);
+            if plan.cilium.reserve_pins.item && service.is_none_or(|s| s.service.is_none()) {
+                errors.push(Error::PinWithoutService {
+                    span: pin.addr.span,
+                    pin: pin.service.item.to_string(),
+                    cluster: c.name.item.to_string(),
+                });
+            }
+        }
+    }
+    for s in plan.services.iter() {
+        if let Some(svc) = &s.service
+            && let Some(reason) = service_ref_error(&svc.item)
+        {
+            errors.push(Error::BadValue {
+                span: svc.span,
+                what: Subject::ServiceRef,
+                value: svc.item.to_string(),
+                reason: reason.to_owned(),
+            });
+        }
+    }
+}
+
+/// Every block and pin holding its network's network or broadcast address,
+/// which Cilium would hand out.
+fn check_network_edges(plan: &Plan, errors: &mut Vec<Error>) {
     // Outside every network is reported already; the edges matter inside one,
     // each network's own. `what` and `value` name the range, made only for an error.
     let mut edge = |span: Span, what: &dyn Fn() -> (String, String), iv: Interval, fix| {
@@ -130,37 +161,8 @@ fn check_cilium(plan: &Plan, errors: &mut Vec<Error>) {
                 let what = format!("pin {} ({})", pin.service.item, c.name.item);
                 (what, addr.to_string())
             };
-            edge(
-                pin.addr.span,
-                &what,
-                Interval::of_addr(addr),
-                crate::diag::error::EdgeFix::Pin,
-            );
-        }
-    }
-    for c in plan.clusters.iter() {
-        for pin in c.pins.iter() {
-            check_pin_allocatable(c, pin, errors);
-            let service = plan.service(&pin.service.item);
-            if plan.cilium.reserve_pins.item && service.is_none_or(|s| s.service.is_none()) {
-                errors.push(Error::PinWithoutService {
-                    span: pin.addr.span,
-                    pin: pin.service.item.to_string(),
-                    cluster: c.name.item.to_string(),
-                });
-            }
-        }
-    }
-    for s in plan.services.iter() {
-        if let Some(svc) = &s.service
-            && let Some(reason) = service_ref_error(&svc.item)
-        {
-            errors.push(Error::BadValue {
-                span: svc.span,
-                what: Subject::ServiceRef,
-                value: svc.item.to_string(),
-                reason: reason.to_owned(),
-            });
+            let fix = crate::diag::error::EdgeFix::Pin;
+            edge(pin.addr.span, &what, Interval::of_addr(addr), fix);
         }
     }
 }
@@ -319,6 +321,37 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>)
         .collect();
     check_networks(plan, errors);
     let net_str = plan.networks_text(None);
+    let mut ranges = Vec::new();
+    for (holder, block) in claims(plan) {
+        match block_interval(block, &net_str) {
+            Ok(iv) => {
+                if plan.network_of(&iv).is_none() {
+                    let value = || block.item.to_string();
+                    errors.push(outside(plan, iv, block.span, &value, || match holder {
+                        Claim::Reserved(_) => holder.name(plan),
+                        Claim::Pool { .. } => format!("block of {}", holder.name(plan)),
+                    }));
+                }
+                ranges.push(Range {
+                    iv,
+                    holder,
+                    span: block.span,
+                });
+            }
+            Err(e) => {
+                if let Claim::Pool { cluster, .. } = holder {
+                    intact[cluster] = false;
+                }
+                errors.push(e);
+            }
+        }
+    }
+    overlaps(plan, &mut ranges, errors);
+    (ranges, intact)
+}
+
+/// Every range the plan claims: the reserved ranges, then each pool's blocks.
+fn claims(plan: &Plan) -> impl Iterator<Item = (Claim, &At<Block>)> {
     let reserved = plan
         .reserved
         .iter()
@@ -326,64 +359,49 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>)
         .map(|(i, r)| (Claim::Reserved(i), &r.range));
     let blocks = plan.clusters.iter().enumerate().flat_map(|(ci, c)| {
         c.pools.iter().enumerate().flat_map(move |(pi, p)| {
-            p.blocks.iter().map(move |b| {
-                (
-                    Claim::Pool {
-                        cluster: ci,
-                        pool: pi,
-                    },
-                    b,
-                )
-            })
+            let holder = Claim::Pool {
+                cluster: ci,
+                pool: pi,
+            };
+            p.blocks.iter().map(move |b| (holder, b))
         })
     });
+    reserved.chain(blocks)
+}
 
-    let mut ranges = Vec::new();
-    for (holder, block) in reserved.chain(blocks) {
-        // Only an error names the block: a valid fleet plan has 100,000.
-        let value = || block.item.to_string();
-        let span = block.span;
-        let well_formed = block.item.interval().is_some()
-            && !matches!(block.item, Block::Cidr(net) if has_host_bits(net));
-        if let (false, Claim::Pool { cluster, .. }) = (well_formed, holder) {
-            intact[cluster] = false;
-        }
-        let Some(iv) = block.item.interval() else {
-            errors.push(match block.item {
-                Block::Range { start, stop } if start.is_ipv4() != stop.is_ipv4() => {
-                    Error::MixedFamily {
-                        span,
-                        value: value(),
-                        network: net_str.clone(),
-                    }
-                }
-                _ => Error::StartAfterStop {
+/// The interval of a well-formed block, or why it is none: its ends of two
+/// families, a start after its stop, a CIDR with host bits. Only an error
+/// names the block: a valid fleet plan has 100,000.
+fn block_interval(block: &At<Block>, networks: &str) -> Result<Interval, Error> {
+    let (span, value) = (block.span, || block.item.to_string());
+    let Some(iv) = block.item.interval() else {
+        return Err(match block.item {
+            Block::Range { start, stop } if start.is_ipv4() != stop.is_ipv4() => {
+                Error::MixedFamily {
                     span,
                     value: value(),
-                },
-            });
-            continue;
-        };
-        if let Block::Cidr(net) = block.item
-            && has_host_bits(net)
-        {
-            errors.push(Error::HostBits {
+                    network: networks.to_owned(),
+                }
+            }
+            _ => Error::StartAfterStop {
                 span,
                 value: value(),
-                network: net.trunc().to_string(),
-            });
-            continue;
-        }
-        if plan.network_of(&iv).is_none() {
-            errors.push(outside(plan, iv, span, &value, || match holder {
-                Claim::Reserved(_) => holder.name(plan),
-                Claim::Pool { .. } => format!("block of {}", holder.name(plan)),
-            }));
-        }
-        ranges.push(Range { iv, holder, span });
+            },
+        });
+    };
+    match block.item {
+        Block::Cidr(net) if has_host_bits(net) => Err(Error::HostBits {
+            span,
+            value: value(),
+            network: net.trunc().to_string(),
+        }),
+        _ => Ok(iv),
     }
+}
 
-    // Stable sort: among equal ranges the first written is the one overlapped.
+/// Every range that overlaps one before it, sorted in place (stable: among
+/// equal ranges the first written is the one overlapped).
+fn overlaps(plan: &Plan, ranges: &mut [Range], errors: &mut Vec<Error>) {
     ranges.sort_by_key(|r| r.iv);
     let mut sweep = Sweep::new();
     for (i, r) in ranges.iter().enumerate() {
@@ -399,7 +417,6 @@ fn check_ranges(plan: &Plan, errors: &mut Vec<Error>) -> (Vec<Range>, Vec<bool>)
             });
         }
     }
-    (ranges, intact)
 }
 
 /// A range or pin in no network: of a family no network has (mixed), or
@@ -596,79 +613,88 @@ pub(crate) fn duration_error(s: &str) -> Option<&'static str> {
 }
 
 fn check_services(plan: &Plan, errors: &mut Vec<Error>) {
-    let mut settings: Vec<&crate::plan::At<crate::plan::Str>> = Vec::new();
-    let mut helm_paths: Vec<&crate::plan::At<crate::plan::Str>> = Vec::new();
+    let mut settings: Vec<&At<Str>> = Vec::new();
+    let mut helm_paths: Vec<&At<Str>> = Vec::new();
     for s in plan.services.iter() {
         if let Some(setting) = &s.setting {
-            if let Some(reason) = configmap_key_error(&setting.item) {
-                errors.push(Error::BadValue {
-                    span: setting.span,
-                    what: Subject::SettingKey,
-                    value: setting.item.to_string(),
-                    reason: reason.to_owned(),
-                });
-            }
-            let reserved_key = [
-                "CILIUM_LB_POOL_START",
-                "CILIUM_LB_POOL_END",
-                "CILIUM_LB_POOL_BLOCKS",
-            ]
-            .contains(&&*setting.item);
-            if reserved_key {
-                errors.push(Error::BadValue {
-                    span: setting.span,
-                    what: Subject::SettingKey,
-                    value: setting.item.to_string(),
-                    reason: "this key is written from the cluster's pools".to_owned(),
-                });
-            }
-            match settings.iter().find(|o| o.item == setting.item) {
-                Some(first) => errors.push(Error::DuplicateSetting {
-                    span: setting.span,
-                    other_span: first.span,
-                    what: "cluster-settings key",
-                    setting: setting.item.to_string(),
-                }),
-                None => settings.push(setting),
-            }
+            check_setting(setting, &mut settings, errors);
         }
-        // Two pins annotating one Helm Service: the last would silently win.
         if let Some(path) = &s.helm_service {
-            match helm_paths.iter().find(|o| o.item == path.item) {
-                Some(first) => errors.push(Error::DuplicateSetting {
-                    span: path.span,
-                    other_span: first.span,
-                    what: "Helm values path",
-                    setting: path.item.to_string(),
-                }),
-                None => helm_paths.push(path),
-            }
-        }
-        if let Some(path) = &s.helm_service
-            && path.item.split('.').any(str::is_empty)
-        {
-            errors.push(Error::BadValue {
-                span: path.span,
-                what: Subject::HelmValuesPath,
-                value: path.item.to_string(),
-                reason: "expected dot-separated keys like clustermesh.apiserver.service".to_owned(),
-            });
+            check_helm_path(path, &mut helm_paths, errors);
         }
     }
-    let annotation = &plan.cilium.ip_annotation;
-    if annotation.item.is_empty()
-        || annotation
-            .item
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control())
-    {
+    check_annotation(&plan.cilium.ip_annotation, errors);
+    check_flux(plan, errors);
+}
+
+/// A pin's `setting`: a ConfigMap key the build does not write itself,
+/// written by one Service (`seen`: the ones before it).
+fn check_setting<'p>(setting: &'p At<Str>, seen: &mut Vec<&'p At<Str>>, errors: &mut Vec<Error>) {
+    let bad = |reason: &str| Error::BadValue {
+        span: setting.span,
+        what: Subject::SettingKey,
+        value: setting.item.to_string(),
+        reason: reason.to_owned(),
+    };
+    if let Some(reason) = configmap_key_error(&setting.item) {
+        errors.push(bad(reason));
+    }
+    let pool_keys = [
+        "CILIUM_LB_POOL_START",
+        "CILIUM_LB_POOL_END",
+        "CILIUM_LB_POOL_BLOCKS",
+    ];
+    if pool_keys.contains(&&*setting.item) {
+        errors.push(bad("this key is written from the cluster's pools"));
+    }
+    match seen.iter().find(|o| o.item == setting.item) {
+        Some(first) => errors.push(Error::DuplicateSetting {
+            span: setting.span,
+            other_span: first.span,
+            what: "cluster-settings key",
+            setting: setting.item.to_string(),
+        }),
+        None => seen.push(setting),
+    }
+}
+
+/// A pin's `helm-service`: dot-separated keys, annotated by one pin (`seen`:
+/// the ones before it) — with two, the last would silently win.
+fn check_helm_path<'p>(path: &'p At<Str>, seen: &mut Vec<&'p At<Str>>, errors: &mut Vec<Error>) {
+    match seen.iter().find(|o| o.item == path.item) {
+        Some(first) => errors.push(Error::DuplicateSetting {
+            span: path.span,
+            other_span: first.span,
+            what: "Helm values path",
+            setting: path.item.to_string(),
+        }),
+        None => seen.push(path),
+    }
+    if path.item.split('.').any(str::is_empty) {
+        errors.push(Error::BadValue {
+            span: path.span,
+            what: Subject::HelmValuesPath,
+            value: path.item.to_string(),
+            reason: "expected dot-separated keys like clustermesh.apiserver.service".to_owned(),
+        });
+    }
+}
+
+/// `[cilium] ip-annotation`: one annotation key.
+fn check_annotation(annotation: &At<Str>, errors: &mut Vec<Error>) {
+    let item = &annotation.item;
+    if item.is_empty() || item.chars().any(|c| c.is_whitespace() || c.is_control()) {
         errors.push(Error::BadValue {
             span: annotation.span,
             what: Subject::AnnotationKey,
-            value: annotation.item.to_string(),
+            value: item.to_string(),
             reason: "expected an annotation key like lbipam.cilium.io/ips".to_owned(),
         });
     }
+}
+
+/// `[flux]`: durations, the namespace and each `depends-on` as Flux names them.
+fn check_flux(plan: &Plan, errors: &mut Vec<Error>) {
     for d in [&plan.flux.interval, &plan.flux.timeout] {
         if let Some(reason) = duration_error(&d.item) {
             errors.push(Error::BadValue {

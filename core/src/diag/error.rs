@@ -576,6 +576,55 @@ impl fmt::Display for Error {
     /// Every string that comes from plan.toml is shown through `Shown`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use Error::*;
+        match self {
+            Syntax { .. }
+            | UnknownKey { .. }
+            | MissingKey { .. }
+            | WrongType { .. }
+            | BadValue { .. } => self.fmt_toml(f),
+            StartAfterStop { .. }
+            | MixedFamily { .. }
+            | HostBits { .. }
+            | OutsideNetwork { .. }
+            | Overlap { .. }
+            | NetworkOrBroadcast { .. } => self.fmt_address(f),
+            PinOutsidePool { .. }
+            | DuplicatePin { .. }
+            | PinNotAllocatable { .. }
+            | PinWithoutService { .. } => self.fmt_pin(f),
+            BadName { .. }
+            | NoClusters { .. }
+            | NoPools { .. }
+            | NoBlocks { .. }
+            | DuplicateSetting { .. } => self.fmt_shape(f),
+            Stale {
+                found, rendered, ..
+            } => match (found, rendered) {
+                (None, _) => f.write_str("missing; plan.toml renders this file"),
+                (Some(_), None) => {
+                    f.write_str("not in the plan: a generated file plan.toml no longer renders")
+                }
+                (Some(found), Some(rendered)) => write!(
+                    f,
+                    "differs from plan.toml: the file has `{}`, plan.toml renders `{}`",
+                    Shown(found),
+                    Shown(rendered)
+                ),
+            },
+            Rule { message, .. } => f.write_str(message),
+            // Built from hand-written files: kept on one line (control characters
+            // escaped) so a value cannot forge another `file:line:col:` line.
+            File { message, .. } => f.write_str(&crate::text::one_line(message)),
+        }
+    }
+}
+
+/// The messages of the plan's errors, by kind; each shows only its own
+/// variants (`fmt` sends each variant to one of them).
+impl Error {
+    /// The TOML of plan.toml: syntax, keys, types and values.
+    fn fmt_toml(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Error::*;
         let s = Shown;
         match self {
             Syntax { message, .. } => write!(f, "invalid TOML: {}", message.trim_end()),
@@ -605,6 +654,15 @@ impl fmt::Display for Error {
                 reason,
                 ..
             } => write!(f, "invalid {what} `{}`: {reason}", s(value)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The address rules: ranges, families, networks, overlaps.
+    fn fmt_address(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Error::*;
+        let s = Shown;
+        match self {
             StartAfterStop { value, .. } => {
                 write!(f, "range `{}` starts after it stops", s(value))
             }
@@ -633,6 +691,30 @@ impl fmt::Display for Error {
                 at,
                 ..
             } => write!(f, "{} {range} overlaps {} at {at}", s(owner), s(other)),
+            NetworkOrBroadcast {
+                what,
+                value,
+                addr,
+                which,
+                network,
+                fix,
+                ..
+            } => write!(
+                f,
+                "{} `{}` holds {addr}, the {which} address of {network}: Cilium would hand it out; {}",
+                s(what),
+                s(value),
+                fix.text()
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// The pins: in a pool, once, handed out, with their Service.
+    fn fmt_pin(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Error::*;
+        let s = Shown;
+        match self {
             PinOutsidePool {
                 pin,
                 cluster,
@@ -653,52 +735,6 @@ impl fmt::Display for Error {
             DuplicatePin {
                 addr, pin, other, ..
             } => write!(f, "pin {} {addr} is also pinned by {}", s(pin), s(other)),
-            BadName {
-                what, name, reason, ..
-            } => write!(
-                f,
-                "{what} name `{}` is not a DNS-1123 label: {reason}",
-                s(name)
-            ),
-            NoClusters { .. } => {
-                f.write_str("[clusters] has no cluster; a plan needs at least one")
-            }
-            NoPools { cluster, .. } => write!(f, "cluster {} has no pool", s(cluster)),
-            NoBlocks { pool, cluster, .. } => {
-                write!(f, "pool {} ({}) has no block", s(pool), s(cluster))
-            }
-            DuplicateSetting { what, setting, .. } => {
-                write!(f, "{what} `{}` is written by two services", s(setting))
-            }
-            Stale {
-                found, rendered, ..
-            } => match (found, rendered) {
-                (None, _) => f.write_str("missing; plan.toml renders this file"),
-                (Some(_), None) => {
-                    f.write_str("not in the plan: a generated file plan.toml no longer renders")
-                }
-                (Some(found), Some(rendered)) => write!(
-                    f,
-                    "differs from plan.toml: the file has `{}`, plan.toml renders `{}`",
-                    Shown(found),
-                    Shown(rendered)
-                ),
-            },
-            NetworkOrBroadcast {
-                what,
-                value,
-                addr,
-                which,
-                network,
-                fix,
-                ..
-            } => write!(
-                f,
-                "{} `{}` holds {addr}, the {which} address of {network}: Cilium would hand it out; {}",
-                s(what),
-                s(value),
-                fix.text()
-            ),
             PinNotAllocatable {
                 pin,
                 addr,
@@ -719,10 +755,33 @@ impl fmt::Display for Error {
                 s(cluster),
                 s(pin)
             ),
-            Rule { message, .. } => f.write_str(message),
-            // Built from hand-written files: kept on one line (control characters
-            // escaped) so a value cannot forge another `file:line:col:` line.
-            File { message, .. } => f.write_str(&crate::text::one_line(message)),
+            _ => Ok(()),
+        }
+    }
+
+    /// The shape of the plan: names, clusters, pools, blocks, settings.
+    fn fmt_shape(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Error::*;
+        let s = Shown;
+        match self {
+            BadName {
+                what, name, reason, ..
+            } => write!(
+                f,
+                "{what} name `{}` is not a DNS-1123 label: {reason}",
+                s(name)
+            ),
+            NoClusters { .. } => {
+                f.write_str("[clusters] has no cluster; a plan needs at least one")
+            }
+            NoPools { cluster, .. } => write!(f, "cluster {} has no pool", s(cluster)),
+            NoBlocks { pool, cluster, .. } => {
+                write!(f, "pool {} ({}) has no block", s(pool), s(cluster))
+            }
+            DuplicateSetting { what, setting, .. } => {
+                write!(f, "{what} `{}` is written by two services", s(setting))
+            }
+            _ => Ok(()),
         }
     }
 }
