@@ -94,39 +94,14 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
     if !escapes.is_empty() {
         return Err(plan_report(root, escapes));
     }
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    // The text each error's excerpt is cut from: a failed edit's file as it is,
-    // every other file as the audit read it (as the build would leave it).
-    let mut sources = BTreeMap::new();
-    let mut rendered = Vec::new();
-    let mut parsed = Vec::new();
-    let mut whole = Vec::new();
-    for applied in crate::par::map(artifact::wants(plan), |want| apply(root, want)) {
-        match applied {
-            Draft::Whole(path, text, objects) => {
-                whole.push(path.clone());
-                if let Some(objects) = objects {
-                    rendered.push((path.clone(), text.clone(), objects));
-                }
-                files.push((path, text));
-            }
-            Draft::Edit(path, before, after) => match after {
-                Ok(new) => {
-                    if let Some(checked) = new.checked {
-                        parsed.push((path.clone(), new.text.clone(), checked));
-                    }
-                    files.push((path, new.text));
-                }
-                Err(error) => {
-                    errors.push(Error::edit_refused(&path, error));
-                    sources.insert(path, before);
-                }
-            },
-            Draft::Unread(error) => errors.push(error),
-        }
-    }
-
+    let Drafts {
+        files,
+        mut errors,
+        mut sources,
+        rendered,
+        parsed,
+        whole,
+    } = drafts(root, plan);
     let foreign = not_ours(root, plan, &whole, &files);
     if !foreign.is_empty() {
         return Err(plan_report(root, foreign));
@@ -168,6 +143,54 @@ pub fn outputs(root: &Path, plan: &Plan) -> Result<Outputs, Report> {
         warnings: audited.warnings,
         requested: audited.requested,
     })
+}
+
+/// What every artifact wants, applied to the files as they are.
+#[derive(Default)]
+struct Drafts {
+    /// Every file the build would leave, with its new text.
+    files: Vec<(PathBuf, String)>,
+    /// The edits that could not be made, and the files that could not be read.
+    errors: Vec<Error>,
+    /// The text each error's excerpt is cut from: a failed edit's file as it
+    /// is (the audit adds every other file as it read it).
+    sources: BTreeMap<PathBuf, String>,
+    /// The whole files rendered from values, with their objects.
+    rendered: Vec<(PathBuf, String, Vec<yaml_serde::Value>)>,
+    /// The edited files whose edit kept its parse.
+    parsed: Vec<(PathBuf, String, crate::yaml::Checked)>,
+    /// The files written whole.
+    whole: Vec<PathBuf>,
+}
+
+/// Every artifact's wants, applied side by side.
+fn drafts(root: &Path, plan: &Plan) -> Drafts {
+    let mut d = Drafts::default();
+    for applied in crate::par::map(artifact::wants(plan), |want| apply(root, want)) {
+        match applied {
+            Draft::Whole(path, text, objects) => {
+                d.whole.push(path.clone());
+                if let Some(objects) = objects {
+                    d.rendered.push((path.clone(), text.clone(), objects));
+                }
+                d.files.push((path, text));
+            }
+            Draft::Edit(path, before, after) => match after {
+                Ok(new) => {
+                    if let Some(checked) = new.checked {
+                        d.parsed.push((path.clone(), new.text.clone(), checked));
+                    }
+                    d.files.push((path, new.text));
+                }
+                Err(error) => {
+                    d.errors.push(Error::edit_refused(&path, error));
+                    d.sources.insert(path, before);
+                }
+            },
+            Draft::Unread(error) => d.errors.push(error),
+        }
+    }
+    d
 }
 
 /// The files the build would write whole over something it did not write: a

@@ -16,7 +16,7 @@ use crate::diag::error::Error;
 use crate::flux::entry::resolve_cluster;
 use crate::flux::kustomization::{FluxKustomization, flux_kustomization_of, is_flux_kustomization};
 use crate::flux::object::Object;
-use crate::flux::resolve::{ClusterBuild, key_line};
+use crate::flux::resolve::{Applied, ClusterBuild, key_line};
 use crate::net::Block;
 use crate::plan::{Cluster, Plan};
 use crate::tree::Tree;
@@ -102,6 +102,18 @@ impl Pools<'_> {
             })
     }
 
+    /// What to change about another cluster's pool that cluster `c` applies:
+    /// the applying Flux Kustomization's path (`by_flux`), or the file in the
+    /// cluster's own directory.
+    fn foreign_fix(&self, by_flux: bool, c: &str) -> String {
+        match by_flux {
+            true => format!("its spec.path must be {}", self.plan.layout.flux_path(c)),
+            false => {
+                "a pool does not belong in a cluster's own directory: delete the file".to_owned()
+            }
+        }
+    }
+
     /// One pool object `o`, applied by `by` (the Flux Kustomization `flux`, or
     /// the cluster's own directory).
     fn check(&mut self, by: &str, flux: Option<&str>, o: &Object) {
@@ -137,11 +149,7 @@ impl Pools<'_> {
                 ),
             ),
             Some((pc, _)) if pc.name.item != c => {
-                let fix = match flux {
-                    Some(_) => format!("its spec.path must be {}", self.plan.layout.flux_path(&c)),
-                    None => "a pool does not belong in a cluster's own directory: delete the file"
-                        .to_owned(),
-                };
+                let fix = self.foreign_fix(flux.is_some(), &c);
                 here(
                     Code::ForeignPool,
                     format!(
@@ -163,27 +171,34 @@ impl Pools<'_> {
                         format!("CiliumLoadBalancerIPPool {name} is applied twice by {by}"),
                     ));
                 }
-                let want = &pool.blocks;
-                match pool_blocks(&o.value) {
-                    Ok(have) if have == *want => return,
-                    Ok(have) => here_at(
-                        "blocks",
-                        Code::PoolBlocksDiffer,
-                        format!(
-                            "CiliumLoadBalancerIPPool {name} of cluster {c} has spec.blocks {} but plan.toml gives it {}; the file was edited by hand",
-                            blocks_text(&have),
-                            blocks_text(want)
-                        ),
-                    ),
-                    Err(e) => here_at(
-                        "blocks",
-                        Code::InvalidPoolBlocks,
-                        format!("CiliumLoadBalancerIPPool {name} of cluster {c}: {e}"),
-                    ),
+                match blocks_problem(o, &pool.blocks, &c) {
+                    None => return,
+                    Some((code, message)) => here_at("blocks", code, message),
                 }
             }
         };
         self.errors.push(error);
+    }
+}
+
+/// What is wrong with the `spec.blocks` of pool object `o` of cluster `c`,
+/// which the plan gives `want`: written otherwise, or not blocks at all.
+fn blocks_problem(o: &Object, want: &[Block], c: &str) -> Option<(Code, String)> {
+    let name = o.name();
+    match pool_blocks(&o.value) {
+        Ok(have) if have == want => None,
+        Ok(have) => Some((
+            Code::PoolBlocksDiffer,
+            format!(
+                "CiliumLoadBalancerIPPool {name} of cluster {c} has spec.blocks {} but plan.toml gives it {}; the file was edited by hand",
+                blocks_text(&have),
+                blocks_text(want)
+            ),
+        )),
+        Err(e) => Some((
+            Code::InvalidPoolBlocks,
+            format!("CiliumLoadBalancerIPPool {name} of cluster {c}: {e}"),
+        )),
     }
 }
 
@@ -197,30 +212,53 @@ impl Pools<'_> {
 /// - no Flux Kustomization lives in a directory a build reaches (a component).
 pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Error> {
     let c = build.cluster.as_str();
-    let mut errors = Vec::new();
-    let at = |path: &Path, line: usize, (code, message): (Code, String)| {
-        Error::file(code, path.to_owned(), line, 1, message)
-    };
     let Some(cluster) = plan.cluster(c) else {
-        errors.push(at(
-            &plan.layout.cluster_dir(c),
-            1,
-            (Code::UnplannedCluster, format!("cluster {c} has files in {}/ but no [clusters.{c}] in plan.toml, so nothing checks what it applies", plan.layout.cluster_dir(c).display())),
-        ));
-        return errors;
+        let dir = plan.layout.cluster_dir(c);
+        let message = format!(
+            "cluster {c} has files in {}/ but no [clusters.{c}] in plan.toml, so nothing checks what it applies",
+            dir.display()
+        );
+        return vec![Error::file(Code::UnplannedCluster, dir, 1, 1, message)];
     };
+    let mut errors = Vec::new();
     let flux_name = plan.layout.flux_name();
     let ipam = build.applied(flux_name);
     if ipam.is_none() {
-        errors.push(at(
-            &plan.layout.flux_file(c),
+        let message = format!(
+            "cluster {c} has no Flux Kustomization {flux_name}, so its pools are never applied"
+        );
+        errors.push(Error::file(
+            Code::MissingIpamKustomization,
+            plan.layout.flux_file(c),
             1,
-            (Code::MissingIpamKustomization, format!(
-                "cluster {c} has no Flux Kustomization {flux_name}, so its pools are never applied"
-            )),
+            1,
+            message,
         ));
     }
+    let mut pools = check_pools(tree, plan, cluster, build);
+    errors.append(&mut pools.errors);
+    if let Some(ipam) = ipam {
+        errors.extend(unapplied_pools(tree, c, ipam, &pools));
+    }
+    let ks: Vec<FluxKustomization> = build
+        .kustomizations
+        .iter()
+        .map(|a| a.flux.clone())
+        .collect();
+    let own = plan.layout.cluster_dir(c);
+    errors.extend(dangling_depends_on(c, &own, &ks));
+    errors.extend(flux_in_components(tree, build, &own));
+    errors
+}
 
+/// Every pool object the cluster applies, each held against the plan.
+fn check_pools<'a>(
+    tree: &'a Tree,
+    plan: &'a Plan,
+    cluster: &'a Cluster,
+    build: &ClusterBuild,
+) -> Pools<'a> {
+    let c = build.cluster.as_str();
     // The cluster's own directory is applied too, by the bootstrap `flux-system`
     // Kustomization, which is not in the repository.
     let own = format!(
@@ -245,49 +283,48 @@ pub fn check_cluster(tree: &Tree, plan: &Plan, build: &ClusterBuild) -> Vec<Erro
             pools.check(&by, flux, o);
         }
     }
-    errors.append(&mut pools.errors);
-    let mine = &pools.mine;
-    let applied_pools = &pools.applied;
-    if let Some(ipam) = ipam {
-        let text = tree.read(&ipam.flux.path).unwrap_or_default();
-        let line = key_line(&text, ipam.flux.line, "path");
-        let path = ipam.flux.object["spec"]["path"].as_str().unwrap_or("");
-        for pool in mine {
-            if !applied_pools.contains(pool.name.as_str()) {
-                errors.push(at(
-                    &ipam.flux.path,
-                    line,
-                    (Code::PoolNotApplied, format!(
-                        "pool {} of cluster {c} in plan.toml is not applied: Flux Kustomization {flux_name} (spec.path {path}) does not include it",
-                        pool.name,
-                    )),
-                ));
-            }
-        }
-    }
+    pools
+}
 
-    let ks: Vec<FluxKustomization> = build
-        .kustomizations
+/// Every pool of the plan's cluster its ipam Kustomization does not apply, at
+/// that Kustomization's `spec.path`.
+fn unapplied_pools(tree: &Tree, c: &str, ipam: &Applied, pools: &Pools<'_>) -> Vec<Error> {
+    let text = tree.read(&ipam.flux.path).unwrap_or_default();
+    let line = key_line(&text, ipam.flux.line, "path");
+    let path = ipam.flux.object["spec"]["path"].as_str().unwrap_or("");
+    let flux_name = &ipam.flux.name;
+    pools
+        .mine
         .iter()
-        .map(|a| a.flux.clone())
-        .collect();
-    let own = plan.layout.cluster_dir(c);
-    errors.extend(dangling_depends_on(c, &own, &ks));
+        .filter(|pool| !pools.applied.contains(pool.name.as_str()))
+        .map(|pool| {
+            let message = format!(
+                "pool {} of cluster {c} in plan.toml is not applied: Flux Kustomization {flux_name} (spec.path {path}) does not include it",
+                pool.name,
+            );
+            Error::file(Code::PoolNotApplied, ipam.flux.path.clone(), line, 1, message)
+        })
+        .collect()
+}
 
-    // The cluster's own directory (a bootstrap `flux-system` Kustomization applies
-    // it) is where Flux Kustomizations belong, not a component.
-    // One a build applies is followed and built (the home-lab `ks.yaml`); one
-    // lying there unapplied only looks as if Flux reconciled it.
+/// Every Flux Kustomization lying unapplied in a directory a build reaches
+/// outside the cluster's own directory `own`. The cluster's own directory (a
+/// bootstrap `flux-system` Kustomization applies it) is where they belong, not
+/// a component; one a build applies is followed and built (the home-lab
+/// `ks.yaml`); one lying there unapplied only looks as if Flux reconciled it.
+fn flux_in_components(tree: &Tree, build: &ClusterBuild, own: &Path) -> Vec<Error> {
+    let c = build.cluster.as_str();
     let applied: BTreeSet<(&Path, usize)> = build
         .objects()
         .filter(|o| flux_kustomization_of(&o.value).is_some())
         .map(|o| (o.source.as_path(), o.line))
         .collect();
+    let mut errors = Vec::new();
     let mut scanned = BTreeSet::new();
     for a in &build.kustomizations {
         for dir in &a.dirs {
-            if !dir.starts_with(&own) && scanned.insert(dir.clone()) {
-                let found = flux_in_component(tree, (c, &own), &a.flux.name, dir);
+            if !dir.starts_with(own) && scanned.insert(dir.clone()) {
+                let found = flux_in_component(tree, (c, own), &a.flux.name, dir);
                 errors.extend(found.into_iter().filter(|e| match e {
                     Error::File { path, line, .. } => !applied.contains(&(path.as_path(), *line)),
                     _ => true,

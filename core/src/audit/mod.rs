@@ -89,31 +89,8 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
     let (read, refused) = read_files(tree, &map, skip, listed, (&applied, &releases), &own);
     errors.extend(refused);
     for (path, found) in read {
-        match found {
-            Read::Unreadable(why) => skipped.push((path, format!("it cannot be read ({why})"))),
-            Read::Unparsed(bytes) => skipped.push((path, unparsed(bytes))),
-            Read::NotYaml { text, why } => {
-                let why = format!("not valid YAML ({})", why.lines().next().unwrap_or(""));
-                skipped.push((path.clone(), why));
-                out.texts.insert(path, text);
-            }
-            Read::Generated => {}
-            Read::Text {
-                text,
-                asks,
-                requested,
-                errors: found,
-                notes,
-            } => {
-                out.warnings.extend(notes);
-                if asks {
-                    asking.insert(path.clone());
-                }
-                out.requested.extend(requested);
-                errors.extend(found);
-                out.texts.insert(path, text);
-            }
-            Read::Failed(e) => errors.push(e),
+        if out.take(path.clone(), found, &mut errors, &mut skipped) {
+            asking.insert(path);
         }
     }
     let asked: BTreeMap<PathBuf, String> = out
@@ -123,24 +100,73 @@ pub fn audit(tree: &Tree, plan: &Plan, skip: &BTreeSet<PathBuf>) -> Audit {
         .map(|(p, t)| (p.clone(), t.clone()))
         .collect();
     errors.extend(shared_ips(tree, &map, &own, &asked, (&applied, &releases)));
-    let settings: Vec<_> = plan
-        .clusters
-        .iter()
-        .filter_map(|c| {
-            let path = plan.layout.settings_file(&c.name.item)?;
-            let text = out.texts.get(&path)?;
-            Some((&c.name.item, path, text))
-        })
-        .collect();
-    let stale = crate::par::map(settings, |(c, path, text)| {
-        stale_settings(&map, c, (&path, text), &tree.documents(&path, text))
-    });
-    errors.extend(stale.into_iter().flatten());
+    errors.extend(every_stale_setting(tree, plan, &map, &out.texts));
     errors.extend(advertise::check(tree, plan));
     skipped.retain(|(path, _)| !is_chart_template(tree, path) && !reported(&errors, path));
     out.warnings.extend(skipped_warnings(skipped));
     out.errors = crate::audit::suppress::apply(tree, errors, &out.texts);
     out
+}
+
+impl Audit {
+    /// Takes what was read of the file at `path`: its text, requests, findings
+    /// and notes, or why it was skipped. Whether it asks for an address.
+    fn take(
+        &mut self,
+        path: PathBuf,
+        found: Read,
+        errors: &mut Vec<Error>,
+        skipped: &mut Vec<(PathBuf, String)>,
+    ) -> bool {
+        match found {
+            Read::Unreadable(why) => skipped.push((path, format!("it cannot be read ({why})"))),
+            Read::Unparsed(bytes) => skipped.push((path, unparsed(bytes))),
+            Read::NotYaml { text, why } => {
+                let why = format!("not valid YAML ({})", why.lines().next().unwrap_or(""));
+                skipped.push((path.clone(), why));
+                self.texts.insert(path, text);
+            }
+            Read::Generated => {}
+            Read::Text {
+                text,
+                asks,
+                requested,
+                errors: found,
+                notes,
+            } => {
+                self.warnings.extend(notes);
+                self.requested.extend(requested);
+                errors.extend(found);
+                self.texts.insert(path, text);
+                return asks;
+            }
+            Read::Failed(e) => errors.push(e),
+        }
+        false
+    }
+}
+
+/// Every value of a cluster's settings ConfigMap (among `texts`) that is an
+/// address of another cluster's pool, the clusters side by side.
+fn every_stale_setting(
+    tree: &Tree,
+    plan: &Plan,
+    map: &AddressMap,
+    texts: &BTreeMap<PathBuf, String>,
+) -> Vec<Error> {
+    let settings: Vec<_> = plan
+        .clusters
+        .iter()
+        .filter_map(|c| {
+            let path = plan.layout.settings_file(&c.name.item)?;
+            let text = texts.get(&path)?;
+            Some((&c.name.item, path, text))
+        })
+        .collect();
+    let stale = crate::par::map(settings, |(c, path, text)| {
+        stale_settings(map, c, (&path, text), &tree.documents(&path, text))
+    });
+    stale.into_iter().flatten().collect()
 }
 
 /// Reads and parses the audited YAML files side by side, so the resolver, which
