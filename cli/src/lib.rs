@@ -252,22 +252,7 @@ where
 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let text = e.render().to_string();
-            return Ok(if e.use_stderr() {
-                Output {
-                    code: e.exit_code(),
-                    stderr: text,
-                    ..Output::default()
-                }
-            } else {
-                Output {
-                    code: e.exit_code(),
-                    stdout: text,
-                    ..Output::default()
-                }
-            });
-        }
+        Err(e) => return Ok(usage(&e)),
     };
     // There is no plan to locate yet: init writes it, at --plan or here.
     if let Command::Init { network, dry_run } = cli.command {
@@ -295,39 +280,64 @@ where
             });
         }
     };
-    let out = match cli.command {
+    dispatch(cli.command, &plan_path, env, stdout)
+}
+
+/// What clap says of arguments it refuses (or of `--help`), on the stream it
+/// names.
+fn usage(e: &clap::Error) -> Output {
+    let text = e.render().to_string();
+    let (stdout, stderr) = match e.use_stderr() {
+        true => (String::new(), text),
+        false => (text, String::new()),
+    };
+    Output {
+        code: e.exit_code(),
+        stdout,
+        stderr,
+    }
+}
+
+/// Runs `command` on the plan at `plan_path`.
+fn dispatch(
+    command: Command,
+    plan_path: &Path,
+    env: &Env,
+    stdout: &mut dyn Write,
+) -> std::io::Result<Output> {
+    let out = match command {
         // Handled above, before a plan is looked for; the same call if it were not.
-        Command::Init { network, dry_run } => init::run(root_of(&plan_path), &network, dry_run),
-        Command::Build => build::run(&plan_path),
+        Command::Init { network, dry_run } => init::run(root_of(plan_path), &network, dry_run),
+        Command::Build => build::run(plan_path),
         Command::Diff {
             base,
             format,
             fail_on,
-        } => diff::run(&plan_path, base.as_deref(), format, fail_on),
-        Command::Check { format, all } => check::run(&plan_path, format, all),
-        Command::Report { cluster, format } => with_plan(&plan_path, |root, plan| {
+        } => diff::run(plan_path, base.as_deref(), format, fail_on),
+        Command::Check { format, all } => check::run(plan_path, format, all),
+        Command::Report { cluster, format } => with_plan(plan_path, |root, plan| {
             report::run(root, plan, cluster.as_deref(), format, env.color)
         }),
-        Command::Explain { ip } => with_plan(&plan_path, |root, plan| explain::run(root, plan, ip)),
+        Command::Explain { ip } => with_plan(plan_path, |root, plan| explain::run(root, plan, ip)),
         Command::NextFree {
             cluster,
             count,
             pool,
         } => {
-            let root = root_of(&plan_path);
+            let root = root_of(plan_path);
             return match load(root) {
                 Ok(plan) => next_free::run(root, &plan, (&cluster, pool.as_deref(), count), stdout),
                 Err(report) => Ok(invalid(&report)),
             };
         }
-        Command::Pin { cluster, name, ip } => pin::run(&plan_path, &cluster, &name, ip),
+        Command::Pin { cluster, name, ip } => pin::run(plan_path, &cluster, &name, ip),
         Command::Live {
             from,
             context,
             format,
             timeout,
             all,
-        } => with_plan(&plan_path, |root, plan| {
+        } => with_plan(plan_path, |root, plan| {
             let args = live::Args {
                 from,
                 context,

@@ -109,62 +109,9 @@ pub(crate) fn guess(tree: &Tree, repo: &Repo) -> Result<Guess, Vec<Error>> {
         }
         Err(e) => errors.push(e),
     }
-    let flux = agree(repo, "flux-file", |i| {
-        let f = &repo.read[i].flux.flux;
-        Some((f.path.display().to_string(), f.path.clone()))
-    });
-    match flux {
-        Ok(Some((file, from))) => {
-            let name = &repo.read[0].flux.flux.name;
-            g.notes.push(format!("flux-file = {file}, flux-name = {name}: the Flux Kustomization applying the pools ({})", from.display()));
-            g.layout.push(("flux-file", string(&file)));
-            g.layout.push(("flux-name", string(name)));
-            if let Some(other) = repo.read.iter().find(|r| r.flux.flux.name != *name) {
-                errors.push(refusal(&other.flux.flux.path, other.flux.flux.line, format!("cluster {} applies its pools through Flux Kustomization {}, cluster {} through {name}; `flux-name` is one name", other.name, other.flux.flux.name, repo.read[0].name)));
-            }
-        }
-        Ok(None) => {}
-        Err(e) => errors.push(e),
-    }
-    match agree_per_cluster(repo, "settings-file", |i| {
-        repo.read[i]
-            .settings
-            .as_ref()
-            .map(|(p, n)| (format!("{}\n{n}", p.display()), p.clone()))
-    }) {
-        Ok(Some((both, from))) => {
-            let (file, name) = both.split_once('\n').unwrap_or((&both, ""));
-            g.notes.push(format!("settings-file = {file}, settings-name = {name}: the ConfigMap postBuild.substituteFrom names ({})", from.display()));
-            g.layout.push(("settings-file", string(file)));
-            g.layout.push(("settings-name", string(name)));
-        }
-        Ok(None) | Err(_) => {
-            g.notes.push("settings-name = \"\": no Flux Kustomization substitutes from a ConfigMap of every cluster's own files".to_owned());
-            g.layout.push(("settings-name", string("")));
-        }
-    }
-    match agree_per_cluster(repo, "helm-values", |i| {
-        repo.read[i]
-            .helm_values
-            .clone()
-            .map(|v| (v.clone(), PathBuf::from(v.split('#').next().unwrap_or(""))))
-    }) {
-        Ok(Some((values, from))) => {
-            audit.extend(first_part(&values));
-            g.notes.push(format!(
-                "helm-values = {values}: the HelmRelease of the cilium chart ({})",
-                from.display()
-            ));
-            g.layout.push(("helm-values", string(&values)));
-        }
-        Ok(None) | Err(_) => {
-            g.notes.push(
-                "helm-values = \"\": no cluster applies a HelmRelease of the cilium chart"
-                    .to_owned(),
-            );
-            g.layout.push(("helm-values", string("")));
-        }
-    }
+    errors.extend(g.flux_file(repo));
+    g.settings(repo);
+    audit.extend(g.helm_values(repo));
     let audit: Vec<String> = audit.iter().map(|a| string(a)).collect();
     g.layout.push(("audit", format!("[{}]", audit.join(", "))));
     let take: Vec<String> = take_over(tree, repo)
@@ -178,6 +125,73 @@ pub(crate) fn guess(tree: &Tree, repo: &Repo) -> Result<Guess, Vec<Error>> {
         Ok(g)
     } else {
         Err(errors)
+    }
+}
+
+impl Guess {
+    /// `flux-file` and `flux-name`: the Flux Kustomization applying the pools,
+    /// one file template and one name for every cluster.
+    fn flux_file(&mut self, repo: &Repo) -> Vec<Error> {
+        let flux = agree(repo, "flux-file", |i| {
+            let f = &repo.read[i].flux.flux;
+            Some((f.path.display().to_string(), f.path.clone()))
+        });
+        let (file, from) = match flux {
+            Ok(Some(found)) => found,
+            Ok(None) => return Vec::new(),
+            Err(e) => return vec![e],
+        };
+        let name = &repo.read[0].flux.flux.name;
+        self.notes.push(format!("flux-file = {file}, flux-name = {name}: the Flux Kustomization applying the pools ({})", from.display()));
+        self.layout.push(("flux-file", string(&file)));
+        self.layout.push(("flux-name", string(name)));
+        let other = repo.read.iter().find(|r| r.flux.flux.name != *name);
+        other.map(|other| refusal(&other.flux.flux.path, other.flux.flux.line, format!("cluster {} applies its pools through Flux Kustomization {}, cluster {} through {name}; `flux-name` is one name", other.name, other.flux.flux.name, repo.read[0].name))).into_iter().collect()
+    }
+
+    /// `settings-file` and `settings-name`: the ConfigMap every cluster's Flux
+    /// Kustomizations substitute from, or none.
+    fn settings(&mut self, repo: &Repo) {
+        let found = agree_per_cluster(repo, "settings-file", |i| {
+            repo.read[i]
+                .settings
+                .as_ref()
+                .map(|(p, n)| (format!("{}\n{n}", p.display()), p.clone()))
+        });
+        if let Ok(Some((both, from))) = found {
+            let (file, name) = both.split_once('\n').unwrap_or((&both, ""));
+            self.notes.push(format!("settings-file = {file}, settings-name = {name}: the ConfigMap postBuild.substituteFrom names ({})", from.display()));
+            self.layout.push(("settings-file", string(file)));
+            self.layout.push(("settings-name", string(name)));
+        } else {
+            self.notes.push("settings-name = \"\": no Flux Kustomization substitutes from a ConfigMap of every cluster's own files".to_owned());
+            self.layout.push(("settings-name", string("")));
+        }
+    }
+
+    /// `helm-values`: the HelmRelease of the cilium chart, or none; the
+    /// directory it is in, to audit.
+    fn helm_values(&mut self, repo: &Repo) -> Option<String> {
+        let found = agree_per_cluster(repo, "helm-values", |i| {
+            repo.read[i]
+                .helm_values
+                .clone()
+                .map(|v| (v.clone(), PathBuf::from(v.split('#').next().unwrap_or(""))))
+        });
+        let Ok(Some((values, from))) = found else {
+            self.notes.push(
+                "helm-values = \"\": no cluster applies a HelmRelease of the cilium chart"
+                    .to_owned(),
+            );
+            self.layout.push(("helm-values", string("")));
+            return None;
+        };
+        self.notes.push(format!(
+            "helm-values = {values}: the HelmRelease of the cilium chart ({})",
+            from.display()
+        ));
+        self.layout.push(("helm-values", string(&values)));
+        first_part(&values)
     }
 }
 

@@ -5,13 +5,13 @@ use std::fmt::Write as _;
 
 use ipnet::IpNet;
 
-use super::found::Repo;
+use super::found::{Cluster, Repo};
 use super::layout::Guess;
 pub(crate) use super::toml_text::string;
 
 /// Whether the pin's address lies in a pool of its cluster that selects
 /// Services: only then do the Service's labels matter to the plan.
-fn selected(c: &super::found::Cluster, pin: &super::found::Pin) -> bool {
+fn selected(c: &Cluster, pin: &super::found::Pin) -> bool {
     c.pools.iter().filter(|p| p.selector.is_some()).any(|p| {
         p.blocks
             .iter()
@@ -41,63 +41,11 @@ pub(crate) fn plan(repo: &Repo, networks: &[IpNet], guess: &Guess) -> String {
     out.push_str(
         "# `lbipam build`): it checks the plan and rewrites the files that follow from it.\n\n",
     );
-    let cidrs: Vec<String> = networks.iter().map(|n| string(&n.to_string())).collect();
-    let cidr = match cidrs.as_slice() {
-        [one] => one.clone(),
-        many => format!("[{}]", many.join(", ")),
-    };
-    let _ = writeln!(out, "[network]\ncidr = {cidr}\n");
-    out.push_str(
-        "# Addresses of the network no pool may take (routers, static hosts): init cannot\n",
-    );
-    out.push_str("# see them in the repository, so list them here, e.g.\n");
-    out.push_str("# router = { range = \"192.168.1.1\", note = \"gateway\" }\n[reserved]\n\n");
+    network(&mut out, networks);
     let mut services = BTreeMap::new();
     for c in &repo.read {
-        for p in &c.pools {
-            let blocks: Vec<String> = p.blocks.iter().map(|b| string(&b.to_string())).collect();
-            let _ = writeln!(
-                out,
-                "[clusters.{}.pools.{}]\nblocks = [{}]",
-                key(&c.name),
-                key(&p.name),
-                blocks.join(", ")
-            );
-            if let Some(allow) = p.allow_first_last {
-                let _ = writeln!(out, "allow-first-last-ips = {allow}");
-            }
-            if let Some(selector) = &p.selector {
-                let _ = writeln!(out, "service-selector = {selector}");
-            }
-            out.push('\n');
-        }
-        if !c.pins.is_empty() {
-            let _ = writeln!(out, "[clusters.{}.pins]", key(&c.name));
-            for pin in &c.pins {
-                let _ = write!(
-                    out,
-                    "{} = {}",
-                    key(&pin.name),
-                    string(&pin.addr.to_string())
-                );
-                match (&pin.service, &pin.origin) {
-                    (Some(service), _) => {
-                        let labels = pin.labels.clone().filter(|_| selected(c, pin));
-                        services.insert(pin.name.clone(), (service.clone(), labels));
-                    }
-                    (None, Some(origin)) => {
-                        let origin: String = origin
-                            .chars()
-                            .map(|c| if c.is_control() { '?' } else { c })
-                            .collect();
-                        let _ = write!(out, "  # {origin}: the chart names the Service");
-                    }
-                    (None, None) => {}
-                }
-                out.push('\n');
-            }
-            out.push('\n');
-        }
+        pools(&mut out, c);
+        pins(&mut out, c, &mut services);
     }
     for (name, (service, labels)) in &services {
         let _ = writeln!(
@@ -127,4 +75,73 @@ pub(crate) fn plan(repo: &Repo, networks: &[IpNet], guess: &Guess) -> String {
         let _ = writeln!(out, "{k} = {v}");
     }
     out
+}
+
+/// `[network]`, and an empty `[reserved]` saying what belongs there.
+fn network(out: &mut String, networks: &[IpNet]) {
+    let cidrs: Vec<String> = networks.iter().map(|n| string(&n.to_string())).collect();
+    let cidr = match cidrs.as_slice() {
+        [one] => one.clone(),
+        many => format!("[{}]", many.join(", ")),
+    };
+    let _ = writeln!(out, "[network]\ncidr = {cidr}\n");
+    out.push_str(
+        "# Addresses of the network no pool may take (routers, static hosts): init cannot\n",
+    );
+    out.push_str("# see them in the repository, so list them here, e.g.\n");
+    out.push_str("# router = { range = \"192.168.1.1\", note = \"gateway\" }\n[reserved]\n\n");
+}
+
+/// A table per pool of cluster `c`.
+fn pools(out: &mut String, c: &Cluster) {
+    for p in &c.pools {
+        let blocks: Vec<String> = p.blocks.iter().map(|b| string(&b.to_string())).collect();
+        let _ = writeln!(
+            out,
+            "[clusters.{}.pools.{}]\nblocks = [{}]",
+            key(&c.name),
+            key(&p.name),
+            blocks.join(", ")
+        );
+        if let Some(allow) = p.allow_first_last {
+            let _ = writeln!(out, "allow-first-last-ips = {allow}");
+        }
+        if let Some(selector) = &p.selector {
+            let _ = writeln!(out, "service-selector = {selector}");
+        }
+        out.push('\n');
+    }
+}
+
+/// The pins of cluster `c`; each pin's Service (and labels a pool selects it
+/// by) into `services`, or a comment when only its chart names it.
+fn pins(out: &mut String, c: &Cluster, services: &mut BTreeMap<String, (String, Option<String>)>) {
+    if c.pins.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "[clusters.{}.pins]", key(&c.name));
+    for pin in &c.pins {
+        let _ = write!(
+            out,
+            "{} = {}",
+            key(&pin.name),
+            string(&pin.addr.to_string())
+        );
+        match (&pin.service, &pin.origin) {
+            (Some(service), _) => {
+                let labels = pin.labels.clone().filter(|_| selected(c, pin));
+                services.insert(pin.name.clone(), (service.clone(), labels));
+            }
+            (None, Some(origin)) => {
+                let origin: String = origin
+                    .chars()
+                    .map(|c| if c.is_control() { '?' } else { c })
+                    .collect();
+                let _ = write!(out, "  # {origin}: the chart names the Service");
+            }
+            (None, None) => {}
+        }
+        out.push('\n');
+    }
+    out.push('\n');
 }
