@@ -148,8 +148,23 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
     if let Err(m) = networks_ok(nets) {
         return Err(m);
     }
-    let mut n = 0;
+    let n = match reserved_ok(plan, nets, scratch) {
+        Ok(n) => n,
+        Err(m) => return Err(m),
+    };
+    if let Err(m) = clusters_ok(plan, nets, scratch, n) {
+        return Err(m);
+    }
+    sort(scratch, false);
+    if let Err(m) = no_overlap(plan, scratch) {
+        return Err(m);
+    }
+    pins_ok(plan, scratch, pins)
+}
 
+/// Each reserved range named and inside a network, into `scratch` from its
+/// start; how many there are.
+const fn reserved_ok(plan: &Plan, nets: &[At<IpNet>], scratch: &mut [Item]) -> Result<usize, Msg> {
     let reserved = slice(&plan.reserved);
     let mut r = 0;
     while r < reserved.len() {
@@ -158,7 +173,7 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
         }
         match range_ok(&reserved[r].range.item, nets) {
             Ok((iv, _)) => {
-                scratch[n] = Item {
+                scratch[r] = Item {
                     iv,
                     cluster: Item::RESERVED,
                     index: r,
@@ -171,10 +186,19 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
                     .push(")"));
             }
         }
-        n += 1;
         r += 1;
     }
+    Ok(r)
+}
 
+/// At least one cluster, each named with at least one pool, each pool's
+/// blocks into `scratch` from `n`.
+const fn clusters_ok(
+    plan: &Plan,
+    nets: &[At<IpNet>],
+    scratch: &mut [Item],
+    mut n: usize,
+) -> Result<(), Msg> {
     let clusters = slice(&plan.clusters);
     if clusters.is_empty() {
         return Err(Msg::new().push("the plan has no cluster"));
@@ -194,59 +218,80 @@ pub const fn validate(plan: &Plan, scratch: &mut [Item]) -> Result<(), Msg> {
         }
         let mut p = 0;
         while p < pools.len() {
-            if let Err(m) = name_ok("pool", str_of(&pools[p].name.item)) {
-                return Err(m);
-            }
-            let blocks = slice(&pools[p].blocks);
-            if blocks.is_empty() {
-                return Err(owner(Msg::new().push("empty pool "), plan, c, p));
-            }
-            let mut b = 0;
-            while b < blocks.len() {
-                let withheld = pools[p].edges_withheld(&blocks[b].item);
-                match range_ok(&blocks[b].item, nets) {
-                    Ok((iv, net)) if !withheld && !edges_ok(iv, net) => {
-                        let m = interval(Msg::new().push("range "), iv);
-                        return Err(owner(
-                            m.push(" holds the network or broadcast address; in pool "),
-                            plan,
-                            c,
-                            p,
-                        ));
-                    }
-                    Ok((iv, _)) => {
-                        scratch[n] = Item {
-                            iv,
-                            cluster: c,
-                            index: p,
-                        }
-                    }
-                    Err(m) => return Err(owner(m.push(" in pool "), plan, c, p)),
-                }
-                n += 1;
-                b += 1;
-            }
+            n = match pool_ok(plan, nets, (c, p), scratch, n) {
+                Ok(n) => n,
+                Err(m) => return Err(m),
+            };
             p += 1;
         }
         c += 1;
     }
+    Ok(())
+}
 
-    sort(scratch, false);
+/// Pool `p` of cluster `c` named, with blocks inside a network and off its
+/// network and broadcast addresses, into `scratch` from `n`; where the next
+/// range goes.
+const fn pool_ok(
+    plan: &Plan,
+    nets: &[At<IpNet>],
+    (c, p): (usize, usize),
+    scratch: &mut [Item],
+    mut n: usize,
+) -> Result<usize, Msg> {
+    let pool = &slice(&slice(&plan.clusters)[c].pools)[p];
+    if let Err(m) = name_ok("pool", str_of(&pool.name.item)) {
+        return Err(m);
+    }
+    let blocks = slice(&pool.blocks);
+    if blocks.is_empty() {
+        return Err(owner(Msg::new().push("empty pool "), plan, c, p));
+    }
+    let mut b = 0;
+    while b < blocks.len() {
+        let withheld = pool.edges_withheld(&blocks[b].item);
+        match range_ok(&blocks[b].item, nets) {
+            Ok((iv, net)) if !withheld && !edges_ok(iv, net) => {
+                let m = interval(Msg::new().push("range "), iv);
+                return Err(owner(
+                    m.push(" holds the network or broadcast address; in pool "),
+                    plan,
+                    c,
+                    p,
+                ));
+            }
+            Ok((iv, _)) => {
+                scratch[n] = Item {
+                    iv,
+                    cluster: c,
+                    index: p,
+                }
+            }
+            Err(m) => return Err(owner(m.push(" in pool "), plan, c, p)),
+        }
+        n += 1;
+        b += 1;
+    }
+    Ok(n)
+}
+
+/// No two of the `sorted` ranges overlap.
+const fn no_overlap(plan: &Plan, sorted: &[Item]) -> Result<(), Msg> {
     let mut sweep = Sweep::new();
     let mut i = 0;
-    while i < scratch.len() {
-        if let Some((j, at)) = sweep.step(i, scratch[i].iv) {
-            let m = describe(Msg::new(), plan, scratch[i]).push(" ");
+    while i < sorted.len() {
+        if let Some((j, at)) = sweep.step(i, sorted[i].iv) {
+            let m = describe(Msg::new(), plan, sorted[i]).push(" ");
             let m = describe(
-                interval(m, scratch[i].iv).push(" overlaps "),
+                interval(m, sorted[i].iv).push(" overlaps "),
                 plan,
-                scratch[j],
+                sorted[j],
             );
             return Err(interval(m.push(" at "), at));
         }
         i += 1;
     }
-    pins_ok(plan, scratch, pins)
+    Ok(())
 }
 
 /// Each pin in its own cluster's pools and on an address no other pin has.

@@ -455,33 +455,10 @@ impl<'a> Check<'a, '_> {
         }
     }
 
+    /// A pool the cluster runs held against the plan's: what it hands out,
+    /// what it selects, and whether Cilium hands out from it at all.
     fn pool(&mut self, live: &kube::Pool, want: &CiliumPool) {
-        let pool = |s: &Self| format!("pool {} of cluster {}", live.name, s.name());
-        let want_allow = want.allow_first_last_ips != Some(false);
-        let handed_out = live
-            .blocks
-            .iter()
-            .map(|b| b.as_ref().ok().copied())
-            .collect::<Option<Vec<Block>>>()
-            .map(|blocks| allocatable(&blocks, live.allow_first_last));
-        if handed_out.as_ref() != Some(&allocatable(&want.blocks, want_allow)) {
-            let message = format!(
-                "{} hands out {}; plan.toml gives it {}",
-                pool(self),
-                describe_blocks(
-                    &live_blocks_text(live),
-                    live.allow_first_last,
-                    live_has_cidr(live)
-                ),
-                describe_blocks(
-                    &blocks_text(&want.blocks),
-                    want_allow,
-                    has_cidr(&want.blocks)
-                )
-            );
-            let at = self.at(&live.at, "spec", "blocks");
-            self.push(Code::PoolBlocks, Some(live.name.clone()), None, at, message);
-        }
+        self.pool_blocks(live, want);
         let want_selects = match &want.selector {
             Selector::All => Selects::All,
             Selector::Plan(sel) => plan_selects(sel),
@@ -493,53 +470,82 @@ impl<'a> Check<'a, '_> {
                 .into(),
             ),
         };
+        let pool = format!("pool {} of cluster {}", live.name, self.name());
         if live.selects != want_selects {
             let message = format!(
-                "{} selects {}; plan.toml's selects {}",
-                pool(self),
+                "{pool} selects {}; plan.toml's selects {}",
                 live.selects.describe(),
                 want_selects.describe()
             );
-            let at = self.at(&live.at, "spec", "serviceSelector");
-            self.push(
+            self.pool_finding(
+                live,
                 Code::PoolSelector,
-                Some(live.name.clone()),
-                None,
-                at,
+                ("spec", "serviceSelector"),
                 message,
             );
         }
         if live.disabled {
             let message = format!(
-                "{} is disabled (spec.disabled: true): Cilium hands out no new address from it",
-                pool(self)
+                "{pool} is disabled (spec.disabled: true): Cilium hands out no new address from it"
             );
-            let at = self.at(&live.at, "spec", "disabled");
-            self.push(
-                Code::PoolDisabled,
-                Some(live.name.clone()),
-                None,
-                at,
-                message,
-            );
+            self.pool_finding(live, Code::PoolDisabled, ("spec", "disabled"), message);
         }
         if let Some(c) = live.conflict.as_ref().filter(|c| c.status == "True") {
             let message = format!(
-                "{} conflicts ({} is True, {}): {}; Cilium hands out nothing from it",
-                pool(self),
+                "{pool} conflicts ({} is True, {}): {}; Cilium hands out nothing from it",
                 kube::POOL_CONFLICT,
                 c.reason,
                 c.message
             );
-            let at = self.at(&live.at, "status", kube::POOL_CONFLICT);
-            self.push(
+            self.pool_finding(
+                live,
                 Code::PoolConflict,
-                Some(live.name.clone()),
-                None,
-                at,
+                ("status", kube::POOL_CONFLICT),
                 message,
             );
         }
+    }
+
+    /// The addresses a live pool hands out, held against the plan's.
+    fn pool_blocks(&mut self, live: &kube::Pool, want: &CiliumPool) {
+        let want_allow = want.allow_first_last_ips != Some(false);
+        let handed_out = live
+            .blocks
+            .iter()
+            .map(|b| b.as_ref().ok().copied())
+            .collect::<Option<Vec<Block>>>()
+            .map(|blocks| allocatable(&blocks, live.allow_first_last));
+        if handed_out.as_ref() == Some(&allocatable(&want.blocks, want_allow)) {
+            return;
+        }
+        let message = format!(
+            "pool {} of cluster {} hands out {}; plan.toml gives it {}",
+            live.name,
+            self.name(),
+            describe_blocks(
+                &live_blocks_text(live),
+                live.allow_first_last,
+                live_has_cidr(live)
+            ),
+            describe_blocks(
+                &blocks_text(&want.blocks),
+                want_allow,
+                has_cidr(&want.blocks)
+            )
+        );
+        self.pool_finding(live, Code::PoolBlocks, ("spec", "blocks"), message);
+    }
+
+    /// A finding about live pool `live`, at its `section.key`.
+    fn pool_finding(
+        &mut self,
+        live: &kube::Pool,
+        code: Code,
+        (section, key): (&str, &str),
+        message: String,
+    ) {
+        let at = self.at(&live.at, section, key);
+        self.push(code, Some(live.name.clone()), None, at, message);
     }
 
     /// Where plan.toml writes a pool the build gives the cluster: its pin's
