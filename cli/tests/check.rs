@@ -135,7 +135,7 @@ fn a_plan_alone_fails_naming_each_file_the_build_would_write() {
     );
     let out = lbipam(dir.path(), &["check", "--format", "json"]);
     assert_eq!(out.code, 1);
-    // What `cargo build` writes for one cluster (README: "What `cargo build` writes").
+    // What `cargo build` writes for one cluster (manual/build.md: "What `cargo build` writes").
     let want: Vec<String> = [
         "kubernetes/infrastructure/networking/cilium/ipam/a/lb-ippool-a.yaml",
         "kubernetes/infrastructure/networking/cilium/ipam/a/kustomization.yaml",

@@ -3,7 +3,7 @@
 //!
 //! The data flows up through layers; a module uses its own layer and those below,
 //! never one above (`core/tests/layers.rs` holds the code to this order and
-//! finds any cycle):
+//! finds any cycle between module files, `yaml/` counted as one):
 //!
 //! - primitives — [`net`] (addresses, blocks, intervals), `glob`, [`par`],
 //!   [`read`], [`text`] (the line index), [`xml`] (the XML escaper), [`header`]

@@ -2,14 +2,19 @@
 //! in `core/src` has no cycle, and every module uses only its own layer or the
 //! layers below it, in the order documented by [`LAYERS`].
 //!
-//! A node is a top-level module (`net`, from `net.rs`) or, for a folder module,
-//! one of its children (`audit::sharing`, from `audit/sharing.rs` or
-//! `audit/sharing/**`; `audit` itself is the folder's `mod.rs`). A path to an item
-//! of a folder's `mod.rs` is an edge to the folder. Comments are skipped: a doc
-//! link is not a dependency. A folder's `mod.rs` naming its own children
-//! (`mod x; pub use x::Y`) is how it owns them, not an edge; its code using a
-//! child by a relative path (`use x::f;`, `x::f()`) is an edge to the child,
-//! so a child using an item of `mod.rs` that uses the child is a cycle.
+//! A node is a module file: a top-level module (`net`, from `net.rs`), a folder
+//! module's `mod.rs` (`audit`), or a child at any depth (`audit::sharing`,
+//! `artifact::edit::marked`). A path to an item is an edge to the deepest module
+//! file it names. A folder of [`ONE_NAMESPACE`] (`yaml/`, whose files share one
+//! namespace) is one node, and no other child imports its parent whole.
+//! Comments are skipped: a doc link is not a dependency. A folder's `mod.rs`
+//! naming its own children (`mod x; pub use x::Y`) is how it owns them, not an
+//! edge; its code using a child by a relative path (`use x::f;`, `x::f()`) or
+//! through its re-export is an edge to the child, so a child using an item of
+//! `mod.rs` that uses the child is a cycle. Not seen: a method a child adds
+//! to its parent's type in an `impl` block (`plan/parse/features.rs` adds the
+//! readers of selectors and advertisement to `TableReader`), called as
+//! `self.method()`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -33,6 +38,11 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("build", &["generate", "mode", "build_script", "lib"]),
     ("adopt", &["adopt"]),
 ];
+
+/// Folder modules written as one namespace in several files: each child
+/// imports the folder whole (`use super::*`), and the folder is one node of
+/// the graph. No other module may import its parent whole.
+const ONE_NAMESPACE: &[&str] = &["yaml"];
 
 /// One use of a module by another: where it is written.
 #[derive(Clone, Debug)]
@@ -76,14 +86,17 @@ fn module_of(rel: &Path) -> Vec<String> {
     parts
 }
 
-/// The graph node of a module path: a folder module's child, or a top-level module.
-fn node_of(path: &[String], folders: &BTreeMap<String, BTreeSet<String>>) -> String {
-    match folders.get(&path[0]) {
-        Some(children) if path.len() > 1 && children.contains(&path[1]) => {
-            format!("{}::{}", path[0], path[1])
+/// The graph node of a module path: the deepest module file it names (a
+/// folder's child at any depth, or a top-level module).
+fn node_of(path: &[String], folders: &BTreeMap<Vec<String>, BTreeSet<String>>) -> String {
+    let mut node = vec![path[0].clone()];
+    for part in &path[1..] {
+        match folders.get(&node) {
+            Some(children) if children.contains(part) => node.push(part.clone()),
+            _ => break,
         }
-        _ => path[0].clone(),
     }
+    node.join("::")
 }
 
 /// The code of a line without its `//` comment (strings holding `//` are rare
@@ -217,7 +230,7 @@ fn reexports_or_declares(code: &str) -> bool {
 
 /// The paths a folder's `mod.rs` names relative to itself through one of its
 /// `children` (`stray::stray_ips`), each from the crate root.
-fn child_paths(code: &str, folder: &str, children: &BTreeSet<String>) -> Vec<Vec<String>> {
+fn child_paths(code: &str, folder: &[String], children: &BTreeSet<String>) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for (i, _) in code.match_indices("::") {
         let before = &code[..i];
@@ -230,7 +243,7 @@ fn child_paths(code: &str, folder: &str, children: &BTreeSet<String>) -> Vec<Vec
         if before[..start].ends_with("::") || !children.contains(name) {
             continue;
         }
-        let mut path = vec![folder.to_string()];
+        let mut path = folder.to_vec();
         path.extend(segments(&code[start..]));
         out.push(path);
     }
@@ -241,7 +254,7 @@ fn child_paths(code: &str, folder: &str, children: &BTreeSet<String>) -> Vec<Vec
 /// items of one of its `children`, each with the item's path.
 fn child_reexports(
     code: &str,
-    folder: &str,
+    folder: &[String],
     children: &BTreeSet<String>,
 ) -> Vec<(String, Vec<String>)> {
     let Some(rest) = code.trim().split_once("use ").map(|(_, r)| r) else {
@@ -267,7 +280,7 @@ fn child_reexports(
         .filter(|p| p.len() > 1 && children.contains(&p[0]))
         .map(|p| {
             let name = renamed(&p).unwrap_or_else(|| p[p.len() - 1].clone());
-            let mut full = vec![folder.to_string()];
+            let mut full = folder.to_vec();
             full.extend(p);
             (name, full)
         })
@@ -309,7 +322,7 @@ fn segments(mut s: &str) -> Vec<String> {
 
 /// The crate root's re-exports (`pub use mode::Mode;` in `lib.rs`): each name
 /// the root gives an item of a module, with the module path it stands for. A
-/// `crate::Mode` elsewhere is a use of `sync`, not of the root.
+/// `crate::Mode` elsewhere is a use of `mode`, not of the root.
 fn root_reexports(src: &Path) -> BTreeMap<String, Vec<String>> {
     let text = fs::read_to_string(src.join("lib.rs")).unwrap_or_default();
     let mut paths = Vec::new();
@@ -357,14 +370,16 @@ fn graph(src: &Path) -> Graph {
             )
         })
         .collect();
-    let mut folders: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (file, path) in &modules {
-        let rel = file.strip_prefix(src).expect("below src");
-        if rel.components().count() > 1 {
-            let children = folders.entry(path[0].clone()).or_default();
-            if path.len() > 1 {
-                children.insert(path[1].clone());
+    // Every folder module (at any depth) with the names of its children; a
+    // folder of one namespace is one node.
+    let mut folders: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
+    for (_, path) in &modules {
+        for depth in 1..path.len() {
+            if ONE_NAMESPACE.contains(&path[..depth].join("::").as_str()) {
+                break;
             }
+            let children = folders.entry(path[..depth].to_vec()).or_default();
+            children.insert(path[depth].clone());
         }
     }
     let mut graph = Graph::new();
@@ -400,11 +415,11 @@ fn graph(src: &Path) -> Graph {
                 inner.push(name.to_string());
             }
             let mut paths = paths_in(&code, &inner);
-            if let Some(children) = folders.get(&inner[0]).filter(|_| inner.len() == 1) {
+            if let Some(children) = folders.get(&inner).filter(|_| inner == *here) {
                 if reexports_or_declares(&code) {
-                    reexported.extend(child_reexports(&code, &inner[0], children));
+                    reexported.extend(child_reexports(&code, here, children));
                 } else {
-                    paths.extend(child_paths(&code, &inner[0], children));
+                    paths.extend(child_paths(&code, here, children));
                     paths.extend(reexports_named(&code, &reexported));
                 }
             }
@@ -824,4 +839,66 @@ fn a_folder_declaring_and_reexporting_its_children_does_not_use_them() {
         ("f/y.rs", "use super::x::Item;\n"),
     ]);
     assert_eq!(cycle(&graph(dir.path())), None);
+}
+
+/// Every file below `src` that imports its parent module whole outside a
+/// test module, but is no part of a [`ONE_NAMESPACE`] folder.
+fn glob_imports_of_the_parent(src: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    let mut out = Vec::new();
+    for file in files {
+        let rel = file.strip_prefix(src).expect("below src");
+        let module = module_of(rel);
+        let shared =
+            (1..module.len()).any(|d| ONE_NAMESPACE.contains(&module[..d].join("::").as_str()));
+        if shared || rel.file_name().is_some_and(|n| n == "tests.rs") {
+            continue;
+        }
+        let text = fs::read_to_string(&file).unwrap_or_default();
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (n, line) in code.lines().enumerate() {
+            let line = code_of(line).trim();
+            if line.ends_with("use super::*;") {
+                out.push(format!("{}:{}", rel.display(), n + 1));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn only_a_folder_of_one_namespace_is_imported_whole_by_its_children() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    assert_eq!(glob_imports_of_the_parent(&src), Vec::<String>::new());
+}
+
+#[test]
+fn a_glob_import_of_the_parent_outside_a_folder_of_one_namespace_is_found() {
+    let dir = fixture(&[
+        ("lib.rs", "pub mod f;\npub mod yaml;\n"),
+        ("f/mod.rs", "mod x;\n"),
+        ("f/x.rs", "use super::*;\n"),
+        ("yaml/mod.rs", "mod y;\n"),
+        ("yaml/y.rs", "use super::*;\n"),
+    ]);
+    assert_eq!(glob_imports_of_the_parent(dir.path()), ["f/x.rs:1"]);
+}
+
+#[test]
+fn a_cycle_between_a_nested_folder_and_its_child_is_found() {
+    let dir = fixture(&[
+        ("lib.rs", "pub mod a;\n"),
+        ("a/mod.rs", "pub mod b;\n"),
+        (
+            "a/b/mod.rs",
+            "mod c;\npub struct Shared;\npub fn run() { c::go() }\n",
+        ),
+        ("a/b/c.rs", "use super::Shared;\npub fn go() {}\n"),
+    ]);
+    let found = cycle(&graph(dir.path())).expect("a::b → a::b::c → a::b");
+    assert_eq!(
+        found,
+        "a::b → a::b::c (a/b/mod.rs:3), a::b::c → a::b (a/b/c.rs:1)"
+    );
 }

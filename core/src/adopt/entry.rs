@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use crate::flux::kustomization::flux_kustomization_of;
 use crate::tree::{Links, Tree, is_yaml};
 
-/// A Flux entry: the `flux-system` Kustomization `flux bootstrap` writes, whose
-/// `spec.path` is the cluster's own directory.
+/// A Flux entry: the `flux-system` Kustomization `flux bootstrap` writes, or a
+/// flux-operator FluxInstance standing for it, whose path is the cluster's own
+/// directory.
 #[derive(Clone, Debug)]
 pub(crate) struct Entry {
     pub(crate) dir: PathBuf,

@@ -4,10 +4,16 @@
 
 use yaml_edit::{Mapping, MappingEntry, YamlNode};
 
-use super::{MARKER, Scope, YamlError, documents, select};
+use super::docs::{Scope, documents, select};
 use crate::yaml::{
-    Editing, as_mapping, is_flow, node_range, remove_entry, scalar_string, start, tail_carries,
+    Editing, YamlError, as_mapping, is_flow, node_range, remove_entry, scalar_string, start,
+    tail_carries,
 };
+
+/// The trailing comment on every key the build writes into a hand-written file
+/// (and on every map it creates for one): what the build owns, and removes once
+/// the plan no longer renders it. Keys without it are never removed.
+pub const MARKER: &str = "# managed by lbipam-plan";
 
 /// Whether the line of `entry`'s key ends in a comment carrying [`MARKER`].
 pub(super) fn is_marked(text: &str, entry: &MappingEntry) -> bool {

@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use yaml_edit::{Mapping, MappingEntry, YamlFile, YamlNode};
+use yaml_edit::{Mapping, MappingEntry, YamlNode};
 
 pub(crate) use crate::yaml::Editing;
 use crate::yaml::{
@@ -18,12 +18,12 @@ use crate::yaml::{
 };
 pub(crate) use crate::yaml::{Scalar, YamlError, yaml11_values};
 
+mod docs;
 mod marked;
 
-/// The trailing comment on every key the build writes into a hand-written file
-/// (and on every map it creates for one): what the build owns, and removes once
-/// the plan no longer renders it. Keys without it are never removed.
-pub const MARKER: &str = "# managed by lbipam-plan";
+pub use docs::Scope;
+use docs::{DocInfo, configmaps, documents, only, select};
+pub use marked::MARKER;
 
 /// As one step of an edit, sets `data.<key>` of the single ConfigMap document to a double-quoted
 /// string for each (key, value): ConfigMap values must be strings. Each key we set
@@ -61,50 +61,6 @@ pub(crate) fn configmap_data(
             .map(|(k, _)| vec!["data".to_owned(), (*k).to_owned()]),
     );
     Ok(())
-}
-
-fn configmaps(docs: &[DocInfo]) -> impl Iterator<Item = &DocInfo> {
-    docs.iter()
-        .filter(|d| d.kind.as_deref() == Some("ConfigMap"))
-}
-
-/// Which document of a file an edit works on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    /// The one ConfigMap (cluster-settings).
-    ConfigMap,
-    /// The one non-empty document (a Helm values file).
-    Single,
-    /// The one document of this kind among others (a `HelmRelease` beside its
-    /// `HelmRepository`); in a file of one document, that document, whatever
-    /// its kind.
-    Kind(&'static str),
-}
-
-fn select<'d>(
-    text: &str,
-    docs: &'d [DocInfo],
-    scope: Scope,
-) -> Result<Option<&'d DocInfo>, YamlError> {
-    match scope {
-        Scope::ConfigMap => only(text, configmaps(docs), "ConfigMap"),
-        Scope::Single => only(text, docs.iter().filter(|d| d.node.is_some()), "document"),
-        Scope::Kind(kind) => {
-            let of_kind = docs.iter().filter(|d| d.kind.as_deref() == Some(kind));
-            if of_kind.clone().next().is_some() {
-                return only(text, of_kind, kind);
-            }
-            let content = docs.iter().filter(|d| d.node.is_some());
-            match content.clone().count() {
-                0 | 1 => only(text, content, "document"),
-                n => Err(error_at(
-                    text,
-                    0,
-                    format!("no {kind} among the file's {n} documents"),
-                )),
-            }
-        }
-    }
 }
 
 /// As one step of an edit, deletes every `data` entry of the single ConfigMap document that carries
@@ -471,74 +427,6 @@ pub(crate) fn replace_marked_section(
         start..stop,
         &with_line_ending(&body, line_ending(text)),
     )))
-}
-
-// ---------------------------------------------------------------------------
-// Documents
-
-/// One document of a file, with the Kubernetes object it holds, if any.
-struct DocInfo {
-    /// The whole document, from its `---` (if any) to the next one.
-    range: Range<usize>,
-    /// From the line of its first key to the end of its last entry: what an upsert
-    /// replaces. Comments above and below it are not part of it.
-    content: Range<usize>,
-    /// The top node, unless the document is empty.
-    node: Option<YamlNode>,
-    kind: Option<String>,
-    name: Option<String>,
-}
-
-/// The one document `docs` yields, if any; a second one is an error at it.
-fn only<'d>(
-    text: &str,
-    mut docs: impl Iterator<Item = &'d DocInfo>,
-    what: &str,
-) -> Result<Option<&'d DocInfo>, YamlError> {
-    let first = docs.next();
-    match docs.next() {
-        Some(second) => Err(error_at(
-            text,
-            second.content.start,
-            format!("a second {what}"),
-        )),
-        None => Ok(first),
-    }
-}
-
-impl DocInfo {
-    /// The top mapping, if the top node is one.
-    fn root(&self) -> Option<Mapping> {
-        self.node.as_ref()?.as_mapping().cloned()
-    }
-
-    fn is(&self, kind: &str, name: &str) -> bool {
-        self.kind.as_deref() == Some(kind) && self.name.as_deref() == Some(name)
-    }
-}
-
-/// The documents of `file`, the lossless parse of `text`, with the `kind` and
-/// `metadata.name` of each.
-fn documents(text: &str, file: &YamlFile) -> Vec<DocInfo> {
-    let info = |doc: crate::yaml::Parsed| {
-        let kind = doc
-            .node
-            .as_ref()
-            .and_then(|n| scalar_string(child(n, "kind")));
-        let metadata = doc.node.as_ref().and_then(|n| child(n, "metadata"));
-        let name = metadata.and_then(|m| scalar_string(child(&m, "name")));
-        DocInfo {
-            range: doc.range,
-            content: doc.content,
-            node: doc.node,
-            kind,
-            name,
-        }
-    };
-    crate::yaml::parsed(text, file)
-        .into_iter()
-        .map(info)
-        .collect()
 }
 
 /// The document given to [`upsert_document`], checked, with `\n` line endings.
