@@ -863,6 +863,39 @@ fn a_problem_in_a_kustomization_file_is_at_its_line_there_and_one_from_flux_spec
         [(flux.to_owned(), line_of(repo.path(), flux, "patches:"))]
     );
 
+    // So is one when the kustomization writes patches of its own, and its
+    // message does not blame the kustomization file.
+    let repo = fixture();
+    edit(
+        repo.path(),
+        k,
+        "resources:\n",
+        "patches:\n  - patch: |\n      apiVersion: v1\n      kind: ConfigMap\n      metadata:\n        name: nothing\n    target:\n      kind: ConfigMap\nresources:\n",
+    );
+    edit(
+        repo.path(),
+        flux,
+        "  path: ./kubernetes/ipam/one\n",
+        "  path: ./kubernetes/ipam/one\n  patches:\n    - target:\n        kind: 7\n",
+    );
+    let e = resolve_cluster(&Tree::disk(repo.path()), &plan(), "one").expect_err("must fail");
+    let spec_patches = line_of(repo.path(), flux, "patches:");
+    assert_eq!(places(&e), [(flux.to_owned(), spec_patches)], "{e:?}");
+    assert!(!e[0].to_string().contains(k), "{}", e[0]);
+
+    // A finding at `spec.path` is on that key, not on a JSON patch operation's
+    // `path:` written above it.
+    let repo = fixture();
+    edit(
+        repo.path(),
+        flux,
+        "  path: ./kubernetes/ipam/one\n",
+        "  patches:\n    - patch: |\n        - op: add\n          path: /metadata/labels/x\n          value: y\n      target:\n        kind: CiliumLoadBalancerIPPool\n  path: ./kubernetes/ipam/gone\n",
+    );
+    let e = resolve_cluster(&Tree::disk(repo.path()), &plan(), "one").expect_err("must fail");
+    let spec_path = line_of(repo.path(), flux, "path: ./kubernetes/ipam/gone");
+    assert_eq!(places(&e), [(flux.to_owned(), spec_path)], "{e:?}");
+
     // A component listed by the Flux Kustomization's spec is at its
     // `components:` there, even when the kustomization lists components too.
     let repo = fixture();

@@ -269,7 +269,9 @@ fn kustomization_error(
     chain: Vec<String>,
     (code, problem): (Code, String),
 ) -> Error {
-    finding(code, &k.path, key_line(text, k.line, key), &chain, &problem)
+    let line = crate::yaml::child_key_in_document(text, k.line, ("spec", key))
+        .map_or_else(|| key_line(text, k.line, key), |at| at.line);
+    finding(code, &k.path, line, &chain, &problem)
 }
 
 fn walk_kustomization(

@@ -40,26 +40,57 @@ pub(crate) fn key_in_text<'a>(text: &'a str, key: &'a str) -> Option<KeyAt<'a>> 
 
 /// The first line holding `key` as a key of the top mapping (at column 1), in
 /// a file of one document: a kustomization's `resources:`, not the one inside
-/// an inline patch above it. A file written in flow style has none at column
-/// 1: then the first line holding `key` anywhere.
+/// an inline patch above it. A file written in flow style has no key at
+/// column 1: then the first line holding `key` anywhere.
 pub(crate) fn top_key_in_text<'a>(text: &'a str, key: &'a str) -> Option<KeyAt<'a>> {
-    keys_from(text, 1, key)
-        .find(|at| at.column == 1)
-        .or_else(|| key_in_text(text, key))
+    let block = text
+        .lines()
+        .any(|l| l.starts_with(|c: char| c.is_alphanumeric() || c == '"' || c == '\''));
+    match block {
+        true => keys_from(text, 1, key).find(|at| at.column == 1),
+        false => key_in_text(text, key),
+    }
 }
 
 /// The first line holding `key` in the document that starts on 1-based line
 /// `doc` (up to the next `---`).
 pub(crate) fn key_in_document<'a>(text: &'a str, doc: usize, key: &'a str) -> Option<KeyAt<'a>> {
-    let end = text
-        .lines()
-        .enumerate()
-        .skip(doc)
-        .find(|(_, l)| l.trim_end() == "---" || l.starts_with("--- "))
-        .map_or(usize::MAX, |(i, _)| i + 1);
+    let end = document_end(text, doc);
     keys_from(text, doc, key)
         .take_while(|at| at.line < end)
         .next()
+}
+
+/// The 1-based line of the `---` after the document starting on line `doc`.
+fn document_end(text: &str, doc: usize) -> usize {
+    text.lines()
+        .enumerate()
+        .skip(doc)
+        .find(|(_, l)| l.trim_end() == "---" || l.starts_with("--- "))
+        .map_or(usize::MAX, |(i, _)| i + 1)
+}
+
+/// The first line holding `key` as a key of the mapping under the top-level
+/// `parent` of the document that starts on 1-based line `doc`: a Flux
+/// Kustomization's `spec.path`, not a JSON patch operation's `path:` inside
+/// its `spec.patches`.
+pub(crate) fn child_key_in_document<'a>(
+    text: &'a str,
+    doc: usize,
+    (parent, key): (&'a str, &'a str),
+) -> Option<KeyAt<'a>> {
+    let end = document_end(text, doc);
+    let at = keys_from(text, doc, parent)
+        .take_while(|at| at.line < end)
+        .find(|at| at.column == 1)?;
+    let first_child = text.lines().skip(at.line).find(|l| {
+        let bare = l.trim_start();
+        !bare.is_empty() && !bare.starts_with('#')
+    })?;
+    let indent = first_child.len() - first_child.trim_start().len();
+    keys_from(text, at.line + 1, key)
+        .take_while(|k| k.line < end)
+        .find(|k| k.column == indent + 1)
 }
 
 /// The 1-based line of the entry `item` of the list under the top-level `key`
@@ -160,6 +191,17 @@ mod tests {
     }
 
     #[test]
+    fn a_key_of_spec_is_found_below_the_same_key_in_a_patch_operation() {
+        let text = "---\nkind: Kustomization\nspec:\n  patches:\n    - patch: |\n        - op: add\n          path: /x\n  path: ./apps\n---\nspec:\n  path: ./other\n";
+        let at = |key| child_key_in_document(text, 1, ("spec", key)).map(|k| k.line);
+        assert_eq!(at("path"), Some(8));
+        assert_eq!(at("patches"), Some(4));
+        assert_eq!(at("missing"), None);
+        let next = child_key_in_document(text, 9, ("spec", "path")).map(|k| k.line);
+        assert_eq!(next, Some(11), "the next document's own");
+    }
+
+    #[test]
     fn a_top_level_key_is_found_below_the_same_key_nested_in_an_inline_patch() {
         let text = "patches:
   - patch: |
@@ -170,6 +212,9 @@ resources:
 ";
         assert_eq!(top_key_in_text(text, "resources").map(|k| k.line), Some(5));
         assert_eq!(item_line(text, "resources", "x"), Some(6));
+        // A block-style file that does not write the key at the top has none.
+        let nested = "patches:\n  - patch: |\n      resources:\n        - x\n";
+        assert_eq!(top_key_in_text(nested, "resources"), None);
         // Flow style has no key at column 1: the first one anywhere.
         let flow = "{patches: [], resources: [x]}
 ";

@@ -106,6 +106,13 @@ pub struct Walker<'a> {
     pub problems: Vec<Problem>,
     /// `dirs` and `kustomizations` as sets, for the membership tests.
     seen: std::collections::BTreeSet<PathBuf>,
+    /// The kustomization the Flux Kustomization's `spec` was merged into, and
+    /// how many entries of each merged list it wrote itself: the entries after
+    /// them came from the spec.
+    overlaid: Option<(PathBuf, std::collections::BTreeMap<&'static str, usize>)>,
+    /// The field of the Flux Kustomization's `spec` the patch being applied
+    /// came from, `None` when the kustomization file wrote it.
+    patch_from_spec: Option<&'static str>,
 }
 
 impl<'a> Walker<'a> {
@@ -119,6 +126,8 @@ impl<'a> Walker<'a> {
             kustomizations: Vec::new(),
             problems: Vec::new(),
             seen: Default::default(),
+            overlaid: None,
+            patch_from_spec: None,
         }
     }
 
@@ -260,6 +269,11 @@ impl<'a> Walker<'a> {
         (field, item): (&str, &str),
         problem: (Code, String),
     ) {
+        // The kustomization Flux generates is no file: its entries come from
+        // the directory `spec.path` names.
+        if !self.tree.is_file(kfile) {
+            return self.fail(chain, problem.0, problem.1);
+        }
         let text = self.tree.read(kfile).unwrap_or_default();
         match crate::yaml::item_line(&text, field, item) {
             Some(line) => self.fail_in(chain, kfile, line, problem),
@@ -348,7 +362,7 @@ impl Walker<'_> {
             }
         };
         if let Some(overlay) = scope.overlay {
-            merge_overlay(&mut k, overlay);
+            self.overlaid = Some((kfile.clone(), merge_overlay(&mut k, overlay)));
         }
         self.check_kind(&k, &kfile, chain, scope.component);
         self.stack.push(dir.to_path_buf());
@@ -451,7 +465,13 @@ impl Walker<'_> {
             }
             res.extend(own);
         }
-        for (field, entry) in self.entries(k, &["components"], kfile, chain) {
+        let components = self.entries(k, &["components"], kfile, chain);
+        for (i, (field, entry)) in components.into_iter().enumerate() {
+            let from_spec = self.spec_origin(kfile, "components", i).is_some();
+            let listed = match from_spec {
+                true => "the Flux Kustomization's spec.components".to_owned(),
+                false => kfile.display().to_string(),
+            };
             let mut next = chain.to_vec();
             next.push(entry.clone());
             let found = match self.locate(dir, &entry) {
@@ -466,15 +486,16 @@ impl Walker<'_> {
                 Ok(p) => Err((
                     Code::MissingResource,
                     format!(
-                        "component directory not found: {} (listed in {})",
-                        p.display(),
-                        kfile.display()
+                        "component directory not found: {} (listed in {listed})",
+                        p.display()
                     ),
                 )),
                 Err(problem) => Err(problem),
             };
-            if let Err(problem) = found {
-                self.fail_at_entry(&next, kfile, (&field, &entry), problem);
+            match found {
+                Err(problem) if from_spec => self.fail_in_spec(&next, "components", problem),
+                Err(problem) => self.fail_at_entry(&next, kfile, (&field, &entry), problem),
+                Ok(()) => {}
             }
         }
         self.generators(dir, k, kfile, chain, res);
@@ -687,7 +708,8 @@ pub(crate) fn is_remote(entry: &str) -> bool {
 /// at its path, as kustomize-controller does: `targetNamespace` as
 /// `namespace`, patches and components appended, `namePrefix`/`nameSuffix`
 /// set.
-fn merge_overlay(k: &mut Mapping, spec: &Value) {
+fn merge_overlay(k: &mut Mapping, spec: &Value) -> std::collections::BTreeMap<&'static str, usize> {
+    let mut own = std::collections::BTreeMap::new();
     if let Some(ns) = spec["targetNamespace"].as_str() {
         k.insert("namespace".into(), ns.into());
     }
@@ -702,6 +724,7 @@ fn merge_overlay(k: &mut Mapping, spec: &Value) {
                 .entry(field.into())
                 .or_insert_with(|| Value::Sequence(Vec::new()));
             if let Some(list) = list.as_sequence_mut() {
+                own.insert(field, list.len());
                 list.extend(extra.iter().cloned());
             }
         }
@@ -711,6 +734,7 @@ fn merge_overlay(k: &mut Mapping, spec: &Value) {
             k.insert(field.into(), v.into());
         }
     }
+    own
 }
 
 impl Walker<'_> {
@@ -855,14 +879,17 @@ impl Walker<'_> {
                 .unwrap_or_default()
         };
         let text = |f: &str| k.get(f).and_then(Value::as_str).map(str::to_owned);
-        for p in list("patchesStrategicMerge") {
+        for (i, p) in list("patchesStrategicMerge").iter().enumerate() {
             let Some(s) = p.as_str() else { continue };
+            self.patch_from_spec = self.spec_origin(kfile, "patchesStrategicMerge", i);
             let body = self.patch_text(dir, s, kfile, chain, true);
             self.apply(body, None, kfile, chain, res);
         }
-        for p in list("patches") {
-            self.patch_entry(dir, &p, kfile, chain, res);
+        for (i, p) in list("patches").iter().enumerate() {
+            self.patch_from_spec = self.spec_origin(kfile, "patches", i);
+            self.patch_entry(dir, p, kfile, chain, res);
         }
+        self.patch_from_spec = None;
         if let Some(ns) = text("namespace") {
             transform::namespace(res, &ns);
         }
@@ -890,9 +917,11 @@ impl Walker<'_> {
         if let Some(pairs) = k.get("commonAnnotations").and_then(Value::as_mapping) {
             transform::annotations(res, pairs);
         }
-        for p in list("patchesJson6902") {
-            self.patch_entry(dir, &p, kfile, chain, res);
+        for (i, p) in list("patchesJson6902").iter().enumerate() {
+            self.patch_from_spec = self.spec_origin(kfile, "patchesJson6902", i);
+            self.patch_entry(dir, p, kfile, chain, res);
         }
+        self.patch_from_spec = None;
     }
 
     /// One `patches:` (or `patchesJson6902:`) entry: `patch:` or `path:`, and
@@ -909,15 +938,7 @@ impl Walker<'_> {
             (Some(inline), _) => Some(PatchBody::inline(inline)),
             (None, Some(path)) => self.patch_text(dir, path, kfile, chain, false),
             (None, None) => {
-                self.fail_at_key(
-                    chain,
-                    kfile,
-                    PATCH_KEYS,
-                    (
-                        Code::InvalidPatch,
-                        format!("{}: a patch without `patch` or `path`", kfile.display()),
-                    ),
-                );
+                self.fail_patch(chain, kfile, "a patch without `patch` or `path`".to_owned());
                 None
             }
         };
@@ -929,12 +950,7 @@ impl Walker<'_> {
             None => None,
             Some(Ok(s)) => Some(s),
             Some(Err(e)) => {
-                return self.fail_at_key(
-                    chain,
-                    kfile,
-                    PATCH_KEYS,
-                    (Code::InvalidPatch, format!("{}: {e}", kfile.display())),
-                );
+                return self.fail_patch(chain, kfile, e.to_string());
             }
         };
         self.apply(body, target.as_ref(), kfile, chain, res);
@@ -966,12 +982,7 @@ impl Walker<'_> {
         match read {
             Ok(body) => Some(body),
             Err(e) => {
-                self.fail_at_key(
-                    chain,
-                    kfile,
-                    PATCH_KEYS,
-                    (Code::InvalidPatch, format!("{}: {e}", kfile.display())),
-                );
+                self.fail_patch(chain, kfile, e.to_string());
                 None
             }
         }
@@ -1007,12 +1018,26 @@ impl Walker<'_> {
             if let Err(e) = outcome
                 && self.strict()
             {
-                self.fail_at_key(
-                    chain,
-                    kfile,
-                    PATCH_KEYS,
-                    (Code::InvalidPatch, format!("{}: {e}", kfile.display())),
-                );
+                self.fail_patch(chain, kfile, e.to_string());
+            }
+        }
+    }
+
+    /// Whether entry `i` of the list `field` of `kfile` came from the Flux
+    /// Kustomization's `spec` (merged after the file's own): its field there.
+    fn spec_origin(&self, kfile: &Path, field: &'static str, i: usize) -> Option<&'static str> {
+        let (overlaid, own) = self.overlaid.as_ref()?;
+        (overlaid == kfile && i >= *own.get(field)?).then_some(field)
+    }
+
+    /// A problem with the patch being applied: at the `spec` field of the Flux
+    /// Kustomization it came from, else at the kustomization's patches.
+    fn fail_patch(&mut self, chain: &[String], kfile: &Path, message: String) {
+        match self.patch_from_spec {
+            Some(field) => self.fail_in_spec(chain, field, (Code::InvalidPatch, message)),
+            None => {
+                let message = format!("{}: {message}", kfile.display());
+                self.fail_at_key(chain, kfile, PATCH_KEYS, (Code::InvalidPatch, message));
             }
         }
     }
@@ -1040,10 +1065,7 @@ impl Walker<'_> {
                 located(e).0,
                 (Code::InvalidPatch, e.to_string()),
             ),
-            None => {
-                let message = format!("{}: a patch is not valid YAML: {e}", kfile.display());
-                self.fail_at_key(chain, kfile, PATCH_KEYS, (Code::InvalidPatch, message));
-            }
+            None => self.fail_patch(chain, kfile, format!("a patch is not valid YAML: {e}")),
         }
         None
     }
