@@ -6,7 +6,7 @@
 //! module's `mod.rs` (`audit`), or a child at any depth (`audit::sharing`,
 //! `artifact::edit::marked`). A path to an item is an edge to the deepest module
 //! file it names. A folder of [`ONE_NAMESPACE`] (`yaml/`, whose files share one
-//! namespace) is one node, and no other child imports its parent whole.
+//! namespace) is one node, and no other child writes `use super::*;` outside tests.
 //! Comments are skipped: a doc link is not a dependency. A folder's `mod.rs`
 //! naming its own children (`mod x; pub use x::Y`) is how it owns them, not an
 //! edge; its code using a child by a relative path (`use x::f;`, `x::f()`) or
@@ -41,7 +41,7 @@ const LAYERS: &[(&str, &[&str])] = &[
 
 /// Folder modules written as one namespace in several files: each child
 /// imports the folder whole (`use super::*`), and the folder is one node of
-/// the graph. No other module may import its parent whole.
+/// the graph. No other module writes `use super::*;` outside its tests.
 const ONE_NAMESPACE: &[&str] = &["yaml"];
 
 /// One use of a module by another: where it is written.
@@ -841,7 +841,7 @@ fn a_folder_declaring_and_reexporting_its_children_does_not_use_them() {
     assert_eq!(cycle(&graph(dir.path())), None);
 }
 
-/// Every file below `src` that imports its parent module whole outside a
+/// Every file below `src` that writes `use super::*;` outside a
 /// test module, but is no part of a [`ONE_NAMESPACE`] folder.
 fn glob_imports_of_the_parent(src: &Path) -> Vec<String> {
     let mut files = Vec::new();

@@ -506,6 +506,30 @@ fn a_flux_name_prefix_and_patches_are_applied_to_what_the_kustomization_builds()
 }
 
 #[test]
+fn flux_patches_are_applied_when_the_kustomization_writes_an_empty_patches_key() {
+    let repo = fixture();
+    edit(
+        repo.path(),
+        "kubernetes/ipam/one/kustomization.yaml",
+        "resources:\n",
+        "patches:\nresources:\n",
+    );
+    edit(
+        repo.path(),
+        "kubernetes/clusters/one/infrastructure.yaml",
+        "  dependsOn:",
+        "  patches:\n    - patch: |\n        - op: add\n          path: /metadata/labels\n          value: {patched: \"yes\"}\n      target:\n        kind: CiliumLoadBalancerIPPool\n  dependsOn:",
+    );
+    let build = resolved(repo.path(), "one");
+    let pool = &build.applied("cilium-ipam").expect("built").objects[0];
+    assert_eq!(
+        pool.value["metadata"]["labels"]["patched"].as_str(),
+        Some("yes"),
+        "kustomize-controller appends the spec's patches to an empty list"
+    );
+}
+
+#[test]
 fn a_kustomization_namespace_lands_on_the_pool_but_is_no_finding() {
     let repo = fixture();
     edit(

@@ -43,9 +43,11 @@ pub(crate) fn key_in_text<'a>(text: &'a str, key: &'a str) -> Option<KeyAt<'a>> 
 /// an inline patch above it. A file written in flow style has no key at
 /// column 1: then the first line holding `key` anywhere.
 pub(crate) fn top_key_in_text<'a>(text: &'a str, key: &'a str) -> Option<KeyAt<'a>> {
-    let block = text
-        .lines()
-        .any(|l| l.starts_with(|c: char| c.is_alphanumeric() || c == '"' || c == '\''));
+    // Flow style starts its first content line with `{`.
+    let first = text.lines().map(str::trim_start).find(|l| {
+        !l.is_empty() && !l.starts_with('#') && !l.starts_with("---") && !l.starts_with('%')
+    });
+    let block = first.is_some_and(|l| !l.starts_with('{'));
     match block {
         true => keys_from(text, 1, key).find(|at| at.column == 1),
         false => key_in_text(text, key),
@@ -88,8 +90,21 @@ pub(crate) fn child_key_in_document<'a>(
         !bare.is_empty() && !bare.starts_with('#')
     })?;
     let indent = first_child.len() - first_child.trim_start().len();
+    if indent == 0 {
+        return None; // `parent: {…}` in flow style, or empty
+    }
+    // The mapping ends at the first content line indented less than its keys.
+    let within = text
+        .lines()
+        .enumerate()
+        .skip(at.line)
+        .find(|(_, l)| {
+            let bare = l.trim_start();
+            !bare.is_empty() && !bare.starts_with('#') && l.len() - bare.len() < indent
+        })
+        .map_or(end, |(i, _)| (i + 1).min(end));
     keys_from(text, at.line + 1, key)
-        .take_while(|k| k.line < end)
+        .take_while(|k| k.line < within)
         .find(|k| k.column == indent + 1)
 }
 
@@ -197,6 +212,9 @@ mod tests {
         assert_eq!(at("path"), Some(8));
         assert_eq!(at("patches"), Some(4));
         assert_eq!(at("missing"), None);
+        let status = "spec:\n  interval: 1m\nstatus:\n  path: x\n";
+        let under = child_key_in_document(status, 1, ("spec", "path"));
+        assert_eq!(under, None, "not a key of a later mapping");
         let next = child_key_in_document(text, 9, ("spec", "path")).map(|k| k.line);
         assert_eq!(next, Some(11), "the next document's own");
     }
@@ -216,9 +234,13 @@ resources:
         let nested = "patches:\n  - patch: |\n      resources:\n        - x\n";
         assert_eq!(top_key_in_text(nested, "resources"), None);
         // Flow style has no key at column 1: the first one anywhere.
-        let flow = "{patches: [], resources: [x]}
-";
+        let flow = "{patches: [], resources: [x]}\n";
         assert_eq!(top_key_in_text(flow, "resources").map(|k| k.line), Some(1));
+        let wrapped = "{patches: [],\nresources: [x,\ny]}\n";
+        assert_eq!(
+            top_key_in_text(wrapped, "resources").map(|k| k.line),
+            Some(2)
+        );
     }
 
     #[test]

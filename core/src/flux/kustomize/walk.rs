@@ -456,7 +456,7 @@ impl Walker<'_> {
         res: &mut Vec<Object>,
     ) {
         self.check_fields(k, kfile, chain);
-        for (field, entry) in self.entries(k, &["resources", "bases"], kfile, chain) {
+        for (field, entry, _) in self.entries(k, &["resources", "bases"], kfile, chain) {
             let mut next = chain.to_vec();
             next.push(entry.clone());
             let mut own = Vec::new();
@@ -466,7 +466,7 @@ impl Walker<'_> {
             res.extend(own);
         }
         let components = self.entries(k, &["components"], kfile, chain);
-        for (i, (field, entry)) in components.into_iter().enumerate() {
+        for (field, entry, i) in components {
             let from_spec = self.spec_origin(kfile, "components", i).is_some();
             let listed = match from_spec {
                 true => "the Flux Kustomization's spec.components".to_owned(),
@@ -502,22 +502,23 @@ impl Walker<'_> {
         self.transformers(dir, k, kfile, chain, res);
     }
 
-    /// The string entries of list fields, each refused by name if not a string.
+    /// The string entries of list fields, each with its index in its list,
+    /// each refused by name if not a string.
     fn entries(
         &mut self,
         k: &Mapping,
         fields: &[&str],
         kfile: &Path,
         chain: &[String],
-    ) -> Vec<(String, String)> {
+    ) -> Vec<(String, String, usize)> {
         let mut out = Vec::new();
         for field in fields {
             match k.get(*field) {
                 None | Some(Value::Null) => {}
                 Some(Value::Sequence(list)) => {
-                    for r in list {
+                    for (i, r) in list.iter().enumerate() {
                         match r.as_str() {
-                            Some(s) => out.push(((*field).to_owned(), s.to_owned())),
+                            Some(s) => out.push(((*field).to_owned(), s.to_owned(), i)),
                             None => self.fail_at_key(
                                 chain,
                                 kfile,
@@ -723,6 +724,10 @@ fn merge_overlay(k: &mut Mapping, spec: &Value) -> std::collections::BTreeMap<&'
             let list = k
                 .entry(field.into())
                 .or_insert_with(|| Value::Sequence(Vec::new()));
+            // A key written without a value (`patches:`) is an empty list.
+            if list.is_null() {
+                *list = Value::Sequence(Vec::new());
+            }
             if let Some(list) = list.as_sequence_mut() {
                 own.insert(field, list.len());
                 list.extend(extra.iter().cloned());
