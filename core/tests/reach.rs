@@ -151,3 +151,37 @@ fn references_it_cannot_follow_are_recorded_with_their_codes_and_the_rest_is_rea
             .contains_key(Path::new("kubernetes/apps/cm.yaml"))
     );
 }
+
+#[test]
+fn a_problem_of_a_flux_kustomizations_own_patches_is_at_that_kustomization() {
+    let bad = "  patches:\n    - target:\n        kind: ConfigMap\n";
+    let found = reach(&[
+        (
+            "kubernetes/clusters/home/apps.yaml",
+            &flux("apps", "./kubernetes/apps", bad),
+        ),
+        (
+            "kubernetes/apps/kustomization.yaml",
+            "resources:\n  - ./cm.yaml\n",
+        ),
+        ("kubernetes/apps/cm.yaml", CM),
+    ]);
+    let places: Vec<(String, String)> = found
+        .unfollowed
+        .iter()
+        .map(|e| match e.location() {
+            lbipam_core::diag::error::Location::File { path, .. } => {
+                (e.code().to_owned(), path.display().to_string())
+            }
+            other => panic!("a file finding: {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [(
+            "invalid-patch".to_owned(),
+            "kubernetes/clusters/home/apps.yaml".to_owned()
+        )],
+        "not at the directory the Kustomization applies"
+    );
+}

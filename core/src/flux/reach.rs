@@ -55,20 +55,27 @@ pub fn resources(tree: &Tree, plan: &Plan) -> Resources {
     let mut out = Resources::default();
     for kfile in kustomization_files(tree, &roots) {
         let dir = kfile.parent().unwrap_or(Path::new("")).to_path_buf();
-        build(tree, &mut out, &dir, None, false);
+        build(tree, &mut out, &dir, (None, None), false);
     }
     for cluster in plan.clusters.iter() {
         let dir = plan.layout.cluster_dir(&cluster.name.item);
         if tree.is_dir(&dir) {
-            build(tree, &mut out, &dir, None, true);
+            build(tree, &mut out, &dir, (None, None), true);
         }
     }
     follow_flux(tree, &roots, &mut out);
     out
 }
 
-/// One lenient build, recorded.
-fn build(tree: &Tree, out: &mut Resources, dir: &Path, overlay: Option<&Value>, flux_root: bool) {
+/// One lenient build, recorded. A problem in no file of the walk is at
+/// `origin`: the Flux object whose `spec` (`overlay`) it came from, or `dir`.
+fn build(
+    tree: &Tree,
+    out: &mut Resources,
+    dir: &Path,
+    (overlay, origin): (Option<&Value>, Option<(&Path, usize)>),
+    flux_root: bool,
+) {
     let mut walker = Walker::new(tree, Strictness::Lenient);
     let objects = walker.build(dir, &[dir.display().to_string()], overlay, flux_root);
     out.kustomizations
@@ -83,7 +90,8 @@ fn build(tree: &Tree, out: &mut Resources, dir: &Path, overlay: Option<&Value>, 
         }
     }
     for p in walker.problems {
-        let (file, line) = p.at.unwrap_or_else(|| (dir.to_path_buf(), 1));
+        let at = || origin.map_or((dir.to_path_buf(), 1), |(f, l)| (f.to_path_buf(), l));
+        let (file, line) = p.at.unwrap_or_else(at);
         out.unfollow(super::resolve::finding(
             p.code, file, line, &p.chain, &p.message,
         ));
@@ -148,7 +156,8 @@ fn follow_flux(tree: &Tree, roots: &[PathBuf], out: &mut Resources) {
                 let why = format!("{flux_path}: outside the audited directories");
                 out.unfollow(Error::file(Code::OutsideAudit, &file, line, 1, why));
             } else if tree.is_dir(&dir) {
-                build(tree, out, &dir, Some(&object["spec"]), true);
+                let origin = Some((file.as_path(), line));
+                build(tree, out, &dir, (Some(&object["spec"]), origin), true);
             } else {
                 let why = format!("{flux_path}: not a directory of this repository");
                 out.unfollow(Error::file(Code::MissingResource, &file, line, 1, why));
