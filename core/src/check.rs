@@ -647,29 +647,32 @@ fn check_setting<'p>(setting: &'p At<Str>, seen: &mut Vec<&'p At<Str>>, errors: 
     if pool_keys.contains(&&*setting.item) {
         errors.push(bad("this key is written from the cluster's pools"));
     }
-    match seen.iter().find(|o| o.item == setting.item) {
-        Some(first) => errors.push(Error::DuplicateSetting {
-            span: setting.span,
-            other_span: first.span,
-            what: "cluster-settings key",
-            setting: setting.item.to_string(),
-        }),
-        None => seen.push(setting),
-    }
+    errors.extend(written_twice(setting, seen, "cluster-settings key"));
+}
+
+/// `value` if one of the values before it (`seen`) is the same: the `what`
+/// two services write; else `value` joins them.
+fn written_twice<'p>(
+    value: &'p At<Str>,
+    seen: &mut Vec<&'p At<Str>>,
+    what: &'static str,
+) -> Option<Error> {
+    let Some(first) = seen.iter().find(|o| o.item == value.item) else {
+        seen.push(value);
+        return None;
+    };
+    Some(Error::DuplicateSetting {
+        span: value.span,
+        other_span: first.span,
+        what,
+        setting: value.item.to_string(),
+    })
 }
 
 /// A pin's `helm-service`: dot-separated keys, annotated by one pin (`seen`:
 /// the ones before it) — with two, the last would silently win.
 fn check_helm_path<'p>(path: &'p At<Str>, seen: &mut Vec<&'p At<Str>>, errors: &mut Vec<Error>) {
-    match seen.iter().find(|o| o.item == path.item) {
-        Some(first) => errors.push(Error::DuplicateSetting {
-            span: path.span,
-            other_span: first.span,
-            what: "Helm values path",
-            setting: path.item.to_string(),
-        }),
-        None => seen.push(path),
-    }
+    errors.extend(written_twice(path, seen, "Helm values path"));
     if path.item.split('.').any(str::is_empty) {
         errors.push(Error::BadValue {
             span: path.span,
