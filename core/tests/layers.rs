@@ -678,6 +678,11 @@ fn fixture(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+/// The first cycle of the module graph of the crate `files` make.
+fn cycle_in(files: &[(&str, &str)]) -> Option<String> {
+    cycle(&graph(fixture(files).path()))
+}
+
 #[test]
 fn a_cycle_through_a_third_module_is_named_with_where_each_use_is() {
     let dir = fixture(&[
@@ -801,35 +806,35 @@ fn a_use_of_a_crate_root_reexport_is_a_use_of_the_module_it_comes_from() {
 
 #[test]
 fn a_folder_using_a_child_that_uses_the_folder_is_a_cycle() {
-    let dir = fixture(&[
+    let files = [
         ("lib.rs", "pub mod f;\n"),
         (
             "f/mod.rs",
             "mod x;\npub struct Shared;\npub fn run() { x::go() }\n",
         ),
         ("f/x.rs", "use super::Shared;\npub fn go() {}\n"),
-    ]);
-    let found = cycle(&graph(dir.path())).expect("f → f::x → f");
+    ];
+    let found = cycle_in(&files).expect("f → f::x → f");
     assert_eq!(found, "f → f::x (f/mod.rs:3), f::x → f (f/x.rs:1)");
 }
 
 #[test]
 fn a_folder_using_an_item_it_reexports_from_a_child_uses_the_child() {
-    let dir = fixture(&[
+    let files = [
         ("lib.rs", "pub mod f;\n"),
         (
             "f/mod.rs",
             "mod x;\npub use x::{Item as Named};\npub struct Shared;\npub struct Holder(Named);\n",
         ),
         ("f/x.rs", "use super::Shared;\npub struct Item;\n"),
-    ]);
-    let found = cycle(&graph(dir.path())).expect("f → f::x → f");
+    ];
+    let found = cycle_in(&files).expect("f → f::x → f");
     assert_eq!(found, "f → f::x (f/mod.rs:4), f::x → f (f/x.rs:1)");
 }
 
 #[test]
 fn a_folder_declaring_and_reexporting_its_children_does_not_use_them() {
-    let dir = fixture(&[
+    let files = [
         ("lib.rs", "pub mod f;\n"),
         (
             "f/mod.rs",
@@ -837,8 +842,8 @@ fn a_folder_declaring_and_reexporting_its_children_does_not_use_them() {
         ),
         ("f/x.rs", "use super::Shared;\npub struct Item;\n"),
         ("f/y.rs", "use super::x::Item;\n"),
-    ]);
-    assert_eq!(cycle(&graph(dir.path())), None);
+    ];
+    assert_eq!(cycle_in(&files), None);
 }
 
 /// Every file below `src` that writes `use super::*;` outside a
@@ -887,7 +892,7 @@ fn a_glob_import_of_the_parent_outside_a_folder_of_one_namespace_is_found() {
 
 #[test]
 fn a_cycle_between_a_nested_folder_and_its_child_is_found() {
-    let dir = fixture(&[
+    let files = [
         ("lib.rs", "pub mod a;\n"),
         ("a/mod.rs", "pub mod b;\n"),
         (
@@ -895,8 +900,8 @@ fn a_cycle_between_a_nested_folder_and_its_child_is_found() {
             "mod c;\npub struct Shared;\npub fn run() { c::go() }\n",
         ),
         ("a/b/c.rs", "use super::Shared;\npub fn go() {}\n"),
-    ]);
-    let found = cycle(&graph(dir.path())).expect("a::b → a::b::c → a::b");
+    ];
+    let found = cycle_in(&files).expect("a::b → a::b::c → a::b");
     assert_eq!(
         found,
         "a::b → a::b::c (a/b/mod.rs:3), a::b::c → a::b (a/b/c.rs:1)"

@@ -18,6 +18,11 @@ use lbipam_core::tree::Tree;
 
 const PLAN: &str = "[network]\ncidr = \"10.0.0.0/24\"\n\n[clusters.one.pools.one-pool]\nblocks = [\"10.0.0.10-10.0.0.19\"]\n\n[clusters.two.pools.two-pool]\nblocks = [\"10.0.0.20-10.0.0.29\", \"10.0.0.32/28\"]\n";
 
+/// Cluster `one`'s pool kustomization.
+const ONE_KUSTOMIZATION: &str = "kubernetes/ipam/one/kustomization.yaml";
+/// The file of cluster `one`'s Flux Kustomizations.
+const ONE_FLUX: &str = "kubernetes/clusters/one/infrastructure.yaml";
+
 /// A resolver finding as `file: chain: problem`, the file it is in and its message.
 fn at_file(e: &Error) -> String {
     match e.location() {
@@ -226,18 +231,13 @@ fn a_missing_resource_file_is_an_error_at_its_entry_naming_the_chain() {
             "kubernetes/ipam/one/kustomization.yaml: cilium-ipam → ./kubernetes/ipam/one → pool.yaml: file not found: kubernetes/ipam/one/pool.yaml (listed in kubernetes/ipam/one/kustomization.yaml)"
         ]
     );
-    assert_at_line_of(
-        repo.path(),
-        &e[0],
-        "kubernetes/ipam/one/kustomization.yaml",
-        "- pool.yaml",
-    );
+    assert_at_line_of(repo.path(), &e[0], ONE_KUSTOMIZATION, "- pool.yaml");
     let related: Vec<_> = e[0]
         .related_files()
         .iter()
         .map(|r| (r.path.display().to_string(), r.line))
         .collect();
-    let flux = "kubernetes/clusters/one/infrastructure.yaml";
+    let flux = ONE_FLUX;
     let text = fs::read_to_string(repo.path().join(flux)).expect("read");
     let lines: Vec<&str> = text.lines().collect();
     let name = lines
@@ -270,7 +270,7 @@ fn a_missing_flux_path_is_an_error() {
 #[test]
 fn paths_escaping_the_repository_are_errors() {
     let repo = fixture();
-    let k = "kubernetes/ipam/one/kustomization.yaml";
+    let k = ONE_KUSTOMIZATION;
     edit(
         repo.path(),
         k,
@@ -287,7 +287,7 @@ fn paths_escaping_the_repository_are_errors() {
     let repo = fixture();
     edit(
         repo.path(),
-        "kubernetes/clusters/one/infrastructure.yaml",
+        ONE_FLUX,
         "./kubernetes/ipam/one",
         "../elsewhere",
     );
@@ -314,7 +314,7 @@ fn a_symlink_out_of_the_repository_is_an_error() {
     .expect("symlink");
     edit(
         repo.path(),
-        "kubernetes/ipam/one/kustomization.yaml",
+        ONE_KUSTOMIZATION,
         "  - pool.yaml\n",
         "  - pool.yaml\n  - linked.yaml\n",
     );
@@ -327,7 +327,7 @@ fn a_symlink_out_of_the_repository_is_an_error() {
 #[test]
 fn a_symlink_out_of_a_flux_path_without_kustomization_is_an_error_naming_the_chain() {
     let repo = fixture();
-    fs::remove_file(repo.path().join("kubernetes/ipam/one/kustomization.yaml")).expect("rm");
+    fs::remove_file(repo.path().join(ONE_KUSTOMIZATION)).expect("rm");
     let outside = tempfile::tempdir().expect("temp dir");
     std::os::unix::fs::symlink(
         outside.path(),
@@ -349,7 +349,7 @@ fn a_resource_cycle_is_an_error_naming_the_loop_at_the_entry_closing_it() {
     let repo = fixture();
     edit(
         repo.path(),
-        "kubernetes/ipam/one/kustomization.yaml",
+        ONE_KUSTOMIZATION,
         "  - pool.yaml\n",
         "  - pool.yaml\n  - ../loop\n",
     );
@@ -393,7 +393,7 @@ fn remote_resources_are_notes_and_errors_when_the_plan_is_strict() {
         let repo = fixture();
         edit(
             repo.path(),
-            "kubernetes/ipam/one/kustomization.yaml",
+            ONE_KUSTOMIZATION,
             "  - pool.yaml\n",
             &format!("  - pool.yaml\n  - {remote}\n"),
         );
@@ -418,7 +418,7 @@ fn a_listed_directory_without_kustomization_is_an_error_at_its_entry() {
     );
     edit(
         repo.path(),
-        "kubernetes/ipam/one/kustomization.yaml",
+        ONE_KUSTOMIZATION,
         "  - pool.yaml\n",
         "  - pool.yaml\n  - extra\n",
     );
@@ -435,18 +435,13 @@ fn a_listed_directory_without_kustomization_is_an_error_at_its_entry() {
         "{}",
         at_file(&e[0])
     );
-    assert_at_line_of(
-        repo.path(),
-        &e[0],
-        "kubernetes/ipam/one/kustomization.yaml",
-        "- extra",
-    );
+    assert_at_line_of(repo.path(), &e[0], ONE_KUSTOMIZATION, "- extra");
 }
 
 #[test]
 fn a_flux_path_without_kustomization_takes_every_yaml_file_below_it() {
     let repo = fixture();
-    fs::remove_file(repo.path().join("kubernetes/ipam/one/kustomization.yaml")).expect("rm");
+    fs::remove_file(repo.path().join(ONE_KUSTOMIZATION)).expect("rm");
     write(
         repo.path(),
         "kubernetes/ipam/one/sub/more.yaml",
@@ -470,7 +465,7 @@ fn fields_out_of_the_models_reach_are_notes_naming_the_file_and_errors_when_stri
         let repo = fixture();
         edit(
             repo.path(),
-            "kubernetes/ipam/one/kustomization.yaml",
+            ONE_KUSTOMIZATION,
             "resources:",
             &format!("{field}resources:"),
         );
@@ -491,7 +486,7 @@ fn a_flux_name_prefix_and_patches_are_applied_to_what_the_kustomization_builds()
     let repo = fixture();
     edit(
         repo.path(),
-        "kubernetes/clusters/one/infrastructure.yaml",
+        ONE_FLUX,
         "  dependsOn:",
         "  namePrefix: x-\n  patches:\n    - patch: |\n        - op: add\n          path: /metadata/labels\n          value: {patched: \"yes\"}\n      target:\n        kind: CiliumLoadBalancerIPPool\n  dependsOn:",
     );
@@ -510,13 +505,13 @@ fn flux_patches_are_applied_when_the_kustomization_writes_an_empty_patches_key()
     let repo = fixture();
     edit(
         repo.path(),
-        "kubernetes/ipam/one/kustomization.yaml",
+        ONE_KUSTOMIZATION,
         "resources:\n",
         "patches:\nresources:\n",
     );
     edit(
         repo.path(),
-        "kubernetes/clusters/one/infrastructure.yaml",
+        ONE_FLUX,
         "  dependsOn:",
         "  patches:\n    - patch: |\n        - op: add\n          path: /metadata/labels\n          value: {patched: \"yes\"}\n      target:\n        kind: CiliumLoadBalancerIPPool\n  dependsOn:",
     );
@@ -534,7 +529,7 @@ fn a_kustomization_namespace_lands_on_the_pool_but_is_no_finding() {
     let repo = fixture();
     edit(
         repo.path(),
-        "kubernetes/ipam/one/kustomization.yaml",
+        ONE_KUSTOMIZATION,
         "resources:",
         "namespace: kube-system\nresources:",
     );
@@ -601,12 +596,7 @@ fn a_pool_the_plan_does_not_have_fails_the_check() {
 #[test]
 fn a_dangling_depends_on_fails_the_check() {
     let repo = fixture();
-    edit(
-        repo.path(),
-        "kubernetes/clusters/one/infrastructure.yaml",
-        "- name: core",
-        "- name: cilium-core",
-    );
+    edit(repo.path(), ONE_FLUX, "- name: core", "- name: cilium-core");
     assert_eq!(
         problems(repo.path(), "one"),
         [
@@ -666,12 +656,7 @@ fn the_clusters_own_directory_is_not_a_component() {
 #[test]
 fn a_missing_cilium_ipam_fails_the_check() {
     let repo = fixture();
-    edit(
-        repo.path(),
-        "kubernetes/clusters/one/infrastructure.yaml",
-        "name: cilium-ipam",
-        "name: pools",
-    );
+    edit(repo.path(), ONE_FLUX, "name: cilium-ipam", "name: pools");
     let p = problems(repo.path(), "one");
     assert_one_contains(&p, "cluster one has no Flux Kustomization cilium-ipam");
     assert_one_contains(&p, "only cilium-ipam may apply the cluster's pools");
@@ -766,7 +751,7 @@ fn a_foreign_source_ref_is_a_note_and_an_error_when_strict() {
     let repo = fixture();
     edit(
         repo.path(),
-        "kubernetes/clusters/one/infrastructure.yaml",
+        ONE_FLUX,
         "name: flux-system\n  path: ./kubernetes/core",
         "name: other-repo\n  path: ./kubernetes/core",
     );
@@ -783,7 +768,7 @@ fn an_object_applied_twice_is_an_error() {
     let repo = fixture();
     edit(
         repo.path(),
-        "kubernetes/ipam/one/kustomization.yaml",
+        ONE_KUSTOMIZATION,
         "  - pool.yaml\n",
         "  - pool.yaml\n  - ./pool.yaml\n",
     );
@@ -855,7 +840,7 @@ fn places(errors: &[Error]) -> Vec<(String, usize)> {
 fn a_problem_in_a_kustomization_file_is_at_its_line_there_and_one_from_flux_spec_at_its_field_there()
  {
     let repo = fixture();
-    let k = "kubernetes/ipam/one/kustomization.yaml";
+    let k = ONE_KUSTOMIZATION;
     edit(repo.path(), k, "resources:\n", "colour: blue\nresources:\n");
     let text = fs::read_to_string(repo.path().join(k)).expect("read");
     let colour = 1 + text
@@ -874,7 +859,7 @@ fn a_problem_in_a_kustomization_file_is_at_its_line_there_and_one_from_flux_spec
     // The same kind of problem written in the Flux Kustomization's spec (merged
     // into the build) is placed at that Flux Kustomization, where it is fixed.
     let repo = fixture();
-    let flux = "kubernetes/clusters/one/infrastructure.yaml";
+    let flux = ONE_FLUX;
     edit(
         repo.path(),
         flux,
@@ -960,7 +945,7 @@ fn line_of(root: &Path, file: &str, line: &str) -> usize {
 #[test]
 fn a_patch_file_that_is_not_yaml_is_an_error_at_its_line_in_that_file() {
     let repo = fixture();
-    let k = "kubernetes/ipam/one/kustomization.yaml";
+    let k = ONE_KUSTOMIZATION;
     edit(
         repo.path(),
         k,

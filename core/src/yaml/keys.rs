@@ -38,15 +38,22 @@ pub(crate) fn key_in_text<'a>(text: &'a str, key: &'a str) -> Option<KeyAt<'a>> 
     keys_from(text, 1, key).next()
 }
 
+/// Whether `line` holds YAML: neither blank nor only a comment.
+fn is_content(line: &str) -> bool {
+    let bare = line.trim_start();
+    !bare.is_empty() && !bare.starts_with('#')
+}
+
 /// The first line holding `key` as a key of the top mapping (at column 1), in
 /// a file of one document: a kustomization's `resources:`, not the one inside
-/// an inline patch above it. A file written in flow style has no key at
-/// column 1: then the first line holding `key` anywhere.
+/// an inline patch above it. In a file written in flow style (its first
+/// content line starts with `{`), the first line holding `key` anywhere.
 pub(crate) fn top_key_in_text<'a>(text: &'a str, key: &'a str) -> Option<KeyAt<'a>> {
     // Flow style starts its first content line with `{`.
-    let first = text.lines().map(str::trim_start).find(|l| {
-        !l.is_empty() && !l.starts_with('#') && !l.starts_with("---") && !l.starts_with('%')
-    });
+    let first = text
+        .lines()
+        .map(str::trim_start)
+        .find(|l| is_content(l) && !l.starts_with("---") && !l.starts_with('%'));
     let block = first.is_some_and(|l| !l.starts_with('{'));
     match block {
         true => keys_from(text, 1, key).find(|at| at.column == 1),
@@ -85,10 +92,7 @@ pub(crate) fn child_key_in_document<'a>(
     let at = keys_from(text, doc, parent)
         .take_while(|at| at.line < end)
         .find(|at| at.column == 1)?;
-    let first_child = text.lines().skip(at.line).find(|l| {
-        let bare = l.trim_start();
-        !bare.is_empty() && !bare.starts_with('#')
-    })?;
+    let first_child = text.lines().skip(at.line).find(|l| is_content(l))?;
     let indent = first_child.len() - first_child.trim_start().len();
     if indent == 0 {
         return None; // `parent: {…}` in flow style, or empty
@@ -98,10 +102,7 @@ pub(crate) fn child_key_in_document<'a>(
         .lines()
         .enumerate()
         .skip(at.line)
-        .find(|(_, l)| {
-            let bare = l.trim_start();
-            !bare.is_empty() && !bare.starts_with('#') && l.len() - bare.len() < indent
-        })
+        .find(|(_, l)| is_content(l) && l.len() - l.trim_start().len() < indent)
         .map_or(end, |(i, _)| (i + 1).min(end));
     keys_from(text, at.line + 1, key)
         .take_while(|k| k.line < within)
@@ -118,7 +119,7 @@ pub(crate) fn item_line(text: &str, key: &str, item: &str) -> Option<usize> {
     for (i, line) in text.lines().enumerate().skip(at.line) {
         let bare = line.trim_start();
         let indent = line.len() - bare.len();
-        if bare.is_empty() || bare.starts_with('#') {
+        if !is_content(bare) {
             continue;
         }
         let Some(rest) = bare.strip_prefix('-').filter(|_| indent >= key_indent) else {

@@ -467,7 +467,7 @@ impl Walker<'_> {
         }
         let components = self.entries(k, &["components"], kfile, chain);
         for (field, entry, i) in components {
-            let from_spec = self.spec_origin(kfile, "components", i).is_some();
+            let from_spec = self.is_from_spec(kfile, "components", i);
             let listed = match from_spec {
                 true => "the Flux Kustomization's spec.components".to_owned(),
                 false => kfile.display().to_string(),
@@ -886,12 +886,12 @@ impl Walker<'_> {
         let text = |f: &str| k.get(f).and_then(Value::as_str).map(str::to_owned);
         for (i, p) in list("patchesStrategicMerge").iter().enumerate() {
             let Some(s) = p.as_str() else { continue };
-            self.patch_from_spec = self.spec_origin(kfile, "patchesStrategicMerge", i);
+            self.patch_from_spec = self.spec_field(kfile, "patchesStrategicMerge", i);
             let body = self.patch_text(dir, s, kfile, chain, true);
             self.apply(body, None, kfile, chain, res);
         }
         for (i, p) in list("patches").iter().enumerate() {
-            self.patch_from_spec = self.spec_origin(kfile, "patches", i);
+            self.patch_from_spec = self.spec_field(kfile, "patches", i);
             self.patch_entry(dir, p, kfile, chain, res);
         }
         self.patch_from_spec = None;
@@ -923,7 +923,7 @@ impl Walker<'_> {
             transform::annotations(res, pairs);
         }
         for (i, p) in list("patchesJson6902").iter().enumerate() {
-            self.patch_from_spec = self.spec_origin(kfile, "patchesJson6902", i);
+            self.patch_from_spec = self.spec_field(kfile, "patchesJson6902", i);
             self.patch_entry(dir, p, kfile, chain, res);
         }
         self.patch_from_spec = None;
@@ -1029,10 +1029,16 @@ impl Walker<'_> {
     }
 
     /// Whether entry `i` of the list `field` of `kfile` came from the Flux
-    /// Kustomization's `spec` (merged after the file's own): its field there.
-    fn spec_origin(&self, kfile: &Path, field: &'static str, i: usize) -> Option<&'static str> {
-        let (overlaid, own) = self.overlaid.as_ref()?;
-        (overlaid == kfile && i >= *own.get(field)?).then_some(field)
+    /// Kustomization's `spec`, merged after the file's own entries.
+    fn is_from_spec(&self, kfile: &Path, field: &str, i: usize) -> bool {
+        self.overlaid.as_ref().is_some_and(|(overlaid, own)| {
+            overlaid == kfile && own.get(field).is_some_and(|n| i >= *n)
+        })
+    }
+
+    /// `field`, when entry `i` of that list of `kfile` came from the spec.
+    fn spec_field(&self, kfile: &Path, field: &'static str, i: usize) -> Option<&'static str> {
+        self.is_from_spec(kfile, field, i).then_some(field)
     }
 
     /// A problem with the patch being applied: at the `spec` field of the Flux
